@@ -1,0 +1,246 @@
+// Package apikey manages credentials: random bearer secrets stored only as a hash, each with one role.
+package apikey
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base32"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/vendorrisk/vendorrisk/domain"
+	"github.com/vendorrisk/vendorrisk/domain/auth"
+)
+
+// secretPrefix makes our secrets recognisable to secret scanners and to people.
+const secretPrefix = "vrk_"
+
+// lastUsedGranularity bounds how often authentication writes last_used_at: once a minute per key is
+// enough to answer "is this key still used?" without a write on every request.
+const lastUsedGranularity = time.Minute
+
+// Key is a stored credential. The secret itself is never stored.
+type Key struct {
+	ID         string
+	Name       string
+	Role       auth.Role
+	VendorID   string // suppliers only
+	Prefix     string // the first characters of the secret, to recognise it in lists
+	Hash       string // hex SHA-256 of the secret
+	CreatedBy  string // key ID of the creator, or "cli"/"bootstrap"
+	CreatedAt  time.Time
+	ExpiresAt  *time.Time
+	RevokedAt  *time.Time
+	LastUsedAt *time.Time
+}
+
+// Active reports whether the key may authenticate at now.
+func (k Key) Active(now time.Time) bool {
+	return k.RevokedAt == nil && (k.ExpiresAt == nil || now.Before(*k.ExpiresAt))
+}
+
+// Repository stores keys.
+type Repository interface {
+	Create(ctx context.Context, k Key) error
+	Get(ctx context.Context, id string) (Key, error)
+	GetByHash(ctx context.Context, hash string) (Key, error)
+	// List returns keys ordered by ID after the given ID, at most limit.
+	List(ctx context.Context, afterID string, limit int) ([]Key, error)
+	Revoke(ctx context.Context, id string, at time.Time) error
+	TouchLastUsed(ctx context.Context, id string, at time.Time) error
+	Count(ctx context.Context) (int64, error)
+}
+
+// VendorExists lets the service check a supplier key's vendor without depending on the vendor package.
+type VendorExists func(ctx context.Context, id string) (bool, error)
+
+// Service holds the credential use cases.
+type Service struct {
+	repo         Repository
+	vendorExists VendorExists
+	now          domain.Clock
+}
+
+// NewService wires the credential use cases.
+func NewService(repo Repository, vendorExists VendorExists, now domain.Clock) *Service {
+	return &Service{repo: repo, vendorExists: vendorExists, now: now}
+}
+
+// NewKey is the input for Create.
+type NewKey struct {
+	Name      string
+	Role      auth.Role
+	VendorID  string
+	ExpiresAt *time.Time
+	CreatedBy string
+}
+
+// Create makes a key and returns it with its secret, which is shown this once.
+func (s *Service) Create(ctx context.Context, in NewKey) (Key, string, error) {
+	if err := s.validate(ctx, &in); err != nil {
+		return Key{}, "", err
+	}
+	secret, err := newSecret()
+	if err != nil {
+		return Key{}, "", fmt.Errorf("generate secret: %w", err)
+	}
+	k := Key{
+		ID: domain.NewID(), Name: in.Name, Role: in.Role, VendorID: in.VendorID,
+		Prefix: secret[:len(secretPrefix)+8], Hash: hash(secret), CreatedBy: in.CreatedBy,
+		CreatedAt: s.now(), ExpiresAt: in.ExpiresAt,
+	}
+	if err := s.repo.Create(ctx, k); err != nil {
+		return Key{}, "", fmt.Errorf("store api key: %w", err)
+	}
+	return k, secret, nil
+}
+
+func (s *Service) validate(ctx context.Context, in *NewKey) error {
+	in.Name = strings.TrimSpace(in.Name)
+	in.VendorID = strings.TrimSpace(in.VendorID)
+	var v domain.Validator
+	_, okRole := auth.ParseRole(string(in.Role))
+	v.Check(okRole, "role", "must be one of admin, procurement, risk_owner, auditor, supplier")
+	v.Check(utf8.RuneCountInString(in.Name) <= 200, "name", "must be at most 200 characters")
+	v.Check(in.ExpiresAt == nil || in.ExpiresAt.After(s.now()), "expires_at", "must be in the future")
+	switch {
+	case in.Role == auth.RoleSupplier && in.VendorID == "":
+		v.Add("vendor_id", "is required for a supplier key")
+	case in.Role != auth.RoleSupplier && in.VendorID != "":
+		v.Add("vendor_id", "is only allowed for a supplier key")
+	}
+	if err := v.Err(); err != nil {
+		return err
+	}
+	if in.VendorID == "" {
+		return nil
+	}
+	ok := domain.ValidID(in.VendorID)
+	if ok {
+		var err error
+		if ok, err = s.vendorExists(ctx, in.VendorID); err != nil {
+			return fmt.Errorf("check vendor %s: %w", in.VendorID, err)
+		}
+	}
+	if !ok {
+		return domain.Invalid("vendor_id", "no such vendor")
+	}
+	return nil
+}
+
+// Get returns one key's metadata.
+func (s *Service) Get(ctx context.Context, id string) (Key, error) {
+	if !domain.ValidID(id) {
+		return Key{}, domain.NotFound("api key", id)
+	}
+	k, err := s.repo.Get(ctx, id)
+	if errors.Is(err, domain.ErrNotFound) {
+		return Key{}, domain.NotFound("api key", id)
+	}
+	if err != nil {
+		return Key{}, fmt.Errorf("load api key %s: %w", id, err)
+	}
+	return k, nil
+}
+
+// List returns one page of keys, oldest first.
+func (s *Service) List(ctx context.Context, limit int, cursor string) (domain.Page[Key], error) {
+	limit, err := domain.ClampLimit(limit)
+	if err != nil {
+		return domain.Page[Key]{}, err
+	}
+	c, err := domain.DecodeCursor(cursor, "created_at")
+	if err != nil {
+		return domain.Page[Key]{}, err
+	}
+	after := ""
+	if c != nil {
+		after = c.ID
+	}
+	keys, err := s.repo.List(ctx, after, limit+1)
+	if err != nil {
+		return domain.Page[Key]{}, fmt.Errorf("list api keys: %w", err)
+	}
+	page := domain.Page[Key]{Items: keys}
+	if len(keys) > limit {
+		page.Items = keys[:limit]
+		page.NextCursor = domain.Cursor{Sort: "created_at", ID: keys[limit-1].ID}.Encode()
+	}
+	return page, nil
+}
+
+// Revoke ends a key at once. Revoking a revoked key is a no-op that keeps the first revocation time.
+func (s *Service) Revoke(ctx context.Context, id string) (Key, error) {
+	k, err := s.Get(ctx, id)
+	if err != nil {
+		return Key{}, err
+	}
+	if k.RevokedAt != nil {
+		return k, nil
+	}
+	now := s.now()
+	if err := s.repo.Revoke(ctx, id, now); err != nil {
+		return Key{}, fmt.Errorf("revoke api key %s: %w", id, err)
+	}
+	k.RevokedAt = &now
+	return k, nil
+}
+
+// Authenticate turns a bearer secret into a principal. Unknown, revoked and expired secrets all give
+// the same Unauthenticated error so that the answer reveals nothing about which keys exist.
+func (s *Service) Authenticate(ctx context.Context, secret string) (auth.Principal, error) {
+	denied := domain.Errorf(domain.KindUnauthenticated, "the credential is missing, unknown, revoked or expired")
+	if !strings.HasPrefix(secret, secretPrefix) || len(secret) > 128 {
+		return auth.Principal{}, denied
+	}
+	k, err := s.repo.GetByHash(ctx, hash(secret))
+	if errors.Is(err, domain.ErrNotFound) {
+		return auth.Principal{}, denied
+	}
+	if err != nil {
+		return auth.Principal{}, fmt.Errorf("look up api key: %w", err)
+	}
+	now := s.now()
+	if !k.Active(now) {
+		return auth.Principal{}, denied
+	}
+	if k.LastUsedAt == nil || now.Sub(*k.LastUsedAt) >= lastUsedGranularity {
+		if err := s.repo.TouchLastUsed(ctx, k.ID, now); err != nil {
+			return auth.Principal{}, fmt.Errorf("record api key use: %w", err)
+		}
+	}
+	return auth.Principal{KeyID: k.ID, Name: k.Name, Role: k.Role, VendorID: k.VendorID}, nil
+}
+
+// Bootstrap creates the first admin key when the database has no key at all. It returns the secret,
+// or "" when keys already exist.
+func (s *Service) Bootstrap(ctx context.Context) (Key, string, error) {
+	n, err := s.repo.Count(ctx)
+	if err != nil {
+		return Key{}, "", fmt.Errorf("count api keys: %w", err)
+	}
+	if n > 0 {
+		return Key{}, "", nil
+	}
+	return s.Create(ctx, NewKey{Name: "bootstrap admin", Role: auth.RoleAdmin, CreatedBy: "bootstrap"})
+}
+
+func newSecret() (string, error) {
+	b := make([]byte, 32) // 256 bits
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return secretPrefix + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b)), nil
+}
+
+// hash is a plain SHA-256: the secrets are 256 random bits, so a slow password hash adds nothing but
+// latency on every request.
+func hash(secret string) string {
+	sum := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(sum[:])
+}

@@ -1,0 +1,89 @@
+// Package auth holds roles, permissions and the authenticated principal. The permission table here is
+// the one place that decides what each role may do.
+package auth
+
+import (
+	"context"
+	"slices"
+)
+
+// Role is the single role a credential carries.
+type Role string
+
+const (
+	RoleAdmin       Role = "admin"
+	RoleProcurement Role = "procurement"
+	RoleRiskOwner   Role = "risk_owner"
+	RoleAuditor     Role = "auditor"
+	RoleSupplier    Role = "supplier"
+)
+
+// Roles lists every role in a stable order.
+var Roles = []Role{RoleAdmin, RoleProcurement, RoleRiskOwner, RoleAuditor, RoleSupplier}
+
+// ParseRole accepts only the known roles.
+func ParseRole(s string) (Role, bool) {
+	r := Role(s)
+	return r, slices.Contains(Roles, r)
+}
+
+// Permission names one action on one kind of resource.
+type Permission string
+
+const (
+	PermAPIKeysManage Permission = "api_keys:manage"
+	PermVendorsRead   Permission = "vendors:read"
+	PermVendorsWrite  Permission = "vendors:write"
+	PermVendorsDelete Permission = "vendors:delete"
+)
+
+// table is the permission matrix. Supplier permissions are additionally scoped to the supplier's own
+// vendor by the services (see Principal.SeesVendor).
+var table = map[Role][]Permission{
+	RoleAdmin:       {PermAPIKeysManage, PermVendorsRead, PermVendorsWrite, PermVendorsDelete},
+	RoleProcurement: {PermVendorsRead, PermVendorsWrite, PermVendorsDelete},
+	RoleRiskOwner:   {PermVendorsRead},
+	RoleAuditor:     {PermVendorsRead},
+	RoleSupplier:    {PermVendorsRead},
+}
+
+// Allowed reports whether role holds perm.
+func Allowed(role Role, perm Permission) bool {
+	return slices.Contains(table[role], perm)
+}
+
+// Principal is the authenticated caller.
+type Principal struct {
+	KeyID    string
+	Name     string
+	Role     Role
+	VendorID string // set only for suppliers
+}
+
+// IsSupplier reports whether the principal is scoped to one vendor.
+func (p Principal) IsSupplier() bool { return p.Role == RoleSupplier }
+
+// SeesVendor reports whether the principal may see data of vendorID at all. Internal roles see every
+// vendor; a supplier sees only its own.
+func (p Principal) SeesVendor(vendorID string) bool {
+	return !p.IsSupplier() || p.VendorID == vendorID
+}
+
+// SeesInternalFields reports whether internal-only fields (owners, notes, tiers, scores) may be shown.
+func (p Principal) SeesInternalFields() bool { return !p.IsSupplier() }
+
+// Can reports whether the principal's role holds perm.
+func (p Principal) Can(perm Permission) bool { return Allowed(p.Role, perm) }
+
+type ctxKey struct{}
+
+// WithPrincipal returns a context carrying p.
+func WithPrincipal(ctx context.Context, p Principal) context.Context {
+	return context.WithValue(ctx, ctxKey{}, p)
+}
+
+// FromContext returns the principal in ctx, if any.
+func FromContext(ctx context.Context) (Principal, bool) {
+	p, ok := ctx.Value(ctxKey{}).(Principal)
+	return p, ok
+}

@@ -1,0 +1,129 @@
+// Package domain holds vendorrisk's business rules: entities, value types, state machines and the use
+// cases that change them. It imports neither the HTTP layer nor the storage layer.
+package domain
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Kind classifies an error so that the transport can choose a status without knowing the cause.
+type Kind int
+
+const (
+	KindInternal Kind = iota
+	KindInvalid
+	KindNotFound
+	KindConflict
+	KindPreconditionFailed
+	KindForbidden
+	KindUnauthenticated
+)
+
+func (k Kind) String() string {
+	switch k {
+	case KindInvalid:
+		return "invalid"
+	case KindNotFound:
+		return "not_found"
+	case KindConflict:
+		return "conflict"
+	case KindPreconditionFailed:
+		return "precondition_failed"
+	case KindForbidden:
+		return "forbidden"
+	case KindUnauthenticated:
+		return "unauthenticated"
+	default:
+		return "internal"
+	}
+}
+
+// FieldError names the JSON field (e.g. "contacts[1].email") that broke a rule.
+type FieldError struct {
+	Field   string
+	Message string
+}
+
+// Error is a business error safe to show to the client: Message never carries internals.
+type Error struct {
+	Kind    Kind
+	Message string
+	Fields  []FieldError
+	Err     error // the cause, for logs only
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString(e.Message)
+	for _, f := range e.Fields {
+		fmt.Fprintf(&b, "; %s: %s", f.Field, f.Message)
+	}
+	if e.Err != nil {
+		fmt.Fprintf(&b, ": %v", e.Err)
+	}
+	return b.String()
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Errorf builds an Error of the given kind.
+func Errorf(kind Kind, format string, args ...any) *Error {
+	return &Error{Kind: kind, Message: fmt.Sprintf(format, args...)}
+}
+
+// Invalid builds a validation error naming one field.
+func Invalid(field, message string) *Error {
+	return &Error{Kind: KindInvalid, Message: "the request has invalid fields", Fields: []FieldError{{field, message}}}
+}
+
+// NotFound says a resource does not exist or is not visible to the caller.
+func NotFound(resource, id string) *Error {
+	return Errorf(KindNotFound, "%s %q not found", resource, id)
+}
+
+// KindOf returns the Kind of the first *Error in err's chain, or KindInternal.
+func KindOf(err error) Kind {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Kind
+	}
+	return KindInternal
+}
+
+// IsKind reports whether err carries the given Kind.
+func IsKind(err error, kind Kind) bool { return err != nil && KindOf(err) == kind }
+
+// Sentinel errors that repositories return; services turn them into *Error with context.
+var (
+	ErrNotFound     = errors.New("record not found")
+	ErrDuplicate    = errors.New("duplicate record")
+	ErrStaleVersion = errors.New("stale version")
+	ErrReferenced   = errors.New("record is referenced")
+)
+
+// Validator collects field errors so one response reports every problem at once.
+type Validator struct {
+	fields []FieldError
+}
+
+// Check records message for field when ok is false.
+func (v *Validator) Check(ok bool, field, message string) {
+	if !ok {
+		v.fields = append(v.fields, FieldError{field, message})
+	}
+}
+
+// Add records a field error.
+func (v *Validator) Add(field, message string) {
+	v.fields = append(v.fields, FieldError{field, message})
+}
+
+// Err returns an Invalid error with every recorded field, or nil.
+func (v *Validator) Err() error {
+	if len(v.fields) == 0 {
+		return nil
+	}
+	return &Error{Kind: KindInvalid, Message: "the request has invalid fields", Fields: v.fields}
+}

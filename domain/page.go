@@ -1,0 +1,62 @@
+package domain
+
+import (
+	"encoding/base64"
+	"encoding/json"
+)
+
+// Page limits for every list endpoint.
+const (
+	DefaultPageLimit = 50
+	MaxPageLimit     = 200
+)
+
+// Cursor marks the last row of a page for keyset pagination: the sort key's value and the row ID, so
+// that rows inserted later never shift the pages that follow.
+type Cursor struct {
+	Sort  string `json:"s"`
+	Value string `json:"v,omitempty"`
+	ID    string `json:"id"`
+}
+
+// Encode returns the opaque form handed to clients.
+func (c Cursor) Encode() string {
+	b, _ := json.Marshal(c) // a struct of strings always marshals
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// DecodeCursor parses an opaque cursor; sort must match the sort it was issued for.
+func DecodeCursor(s, sort string) (*Cursor, error) {
+	if s == "" {
+		return nil, nil
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return nil, Invalid("cursor", "is not a cursor returned by this API")
+	}
+	var c Cursor
+	if err := json.Unmarshal(raw, &c); err != nil || !ValidID(c.ID) {
+		return nil, Invalid("cursor", "is not a cursor returned by this API")
+	}
+	if c.Sort != sort {
+		return nil, Invalid("cursor", "was issued for another sort order")
+	}
+	return &c, nil
+}
+
+// ClampLimit applies the default and validates the maximum.
+func ClampLimit(limit int) (int, error) {
+	switch {
+	case limit == 0:
+		return DefaultPageLimit, nil
+	case limit < 0 || limit > MaxPageLimit:
+		return 0, Invalid("limit", "must be between 1 and 200")
+	}
+	return limit, nil
+}
+
+// Page is one page of a list and the cursor of the next one ("" on the last page).
+type Page[T any] struct {
+	Items      []T
+	NextCursor string
+}

@@ -1,0 +1,348 @@
+package vendor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/vendorrisk/vendorrisk/domain"
+	"github.com/vendorrisk/vendorrisk/domain/auth"
+)
+
+// Filter selects vendors for a list; the repository applies it with keyset pagination.
+type Filter struct {
+	IDs     []string // when set, only these (a supplier's own vendor)
+	Kind    Kind
+	Status  Status
+	Tag     string
+	Country string
+	Query   string // substring of name or legal name
+	Sort    string // one of Sorts
+	After   *domain.Cursor
+	Limit   int
+}
+
+// Sorts lists the sort orders a vendor list accepts; created_at orders by ID, which is time-ordered.
+var Sorts = []string{"created_at", "-created_at", "name", "-name"}
+
+// Repository stores vendors and their parts. Methods run in the transaction carried by ctx, if any.
+type Repository interface {
+	Create(ctx context.Context, v Vendor) error
+	Get(ctx context.Context, id string) (Vendor, error)
+	// GetForUpdate reads the vendor and locks its row until the transaction ends.
+	GetForUpdate(ctx context.Context, id string) (Vendor, error)
+	List(ctx context.Context, f Filter) ([]Vendor, error)
+	// Update writes v if the stored version is still v.Version-1, else returns domain.ErrStaleVersion.
+	Update(ctx context.Context, v Vendor) error
+	Delete(ctx context.Context, id string) error
+	// ReferencedBy names what refers to the vendor (e.g. "subcontractor links"), empty if nothing.
+	ReferencedBy(ctx context.Context, id string) ([]string, error)
+
+	CreateContact(ctx context.Context, c Contact) error
+	GetContact(ctx context.Context, vendorID, id string) (Contact, error)
+	ListContacts(ctx context.Context, vendorID string) ([]Contact, error)
+	UpdateContact(ctx context.Context, c Contact) error
+	DeleteContact(ctx context.Context, vendorID, id string) error
+	// ClearPrimaryContact unsets primary on every contact of the vendor except keepID.
+	ClearPrimaryContact(ctx context.Context, vendorID, keepID string) error
+
+	CreateCertification(ctx context.Context, c Certification) error
+	GetCertification(ctx context.Context, vendorID, id string) (Certification, error)
+	ListCertifications(ctx context.Context, vendorID string) ([]Certification, error)
+	UpdateCertification(ctx context.Context, c Certification) error
+	DeleteCertification(ctx context.Context, vendorID, id string) error
+
+	CreateSubcontractor(ctx context.Context, s Subcontractor) error
+	ListSubcontractors(ctx context.Context, vendorID string) ([]Subcontractor, error)
+	DeleteSubcontractor(ctx context.Context, vendorID, id string) error
+	// SubcontractorsOf returns the distinct subcontractor IDs of the given vendors.
+	SubcontractorsOf(ctx context.Context, vendorIDs []string) ([]string, error)
+	// LockSubcontractorGraph serialises changes to the graph until the transaction ends, so two
+	// concurrent links cannot close a cycle that neither sees alone.
+	LockSubcontractorGraph(ctx context.Context) error
+}
+
+// Service holds the vendor register's use cases.
+type Service struct {
+	repo Repository
+	tx   domain.TxManager
+	now  domain.Clock
+}
+
+// NewService wires the vendor use cases.
+func NewService(repo Repository, tx domain.TxManager, now domain.Clock) *Service {
+	return &Service{repo: repo, tx: tx, now: now}
+}
+
+// Patch holds the fields of a partial update; nil means unchanged, "" clears a text field.
+type Patch struct {
+	Kind            *Kind
+	Name            *string
+	LegalName       *string
+	CorporateNumber *string
+	RegistrationIDs *[]RegistrationID
+	Country         *string
+	Website         *string
+	Description     *string
+	InternalOwner   *string
+	Tags            *[]string
+	Status          *Status
+}
+
+func principal(ctx context.Context) (auth.Principal, error) {
+	p, ok := auth.FromContext(ctx)
+	if !ok {
+		return auth.Principal{}, domain.Errorf(domain.KindUnauthenticated, "no credentials")
+	}
+	return p, nil
+}
+
+// Create registers a vendor; a new vendor starts as proposed unless a status is given.
+func (s *Service) Create(ctx context.Context, v Vendor) (Vendor, error) {
+	if _, err := principal(ctx); err != nil {
+		return Vendor{}, err
+	}
+	if v.Status == "" {
+		v.Status = StatusProposed
+	}
+	v.normalize()
+	if err := v.validate(); err != nil {
+		return Vendor{}, err
+	}
+	now := s.now()
+	v.ID, v.Version, v.CreatedAt, v.UpdatedAt = domain.NewID(), 1, now, now
+	if err := s.repo.Create(ctx, v); err != nil {
+		return Vendor{}, duplicateCorporateNumber(translate(err, "create vendor"), v.CorporateNumber)
+	}
+	return v, nil
+}
+
+// Get returns one vendor the caller may see.
+func (s *Service) Get(ctx context.Context, id string) (Vendor, error) {
+	if err := s.visible(ctx, id); err != nil {
+		return Vendor{}, err
+	}
+	v, err := s.repo.Get(ctx, id)
+	if err != nil {
+		return Vendor{}, notFoundOr(err, "vendor", id)
+	}
+	return v, nil
+}
+
+// visible returns NotFound, never Forbidden, for a vendor outside a supplier's scope, so that the
+// answer does not reveal whether it exists.
+func (s *Service) visible(ctx context.Context, id string) error {
+	p, err := principal(ctx)
+	if err != nil {
+		return err
+	}
+	if !domain.ValidID(id) || !p.SeesVendor(id) {
+		return domain.NotFound("vendor", id)
+	}
+	return nil
+}
+
+// List returns one page of the vendors the caller may see.
+func (s *Service) List(ctx context.Context, f Filter, cursor string) (domain.Page[Vendor], error) {
+	p, err := principal(ctx)
+	if err != nil {
+		return domain.Page[Vendor]{}, err
+	}
+	if err := f.normalize(cursor); err != nil {
+		return domain.Page[Vendor]{}, err
+	}
+	if p.IsSupplier() {
+		f.IDs = []string{p.VendorID}
+	}
+	limit := f.Limit
+	f.Limit = limit + 1 // one more tells whether a next page exists
+	rows, err := s.repo.List(ctx, f)
+	if err != nil {
+		return domain.Page[Vendor]{}, fmt.Errorf("list vendors: %w", err)
+	}
+	page := domain.Page[Vendor]{Items: rows}
+	if len(rows) > limit {
+		page.Items = rows[:limit]
+		last := page.Items[limit-1]
+		c := domain.Cursor{Sort: f.Sort, ID: last.ID}
+		if strings.TrimPrefix(f.Sort, "-") == "name" {
+			c.Value = last.Name
+		}
+		page.NextCursor = c.Encode()
+	}
+	return page, nil
+}
+
+func (f *Filter) normalize(cursor string) error {
+	var v domain.Validator
+	if f.Sort == "" {
+		f.Sort = "created_at"
+	}
+	v.Check(slices.Contains(Sorts, f.Sort), "sort", "must be one of created_at, -created_at, name, -name")
+	v.Check(f.Kind == "" || slices.Contains(Kinds, f.Kind), "kind", "must be one of contractor, cloud_provider, other")
+	v.Check(f.Status == "" || slices.Contains(Statuses, f.Status), "status", "is not a vendor status")
+	f.Country = strings.ToUpper(strings.TrimSpace(f.Country))
+	f.Tag = strings.ToLower(strings.TrimSpace(f.Tag))
+	f.Query = strings.TrimSpace(f.Query)
+	v.Check(len(f.Query) <= 200, "q", "must be at most 200 characters")
+	limit, err := domain.ClampLimit(f.Limit)
+	if err != nil {
+		return err
+	}
+	f.Limit = limit
+	if err := v.Err(); err != nil {
+		return err
+	}
+	c, err := domain.DecodeCursor(cursor, f.Sort)
+	if err != nil {
+		return err
+	}
+	f.After = c
+	return nil
+}
+
+// Update applies a patch. ifMatch, when set, is the version the client read; a stale one fails with
+// PreconditionFailed. Status changes follow the lifecycle (an illegal one is a Conflict).
+func (s *Service) Update(ctx context.Context, id string, patch Patch, ifMatch *int) (Vendor, error) {
+	if err := s.visible(ctx, id); err != nil {
+		return Vendor{}, err
+	}
+	var out Vendor
+	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+		v, err := s.repo.GetForUpdate(ctx, id)
+		if err != nil {
+			return notFoundOr(err, "vendor", id)
+		}
+		if err := checkVersion(v.Version, ifMatch); err != nil {
+			return err
+		}
+		if patch.Status != nil && !slices.Contains(Statuses, *patch.Status) {
+			return domain.Invalid("status", "is not a vendor status")
+		}
+		if patch.Status != nil && !CanTransition(v.Status, *patch.Status) {
+			return domain.Errorf(domain.KindConflict, "vendor status cannot change from %s to %s (allowed: %s)",
+				v.Status, *patch.Status, allowedNext(v.Status))
+		}
+		patch.apply(&v)
+		v.normalize()
+		if err := v.validate(); err != nil {
+			return err
+		}
+		v.Version++
+		v.UpdatedAt = s.now()
+		if err := s.repo.Update(ctx, v); err != nil {
+			return duplicateCorporateNumber(translate(err, "update vendor"), v.CorporateNumber)
+		}
+		out = v
+		return nil
+	})
+	return out, err
+}
+
+func allowedNext(st Status) string {
+	next := transitions[st]
+	if len(next) == 0 {
+		return "none, it is final"
+	}
+	names := make([]string, len(next))
+	for i, n := range next {
+		names[i] = string(n)
+	}
+	return strings.Join(names, ", ")
+}
+
+func (p Patch) apply(v *Vendor) {
+	set(&v.Kind, p.Kind)
+	set(&v.Name, p.Name)
+	set(&v.LegalName, p.LegalName)
+	set(&v.CorporateNumber, p.CorporateNumber)
+	set(&v.RegistrationIDs, p.RegistrationIDs)
+	set(&v.Country, p.Country)
+	set(&v.Website, p.Website)
+	set(&v.Description, p.Description)
+	set(&v.InternalOwner, p.InternalOwner)
+	set(&v.Tags, p.Tags)
+	set(&v.Status, p.Status)
+}
+
+func set[T any](dst *T, src *T) {
+	if src != nil {
+		*dst = *src
+	}
+}
+
+// Delete removes a vendor entered by mistake, with its contacts, certifications and its own
+// subcontractor links. A vendor that anything else refers to cannot be deleted (Conflict): end the
+// relationship through the lifecycle (offboarding, terminated) instead, which keeps the history.
+func (s *Service) Delete(ctx context.Context, id string, ifMatch *int) error {
+	if err := s.visible(ctx, id); err != nil {
+		return err
+	}
+	return s.tx.InTx(ctx, func(ctx context.Context) error {
+		v, err := s.repo.GetForUpdate(ctx, id)
+		if err != nil {
+			return notFoundOr(err, "vendor", id)
+		}
+		if err := checkVersion(v.Version, ifMatch); err != nil {
+			return err
+		}
+		refs, err := s.repo.ReferencedBy(ctx, id)
+		if err != nil {
+			return fmt.Errorf("check references to vendor %s: %w", id, err)
+		}
+		if len(refs) > 0 {
+			return domain.Errorf(domain.KindConflict, "vendor is referenced by %s; move it to offboarding or terminated instead",
+				strings.Join(refs, ", "))
+		}
+		if err := s.repo.Delete(ctx, id); err != nil {
+			return translate(err, "delete vendor")
+		}
+		return nil
+	})
+}
+
+func checkVersion(current int, ifMatch *int) error {
+	if ifMatch != nil && *ifMatch != current {
+		return domain.Errorf(domain.KindPreconditionFailed,
+			"the resource has changed: If-Match names version %d, the current version is %d", *ifMatch, current)
+	}
+	return nil
+}
+
+// translate maps repository sentinels to client-facing errors, keeping the cause for the log.
+func translate(err error, op string) error {
+	switch {
+	case errors.Is(err, domain.ErrDuplicate):
+		return &domain.Error{Kind: domain.KindConflict, Message: "a record with the same unique value already exists", Err: err}
+	case errors.Is(err, domain.ErrStaleVersion):
+		return &domain.Error{Kind: domain.KindPreconditionFailed, Message: "the resource was changed by another request; read it again", Err: err}
+	case errors.Is(err, domain.ErrNotFound):
+		return &domain.Error{Kind: domain.KindNotFound, Message: "not found", Err: err}
+	case errors.Is(err, domain.ErrReferenced):
+		return &domain.Error{Kind: domain.KindConflict, Message: "the record is referenced by other records", Err: err}
+	}
+	var de *domain.Error
+	if errors.As(err, &de) {
+		return err
+	}
+	return fmt.Errorf("%s: %w", op, err)
+}
+
+func notFoundOr(err error, resource, id string) error {
+	if errors.Is(err, domain.ErrNotFound) {
+		return domain.NotFound(resource, id)
+	}
+	return fmt.Errorf("load %s %s: %w", resource, id, err)
+}
+
+// duplicateCorporateNumber names the field when a conflict comes from the unique corporate number.
+func duplicateCorporateNumber(err error, number string) error {
+	var de *domain.Error
+	if number == "" || !errors.As(err, &de) || de.Kind != domain.KindConflict {
+		return err
+	}
+	return &domain.Error{Kind: domain.KindConflict, Message: "another vendor has this corporate number",
+		Fields: []domain.FieldError{{Field: "corporate_number", Message: "is already registered"}}, Err: de.Err}
+}
