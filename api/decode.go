@@ -1,0 +1,175 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"reflect"
+	"strconv"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+	"github.com/go-playground/validator/v10"
+
+	"github.com/vendorrisk/vendorrisk/domain"
+)
+
+// newValidator reports fields by their JSON names.
+func newValidator() *validator.Validate {
+	v := validator.New(validator.WithRequiredStructEnabled())
+	v.RegisterTagNameFunc(func(f reflect.StructField) string {
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "-" {
+			return ""
+		}
+		return name
+	})
+	return v
+}
+
+// decodeJSON reads one JSON object into dst, rejecting unknown fields and trailing data, then checks
+// dst's validate tags. It answers 415, 413, 400 or 422 with the offending field.
+func (s *Server) decodeJSON(c *gin.Context, dst any) error {
+	if err := requireJSON(c.Request); err != nil {
+		return err
+	}
+	dec := json.NewDecoder(c.Request.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dst); err != nil {
+		return decodeError(err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return decodeError(err)
+		}
+		return badRequest("the body must hold exactly one JSON value")
+	}
+	return s.validate(dst)
+}
+
+func requireJSON(r *http.Request) error {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
+		return &httpError{status: http.StatusUnsupportedMediaType, slug: "unsupported-media-type",
+			title: "Unsupported media type", detail: "send the body as application/json"}
+	}
+	return nil
+}
+
+func decodeError(err error) error {
+	var (
+		syn *json.SyntaxError
+		typ *json.UnmarshalTypeError
+		mbe *http.MaxBytesError
+	)
+	switch {
+	case errors.As(err, &mbe):
+		return &httpError{status: http.StatusRequestEntityTooLarge, slug: "too-large", title: "Request body too large",
+			detail: fmt.Sprintf("the body must be at most %d bytes", mbe.Limit)}
+	case errors.Is(err, io.EOF):
+		return badRequest("the body is empty; send a JSON object")
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return badRequest("the body ends in the middle of a JSON value")
+	case errors.As(err, &syn):
+		return badRequest(fmt.Sprintf("malformed JSON at byte %d", syn.Offset))
+	case errors.As(err, &typ):
+		field := typ.Field
+		if field == "" {
+			field = "body"
+		}
+		return badRequest("a field has the wrong JSON type",
+			domain.FieldError{Field: field, Message: "must be a JSON " + jsonKind(typ.Type)})
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		return badRequest("the body has a field this endpoint does not know", domain.FieldError{Field: name, Message: "is not a known field"})
+	}
+	return badRequest("the body is not valid JSON")
+}
+
+func jsonKind(t reflect.Type) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "string"
+	case reflect.Bool:
+		return "boolean"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64, reflect.Uint, reflect.Uint8,
+		reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Float32, reflect.Float64:
+		return "number"
+	case reflect.Slice, reflect.Array:
+		return "array"
+	case reflect.Struct, reflect.Map:
+		return "object"
+	}
+	return "value of another type"
+}
+
+// validate turns validator errors into one 422 naming every field by its JSON path.
+func (s *Server) validate(dst any) error {
+	err := s.valid.Struct(dst)
+	var ves validator.ValidationErrors
+	if !errors.As(err, &ves) {
+		return err
+	}
+	var v domain.Validator
+	for _, fe := range ves {
+		_, path, _ := strings.Cut(fe.Namespace(), ".") // drop the struct name
+		v.Add(path, ruleMessage(fe))
+	}
+	return v.Err()
+}
+
+func ruleMessage(fe validator.FieldError) string {
+	unit := ""
+	if fe.Kind() == reflect.String {
+		unit = " characters"
+	} else if fe.Kind() == reflect.Slice {
+		unit = " entries"
+	}
+	switch fe.Tag() {
+	case "required":
+		return "is required"
+	case "oneof":
+		return "must be one of " + strings.ReplaceAll(fe.Param(), " ", ", ")
+	case "max":
+		return "must be at most " + fe.Param() + unit
+	case "min":
+		return "must be at least " + fe.Param() + unit
+	case "len":
+		return "must be exactly " + fe.Param() + unit
+	case "email":
+		return "must be an e-mail address"
+	case "url", "http_url":
+		return "must be an absolute URL"
+	case "numeric":
+		return "must contain digits only"
+	case "uuid":
+		return "must be an id returned by this API"
+	case "datetime":
+		if fe.Param() == "2006-01-02" {
+			return "must be a date as YYYY-MM-DD"
+		}
+		return "must be a time in RFC 3339 format"
+	}
+	return "breaks the rule " + fe.Tag()
+}
+
+// Query parameter helpers: shape errors in the query are 422 with the parameter's name.
+
+func queryInt(c *gin.Context, name string) (int, error) {
+	raw := c.Query(name)
+	if raw == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(raw)
+	if err != nil {
+		return 0, domain.Invalid(name, "must be an integer")
+	}
+	return n, nil
+}

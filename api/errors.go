@@ -1,0 +1,119 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/vendorrisk/vendorrisk/domain"
+)
+
+// problemBase prefixes every problem type; each type is documented at that anchor of docs/problems.md.
+const problemBase = "https://github.com/vendorrisk/vendorrisk/blob/main/docs/problems.md#"
+
+// Problem is an RFC 9457 problem detail.
+type Problem struct {
+	Type      string         `json:"type" example:"https://github.com/vendorrisk/vendorrisk/blob/main/docs/problems.md#validation"`
+	Title     string         `json:"title" example:"Validation failed"`
+	Status    int            `json:"status" example:"422"`
+	Detail    string         `json:"detail,omitempty" example:"the request has invalid fields"`
+	Instance  string         `json:"instance,omitempty" example:"/api/v1/vendors"`
+	RequestID string         `json:"request_id,omitempty" example:"0193a7c2-5b1e-7d3a-9f00-1c2d3e4f5a6b"`
+	Errors    []FieldProblem `json:"errors,omitempty"`
+}
+
+// FieldProblem names the JSON field that was wrong.
+type FieldProblem struct {
+	Field   string `json:"field" example:"contacts[1].email"`
+	Message string `json:"message" example:"must be a plain e-mail address"`
+}
+
+// httpError is an error decided at the edge (malformed JSON, wrong content type, body too large).
+type httpError struct {
+	status int
+	slug   string
+	title  string
+	detail string
+	fields []domain.FieldError
+}
+
+func (e *httpError) Error() string { return fmt.Sprintf("%d %s: %s", e.status, e.slug, e.detail) }
+
+func badRequest(detail string, fields ...domain.FieldError) error {
+	return &httpError{status: http.StatusBadRequest, slug: "malformed-request", title: "Malformed request", detail: detail, fields: fields}
+}
+
+// kinds maps each domain error kind to its status, problem slug and title: the one place for it.
+var kinds = map[domain.Kind]struct {
+	status      int
+	slug, title string
+}{
+	domain.KindInvalid:            {http.StatusUnprocessableEntity, "validation", "Validation failed"},
+	domain.KindNotFound:           {http.StatusNotFound, "not-found", "Not found"},
+	domain.KindConflict:           {http.StatusConflict, "conflict", "Conflict with the current state"},
+	domain.KindPreconditionFailed: {http.StatusPreconditionFailed, "precondition-failed", "Precondition failed"},
+	domain.KindForbidden:          {http.StatusForbidden, "forbidden", "Forbidden"},
+	domain.KindUnauthenticated:    {http.StatusUnauthorized, "unauthenticated", "Unauthenticated"},
+	domain.KindInternal:           {http.StatusInternalServerError, "internal", "Internal error"},
+}
+
+// respondError writes err as problem+json. Internal errors are logged with the request id and
+// answered with a generic message, never with their text.
+func respondError(c *gin.Context, err error) {
+	p := toProblem(err)
+	if p.Status >= 500 {
+		loggerFrom(c).ErrorContext(c.Request.Context(), "request failed", "err", err)
+	}
+	writeProblem(c, p)
+}
+
+func toProblem(err error) Problem {
+	var he *httpError
+	if errors.As(err, &he) {
+		return Problem{Type: problemBase + he.slug, Title: he.title, Status: he.status, Detail: he.detail, Errors: fieldProblems(he.fields)}
+	}
+	var de *domain.Error
+	if errors.As(err, &de) && de.Kind != domain.KindInternal {
+		k := kinds[de.Kind]
+		return Problem{Type: problemBase + k.slug, Title: k.title, Status: k.status, Detail: de.Message, Errors: fieldProblems(de.Fields)}
+	}
+	k := kinds[domain.KindInternal]
+	return Problem{Type: problemBase + k.slug, Title: k.title, Status: k.status,
+		Detail: "internal error; quote the request id when reporting it"}
+}
+
+func fieldProblems(fs []domain.FieldError) []FieldProblem {
+	if len(fs) == 0 {
+		return nil
+	}
+	out := make([]FieldProblem, len(fs))
+	for i, f := range fs {
+		out[i] = FieldProblem{Field: f.Field, Message: f.Message}
+	}
+	return out
+}
+
+func writeProblem(c *gin.Context, p Problem) {
+	p.Instance = c.Request.URL.Path
+	p.RequestID = requestIDFrom(c)
+	if p.Status == http.StatusUnauthorized {
+		c.Header("WWW-Authenticate", `Bearer realm="vendorrisk"`)
+	}
+	c.Header("Content-Type", "application/problem+json")
+	c.Header("Cache-Control", "no-store")
+	c.AbortWithStatusJSON(p.Status, p)
+}
+
+func problemStatus(c *gin.Context, status int, slug, title, detail string) {
+	writeProblem(c, Problem{Type: problemBase + slug, Title: title, Status: status, Detail: detail})
+}
+
+func loggerFrom(c *gin.Context) *slog.Logger {
+	if l, ok := c.Get(ctxLogger); ok {
+		return l.(*slog.Logger)
+	}
+	return slog.Default()
+}

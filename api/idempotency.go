@@ -1,0 +1,132 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/vendorrisk/vendorrisk/domain"
+	"github.com/vendorrisk/vendorrisk/domain/auth"
+	"github.com/vendorrisk/vendorrisk/domain/idempotency"
+)
+
+// abandonedAfter is when a reservation whose request never completed (a crash) may be taken over.
+const abandonedAfter = 2 * time.Minute
+
+// captureWriter keeps a copy of the response body for replay.
+type captureWriter struct {
+	gin.ResponseWriter
+	body bytes.Buffer
+}
+
+func (w *captureWriter) Write(b []byte) (int, error) {
+	w.body.Write(b)
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *captureWriter) WriteString(s string) (int, error) {
+	w.body.WriteString(s)
+	return w.ResponseWriter.WriteString(s)
+}
+
+// idempotent makes a create endpoint safe to retry: with an Idempotency-Key, the first successful
+// response is stored per credential and replayed for a retry with the same body; the same key with
+// another body is 422; a retry while the first request still runs is 409.
+func (s *Server) idempotent(c *gin.Context) {
+	key := c.GetHeader("Idempotency-Key")
+	if key == "" {
+		c.Next()
+		return
+	}
+	if len(key) > 255 || !requestIDPattern.MatchString(key[:min(len(key), 128)]) {
+		respondError(c, domain.Invalid("Idempotency-Key", "must be 1-255 characters of letters, digits, . _ : -"))
+		return
+	}
+	body, err := io.ReadAll(c.Request.Body)
+	if err != nil {
+		respondError(c, decodeError(err))
+		return
+	}
+	c.Request.Body = io.NopCloser(bytes.NewReader(body))
+	p, _ := auth.FromContext(c.Request.Context())
+	sum := sha256.Sum256(append([]byte(c.Request.Method+" "+c.Request.URL.Path+"\n"), body...))
+	rec := idempotency.Record{KeyID: p.KeyID, Key: key, RequestHash: hex.EncodeToString(sum[:]), CreatedAt: s.now()}
+
+	ctx := c.Request.Context()
+	reserved, err := s.reserve(ctx, rec)
+	if err != nil {
+		respondError(c, err)
+		return
+	}
+	if !reserved {
+		s.replay(c, rec)
+		return
+	}
+	w := &captureWriter{ResponseWriter: c.Writer}
+	c.Writer = w
+	c.Next()
+	// The outcome is stored even if the client has gone: that is when it will retry.
+	bg := context.WithoutCancel(ctx)
+	if st := w.Status(); st >= 200 && st < 300 {
+		rec.Status, rec.Location, rec.Body = st, w.Header().Get("Location"), w.body.Bytes()
+		err = s.idem.Complete(bg, rec)
+	} else {
+		err = s.idem.Release(bg, rec.KeyID, rec.Key) // failures may be retried with the same key
+	}
+	if err != nil {
+		loggerFrom(c).ErrorContext(ctx, "store idempotency outcome", "err", err)
+	}
+}
+
+// reserve claims the key, taking over a reservation abandoned by a crashed request.
+func (s *Server) reserve(ctx context.Context, rec idempotency.Record) (bool, error) {
+	ok, err := s.idem.Reserve(ctx, rec)
+	if err != nil || ok {
+		return ok, err
+	}
+	prev, err := s.idem.Get(ctx, rec.KeyID, rec.Key)
+	if errors.Is(err, domain.ErrNotFound) { // released in between
+		return s.idem.Reserve(ctx, rec)
+	}
+	if err != nil {
+		return false, err
+	}
+	if prev.Status == 0 && prev.RequestHash == rec.RequestHash && rec.CreatedAt.Sub(prev.CreatedAt) > abandonedAfter {
+		if err := s.idem.Release(ctx, rec.KeyID, rec.Key); err != nil {
+			return false, err
+		}
+		return s.idem.Reserve(ctx, rec)
+	}
+	return false, nil
+}
+
+func (s *Server) replay(c *gin.Context, rec idempotency.Record) {
+	prev, err := s.idem.Get(c.Request.Context(), rec.KeyID, rec.Key)
+	switch {
+	case errors.Is(err, domain.ErrNotFound):
+		problemStatus(c, http.StatusConflict, "idempotency-in-progress", "Request in progress",
+			"a request with this Idempotency-Key just finished without a result; retry")
+	case err != nil:
+		respondError(c, err)
+	case prev.RequestHash != rec.RequestHash:
+		respondError(c, domain.Invalid("Idempotency-Key", "was already used with a different request; use a new key"))
+	case prev.Status == 0:
+		c.Header("Retry-After", "1")
+		problemStatus(c, http.StatusConflict, "idempotency-in-progress", "Request in progress",
+			"a request with this Idempotency-Key is still being processed; retry shortly")
+	default:
+		if prev.Location != "" {
+			c.Header("Location", prev.Location)
+		}
+		c.Header("Idempotent-Replayed", "true")
+		c.Data(prev.Status, "application/json; charset=utf-8", prev.Body)
+		c.Abort()
+	}
+}

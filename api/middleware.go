@@ -1,0 +1,138 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/vendorrisk/vendorrisk/domain"
+	"github.com/vendorrisk/vendorrisk/domain/auth"
+)
+
+// gin context keys.
+const (
+	ctxRequestID = "vendorrisk.request_id"
+	ctxLogger    = "vendorrisk.logger"
+	ctxPrincipal = "vendorrisk.principal"
+)
+
+var requestIDPattern = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,128}$`)
+
+// requestID takes the client's X-Request-ID when well-formed, else makes one, echoes it, and binds a
+// logger carrying it for every later log line of the request.
+func (s *Server) requestID(c *gin.Context) {
+	id := c.GetHeader("X-Request-ID")
+	if !requestIDPattern.MatchString(id) {
+		id = domain.NewID()
+	}
+	c.Set(ctxRequestID, id)
+	c.Set(ctxLogger, s.log.With("request_id", id))
+	c.Header("X-Request-ID", id)
+	c.Next()
+}
+
+func requestIDFrom(c *gin.Context) string { return c.GetString(ctxRequestID) }
+
+// observe writes one access-log line and the request metrics after the request ends.
+func (s *Server) observe(c *gin.Context) {
+	start := time.Now()
+	c.Next()
+	elapsed := time.Since(start)
+	route := c.FullPath()
+	if route == "" {
+		route = "unmatched"
+	}
+	status := c.Writer.Status()
+	s.metrics.observe(c.Request.Method, route, status, elapsed)
+	attrs := []any{
+		"method", c.Request.Method, "route", route, "path", c.Request.URL.Path, "status", status,
+		"duration_ms", float64(elapsed.Microseconds()) / 1000, "bytes", c.Writer.Size(), "client_ip", c.ClientIP(),
+	}
+	if p, ok := c.Get(ctxPrincipal); ok {
+		attrs = append(attrs, "key_id", p.(auth.Principal).KeyID, "role", string(p.(auth.Principal).Role))
+	}
+	level := slog.LevelInfo
+	if status >= 500 {
+		level = slog.LevelError
+	}
+	loggerFrom(c).Log(c.Request.Context(), level, "request", attrs...)
+}
+
+// recovery turns a panic into a logged 500 problem instead of a dropped connection.
+func (s *Server) recovery(c *gin.Context) {
+	defer func() {
+		rec := recover()
+		if rec == nil {
+			return
+		}
+		if err, ok := rec.(error); ok && errors.Is(err, http.ErrAbortHandler) {
+			panic(rec) // the handler asked to abort the connection
+		}
+		loggerFrom(c).ErrorContext(c.Request.Context(), "panic", "panic", fmt.Sprint(rec), "stack", string(debug.Stack()))
+		if !c.Writer.Written() {
+			respondError(c, fmt.Errorf("panic: %v", rec))
+		}
+		c.Abort()
+	}()
+	c.Next()
+}
+
+// limitBody caps every request body; reading past the cap fails with http.MaxBytesError (413).
+func (s *Server) limitBody(c *gin.Context) {
+	if c.Request.ContentLength > s.cfg.MaxBodyBytes {
+		problemStatus(c, http.StatusRequestEntityTooLarge, "too-large", "Request body too large",
+			fmt.Sprintf("the body must be at most %d bytes", s.cfg.MaxBodyBytes))
+		return
+	}
+	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, s.cfg.MaxBodyBytes)
+	c.Next()
+}
+
+// authenticate resolves the bearer secret into a principal carried by the request context.
+func (s *Server) authenticate(c *gin.Context) {
+	scheme, secret, ok := strings.Cut(c.GetHeader("Authorization"), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") || secret == "" {
+		respondError(c, domain.Errorf(domain.KindUnauthenticated, "send Authorization: Bearer <api key>"))
+		return
+	}
+	p, err := s.keys.Authenticate(c.Request.Context(), strings.TrimSpace(secret))
+	if err != nil {
+		respondError(c, err)
+		return
+	}
+	c.Set(ctxPrincipal, p)
+	c.Set(ctxLogger, loggerFrom(c).With("key_id", p.KeyID))
+	c.Request = c.Request.WithContext(auth.WithPrincipal(c.Request.Context(), p))
+	if !s.limiter.allow(p.KeyID) {
+		c.Header("Retry-After", strconv.Itoa(s.limiter.retryAfterSeconds()))
+		problemStatus(c, http.StatusTooManyRequests, "rate-limited", "Too many requests",
+			"this credential sent too many requests; retry after the number of seconds in Retry-After")
+		return
+	}
+	c.Next()
+}
+
+// require lets the request through only when the principal's role holds perm (the permission table
+// in domain/auth decides).
+func require(perm auth.Permission) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		p, ok := auth.FromContext(c.Request.Context())
+		if !ok {
+			respondError(c, domain.Errorf(domain.KindUnauthenticated, "no credentials"))
+			return
+		}
+		if !p.Can(perm) {
+			respondError(c, domain.Errorf(domain.KindForbidden, "the %s role may not do this (needs %s)", p.Role, perm))
+			return
+		}
+		c.Next()
+	}
+}

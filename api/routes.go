@@ -1,0 +1,60 @@
+// Package api is vendorrisk's HTTP transport: routes, middleware, request/response DTOs and the one
+// mapping from domain errors to RFC 9457 problems.
+//
+//	@title						vendorrisk API
+//	@version					1.0
+//	@description				Third-party security risk: the vendor register, credentials and roles. Errors are RFC 9457 application/problem+json.
+//	@license.name				Apache-2.0
+//	@BasePath					/
+//	@securityDefinitions.apikey	BearerAuth
+//	@in							header
+//	@name						Authorization
+//	@description				"Bearer " followed by an API key secret.
+package api
+
+import (
+	"github.com/gin-gonic/gin"
+	swaggerFiles "github.com/swaggo/files"
+	ginSwagger "github.com/swaggo/gin-swagger"
+
+	_ "github.com/vendorrisk/vendorrisk/docs" // registers the generated spec for the Swagger UI
+
+	"github.com/vendorrisk/vendorrisk/domain/auth"
+)
+
+// routes lists every route: the API at a glance.
+func (s *Server) routes(e *gin.Engine) {
+	e.GET("/healthz", s.healthz)
+	e.GET("/readyz", s.readyz)
+	e.GET("/swagger/*any", ginSwagger.WrapHandler(swaggerFiles.Handler))
+
+	v1 := e.Group("/api/v1", s.authenticate)
+
+	v1.POST("/api-keys", require(auth.PermAPIKeysManage), s.idempotent, s.createAPIKey)
+	v1.GET("/api-keys", require(auth.PermAPIKeysManage), s.listAPIKeys)
+	v1.GET("/api-keys/:id", require(auth.PermAPIKeysManage), s.getAPIKey)
+	v1.DELETE("/api-keys/:id", require(auth.PermAPIKeysManage), s.revokeAPIKey)
+
+	read, write := require(auth.PermVendorsRead), require(auth.PermVendorsWrite)
+	v1.POST("/vendors", write, s.idempotent, s.createVendor)
+	v1.GET("/vendors", read, s.listVendors)
+	v1.GET("/vendors/:id", read, s.getVendor)
+	v1.PATCH("/vendors/:id", write, s.updateVendor)
+	v1.DELETE("/vendors/:id", require(auth.PermVendorsDelete), s.deleteVendor)
+
+	v1.POST("/vendors/:id/contacts", write, s.idempotent, s.createContact)
+	v1.GET("/vendors/:id/contacts", read, s.listContacts)
+	v1.GET("/vendors/:id/contacts/:contact_id", read, s.getContact)
+	v1.PATCH("/vendors/:id/contacts/:contact_id", write, s.updateContact)
+	v1.DELETE("/vendors/:id/contacts/:contact_id", write, s.deleteContact)
+
+	v1.POST("/vendors/:id/certifications", write, s.idempotent, s.createCertification)
+	v1.GET("/vendors/:id/certifications", read, s.listCertifications)
+	v1.GET("/vendors/:id/certifications/:certification_id", read, s.getCertification)
+	v1.PATCH("/vendors/:id/certifications/:certification_id", write, s.updateCertification)
+	v1.DELETE("/vendors/:id/certifications/:certification_id", write, s.deleteCertification)
+
+	v1.POST("/vendors/:id/subcontractors", write, s.idempotent, s.createSubcontractor)
+	v1.GET("/vendors/:id/subcontractors", read, s.listSubcontractors)
+	v1.DELETE("/vendors/:id/subcontractors/:link_id", write, s.deleteSubcontractor)
+}

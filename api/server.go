@@ -1,0 +1,117 @@
+package api
+
+import (
+	"context"
+	"database/sql"
+	"log/slog"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+	"github.com/go-playground/validator/v10"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/vendorrisk/vendorrisk/domain"
+	"github.com/vendorrisk/vendorrisk/domain/apikey"
+	"github.com/vendorrisk/vendorrisk/domain/idempotency"
+	"github.com/vendorrisk/vendorrisk/domain/vendor"
+)
+
+// Config holds the transport's limits.
+type Config struct {
+	MaxBodyBytes int64
+	// RateLimit is the sustained requests per second per credential (0 disables); RateBurst the burst.
+	RateLimit float64
+	RateBurst int
+}
+
+// DefaultConfig is used for zero fields.
+var DefaultConfig = Config{MaxBodyBytes: 1 << 20, RateLimit: 50, RateBurst: 100}
+
+// Deps are the services the handlers call.
+type Deps struct {
+	Log         *slog.Logger
+	Clock       domain.Clock
+	Keys        *apikey.Service
+	Vendors     *vendor.Service
+	Idempotency idempotency.Store
+	// Ready checks that the service can serve (the database answers).
+	Ready func(ctx context.Context) error
+	// DB, when set, adds connection pool statistics to /metrics.
+	DB *sql.DB
+}
+
+// Server is the HTTP transport.
+type Server struct {
+	cfg     Config
+	log     *slog.Logger
+	now     domain.Clock
+	keys    *apikey.Service
+	vendors *vendor.Service
+	idem    idempotency.Store
+	ready   func(ctx context.Context) error
+	valid   *validator.Validate
+	metrics *metrics
+	limiter *limiter
+}
+
+// NewHandler builds the HTTP handler with every route and middleware.
+func NewHandler(cfg Config, d Deps) http.Handler {
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = DefaultConfig.MaxBodyBytes
+	}
+	if cfg.RateBurst <= 0 {
+		cfg.RateBurst = DefaultConfig.RateBurst
+	}
+	s := &Server{
+		cfg: cfg, log: d.Log, now: d.Clock, keys: d.Keys, vendors: d.Vendors, idem: d.Idempotency,
+		ready: d.Ready, valid: newValidator(), metrics: newMetrics(d.DB),
+	}
+	s.limiter = newLimiter(cfg.RateLimit, cfg.RateBurst, d.Clock)
+	gin.SetMode(gin.ReleaseMode)
+	e := gin.New()
+	e.HandleMethodNotAllowed = true
+	e.ContextWithFallback = false
+	e.Use(s.requestID, s.observe, s.recovery, s.limitBody)
+	e.NoRoute(func(c *gin.Context) {
+		problemStatus(c, http.StatusNotFound, "not-found", "Not found", "no such endpoint")
+	})
+	e.NoMethod(func(c *gin.Context) {
+		problemStatus(c, http.StatusMethodNotAllowed, "method-not-allowed", "Method not allowed", "this endpoint does not accept "+c.Request.Method)
+	})
+	e.GET("/metrics", gin.WrapH(promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{})))
+	s.routes(e)
+	return e
+}
+
+// healthz godoc
+//
+//	@Summary	Liveness: the process answers
+//	@Tags		operations
+//	@Produce	json
+//	@Success	200	{object}	HealthResponse
+//	@Router		/healthz [get]
+func (s *Server) healthz(c *gin.Context) {
+	c.JSON(http.StatusOK, HealthResponse{Status: "ok"})
+}
+
+// readyz godoc
+//
+//	@Summary	Readiness: the database answers
+//	@Tags		operations
+//	@Produce	json
+//	@Success	200	{object}	HealthResponse
+//	@Failure	503	{object}	Problem
+//	@Router		/readyz [get]
+func (s *Server) readyz(c *gin.Context) {
+	if err := s.ready(c.Request.Context()); err != nil {
+		loggerFrom(c).WarnContext(c.Request.Context(), "not ready", "err", err)
+		problemStatus(c, http.StatusServiceUnavailable, "unavailable", "Service unavailable", "the database does not answer")
+		return
+	}
+	c.JSON(http.StatusOK, HealthResponse{Status: "ok"})
+}
+
+// HealthResponse is the body of the health checks.
+type HealthResponse struct {
+	Status string `json:"status" example:"ok"`
+}

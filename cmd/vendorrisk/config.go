@@ -1,0 +1,129 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/vendorrisk/vendorrisk/repository"
+)
+
+// config is the effective configuration: environment first, flags override.
+type config struct {
+	Addr            string
+	DBDriver        string
+	DBDSN           string
+	LogFormat       string
+	LogLevel        string
+	AdminKeyFile    string
+	MaxBodyBytes    int64
+	RateLimit       float64
+	ShutdownTimeout time.Duration
+	Migrate         bool
+}
+
+// errUsage marks configuration and usage errors: one line on stderr and exit code 2.
+var errUsage = errors.New("usage")
+
+func usageErr(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", errUsage, fmt.Sprintf(format, args...))
+}
+
+// newFlagSet declares the flags every subcommand shares, with environment defaults.
+func newFlagSet(name string, getenv func(string) string, stderr io.Writer) (*flag.FlagSet, *config, func() error) {
+	env := func(key, def string) string {
+		if v := getenv(key); v != "" {
+			return v
+		}
+		return def
+	}
+	cfg := &config{}
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&cfg.Addr, "addr", env("VENDORRISK_ADDR", "127.0.0.1:8080"), "listen address (VENDORRISK_ADDR)")
+	fs.StringVar(&cfg.DBDriver, "db-driver", env("VENDORRISK_DB_DRIVER", repository.DialectSQLite), "sqlite or mysql (VENDORRISK_DB_DRIVER)")
+	fs.StringVar(&cfg.DBDSN, "db-dsn", getenv("VENDORRISK_DB_DSN"), "database DSN (VENDORRISK_DB_DSN); default ./data/vendorrisk.db for sqlite")
+	fs.StringVar(&cfg.LogFormat, "log-format", env("VENDORRISK_LOG_FORMAT", "text"), "text or json (VENDORRISK_LOG_FORMAT)")
+	fs.StringVar(&cfg.LogLevel, "log-level", env("VENDORRISK_LOG_LEVEL", "info"), "debug, info, warn or error (VENDORRISK_LOG_LEVEL)")
+	fs.StringVar(&cfg.AdminKeyFile, "admin-key-file", env("VENDORRISK_ADMIN_KEY_FILE", "./data/admin-key.txt"),
+		"where serve writes the first admin key of an empty database (VENDORRISK_ADMIN_KEY_FILE)")
+	maxBody := env("VENDORRISK_MAX_BODY_BYTES", "1048576")
+	rate := env("VENDORRISK_RATE_LIMIT", "50")
+	shutdown := env("VENDORRISK_SHUTDOWN_TIMEOUT", "20s")
+	fs.StringVar(&maxBody, "max-body-bytes", maxBody, "request body limit in bytes (VENDORRISK_MAX_BODY_BYTES)")
+	fs.StringVar(&rate, "rate-limit", rate, "requests per second per credential, 0 disables (VENDORRISK_RATE_LIMIT)")
+	fs.StringVar(&shutdown, "shutdown-timeout", shutdown, "grace period for in-flight requests (VENDORRISK_SHUTDOWN_TIMEOUT)")
+	finish := func() error {
+		var err error
+		if cfg.MaxBodyBytes, err = strconv.ParseInt(maxBody, 10, 64); err != nil || cfg.MaxBodyBytes < 1024 {
+			return usageErr("max body bytes %q: must be an integer of at least 1024", maxBody)
+		}
+		if cfg.RateLimit, err = strconv.ParseFloat(rate, 64); err != nil || cfg.RateLimit < 0 {
+			return usageErr("rate limit %q: must be a number of at least 0", rate)
+		}
+		if cfg.ShutdownTimeout, err = time.ParseDuration(shutdown); err != nil || cfg.ShutdownTimeout <= 0 {
+			return usageErr("shutdown timeout %q: must be a positive duration such as 20s", shutdown)
+		}
+		return cfg.validate()
+	}
+	return fs, cfg, finish
+}
+
+// validate checks and completes the configuration; the DSN gets the settings the repositories need.
+func (c *config) validate() error {
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		return usageErr("listen address %q: %v", c.Addr, err)
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		return usageErr("log format %q: must be text or json", c.LogFormat)
+	}
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(c.LogLevel)); err != nil {
+		return usageErr("log level %q: must be debug, info, warn or error", c.LogLevel)
+	}
+	var err error
+	switch c.DBDriver {
+	case repository.DialectSQLite:
+		if c.DBDSN == "" {
+			c.DBDSN = "./data/vendorrisk.db"
+		}
+		c.DBDSN, err = repository.NormalizeSQLiteDSN(c.DBDSN)
+	case repository.DialectMySQL:
+		if c.DBDSN == "" {
+			return usageErr("VENDORRISK_DB_DSN is required for mysql, e.g. user:password@tcp(127.0.0.1:3306)/vendorrisk")
+		}
+		c.DBDSN, err = repository.NormalizeMySQLDSN(c.DBDSN)
+	default:
+		return usageErr("database driver %q: must be sqlite or mysql", c.DBDriver)
+	}
+	if err != nil {
+		return usageErr("database dsn: %v", err)
+	}
+	return nil
+}
+
+func (c *config) logger(w io.Writer) *slog.Logger {
+	var lvl slog.Level
+	_ = lvl.UnmarshalText([]byte(c.LogLevel)) // validated
+	opts := &slog.HandlerOptions{Level: lvl}
+	if c.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// logAttrs is the effective configuration for the start-up log, secrets masked.
+func (c *config) logAttrs() []any {
+	return []any{
+		"addr", c.Addr, "db_driver", c.DBDriver, "db_dsn", repository.MaskDSN(c.DBDriver, c.DBDSN),
+		"log_format", c.LogFormat, "log_level", strings.ToLower(c.LogLevel), "admin_key_file", c.AdminKeyFile,
+		"max_body_bytes", c.MaxBodyBytes, "rate_limit", c.RateLimit, "shutdown_timeout", c.ShutdownTimeout.String(),
+		"migrate", c.Migrate,
+	}
+}

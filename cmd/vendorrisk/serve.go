@@ -1,0 +1,142 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/vendorrisk/vendorrisk/api"
+	"github.com/vendorrisk/vendorrisk/domain"
+	"github.com/vendorrisk/vendorrisk/domain/idempotency"
+	"github.com/vendorrisk/vendorrisk/repository"
+)
+
+func serve(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
+	start := time.Now()
+	fs, cfg, finish := newFlagSet("serve", getenv, stderr)
+	fs.BoolVar(&cfg.Migrate, "migrate", false, "apply pending migrations at start (always on for sqlite)")
+	if err := parseFlags(fs, finish, args); err != nil {
+		return err
+	}
+	log := cfg.logger(stderr)
+	log.Info("starting vendorrisk", append([]any{"version", version}, cfg.logAttrs()...)...)
+
+	db, err := openDB(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := prepareSchema(ctx, cfg, db, log); err != nil {
+		return err
+	}
+	svc := wire(db, domain.SystemClock)
+	if err := bootstrapAdmin(ctx, svc, cfg.AdminKeyFile, log); err != nil {
+		return err
+	}
+	idem := repository.NewIdempotency(db)
+	handler := api.NewHandler(api.Config{MaxBodyBytes: cfg.MaxBodyBytes, RateLimit: cfg.RateLimit}, api.Deps{
+		Log: log, Clock: domain.SystemClock, Keys: svc.keys, Vendors: svc.vendors, Idempotency: idem,
+		Ready: db.Ping, DB: db.SQL(),
+	})
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	go expireIdempotencyKeys(ctx, idem, log)
+	log.Info("listening", "addr", ln.Addr().String(), "startup_ms", time.Since(start).Milliseconds())
+	return serveHTTP(ctx, ln, handler, cfg.ShutdownTimeout, log)
+}
+
+// prepareSchema migrates SQLite always and MySQL only when asked: a shared MySQL schema is changed
+// deliberately, by one operator, not by whichever replica starts first.
+func prepareSchema(ctx context.Context, cfg *config, db *repository.DB, log *slog.Logger) error {
+	if cfg.DBDriver != repository.DialectSQLite && !cfg.Migrate {
+		return requireSchema(ctx, db)
+	}
+	m, err := repository.NewMigrator(db)
+	if err != nil {
+		return err
+	}
+	n, err := m.Up(ctx)
+	if err != nil {
+		return err
+	}
+	log.Info("migrations applied", "count", n)
+	return nil
+}
+
+// bootstrapAdmin gives a fresh installation its first admin key, written to a 0600 file; the secret
+// itself never reaches the log.
+func bootstrapAdmin(ctx context.Context, svc services, path string, log *slog.Logger) error {
+	k, secret, err := svc.keys.Bootstrap(ctx)
+	if err != nil || secret == "" {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return fmt.Errorf("create folder for the admin key: %w", err)
+	}
+	if err := os.WriteFile(path, []byte(secret+"\n"), 0o600); err != nil {
+		return fmt.Errorf("write admin key file: %w", err)
+	}
+	log.Warn("created the first admin api key; read it from the file, then keep it safe or delete the file",
+		"key_id", k.ID, "prefix", k.Prefix, "file", path)
+	return nil
+}
+
+// serveHTTP serves until ctx ends, then stops accepting and lets in-flight requests finish within grace.
+func serveHTTP(ctx context.Context, ln net.Listener, h http.Handler, grace time.Duration, log *slog.Logger) error {
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: waiting for in-flight requests", "grace", grace.String())
+	sctx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// expireIdempotencyKeys forgets idempotency records past their TTL, hourly.
+func expireIdempotencyKeys(ctx context.Context, store idempotency.Store, log *slog.Logger) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		n, err := store.DeleteBefore(ctx, time.Now().Add(-idempotency.TTL))
+		if err != nil && ctx.Err() == nil {
+			log.Warn("expire idempotency keys", "err", err)
+		} else if n > 0 {
+			log.Info("expired idempotency keys", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}

@@ -1,0 +1,63 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+
+	"github.com/vendorrisk/vendorrisk/domain"
+	"github.com/vendorrisk/vendorrisk/domain/apikey"
+	"github.com/vendorrisk/vendorrisk/domain/vendor"
+	"github.com/vendorrisk/vendorrisk/repository"
+)
+
+// parseFlags parses a subcommand's flags and completes the configuration.
+func parseFlags(fs *flag.FlagSet, finish func() error, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		return usageErr("%v", err)
+	}
+	return finish()
+}
+
+// openDB opens the configured database, creating the SQLite folder on first use.
+func openDB(ctx context.Context, cfg *config, log *slog.Logger) (*repository.DB, error) {
+	if cfg.DBDriver == repository.DialectSQLite {
+		if err := os.MkdirAll(filepath.Dir(repository.SQLitePath(cfg.DBDSN)), 0o750); err != nil {
+			return nil, fmt.Errorf("create database folder: %w", err)
+		}
+	}
+	return repository.Open(ctx, cfg.DBDriver, cfg.DBDSN, repository.DefaultPool(cfg.DBDriver), log)
+}
+
+// services are the use cases, wired to the repositories.
+type services struct {
+	keys    *apikey.Service
+	vendors *vendor.Service
+}
+
+func wire(db *repository.DB, clock domain.Clock) services {
+	keyRepo := repository.NewAPIKeys(db)
+	return services{
+		keys:    apikey.NewService(keyRepo, keyRepo.VendorExists, clock),
+		vendors: vendor.NewService(repository.NewVendors(db), db, clock),
+	}
+}
+
+// requireSchema fails when migrations are pending, so the service never runs on an old schema.
+func requireSchema(ctx context.Context, db *repository.DB) error {
+	m, err := repository.NewMigrator(db)
+	if err != nil {
+		return err
+	}
+	pending, err := m.Pending(ctx)
+	if err != nil {
+		return err
+	}
+	if pending {
+		return fmt.Errorf("the database has pending migrations: run `vendorrisk migrate up` (or serve --migrate)")
+	}
+	return nil
+}

@@ -1,0 +1,2 @@
+// Package docs is replaced by `make docs`.
+package docs
