@@ -134,4 +134,3 @@ func (s *APIKeys) VendorExists(ctx context.Context, id string) (bool, error) {
 	}
 	return n > 0, nil
 }
-
