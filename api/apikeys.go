@@ -15,7 +15,7 @@ type CreateAPIKeyRequest struct {
 	Name      string     `json:"name" validate:"max=200" example:"procurement team"`
 	Role      string     `json:"role" validate:"required,oneof=admin procurement risk_owner auditor supplier" example:"procurement"`
 	VendorID  string     `json:"vendor_id,omitempty" validate:"omitempty,uuid" example:""`
-	ExpiresAt *time.Time `json:"expires_at,omitempty" example:"2027-03-31T00:00:00Z"`
+	ExpiresAt *time.Time `json:"expires_at,omitempty" format:"date-time" example:"2027-03-31T00:00:00Z"`
 }
 
 // APIKeyResponse is a credential's metadata; the secret is never returned after creation.
@@ -26,10 +26,10 @@ type APIKeyResponse struct {
 	VendorID   string     `json:"vendor_id,omitempty"`
 	Prefix     string     `json:"prefix" example:"vrk_abcd1234"`
 	CreatedBy  string     `json:"created_by" example:"cli"`
-	CreatedAt  time.Time  `json:"created_at"`
-	ExpiresAt  *time.Time `json:"expires_at,omitempty"`
-	RevokedAt  *time.Time `json:"revoked_at,omitempty"`
-	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
+	CreatedAt  time.Time  `json:"created_at" format:"date-time"`
+	ExpiresAt  *time.Time `json:"expires_at,omitempty" format:"date-time"`
+	RevokedAt  *time.Time `json:"revoked_at,omitempty" format:"date-time"`
+	LastUsedAt *time.Time `json:"last_used_at,omitempty" format:"date-time"`
 	Active     bool       `json:"active"`
 }
 

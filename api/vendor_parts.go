@@ -37,8 +37,8 @@ type ContactResponse struct {
 	Role      string    `json:"role,omitempty"`
 	Primary   bool      `json:"primary"`
 	Version   int       `json:"version"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
+	CreatedAt time.Time `json:"created_at" format:"date-time"`
+	UpdatedAt time.Time `json:"updated_at" format:"date-time"`
 }
 
 // ContactList lists a vendor's contacts, primary first.
@@ -212,8 +212,8 @@ type CertificationRequest struct {
 	CertificateID string `json:"certificate_id" validate:"max=100" example:"IS 123456"`
 	Issuer        string `json:"issuer" validate:"max=200" example:"BSI"`
 	Scope         string `json:"scope" validate:"max=4000" example:"IaaS platform operations, Tokyo and Osaka regions"`
-	ValidFrom     string `json:"valid_from" validate:"required,datetime=2006-01-02" example:"2025-04-01"`
-	ValidUntil    string `json:"valid_until" validate:"required,datetime=2006-01-02" example:"2028-03-31"`
+	ValidFrom     string `json:"valid_from" format:"date" validate:"required,datetime=2006-01-02" example:"2025-04-01"`
+	ValidUntil    string `json:"valid_until" format:"date" validate:"required,datetime=2006-01-02" example:"2028-03-31"`
 }
 
 // UpdateCertificationRequest changes the given fields of a certification.
@@ -223,8 +223,8 @@ type UpdateCertificationRequest struct {
 	CertificateID *string `json:"certificate_id" validate:"omitnil,max=100"`
 	Issuer        *string `json:"issuer" validate:"omitnil,max=200"`
 	Scope         *string `json:"scope" validate:"omitnil,max=4000"`
-	ValidFrom     *string `json:"valid_from" validate:"omitnil,datetime=2006-01-02"`
-	ValidUntil    *string `json:"valid_until" validate:"omitnil,datetime=2006-01-02"`
+	ValidFrom     *string `json:"valid_from" format:"date" validate:"omitnil,datetime=2006-01-02"`
+	ValidUntil    *string `json:"valid_until" format:"date" validate:"omitnil,datetime=2006-01-02"`
 }
 
 // CertificationResponse is a certification with its expiry state on the day of the request.
@@ -236,14 +236,14 @@ type CertificationResponse struct {
 	CertificateID   string    `json:"certificate_id,omitempty"`
 	Issuer          string    `json:"issuer,omitempty"`
 	Scope           string    `json:"scope,omitempty"`
-	ValidFrom       string    `json:"valid_from" example:"2025-04-01"`
-	ValidUntil      string    `json:"valid_until" example:"2028-03-31"`
+	ValidFrom       string    `json:"valid_from" format:"date" example:"2025-04-01"`
+	ValidUntil      string    `json:"valid_until" format:"date" example:"2028-03-31"`
 	Expired         bool      `json:"expired"`
 	ExpiringSoon    bool      `json:"expiring_soon"`
 	DaysUntilExpiry int       `json:"days_until_expiry" example:"120"`
 	Version         int       `json:"version"`
-	CreatedAt       time.Time `json:"created_at"`
-	UpdatedAt       time.Time `json:"updated_at"`
+	CreatedAt       time.Time `json:"created_at" format:"date-time"`
+	UpdatedAt       time.Time `json:"updated_at" format:"date-time"`
 }
 
 // CertificationList lists a vendor's certifications, soonest expiry first.
@@ -447,7 +447,7 @@ type SubcontractorResponse struct {
 	SubcontractorName string    `json:"subcontractor_name"`
 	Service           string    `json:"service"`
 	HandlesOurData    bool      `json:"handles_our_data"`
-	CreatedAt         time.Time `json:"created_at"`
+	CreatedAt         time.Time `json:"created_at" format:"date-time"`
 }
 
 // SubcontractorList lists a vendor's subcontractors by name.

@@ -63,8 +63,8 @@ type VendorResponse struct {
 	Status             string              `json:"status" enums:"proposed,active,suspended,offboarding,terminated"`
 	AllowedTransitions []string            `json:"allowed_transitions,omitempty"`
 	Version            int                 `json:"version" example:"1"`
-	CreatedAt          time.Time           `json:"created_at"`
-	UpdatedAt          time.Time           `json:"updated_at"`
+	CreatedAt          time.Time           `json:"created_at" format:"date-time"`
+	UpdatedAt          time.Time           `json:"updated_at" format:"date-time"`
 }
 
 // VendorList is one page of vendors.
