@@ -2,13 +2,16 @@ package repository_test
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
+	"fmt"
 	"slices"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/vendorrisk/vendorrisk/domain"
+	"github.com/vendorrisk/vendorrisk/domain/apikey"
 	"github.com/vendorrisk/vendorrisk/domain/auth"
 	"github.com/vendorrisk/vendorrisk/domain/vendor"
 	"github.com/vendorrisk/vendorrisk/repository"
@@ -121,3 +124,10 @@ func sameTime(a, b *time.Time) bool {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// supplierKey is a stored supplier credential for vendorID.
+func supplierKey(vendorID string) apikey.Key {
+	id := domain.NewID()
+	return apikey.Key{ID: id, Name: "supplier " + vendorID, Role: auth.RoleSupplier, VendorID: vendorID,
+		Prefix: "vrk_test", Hash: fmt.Sprintf("%064x", sha256.Sum256([]byte(id))), CreatedBy: "test", CreatedAt: start}
+}

@@ -14,9 +14,22 @@ import (
 	"github.com/vendorrisk/vendorrisk/repository"
 )
 
-// parseFlags parses a subcommand's flags and completes the configuration.
+// parseFlags parses a subcommand's flags, wherever they stand among its arguments (so that both
+// "migrate up --db-dsn X" and "migrate --db-dsn X up" work), and completes the configuration.
+// The positional arguments are left in fs.Args().
 func parseFlags(fs *flag.FlagSet, finish func() error, args []string) error {
-	if err := fs.Parse(args); err != nil {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return usageErr("%v", err)
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		positional = append(positional, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+	if err := fs.Parse(append([]string{"--"}, positional...)); err != nil {
 		return usageErr("%v", err)
 	}
 	return finish()

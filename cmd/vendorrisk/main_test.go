@@ -1,0 +1,220 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/vendorrisk/vendorrisk/repository"
+	"github.com/vendorrisk/vendorrisk/test/testdb"
+)
+
+func envFrom(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+func TestBadConfigurationExitsWithTwoAndOneLine(t *testing.T) {
+	dir := t.TempDir()
+	tests := []struct {
+		name string
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{"unknown command", []string{"bogus"}, nil, "unknown command"},
+		{"bad driver", []string{"migrate", "status"}, map[string]string{"VENDORRISK_DB_DRIVER": "postgres"}, "database driver"},
+		{"mysql without dsn", []string{"migrate", "status"}, map[string]string{"VENDORRISK_DB_DRIVER": "mysql"}, "VENDORRISK_DB_DSN is required"},
+		{"bad mysql dsn", []string{"migrate", "status"}, map[string]string{"VENDORRISK_DB_DRIVER": "mysql", "VENDORRISK_DB_DSN": "not a dsn"}, "database dsn"},
+		{"bad log format", []string{"serve"}, map[string]string{"VENDORRISK_LOG_FORMAT": "xml"}, "log format"},
+		{"bad addr", []string{"serve", "--addr", "nonsense"}, nil, "listen address"},
+		{"bad body limit", []string{"serve"}, map[string]string{"VENDORRISK_MAX_BODY_BYTES": "ten"}, "max body bytes"},
+		{"memory sqlite", []string{"migrate", "up"}, map[string]string{"VENDORRISK_DB_DSN": ":memory:"}, "in-memory"},
+		{"unknown flag", []string{"serve", "--nope"}, nil, "flag provided but not defined"},
+		{"apikey without role", []string{"apikey", "create", "--db-dsn", filepath.Join(dir, "a.db")}, nil, "--role"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if strings.HasPrefix(tt.name, "apikey") {
+				code := run(t.Context(), []string{"migrate", "up", "--db-dsn", filepath.Join(dir, "a.db")}, envFrom(nil), io.Discard, io.Discard)
+				if code != 0 {
+					t.Fatalf("migrate up: exit %d", code)
+				}
+			}
+			var stderr bytes.Buffer
+			code := run(t.Context(), tt.args, envFrom(tt.env), io.Discard, &stderr)
+			if code != 2 {
+				t.Fatalf("exit code = %d, want 2; stderr: %s", code, stderr.String())
+			}
+			last := lastLine(stderr.String())
+			if !strings.Contains(last, tt.want) || !strings.HasPrefix(last, "vendorrisk:") {
+				t.Fatalf("stderr last line = %q, want a vendorrisk: line containing %q", last, tt.want)
+			}
+		})
+	}
+}
+
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	return lines[len(lines)-1]
+}
+
+func TestAPIKeyCreatePrintsSecretLastAndItAuthenticates(t *testing.T) {
+	for _, dialect := range testdb.Dialects {
+		t.Run(dialect, func(t *testing.T) {
+			env := map[string]string{"VENDORRISK_DB_DRIVER": dialect, "VENDORRISK_DB_DSN": testdb.DSN(t, dialect)}
+			if code := run(t.Context(), []string{"migrate", "up"}, envFrom(env), io.Discard, io.Discard); code != 0 {
+				t.Fatalf("migrate up exit %d", code)
+			}
+			var out, errOut bytes.Buffer
+			code := run(t.Context(), []string{"apikey", "create", "--role", "auditor", "--name", "ext audit"}, envFrom(env), &out, &errOut)
+			if code != 0 {
+				t.Fatalf("apikey create exit %d: %s", code, errOut.String())
+			}
+			secret := lastLine(out.String())
+			if !strings.HasPrefix(secret, "vrk_") || strings.ContainsAny(secret, " \t") {
+				t.Fatalf("last line %q is not a bare secret", secret)
+			}
+			cfg := &config{DBDriver: dialect, DBDSN: env["VENDORRISK_DB_DSN"], Addr: "127.0.0.1:0", LogFormat: "text", LogLevel: "info"}
+			if err := cfg.validate(); err != nil {
+				t.Fatal(err)
+			}
+			db, err := openDB(t.Context(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			p, err := wire(db, time.Now).keys.Authenticate(t.Context(), secret)
+			if err != nil || p.Role != "auditor" {
+				t.Fatalf("authenticate printed secret: %+v, %v", p, err)
+			}
+			out.Reset()
+			if code := run(t.Context(), []string{"apikey", "list"}, envFrom(env), &out, io.Discard); code != 0 || !strings.Contains(out.String(), "ext audit") {
+				t.Fatalf("apikey list exit %d: %s", code, out.String())
+			}
+			if code := run(t.Context(), []string{"apikey", "revoke", p.KeyID}, envFrom(env), io.Discard, io.Discard); code != 0 {
+				t.Fatalf("revoke exit %d", code)
+			}
+			if _, err := wire(db, time.Now).keys.Authenticate(t.Context(), secret); err == nil {
+				t.Fatal("revoked key still authenticates")
+			}
+		})
+	}
+}
+
+func TestServeRefusesPendingMySQLMigrationsWithoutFlag(t *testing.T) {
+	dsn := testdb.DSN(t, repository.DialectMySQL)
+	env := map[string]string{"VENDORRISK_DB_DRIVER": "mysql", "VENDORRISK_DB_DSN": dsn, "VENDORRISK_ADDR": "127.0.0.1:0"}
+	var stderr bytes.Buffer
+	if code := run(t.Context(), []string{"serve"}, envFrom(env), io.Discard, &stderr); code != 1 || !strings.Contains(stderr.String(), "pending migrations") {
+		t.Fatalf("serve on an unmigrated MySQL: exit %d, stderr %s", code, stderr.String())
+	}
+}
+
+func TestServeBootstrapsAdminKeyFileAndStops(t *testing.T) {
+	dir := t.TempDir()
+	keyFile := filepath.Join(dir, "secret", "admin-key.txt")
+	env := map[string]string{
+		"VENDORRISK_DB_DSN": filepath.Join(dir, "vr.db"), "VENDORRISK_ADDR": "127.0.0.1:0",
+		"VENDORRISK_ADMIN_KEY_FILE": keyFile, "VENDORRISK_LOG_FORMAT": "json",
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	logs := &syncBuffer{}
+	done := make(chan int)
+	go func() { done <- run(ctx, []string{"serve"}, envFrom(env), io.Discard, logs) }()
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(logs.String(), `"msg":"listening"`) {
+		if time.Now().After(deadline) {
+			t.Fatalf("server did not start: %s", logs.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Fatalf("serve exit %d: %s", code, logs.String())
+	}
+	st, err := os.Stat(keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Mode().Perm() != 0o600 {
+		t.Fatalf("admin key file mode %v, want 0600", st.Mode().Perm())
+	}
+	secret, _ := os.ReadFile(keyFile)
+	if s := strings.TrimSpace(string(secret)); !strings.HasPrefix(s, "vrk_") || strings.Contains(logs.String(), s) {
+		t.Fatalf("secret %q missing from the file or present in the log", s)
+	}
+	if !strings.Contains(logs.String(), keyFile) {
+		t.Fatal("the log does not say where the admin key is")
+	}
+}
+
+func TestGracefulShutdownFinishesInFlightRequest(t *testing.T) {
+	started := make(chan struct{})
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		close(started)
+		time.Sleep(300 * time.Millisecond)
+		_, _ = io.WriteString(w, "finished")
+	})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	served := make(chan error)
+	go func() { served <- serveHTTP(ctx, ln, h, 5*time.Second, slog.New(slog.NewTextHandler(io.Discard, nil))) }()
+
+	type result struct {
+		body string
+		err  error
+	}
+	got := make(chan result)
+	go func() {
+		resp, err := http.Get("http://" + ln.Addr().String())
+		if err != nil {
+			got <- result{err: err}
+			return
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		got <- result{string(b), err}
+	}()
+	<-started
+	cancel() // as SIGTERM would, while the request is in flight
+	r := <-got
+	if r.err != nil || r.body != "finished" {
+		t.Fatalf("in-flight request: body %q, err %v", r.body, r.err)
+	}
+	if err := <-served; err != nil {
+		t.Fatalf("serveHTTP: %v", err)
+	}
+	if _, err := http.Get("http://" + ln.Addr().String()); err == nil {
+		t.Fatal("server still accepts connections after shutdown")
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for one writer goroutine and one reader.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
