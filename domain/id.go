@@ -24,8 +24,9 @@ func ValidID(s string) bool {
 // Clock tells the time; services take one so that tests control it.
 type Clock func() time.Time
 
-// SystemClock is the real clock, in UTC.
-func SystemClock() time.Time { return time.Now().UTC() }
+// SystemClock is the real clock, in UTC, truncated to the microsecond that MySQL's DATETIME(6) keeps,
+// so that a resource reads back exactly as it was returned when written.
+func SystemClock() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
 
 // TxManager runs fn in one database transaction carried by the context; nested calls join it.
 type TxManager interface {
