@@ -218,3 +218,18 @@ func (b *syncBuffer) String() string {
 	defer b.mu.Unlock()
 	return b.buf.String()
 }
+
+func TestEffectiveConfigLogMasksPassword(t *testing.T) {
+	cfg := &config{Addr: "127.0.0.1:8080", DBDriver: "mysql", DBDSN: "app:s3cr3t-pw@tcp(db:3306)/vendorrisk", LogFormat: "json", LogLevel: "info"}
+	if err := cfg.validate(); err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	cfg.logger(&buf).Info("starting", cfg.logAttrs()...)
+	if strings.Contains(buf.String(), "s3cr3t-pw") {
+		t.Fatalf("password in the log: %s", buf.String())
+	}
+	if !strings.Contains(buf.String(), "app:*****@tcp(db:3306)/vendorrisk") || !strings.Contains(buf.String(), "parseTime=true") {
+		t.Fatalf("effective DSN not logged as expected: %s", buf.String())
+	}
+}
