@@ -36,7 +36,7 @@ type vendorRow struct {
 	Status          string
 	Version         int
 	CreatedAt       time.Time
-	UpdatedAt       time.Time
+	UpdatedAt       time.Time `gorm:"autoUpdateTime:false"`
 }
 
 func (vendorRow) TableName() string { return "vendors" }

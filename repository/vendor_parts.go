@@ -19,7 +19,7 @@ type contactRow struct {
 	IsPrimary bool
 	Version   int
 	CreatedAt time.Time
-	UpdatedAt time.Time
+	UpdatedAt time.Time `gorm:"autoUpdateTime:false"`
 }
 
 func (contactRow) TableName() string { return "vendor_contacts" }
@@ -87,9 +87,9 @@ func (s *Vendors) DeleteContact(ctx context.Context, vendorID, id string) error 
 }
 
 // ClearPrimaryContact unsets primary on the vendor's other contacts, bumping their versions.
-func (s *Vendors) ClearPrimaryContact(ctx context.Context, vendorID, keepID string) error {
+func (s *Vendors) ClearPrimaryContact(ctx context.Context, vendorID, keepID string, at time.Time) error {
 	err := s.db.conn(ctx).Model(&contactRow{}).Where("vendor_id = ? AND id <> ? AND is_primary = ?", vendorID, keepID, true).
-		Updates(map[string]any{"is_primary": false, "version": gormExpr("version + 1"), "updated_at": time.Now().UTC()}).Error
+		Updates(map[string]any{"is_primary": false, "version": gormExpr("version + 1"), "updated_at": at.UTC()}).Error
 	if err != nil {
 		return fmt.Errorf("clear primary contacts: %w", dbErr(err))
 	}
@@ -108,7 +108,7 @@ type certificationRow struct {
 	ValidUntil    time.Time
 	Version       int
 	CreatedAt     time.Time
-	UpdatedAt     time.Time
+	UpdatedAt     time.Time `gorm:"autoUpdateTime:false"`
 }
 
 func (certificationRow) TableName() string { return "vendor_certifications" }
@@ -200,8 +200,14 @@ func (s *Vendors) CreateSubcontractor(ctx context.Context, sc vendor.Subcontract
 
 // ListSubcontractors lists a vendor's links with the subcontractors' names, by name.
 func (s *Vendors) ListSubcontractors(ctx context.Context, vendorID string) ([]vendor.Subcontractor, error) {
+	// A flat struct: GORM does not fill an embedded unexported row type from a joined scan.
 	var rows []struct {
-		subcontractorRow
+		ID                string
+		VendorID          string
+		SubcontractorID   string
+		Service           string
+		HandlesOurData    bool
+		CreatedAt         time.Time
 		SubcontractorName string
 	}
 	err := s.db.conn(ctx).Table("vendor_subcontractors s").

@@ -162,7 +162,7 @@ func TestContactRepositoryClearPrimary(t *testing.T) {
 			}
 			ids = append(ids, c.ID)
 		}
-		if err := e.repo.ClearPrimaryContact(e.ctx, v.ID, ids[1]); err != nil {
+		if err := e.repo.ClearPrimaryContact(e.ctx, v.ID, ids[1], time.Now()); err != nil {
 			t.Fatal(err)
 		}
 		want := []struct {

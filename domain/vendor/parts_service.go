@@ -38,7 +38,7 @@ func (s *Service) keepOnePrimary(ctx context.Context, c Contact) error {
 	if !c.Primary {
 		return nil
 	}
-	if err := s.repo.ClearPrimaryContact(ctx, c.VendorID, c.ID); err != nil {
+	if err := s.repo.ClearPrimaryContact(ctx, c.VendorID, c.ID, c.UpdatedAt); err != nil {
 		return fmt.Errorf("clear primary contact of vendor %s: %w", c.VendorID, err)
 	}
 	return nil
@@ -232,10 +232,9 @@ func (s *Service) AddSubcontractor(ctx context.Context, vendorID string, sc Subc
 		return Subcontractor{}, err
 	}
 	sc.ID, sc.CreatedAt = domain.NewID(), s.now()
-	err := s.inVendor(ctx, vendorID, func(ctx context.Context) error {
-		if err := s.repo.LockSubcontractorGraph(ctx); err != nil {
-			return fmt.Errorf("lock subcontractor graph: %w", err)
-		}
+	// The graph lock comes before any vendor row lock: every graph writer takes the locks in the same
+	// order, so two concurrent links cannot deadlock on each other's foreign-key checks.
+	err := s.inGraph(ctx, vendorID, func(ctx context.Context) error {
 		sub, err := s.repo.Get(ctx, sc.SubcontractorID)
 		if err != nil {
 			if domain.IsKind(notFoundOr(err, "vendor", sc.SubcontractorID), domain.KindNotFound) {
@@ -285,6 +284,22 @@ func (s *Service) reaches(ctx context.Context, from, to string) (bool, error) {
 	return false, nil
 }
 
+// inGraph is inVendor for changes to the subcontractor graph: graph lock first, then the vendor row.
+func (s *Service) inGraph(ctx context.Context, vendorID string, fn func(ctx context.Context) error) error {
+	if err := s.visible(ctx, vendorID); err != nil {
+		return err
+	}
+	return s.tx.InTx(ctx, func(ctx context.Context) error {
+		if err := s.repo.LockSubcontractorGraph(ctx); err != nil {
+			return fmt.Errorf("lock subcontractor graph: %w", err)
+		}
+		if _, err := s.repo.GetForUpdate(ctx, vendorID); err != nil {
+			return notFoundOr(err, "vendor", vendorID)
+		}
+		return fn(ctx)
+	})
+}
+
 // ListSubcontractors lists the vendors vendorID relies on.
 func (s *Service) ListSubcontractors(ctx context.Context, vendorID string) ([]Subcontractor, error) {
 	if _, err := s.Get(ctx, vendorID); err != nil {
@@ -299,7 +314,7 @@ func (s *Service) ListSubcontractors(ctx context.Context, vendorID string) ([]Su
 
 // RemoveSubcontractor deletes a link.
 func (s *Service) RemoveSubcontractor(ctx context.Context, vendorID, id string) error {
-	return s.inVendor(ctx, vendorID, func(ctx context.Context) error {
+	return s.inGraph(ctx, vendorID, func(ctx context.Context) error {
 		if !domain.ValidID(id) {
 			return domain.NotFound("subcontractor link", id)
 		}

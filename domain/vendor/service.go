@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/vendorrisk/vendorrisk/domain"
 	"github.com/vendorrisk/vendorrisk/domain/auth"
@@ -46,7 +47,7 @@ type Repository interface {
 	UpdateContact(ctx context.Context, c Contact) error
 	DeleteContact(ctx context.Context, vendorID, id string) error
 	// ClearPrimaryContact unsets primary on every contact of the vendor except keepID.
-	ClearPrimaryContact(ctx context.Context, vendorID, keepID string) error
+	ClearPrimaryContact(ctx context.Context, vendorID, keepID string, at time.Time) error
 
 	CreateCertification(ctx context.Context, c Certification) error
 	GetCertification(ctx context.Context, vendorID, id string) (Certification, error)
@@ -281,6 +282,10 @@ func (s *Service) Delete(ctx context.Context, id string, ifMatch *int) error {
 		return err
 	}
 	return s.tx.InTx(ctx, func(ctx context.Context) error {
+		// Deleting a vendor removes its links: lock the graph first, as every graph writer does.
+		if err := s.repo.LockSubcontractorGraph(ctx); err != nil {
+			return fmt.Errorf("lock subcontractor graph: %w", err)
+		}
 		v, err := s.repo.GetForUpdate(ctx, id)
 		if err != nil {
 			return notFoundOr(err, "vendor", id)
@@ -314,6 +319,8 @@ func checkVersion(current int, ifMatch *int) error {
 // translate maps repository sentinels to client-facing errors, keeping the cause for the log.
 func translate(err error, op string) error {
 	switch {
+	case err == nil:
+		return nil
 	case errors.Is(err, domain.ErrDuplicate):
 		return &domain.Error{Kind: domain.KindConflict, Message: "a record with the same unique value already exists", Err: err}
 	case errors.Is(err, domain.ErrStaleVersion):
