@@ -20,28 +20,28 @@ type CreateAPIKeyRequest struct {
 
 // APIKeyResponse is a credential's metadata; the secret is never returned after creation.
 type APIKeyResponse struct {
-	ID         string     `json:"id" example:"0193a7c2-5b1e-7d3a-9f00-1c2d3e4f5a6b"`
-	Name       string     `json:"name" example:"procurement team"`
-	Role       string     `json:"role" enums:"admin,procurement,risk_owner,auditor,supplier" example:"procurement"`
+	ID         string     `json:"id" binding:"required" example:"0193a7c2-5b1e-7d3a-9f00-1c2d3e4f5a6b"`
+	Name       string     `json:"name" binding:"required" example:"procurement team"`
+	Role       string     `json:"role" binding:"required" enums:"admin,procurement,risk_owner,auditor,supplier" example:"procurement"`
 	VendorID   string     `json:"vendor_id,omitempty"`
-	Prefix     string     `json:"prefix" example:"vrk_abcd1234"`
-	CreatedBy  string     `json:"created_by" example:"cli"`
-	CreatedAt  time.Time  `json:"created_at" format:"date-time"`
+	Prefix     string     `json:"prefix" binding:"required" example:"vrk_abcd1234"`
+	CreatedBy  string     `json:"created_by" binding:"required" example:"cli"`
+	CreatedAt  time.Time  `json:"created_at" binding:"required" format:"date-time"`
 	ExpiresAt  *time.Time `json:"expires_at,omitempty" format:"date-time"`
 	RevokedAt  *time.Time `json:"revoked_at,omitempty" format:"date-time"`
 	LastUsedAt *time.Time `json:"last_used_at,omitempty" format:"date-time"`
-	Active     bool       `json:"active"`
+	Active     bool       `json:"active" binding:"required"`
 }
 
 // CreatedAPIKeyResponse carries the secret, shown this once.
 type CreatedAPIKeyResponse struct {
 	APIKeyResponse
-	Secret string `json:"secret" example:"vrk_..."`
+	Secret string `json:"secret" binding:"required" example:"vrk_..."`
 }
 
 // APIKeyList is one page of credentials.
 type APIKeyList struct {
-	Items      []APIKeyResponse `json:"items"`
+	Items      []APIKeyResponse `json:"items" binding:"required"`
 	NextCursor string           `json:"next_cursor,omitempty"`
 }
 

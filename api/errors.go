@@ -16,9 +16,9 @@ const problemBase = "https://github.com/vendorrisk/vendorrisk/blob/main/docs/pro
 
 // Problem is an RFC 9457 problem detail.
 type Problem struct {
-	Type      string         `json:"type" example:"https://github.com/vendorrisk/vendorrisk/blob/main/docs/problems.md#validation"`
-	Title     string         `json:"title" example:"Validation failed"`
-	Status    int            `json:"status" example:"422"`
+	Type      string         `json:"type" binding:"required" example:"https://github.com/vendorrisk/vendorrisk/blob/main/docs/problems.md#validation"`
+	Title     string         `json:"title" binding:"required" example:"Validation failed"`
+	Status    int            `json:"status" binding:"required" example:"422"`
 	Detail    string         `json:"detail,omitempty" example:"the request has invalid fields"`
 	Instance  string         `json:"instance,omitempty" example:"/api/v1/vendors"`
 	RequestID string         `json:"request_id,omitempty" example:"0193a7c2-5b1e-7d3a-9f00-1c2d3e4f5a6b"`
@@ -27,8 +27,8 @@ type Problem struct {
 
 // FieldProblem names the JSON field that was wrong.
 type FieldProblem struct {
-	Field   string `json:"field" example:"contacts[1].email"`
-	Message string `json:"message" example:"must be a plain e-mail address"`
+	Field   string `json:"field" binding:"required" example:"contacts[1].email"`
+	Message string `json:"message" binding:"required" example:"must be a plain e-mail address"`
 }
 
 // httpError is an error decided at the edge (malformed JSON, wrong content type, body too large).

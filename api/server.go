@@ -113,5 +113,5 @@ func (s *Server) readyz(c *gin.Context) {
 
 // HealthResponse is the body of the health checks.
 type HealthResponse struct {
-	Status string `json:"status" example:"ok"`
+	Status string `json:"status" binding:"required" example:"ok"`
 }

@@ -29,21 +29,21 @@ type UpdateContactRequest struct {
 
 // ContactResponse is a contact.
 type ContactResponse struct {
-	ID        string    `json:"id"`
-	VendorID  string    `json:"vendor_id"`
-	Name      string    `json:"name"`
+	ID        string    `json:"id" binding:"required"`
+	VendorID  string    `json:"vendor_id" binding:"required"`
+	Name      string    `json:"name" binding:"required"`
 	Email     string    `json:"email,omitempty"`
 	Phone     string    `json:"phone,omitempty"`
 	Role      string    `json:"role,omitempty"`
-	Primary   bool      `json:"primary"`
-	Version   int       `json:"version"`
-	CreatedAt time.Time `json:"created_at" format:"date-time"`
-	UpdatedAt time.Time `json:"updated_at" format:"date-time"`
+	Primary   bool      `json:"primary" binding:"required"`
+	Version   int       `json:"version" binding:"required"`
+	CreatedAt time.Time `json:"created_at" binding:"required" format:"date-time"`
+	UpdatedAt time.Time `json:"updated_at" binding:"required" format:"date-time"`
 }
 
 // ContactList lists a vendor's contacts, primary first.
 type ContactList struct {
-	Items []ContactResponse `json:"items"`
+	Items []ContactResponse `json:"items" binding:"required"`
 }
 
 func contactResponse(c vendor.Contact) ContactResponse {
@@ -229,26 +229,26 @@ type UpdateCertificationRequest struct {
 
 // CertificationResponse is a certification with its expiry state on the day of the request.
 type CertificationResponse struct {
-	ID              string    `json:"id"`
-	VendorID        string    `json:"vendor_id"`
-	Scheme          string    `json:"scheme" enums:"iso_27001,iso_27017,iso_27018,soc2_type2,ismap,privacymark,csa_star,other"`
+	ID              string    `json:"id" binding:"required"`
+	VendorID        string    `json:"vendor_id" binding:"required"`
+	Scheme          string    `json:"scheme" binding:"required" enums:"iso_27001,iso_27017,iso_27018,soc2_type2,ismap,privacymark,csa_star,other"`
 	SchemeName      string    `json:"scheme_name,omitempty"`
 	CertificateID   string    `json:"certificate_id,omitempty"`
 	Issuer          string    `json:"issuer,omitempty"`
 	Scope           string    `json:"scope,omitempty"`
-	ValidFrom       string    `json:"valid_from" format:"date" example:"2025-04-01"`
-	ValidUntil      string    `json:"valid_until" format:"date" example:"2028-03-31"`
-	Expired         bool      `json:"expired"`
-	ExpiringSoon    bool      `json:"expiring_soon"`
-	DaysUntilExpiry int       `json:"days_until_expiry" example:"120"`
-	Version         int       `json:"version"`
-	CreatedAt       time.Time `json:"created_at" format:"date-time"`
-	UpdatedAt       time.Time `json:"updated_at" format:"date-time"`
+	ValidFrom       string    `json:"valid_from" binding:"required" format:"date" example:"2025-04-01"`
+	ValidUntil      string    `json:"valid_until" binding:"required" format:"date" example:"2028-03-31"`
+	Expired         bool      `json:"expired" binding:"required"`
+	ExpiringSoon    bool      `json:"expiring_soon" binding:"required"`
+	DaysUntilExpiry int       `json:"days_until_expiry" binding:"required" example:"120"`
+	Version         int       `json:"version" binding:"required"`
+	CreatedAt       time.Time `json:"created_at" binding:"required" format:"date-time"`
+	UpdatedAt       time.Time `json:"updated_at" binding:"required" format:"date-time"`
 }
 
 // CertificationList lists a vendor's certifications, soonest expiry first.
 type CertificationList struct {
-	Items []CertificationResponse `json:"items"`
+	Items []CertificationResponse `json:"items" binding:"required"`
 }
 
 const dateLayout = "2006-01-02"
@@ -441,18 +441,18 @@ type SubcontractorRequest struct {
 
 // SubcontractorResponse is one link of the fourth-party graph.
 type SubcontractorResponse struct {
-	ID                string    `json:"id"`
-	VendorID          string    `json:"vendor_id"`
-	SubcontractorID   string    `json:"subcontractor_id"`
-	SubcontractorName string    `json:"subcontractor_name"`
-	Service           string    `json:"service"`
-	HandlesOurData    bool      `json:"handles_our_data"`
-	CreatedAt         time.Time `json:"created_at" format:"date-time"`
+	ID                string    `json:"id" binding:"required"`
+	VendorID          string    `json:"vendor_id" binding:"required"`
+	SubcontractorID   string    `json:"subcontractor_id" binding:"required"`
+	SubcontractorName string    `json:"subcontractor_name" binding:"required"`
+	Service           string    `json:"service" binding:"required"`
+	HandlesOurData    bool      `json:"handles_our_data" binding:"required"`
+	CreatedAt         time.Time `json:"created_at" binding:"required" format:"date-time"`
 }
 
 // SubcontractorList lists a vendor's subcontractors by name.
 type SubcontractorList struct {
-	Items []SubcontractorResponse `json:"items"`
+	Items []SubcontractorResponse `json:"items" binding:"required"`
 }
 
 func subcontractorResponse(sc vendor.Subcontractor) SubcontractorResponse {

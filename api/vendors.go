@@ -49,27 +49,27 @@ type UpdateVendorRequest struct {
 // VendorResponse is a vendor. description, internal_owner, tags and allowed_transitions are internal:
 // they are omitted for supplier credentials.
 type VendorResponse struct {
-	ID                 string              `json:"id" example:"0193a7c2-5b1e-7d3a-9f00-1c2d3e4f5a6b"`
-	Kind               string              `json:"kind" enums:"contractor,cloud_provider,other"`
-	Name               string              `json:"name"`
-	LegalName          string              `json:"legal_name"`
+	ID                 string              `json:"id" binding:"required" example:"0193a7c2-5b1e-7d3a-9f00-1c2d3e4f5a6b"`
+	Kind               string              `json:"kind" binding:"required" enums:"contractor,cloud_provider,other"`
+	Name               string              `json:"name" binding:"required"`
+	LegalName          string              `json:"legal_name" binding:"required"`
 	CorporateNumber    string              `json:"corporate_number,omitempty"`
-	RegistrationIDs    []RegistrationIDDTO `json:"registration_ids"`
+	RegistrationIDs    []RegistrationIDDTO `json:"registration_ids" binding:"required"`
 	Country            string              `json:"country,omitempty"`
 	Website            string              `json:"website,omitempty"`
 	Description        *string             `json:"description,omitempty"`
 	InternalOwner      *string             `json:"internal_owner,omitempty"`
 	Tags               []string            `json:"tags,omitempty"`
-	Status             string              `json:"status" enums:"proposed,active,suspended,offboarding,terminated"`
+	Status             string              `json:"status" binding:"required" enums:"proposed,active,suspended,offboarding,terminated"`
 	AllowedTransitions []string            `json:"allowed_transitions,omitempty"`
-	Version            int                 `json:"version" example:"1"`
-	CreatedAt          time.Time           `json:"created_at" format:"date-time"`
-	UpdatedAt          time.Time           `json:"updated_at" format:"date-time"`
+	Version            int                 `json:"version" binding:"required" example:"1"`
+	CreatedAt          time.Time           `json:"created_at" binding:"required" format:"date-time"`
+	UpdatedAt          time.Time           `json:"updated_at" binding:"required" format:"date-time"`
 }
 
 // VendorList is one page of vendors.
 type VendorList struct {
-	Items      []VendorResponse `json:"items"`
+	Items      []VendorResponse `json:"items" binding:"required"`
 	NextCursor string           `json:"next_cursor,omitempty"`
 }
 

@@ -1648,6 +1648,9 @@ const docTemplate = `{
     "definitions": {
         "APIKeyList": {
             "type": "object",
+            "required": [
+                "items"
+            ],
             "properties": {
                 "items": {
                     "type": "array",
@@ -1662,6 +1665,15 @@ const docTemplate = `{
         },
         "APIKeyResponse": {
             "type": "object",
+            "required": [
+                "active",
+                "created_at",
+                "created_by",
+                "id",
+                "name",
+                "prefix",
+                "role"
+            ],
             "properties": {
                 "active": {
                     "type": "boolean"
@@ -1716,6 +1728,9 @@ const docTemplate = `{
         },
         "CertificationList": {
             "type": "object",
+            "required": [
+                "items"
+            ],
             "properties": {
                 "items": {
                     "type": "array",
@@ -1781,6 +1796,19 @@ const docTemplate = `{
         },
         "CertificationResponse": {
             "type": "object",
+            "required": [
+                "created_at",
+                "days_until_expiry",
+                "expired",
+                "expiring_soon",
+                "id",
+                "scheme",
+                "updated_at",
+                "valid_from",
+                "valid_until",
+                "vendor_id",
+                "version"
+            ],
             "properties": {
                 "certificate_id": {
                     "type": "string"
@@ -1848,6 +1876,9 @@ const docTemplate = `{
         },
         "ContactList": {
             "type": "object",
+            "required": [
+                "items"
+            ],
             "properties": {
                 "items": {
                     "type": "array",
@@ -1890,6 +1921,15 @@ const docTemplate = `{
         },
         "ContactResponse": {
             "type": "object",
+            "required": [
+                "created_at",
+                "id",
+                "name",
+                "primary",
+                "updated_at",
+                "vendor_id",
+                "version"
+            ],
             "properties": {
                 "created_at": {
                     "type": "string",
@@ -2039,6 +2079,16 @@ const docTemplate = `{
         },
         "CreatedAPIKeyResponse": {
             "type": "object",
+            "required": [
+                "active",
+                "created_at",
+                "created_by",
+                "id",
+                "name",
+                "prefix",
+                "role",
+                "secret"
+            ],
             "properties": {
                 "active": {
                     "type": "boolean"
@@ -2097,6 +2147,10 @@ const docTemplate = `{
         },
         "FieldProblem": {
             "type": "object",
+            "required": [
+                "field",
+                "message"
+            ],
             "properties": {
                 "field": {
                     "type": "string",
@@ -2110,6 +2164,9 @@ const docTemplate = `{
         },
         "HealthResponse": {
             "type": "object",
+            "required": [
+                "status"
+            ],
             "properties": {
                 "status": {
                     "type": "string",
@@ -2119,6 +2176,11 @@ const docTemplate = `{
         },
         "Problem": {
             "type": "object",
+            "required": [
+                "status",
+                "title",
+                "type"
+            ],
             "properties": {
                 "detail": {
                     "type": "string",
@@ -2173,6 +2235,9 @@ const docTemplate = `{
         },
         "SubcontractorList": {
             "type": "object",
+            "required": [
+                "items"
+            ],
             "properties": {
                 "items": {
                     "type": "array",
@@ -2205,6 +2270,15 @@ const docTemplate = `{
         },
         "SubcontractorResponse": {
             "type": "object",
+            "required": [
+                "created_at",
+                "handles_our_data",
+                "id",
+                "service",
+                "subcontractor_id",
+                "subcontractor_name",
+                "vendor_id"
+            ],
             "properties": {
                 "created_at": {
                     "type": "string",
@@ -2363,6 +2437,9 @@ const docTemplate = `{
         },
         "VendorList": {
             "type": "object",
+            "required": [
+                "items"
+            ],
             "properties": {
                 "items": {
                     "type": "array",
@@ -2377,6 +2454,17 @@ const docTemplate = `{
         },
         "VendorResponse": {
             "type": "object",
+            "required": [
+                "created_at",
+                "id",
+                "kind",
+                "legal_name",
+                "name",
+                "registration_ids",
+                "status",
+                "updated_at",
+                "version"
+            ],
             "properties": {
                 "allowed_transitions": {
                     "type": "array",
