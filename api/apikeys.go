@@ -54,13 +54,12 @@ func (s *Server) apiKeyResponse(k apikey.Key) APIKeyResponse {
 // createAPIKey godoc
 //
 //	@Summary		Create an API key
-//	@Description	Admins only. The secret is in this response and never again. A supplier key needs vendor_id and sees only that vendor.
+//	@Description	Admins only. The secret is in this response and never again (so this endpoint takes no Idempotency-Key: a replay would need the stored secret). A supplier key needs vendor_id and sees only that vendor.
 //	@Tags			api-keys
 //	@Accept			json
 //	@Produce		json
 //	@Security		BearerAuth
-//	@Param			Idempotency-Key	header		string				false	"makes a retry return the first result"
-//	@Param			body			body		CreateAPIKeyRequest	true	"the key"
+//	@Param			body	body		CreateAPIKeyRequest	true	"the key"
 //	@Success		201				{object}	CreatedAPIKeyResponse
 //	@Failure		400				{object}	Problem
 //	@Failure		401				{object}	Problem

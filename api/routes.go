@@ -30,7 +30,8 @@ func (s *Server) routes(e *gin.Engine) {
 
 	v1 := e.Group("/api/v1", s.authenticate)
 
-	v1.POST("/api-keys", require(auth.PermAPIKeysManage), s.idempotent, s.createAPIKey)
+	// No Idempotency-Key here: replaying would mean storing the secret, which is never stored.
+	v1.POST("/api-keys", require(auth.PermAPIKeysManage), s.createAPIKey)
 	v1.GET("/api-keys", require(auth.PermAPIKeysManage), s.listAPIKeys)
 	v1.GET("/api-keys/:id", require(auth.PermAPIKeysManage), s.getAPIKey)
 	v1.DELETE("/api-keys/:id", require(auth.PermAPIKeysManage), s.revokeAPIKey)

@@ -79,7 +79,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Admins only. The secret is in this response and never again. A supplier key needs vendor_id and sees only that vendor.",
+                "description": "Admins only. The secret is in this response and never again (so this endpoint takes no Idempotency-Key: a replay would need the stored secret). A supplier key needs vendor_id and sees only that vendor.",
                 "consumes": [
                     "application/json"
                 ],
@@ -91,12 +91,6 @@ const docTemplate = `{
                 ],
                 "summary": "Create an API key",
                 "parameters": [
-                    {
-                        "type": "string",
-                        "description": "makes a retry return the first result",
-                        "name": "Idempotency-Key",
-                        "in": "header"
-                    },
                     {
                         "description": "the key",
                         "name": "body",
