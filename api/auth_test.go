@@ -249,6 +249,21 @@ func TestAPIKeysOverHTTP(t *testing.T) {
 			t.Errorf("the list does not hold the new key")
 		}
 
+		// Key creation takes no Idempotency-Key (a replay would need the stored secret): a repeated
+		// request creates a second key rather than replaying the first one's secret.
+		again := []resp{
+			e.do(t, "POST", "/api/v1/api-keys", e.admin, map[string]any{"role": "auditor"}, "Idempotency-Key", "k-1"),
+			e.do(t, "POST", "/api/v1/api-keys", e.admin, map[string]any{"role": "auditor"}, "Idempotency-Key", "k-1"),
+		}
+		for _, r := range again {
+			if must(t, r, http.StatusCreated); r.Header.Get("Idempotent-Replayed") != "" {
+				t.Errorf("API key creation replayed a stored response: %s", r)
+			}
+		}
+		if again[0].str("secret") == again[1].str("secret") || again[0].str("id") == again[1].str("id") {
+			t.Errorf("two creations answered the same key")
+		}
+
 		// The new secret authenticates with its role.
 		must(t, e.do(t, "POST", "/api/v1/vendors", created.Secret, vendorBody("By Procurement")), http.StatusCreated)
 		wantProblem(t, e.do(t, "GET", "/api/v1/api-keys", created.Secret, nil), http.StatusForbidden)

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -36,19 +37,31 @@ func (s *Server) decodeJSON(c *gin.Context, dst any) error {
 	if err := requireJSON(c.Request); err != nil {
 		return err
 	}
-	dec := json.NewDecoder(c.Request.Body)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(dst); err != nil {
+	body, err := io.ReadAll(c.Request.Body) // bounded by limitBody
+	if err != nil {
 		return decodeError(err)
 	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dst); err != nil {
+		return withPaths(decodeError(err), body, reflect.TypeOf(dst))
+	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return decodeError(err)
-		}
 		return badRequest("the body must hold exactly one JSON value")
 	}
 	return s.validate(dst)
+}
+
+// withPaths replaces the field of a type or unknown-field error with exact, indexed JSON paths.
+func withPaths(err error, body []byte, t reflect.Type) error {
+	var he *httpError
+	if !errors.As(err, &he) || len(he.fields) == 0 {
+		return err
+	}
+	if fields := shapeErrors(body, t); len(fields) > 0 {
+		he.fields = fields
+	}
+	return he
 }
 
 func requireJSON(r *http.Request) error {

@@ -62,10 +62,10 @@ func newEnv(t *testing.T, db *repository.DB, cfg api.Config) *env {
 	clk := &clock{now: start}
 	keyRepo := repository.NewAPIKeys(db)
 	e := &env{
-		db:      db,
-		clock:   clk,
-		keys:    apikey.NewService(keyRepo, keyRepo.VendorExists, clk.Now),
-		repo:    repository.NewVendors(db),
+		db:    db,
+		clock: clk,
+		keys:  apikey.NewService(keyRepo, keyRepo.VendorExists, clk.Now),
+		repo:  repository.NewVendors(db),
 	}
 	e.vendors = vendor.NewService(e.repo, db, clk.Now)
 	e.h = api.NewHandler(cfg, api.Deps{

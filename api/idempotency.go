@@ -75,7 +75,7 @@ func (s *Server) idempotent(c *gin.Context) {
 	// The outcome is stored even if the client has gone: that is when it will retry.
 	bg := context.WithoutCancel(ctx)
 	if st := w.Status(); st >= 200 && st < 300 {
-		rec.Status, rec.Location, rec.Body = st, w.Header().Get("Location"), w.body.Bytes()
+		rec.Status, rec.Location, rec.ETag, rec.Body = st, w.Header().Get("Location"), w.Header().Get("ETag"), w.body.Bytes()
 		err = s.idem.Complete(bg, rec)
 	} else {
 		err = s.idem.Release(bg, rec.KeyID, rec.Key) // failures may be retried with the same key
@@ -124,6 +124,9 @@ func (s *Server) replay(c *gin.Context, rec idempotency.Record) {
 	default:
 		if prev.Location != "" {
 			c.Header("Location", prev.Location)
+		}
+		if prev.ETag != "" {
+			c.Header("ETag", prev.ETag)
 		}
 		c.Header("Idempotent-Replayed", "true")
 		c.Data(prev.Status, "application/json; charset=utf-8", prev.Body)

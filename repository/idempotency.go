@@ -24,6 +24,7 @@ type idempotencyRow struct {
 	RequestHash string
 	Status      int
 	Location    string
+	ETag        string `gorm:"column:etag"`
 	Body        []byte
 	CreatedAt   time.Time
 }
@@ -50,13 +51,13 @@ func (s *Idempotency) Get(ctx context.Context, keyID, key string) (idempotency.R
 		return idempotency.Record{}, dbErr(err)
 	}
 	return idempotency.Record{KeyID: row.KeyID, Key: row.IdemKey, RequestHash: row.RequestHash, Status: row.Status,
-		Location: row.Location, Body: row.Body, CreatedAt: row.CreatedAt.UTC()}, nil
+		Location: row.Location, ETag: row.ETag, Body: row.Body, CreatedAt: row.CreatedAt.UTC()}, nil
 }
 
 // Complete stores the response of a reserved record.
 func (s *Idempotency) Complete(ctx context.Context, r idempotency.Record) error {
 	err := s.db.conn(ctx).Model(&idempotencyRow{}).Where("key_id = ? AND idem_key = ?", r.KeyID, r.Key).
-		Updates(map[string]any{"status": r.Status, "location": r.Location, "body": r.Body}).Error
+		Updates(map[string]any{"status": r.Status, "location": r.Location, "etag": r.ETag, "body": r.Body}).Error
 	if err != nil {
 		return fmt.Errorf("complete idempotency key: %w", dbErr(err))
 	}

@@ -17,6 +17,7 @@ type Record struct {
 	RequestHash string // method, route and body
 	Status      int
 	Location    string
+	ETag        string
 	Body        []byte
 	CreatedAt   time.Time
 }

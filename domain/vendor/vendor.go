@@ -102,15 +102,11 @@ func (v *Vendor) normalize() {
 	v.Country = country.Normalize(v.Country)
 	v.Website = strings.TrimSpace(v.Website)
 	v.InternalOwner = strings.TrimSpace(v.InternalOwner)
-	tags := make([]string, 0, len(v.Tags))
-	for _, t := range v.Tags {
-		t = strings.ToLower(strings.TrimSpace(t))
-		if !slices.Contains(tags, t) {
-			tags = append(tags, t)
-		}
+	tags := make([]string, len(v.Tags))
+	for i, t := range v.Tags {
+		tags[i] = strings.ToLower(strings.TrimSpace(t))
 	}
-	slices.Sort(tags)
-	v.Tags = tags
+	v.Tags = tags // still in the client's order, so that errors name the index the client sent
 	for i := range v.RegistrationIDs {
 		v.RegistrationIDs[i].Scheme = strings.ToLower(strings.TrimSpace(v.RegistrationIDs[i].Scheme))
 		v.RegistrationIDs[i].Value = strings.TrimSpace(v.RegistrationIDs[i].Value)
@@ -134,6 +130,10 @@ func (v *Vendor) validate() error {
 	c.Check(len(v.Tags) <= maxTags, "tags", "must have at most 20 entries")
 	for i, t := range v.Tags {
 		c.Check(tagPattern.MatchString(t), fieldIndex("tags", i), "must be 1-40 of a-z, 0-9, _ . : - starting with a letter or digit")
+	}
+	if c.Err() == nil {
+		slices.Sort(v.Tags)
+		v.Tags = slices.Compact(v.Tags)
 	}
 	c.Check(len(v.RegistrationIDs) <= maxRegIDs, "registration_ids", "must have at most 10 entries")
 	seen := map[string]bool{}

@@ -95,10 +95,10 @@ func TestVendorValidation(t *testing.T) {
 		{"description too long", func(v *Vendor) { v.Description = strings.Repeat("d", 4001) }, []string{"description"}},
 		{"internal owner too long", func(v *Vendor) { v.InternalOwner = strings.Repeat("o", 201) }, []string{"internal_owner"}},
 		{"status unknown", func(v *Vendor) { v.Status = "archived" }, []string{"status"}},
-		{"tag invalid, reported at its sorted index", func(v *Vendor) { v.Tags = []string{"zeta", "Bad Tag!"} }, []string{"tags[0]"}},
-		{"tag starting with punctuation", func(v *Vendor) { v.Tags = []string{"a", "b", "-c"} }, []string{"tags[0]"}},
+		{"tag invalid, reported at the index the client sent", func(v *Vendor) { v.Tags = []string{"zeta", "Bad Tag!"} }, []string{"tags[1]"}},
+		{"tag starting with punctuation", func(v *Vendor) { v.Tags = []string{"a", "b", "-c"} }, []string{"tags[2]"}},
 		{"tag 41 characters", func(v *Vendor) { v.Tags = []string{"a", strings.Repeat("t", 41)} }, []string{"tags[1]"}},
-		{"tag empty", func(v *Vendor) { v.Tags = []string{"ok", "  "} }, []string{"tags[0]"}},
+		{"tag empty", func(v *Vendor) { v.Tags = []string{"ok", "  "} }, []string{"tags[1]"}},
 		{"duplicate tags are merged", func(v *Vendor) { v.Tags = []string{"B", "b", " a "} }, nil},
 		{"too many tags", func(v *Vendor) {
 			v.Tags = nil
@@ -135,7 +135,7 @@ func TestVendorValidation(t *testing.T) {
 				RegistrationIDs: []RegistrationID{{"ok", "1"}, {"", ""}, {"OK", "2"}},
 			}
 		}, []string{"kind", "name", "legal_name", "corporate_number", "country", "website", "description",
-			"internal_owner", "status", "tags[0]", "registration_ids[1].scheme", "registration_ids[1].value",
+			"internal_owner", "status", "tags[1]", "registration_ids[1].scheme", "registration_ids[1].value",
 			"registration_ids[2].scheme"}},
 	}
 	for _, tt := range tests {
@@ -150,13 +150,18 @@ func TestVendorValidation(t *testing.T) {
 
 func TestVendorNormalize(t *testing.T) {
 	v := Vendor{
+		Kind: KindOther, Status: StatusProposed,
 		Name: "  Acme  ", LegalName: " Acme K.K. ", CorporateNumber: " 7000012050002 ", Country: " jp ",
 		Website: " https://acme.example ", InternalOwner: " sec ", Description: "  kept as written  ",
 		Tags:            []string{" Critical", "cloud", "CLOUD", "b"},
 		RegistrationIDs: []RegistrationID{{" DUNS ", " 123 "}},
 	}
 	v.normalize()
+	if err := v.validate(); err != nil { // tags are sorted and deduplicated once they are valid
+		t.Fatal(err)
+	}
 	want := Vendor{
+		Kind: KindOther, Status: StatusProposed,
 		Name: "Acme", LegalName: "Acme K.K.", CorporateNumber: "7000012050002", Country: "JP",
 		Website: "https://acme.example", InternalOwner: "sec", Description: "  kept as written  ",
 		Tags:            []string{"b", "cloud", "critical"},

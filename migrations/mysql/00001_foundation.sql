@@ -94,10 +94,11 @@ CREATE TABLE api_keys (
 
 CREATE TABLE idempotency_keys (
     key_id       VARCHAR(36)  NOT NULL,
-    idem_key     VARCHAR(255) NOT NULL,
+    idem_key     VARCHAR(255) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
     request_hash CHAR(64)     NOT NULL,
     status       INT          NOT NULL,
     location     VARCHAR(512) NOT NULL DEFAULT '',
+    etag         VARCHAR(64)  NOT NULL DEFAULT '',
     body         MEDIUMBLOB   NULL,
     created_at   DATETIME(6)  NOT NULL,
     PRIMARY KEY (key_id, idem_key),

@@ -104,6 +104,7 @@ CREATE TABLE idempotency_keys (
     request_hash TEXT         NOT NULL,
     status       INTEGER          NOT NULL,
     location     TEXT         NOT NULL DEFAULT '',
+    etag         TEXT         NOT NULL DEFAULT '',
     body         BLOB         NULL,
     created_at   DATETIME     NOT NULL,
     PRIMARY KEY (key_id, idem_key)
