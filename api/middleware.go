@@ -130,6 +130,10 @@ func require(perm auth.Permission) gin.HandlerFunc {
 			return
 		}
 		if !p.Can(perm) {
+			if auth.HiddenFrom(p.Role, perm) {
+				problemStatus(c, http.StatusNotFound, "not-found", "Not found", "no such resource")
+				return
+			}
 			respondError(c, domain.Errorf(domain.KindForbidden, "the %s role may not do this (needs %s)", p.Role, perm))
 			return
 		}

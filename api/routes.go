@@ -58,4 +58,22 @@ func (s *Server) routes(e *gin.Engine) {
 	v1.POST("/vendors/:id/subcontractors", write, s.idempotent, s.createSubcontractor)
 	v1.GET("/vendors/:id/subcontractors", read, s.listSubcontractors)
 	v1.DELETE("/vendors/:id/subcontractors/:link_id", write, s.deleteSubcontractor)
+
+	engRead, engWrite := require(auth.PermEngagementsRead), require(auth.PermEngagementsWrite)
+	v1.POST("/engagements", engWrite, s.idempotent, s.createEngagement)
+	v1.GET("/engagements", engRead, s.listEngagements)
+	v1.GET("/engagements/:id", engRead, s.getEngagement)
+	v1.PATCH("/engagements/:id", engWrite, s.updateEngagement)
+	v1.GET("/engagements/:id/risk", engRead, s.getEngagementRisk)
+	v1.POST("/engagements/:id/tier-override", require(auth.PermTierOverride), s.overrideTier)
+
+	conRead, conWrite := require(auth.PermContractsRead), require(auth.PermContractsWrite)
+	v1.POST("/engagements/:id/contracts", conWrite, s.idempotent, s.createContract)
+	v1.GET("/engagements/:id/contracts", conRead, s.listContracts)
+	v1.GET("/contracts/:id", conRead, s.getContract)
+	v1.PATCH("/contracts/:id", conWrite, s.updateContract)
+	v1.GET("/contracts/:id/gaps", conRead, s.contractGaps)
+
+	v1.GET("/risk-policy", require(auth.PermPolicyRead), s.getRiskPolicy)
+	v1.PUT("/risk-policy", require(auth.PermPolicyWrite), s.putRiskPolicy)
 }

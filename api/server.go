@@ -12,7 +12,10 @@ import (
 
 	"github.com/vendorrisk/vendorrisk/domain"
 	"github.com/vendorrisk/vendorrisk/domain/apikey"
+	"github.com/vendorrisk/vendorrisk/domain/contract"
+	"github.com/vendorrisk/vendorrisk/domain/engagement"
 	"github.com/vendorrisk/vendorrisk/domain/idempotency"
+	"github.com/vendorrisk/vendorrisk/domain/policy"
 	"github.com/vendorrisk/vendorrisk/domain/vendor"
 )
 
@@ -33,6 +36,9 @@ type Deps struct {
 	Clock       domain.Clock
 	Keys        *apikey.Service
 	Vendors     *vendor.Service
+	Engagements *engagement.Service
+	Contracts   *contract.Service
+	Policies    *policy.Service
 	Idempotency idempotency.Store
 	// Ready checks that the service can serve (the database answers).
 	Ready func(ctx context.Context) error
@@ -42,16 +48,19 @@ type Deps struct {
 
 // Server is the HTTP transport.
 type Server struct {
-	cfg     Config
-	log     *slog.Logger
-	now     domain.Clock
-	keys    *apikey.Service
-	vendors *vendor.Service
-	idem    idempotency.Store
-	ready   func(ctx context.Context) error
-	valid   *validator.Validate
-	metrics *metrics
-	limiter *limiter
+	cfg         Config
+	log         *slog.Logger
+	now         domain.Clock
+	keys        *apikey.Service
+	vendors     *vendor.Service
+	engagements *engagement.Service
+	contracts   *contract.Service
+	policies    *policy.Service
+	idem        idempotency.Store
+	ready       func(ctx context.Context) error
+	valid       *validator.Validate
+	metrics     *metrics
+	limiter     *limiter
 }
 
 // NewHandler builds the HTTP handler with every route and middleware.
@@ -64,6 +73,7 @@ func NewHandler(cfg Config, d Deps) http.Handler {
 	}
 	s := &Server{
 		cfg: cfg, log: d.Log, now: d.Clock, keys: d.Keys, vendors: d.Vendors, idem: d.Idempotency,
+		engagements: d.Engagements, contracts: d.Contracts, policies: d.Policies,
 		ready: d.Ready, valid: newValidator(), metrics: newMetrics(d.DB),
 	}
 	s.limiter = newLimiter(cfg.RateLimit, cfg.RateBurst, d.Clock)

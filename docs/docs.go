@@ -254,6 +254,969 @@ const docTemplate = `{
                 }
             }
         },
+        "/api/v1/contracts/{id}": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "contracts"
+                ],
+                "summary": "Get a contract",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "contract id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/ContractResponse"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
+            "patch": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "contracts"
+                ],
+                "summary": "Update a contract",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "contract id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "ETag of the version you read",
+                        "name": "If-Match",
+                        "in": "header"
+                    },
+                    {
+                        "description": "fields to change",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/UpdateContractRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/ContractResponse"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "Precondition Failed",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/contracts/{id}/gaps": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Every clause the policy requires for the engagement's effective tier that is missing or weaker (e.g. 72 h breach notification where 24 h is required, data kept in a country the clause does not allow), each with its Annex A controls, a severity and a plain sentence. Severity: the clause type's base (high for confidentiality, data protection, breach notification, data location; medium for most; low for liability and exit assistance), one lower for a weaker clause, one higher on a tier 1 engagement.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "contracts"
+                ],
+                "summary": "Gaps of a contract against the risk policy",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "contract id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/GapReportResponse"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/engagements": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Tier filters and sorts use the stored evaluation, refreshed whenever the engagement, its vendor's subcontractor graph or the risk policy changes.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "engagements"
+                ],
+                "summary": "List engagements",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "filter by vendor",
+                        "name": "vendor_id",
+                        "in": "query"
+                    },
+                    {
+                        "enum": [
+                            "intake",
+                            "assessing",
+                            "decided",
+                            "active",
+                            "ended"
+                        ],
+                        "type": "string",
+                        "description": "filter by status",
+                        "name": "status",
+                        "in": "query"
+                    },
+                    {
+                        "enum": [
+                            1,
+                            2,
+                            3,
+                            4
+                        ],
+                        "type": "integer",
+                        "description": "filter by effective tier",
+                        "name": "tier",
+                        "in": "query"
+                    },
+                    {
+                        "enum": [
+                            "saas",
+                            "iaas",
+                            "paas",
+                            "outsourced_development",
+                            "operations_outsourcing",
+                            "consulting",
+                            "onsite_maintenance",
+                            "other"
+                        ],
+                        "type": "string",
+                        "description": "filter by service type",
+                        "name": "service_type",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "substring of the name",
+                        "name": "q",
+                        "in": "query"
+                    },
+                    {
+                        "enum": [
+                            "created_at",
+                            "-created_at",
+                            "name",
+                            "-name",
+                            "risk_score",
+                            "-risk_score"
+                        ],
+                        "type": "string",
+                        "description": "sort order",
+                        "name": "sort",
+                        "in": "query"
+                    },
+                    {
+                        "type": "integer",
+                        "description": "page size (1-200, default 50)",
+                        "name": "limit",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "next_cursor of the previous page",
+                        "name": "cursor",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/EngagementList"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "An engagement is a service bought from a vendor; its inherent risk is evaluated at once. C/I/A impact defaults to what the data categories and criticality imply unless impact is given.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "engagements"
+                ],
+                "summary": "Register an engagement",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "makes a retry return the first result",
+                        "name": "Idempotency-Key",
+                        "in": "header"
+                    },
+                    {
+                        "description": "the engagement",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/CreateEngagementRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "201": {
+                        "description": "Created",
+                        "schema": {
+                            "$ref": "#/definitions/EngagementResponse"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/engagements/{id}": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "engagements"
+                ],
+                "summary": "Get an engagement with its risk, breach exposure and fourth parties",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "engagement id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/EngagementResponse"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
+            "patch": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Partial update; the risk is re-evaluated. status follows intake → assessing → decided → active, with reassessment (decided/active → assessing) and ended from any state; an illegal change is 409.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "engagements"
+                ],
+                "summary": "Update an engagement",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "engagement id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "ETag of the version you read",
+                        "name": "If-Match",
+                        "in": "header"
+                    },
+                    {
+                        "description": "fields to change",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/UpdateEngagementRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/EngagementResponse"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "Conflict",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "Precondition Failed",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/engagements/{id}/contracts": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "contracts"
+                ],
+                "summary": "List an engagement's contracts",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "engagement id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/ContractList"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Each clause type appears at most once; the parameters its type needs are required (e.g. hours for breach_notification).",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "contracts"
+                ],
+                "summary": "Add a contract to an engagement",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "engagement id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "makes a retry return the first result",
+                        "name": "Idempotency-Key",
+                        "in": "header"
+                    },
+                    {
+                        "description": "the contract",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/ContractRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "201": {
+                        "description": "Created",
+                        "schema": {
+                            "$ref": "#/definitions/ContractResponse"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/engagements/{id}/risk": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Evaluated now with the current model and policy. score is exactly the sum of contributions[].points; score_tier follows tier_thresholds; rules_applied lists floor rules that raised it to recommended_tier; effective_tier is the risk owner's override, if any. See docs/risk-model.md.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "engagements"
+                ],
+                "summary": "Explain an engagement's inherent risk",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "engagement id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/RiskResponse"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/engagements/{id}/tier-override": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Risk owners only. Sets the effective tier (or clears the override with tier null); the reason is required and kept with who overrode and when. Responses keep showing the recommended tier beside it.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "engagements"
+                ],
+                "summary": "Override an engagement's tier",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "engagement id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "ETag of the version you read",
+                        "name": "If-Match",
+                        "in": "header"
+                    },
+                    {
+                        "description": "the override",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/TierOverrideRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/RiskResponse"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "Precondition Failed",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/risk-policy": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "The built-in defaults are version 1 until an admin stores another version.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "risk-policy"
+                ],
+                "summary": "Get the risk policy",
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/RiskPolicyResponse"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "the version, for If-Match"
+                            }
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
+            "put": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Admins only. Stores the whole policy as the next version (every tier 1-4 once) and re-evaluates every engagement in the same transaction. Send If-Match with the version you read: a stale one is 412.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "risk-policy"
+                ],
+                "summary": "Replace the risk policy",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "ETag of the version you read",
+                        "name": "If-Match",
+                        "in": "header"
+                    },
+                    {
+                        "description": "the policy",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/RiskPolicyRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/RiskPolicyResponse"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "Precondition Failed",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
         "/api/v1/vendors": {
             "get": {
                 "security": [
@@ -1720,6 +2683,28 @@ const docTemplate = `{
                 }
             }
         },
+        "BreachCostDTO": {
+            "type": "object",
+            "required": [
+                "amount",
+                "category",
+                "currency"
+            ],
+            "properties": {
+                "amount": {
+                    "type": "integer",
+                    "example": 500
+                },
+                "category": {
+                    "type": "string",
+                    "example": "personal"
+                },
+                "currency": {
+                    "type": "string",
+                    "example": "JPY"
+                }
+            }
+        },
         "CertificationList": {
             "type": "object",
             "required": [
@@ -1868,6 +2853,170 @@ const docTemplate = `{
                 }
             }
         },
+        "ClauseDTO": {
+            "type": "object",
+            "required": [
+                "type"
+            ],
+            "properties": {
+                "bcp_tested_yearly": {
+                    "type": "boolean"
+                },
+                "cap": {
+                    "$ref": "#/definitions/MoneyDTO"
+                },
+                "countries": {
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    },
+                    "example": [
+                        "JP"
+                    ]
+                },
+                "days": {
+                    "type": "integer",
+                    "example": 30
+                },
+                "hours": {
+                    "type": "integer",
+                    "example": 24
+                },
+                "level": {
+                    "type": "string",
+                    "enum": [
+                        "prohibited",
+                        "prior_approval",
+                        "notify",
+                        "unrestricted"
+                    ]
+                },
+                "nda": {
+                    "type": "boolean"
+                },
+                "notice_days": {
+                    "type": "integer",
+                    "example": 30
+                },
+                "reference": {
+                    "type": "string",
+                    "maxLength": 100,
+                    "example": "§12.3"
+                },
+                "rto_hours": {
+                    "type": "integer",
+                    "example": 4
+                },
+                "training": {
+                    "type": "boolean"
+                },
+                "type": {
+                    "type": "string",
+                    "enum": [
+                        "confidentiality",
+                        "data_protection",
+                        "right_to_audit",
+                        "breach_notification",
+                        "subcontracting",
+                        "data_location",
+                        "return_and_deletion",
+                        "business_continuity",
+                        "security_requirements",
+                        "staff_security",
+                        "liability",
+                        "exit_assistance"
+                    ],
+                    "example": "breach_notification"
+                }
+            }
+        },
+        "ClauseResponse": {
+            "type": "object",
+            "required": [
+                "control_refs",
+                "type"
+            ],
+            "properties": {
+                "bcp_tested_yearly": {
+                    "type": "boolean"
+                },
+                "cap": {
+                    "$ref": "#/definitions/MoneyDTO"
+                },
+                "control_refs": {
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    },
+                    "example": [
+                        "iso27001-2022:5.24"
+                    ]
+                },
+                "countries": {
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    },
+                    "example": [
+                        "JP"
+                    ]
+                },
+                "days": {
+                    "type": "integer",
+                    "example": 30
+                },
+                "hours": {
+                    "type": "integer",
+                    "example": 24
+                },
+                "level": {
+                    "type": "string",
+                    "enum": [
+                        "prohibited",
+                        "prior_approval",
+                        "notify",
+                        "unrestricted"
+                    ]
+                },
+                "nda": {
+                    "type": "boolean"
+                },
+                "notice_days": {
+                    "type": "integer",
+                    "example": 30
+                },
+                "reference": {
+                    "type": "string",
+                    "maxLength": 100,
+                    "example": "§12.3"
+                },
+                "rto_hours": {
+                    "type": "integer",
+                    "example": 4
+                },
+                "training": {
+                    "type": "boolean"
+                },
+                "type": {
+                    "type": "string",
+                    "enum": [
+                        "confidentiality",
+                        "data_protection",
+                        "right_to_audit",
+                        "breach_notification",
+                        "subcontracting",
+                        "data_location",
+                        "return_and_deletion",
+                        "business_continuity",
+                        "security_requirements",
+                        "staff_security",
+                        "liability",
+                        "exit_assistance"
+                    ],
+                    "example": "breach_notification"
+                }
+            }
+        },
         "ContactList": {
             "type": "object",
             "required": [
@@ -1959,6 +3108,178 @@ const docTemplate = `{
                 }
             }
         },
+        "ContractList": {
+            "type": "object",
+            "required": [
+                "items"
+            ],
+            "properties": {
+                "items": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/ContractResponse"
+                    }
+                }
+            }
+        },
+        "ContractRequest": {
+            "type": "object",
+            "required": [
+                "starts_on",
+                "title"
+            ],
+            "properties": {
+                "auto_renew": {
+                    "type": "boolean"
+                },
+                "clauses": {
+                    "type": "array",
+                    "maxItems": 12,
+                    "items": {
+                        "$ref": "#/definitions/ClauseDTO"
+                    }
+                },
+                "document_reference": {
+                    "type": "string",
+                    "maxLength": 500,
+                    "example": "DMS-2026-0042"
+                },
+                "ends_on": {
+                    "type": "string",
+                    "format": "date",
+                    "example": "2029-03-31"
+                },
+                "notice_days": {
+                    "type": "integer",
+                    "maximum": 3650,
+                    "minimum": 0,
+                    "example": 90
+                },
+                "signed_on": {
+                    "type": "string",
+                    "format": "date",
+                    "example": "2026-03-15"
+                },
+                "starts_on": {
+                    "type": "string",
+                    "format": "date",
+                    "example": "2026-04-01"
+                },
+                "title": {
+                    "type": "string",
+                    "maxLength": 200,
+                    "example": "Master services agreement 2026"
+                }
+            }
+        },
+        "ContractResponse": {
+            "type": "object",
+            "required": [
+                "auto_renew",
+                "clauses",
+                "created_at",
+                "document_reference",
+                "ended",
+                "ending_soon",
+                "engagement_id",
+                "id",
+                "notice_days",
+                "notice_due_soon",
+                "starts_on",
+                "title",
+                "updated_at",
+                "version"
+            ],
+            "properties": {
+                "auto_renew": {
+                    "type": "boolean"
+                },
+                "clauses": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/ClauseResponse"
+                    }
+                },
+                "created_at": {
+                    "type": "string",
+                    "format": "date-time"
+                },
+                "document_reference": {
+                    "type": "string"
+                },
+                "ended": {
+                    "type": "boolean"
+                },
+                "ending_soon": {
+                    "type": "boolean"
+                },
+                "ends_on": {
+                    "type": "string",
+                    "format": "date"
+                },
+                "engagement_id": {
+                    "type": "string"
+                },
+                "id": {
+                    "type": "string"
+                },
+                "notice_days": {
+                    "type": "integer"
+                },
+                "notice_deadline": {
+                    "type": "string",
+                    "format": "date"
+                },
+                "notice_due_soon": {
+                    "type": "boolean"
+                },
+                "signed_on": {
+                    "type": "string",
+                    "format": "date"
+                },
+                "starts_on": {
+                    "type": "string",
+                    "format": "date"
+                },
+                "title": {
+                    "type": "string"
+                },
+                "updated_at": {
+                    "type": "string",
+                    "format": "date-time"
+                },
+                "version": {
+                    "type": "integer"
+                }
+            }
+        },
+        "ContributionDTO": {
+            "type": "object",
+            "required": [
+                "basis",
+                "factor",
+                "max",
+                "points"
+            ],
+            "properties": {
+                "basis": {
+                    "type": "string",
+                    "example": "1150000 non-public records: band \u003e= 1000000"
+                },
+                "factor": {
+                    "type": "string",
+                    "example": "data_volume"
+                },
+                "max": {
+                    "type": "integer",
+                    "example": 15
+                },
+                "points": {
+                    "type": "integer",
+                    "example": 15
+                }
+            }
+        },
         "CreateAPIKeyRequest": {
             "type": "object",
             "required": [
@@ -1989,6 +3310,114 @@ const docTemplate = `{
                 "vendor_id": {
                     "type": "string",
                     "example": ""
+                }
+            }
+        },
+        "CreateEngagementRequest": {
+            "type": "object",
+            "required": [
+                "name",
+                "service_type",
+                "vendor_id"
+            ],
+            "properties": {
+                "access_type": {
+                    "type": "string",
+                    "enum": [
+                        "none",
+                        "data_transfer",
+                        "remote_logical",
+                        "privileged_admin",
+                        "onsite_physical"
+                    ],
+                    "example": "data_transfer"
+                },
+                "annual_spend": {
+                    "$ref": "#/definitions/MoneyDTO"
+                },
+                "business_owner": {
+                    "type": "string",
+                    "maxLength": 200,
+                    "example": "head of e-commerce"
+                },
+                "critical_process": {
+                    "type": "boolean"
+                },
+                "data_categories": {
+                    "type": "array",
+                    "maxItems": 7,
+                    "items": {
+                        "$ref": "#/definitions/HoldingDTO"
+                    }
+                },
+                "data_locations": {
+                    "type": "array",
+                    "maxItems": 50,
+                    "items": {
+                        "type": "string"
+                    },
+                    "example": [
+                        "JP"
+                    ]
+                },
+                "description": {
+                    "type": "string",
+                    "maxLength": 4000
+                },
+                "impact": {
+                    "$ref": "#/definitions/ImpactDTO"
+                },
+                "internet_facing": {
+                    "type": "boolean"
+                },
+                "name": {
+                    "type": "string",
+                    "maxLength": 200,
+                    "example": "Customer portal hosting"
+                },
+                "rto_hours": {
+                    "type": "integer",
+                    "maximum": 8760,
+                    "minimum": 0,
+                    "example": 24
+                },
+                "service_type": {
+                    "type": "string",
+                    "enum": [
+                        "saas",
+                        "iaas",
+                        "paas",
+                        "outsourced_development",
+                        "operations_outsourcing",
+                        "consulting",
+                        "onsite_maintenance",
+                        "other"
+                    ],
+                    "example": "iaas"
+                },
+                "status": {
+                    "type": "string",
+                    "enum": [
+                        "intake",
+                        "assessing",
+                        "decided",
+                        "active",
+                        "ended"
+                    ],
+                    "example": "intake"
+                },
+                "substitutability": {
+                    "type": "string",
+                    "enum": [
+                        "easy",
+                        "moderate",
+                        "hard"
+                    ],
+                    "example": "moderate"
+                },
+                "vendor_id": {
+                    "type": "string",
+                    "example": "0193a7c2-5b1e-7d3a-9f00-1c2d3e4f5a6b"
                 }
             }
         },
@@ -2139,6 +3568,183 @@ const docTemplate = `{
                 }
             }
         },
+        "EngagementList": {
+            "type": "object",
+            "required": [
+                "items"
+            ],
+            "properties": {
+                "items": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/EngagementResponse"
+                    }
+                },
+                "next_cursor": {
+                    "type": "string"
+                }
+            }
+        },
+        "EngagementResponse": {
+            "type": "object",
+            "required": [
+                "access_type",
+                "allowed_transitions",
+                "business_owner",
+                "created_at",
+                "critical_process",
+                "data_categories",
+                "data_locations",
+                "description",
+                "id",
+                "impact",
+                "internet_facing",
+                "name",
+                "risk",
+                "service_type",
+                "status",
+                "substitutability",
+                "updated_at",
+                "vendor",
+                "version"
+            ],
+            "properties": {
+                "access_type": {
+                    "type": "string"
+                },
+                "allowed_transitions": {
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    }
+                },
+                "annual_spend": {
+                    "$ref": "#/definitions/MoneyDTO"
+                },
+                "breach_exposure": {
+                    "$ref": "#/definitions/ExposureDTO"
+                },
+                "business_owner": {
+                    "type": "string"
+                },
+                "created_at": {
+                    "type": "string",
+                    "format": "date-time"
+                },
+                "critical_process": {
+                    "type": "boolean"
+                },
+                "data_categories": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/HoldingDTO"
+                    }
+                },
+                "data_locations": {
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    }
+                },
+                "description": {
+                    "type": "string"
+                },
+                "fourth_parties": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/FourthPartyDTO"
+                    }
+                },
+                "id": {
+                    "type": "string"
+                },
+                "impact": {
+                    "$ref": "#/definitions/ImpactResponse"
+                },
+                "internet_facing": {
+                    "type": "boolean"
+                },
+                "name": {
+                    "type": "string"
+                },
+                "risk": {
+                    "$ref": "#/definitions/RiskSummary"
+                },
+                "rto_hours": {
+                    "type": "integer"
+                },
+                "service_type": {
+                    "type": "string"
+                },
+                "status": {
+                    "type": "string",
+                    "enum": [
+                        "intake",
+                        "assessing",
+                        "decided",
+                        "active",
+                        "ended"
+                    ]
+                },
+                "substitutability": {
+                    "type": "string"
+                },
+                "updated_at": {
+                    "type": "string",
+                    "format": "date-time"
+                },
+                "vendor": {
+                    "$ref": "#/definitions/VendorRef"
+                },
+                "version": {
+                    "type": "integer"
+                }
+            }
+        },
+        "ExposureDTO": {
+            "type": "object",
+            "required": [
+                "lines",
+                "totals"
+            ],
+            "properties": {
+                "lines": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/ExposureLineDTO"
+                    }
+                },
+                "totals": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/MoneyDTO"
+                    }
+                }
+            }
+        },
+        "ExposureLineDTO": {
+            "type": "object",
+            "required": [
+                "amount",
+                "category",
+                "cost_per_record",
+                "records"
+            ],
+            "properties": {
+                "amount": {
+                    "$ref": "#/definitions/MoneyDTO"
+                },
+                "category": {
+                    "type": "string"
+                },
+                "cost_per_record": {
+                    "$ref": "#/definitions/MoneyDTO"
+                },
+                "records": {
+                    "type": "integer"
+                }
+            }
+        },
         "FieldProblem": {
             "type": "object",
             "required": [
@@ -2156,6 +3762,117 @@ const docTemplate = `{
                 }
             }
         },
+        "FourthPartyDTO": {
+            "type": "object",
+            "required": [
+                "depth",
+                "handles_our_data",
+                "name",
+                "service",
+                "vendor_id",
+                "via_vendor_id"
+            ],
+            "properties": {
+                "depth": {
+                    "type": "integer",
+                    "example": 1
+                },
+                "handles_our_data": {
+                    "type": "boolean"
+                },
+                "name": {
+                    "type": "string"
+                },
+                "service": {
+                    "type": "string"
+                },
+                "vendor_id": {
+                    "type": "string"
+                },
+                "via_vendor_id": {
+                    "type": "string"
+                }
+            }
+        },
+        "GapDTO": {
+            "type": "object",
+            "required": [
+                "clause_type",
+                "control_refs",
+                "detail",
+                "problem",
+                "severity"
+            ],
+            "properties": {
+                "clause_type": {
+                    "type": "string",
+                    "example": "breach_notification"
+                },
+                "control_refs": {
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    }
+                },
+                "detail": {
+                    "type": "string",
+                    "example": "Breach notification within 72 h; the policy requires 24 h or less."
+                },
+                "problem": {
+                    "type": "string",
+                    "enum": [
+                        "missing",
+                        "weaker"
+                    ]
+                },
+                "severity": {
+                    "type": "string",
+                    "enum": [
+                        "critical",
+                        "high",
+                        "medium",
+                        "low"
+                    ]
+                }
+            }
+        },
+        "GapReportResponse": {
+            "type": "object",
+            "required": [
+                "contract_id",
+                "effective_tier",
+                "engagement_id",
+                "gaps",
+                "requirements",
+                "risk_policy_version"
+            ],
+            "properties": {
+                "contract_id": {
+                    "type": "string"
+                },
+                "effective_tier": {
+                    "type": "integer"
+                },
+                "engagement_id": {
+                    "type": "string"
+                },
+                "gaps": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/GapDTO"
+                    }
+                },
+                "requirements": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/RequirementDTO"
+                    }
+                },
+                "risk_policy_version": {
+                    "type": "integer"
+                }
+            }
+        },
         "HealthResponse": {
             "type": "object",
             "required": [
@@ -2165,6 +3882,111 @@ const docTemplate = `{
                 "status": {
                     "type": "string",
                     "example": "ok"
+                }
+            }
+        },
+        "HoldingDTO": {
+            "type": "object",
+            "required": [
+                "category",
+                "records"
+            ],
+            "properties": {
+                "category": {
+                    "type": "string",
+                    "enum": [
+                        "public",
+                        "internal",
+                        "confidential",
+                        "personal",
+                        "sensitive_personal",
+                        "payment_card",
+                        "credentials"
+                    ],
+                    "example": "personal"
+                },
+                "records": {
+                    "type": "integer",
+                    "maximum": 10000000000,
+                    "minimum": 0,
+                    "example": 1150000
+                }
+            }
+        },
+        "ImpactDTO": {
+            "type": "object",
+            "required": [
+                "a",
+                "c",
+                "i"
+            ],
+            "properties": {
+                "a": {
+                    "type": "integer",
+                    "maximum": 5,
+                    "minimum": 1,
+                    "example": 3
+                },
+                "c": {
+                    "type": "integer",
+                    "maximum": 5,
+                    "minimum": 1,
+                    "example": 4
+                },
+                "i": {
+                    "type": "integer",
+                    "maximum": 5,
+                    "minimum": 1,
+                    "example": 3
+                }
+            }
+        },
+        "ImpactResponse": {
+            "type": "object",
+            "required": [
+                "a",
+                "c",
+                "derived",
+                "i",
+                "source"
+            ],
+            "properties": {
+                "a": {
+                    "type": "integer"
+                },
+                "c": {
+                    "type": "integer"
+                },
+                "derived": {
+                    "$ref": "#/definitions/ImpactDTO"
+                },
+                "i": {
+                    "type": "integer"
+                },
+                "source": {
+                    "type": "string",
+                    "enum": [
+                        "derived",
+                        "override"
+                    ]
+                }
+            }
+        },
+        "MoneyDTO": {
+            "type": "object",
+            "required": [
+                "amount",
+                "currency"
+            ],
+            "properties": {
+                "amount": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "example": 575000000
+                },
+                "currency": {
+                    "type": "string",
+                    "example": "JPY"
                 }
             }
         },
@@ -2224,6 +4046,322 @@ const docTemplate = `{
                     "type": "string",
                     "maxLength": 64,
                     "example": "123456789"
+                }
+            }
+        },
+        "RemediationDaysDTO": {
+            "type": "object",
+            "required": [
+                "critical",
+                "high",
+                "low",
+                "medium"
+            ],
+            "properties": {
+                "critical": {
+                    "type": "integer",
+                    "example": 7
+                },
+                "high": {
+                    "type": "integer",
+                    "example": 30
+                },
+                "low": {
+                    "type": "integer",
+                    "example": 90
+                },
+                "medium": {
+                    "type": "integer",
+                    "example": 60
+                }
+            }
+        },
+        "RequirementDTO": {
+            "type": "object",
+            "required": [
+                "type"
+            ],
+            "properties": {
+                "allowed_countries": {
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    }
+                },
+                "max_audit_notice_days": {
+                    "type": "integer"
+                },
+                "max_deletion_days": {
+                    "type": "integer"
+                },
+                "max_notification_hours": {
+                    "type": "integer",
+                    "example": 24
+                },
+                "max_rto_hours": {
+                    "type": "integer"
+                },
+                "min_exit_assistance_days": {
+                    "type": "integer"
+                },
+                "min_liability_cap": {
+                    "$ref": "#/definitions/MoneyDTO"
+                },
+                "min_subcontracting": {
+                    "type": "string",
+                    "enum": [
+                        "prohibited",
+                        "prior_approval",
+                        "notify",
+                        "unrestricted"
+                    ]
+                },
+                "require_bcp_test": {
+                    "type": "boolean"
+                },
+                "require_nda": {
+                    "type": "boolean"
+                },
+                "require_training": {
+                    "type": "boolean"
+                },
+                "type": {
+                    "type": "string",
+                    "enum": [
+                        "confidentiality",
+                        "data_protection",
+                        "right_to_audit",
+                        "breach_notification",
+                        "subcontracting",
+                        "data_location",
+                        "return_and_deletion",
+                        "business_continuity",
+                        "security_requirements",
+                        "staff_security",
+                        "liability",
+                        "exit_assistance"
+                    ],
+                    "example": "breach_notification"
+                }
+            }
+        },
+        "RiskPolicyRequest": {
+            "type": "object",
+            "required": [
+                "home_country",
+                "tiers"
+            ],
+            "properties": {
+                "breach_costs": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/BreachCostDTO"
+                    }
+                },
+                "home_country": {
+                    "type": "string",
+                    "example": "JP"
+                },
+                "tiers": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/TierPolicyDTO"
+                    }
+                }
+            }
+        },
+        "RiskPolicyResponse": {
+            "type": "object",
+            "required": [
+                "breach_costs",
+                "home_country",
+                "tiers",
+                "updated_by",
+                "version"
+            ],
+            "properties": {
+                "breach_costs": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/BreachCostDTO"
+                    }
+                },
+                "home_country": {
+                    "type": "string",
+                    "example": "JP"
+                },
+                "tiers": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/TierPolicyDTO"
+                    }
+                },
+                "updated_at": {
+                    "type": "string",
+                    "format": "date-time"
+                },
+                "updated_by": {
+                    "type": "string",
+                    "example": "built-in"
+                },
+                "version": {
+                    "type": "integer",
+                    "example": 1
+                }
+            }
+        },
+        "RiskResponse": {
+            "type": "object",
+            "required": [
+                "breach_exposure",
+                "contributions",
+                "effective_tier",
+                "effective_tier_label",
+                "engagement_id",
+                "engagement_updated_at",
+                "engagement_version",
+                "evaluated_at",
+                "fourth_party_count",
+                "impact",
+                "max_score",
+                "model_version",
+                "recommended_tier",
+                "recommended_tier_label",
+                "risk_policy_version",
+                "rules_applied",
+                "score",
+                "score_tier",
+                "tier_thresholds"
+            ],
+            "properties": {
+                "breach_exposure": {
+                    "$ref": "#/definitions/ExposureDTO"
+                },
+                "contributions": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/ContributionDTO"
+                    }
+                },
+                "effective_tier": {
+                    "type": "integer",
+                    "example": 2
+                },
+                "effective_tier_label": {
+                    "type": "string",
+                    "enum": [
+                        "critical",
+                        "high",
+                        "medium",
+                        "low"
+                    ]
+                },
+                "engagement_id": {
+                    "type": "string"
+                },
+                "engagement_updated_at": {
+                    "type": "string",
+                    "format": "date-time"
+                },
+                "engagement_version": {
+                    "type": "integer"
+                },
+                "evaluated_at": {
+                    "type": "string",
+                    "format": "date-time"
+                },
+                "fourth_party_count": {
+                    "type": "integer"
+                },
+                "impact": {
+                    "$ref": "#/definitions/ImpactResponse"
+                },
+                "max_score": {
+                    "type": "integer",
+                    "example": 100
+                },
+                "model_version": {
+                    "type": "string",
+                    "example": "inherent-v1"
+                },
+                "override": {
+                    "$ref": "#/definitions/TierOverrideResponse"
+                },
+                "recommended_tier": {
+                    "type": "integer",
+                    "example": 2
+                },
+                "recommended_tier_label": {
+                    "type": "string",
+                    "enum": [
+                        "critical",
+                        "high",
+                        "medium",
+                        "low"
+                    ]
+                },
+                "risk_policy_version": {
+                    "type": "integer"
+                },
+                "rules_applied": {
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    }
+                },
+                "score": {
+                    "type": "integer",
+                    "example": 52
+                },
+                "score_tier": {
+                    "type": "integer",
+                    "example": 2
+                },
+                "tier_thresholds": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/ThresholdDTO"
+                    }
+                }
+            }
+        },
+        "RiskSummary": {
+            "type": "object",
+            "required": [
+                "effective_tier",
+                "effective_tier_label",
+                "model_version",
+                "recommended_tier",
+                "score"
+            ],
+            "properties": {
+                "effective_tier": {
+                    "type": "integer",
+                    "example": 2
+                },
+                "effective_tier_label": {
+                    "type": "string",
+                    "enum": [
+                        "critical",
+                        "high",
+                        "medium",
+                        "low"
+                    ]
+                },
+                "model_version": {
+                    "type": "string",
+                    "example": "inherent-v1"
+                },
+                "override": {
+                    "$ref": "#/definitions/TierOverrideResponse"
+                },
+                "recommended_tier": {
+                    "type": "integer",
+                    "example": 2
+                },
+                "score": {
+                    "type": "integer",
+                    "example": 52
                 }
             }
         },
@@ -2298,6 +4436,121 @@ const docTemplate = `{
                 }
             }
         },
+        "ThresholdDTO": {
+            "type": "object",
+            "required": [
+                "min_score",
+                "tier"
+            ],
+            "properties": {
+                "min_score": {
+                    "type": "integer"
+                },
+                "tier": {
+                    "type": "integer"
+                }
+            }
+        },
+        "TierOverrideRequest": {
+            "type": "object",
+            "required": [
+                "reason"
+            ],
+            "properties": {
+                "reason": {
+                    "type": "string",
+                    "maxLength": 2000,
+                    "example": "Handles the payroll of all staff; the model does not see that."
+                },
+                "tier": {
+                    "type": "integer",
+                    "maximum": 4,
+                    "minimum": 1,
+                    "example": 1
+                }
+            }
+        },
+        "TierOverrideResponse": {
+            "type": "object",
+            "required": [
+                "at",
+                "by_key_id",
+                "reason",
+                "recommendation_changed_since",
+                "recommended_tier_at_override",
+                "tier"
+            ],
+            "properties": {
+                "at": {
+                    "type": "string",
+                    "format": "date-time"
+                },
+                "by_key_id": {
+                    "type": "string"
+                },
+                "by_name": {
+                    "type": "string"
+                },
+                "reason": {
+                    "type": "string"
+                },
+                "recommendation_changed_since": {
+                    "type": "boolean"
+                },
+                "recommended_tier_at_override": {
+                    "type": "integer"
+                },
+                "tier": {
+                    "type": "integer",
+                    "example": 1
+                }
+            }
+        },
+        "TierPolicyDTO": {
+            "type": "object",
+            "required": [
+                "approvals",
+                "evidence_required",
+                "questionnaire_depth",
+                "reassessment_months",
+                "remediation_days",
+                "required_clauses",
+                "tier"
+            ],
+            "properties": {
+                "approvals": {
+                    "type": "integer",
+                    "example": 2
+                },
+                "evidence_required": {
+                    "type": "boolean"
+                },
+                "questionnaire_depth": {
+                    "type": "string",
+                    "enum": [
+                        "core",
+                        "core+extended"
+                    ]
+                },
+                "reassessment_months": {
+                    "type": "integer",
+                    "example": 12
+                },
+                "remediation_days": {
+                    "$ref": "#/definitions/RemediationDaysDTO"
+                },
+                "required_clauses": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/RequirementDTO"
+                    }
+                },
+                "tier": {
+                    "type": "integer",
+                    "example": 1
+                }
+            }
+        },
         "UpdateCertificationRequest": {
             "type": "object",
             "properties": {
@@ -2361,6 +4614,147 @@ const docTemplate = `{
                 "role": {
                     "type": "string",
                     "maxLength": 200
+                }
+            }
+        },
+        "UpdateContractRequest": {
+            "type": "object",
+            "properties": {
+                "auto_renew": {
+                    "type": "boolean"
+                },
+                "clauses": {
+                    "type": "array",
+                    "maxItems": 12,
+                    "items": {
+                        "$ref": "#/definitions/ClauseDTO"
+                    }
+                },
+                "clear_ends_on": {
+                    "type": "boolean"
+                },
+                "document_reference": {
+                    "type": "string",
+                    "maxLength": 500
+                },
+                "ends_on": {
+                    "type": "string",
+                    "format": "date"
+                },
+                "notice_days": {
+                    "type": "integer",
+                    "maximum": 3650,
+                    "minimum": 0
+                },
+                "signed_on": {
+                    "type": "string",
+                    "format": "date"
+                },
+                "starts_on": {
+                    "type": "string",
+                    "format": "date"
+                },
+                "title": {
+                    "type": "string",
+                    "maxLength": 200
+                }
+            }
+        },
+        "UpdateEngagementRequest": {
+            "type": "object",
+            "properties": {
+                "access_type": {
+                    "type": "string",
+                    "enum": [
+                        "none",
+                        "data_transfer",
+                        "remote_logical",
+                        "privileged_admin",
+                        "onsite_physical"
+                    ]
+                },
+                "annual_spend": {
+                    "$ref": "#/definitions/MoneyDTO"
+                },
+                "business_owner": {
+                    "type": "string",
+                    "maxLength": 200
+                },
+                "clear_annual_spend": {
+                    "type": "boolean"
+                },
+                "clear_impact": {
+                    "type": "boolean"
+                },
+                "clear_rto_hours": {
+                    "type": "boolean"
+                },
+                "critical_process": {
+                    "type": "boolean"
+                },
+                "data_categories": {
+                    "type": "array",
+                    "maxItems": 7,
+                    "items": {
+                        "$ref": "#/definitions/HoldingDTO"
+                    }
+                },
+                "data_locations": {
+                    "type": "array",
+                    "maxItems": 50,
+                    "items": {
+                        "type": "string"
+                    }
+                },
+                "description": {
+                    "type": "string",
+                    "maxLength": 4000
+                },
+                "impact": {
+                    "$ref": "#/definitions/ImpactDTO"
+                },
+                "internet_facing": {
+                    "type": "boolean"
+                },
+                "name": {
+                    "type": "string",
+                    "maxLength": 200
+                },
+                "rto_hours": {
+                    "type": "integer",
+                    "maximum": 8760,
+                    "minimum": 0
+                },
+                "service_type": {
+                    "type": "string",
+                    "enum": [
+                        "saas",
+                        "iaas",
+                        "paas",
+                        "outsourced_development",
+                        "operations_outsourcing",
+                        "consulting",
+                        "onsite_maintenance",
+                        "other"
+                    ]
+                },
+                "status": {
+                    "type": "string",
+                    "enum": [
+                        "intake",
+                        "assessing",
+                        "decided",
+                        "active",
+                        "ended"
+                    ]
+                },
+                "substitutability": {
+                    "type": "string",
+                    "enum": [
+                        "easy",
+                        "moderate",
+                        "hard"
+                    ]
                 }
             }
         },
@@ -2442,6 +4836,20 @@ const docTemplate = `{
                     }
                 },
                 "next_cursor": {
+                    "type": "string"
+                }
+            }
+        },
+        "VendorRef": {
+            "type": "object",
+            "required": [
+                "id"
+            ],
+            "properties": {
+                "id": {
+                    "type": "string"
+                },
+                "name": {
                     "type": "string"
                 }
             }

@@ -263,6 +263,7 @@ func (s *Vendors) ReferencedBy(ctx context.Context, id string) ([]string, error)
 	checks := []struct{ what, table, column string }{
 		{"subcontractor links of other vendors", "vendor_subcontractors", "subcontractor_id"},
 		{"supplier api keys", "api_keys", "vendor_id"},
+		{"engagements", "engagements", "vendor_id"},
 	}
 	var refs []string
 	for _, c := range checks {

@@ -200,6 +200,11 @@ func (s *Vendors) CreateSubcontractor(ctx context.Context, sc vendor.Subcontract
 
 // ListSubcontractors lists a vendor's links with the subcontractors' names, by name.
 func (s *Vendors) ListSubcontractors(ctx context.Context, vendorID string) ([]vendor.Subcontractor, error) {
+	return s.SubcontractorLinksOf(ctx, []string{vendorID})
+}
+
+// SubcontractorLinksOf lists the links of several vendors in one query, by subcontractor name.
+func (s *Vendors) SubcontractorLinksOf(ctx context.Context, vendorIDs []string) ([]vendor.Subcontractor, error) {
 	// A flat struct: GORM does not fill an embedded unexported row type from a joined scan.
 	var rows []struct {
 		ID                string
@@ -213,7 +218,7 @@ func (s *Vendors) ListSubcontractors(ctx context.Context, vendorID string) ([]ve
 	err := s.db.conn(ctx).Table("vendor_subcontractors s").
 		Select("s.id, s.vendor_id, s.subcontractor_id, s.service, s.handles_our_data, s.created_at, v.name AS subcontractor_name").
 		Joins("JOIN vendors v ON v.id = s.subcontractor_id").
-		Where("s.vendor_id = ?", vendorID).Order("v.name").Order("s.id").Scan(&rows).Error
+		Where("s.vendor_id IN ?", vendorIDs).Order("v.name").Order("s.id").Scan(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("query subcontractor links: %w", dbErr(err))
 	}
@@ -251,4 +256,15 @@ func (s *Vendors) SubcontractorsOf(ctx context.Context, vendorIDs []string) ([]s
 // LockSubcontractorGraph takes the graph's row lock until the transaction ends.
 func (s *Vendors) LockSubcontractorGraph(ctx context.Context) error {
 	return takeLock(ctx, s.db, "subcontractor_graph")
+}
+
+// VendorsRelyingOn returns the distinct vendors that list any of the given vendors as subcontractor.
+func (s *Vendors) VendorsRelyingOn(ctx context.Context, vendorIDs []string) ([]string, error) {
+	var ids []string
+	err := s.db.conn(ctx).Model(&subcontractorRow{}).Distinct("vendor_id").
+		Where("subcontractor_id IN ?", vendorIDs).Pluck("vendor_id", &ids).Error
+	if err != nil {
+		return nil, fmt.Errorf("query vendors relying on: %w", dbErr(err))
+	}
+	return ids, nil
 }

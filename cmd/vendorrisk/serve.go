@@ -43,6 +43,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	idem := repository.NewIdempotency(db)
 	handler := api.NewHandler(api.Config{MaxBodyBytes: cfg.MaxBodyBytes, RateLimit: cfg.RateLimit}, api.Deps{
 		Log: log, Clock: domain.SystemClock, Keys: svc.keys, Vendors: svc.vendors, Idempotency: idem,
+		Engagements: svc.engagements, Contracts: svc.contracts, Policies: svc.policies,
 		Ready: db.Ping, DB: db.SQL(),
 	})
 	ln, err := net.Listen("tcp", cfg.Addr)

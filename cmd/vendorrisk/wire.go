@@ -10,6 +10,9 @@ import (
 
 	"github.com/vendorrisk/vendorrisk/domain"
 	"github.com/vendorrisk/vendorrisk/domain/apikey"
+	"github.com/vendorrisk/vendorrisk/domain/contract"
+	"github.com/vendorrisk/vendorrisk/domain/engagement"
+	"github.com/vendorrisk/vendorrisk/domain/policy"
 	"github.com/vendorrisk/vendorrisk/domain/vendor"
 	"github.com/vendorrisk/vendorrisk/repository"
 )
@@ -45,18 +48,65 @@ func openDB(ctx context.Context, cfg *config, log *slog.Logger) (*repository.DB,
 	return repository.Open(ctx, cfg.DBDriver, cfg.DBDSN, repository.DefaultPool(cfg.DBDriver), log)
 }
 
-// services are the use cases, wired to the repositories.
+// services are the use cases, wired to the repositories and to each other through small adapters,
+// so that no domain package depends on another's service.
 type services struct {
-	keys    *apikey.Service
-	vendors *vendor.Service
+	keys        *apikey.Service
+	vendors     *vendor.Service
+	engagements *engagement.Service
+	contracts   *contract.Service
+	policies    *policy.Service
 }
 
 func wire(db *repository.DB, clock domain.Clock) services {
 	keyRepo := repository.NewAPIKeys(db)
+	vendors := vendor.NewService(repository.NewVendors(db), db, clock)
+	policies := policy.NewService(repository.NewPolicies(db), db, clock)
+	engagements := engagement.NewService(repository.NewEngagements(db), vendorReader{vendors}, policies, db, clock)
+	vendors.ObserveGraph(engagements.Refresh)
+	policies.OnChange(engagements.RefreshAll)
 	return services{
-		keys:    apikey.NewService(keyRepo, keyRepo.VendorExists, clock),
-		vendors: vendor.NewService(repository.NewVendors(db), db, clock),
+		keys:        apikey.NewService(keyRepo, keyRepo.VendorExists, clock),
+		vendors:     vendors,
+		engagements: engagements,
+		contracts:   contract.NewService(repository.NewContracts(db), engagementReader{engagements}, policies, db, clock),
+		policies:    policies,
 	}
+}
+
+// vendorReader gives engagements what they need of the vendor register.
+type vendorReader struct{ s *vendor.Service }
+
+func (r vendorReader) VendorInfo(ctx context.Context, id string) (engagement.VendorInfo, error) {
+	v, err := r.s.Info(ctx, id)
+	if err != nil {
+		return engagement.VendorInfo{}, err
+	}
+	return engagement.VendorInfo{ID: v.ID, Name: v.Name, Kind: string(v.Kind)}, nil
+}
+
+func (r vendorReader) FourthParties(ctx context.Context, vendorID string) ([]engagement.FourthParty, error) {
+	fps, err := r.s.FourthParties(ctx, vendorID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]engagement.FourthParty, len(fps))
+	for i, f := range fps {
+		out[i] = engagement.FourthParty{VendorID: f.Link.SubcontractorID, Name: f.Link.SubcontractorName, Service: f.Link.Service,
+			HandlesOurData: f.Link.HandlesOurData, Depth: f.Depth, ViaVendorID: f.Link.VendorID}
+	}
+	return out, nil
+}
+
+// engagementReader gives contracts what they need of an engagement.
+type engagementReader struct{ s *engagement.Service }
+
+func (r engagementReader) EngagementInfo(ctx context.Context, id string) (contract.EngagementInfo, error) {
+	i, err := r.s.Info(ctx, id)
+	if err != nil {
+		return contract.EngagementInfo{}, err
+	}
+	return contract.EngagementInfo{ID: i.ID, EffectiveTier: i.EffectiveTier, DataLocations: i.DataLocations}, nil
 }
 
 // requireSchema fails when migrations are pending, so the service never runs on an old schema.

@@ -35,16 +35,40 @@ const (
 	PermVendorsRead   Permission = "vendors:read"
 	PermVendorsWrite  Permission = "vendors:write"
 	PermVendorsDelete Permission = "vendors:delete"
+
+	PermEngagementsRead  Permission = "engagements:read"
+	PermEngagementsWrite Permission = "engagements:write"
+	PermTierOverride     Permission = "engagements:override_tier"
+	PermContractsRead    Permission = "contracts:read"
+	PermContractsWrite   Permission = "contracts:write"
+	PermPolicyRead       Permission = "risk_policy:read"
+	PermPolicyWrite      Permission = "risk_policy:write"
 )
+
+// internalReads are the read permissions of every internal role (everything but suppliers).
+var internalReads = []Permission{PermVendorsRead, PermEngagementsRead, PermContractsRead, PermPolicyRead}
 
 // table is the permission matrix. Supplier permissions are additionally scoped to the supplier's own
 // vendor by the services (see Principal.SeesVendor).
 var table = map[Role][]Permission{
-	RoleAdmin:       {PermAPIKeysManage, PermVendorsRead, PermVendorsWrite, PermVendorsDelete},
-	RoleProcurement: {PermVendorsRead, PermVendorsWrite, PermVendorsDelete},
-	RoleRiskOwner:   {PermVendorsRead},
-	RoleAuditor:     {PermVendorsRead},
-	RoleSupplier:    {PermVendorsRead},
+	RoleAdmin: append([]Permission{PermAPIKeysManage, PermVendorsWrite, PermVendorsDelete, PermEngagementsWrite,
+		PermContractsWrite, PermPolicyWrite}, internalReads...),
+	RoleProcurement: append([]Permission{PermVendorsWrite, PermVendorsDelete, PermEngagementsWrite, PermContractsWrite},
+		internalReads...),
+	// Only risk owners override tiers: the override is a risk decision, not an administrative one.
+	RoleRiskOwner: append([]Permission{PermTierOverride}, internalReads...),
+	RoleAuditor:   internalReads,
+	RoleSupplier:  {PermVendorsRead},
+}
+
+// hiddenFromSuppliers are resources a supplier must not learn exist: a refused supplier gets 404 for
+// them, not 403.
+var hiddenFromSuppliers = []Permission{PermEngagementsRead, PermEngagementsWrite, PermTierOverride,
+	PermContractsRead, PermContractsWrite, PermPolicyRead, PermPolicyWrite}
+
+// HiddenFrom reports whether a refusal of perm to role must look like "not found".
+func HiddenFrom(role Role, perm Permission) bool {
+	return role == RoleSupplier && slices.Contains(hiddenFromSuppliers, perm)
 }
 
 // Allowed reports whether role holds perm.

@@ -256,7 +256,7 @@ func (s *Service) AddSubcontractor(ctx context.Context, vendorID string, sc Subc
 			}
 			return fmt.Errorf("create subcontractor link: %w", err)
 		}
-		return nil
+		return s.graphChanged(ctx, vendorID)
 	})
 	return sc, err
 }
@@ -321,6 +321,6 @@ func (s *Service) RemoveSubcontractor(ctx context.Context, vendorID, id string) 
 		if err := s.repo.DeleteSubcontractor(ctx, vendorID, id); err != nil {
 			return notFoundOr(err, "subcontractor link", id)
 		}
-		return nil
+		return s.graphChanged(ctx, vendorID)
 	})
 }

@@ -60,22 +60,34 @@ type Repository interface {
 	DeleteSubcontractor(ctx context.Context, vendorID, id string) error
 	// SubcontractorsOf returns the distinct subcontractor IDs of the given vendors.
 	SubcontractorsOf(ctx context.Context, vendorIDs []string) ([]string, error)
+	// SubcontractorLinksOf returns the links of the given vendors with the subcontractors' names.
+	SubcontractorLinksOf(ctx context.Context, vendorIDs []string) ([]Subcontractor, error)
+	// VendorsRelyingOn returns the distinct vendors that list any of the given vendors as subcontractor.
+	VendorsRelyingOn(ctx context.Context, vendorIDs []string) ([]string, error)
 	// LockSubcontractorGraph serialises changes to the graph until the transaction ends, so two
 	// concurrent links cannot close a cycle that neither sees alone.
 	LockSubcontractorGraph(ctx context.Context) error
 }
 
+// GraphObserver is told, inside the changing transaction, which vendors' fourth parties changed
+// (the vendor whose links changed and every vendor that relies on it, directly or further up).
+type GraphObserver func(ctx context.Context, vendorIDs []string) error
+
 // Service holds the vendor register's use cases.
 type Service struct {
-	repo Repository
-	tx   domain.TxManager
-	now  domain.Clock
+	repo     Repository
+	tx       domain.TxManager
+	now      domain.Clock
+	observer GraphObserver
 }
 
 // NewService wires the vendor use cases.
 func NewService(repo Repository, tx domain.TxManager, now domain.Clock) *Service {
 	return &Service{repo: repo, tx: tx, now: now}
 }
+
+// ObserveGraph registers the one observer of subcontractor graph changes (wired at start-up).
+func (s *Service) ObserveGraph(o GraphObserver) { s.observer = o }
 
 // Patch holds the fields of a partial update; nil means unchanged, "" clears a text field.
 type Patch struct {

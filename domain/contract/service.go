@@ -1,0 +1,202 @@
+package contract
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/vendorrisk/vendorrisk/domain"
+	"github.com/vendorrisk/vendorrisk/domain/risk"
+)
+
+// EngagementInfo is what a contract needs to know about its engagement.
+type EngagementInfo struct {
+	ID            string
+	EffectiveTier risk.Tier
+	DataLocations []string
+}
+
+// Engagements reads engagements; it answers NotFound for callers who may not see them.
+type Engagements interface {
+	EngagementInfo(ctx context.Context, id string) (EngagementInfo, error)
+}
+
+// Requirements gives the clauses the current policy requires for a tier, and the policy version.
+type Requirements interface {
+	RequiredClauses(ctx context.Context, tier risk.Tier) ([]Requirement, int, error)
+}
+
+// Repository stores contracts.
+type Repository interface {
+	Create(ctx context.Context, c Contract) error
+	Get(ctx context.Context, id string) (Contract, error)
+	GetForUpdate(ctx context.Context, id string) (Contract, error)
+	ListByEngagement(ctx context.Context, engagementID string) ([]Contract, error)
+	// Update writes c when the stored version is c.Version-1, else domain.ErrStaleVersion.
+	Update(ctx context.Context, c Contract) error
+}
+
+// Service holds the contract use cases.
+type Service struct {
+	repo         Repository
+	engagements  Engagements
+	requirements Requirements
+	tx           domain.TxManager
+	now          domain.Clock
+}
+
+// NewService wires the contract use cases.
+func NewService(repo Repository, engagements Engagements, requirements Requirements, tx domain.TxManager, now domain.Clock) *Service {
+	return &Service{repo: repo, engagements: engagements, requirements: requirements, tx: tx, now: now}
+}
+
+// Create adds a contract to an engagement.
+func (s *Service) Create(ctx context.Context, engagementID string, c Contract) (Contract, error) {
+	if _, err := s.engagements.EngagementInfo(ctx, engagementID); err != nil {
+		return Contract{}, err
+	}
+	c.normalize()
+	if err := c.validate(); err != nil {
+		return Contract{}, err
+	}
+	now := s.now()
+	c.ID, c.EngagementID, c.Version, c.CreatedAt, c.UpdatedAt = domain.NewID(), engagementID, 1, now, now
+	if err := s.repo.Create(ctx, c); err != nil {
+		return Contract{}, fmt.Errorf("create contract: %w", err)
+	}
+	return c, nil
+}
+
+// List returns an engagement's contracts, latest start first.
+func (s *Service) List(ctx context.Context, engagementID string) ([]Contract, error) {
+	if _, err := s.engagements.EngagementInfo(ctx, engagementID); err != nil {
+		return nil, err
+	}
+	cs, err := s.repo.ListByEngagement(ctx, engagementID)
+	if err != nil {
+		return nil, fmt.Errorf("list contracts: %w", err)
+	}
+	return cs, nil
+}
+
+// Get returns one contract; its engagement decides who may see it.
+func (s *Service) Get(ctx context.Context, id string) (Contract, error) {
+	c, err := s.load(ctx, id, false)
+	if err != nil {
+		return Contract{}, err
+	}
+	if _, err := s.engagements.EngagementInfo(ctx, c.EngagementID); err != nil {
+		if domain.IsKind(err, domain.KindNotFound) {
+			return Contract{}, domain.NotFound("contract", id)
+		}
+		return Contract{}, err
+	}
+	return c, nil
+}
+
+func (s *Service) load(ctx context.Context, id string, forUpdate bool) (Contract, error) {
+	if !domain.ValidID(id) {
+		return Contract{}, domain.NotFound("contract", id)
+	}
+	get := s.repo.Get
+	if forUpdate {
+		get = s.repo.GetForUpdate
+	}
+	c, err := get(ctx, id)
+	if errors.Is(err, domain.ErrNotFound) {
+		return Contract{}, domain.NotFound("contract", id)
+	}
+	if err != nil {
+		return Contract{}, fmt.Errorf("load contract %s: %w", id, err)
+	}
+	return c, nil
+}
+
+// Patch holds a partial update; nil means unchanged. Clauses, when given, replace all clauses.
+type Patch struct {
+	Title             *string
+	DocumentReference *string
+	SignedOn          **time.Time
+	StartsOn          *time.Time
+	EndsOn            **time.Time
+	AutoRenew         *bool
+	NoticeDays        *int
+	Clauses           *[]Clause
+}
+
+// Update applies a patch with optimistic concurrency.
+func (s *Service) Update(ctx context.Context, id string, p Patch, ifMatch *int) (Contract, error) {
+	if _, err := s.Get(ctx, id); err != nil {
+		return Contract{}, err
+	}
+	var out Contract
+	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+		c, err := s.load(ctx, id, true)
+		if err != nil {
+			return err
+		}
+		if ifMatch != nil && *ifMatch != c.Version {
+			return domain.Errorf(domain.KindPreconditionFailed,
+				"the resource has changed: If-Match names version %d, the current version is %d", *ifMatch, c.Version)
+		}
+		set(&c.Title, p.Title)
+		set(&c.DocumentReference, p.DocumentReference)
+		set(&c.SignedOn, p.SignedOn)
+		set(&c.StartsOn, p.StartsOn)
+		set(&c.EndsOn, p.EndsOn)
+		set(&c.AutoRenew, p.AutoRenew)
+		set(&c.NoticeDays, p.NoticeDays)
+		set(&c.Clauses, p.Clauses)
+		c.normalize()
+		if err := c.validate(); err != nil {
+			return err
+		}
+		c.Version++
+		c.UpdatedAt = s.now()
+		if err := s.repo.Update(ctx, c); err != nil {
+			if errors.Is(err, domain.ErrStaleVersion) {
+				return domain.Errorf(domain.KindPreconditionFailed, "the resource was changed by another request; read it again")
+			}
+			return fmt.Errorf("update contract %s: %w", id, err)
+		}
+		out = c
+		return nil
+	})
+	return out, err
+}
+
+func set[T any](dst *T, src *T) {
+	if src != nil {
+		*dst = *src
+	}
+}
+
+// GapReport is the gap analysis of a contract with what it was measured against.
+type GapReport struct {
+	Contract      Contract
+	EffectiveTier risk.Tier
+	PolicyVersion int
+	Requirements  []Requirement
+	Gaps          []Gap
+}
+
+// Gaps measures a contract against the policy for its engagement's effective tier.
+func (s *Service) Gaps(ctx context.Context, id string) (GapReport, error) {
+	c, err := s.Get(ctx, id)
+	if err != nil {
+		return GapReport{}, err
+	}
+	e, err := s.engagements.EngagementInfo(ctx, c.EngagementID)
+	if err != nil {
+		return GapReport{}, err
+	}
+	reqs, version, err := s.requirements.RequiredClauses(ctx, e.EffectiveTier)
+	if err != nil {
+		return GapReport{}, fmt.Errorf("load required clauses: %w", err)
+	}
+	return GapReport{
+		Contract: c, EffectiveTier: e.EffectiveTier, PolicyVersion: version, Requirements: reqs,
+		Gaps: Gaps(c, GapInput{Requirements: reqs, Tier1: e.EffectiveTier == risk.Tier1Critical, DataLocations: e.DataLocations}),
+	}, nil
+}

@@ -1,0 +1,481 @@
+package engagement
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/vendorrisk/vendorrisk/domain"
+	"github.com/vendorrisk/vendorrisk/domain/auth"
+	"github.com/vendorrisk/vendorrisk/domain/policy"
+	"github.com/vendorrisk/vendorrisk/domain/risk"
+)
+
+// VendorInfo is what an engagement needs to know about its vendor.
+type VendorInfo struct {
+	ID   string
+	Name string
+	Kind string
+}
+
+// FourthParty is a vendor our vendor relies on, directly (depth 1) or further down the chain.
+type FourthParty struct {
+	VendorID       string
+	Name           string
+	Service        string
+	HandlesOurData bool
+	Depth          int
+	ViaVendorID    string // the vendor that relies on it
+}
+
+// Vendors reads the vendor register.
+type Vendors interface {
+	VendorInfo(ctx context.Context, id string) (VendorInfo, error) // domain.ErrNotFound if absent
+	FourthParties(ctx context.Context, vendorID string) ([]FourthParty, error)
+}
+
+// Policies gives the current risk policy.
+type Policies interface {
+	Current(ctx context.Context) (policy.Policy, error)
+}
+
+// Filter selects engagements for a list.
+type Filter struct {
+	VendorID    string
+	Status      Status
+	Tier        risk.Tier // effective tier
+	ServiceType ServiceType
+	Query       string
+	Sort        string
+	After       *domain.Cursor
+	Limit       int
+}
+
+// Sorts are the accepted sort orders.
+var Sorts = []string{"created_at", "-created_at", "name", "-name", "risk_score", "-risk_score"}
+
+// Repository stores engagements.
+type Repository interface {
+	Create(ctx context.Context, e Engagement) error
+	Get(ctx context.Context, id string) (Engagement, error)
+	GetForUpdate(ctx context.Context, id string) (Engagement, error)
+	List(ctx context.Context, f Filter) ([]Engagement, error)
+	// Update writes e when the stored version is e.Version-1, else domain.ErrStaleVersion.
+	Update(ctx context.Context, e Engagement) error
+	// IDsOfVendors lists the engagements of the given vendors.
+	IDsOfVendors(ctx context.Context, vendorIDs []string) ([]string, error)
+	// IDsAfter lists engagement IDs after the given one, for batch work over all of them.
+	IDsAfter(ctx context.Context, afterID string, limit int) ([]string, error)
+}
+
+// Service holds the engagement use cases.
+type Service struct {
+	repo     Repository
+	vendors  Vendors
+	policies Policies
+	tx       domain.TxManager
+	now      domain.Clock
+}
+
+// NewService wires the engagement use cases.
+func NewService(repo Repository, vendors Vendors, policies Policies, tx domain.TxManager, now domain.Clock) *Service {
+	return &Service{repo: repo, vendors: vendors, policies: policies, tx: tx, now: now}
+}
+
+// Evaluation is an engagement's inherent risk, explained, with its breach exposure.
+type Evaluation struct {
+	Assessment      risk.Assessment
+	Exposure        risk.Exposure
+	FourthParties   []FourthParty
+	Impact          risk.CIA
+	DerivedImpact   risk.CIA
+	ImpactOverride  bool
+	RecommendedTier risk.Tier
+	EffectiveTier   risk.Tier
+	Override        *TierOverride
+	PolicyVersion   int
+	Vendor          VendorInfo
+}
+
+// internalOnly refuses suppliers: engagements are internal data (404, so their existence is not revealed).
+func internalOnly(ctx context.Context, id string) (auth.Principal, error) {
+	p, ok := auth.FromContext(ctx)
+	if !ok {
+		return p, domain.Errorf(domain.KindUnauthenticated, "no credentials")
+	}
+	if p.IsSupplier() {
+		return p, domain.NotFound("engagement", id)
+	}
+	return p, nil
+}
+
+// Create registers an engagement in intake and evaluates its risk.
+func (s *Service) Create(ctx context.Context, e Engagement) (Engagement, Evaluation, error) {
+	if _, err := internalOnly(ctx, ""); err != nil {
+		return Engagement{}, Evaluation{}, err
+	}
+	if e.Status == "" {
+		e.Status = StatusIntake
+	}
+	e.normalize()
+	if err := e.validate(); err != nil {
+		return Engagement{}, Evaluation{}, err
+	}
+	now := s.now()
+	e.ID, e.Version, e.CreatedAt, e.UpdatedAt = domain.NewID(), 1, now, now
+	var ev Evaluation
+	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+		var err error
+		if ev, err = s.evaluate(ctx, &e); err != nil {
+			return err
+		}
+		if err := s.repo.Create(ctx, e); err != nil {
+			return fmt.Errorf("create engagement: %w", err)
+		}
+		return nil
+	})
+	return e, ev, err
+}
+
+// evaluate runs the model on e and stores the result in e.Risk.
+func (s *Service) evaluate(ctx context.Context, e *Engagement) (Evaluation, error) {
+	v, err := s.vendors.VendorInfo(ctx, e.VendorID)
+	if errors.Is(err, domain.ErrNotFound) {
+		return Evaluation{}, domain.Invalid("vendor_id", "no such vendor")
+	}
+	if err != nil {
+		return Evaluation{}, fmt.Errorf("load vendor %s: %w", e.VendorID, err)
+	}
+	fps, err := s.vendors.FourthParties(ctx, e.VendorID)
+	if err != nil {
+		return Evaluation{}, fmt.Errorf("load fourth parties of vendor %s: %w", e.VendorID, err)
+	}
+	pol, err := s.policies.Current(ctx)
+	if err != nil {
+		return Evaluation{}, err
+	}
+	a := risk.Assess(risk.Input{
+		Holdings: e.Holdings, Impact: e.Impact(), CriticalProcess: e.CriticalProcess, RTOHours: e.RTOHours,
+		Substitutability: e.Substitutability, Access: e.Access, InternetFacing: e.InternetFacing,
+		FourthParties: len(fps), CloudHosted: e.ServiceType.Cloud() || v.Kind == "cloud_provider",
+		DataLocations: e.DataLocations, HomeCountry: pol.HomeCountry,
+	})
+	exp, err := risk.BreachExposure(e.Holdings, pol.BreachCosts)
+	if err != nil {
+		return Evaluation{}, domain.Invalid("data_categories", "the breach exposure is too large to compute: "+err.Error())
+	}
+	effective := a.Tier
+	if e.Override != nil {
+		effective = e.Override.Tier
+	}
+	e.Risk = RiskSnapshot{Score: a.Score, RecommendedTier: a.Tier, EffectiveTier: effective, ModelVersion: a.ModelVersion}
+	return Evaluation{
+		Assessment: a, Exposure: exp, FourthParties: fps, Impact: e.Impact(), DerivedImpact: e.DerivedImpact(),
+		ImpactOverride: e.ImpactOverride != nil, RecommendedTier: a.Tier, EffectiveTier: effective,
+		Override: e.Override, PolicyVersion: pol.Version, Vendor: v,
+	}, nil
+}
+
+// Get returns an engagement with a fresh evaluation.
+func (s *Service) Get(ctx context.Context, id string) (Engagement, Evaluation, error) {
+	if _, err := internalOnly(ctx, id); err != nil {
+		return Engagement{}, Evaluation{}, err
+	}
+	e, err := s.load(ctx, id, false)
+	if err != nil {
+		return Engagement{}, Evaluation{}, err
+	}
+	ev, err := s.evaluate(ctx, &e)
+	return e, ev, err
+}
+
+func (s *Service) load(ctx context.Context, id string, forUpdate bool) (Engagement, error) {
+	if !domain.ValidID(id) {
+		return Engagement{}, domain.NotFound("engagement", id)
+	}
+	get := s.repo.Get
+	if forUpdate {
+		get = s.repo.GetForUpdate
+	}
+	e, err := get(ctx, id)
+	if errors.Is(err, domain.ErrNotFound) {
+		return Engagement{}, domain.NotFound("engagement", id)
+	}
+	if err != nil {
+		return Engagement{}, fmt.Errorf("load engagement %s: %w", id, err)
+	}
+	return e, nil
+}
+
+// List returns one page of engagements.
+func (s *Service) List(ctx context.Context, f Filter, cursor string) (domain.Page[Engagement], error) {
+	if _, err := internalOnly(ctx, ""); err != nil {
+		return domain.Page[Engagement]{}, err
+	}
+	if err := f.normalize(cursor); err != nil {
+		return domain.Page[Engagement]{}, err
+	}
+	limit := f.Limit
+	f.Limit++
+	rows, err := s.repo.List(ctx, f)
+	if err != nil {
+		return domain.Page[Engagement]{}, fmt.Errorf("list engagements: %w", err)
+	}
+	page := domain.Page[Engagement]{Items: rows}
+	if len(rows) > limit {
+		page.Items = rows[:limit]
+		last := page.Items[limit-1]
+		c := domain.Cursor{Sort: f.Sort, ID: last.ID}
+		switch strings.TrimPrefix(f.Sort, "-") {
+		case "name":
+			c.Value = last.Name
+		case "risk_score":
+			c.Value = strconv.Itoa(last.Risk.Score)
+		}
+		page.NextCursor = c.Encode()
+	}
+	return page, nil
+}
+
+func (f *Filter) normalize(cursor string) error {
+	var v domain.Validator
+	if f.Sort == "" {
+		f.Sort = "created_at"
+	}
+	v.Check(slices.Contains(Sorts, f.Sort), "sort", "must be one of "+strings.Join(Sorts, ", "))
+	v.Check(f.VendorID == "" || domain.ValidID(f.VendorID), "vendor_id", "must be a vendor id")
+	v.Check(f.Status == "" || slices.Contains(Statuses, f.Status), "status", "is not an engagement status")
+	v.Check(f.Tier == 0 || f.Tier.Valid(), "tier", "must be 1, 2, 3 or 4")
+	v.Check(f.ServiceType == "" || slices.Contains(ServiceTypes, f.ServiceType), "service_type", "is not a service type")
+	f.Query = strings.TrimSpace(f.Query)
+	v.Check(len(f.Query) <= 200, "q", "must be at most 200 characters")
+	limit, err := domain.ClampLimit(f.Limit)
+	if err != nil {
+		return err
+	}
+	f.Limit = limit
+	if err := v.Err(); err != nil {
+		return err
+	}
+	c, err := domain.DecodeCursor(cursor, f.Sort)
+	if err != nil {
+		return err
+	}
+	if c != nil && strings.TrimPrefix(f.Sort, "-") == "risk_score" {
+		if _, err := strconv.Atoi(c.Value); err != nil {
+			return domain.Invalid("cursor", "is not a cursor returned by this API")
+		}
+	}
+	f.After = c
+	return nil
+}
+
+// Patch holds the fields of a partial update; nil means unchanged.
+type Patch struct {
+	Name             *string
+	Description      *string
+	BusinessOwner    *string
+	ServiceType      *ServiceType
+	Holdings         *[]risk.Holding
+	Access           *risk.AccessType
+	InternetFacing   *bool
+	DataLocations    *[]string
+	CriticalProcess  *bool
+	RTOHours         **int
+	Substitutability *risk.Substitutability
+	AnnualSpend      **domain.Money
+	ImpactOverride   **risk.CIA
+	Status           *Status
+}
+
+// Update applies a patch and re-evaluates the risk.
+func (s *Service) Update(ctx context.Context, id string, p Patch, ifMatch *int) (Engagement, Evaluation, error) {
+	if _, err := internalOnly(ctx, id); err != nil {
+		return Engagement{}, Evaluation{}, err
+	}
+	return s.change(ctx, id, ifMatch, func(e *Engagement) error {
+		if p.Status != nil && !slices.Contains(Statuses, *p.Status) {
+			return domain.Invalid("status", "is not an engagement status")
+		}
+		if p.Status != nil && !CanTransition(e.Status, *p.Status) {
+			return domain.Errorf(domain.KindConflict, "engagement status cannot change from %s to %s (allowed: %s)",
+				e.Status, *p.Status, allowed(e.Status))
+		}
+		p.apply(e)
+		e.normalize()
+		return e.validate()
+	})
+}
+
+func allowed(st Status) string {
+	next := AllowedNext(st)
+	if len(next) == 0 {
+		return "none, it is final"
+	}
+	names := make([]string, len(next))
+	for i, n := range next {
+		names[i] = string(n)
+	}
+	return strings.Join(names, ", ")
+}
+
+func (p Patch) apply(e *Engagement) {
+	set(&e.Name, p.Name)
+	set(&e.Description, p.Description)
+	set(&e.BusinessOwner, p.BusinessOwner)
+	set(&e.ServiceType, p.ServiceType)
+	set(&e.Holdings, p.Holdings)
+	set(&e.Access, p.Access)
+	set(&e.InternetFacing, p.InternetFacing)
+	set(&e.DataLocations, p.DataLocations)
+	set(&e.CriticalProcess, p.CriticalProcess)
+	set(&e.RTOHours, p.RTOHours)
+	set(&e.Substitutability, p.Substitutability)
+	set(&e.AnnualSpend, p.AnnualSpend)
+	set(&e.ImpactOverride, p.ImpactOverride)
+	set(&e.Status, p.Status)
+}
+
+func set[T any](dst *T, src *T) {
+	if src != nil {
+		*dst = *src
+	}
+}
+
+// change runs one read-modify-write of an engagement in a transaction, re-evaluating its risk.
+func (s *Service) change(ctx context.Context, id string, ifMatch *int, mutate func(e *Engagement) error) (Engagement, Evaluation, error) {
+	var (
+		out Engagement
+		ev  Evaluation
+	)
+	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+		e, err := s.load(ctx, id, true)
+		if err != nil {
+			return err
+		}
+		if ifMatch != nil && *ifMatch != e.Version {
+			return domain.Errorf(domain.KindPreconditionFailed,
+				"the resource has changed: If-Match names version %d, the current version is %d", *ifMatch, e.Version)
+		}
+		if err := mutate(&e); err != nil {
+			return err
+		}
+		if ev, err = s.evaluate(ctx, &e); err != nil {
+			return err
+		}
+		e.Version++
+		e.UpdatedAt = s.now()
+		if err := s.repo.Update(ctx, e); err != nil {
+			if errors.Is(err, domain.ErrStaleVersion) {
+				return domain.Errorf(domain.KindPreconditionFailed, "the resource was changed by another request; read it again")
+			}
+			return fmt.Errorf("update engagement %s: %w", id, err)
+		}
+		out = e
+		return nil
+	})
+	return out, ev, err
+}
+
+// OverrideTier sets (tier 1..4) or clears (tier 0) the effective tier. A reason is always required,
+// so that the decision can be explained later.
+func (s *Service) OverrideTier(ctx context.Context, id string, tier risk.Tier, reason string, ifMatch *int) (Engagement, Evaluation, error) {
+	p, err := internalOnly(ctx, id)
+	if err != nil {
+		return Engagement{}, Evaluation{}, err
+	}
+	reason = strings.TrimSpace(reason)
+	var v domain.Validator
+	v.Check(tier == 0 || tier.Valid(), "tier", "must be 1, 2, 3 or 4 (or null to clear the override)")
+	v.Check(reason != "", "reason", "is required: say why the tier differs from the model's")
+	v.Check(utf8.RuneCountInString(reason) <= 2000, "reason", "must be at most 2000 characters")
+	if err := v.Err(); err != nil {
+		return Engagement{}, Evaluation{}, err
+	}
+	return s.change(ctx, id, ifMatch, func(e *Engagement) error {
+		if tier == 0 {
+			e.Override = nil
+			return nil
+		}
+		e.Override = &TierOverride{Tier: tier, Reason: reason, ByKeyID: p.KeyID, ByName: p.Name, At: s.now(),
+			RecommendedTier: e.Risk.RecommendedTier}
+		return nil
+	})
+}
+
+// Refresh re-evaluates the engagements of the given vendors after something they depend on changed
+// (their subcontractor graph), so that stored tiers stay true. It runs in the caller's transaction.
+func (s *Service) Refresh(ctx context.Context, vendorIDs []string) error {
+	ids, err := s.repo.IDsOfVendors(ctx, vendorIDs)
+	if err != nil {
+		return fmt.Errorf("find engagements to refresh: %w", err)
+	}
+	return s.refreshIDs(ctx, ids)
+}
+
+// RefreshAll re-evaluates every engagement (after a policy change), in batches.
+func (s *Service) RefreshAll(ctx context.Context) error {
+	after := ""
+	for {
+		ids, err := s.repo.IDsAfter(ctx, after, 200)
+		if err != nil {
+			return fmt.Errorf("list engagements to refresh: %w", err)
+		}
+		if len(ids) == 0 {
+			return nil
+		}
+		if err := s.refreshIDs(ctx, ids); err != nil {
+			return err
+		}
+		after = ids[len(ids)-1]
+	}
+}
+
+func (s *Service) refreshIDs(ctx context.Context, ids []string) error {
+	for _, id := range ids {
+		err := s.tx.InTx(ctx, func(ctx context.Context) error {
+			e, err := s.load(ctx, id, true)
+			if err != nil {
+				return err
+			}
+			before := e.Risk
+			if _, err := s.evaluate(ctx, &e); err != nil {
+				return err
+			}
+			if e.Risk == before {
+				return nil
+			}
+			e.Version++
+			e.UpdatedAt = s.now()
+			return s.repo.Update(ctx, e)
+		})
+		if err != nil {
+			return fmt.Errorf("refresh engagement %s: %w", id, err)
+		}
+	}
+	return nil
+}
+
+// Info is what other modules (contracts, assessments) read about an engagement.
+type Info struct {
+	ID            string
+	VendorID      string
+	EffectiveTier risk.Tier
+	DataLocations []string
+}
+
+// Info returns the engagement's summary for other modules; suppliers get NotFound.
+func (s *Service) Info(ctx context.Context, id string) (Info, error) {
+	if _, err := internalOnly(ctx, id); err != nil {
+		return Info{}, err
+	}
+	e, err := s.load(ctx, id, false)
+	if err != nil {
+		return Info{}, err
+	}
+	return Info{ID: e.ID, VendorID: e.VendorID, EffectiveTier: e.Risk.EffectiveTier, DataLocations: e.DataLocations}, nil
+}
