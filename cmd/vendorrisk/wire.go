@@ -82,7 +82,7 @@ func (r vendorReader) VendorInfo(ctx context.Context, id string) (engagement.Ven
 	if err != nil {
 		return engagement.VendorInfo{}, err
 	}
-	return engagement.VendorInfo{ID: v.ID, Name: v.Name, Kind: string(v.Kind)}, nil
+	return engagement.VendorInfo{ID: v.ID, Name: v.Name, Kind: string(v.Kind), Status: string(v.Status)}, nil
 }
 
 func (r vendorReader) FourthParties(ctx context.Context, vendorID string) ([]engagement.FourthParty, error) {

@@ -17,9 +17,10 @@ import (
 
 // VendorInfo is what an engagement needs to know about its vendor.
 type VendorInfo struct {
-	ID   string
-	Name string
-	Kind string
+	ID     string
+	Name   string
+	Kind   string
+	Status string
 }
 
 // FourthParty is a vendor our vendor relies on, directly (depth 1) or further down the chain.
@@ -132,6 +133,9 @@ func (s *Service) Create(ctx context.Context, e Engagement) (Engagement, Evaluat
 		var err error
 		if ev, err = s.evaluate(ctx, &e); err != nil {
 			return err
+		}
+		if ev.Vendor.Status == "terminated" {
+			return domain.Errorf(domain.KindConflict, "vendor %s is terminated: no new engagements", e.VendorID)
 		}
 		if err := s.repo.Create(ctx, e); err != nil {
 			return fmt.Errorf("create engagement: %w", err)
