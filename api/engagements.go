@@ -306,6 +306,7 @@ func overrideDTO(o *engagement.TierOverride, recommendedNow risk.Tier) *TierOver
 //	@Failure		401				{object}	Problem
 //	@Failure		403				{object}	Problem
 //	@Failure		404				{object}	Problem
+//	@Failure		409				{object}	Problem
 //	@Failure		415				{object}	Problem
 //	@Failure		422				{object}	Problem
 //	@Router			/api/v1/engagements [post]
