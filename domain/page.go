@@ -60,3 +60,20 @@ type Page[T any] struct {
 	Items      []T
 	NextCursor string
 }
+
+// DecodeCursorLoose decodes a cursor whose position is a value rather than a row ID (keyset by a
+// unique value such as a framework ID or a document position).
+func DecodeCursorLoose(s, sort string) (*Cursor, error) {
+	if s == "" {
+		return nil, nil
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return nil, Invalid("cursor", "is not a cursor returned by this API")
+	}
+	var c Cursor
+	if err := json.Unmarshal(raw, &c); err != nil || c.Sort != sort || c.Value == "" {
+		return nil, Invalid("cursor", "is not a cursor returned by this API")
+	}
+	return &c, nil
+}

@@ -9,6 +9,7 @@ package catalog
 import (
 	"slices"
 	"strings"
+	"time"
 )
 
 // Text is a label in the two languages every catalog text carries.
@@ -28,7 +29,24 @@ type Framework struct {
 	Levels      []string // names of the group levels, outermost first, e.g. ["domain", "objective"]
 	Groups      []Group  // in document order; a parent always comes before its children
 	Controls    []Control
+
+	// Set for stored frameworks (see Service).
+	Source      Source
+	SourceUUID  string // the OSCAL catalog's uuid, for imports
+	ContentHash string // SHA-256 of the content, to tell whether a reload or re-import changes anything
+	Version     int
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
 }
+
+// Source says where a stored framework comes from.
+type Source string
+
+const (
+	SourceBuiltIn Source = "builtin"
+	SourceCustom  Source = "custom"
+	SourceOSCAL   Source = "oscal"
+)
 
 // Group is a node of a framework's hierarchy: a domain, a control objective or a theme.
 type Group struct {
@@ -46,6 +64,29 @@ type Control struct {
 	Title           Text
 	SupplierRelated bool
 	Tags            []string // optional, e.g. "cloud", "privacy", "continuity", "supply-chain"
+
+	// Optional, from custom frameworks and OSCAL imports.
+	ParentRef string // the enclosing control of an enhancement (OSCAL nested controls)
+	Class     string
+	Parts     []Part
+	Props     []Prop
+}
+
+// Part is a piece of a control's text (OSCAL part: statement, guidance, ...), possibly nested.
+type Part struct {
+	ID    string
+	Name  string
+	Title string
+	Prose string
+	Parts []Part
+}
+
+// Prop is a name/value property (OSCAL prop), e.g. the label "AC-2(1)".
+type Prop struct {
+	Name  string
+	Value string
+	Class string
+	NS    string
 }
 
 // QualifiedRef returns the reference that Resolve accepts, e.g. "iso27001-2022:5.19".
@@ -229,5 +270,19 @@ func cloneFramework(f Framework) Framework {
 func cloneControl(c Control) Control {
 	c.GroupPath = slices.Clone(c.GroupPath)
 	c.Tags = slices.Clone(c.Tags)
+	c.Parts = cloneParts(c.Parts)
+	c.Props = slices.Clone(c.Props)
 	return c
+}
+
+func cloneParts(ps []Part) []Part {
+	if ps == nil {
+		return nil
+	}
+	out := make([]Part, len(ps))
+	for i, p := range ps {
+		p.Parts = cloneParts(p.Parts)
+		out[i] = p
+	}
+	return out
 }

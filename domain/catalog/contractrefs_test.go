@@ -1,6 +1,7 @@
 package catalog_test
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/vendorrisk/vendorrisk/domain/catalog"
@@ -26,6 +27,17 @@ func TestContractClauseRefsResolve(t *testing.T) {
 			if _, ok := c.Resolve(ref); !ok {
 				t.Errorf("clause type %s: control ref %s does not resolve", ct, ref)
 			}
+		}
+		var crosswalk []string
+		for _, m := range c.MappingsOf("contract-clauses", string(ct)) {
+			if m.Via == "" && m.ToFramework != "contract-clauses" {
+				crosswalk = append(crosswalk, catalog.QualifiedRef(m.ToFramework, m.ToRef))
+			}
+		}
+		slices.Sort(crosswalk)
+		got := slices.Sorted(slices.Values(refs))
+		if !slices.Equal(got, crosswalk) {
+			t.Errorf("clause type %s: contract.ControlRefs %v differ from the catalog crosswalk %v", ct, got, crosswalk)
 		}
 	}
 }

@@ -50,24 +50,26 @@ var SubcontractingLevels = []SubcontractingLevel{SubProhibited, SubPriorApproval
 
 // AtLeastAsStrict reports whether l gives us at least the control of min.
 func (l SubcontractingLevel) AtLeastAsStrict(min SubcontractingLevel) bool {
-	return slices.Index(SubcontractingLevels, l) <= slices.Index(SubcontractingLevels, min)
+	li, mi := slices.Index(SubcontractingLevels, l), slices.Index(SubcontractingLevels, min)
+	return li >= 0 && mi >= 0 && li <= mi
 }
 
-// ControlRefs maps each clause type to the ISO/IEC 27001 Annex A controls it implements, as
-// "framework:ref" strings that the control catalog resolves.
+// ControlRefs maps each clause type to the ISO/IEC 27001 Annex A controls it helps to meet, as
+// "framework:ref" strings. They are the contract-clauses crosswalk of the built-in catalog
+// (domain/catalog/data/crosswalk-contract-clauses.json); a catalog test keeps the two equal.
 var ControlRefs = map[ClauseType][]string{
-	Confidentiality:      {"iso27001-2022:6.6", "iso27001-2022:5.20", "iso27001-2005:A.6.1.5", "iso27001-2005:A.6.2.3"},
-	DataProtection:       {"iso27001-2022:5.34", "iso27001-2022:5.20", "iso27001-2005:A.15.1.4", "iso27001-2005:A.6.2.3"},
-	RightToAudit:         {"iso27001-2022:5.22", "iso27001-2022:5.20", "iso27001-2005:A.10.2.2", "iso27001-2005:A.6.2.3"},
-	BreachNotification:   {"iso27001-2022:5.24", "iso27001-2022:5.26", "iso27001-2022:5.20", "iso27001-2005:A.13.1.1", "iso27001-2005:A.6.2.3"},
-	Subcontracting:       {"iso27001-2022:5.21", "iso27001-2022:5.20", "iso27001-2005:A.6.2.3", "iso27001-2005:A.10.2.1"},
-	DataLocation:         {"iso27001-2022:5.23", "iso27001-2022:5.34", "iso27001-2005:A.15.1.4", "iso27001-2005:A.6.2.3"},
-	ReturnAndDeletion:    {"iso27001-2022:5.11", "iso27001-2022:8.10", "iso27001-2022:5.20", "iso27001-2005:A.8.3.2", "iso27001-2005:A.10.7.2"},
-	BusinessContinuity:   {"iso27001-2022:5.30", "iso27001-2022:5.29", "iso27001-2005:A.14.1.3", "iso27001-2005:A.10.2.1"},
-	SecurityRequirements: {"iso27001-2022:5.20", "iso27001-2022:5.19", "iso27001-2005:A.6.2.3", "iso27001-2005:A.10.2.1"},
-	StaffSecurity:        {"iso27001-2022:6.6", "iso27001-2022:6.3", "iso27001-2022:6.1", "iso27001-2005:A.8.1.3", "iso27001-2005:A.8.2.2"},
-	Liability:            {"iso27001-2022:5.20", "iso27001-2005:A.6.2.3"},
-	ExitAssistance:       {"iso27001-2022:5.20", "iso27001-2022:5.22", "iso27001-2005:A.10.2.3", "iso27001-2005:A.6.2.3"},
+	Confidentiality:      {"iso27001-2022:5.20", "iso27001-2022:6.6", "iso27001-2013:A.13.2.4", "iso27001-2013:A.15.1.2", "iso27001-2005:A.6.1.5", "iso27001-2005:A.6.2.3"},
+	DataProtection:       {"iso27001-2022:5.20", "iso27001-2022:5.34", "iso27001-2013:A.15.1.2", "iso27001-2013:A.18.1.4", "iso27001-2005:A.6.2.3", "iso27001-2005:A.15.1.4"},
+	RightToAudit:         {"iso27001-2022:5.20", "iso27001-2022:5.22", "iso27001-2013:A.15.1.2", "iso27001-2013:A.15.2.1", "iso27001-2005:A.6.2.3", "iso27001-2005:A.10.2.2"},
+	BreachNotification:   {"iso27001-2022:5.24", "iso27001-2022:5.26", "iso27001-2022:6.8", "iso27001-2013:A.16.1.1", "iso27001-2013:A.16.1.2", "iso27001-2013:A.16.1.5", "iso27001-2005:A.13.1.1", "iso27001-2005:A.13.2.1"},
+	Subcontracting:       {"iso27001-2022:5.20", "iso27001-2022:5.21", "iso27001-2013:A.15.1.2", "iso27001-2013:A.15.1.3", "iso27001-2005:A.6.2.3"},
+	DataLocation:         {"iso27001-2022:5.23", "iso27001-2022:5.31", "iso27001-2022:5.34", "iso27001-2013:A.15.1.2", "iso27001-2013:A.18.1.1", "iso27001-2013:A.18.1.4", "iso27001-2005:A.6.2.3", "iso27001-2005:A.15.1.1", "iso27001-2005:A.15.1.4"},
+	ReturnAndDeletion:    {"iso27001-2022:5.11", "iso27001-2022:7.14", "iso27001-2022:8.10", "iso27001-2013:A.8.1.4", "iso27001-2013:A.8.3.2", "iso27001-2013:A.11.2.7", "iso27001-2005:A.8.3.2", "iso27001-2005:A.9.2.6", "iso27001-2005:A.10.7.2"},
+	BusinessContinuity:   {"iso27001-2022:5.29", "iso27001-2022:5.30", "iso27001-2022:8.14", "iso27001-2013:A.17.1.2", "iso27001-2013:A.17.2.1", "iso27001-2005:A.10.2.1", "iso27001-2005:A.14.1.3"},
+	SecurityRequirements: {"iso27001-2022:5.19", "iso27001-2022:5.20", "iso27001-2013:A.15.1.1", "iso27001-2013:A.15.1.2", "iso27001-2005:A.6.2.3", "iso27001-2005:A.10.2.1"},
+	StaffSecurity:        {"iso27001-2022:6.1", "iso27001-2022:6.3", "iso27001-2022:6.6", "iso27001-2013:A.7.1.1", "iso27001-2013:A.7.2.2", "iso27001-2013:A.13.2.4", "iso27001-2005:A.6.1.5", "iso27001-2005:A.8.1.2", "iso27001-2005:A.8.2.2"},
+	Liability:            {"iso27001-2022:5.20", "iso27001-2013:A.15.1.2", "iso27001-2005:A.6.2.3"},
+	ExitAssistance:       {"iso27001-2022:5.11", "iso27001-2022:5.20", "iso27001-2022:5.23", "iso27001-2013:A.8.1.4", "iso27001-2013:A.15.1.2", "iso27001-2013:A.15.2.2", "iso27001-2005:A.6.2.3", "iso27001-2005:A.8.3.2", "iso27001-2005:A.10.2.3"},
 }
 
 // Clause is one clause of a contract. Only the parameters of its type are used.

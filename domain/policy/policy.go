@@ -180,7 +180,9 @@ func validateRequirement(v *domain.Validator, f string, r contract.Requirement) 
 	v.Check(r.MinSubcontracting == "" || slices.Contains(contract.SubcontractingLevels, r.MinSubcontracting),
 		f+".min_subcontracting", "must be one of prohibited, prior_approval, notify, unrestricted")
 	for k, c := range r.AllowedCountries {
-		v.Check(country.Valid(country.Normalize(c)), f+".allowed_countries["+strconv.Itoa(k)+"]", "must be an ISO 3166-1 alpha-2 code")
+		c = country.Normalize(c)
+		r.AllowedCountries[k] = c // the slice is the policy's own: normalised in place, as contracts are
+		v.Check(country.Valid(c), f+".allowed_countries["+strconv.Itoa(k)+"]", "must be an ISO 3166-1 alpha-2 code")
 	}
 	if m := r.MinLiabilityCap; m != nil {
 		v.Check(m.Amount >= 0 && domain.ValidCurrency(m.Currency), f+".min_liability_cap", "must have a non-negative amount and an ISO 4217 currency")

@@ -243,6 +243,8 @@ func dataVolume(hs []Holding) Contribution {
 }
 
 func impact(i CIA) Contribution {
+	clamp := func(n int) int { return min(max(n, 1), 5) } // ratings are 1..5; callers validate, the model must not trust them
+	i = CIA{clamp(i.C), clamp(i.I), clamp(i.A)}
 	return Contribution{Factor: "cia_impact", Max: 24, Points: 2 * (i.C - 1 + i.I - 1 + i.A - 1),
 		Basis: fmt.Sprintf("2 × ((C %d − 1) + (I %d − 1) + (A %d − 1))", i.C, i.I, i.A)}
 }

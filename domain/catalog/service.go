@@ -1,0 +1,460 @@
+package catalog
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/vendorrisk/vendorrisk/domain"
+	"github.com/vendorrisk/vendorrisk/domain/auth"
+)
+
+// Limits on a custom or imported framework.
+const (
+	MaxControls = 5000
+	MaxGroups   = 1000
+	maxPartNest = 10
+	maxProse    = 20000
+)
+
+// Repository stores frameworks with their groups, controls and mappings.
+type Repository interface {
+	// BuiltInHashes returns the content hash of every stored built-in framework, by ID.
+	BuiltInHashes(ctx context.Context) (map[string]string, error)
+	// ReplaceBuiltIn deletes the stored built-in frameworks and their mappings and stores these.
+	ReplaceBuiltIn(ctx context.Context, fs []Framework, mappings []Mapping) error
+	// Create stores a new framework with its groups and controls (domain.ErrDuplicate: the ID or the
+	// OSCAL uuid exists).
+	Create(ctx context.Context, f Framework) error
+	// List returns frameworks (without groups and controls) after afterID, by ID.
+	List(ctx context.Context, afterID string, limit int) ([]Framework, error)
+	// Get returns a framework with its groups (not its controls).
+	Get(ctx context.Context, id string) (Framework, error)
+	GetBySourceUUID(ctx context.Context, uuid string) (Framework, error)
+	// Controls returns a framework's controls in document order after the given position.
+	Controls(ctx context.Context, frameworkID string, afterPosition, limit int) ([]PositionedControl, error)
+	Control(ctx context.Context, frameworkID, ref string) (Control, error)
+	// MappingsFrom returns the mappings whose From side is the control.
+	MappingsFrom(ctx context.Context, frameworkID, ref string) ([]Mapping, error)
+	// CountControls counts controls per framework.
+	CountControls(ctx context.Context, frameworkIDs []string) (map[string]int, error)
+	// Lock serialises catalog loads and imports until the transaction ends.
+	Lock(ctx context.Context) error
+}
+
+// PositionedControl is a control with its place in document order (for keyset pages).
+type PositionedControl struct {
+	Control
+	Position int
+}
+
+// Service holds the catalog use cases.
+type Service struct {
+	repo Repository
+	tx   domain.TxManager
+	now  domain.Clock
+}
+
+// NewService wires the catalog use cases.
+func NewService(repo Repository, tx domain.TxManager, now domain.Clock) *Service {
+	return &Service{repo: repo, tx: tx, now: now}
+}
+
+// EnsureBuiltIn stores the built-in catalogs when they are missing or differ from the embedded data.
+// Running it again changes nothing; several replicas starting at once load it once (a database lock).
+func (s *Service) EnsureBuiltIn(ctx context.Context) (bool, error) {
+	c, err := Load()
+	if err != nil {
+		return false, fmt.Errorf("load built-in catalogs: %w", err)
+	}
+	fws := c.Frameworks()
+	var mappings []Mapping
+	for i := range fws {
+		fws[i].Source, fws[i].Version = SourceBuiltIn, 1
+		for _, ctl := range fws[i].Controls {
+			mappings = append(mappings, c.MappingsOf(fws[i].ID, ctl.Ref)...)
+		}
+	}
+	for i := range fws {
+		fws[i].ContentHash = hashFramework(fws[i], mappingsFrom(mappings, fws[i].ID))
+		fws[i].CreatedAt, fws[i].UpdatedAt = s.now(), s.now()
+	}
+	changed := false
+	err = s.tx.InTx(ctx, func(ctx context.Context) error {
+		if err := s.repo.Lock(ctx); err != nil {
+			return fmt.Errorf("lock catalog: %w", err)
+		}
+		stored, err := s.repo.BuiltInHashes(ctx)
+		if err != nil {
+			return err
+		}
+		if sameHashes(stored, fws) {
+			return nil
+		}
+		changed = true
+		return s.repo.ReplaceBuiltIn(ctx, fws, mappings)
+	})
+	return changed, err
+}
+
+func mappingsFrom(ms []Mapping, frameworkID string) []Mapping {
+	var out []Mapping
+	for _, m := range ms {
+		if m.FromFramework == frameworkID {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+func sameHashes(stored map[string]string, fws []Framework) bool {
+	if len(stored) != len(fws) {
+		return false
+	}
+	for _, f := range fws {
+		if stored[f.ID] != f.ContentHash {
+			return false
+		}
+	}
+	return true
+}
+
+// hashFramework hashes everything a framework says, in a fixed textual form.
+func hashFramework(f Framework, mappings []Mapping) string {
+	h := sha256.New()
+	w := func(args ...any) {
+		for _, a := range args {
+			fmt.Fprintf(h, "%q|", fmt.Sprint(a))
+		}
+		io.WriteString(h, "\n")
+	}
+	w(f.ID, f.Name, f.Edition, f.Publisher, f.Description.EN, f.Description.JA, f.Levels, f.Source, f.SourceUUID)
+	for _, g := range f.Groups {
+		w("g", g.Ref, g.Parent, g.Level, g.Title.EN, g.Title.JA)
+	}
+	for _, c := range f.Controls {
+		w("c", c.Ref, c.GroupPath, c.Title.EN, c.Title.JA, c.SupplierRelated, c.Tags, c.ParentRef, c.Class, c.Props)
+		hashParts(w, c.Parts)
+	}
+	for _, m := range mappings {
+		w("m", m.FromRef, m.ToFramework, m.ToRef, m.Relation, m.Inverse, m.Via, m.Note)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+func hashParts(w func(...any), ps []Part) {
+	for _, p := range ps {
+		w("p", p.ID, p.Name, p.Title, p.Prose)
+		hashParts(w, p.Parts)
+		w("/p")
+	}
+}
+
+func internalOnly(ctx context.Context) error {
+	p, ok := auth.FromContext(ctx)
+	if !ok {
+		return domain.Errorf(domain.KindUnauthenticated, "no credentials")
+	}
+	if p.IsSupplier() {
+		return domain.NotFound("framework", "")
+	}
+	return nil
+}
+
+// Summary is a framework without its controls, with its size.
+type Summary struct {
+	Framework
+	ControlCount int
+}
+
+// List returns one page of frameworks.
+func (s *Service) List(ctx context.Context, limit int, cursor string) (domain.Page[Summary], error) {
+	if err := internalOnly(ctx); err != nil {
+		return domain.Page[Summary]{}, err
+	}
+	limit, err := domain.ClampLimit(limit)
+	if err != nil {
+		return domain.Page[Summary]{}, err
+	}
+	c, err := domain.DecodeCursorLoose(cursor, "id")
+	if err != nil {
+		return domain.Page[Summary]{}, err
+	}
+	after := ""
+	if c != nil {
+		after = c.Value
+	}
+	fws, err := s.repo.List(ctx, after, limit+1)
+	if err != nil {
+		return domain.Page[Summary]{}, fmt.Errorf("list frameworks: %w", err)
+	}
+	page := domain.Page[Summary]{}
+	if len(fws) > limit {
+		fws = fws[:limit]
+		page.NextCursor = domain.Cursor{Sort: "id", Value: fws[limit-1].ID}.Encode()
+	}
+	ids := make([]string, len(fws))
+	for i, f := range fws {
+		ids[i] = f.ID
+	}
+	counts, err := s.repo.CountControls(ctx, ids)
+	if err != nil {
+		return domain.Page[Summary]{}, fmt.Errorf("count controls: %w", err)
+	}
+	for _, f := range fws {
+		page.Items = append(page.Items, Summary{Framework: f, ControlCount: counts[f.ID]})
+	}
+	return page, nil
+}
+
+// Get returns a framework with its groups and its size.
+func (s *Service) Get(ctx context.Context, id string) (Summary, error) {
+	if err := internalOnly(ctx); err != nil {
+		return Summary{}, err
+	}
+	f, err := s.repo.Get(ctx, id)
+	if errors.Is(err, domain.ErrNotFound) {
+		return Summary{}, domain.NotFound("framework", id)
+	}
+	if err != nil {
+		return Summary{}, fmt.Errorf("load framework %s: %w", id, err)
+	}
+	counts, err := s.repo.CountControls(ctx, []string{id})
+	if err != nil {
+		return Summary{}, fmt.Errorf("count controls: %w", err)
+	}
+	return Summary{Framework: f, ControlCount: counts[id]}, nil
+}
+
+// Controls returns one page of a framework's controls in document order.
+func (s *Service) Controls(ctx context.Context, frameworkID string, limit int, cursor string) (domain.Page[Control], error) {
+	if _, err := s.Get(ctx, frameworkID); err != nil {
+		return domain.Page[Control]{}, err
+	}
+	limit, err := domain.ClampLimit(limit)
+	if err != nil {
+		return domain.Page[Control]{}, err
+	}
+	c, err := domain.DecodeCursorLoose(cursor, "position")
+	if err != nil {
+		return domain.Page[Control]{}, err
+	}
+	after := -1
+	if c != nil {
+		if after, err = strconv.Atoi(c.Value); err != nil {
+			return domain.Page[Control]{}, domain.Invalid("cursor", "is not a cursor returned by this API")
+		}
+	}
+	rows, err := s.repo.Controls(ctx, frameworkID, after, limit+1)
+	if err != nil {
+		return domain.Page[Control]{}, fmt.Errorf("list controls of %s: %w", frameworkID, err)
+	}
+	page := domain.Page[Control]{Items: []Control{}}
+	if len(rows) > limit {
+		rows = rows[:limit]
+		page.NextCursor = domain.Cursor{Sort: "position", Value: strconv.Itoa(rows[limit-1].Position)}.Encode()
+	}
+	for _, r := range rows {
+		page.Items = append(page.Items, r.Control)
+	}
+	return page, nil
+}
+
+// ControlDetail is a control with its mappings to other frameworks, both directions.
+type ControlDetail struct {
+	Control  Control
+	Mappings []Mapping
+}
+
+// Control returns a control by qualified reference ("iso27001-2022:5.19") with its mappings.
+func (s *Service) Control(ctx context.Context, qualifiedRef string) (ControlDetail, error) {
+	if err := internalOnly(ctx); err != nil {
+		return ControlDetail{}, err
+	}
+	fw, ref, ok := ParseQualifiedRef(qualifiedRef)
+	if !ok {
+		return ControlDetail{}, domain.NotFound("control", qualifiedRef)
+	}
+	c, err := s.repo.Control(ctx, fw, ref)
+	if errors.Is(err, domain.ErrNotFound) {
+		return ControlDetail{}, domain.NotFound("control", qualifiedRef)
+	}
+	if err != nil {
+		return ControlDetail{}, fmt.Errorf("load control %s: %w", qualifiedRef, err)
+	}
+	ms, err := s.repo.MappingsFrom(ctx, fw, ref)
+	if err != nil {
+		return ControlDetail{}, fmt.Errorf("load mappings of %s: %w", qualifiedRef, err)
+	}
+	return ControlDetail{Control: c, Mappings: ms}, nil
+}
+
+// Resolve reports whether a qualified control reference exists (for questionnaire references).
+func (s *Service) Resolve(ctx context.Context, qualifiedRef string) (bool, error) {
+	fw, ref, ok := ParseQualifiedRef(qualifiedRef)
+	if !ok {
+		return false, nil
+	}
+	_, err := s.repo.Control(ctx, fw, ref)
+	if errors.Is(err, domain.ErrNotFound) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// Create stores a custom framework written through the API.
+func (s *Service) Create(ctx context.Context, f Framework) (Framework, error) {
+	if err := internalOnly(ctx); err != nil {
+		return Framework{}, err
+	}
+	f.Source, f.SourceUUID = SourceCustom, ""
+	if err := prepare(&f); err != nil {
+		return Framework{}, err
+	}
+	return f, s.store(ctx, &f)
+}
+
+// Import stores an OSCAL catalog. The same catalog (same uuid and content) imported again returns
+// the stored framework and false; a different content under the same uuid is a Conflict.
+func (s *Service) Import(ctx context.Context, f Framework) (Framework, bool, error) {
+	if err := internalOnly(ctx); err != nil {
+		return Framework{}, false, err
+	}
+	f.Source = SourceOSCAL
+	if err := prepare(&f); err != nil {
+		return Framework{}, false, err
+	}
+	created := false
+	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+		if err := s.repo.Lock(ctx); err != nil {
+			return fmt.Errorf("lock catalog: %w", err)
+		}
+		prev, err := s.repo.GetBySourceUUID(ctx, f.SourceUUID)
+		switch {
+		case err == nil && prev.ContentHash == f.ContentHash:
+			f = prev
+			return nil
+		case err == nil:
+			return domain.Errorf(domain.KindConflict,
+				"catalog %s is already imported as framework %s with other content; delete it or import the new version under a new uuid",
+				f.SourceUUID, prev.ID)
+		case !errors.Is(err, domain.ErrNotFound):
+			return fmt.Errorf("look up imported catalog %s: %w", f.SourceUUID, err)
+		}
+		created = true
+		return s.store(ctx, &f)
+	})
+	return f, created, err
+}
+
+func (s *Service) store(ctx context.Context, f *Framework) error {
+	f.Version, f.CreatedAt, f.UpdatedAt = 1, s.now(), s.now()
+	if err := s.repo.Create(ctx, *f); err != nil {
+		if errors.Is(err, domain.ErrDuplicate) {
+			return &domain.Error{Kind: domain.KindConflict, Message: "a framework with this id already exists",
+				Fields: []domain.FieldError{{Field: "id", Message: "is taken"}}, Err: err}
+		}
+		return fmt.Errorf("store framework %s: %w", f.ID, err)
+	}
+	return nil
+}
+
+// prepare validates a custom or imported framework, fills group levels and group paths, and hashes it.
+func prepare(f *Framework) error {
+	var v domain.Validator
+	f.Name = strings.TrimSpace(f.Name)
+	v.Check(validID(f.ID) && len(f.ID) <= 64, "id", "must be a lower-case slug (a-z, 0-9, single dashes), at most 64 characters")
+	v.Check(f.Name != "" && utf8.RuneCountInString(f.Name) <= 300, "name", "is required and at most 300 characters")
+	v.Check(utf8.RuneCountInString(f.Edition) <= 100, "edition", "must be at most 100 characters")
+	v.Check(utf8.RuneCountInString(f.Publisher) <= 200, "publisher", "must be at most 200 characters")
+	v.Check(len(f.Groups) <= MaxGroups, "groups", "must have at most 1000 entries")
+	v.Check(len(f.Controls) > 0 && len(f.Controls) <= MaxControls, "controls", "must have between 1 and 5000 entries")
+	levels := map[string]int{}
+	parents := map[string]string{}
+	depth := 0
+	for i, g := range f.Groups {
+		p := "groups[" + strconv.Itoa(i) + "]"
+		if !urlSafeRef(g.Ref) {
+			v.Add(p+".ref", "must be 1-64 printable characters without spaces or : / ? # %")
+			continue
+		}
+		if _, dup := levels[g.Ref]; dup {
+			v.Add(p+".ref", "appears twice")
+			continue
+		}
+		lv := 1
+		if g.Parent != "" {
+			pl, ok := levels[g.Parent]
+			if !ok {
+				v.Add(p+".parent", "must name a group listed before this one")
+				continue
+			}
+			lv = pl + 1
+		}
+		v.Check(strings.TrimSpace(g.Title.EN) != "", p+".title.en", "is required")
+		levels[g.Ref], parents[g.Ref] = lv, g.Parent
+		f.Groups[i].Level = lv
+		depth = max(depth, lv)
+	}
+	for len(f.Levels) < depth {
+		f.Levels = append(f.Levels, "group")
+	}
+	seen := map[string]bool{}
+	for i := range f.Controls {
+		c := &f.Controls[i]
+		p := "controls[" + strconv.Itoa(i) + "]"
+		c.FrameworkID = f.ID
+		if !urlSafeRef(c.Ref) {
+			v.Add(p+".ref", "must be 1-64 printable characters without spaces or : / ? # %")
+			continue
+		}
+		v.Check(!seen[c.Ref], p+".ref", "appears twice")
+		v.Check(strings.TrimSpace(c.Title.EN) != "", p+".title.en", "is required")
+		v.Check(c.ParentRef == "" || seen[c.ParentRef], p+".parent_ref", "must name a control listed before this one")
+		seen[c.Ref] = true
+		if len(c.GroupPath) == 1 { // given as the innermost group; expand to the full path
+			g := c.GroupPath[0]
+			if _, ok := levels[g]; !ok {
+				v.Add(p+".group", "must name a group of this framework")
+				continue
+			}
+			c.GroupPath = groupPath(g, parents)
+		}
+		v.Check(partsOK(c.Parts, 1), p+".parts", "must be nested at most 10 deep with prose of at most 20000 characters")
+	}
+	if err := v.Err(); err != nil {
+		return err
+	}
+	f.ContentHash = hashFramework(*f, nil)
+	return nil
+}
+
+func groupPath(g string, parents map[string]string) []string {
+	var path []string
+	for ; g != ""; g = parents[g] {
+		path = append([]string{g}, path...)
+	}
+	return path
+}
+
+func partsOK(ps []Part, depth int) bool {
+	if len(ps) > 0 && depth > maxPartNest {
+		return false
+	}
+	for _, p := range ps {
+		if utf8.RuneCountInString(p.Prose) > maxProse || !partsOK(p.Parts, depth+1) {
+			return false
+		}
+	}
+	return true
+}
+
+func urlSafeRef(s string) bool {
+	return validRef(s) && !strings.ContainsAny(s, "/?#%")
+}
