@@ -173,6 +173,18 @@ func ruleMessage(fe validator.FieldError) string {
 	return "breaks the rule " + fe.Tag()
 }
 
+// decodeUploadError maps a multipart failure: too large is 413, a missing file field is 422.
+func decodeUploadError(err error) error {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return decodeError(err)
+	}
+	if errors.Is(err, http.ErrMissingFile) {
+		return domain.Invalid("file", "is required: upload the catalog as the file field")
+	}
+	return badRequest("the multipart body cannot be read")
+}
+
 // Query parameter helpers: shape errors in the query are 422 with the parameter's name.
 
 func queryInt(c *gin.Context, name string) (int, error) {

@@ -87,14 +87,21 @@ func (s *Server) recovery(c *gin.Context) {
 
 // limitBody caps every request body; reading past the cap fails with http.MaxBytesError (413).
 func (s *Server) limitBody(c *gin.Context) {
-	if c.Request.ContentLength > s.cfg.MaxBodyBytes {
+	limit := s.cfg.MaxBodyBytes
+	if c.FullPath() == importRoute {
+		limit = s.cfg.MaxImportBytes
+	}
+	if c.Request.ContentLength > limit {
 		problemStatus(c, http.StatusRequestEntityTooLarge, "too-large", "Request body too large",
-			fmt.Sprintf("the body must be at most %d bytes", s.cfg.MaxBodyBytes))
+			fmt.Sprintf("the body must be at most %d bytes", limit))
 		return
 	}
-	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, s.cfg.MaxBodyBytes)
+	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, limit)
 	c.Next()
 }
+
+// importRoute takes larger bodies than the rest of the API.
+const importRoute = "/api/v1/frameworks/import"
 
 // authenticate resolves the bearer secret into a principal carried by the request context.
 func (s *Server) authenticate(c *gin.Context) {

@@ -74,6 +74,14 @@ func (s *Server) routes(e *gin.Engine) {
 	v1.PATCH("/contracts/:id", conWrite, s.updateContract)
 	v1.GET("/contracts/:id/gaps", conRead, s.contractGaps)
 
+	catRead, catWrite := require(auth.PermCatalogRead), require(auth.PermCatalogWrite)
+	v1.GET("/frameworks", catRead, s.listFrameworks)
+	v1.POST("/frameworks", catWrite, s.createFramework)
+	v1.POST("/frameworks/import", catWrite, s.importFramework)
+	v1.GET("/frameworks/:id", catRead, s.getFramework)
+	v1.GET("/frameworks/:id/controls", catRead, s.listControls)
+	v1.GET("/controls/:id", catRead, s.getControl)
+
 	v1.GET("/risk-policy", require(auth.PermPolicyRead), s.getRiskPolicy)
 	v1.PUT("/risk-policy", require(auth.PermPolicyWrite), s.putRiskPolicy)
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/vendorrisk/vendorrisk/domain"
 	"github.com/vendorrisk/vendorrisk/domain/apikey"
+	"github.com/vendorrisk/vendorrisk/domain/catalog"
 	"github.com/vendorrisk/vendorrisk/domain/contract"
 	"github.com/vendorrisk/vendorrisk/domain/engagement"
 	"github.com/vendorrisk/vendorrisk/domain/idempotency"
@@ -22,13 +23,15 @@ import (
 // Config holds the transport's limits.
 type Config struct {
 	MaxBodyBytes int64
+	// MaxImportBytes limits catalog imports (OSCAL files are larger than other bodies).
+	MaxImportBytes int64
 	// RateLimit is the sustained requests per second per credential (0 disables); RateBurst the burst.
 	RateLimit float64
 	RateBurst int
 }
 
 // DefaultConfig is used for zero fields.
-var DefaultConfig = Config{MaxBodyBytes: 1 << 20, RateLimit: 50, RateBurst: 100}
+var DefaultConfig = Config{MaxBodyBytes: 1 << 20, MaxImportBytes: 20 << 20, RateLimit: 50, RateBurst: 100}
 
 // Deps are the services the handlers call.
 type Deps struct {
@@ -39,6 +42,7 @@ type Deps struct {
 	Engagements *engagement.Service
 	Contracts   *contract.Service
 	Policies    *policy.Service
+	Catalog     *catalog.Service
 	Idempotency idempotency.Store
 	// Ready checks that the service can serve (the database answers).
 	Ready func(ctx context.Context) error
@@ -56,6 +60,7 @@ type Server struct {
 	engagements *engagement.Service
 	contracts   *contract.Service
 	policies    *policy.Service
+	catalog     *catalog.Service
 	idem        idempotency.Store
 	ready       func(ctx context.Context) error
 	valid       *validator.Validate
@@ -68,12 +73,15 @@ func NewHandler(cfg Config, d Deps) http.Handler {
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = DefaultConfig.MaxBodyBytes
 	}
+	if cfg.MaxImportBytes <= 0 {
+		cfg.MaxImportBytes = DefaultConfig.MaxImportBytes
+	}
 	if cfg.RateBurst <= 0 {
 		cfg.RateBurst = DefaultConfig.RateBurst
 	}
 	s := &Server{
 		cfg: cfg, log: d.Log, now: d.Clock, keys: d.Keys, vendors: d.Vendors, idem: d.Idempotency,
-		engagements: d.Engagements, contracts: d.Contracts, policies: d.Policies,
+		engagements: d.Engagements, contracts: d.Contracts, policies: d.Policies, catalog: d.Catalog,
 		ready: d.Ready, valid: newValidator(), metrics: newMetrics(d.DB),
 	}
 	s.limiter = newLimiter(cfg.RateLimit, cfg.RateBurst, d.Clock)

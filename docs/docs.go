@@ -448,6 +448,58 @@ const docTemplate = `{
                 }
             }
         },
+        "/api/v1/controls/{id}": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "id is the qualified reference framework:ref (e.g. iso27001-2005:A.6.2.3). mappings lists the corresponding controls of other frameworks in both directions of the crosswalk data (direction inverse: derived from a mapping written the other way).",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "catalog"
+                ],
+                "summary": "Get a control with its crosswalk",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "qualified control id, e.g. iso27001-2022:5.19",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "ja for Japanese texts",
+                        "name": "Accept-Language",
+                        "in": "header"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/ControlResponse"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
         "/api/v1/engagements": {
             "get": {
                 "security": [
@@ -1082,6 +1134,371 @@ const docTemplate = `{
                     },
                     "415": {
                         "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/frameworks": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "The built-in ISO/IEC 27001 Annex A editions (2005, 2013, 2022), the contract-clause framework, and custom or imported ones.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "catalog"
+                ],
+                "summary": "List control frameworks",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "ja for Japanese texts",
+                        "name": "Accept-Language",
+                        "in": "header"
+                    },
+                    {
+                        "type": "integer",
+                        "description": "page size (1-200, default 50)",
+                        "name": "limit",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "next_cursor of the previous page",
+                        "name": "cursor",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/FrameworkList"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Groups are listed parents first; a control names its innermost group and, for an enhancement, its parent control listed before it.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "catalog"
+                ],
+                "summary": "Create a custom framework",
+                "parameters": [
+                    {
+                        "description": "the framework",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/CustomFrameworkRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "201": {
+                        "description": "Created",
+                        "schema": {
+                            "$ref": "#/definitions/FrameworkResponse"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "Conflict",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "Request Entity Too Large",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/frameworks/import": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "An OSCAL 1.x catalog as the JSON body, or as the file field of a multipart/form-data upload. Groups, nested groups, controls and their enhancements (nested controls), titles, parts and props are kept. The body is decoded as a stream, up to the import size limit (413 above). Problems are 422 with the JSON path (e.g. catalog.groups[3].controls[2].id); nothing is stored then. The same catalog (uuid and content) imported again returns the stored framework with 200; other content under an imported uuid is 409.",
+                "consumes": [
+                    "application/json",
+                    "multipart/form-data"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "catalog"
+                ],
+                "summary": "Import an OSCAL catalog",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "framework id to use (default: from the catalog title)",
+                        "name": "id",
+                        "in": "query"
+                    },
+                    {
+                        "type": "file",
+                        "description": "the OSCAL catalog JSON (multipart uploads)",
+                        "name": "file",
+                        "in": "formData"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "already imported",
+                        "schema": {
+                            "$ref": "#/definitions/FrameworkResponse"
+                        }
+                    },
+                    "201": {
+                        "description": "imported",
+                        "schema": {
+                            "$ref": "#/definitions/FrameworkResponse"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "Conflict",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "Request Entity Too Large",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/frameworks/{id}": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "catalog"
+                ],
+                "summary": "Get a framework with its hierarchy and counts",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "framework id, e.g. iso27001-2022",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "ja for Japanese texts",
+                        "name": "Accept-Language",
+                        "in": "header"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/FrameworkResponse"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/frameworks/{id}/controls": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "catalog"
+                ],
+                "summary": "List a framework's controls in document order",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "framework id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "ja for Japanese texts",
+                        "name": "Accept-Language",
+                        "in": "header"
+                    },
+                    {
+                        "type": "integer",
+                        "description": "page size (1-200, default 50)",
+                        "name": "limit",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "next_cursor of the previous page",
+                        "name": "cursor",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/ControlList"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -3286,6 +3703,98 @@ const docTemplate = `{
                 }
             }
         },
+        "ControlList": {
+            "type": "object",
+            "required": [
+                "items"
+            ],
+            "properties": {
+                "items": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/ControlResponse"
+                    }
+                },
+                "next_cursor": {
+                    "type": "string"
+                }
+            }
+        },
+        "ControlResponse": {
+            "type": "object",
+            "required": [
+                "framework_id",
+                "group_path",
+                "id",
+                "ref",
+                "supplier_related",
+                "tags",
+                "title",
+                "title_i18n"
+            ],
+            "properties": {
+                "class": {
+                    "type": "string"
+                },
+                "framework_id": {
+                    "type": "string",
+                    "example": "iso27001-2022"
+                },
+                "group_path": {
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    },
+                    "example": [
+                        "5"
+                    ]
+                },
+                "id": {
+                    "type": "string",
+                    "example": "iso27001-2022:5.19"
+                },
+                "mappings": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/MappingDTO"
+                    }
+                },
+                "parent_ref": {
+                    "type": "string"
+                },
+                "parts": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/PartDTO"
+                    }
+                },
+                "props": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/PropDTO"
+                    }
+                },
+                "ref": {
+                    "type": "string",
+                    "example": "5.19"
+                },
+                "supplier_related": {
+                    "type": "boolean"
+                },
+                "tags": {
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    }
+                },
+                "title": {
+                    "type": "string"
+                },
+                "title_i18n": {
+                    "$ref": "#/definitions/TextDTO"
+                }
+            }
+        },
         "CreateAPIKeyRequest": {
             "type": "object",
             "required": [
@@ -3574,6 +4083,122 @@ const docTemplate = `{
                 }
             }
         },
+        "CustomControlRequest": {
+            "type": "object",
+            "required": [
+                "ref"
+            ],
+            "properties": {
+                "group": {
+                    "type": "string",
+                    "maxLength": 64,
+                    "example": "ops"
+                },
+                "parent_ref": {
+                    "type": "string",
+                    "maxLength": 64
+                },
+                "parts": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/PartDTO"
+                    }
+                },
+                "ref": {
+                    "type": "string",
+                    "maxLength": 64,
+                    "example": "ops-1"
+                },
+                "supplier_related": {
+                    "type": "boolean"
+                },
+                "tags": {
+                    "type": "array",
+                    "maxItems": 20,
+                    "items": {
+                        "type": "string"
+                    }
+                },
+                "title": {
+                    "$ref": "#/definitions/TextDTO"
+                }
+            }
+        },
+        "CustomFrameworkRequest": {
+            "type": "object",
+            "required": [
+                "controls",
+                "id",
+                "name"
+            ],
+            "properties": {
+                "controls": {
+                    "type": "array",
+                    "maxItems": 5000,
+                    "minItems": 1,
+                    "items": {
+                        "$ref": "#/definitions/CustomControlRequest"
+                    }
+                },
+                "description": {
+                    "$ref": "#/definitions/TextDTO"
+                },
+                "edition": {
+                    "type": "string",
+                    "maxLength": 100,
+                    "example": "2026"
+                },
+                "groups": {
+                    "type": "array",
+                    "maxItems": 1000,
+                    "items": {
+                        "$ref": "#/definitions/CustomGroupRequest"
+                    }
+                },
+                "id": {
+                    "type": "string",
+                    "maxLength": 64,
+                    "example": "acme-supplier-standard"
+                },
+                "levels": {
+                    "type": "array",
+                    "maxItems": 5,
+                    "items": {
+                        "type": "string"
+                    }
+                },
+                "name": {
+                    "type": "string",
+                    "maxLength": 300,
+                    "example": "ACME supplier security standard"
+                },
+                "publisher": {
+                    "type": "string",
+                    "maxLength": 200,
+                    "example": "ACME"
+                }
+            }
+        },
+        "CustomGroupRequest": {
+            "type": "object",
+            "required": [
+                "ref"
+            ],
+            "properties": {
+                "parent": {
+                    "type": "string",
+                    "maxLength": 64
+                },
+                "ref": {
+                    "type": "string",
+                    "maxLength": 64,
+                    "example": "ops"
+                },
+                "title": {
+                    "$ref": "#/definitions/TextDTO"
+                }
+            }
+        },
         "EngagementList": {
             "type": "object",
             "required": [
@@ -3800,6 +4425,107 @@ const docTemplate = `{
                 }
             }
         },
+        "FrameworkList": {
+            "type": "object",
+            "required": [
+                "items"
+            ],
+            "properties": {
+                "items": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/FrameworkResponse"
+                    }
+                },
+                "next_cursor": {
+                    "type": "string"
+                }
+            }
+        },
+        "FrameworkResponse": {
+            "type": "object",
+            "required": [
+                "content_hash",
+                "control_count",
+                "created_at",
+                "description",
+                "description_i18n",
+                "edition",
+                "group_counts",
+                "id",
+                "levels",
+                "name",
+                "publisher",
+                "source"
+            ],
+            "properties": {
+                "content_hash": {
+                    "type": "string"
+                },
+                "control_count": {
+                    "type": "integer",
+                    "example": 93
+                },
+                "created_at": {
+                    "type": "string",
+                    "format": "date-time"
+                },
+                "description": {
+                    "type": "string"
+                },
+                "description_i18n": {
+                    "$ref": "#/definitions/TextDTO"
+                },
+                "edition": {
+                    "type": "string",
+                    "example": "2022"
+                },
+                "group_counts": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/LevelCountDTO"
+                    }
+                },
+                "groups": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/GroupDTO"
+                    }
+                },
+                "id": {
+                    "type": "string",
+                    "example": "iso27001-2022"
+                },
+                "levels": {
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    },
+                    "example": [
+                        "theme"
+                    ]
+                },
+                "name": {
+                    "type": "string",
+                    "example": "ISO/IEC 27001:2022 Annex A"
+                },
+                "publisher": {
+                    "type": "string",
+                    "example": "ISO/IEC"
+                },
+                "source": {
+                    "type": "string",
+                    "enum": [
+                        "builtin",
+                        "custom",
+                        "oscal"
+                    ]
+                },
+                "source_uuid": {
+                    "type": "string"
+                }
+            }
+        },
         "GapDTO": {
             "type": "object",
             "required": [
@@ -3876,6 +4602,35 @@ const docTemplate = `{
                 },
                 "risk_policy_version": {
                     "type": "integer"
+                }
+            }
+        },
+        "GroupDTO": {
+            "type": "object",
+            "required": [
+                "level",
+                "ref",
+                "title",
+                "title_i18n"
+            ],
+            "properties": {
+                "level": {
+                    "type": "integer",
+                    "example": 2
+                },
+                "parent": {
+                    "type": "string",
+                    "example": "A.6"
+                },
+                "ref": {
+                    "type": "string",
+                    "example": "A.6.2"
+                },
+                "title": {
+                    "type": "string"
+                },
+                "title_i18n": {
+                    "$ref": "#/definitions/TextDTO"
                 }
             }
         },
@@ -3978,6 +4733,69 @@ const docTemplate = `{
                 }
             }
         },
+        "LevelCountDTO": {
+            "type": "object",
+            "required": [
+                "groups",
+                "level"
+            ],
+            "properties": {
+                "groups": {
+                    "type": "integer",
+                    "example": 4
+                },
+                "level": {
+                    "type": "string",
+                    "example": "theme"
+                }
+            }
+        },
+        "MappingDTO": {
+            "type": "object",
+            "required": [
+                "control_id",
+                "direction",
+                "framework_id",
+                "ref",
+                "relation"
+            ],
+            "properties": {
+                "control_id": {
+                    "type": "string",
+                    "example": "iso27001-2013:A.15.1.1"
+                },
+                "direction": {
+                    "type": "string",
+                    "enum": [
+                        "forward",
+                        "inverse"
+                    ]
+                },
+                "framework_id": {
+                    "type": "string",
+                    "example": "iso27001-2013"
+                },
+                "note": {
+                    "type": "string"
+                },
+                "ref": {
+                    "type": "string",
+                    "example": "A.15.1.1"
+                },
+                "relation": {
+                    "type": "string",
+                    "enum": [
+                        "equal",
+                        "subset",
+                        "superset",
+                        "intersects"
+                    ]
+                },
+                "via": {
+                    "type": "string"
+                }
+            }
+        },
         "MoneyDTO": {
             "type": "object",
             "required": [
@@ -3993,6 +4811,33 @@ const docTemplate = `{
                 "currency": {
                     "type": "string",
                     "example": "JPY"
+                }
+            }
+        },
+        "PartDTO": {
+            "type": "object",
+            "required": [
+                "name"
+            ],
+            "properties": {
+                "id": {
+                    "type": "string"
+                },
+                "name": {
+                    "type": "string",
+                    "example": "statement"
+                },
+                "parts": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/PartDTO"
+                    }
+                },
+                "prose": {
+                    "type": "string"
+                },
+                "title": {
+                    "type": "string"
                 }
             }
         },
@@ -4033,6 +4878,29 @@ const docTemplate = `{
                 "type": {
                     "type": "string",
                     "example": "https://github.com/vendorrisk/vendorrisk/blob/main/docs/problems.md#validation"
+                }
+            }
+        },
+        "PropDTO": {
+            "type": "object",
+            "required": [
+                "name",
+                "value"
+            ],
+            "properties": {
+                "class": {
+                    "type": "string"
+                },
+                "name": {
+                    "type": "string",
+                    "example": "label"
+                },
+                "ns": {
+                    "type": "string"
+                },
+                "value": {
+                    "type": "string",
+                    "example": "AC-2(1)"
                 }
             }
         },
@@ -4438,6 +5306,20 @@ const docTemplate = `{
                     "type": "string"
                 },
                 "vendor_id": {
+                    "type": "string"
+                }
+            }
+        },
+        "TextDTO": {
+            "type": "object",
+            "required": [
+                "en"
+            ],
+            "properties": {
+                "en": {
+                    "type": "string"
+                },
+                "ja": {
                     "type": "string"
                 }
             }

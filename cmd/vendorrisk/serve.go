@@ -37,13 +37,18 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 		return err
 	}
 	svc := wire(db, domain.SystemClock)
+	changed, err := svc.catalog.EnsureBuiltIn(ctx)
+	if err != nil {
+		return fmt.Errorf("load built-in control catalogs: %w", err)
+	}
+	log.Info("built-in control catalogs ready", "reloaded", changed)
 	if err := bootstrapAdmin(ctx, svc, cfg.AdminKeyFile, log); err != nil {
 		return err
 	}
 	idem := repository.NewIdempotency(db)
 	handler := api.NewHandler(api.Config{MaxBodyBytes: cfg.MaxBodyBytes, RateLimit: cfg.RateLimit}, api.Deps{
 		Log: log, Clock: domain.SystemClock, Keys: svc.keys, Vendors: svc.vendors, Idempotency: idem,
-		Engagements: svc.engagements, Contracts: svc.contracts, Policies: svc.policies,
+		Engagements: svc.engagements, Contracts: svc.contracts, Policies: svc.policies, Catalog: svc.catalog,
 		Ready: db.Ping, DB: db.SQL(),
 	})
 	ln, err := net.Listen("tcp", cfg.Addr)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/vendorrisk/vendorrisk/domain"
 	"github.com/vendorrisk/vendorrisk/domain/apikey"
+	"github.com/vendorrisk/vendorrisk/domain/catalog"
 	"github.com/vendorrisk/vendorrisk/domain/contract"
 	"github.com/vendorrisk/vendorrisk/domain/engagement"
 	"github.com/vendorrisk/vendorrisk/domain/policy"
@@ -56,6 +57,7 @@ type services struct {
 	engagements *engagement.Service
 	contracts   *contract.Service
 	policies    *policy.Service
+	catalog     *catalog.Service
 }
 
 func wire(db *repository.DB, clock domain.Clock) services {
@@ -71,6 +73,7 @@ func wire(db *repository.DB, clock domain.Clock) services {
 		engagements: engagements,
 		contracts:   contract.NewService(repository.NewContracts(db), engagementReader{engagements}, policies, db, clock),
 		policies:    policies,
+		catalog:     catalog.NewService(repository.NewCatalogs(db), db, clock),
 	}
 }
 
