@@ -23,6 +23,7 @@ type config struct {
 	LogLevel        string
 	AdminKeyFile    string
 	MaxBodyBytes    int64
+	MaxImportBytes  int64
 	RateLimit       float64
 	ShutdownTimeout time.Duration
 	Migrate         bool
@@ -54,15 +55,20 @@ func newFlagSet(name string, getenv func(string) string, stderr io.Writer) (*fla
 	fs.StringVar(&cfg.AdminKeyFile, "admin-key-file", env("VENDORRISK_ADMIN_KEY_FILE", "./data/admin-key.txt"),
 		"where serve writes the first admin key of an empty database (VENDORRISK_ADMIN_KEY_FILE)")
 	maxBody := env("VENDORRISK_MAX_BODY_BYTES", "1048576")
+	maxImport := env("VENDORRISK_MAX_IMPORT_BYTES", "20971520")
 	rate := env("VENDORRISK_RATE_LIMIT", "50")
 	shutdown := env("VENDORRISK_SHUTDOWN_TIMEOUT", "20s")
 	fs.StringVar(&maxBody, "max-body-bytes", maxBody, "request body limit in bytes (VENDORRISK_MAX_BODY_BYTES)")
+	fs.StringVar(&maxImport, "max-import-bytes", maxImport, "catalog import body limit in bytes (VENDORRISK_MAX_IMPORT_BYTES)")
 	fs.StringVar(&rate, "rate-limit", rate, "requests per second per credential, 0 disables (VENDORRISK_RATE_LIMIT)")
 	fs.StringVar(&shutdown, "shutdown-timeout", shutdown, "grace period for in-flight requests (VENDORRISK_SHUTDOWN_TIMEOUT)")
 	finish := func() error {
 		var err error
 		if cfg.MaxBodyBytes, err = strconv.ParseInt(maxBody, 10, 64); err != nil || cfg.MaxBodyBytes < 1024 {
 			return usageErr("max body bytes %q: must be an integer of at least 1024", maxBody)
+		}
+		if cfg.MaxImportBytes, err = strconv.ParseInt(maxImport, 10, 64); err != nil || cfg.MaxImportBytes < 1024 {
+			return usageErr("max import bytes %q: must be an integer of at least 1024", maxImport)
 		}
 		if cfg.RateLimit, err = strconv.ParseFloat(rate, 64); err != nil || cfg.RateLimit < 0 {
 			return usageErr("rate limit %q: must be a number of at least 0", rate)
@@ -123,7 +129,7 @@ func (c *config) logAttrs() []any {
 	return []any{
 		"addr", c.Addr, "db_driver", c.DBDriver, "db_dsn", repository.MaskDSN(c.DBDriver, c.DBDSN),
 		"log_format", c.LogFormat, "log_level", strings.ToLower(c.LogLevel), "admin_key_file", c.AdminKeyFile,
-		"max_body_bytes", c.MaxBodyBytes, "rate_limit", c.RateLimit, "shutdown_timeout", c.ShutdownTimeout.String(),
+		"max_body_bytes", c.MaxBodyBytes, "max_import_bytes", c.MaxImportBytes, "rate_limit", c.RateLimit, "shutdown_timeout", c.ShutdownTimeout.String(),
 		"migrate", c.Migrate,
 	}
 }

@@ -46,7 +46,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 		return err
 	}
 	idem := repository.NewIdempotency(db)
-	handler := api.NewHandler(api.Config{MaxBodyBytes: cfg.MaxBodyBytes, RateLimit: cfg.RateLimit}, api.Deps{
+	handler := api.NewHandler(api.Config{MaxBodyBytes: cfg.MaxBodyBytes, MaxImportBytes: cfg.MaxImportBytes, RateLimit: cfg.RateLimit}, api.Deps{
 		Log: log, Clock: domain.SystemClock, Keys: svc.keys, Vendors: svc.vendors, Idempotency: idem,
 		Engagements: svc.engagements, Contracts: svc.contracts, Policies: svc.policies, Catalog: svc.catalog,
 		Ready: db.Ping, DB: db.SQL(),
