@@ -3,11 +3,14 @@ package api_test
 import (
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/google/uuid"
 
 	"github.com/vendorrisk/vendorrisk/api"
 	"github.com/vendorrisk/vendorrisk/domain/apikey"
@@ -62,6 +65,36 @@ func TestUnauthenticated(t *testing.T) {
 // fixture is a fresh set of resources one role-matrix case acts on.
 type fixture struct {
 	vendor, contact, cert, link, other, key string
+	// engaged is the vendor of the engagement; the engagement holds the contract.
+	engaged, engagement, contract string
+	// framework is a custom control framework; control is one of its controls ("framework:ref").
+	framework, control string
+	// draft and published are questionnaire templates in those states.
+	draft, published string
+}
+
+// templateBody is a small valid template draft.
+func templateBody() map[string]any {
+	return map[string]any{"name": map[string]any{"en": "Matrix template", "ja": "マトリクス"}, "vendor_kinds": []string{"contractor"},
+		"sections": []map[string]any{{"key": "s1", "title": map[string]any{"en": "S1", "ja": "S1"},
+			"questions": []map[string]any{{"key": "q1", "text": map[string]any{"en": "NDA?", "ja": "NDAは？"}, "type": "yes_no",
+				"weight": 5, "required": true, "severity": "high", "threat_category": "internal_malicious",
+				"control_refs": []string{}, "depth": "core"}}}}}
+}
+
+var frameworkSeq atomic.Int64
+
+// customFramework is a create body for a custom framework with a fresh id and one control.
+func customFramework() map[string]any {
+	return map[string]any{"id": "matrix-" + strconv.FormatInt(frameworkSeq.Add(1), 10), "name": "Matrix standard",
+		"controls": []map[string]any{{"ref": "c-1", "title": map[string]any{"en": "Control one"}}}}
+}
+
+// oscalCatalog is a minimal OSCAL catalog with a fresh uuid.
+func oscalCatalog() map[string]any {
+	return map[string]any{"catalog": map[string]any{"uuid": uuid.NewString(),
+		"metadata": map[string]any{"title": "Matrix import " + strconv.FormatInt(frameworkSeq.Add(1), 10), "version": "1", "oscal-version": "1.1.2"},
+		"controls": []map[string]any{{"id": "ac-1", "title": "Policy"}}}}
 }
 
 func (e *env) fixture(t *testing.T) fixture {
@@ -73,6 +106,16 @@ func (e *env) fixture(t *testing.T) fixture {
 	f.link = e.link(t, f.vendor, sub).ID
 	k, _ := e.keyWith(t, apikey.NewKey{Role: auth.RoleAuditor})
 	f.key = k.ID
+	f.engaged = e.newVendor(t, "Matrix Engaged")
+	f.engagement = e.createEngagement(t, engagementBody(f.engaged)).ID
+	f.contract = e.createContract(t, f.engagement, contractBody()).ID
+	fw := customFramework()
+	must(t, e.do(t, "POST", "/api/v1/frameworks", e.admin, fw), http.StatusCreated)
+	f.framework = fw["id"].(string)
+	f.control = f.framework + ":c-1"
+	f.draft = must(t, e.do(t, "POST", "/api/v1/questionnaire-templates", e.admin, templateBody()), http.StatusCreated).str("id")
+	f.published = must(t, e.do(t, "POST", "/api/v1/questionnaire-templates", e.admin, templateBody()), http.StatusCreated).str("id")
+	must(t, e.do(t, "POST", "/api/v1/questionnaire-templates/"+f.published+"/publish", e.admin, nil), http.StatusOK)
 	return f
 }
 
@@ -83,6 +126,10 @@ func TestRoleMatrix(t *testing.T) {
 	readers := all
 	writers := []auth.Role{auth.RoleAdmin, auth.RoleProcurement}
 	admins := []auth.Role{auth.RoleAdmin}
+	// Engagements, contracts and the risk policy are internal: every role but the supplier reads them,
+	// and a supplier must not even learn that they exist (404, not 403).
+	internal := []auth.Role{auth.RoleAdmin, auth.RoleProcurement, auth.RoleRiskOwner, auth.RoleAuditor}
+	riskOwners := []auth.Role{auth.RoleRiskOwner}
 
 	type route struct {
 		method, template string
@@ -90,52 +137,111 @@ func TestRoleMatrix(t *testing.T) {
 		body             func(f fixture) any
 		allowed          []auth.Role
 		success          int
+		hidden           bool // refused suppliers get 404
 	}
 	v := func(f fixture) string { return "/api/v1/vendors/" + f.vendor }
+	eng := func(f fixture) string { return "/api/v1/engagements/" + f.engagement }
+	con := func(f fixture) string { return "/api/v1/contracts/" + f.contract }
+	policyPath := func(fixture) string { return "/api/v1/risk-policy" }
 	routes := []route{
 		{"POST", "/api/v1/api-keys", func(fixture) string { return "/api/v1/api-keys" },
-			func(fixture) any { return map[string]any{"role": "auditor", "name": "new"} }, admins, 201},
-		{"GET", "/api/v1/api-keys", func(fixture) string { return "/api/v1/api-keys" }, nil, admins, 200},
-		{"GET", "/api/v1/api-keys/:id", func(f fixture) string { return "/api/v1/api-keys/" + f.key }, nil, admins, 200},
-		{"DELETE", "/api/v1/api-keys/:id", func(f fixture) string { return "/api/v1/api-keys/" + f.key }, nil, admins, 204},
+			func(fixture) any { return map[string]any{"role": "auditor", "name": "new"} }, admins, 201, false},
+		{"GET", "/api/v1/api-keys", func(fixture) string { return "/api/v1/api-keys" }, nil, admins, 200, false},
+		{"GET", "/api/v1/api-keys/:id", func(f fixture) string { return "/api/v1/api-keys/" + f.key }, nil, admins, 200, false},
+		{"DELETE", "/api/v1/api-keys/:id", func(f fixture) string { return "/api/v1/api-keys/" + f.key }, nil, admins, 204, false},
 
 		{"POST", "/api/v1/vendors", func(fixture) string { return "/api/v1/vendors" },
-			func(fixture) any { return vendorBody("Created") }, writers, 201},
-		{"GET", "/api/v1/vendors", func(fixture) string { return "/api/v1/vendors" }, nil, readers, 200},
-		{"GET", "/api/v1/vendors/:id", v, nil, readers, 200},
-		{"PATCH", "/api/v1/vendors/:id", v, func(fixture) any { return map[string]any{"name": "Renamed"} }, writers, 200},
-		{"DELETE", "/api/v1/vendors/:id", v, nil, writers, 204},
+			func(fixture) any { return vendorBody("Created") }, writers, 201, false},
+		{"GET", "/api/v1/vendors", func(fixture) string { return "/api/v1/vendors" }, nil, readers, 200, false},
+		{"GET", "/api/v1/vendors/:id", v, nil, readers, 200, false},
+		{"PATCH", "/api/v1/vendors/:id", v, func(fixture) any { return map[string]any{"name": "Renamed"} }, writers, 200, false},
+		{"DELETE", "/api/v1/vendors/:id", v, nil, writers, 204, false},
 
 		{"POST", "/api/v1/vendors/:id/contacts", func(f fixture) string { return v(f) + "/contacts" },
-			func(fixture) any { return map[string]any{"name": "Taro", "phone": "+81 3-1234-5678"} }, writers, 201},
-		{"GET", "/api/v1/vendors/:id/contacts", func(f fixture) string { return v(f) + "/contacts" }, nil, readers, 200},
+			func(fixture) any { return map[string]any{"name": "Taro", "phone": "+81 3-1234-5678"} }, writers, 201, false},
+		{"GET", "/api/v1/vendors/:id/contacts", func(f fixture) string { return v(f) + "/contacts" }, nil, readers, 200, false},
 		{"GET", "/api/v1/vendors/:id/contacts/:contact_id", func(f fixture) string { return v(f) + "/contacts/" + f.contact },
-			nil, readers, 200},
+			nil, readers, 200, false},
 		{"PATCH", "/api/v1/vendors/:id/contacts/:contact_id", func(f fixture) string { return v(f) + "/contacts/" + f.contact },
-			func(fixture) any { return map[string]any{"role": "CISO"} }, writers, 200},
+			func(fixture) any { return map[string]any{"role": "CISO"} }, writers, 200, false},
 		{"DELETE", "/api/v1/vendors/:id/contacts/:contact_id", func(f fixture) string { return v(f) + "/contacts/" + f.contact },
-			nil, writers, 204},
+			nil, writers, 204, false},
 
 		{"POST", "/api/v1/vendors/:id/certifications", func(f fixture) string { return v(f) + "/certifications" },
 			func(fixture) any {
 				return map[string]any{"scheme": "ismap", "valid_from": "2025-01-01", "valid_until": "2026-01-01"}
-			}, writers, 201},
+			}, writers, 201, false},
 		{"GET", "/api/v1/vendors/:id/certifications", func(f fixture) string { return v(f) + "/certifications" },
-			nil, readers, 200},
+			nil, readers, 200, false},
 		{"GET", "/api/v1/vendors/:id/certifications/:certification_id",
-			func(f fixture) string { return v(f) + "/certifications/" + f.cert }, nil, readers, 200},
+			func(f fixture) string { return v(f) + "/certifications/" + f.cert }, nil, readers, 200, false},
 		{"PATCH", "/api/v1/vendors/:id/certifications/:certification_id",
 			func(f fixture) string { return v(f) + "/certifications/" + f.cert },
-			func(fixture) any { return map[string]any{"issuer": "JQA"} }, writers, 200},
+			func(fixture) any { return map[string]any{"issuer": "JQA"} }, writers, 200, false},
 		{"DELETE", "/api/v1/vendors/:id/certifications/:certification_id",
-			func(f fixture) string { return v(f) + "/certifications/" + f.cert }, nil, writers, 204},
+			func(f fixture) string { return v(f) + "/certifications/" + f.cert }, nil, writers, 204, false},
 
 		{"POST", "/api/v1/vendors/:id/subcontractors", func(f fixture) string { return v(f) + "/subcontractors" },
-			func(f fixture) any { return map[string]any{"subcontractor_id": f.other, "service": "backup"} }, writers, 201},
+			func(f fixture) any { return map[string]any{"subcontractor_id": f.other, "service": "backup"} }, writers, 201, false},
 		{"GET", "/api/v1/vendors/:id/subcontractors", func(f fixture) string { return v(f) + "/subcontractors" },
-			nil, readers, 200},
+			nil, readers, 200, false},
 		{"DELETE", "/api/v1/vendors/:id/subcontractors/:link_id",
-			func(f fixture) string { return v(f) + "/subcontractors/" + f.link }, nil, writers, 204},
+			func(f fixture) string { return v(f) + "/subcontractors/" + f.link }, nil, writers, 204, false},
+
+		{"POST", "/api/v1/engagements", func(fixture) string { return "/api/v1/engagements" },
+			func(f fixture) any { return engagementBody(f.engaged, "name", "Created") }, writers, 201, true},
+		{"GET", "/api/v1/engagements", func(fixture) string { return "/api/v1/engagements" }, nil, internal, 200, true},
+		{"GET", "/api/v1/engagements/:id", eng, nil, internal, 200, true},
+		{"PATCH", "/api/v1/engagements/:id", eng, func(fixture) any { return map[string]any{"name": "Renamed"} },
+			writers, 200, true},
+		{"GET", "/api/v1/engagements/:id/risk", func(f fixture) string { return eng(f) + "/risk" }, nil, internal, 200, true},
+		{"POST", "/api/v1/engagements/:id/tier-override", func(f fixture) string { return eng(f) + "/tier-override" },
+			func(fixture) any { return map[string]any{"tier": 1, "reason": "runs payroll"} }, riskOwners, 200, true},
+
+		{"POST", "/api/v1/engagements/:id/contracts", func(f fixture) string { return eng(f) + "/contracts" },
+			func(fixture) any { return contractBody("title", "Created") }, writers, 201, true},
+		{"GET", "/api/v1/engagements/:id/contracts", func(f fixture) string { return eng(f) + "/contracts" },
+			nil, internal, 200, true},
+		{"GET", "/api/v1/contracts/:id", con, nil, internal, 200, true},
+		{"PATCH", "/api/v1/contracts/:id", con, func(fixture) any { return map[string]any{"title": "Renamed"} },
+			writers, 200, true},
+		{"GET", "/api/v1/contracts/:id/gaps", func(f fixture) string { return con(f) + "/gaps" }, nil, internal, 200, true},
+
+		// Control catalogs (not in API.md's role table): every internal role reads them, admin and
+		// procurement add frameworks, and suppliers do not see them.
+		{"GET", "/api/v1/frameworks", func(fixture) string { return "/api/v1/frameworks" }, nil, internal, 200, true},
+		{"POST", "/api/v1/frameworks", func(fixture) string { return "/api/v1/frameworks" },
+			func(fixture) any { return customFramework() }, writers, 201, true},
+		{"POST", "/api/v1/frameworks/import", func(fixture) string { return "/api/v1/frameworks/import" },
+			func(fixture) any { return oscalCatalog() }, writers, 201, true},
+		{"GET", "/api/v1/frameworks/:id", func(f fixture) string { return "/api/v1/frameworks/" + f.framework }, nil, internal, 200, true},
+		{"GET", "/api/v1/frameworks/:id/controls", func(f fixture) string { return "/api/v1/frameworks/" + f.framework + "/controls" },
+			nil, internal, 200, true},
+		{"GET", "/api/v1/controls/:id", func(f fixture) string { return "/api/v1/controls/" + f.control }, nil, internal, 200, true},
+
+		// Questionnaire templates: internal roles read, admin and procurement write, suppliers see them
+		// only through their own assessments (404 here).
+		{"POST", "/api/v1/questionnaire-templates", func(fixture) string { return "/api/v1/questionnaire-templates" },
+			func(fixture) any { return templateBody() }, writers, 201, true},
+		{"GET", "/api/v1/questionnaire-templates", func(fixture) string { return "/api/v1/questionnaire-templates" },
+			nil, internal, 200, true},
+		{"POST", "/api/v1/questionnaire-templates/import", func(fixture) string { return "/api/v1/questionnaire-templates/import" },
+			func(fixture) any { return templateDocument() }, writers, 201, true},
+		{"GET", "/api/v1/questionnaire-templates/:id", func(f fixture) string { return "/api/v1/questionnaire-templates/" + f.published },
+			nil, internal, 200, true},
+		{"PATCH", "/api/v1/questionnaire-templates/:id", func(f fixture) string { return "/api/v1/questionnaire-templates/" + f.draft },
+			func(fixture) any { return templateBody() }, writers, 200, true},
+		{"POST", "/api/v1/questionnaire-templates/:id/publish",
+			func(f fixture) string { return "/api/v1/questionnaire-templates/" + f.draft + "/publish" }, nil, writers, 200, true},
+		{"POST", "/api/v1/questionnaire-templates/:id/archive",
+			func(f fixture) string { return "/api/v1/questionnaire-templates/" + f.published + "/archive" }, nil, writers, 200, true},
+		{"POST", "/api/v1/questionnaire-templates/:id/new-version",
+			func(f fixture) string { return "/api/v1/questionnaire-templates/" + f.published + "/new-version" }, nil, writers, 201, true},
+		{"GET", "/api/v1/questionnaire-templates/:id/export",
+			func(f fixture) string { return "/api/v1/questionnaire-templates/" + f.published + "/export" }, nil, internal, 200, true},
+
+		{"GET", "/api/v1/risk-policy", policyPath, nil, internal, 200, true},
+		{"PUT", "/api/v1/risk-policy", policyPath, func(fixture) any { return defaultPolicyBody() }, admins, 200, true},
 	}
 
 	eachDB(t, func(t *testing.T, e *env) {
@@ -163,6 +269,9 @@ func TestRoleMatrix(t *testing.T) {
 					vendorID := ""
 					if role == auth.RoleSupplier {
 						vendorID = f.vendor // a supplier reads its own vendor
+						if rt.hidden {
+							vendorID = f.engaged // and not even its own vendor's engagements
+						}
 					}
 					secret := e.key(t, role, vendorID)
 					var body any
@@ -177,7 +286,11 @@ func TestRoleMatrix(t *testing.T) {
 						}
 						return
 					}
-					wantProblem(t, r, http.StatusForbidden)
+					if rt.hidden && role == auth.RoleSupplier {
+						wantProblem(t, r, http.StatusNotFound)
+					} else {
+						wantProblem(t, r, http.StatusForbidden)
+					}
 					if after := e.snapshot(t, readBack(rt.method, rt.path(f))); after != before {
 						t.Errorf("a refused %s changed the resource:\nbefore %s\nafter  %s", rt.method, before, after)
 					}
@@ -192,6 +305,14 @@ func TestRoleMatrix(t *testing.T) {
 func readBack(method, path string) string {
 	if method != "POST" && strings.Contains(path, "/subcontractors/") {
 		path = path[:strings.LastIndex(path, "/")]
+	}
+	// A tier override shows on the engagement, an import in the list of frameworks.
+	path = strings.TrimSuffix(path, "/tier-override")
+	path = strings.TrimSuffix(path, "/import")
+	// Publishing and archiving show on the template; a new version in the list of templates.
+	path = strings.TrimSuffix(strings.TrimSuffix(path, "/publish"), "/archive")
+	if strings.HasSuffix(path, "/new-version") {
+		path = "/api/v1/questionnaire-templates"
 	}
 	return path + "?limit=200"
 }
@@ -321,4 +442,21 @@ func TestAPIKeysOverHTTP(t *testing.T) {
 		e.clock.Advance(25 * time.Hour)
 		wantProblem(t, e.do(t, "GET", "/api/v1/vendors", expiring.Secret, nil), http.StatusUnauthorized)
 	})
+}
+
+// templateDocument is templateBody in the export format.
+func templateDocument() map[string]any {
+	d := templateBody()
+	d["format"] = "vendorrisk.questionnaire-template/v1"
+	d["key"] = ""
+	d["description"] = map[string]any{"en": "", "ja": ""}
+	for _, sec := range d["sections"].([]map[string]any) {
+		for _, q := range sec["questions"].([]map[string]any) {
+			q["help"] = map[string]any{"en": "", "ja": ""}
+			q["options"] = []any{}
+			q["evidence"] = map[string]any{"mode": "none"}
+			q["condition"] = nil
+		}
+	}
+	return d
 }

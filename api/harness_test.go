@@ -2,11 +2,13 @@ package api_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -19,6 +21,11 @@ import (
 	"github.com/vendorrisk/vendorrisk/domain"
 	"github.com/vendorrisk/vendorrisk/domain/apikey"
 	"github.com/vendorrisk/vendorrisk/domain/auth"
+	"github.com/vendorrisk/vendorrisk/domain/catalog"
+	"github.com/vendorrisk/vendorrisk/domain/contract"
+	"github.com/vendorrisk/vendorrisk/domain/engagement"
+	"github.com/vendorrisk/vendorrisk/domain/policy"
+	"github.com/vendorrisk/vendorrisk/domain/questionnaire"
 	"github.com/vendorrisk/vendorrisk/domain/vendor"
 	"github.com/vendorrisk/vendorrisk/repository"
 	"github.com/vendorrisk/vendorrisk/test/testdb"
@@ -54,6 +61,12 @@ type env struct {
 	vendors *vendor.Service
 	repo    *repository.Vendors // for seeding only; requests go through the handler
 	admin   string              // an admin secret
+
+	engagements *engagement.Service
+	contracts   *contract.Service
+	policies    *policy.Service
+	catalog     *catalog.Service // empty: tests that need the built-ins load them
+	templates   *questionnaire.Service
 }
 
 // newEnv wires the handler the way cmd/vendorrisk does, with the test clock.
@@ -67,13 +80,58 @@ func newEnv(t *testing.T, db *repository.DB, cfg api.Config) *env {
 		keys:  apikey.NewService(keyRepo, keyRepo.VendorExists, clk.Now),
 		repo:  repository.NewVendors(db),
 	}
+	// Wired as cmd/vendorrisk/wire.go does, with the test clock.
 	e.vendors = vendor.NewService(e.repo, db, clk.Now)
+	e.policies = policy.NewService(repository.NewPolicies(db), db, clk.Now)
+	e.engagements = engagement.NewService(repository.NewEngagements(db), vendorReader{e.vendors}, e.policies, db, clk.Now)
+	e.vendors.ObserveGraph(e.engagements.Refresh)
+	e.policies.OnChange(e.engagements.RefreshAll)
+	e.contracts = contract.NewService(repository.NewContracts(db), engagementReader{e.engagements}, e.policies, db, clk.Now)
+	e.catalog = catalog.NewService(repository.NewCatalogs(db), db, clk.Now)
+	e.templates = questionnaire.NewService(repository.NewTemplates(db), e.catalog.Resolve, db, clk.Now)
 	e.h = api.NewHandler(cfg, api.Deps{
 		Log: testdb.Logger(), Clock: clk.Now, Keys: e.keys, Vendors: e.vendors,
+		Engagements: e.engagements, Contracts: e.contracts, Policies: e.policies, Catalog: e.catalog,
+		Templates:   e.templates,
 		Idempotency: repository.NewIdempotency(db), Ready: db.Ping, DB: db.SQL(),
 	})
 	e.admin = e.key(t, auth.RoleAdmin, "")
 	return e
+}
+
+// vendorReader gives engagements what they need of the vendor register (a copy of cmd/vendorrisk's).
+type vendorReader struct{ s *vendor.Service }
+
+func (r vendorReader) VendorInfo(ctx context.Context, id string) (engagement.VendorInfo, error) {
+	v, err := r.s.Info(ctx, id)
+	if err != nil {
+		return engagement.VendorInfo{}, err
+	}
+	return engagement.VendorInfo{ID: v.ID, Name: v.Name, Kind: string(v.Kind), Status: string(v.Status)}, nil
+}
+
+func (r vendorReader) FourthParties(ctx context.Context, vendorID string) ([]engagement.FourthParty, error) {
+	fps, err := r.s.FourthParties(ctx, vendorID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]engagement.FourthParty, len(fps))
+	for i, f := range fps {
+		out[i] = engagement.FourthParty{VendorID: f.Link.SubcontractorID, Name: f.Link.SubcontractorName, Service: f.Link.Service,
+			HandlesOurData: f.Link.HandlesOurData, Depth: f.Depth, ViaVendorID: f.Link.VendorID}
+	}
+	return out, nil
+}
+
+// engagementReader gives contracts what they need of an engagement (a copy of cmd/vendorrisk's).
+type engagementReader struct{ s *engagement.Service }
+
+func (r engagementReader) EngagementInfo(ctx context.Context, id string) (contract.EngagementInfo, error) {
+	i, err := r.s.Info(ctx, id)
+	if err != nil {
+		return contract.EngagementInfo{}, err
+	}
+	return contract.EngagementInfo{ID: i.ID, EffectiveTier: i.EffectiveTier, DataLocations: i.DataLocations}, nil
 }
 
 // eachDB runs fn on both dialects, each with a fresh database and a handler without rate limit.
@@ -129,9 +187,13 @@ func (r resp) String() string {
 	return fmt.Sprintf("%d %s", r.Status, bytes.TrimSpace(r.Raw))
 }
 
-// into decodes the body into dst.
+// into decodes the body into dst, which is zeroed first: a field absent from the body (omitempty)
+// must not keep a value from an earlier decode into the same variable.
 func (r resp) into(t *testing.T, dst any) {
 	t.Helper()
+	if v := reflect.ValueOf(dst); v.Kind() == reflect.Pointer && !v.IsNil() {
+		v.Elem().SetZero()
+	}
 	if err := json.Unmarshal(r.Raw, dst); err != nil {
 		t.Fatalf("decode %T from %s: %v", dst, r, err)
 	}
@@ -358,3 +420,48 @@ func (e *env) countVendors(t *testing.T) int {
 
 // unknownID is a well-formed id that names nothing.
 func unknownID() string { return domain.NewID() }
+
+// engagementBody is a valid create body for an engagement of vendorID: a cloud service holding
+// 1,150,000 personal records in Japan. extra keys override or add fields (a nil value removes one).
+func engagementBody(vendorID string, extra ...any) map[string]any {
+	b := map[string]any{
+		"vendor_id": vendorID, "name": "Customer portal hosting", "service_type": "iaas",
+		"data_categories": []map[string]any{{"category": "personal", "records": 1150000}},
+		"access_type":     "data_transfer", "data_locations": []string{"JP"},
+	}
+	for i := 0; i+1 < len(extra); i += 2 {
+		if extra[i+1] == nil {
+			delete(b, extra[i].(string))
+			continue
+		}
+		b[extra[i].(string)] = extra[i+1]
+	}
+	return b
+}
+
+func (e *env) createEngagement(t *testing.T, body map[string]any) api.EngagementResponse {
+	t.Helper()
+	var out api.EngagementResponse
+	must(t, e.do(t, "POST", "/api/v1/engagements", e.admin, body), http.StatusCreated).into(t, &out)
+	return out
+}
+
+// contractBody is a valid create body; extra keys override or add fields.
+func contractBody(extra ...any) map[string]any {
+	b := map[string]any{"title": "Master services agreement", "starts_on": "2025-01-01"}
+	for i := 0; i+1 < len(extra); i += 2 {
+		if extra[i+1] == nil {
+			delete(b, extra[i].(string))
+			continue
+		}
+		b[extra[i].(string)] = extra[i+1]
+	}
+	return b
+}
+
+func (e *env) createContract(t *testing.T, engagementID string, body map[string]any) api.ContractResponse {
+	t.Helper()
+	var out api.ContractResponse
+	must(t, e.do(t, "POST", "/api/v1/engagements/"+engagementID+"/contracts", e.admin, body), http.StatusCreated).into(t, &out)
+	return out
+}

@@ -82,6 +82,17 @@ func (s *Server) routes(e *gin.Engine) {
 	v1.GET("/frameworks/:id/controls", catRead, s.listControls)
 	v1.GET("/controls/:id", catRead, s.getControl)
 
+	tplRead, tplWrite := require(auth.PermTemplatesRead), require(auth.PermTemplatesWrite)
+	v1.POST("/questionnaire-templates", tplWrite, s.idempotent, s.createTemplate)
+	v1.GET("/questionnaire-templates", tplRead, s.listTemplates)
+	v1.POST("/questionnaire-templates/import", tplWrite, s.importTemplate)
+	v1.GET("/questionnaire-templates/:id", tplRead, s.getTemplate)
+	v1.PATCH("/questionnaire-templates/:id", tplWrite, s.updateTemplate)
+	v1.POST("/questionnaire-templates/:id/publish", tplWrite, s.publishTemplate)
+	v1.POST("/questionnaire-templates/:id/archive", tplWrite, s.archiveTemplate)
+	v1.POST("/questionnaire-templates/:id/new-version", tplWrite, s.newTemplateVersion)
+	v1.GET("/questionnaire-templates/:id/export", tplRead, s.exportTemplate)
+
 	v1.GET("/risk-policy", require(auth.PermPolicyRead), s.getRiskPolicy)
 	v1.PUT("/risk-policy", require(auth.PermPolicyWrite), s.putRiskPolicy)
 }

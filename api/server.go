@@ -17,6 +17,7 @@ import (
 	"github.com/vendorrisk/vendorrisk/domain/engagement"
 	"github.com/vendorrisk/vendorrisk/domain/idempotency"
 	"github.com/vendorrisk/vendorrisk/domain/policy"
+	"github.com/vendorrisk/vendorrisk/domain/questionnaire"
 	"github.com/vendorrisk/vendorrisk/domain/vendor"
 )
 
@@ -43,6 +44,7 @@ type Deps struct {
 	Contracts   *contract.Service
 	Policies    *policy.Service
 	Catalog     *catalog.Service
+	Templates   *questionnaire.Service
 	Idempotency idempotency.Store
 	// Ready checks that the service can serve (the database answers).
 	Ready func(ctx context.Context) error
@@ -61,6 +63,7 @@ type Server struct {
 	contracts   *contract.Service
 	policies    *policy.Service
 	catalog     *catalog.Service
+	templates   *questionnaire.Service
 	idem        idempotency.Store
 	ready       func(ctx context.Context) error
 	valid       *validator.Validate
@@ -82,7 +85,8 @@ func NewHandler(cfg Config, d Deps) http.Handler {
 	s := &Server{
 		cfg: cfg, log: d.Log, now: d.Clock, keys: d.Keys, vendors: d.Vendors, idem: d.Idempotency,
 		engagements: d.Engagements, contracts: d.Contracts, policies: d.Policies, catalog: d.Catalog,
-		ready: d.Ready, valid: newValidator(), metrics: newMetrics(d.DB),
+		templates: d.Templates,
+		ready:     d.Ready, valid: newValidator(), metrics: newMetrics(d.DB),
 	}
 	s.limiter = newLimiter(cfg.RateLimit, cfg.RateBurst, d.Clock)
 	gin.SetMode(gin.ReleaseMode)

@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/vendorrisk/vendorrisk/domain/auth"
@@ -100,5 +101,68 @@ func TestSupplierIsolation(t *testing.T) {
 		for _, u := range []string{"/api/v1/vendors/" + a.vendor, "/api/v1/vendors/" + b.vendor} {
 			wantProblem(t, e.do(t, "PATCH", u, supplier, map[string]any{"name": "x"}), http.StatusForbidden)
 		}
+	})
+}
+
+// TestSupplierCannotSeeEngagements: engagements, their risk, contracts, gaps and the risk policy are
+// internal. A supplier gets 404 for them, even for its own vendor's engagement, exactly as for ids
+// that name nothing, and its lists are 404 too.
+func TestSupplierCannotSeeEngagements(t *testing.T) {
+	eachDB(t, func(t *testing.T, e *env) {
+		own := e.newVendor(t, "Supplier's Own Cloud")
+		eng := e.createEngagement(t, engagementBody(own))
+		k := e.createContract(t, eng.ID, contractBody())
+		supplier := e.key(t, auth.RoleSupplier, own)
+
+		urls := []string{
+			"/api/v1/engagements/" + eng.ID,
+			"/api/v1/engagements/" + eng.ID + "/risk",
+			"/api/v1/engagements/" + eng.ID + "/contracts",
+			"/api/v1/contracts/" + k.ID,
+			"/api/v1/contracts/" + k.ID + "/gaps",
+			"/api/v1/risk-policy",
+			"/api/v1/engagements",
+			"/api/v1/engagements?vendor_id=" + own,
+		}
+		nothing := e.do(t, "GET", "/api/v1/engagements/"+unknownID(), supplier, nil)
+		wantProblem(t, nothing, http.StatusNotFound)
+		for _, u := range urls {
+			t.Run(u, func(t *testing.T) {
+				must(t, e.do(t, "GET", u, e.admin, nil), http.StatusOK) // it exists
+				r := e.do(t, "GET", u, supplier, nil)
+				wantProblem(t, r, http.StatusNotFound)
+				if r.str("type") != nothing.str("type") || r.str("title") != nothing.str("title") || r.str("detail") != nothing.str("detail") {
+					t.Errorf("GET %s answers differently from a missing engagement:\n%s\n%s", u, r, nothing)
+				}
+				for _, leak := range []string{"Customer portal", "575000000", "tier", own} {
+					if strings.Contains(r.str("detail"), leak) || r.JSON["errors"] != nil || strings.Contains(string(r.Raw), leak) {
+						t.Errorf("the 404 leaks %q: %s", leak, r)
+					}
+				}
+			})
+		}
+		// Writes are hidden the same way and change nothing.
+		writes := []struct {
+			method, url string
+			body        any
+		}{
+			{"POST", "/api/v1/engagements", engagementBody(own)},
+			{"PATCH", "/api/v1/engagements/" + eng.ID, map[string]any{"name": "x"}},
+			{"POST", "/api/v1/engagements/" + eng.ID + "/tier-override", map[string]any{"tier": 4, "reason": "x"}},
+			{"POST", "/api/v1/engagements/" + eng.ID + "/contracts", contractBody()},
+			{"PATCH", "/api/v1/contracts/" + k.ID, map[string]any{"title": "x"}},
+			{"PUT", "/api/v1/risk-policy", defaultPolicyBody()},
+		}
+		for _, w := range writes {
+			wantProblem(t, e.do(t, w.method, w.url, supplier, w.body), http.StatusNotFound)
+		}
+		if r := must(t, e.do(t, "GET", "/api/v1/engagements/"+eng.ID, e.admin, nil), http.StatusOK); r.Header.Get("ETag") != `"1"` {
+			t.Errorf("a supplier's refused write changed the engagement: %s", r)
+		}
+		if n := len(must(t, e.do(t, "GET", "/api/v1/engagements", e.admin, nil), http.StatusOK).items(t)); n != 1 {
+			t.Errorf("%d engagements after the supplier's refused create", n)
+		}
+		// The supplier still reads its own vendor.
+		must(t, e.do(t, "GET", "/api/v1/vendors/"+own, supplier, nil), http.StatusOK)
 	})
 }

@@ -1512,6 +1512,652 @@ const docTemplate = `{
                 }
             }
         },
+        "/api/v1/questionnaire-templates": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "questionnaire-templates"
+                ],
+                "summary": "List questionnaire templates",
+                "parameters": [
+                    {
+                        "enum": [
+                            "draft",
+                            "published",
+                            "archived"
+                        ],
+                        "type": "string",
+                        "description": "filter by status",
+                        "name": "status",
+                        "in": "query"
+                    },
+                    {
+                        "enum": [
+                            "contractor",
+                            "cloud_provider",
+                            "other"
+                        ],
+                        "type": "string",
+                        "description": "templates for this vendor kind",
+                        "name": "vendor_kind",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "every version of one template",
+                        "name": "family_id",
+                        "in": "query"
+                    },
+                    {
+                        "type": "integer",
+                        "description": "page size (1-200, default 50)",
+                        "name": "limit",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "next_cursor of the previous page",
+                        "name": "cursor",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "ja for Japanese texts",
+                        "name": "Accept-Language",
+                        "in": "header"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/TemplateList"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "questionnaire-templates"
+                ],
+                "summary": "Create a questionnaire template (draft)",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "makes a retry return the first result",
+                        "name": "Idempotency-Key",
+                        "in": "header"
+                    },
+                    {
+                        "description": "the draft",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/TemplateRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "201": {
+                        "description": "Created",
+                        "schema": {
+                            "$ref": "#/definitions/TemplateResponse"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/questionnaire-templates/import": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "questionnaire-templates"
+                ],
+                "summary": "Import a template document as a new draft",
+                "parameters": [
+                    {
+                        "description": "a document from GET /questionnaire-templates/{id}/export",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "type": "object"
+                        }
+                    }
+                ],
+                "responses": {
+                    "201": {
+                        "description": "Created",
+                        "schema": {
+                            "$ref": "#/definitions/TemplateResponse"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "Request Entity Too Large",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/questionnaire-templates/{id}": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "questionnaire-templates"
+                ],
+                "summary": "Get a questionnaire template",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "template id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "ja for Japanese texts",
+                        "name": "Accept-Language",
+                        "in": "header"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/TemplateResponse"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
+            "patch": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Drafts only: a published or archived template is immutable (409); make a new version instead.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "questionnaire-templates"
+                ],
+                "summary": "Replace a draft's content",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "template id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "ETag of the version you read",
+                        "name": "If-Match",
+                        "in": "header"
+                    },
+                    {
+                        "description": "the new content",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/TemplateRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/TemplateResponse"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "Conflict",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "Precondition Failed",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/questionnaire-templates/{id}/archive": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "questionnaire-templates"
+                ],
+                "summary": "Archive a published template",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "template id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "ETag of the version you read",
+                        "name": "If-Match",
+                        "in": "header"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/TemplateResponse"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "Conflict",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "Precondition Failed",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/questionnaire-templates/{id}/export": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "The canonical document (format vendorrisk.questionnaire-template/v1): importing it and exporting the result gives the same bytes.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "questionnaire-templates"
+                ],
+                "summary": "Export a template as a JSON document",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "template id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "the template document",
+                        "schema": {
+                            "type": "object"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/questionnaire-templates/{id}/new-version": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Copies a published or archived template into a new draft of the same family (number + 1). A family has at most one draft (409).",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "questionnaire-templates"
+                ],
+                "summary": "Start a new version of a published template",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "template id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "201": {
+                        "description": "Created",
+                        "schema": {
+                            "$ref": "#/definitions/TemplateResponse"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "Conflict",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/questionnaire-templates/{id}/publish": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Validates the whole template (every problem reported with its path, e.g. sections[2].questions[5].condition; unknown control references are 422) and makes it immutable.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "questionnaire-templates"
+                ],
+                "summary": "Publish a draft",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "template id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "ETag of the version you read",
+                        "name": "If-Match",
+                        "in": "header"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/TemplateResponse"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "Conflict",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "Precondition Failed",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
         "/api/v1/risk-policy": {
             "get": {
                 "security": [
@@ -3440,6 +4086,28 @@ const docTemplate = `{
                 }
             }
         },
+        "ConditionDTO": {
+            "type": "object",
+            "required": [
+                "any_of",
+                "question"
+            ],
+            "properties": {
+                "any_of": {
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    },
+                    "example": [
+                        "yes"
+                    ]
+                },
+                "question": {
+                    "type": "string",
+                    "example": "uses_subcontractors"
+                }
+            }
+        },
         "ContactList": {
             "type": "object",
             "required": [
@@ -4332,6 +5000,31 @@ const docTemplate = `{
                 }
             }
         },
+        "EvidenceDTO": {
+            "type": "object",
+            "required": [
+                "mode"
+            ],
+            "properties": {
+                "mode": {
+                    "type": "string",
+                    "enum": [
+                        "none",
+                        "always",
+                        "when_answer"
+                    ]
+                },
+                "when_answer": {
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    },
+                    "example": [
+                        "yes"
+                    ]
+                }
+            }
+        },
         "ExposureDTO": {
             "type": "object",
             "required": [
@@ -4814,6 +5507,50 @@ const docTemplate = `{
                 }
             }
         },
+        "OptionDTO": {
+            "type": "object",
+            "required": [
+                "label",
+                "score",
+                "value"
+            ],
+            "properties": {
+                "label": {
+                    "$ref": "#/definitions/TextDTO"
+                },
+                "score": {
+                    "type": "integer",
+                    "example": 100
+                },
+                "value": {
+                    "type": "string",
+                    "example": "yes"
+                }
+            }
+        },
+        "OptionResponse": {
+            "type": "object",
+            "required": [
+                "label",
+                "label_i18n",
+                "score",
+                "value"
+            ],
+            "properties": {
+                "label": {
+                    "type": "string"
+                },
+                "label_i18n": {
+                    "$ref": "#/definitions/TextDTO"
+                },
+                "score": {
+                    "type": "integer"
+                },
+                "value": {
+                    "type": "string"
+                }
+            }
+        },
         "PartDTO": {
             "type": "object",
             "required": [
@@ -4901,6 +5638,184 @@ const docTemplate = `{
                 "value": {
                     "type": "string",
                     "example": "AC-2(1)"
+                }
+            }
+        },
+        "QuestionRequest": {
+            "type": "object",
+            "properties": {
+                "condition": {
+                    "$ref": "#/definitions/ConditionDTO"
+                },
+                "control_refs": {
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    },
+                    "example": [
+                        "iso27001-2022:6.6"
+                    ]
+                },
+                "depth": {
+                    "type": "string",
+                    "enum": [
+                        "core",
+                        "extended"
+                    ]
+                },
+                "evidence": {
+                    "$ref": "#/definitions/EvidenceDTO"
+                },
+                "help": {
+                    "$ref": "#/definitions/TextDTO"
+                },
+                "key": {
+                    "type": "string",
+                    "example": "staff_nda"
+                },
+                "options": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/OptionDTO"
+                    }
+                },
+                "required": {
+                    "type": "boolean"
+                },
+                "severity": {
+                    "type": "string",
+                    "enum": [
+                        "critical",
+                        "high",
+                        "medium",
+                        "low"
+                    ]
+                },
+                "text": {
+                    "$ref": "#/definitions/TextDTO"
+                },
+                "threat_category": {
+                    "type": "string",
+                    "enum": [
+                        "external",
+                        "internal_malicious",
+                        "internal_error",
+                        "accidental"
+                    ]
+                },
+                "type": {
+                    "type": "string",
+                    "enum": [
+                        "yes_no",
+                        "yes_no_na",
+                        "single_choice",
+                        "multi_choice",
+                        "text",
+                        "number",
+                        "date",
+                        "evidence"
+                    ]
+                },
+                "weight": {
+                    "type": "integer",
+                    "example": 5
+                }
+            }
+        },
+        "QuestionResponse": {
+            "type": "object",
+            "required": [
+                "control_refs",
+                "depth",
+                "evidence",
+                "help_i18n",
+                "key",
+                "options",
+                "required",
+                "severity",
+                "text",
+                "text_i18n",
+                "threat_category",
+                "type",
+                "weight"
+            ],
+            "properties": {
+                "condition": {
+                    "$ref": "#/definitions/ConditionDTO"
+                },
+                "control_refs": {
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    }
+                },
+                "depth": {
+                    "type": "string",
+                    "enum": [
+                        "core",
+                        "extended"
+                    ]
+                },
+                "evidence": {
+                    "$ref": "#/definitions/EvidenceDTO"
+                },
+                "help": {
+                    "type": "string"
+                },
+                "help_i18n": {
+                    "$ref": "#/definitions/TextDTO"
+                },
+                "key": {
+                    "type": "string"
+                },
+                "options": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/OptionResponse"
+                    }
+                },
+                "required": {
+                    "type": "boolean"
+                },
+                "severity": {
+                    "type": "string",
+                    "enum": [
+                        "critical",
+                        "high",
+                        "medium",
+                        "low"
+                    ]
+                },
+                "text": {
+                    "type": "string"
+                },
+                "text_i18n": {
+                    "$ref": "#/definitions/TextDTO"
+                },
+                "threat_category": {
+                    "type": "string",
+                    "enum": [
+                        "external",
+                        "internal_malicious",
+                        "internal_error",
+                        "accidental"
+                    ]
+                },
+                "type": {
+                    "type": "string",
+                    "enum": [
+                        "yes_no",
+                        "yes_no_na",
+                        "single_choice",
+                        "multi_choice",
+                        "text",
+                        "number",
+                        "date",
+                        "evidence"
+                    ]
+                },
+                "weight": {
+                    "type": "integer"
                 }
             }
         },
@@ -5239,6 +6154,50 @@ const docTemplate = `{
                 }
             }
         },
+        "SectionRequest": {
+            "type": "object",
+            "properties": {
+                "key": {
+                    "type": "string",
+                    "example": "staff"
+                },
+                "questions": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/QuestionRequest"
+                    }
+                },
+                "title": {
+                    "$ref": "#/definitions/TextDTO"
+                }
+            }
+        },
+        "SectionResponse": {
+            "type": "object",
+            "required": [
+                "key",
+                "questions",
+                "title",
+                "title_i18n"
+            ],
+            "properties": {
+                "key": {
+                    "type": "string"
+                },
+                "questions": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/QuestionResponse"
+                    }
+                },
+                "title": {
+                    "type": "string"
+                },
+                "title_i18n": {
+                    "$ref": "#/definitions/TextDTO"
+                }
+            }
+        },
         "SubcontractorList": {
             "type": "object",
             "required": [
@@ -5307,6 +6266,142 @@ const docTemplate = `{
                 },
                 "vendor_id": {
                     "type": "string"
+                }
+            }
+        },
+        "TemplateList": {
+            "type": "object",
+            "required": [
+                "items"
+            ],
+            "properties": {
+                "items": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/TemplateResponse"
+                    }
+                },
+                "next_cursor": {
+                    "type": "string"
+                }
+            }
+        },
+        "TemplateRequest": {
+            "type": "object",
+            "properties": {
+                "description": {
+                    "$ref": "#/definitions/TextDTO"
+                },
+                "name": {
+                    "$ref": "#/definitions/TextDTO"
+                },
+                "sections": {
+                    "type": "array",
+                    "maxItems": 100,
+                    "items": {
+                        "$ref": "#/definitions/SectionRequest"
+                    }
+                },
+                "vendor_kinds": {
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    },
+                    "example": [
+                        "contractor"
+                    ]
+                }
+            }
+        },
+        "TemplateResponse": {
+            "type": "object",
+            "required": [
+                "built_in",
+                "core_question_count",
+                "created_at",
+                "description",
+                "description_i18n",
+                "family_id",
+                "id",
+                "name",
+                "name_i18n",
+                "number",
+                "question_count",
+                "status",
+                "updated_at",
+                "vendor_kinds",
+                "version"
+            ],
+            "properties": {
+                "built_in": {
+                    "type": "boolean"
+                },
+                "core_question_count": {
+                    "type": "integer"
+                },
+                "created_at": {
+                    "type": "string",
+                    "format": "date-time"
+                },
+                "description": {
+                    "type": "string"
+                },
+                "description_i18n": {
+                    "$ref": "#/definitions/TextDTO"
+                },
+                "family_id": {
+                    "type": "string"
+                },
+                "id": {
+                    "type": "string"
+                },
+                "key": {
+                    "type": "string",
+                    "example": "contractor-security"
+                },
+                "name": {
+                    "type": "string"
+                },
+                "name_i18n": {
+                    "$ref": "#/definitions/TextDTO"
+                },
+                "number": {
+                    "type": "integer",
+                    "example": 1
+                },
+                "published_at": {
+                    "type": "string",
+                    "format": "date-time"
+                },
+                "question_count": {
+                    "type": "integer"
+                },
+                "sections": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/SectionResponse"
+                    }
+                },
+                "status": {
+                    "type": "string",
+                    "enum": [
+                        "draft",
+                        "published",
+                        "archived"
+                    ]
+                },
+                "updated_at": {
+                    "type": "string",
+                    "format": "date-time"
+                },
+                "vendor_kinds": {
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    }
+                },
+                "version": {
+                    "type": "integer"
                 }
             }
         },

@@ -49,7 +49,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	handler := api.NewHandler(api.Config{MaxBodyBytes: cfg.MaxBodyBytes, MaxImportBytes: cfg.MaxImportBytes, RateLimit: cfg.RateLimit}, api.Deps{
 		Log: log, Clock: domain.SystemClock, Keys: svc.keys, Vendors: svc.vendors, Idempotency: idem,
 		Engagements: svc.engagements, Contracts: svc.contracts, Policies: svc.policies, Catalog: svc.catalog,
-		Ready: db.Ping, DB: db.SQL(),
+		Templates: svc.templates,
+		Ready:     db.Ping, DB: db.SQL(),
 	})
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 	"github.com/vendorrisk/vendorrisk/domain/contract"
 	"github.com/vendorrisk/vendorrisk/domain/engagement"
 	"github.com/vendorrisk/vendorrisk/domain/policy"
+	"github.com/vendorrisk/vendorrisk/domain/questionnaire"
 	"github.com/vendorrisk/vendorrisk/domain/vendor"
 	"github.com/vendorrisk/vendorrisk/repository"
 )
@@ -58,6 +59,7 @@ type services struct {
 	contracts   *contract.Service
 	policies    *policy.Service
 	catalog     *catalog.Service
+	templates   *questionnaire.Service
 }
 
 func wire(db *repository.DB, clock domain.Clock) services {
@@ -65,6 +67,7 @@ func wire(db *repository.DB, clock domain.Clock) services {
 	vendors := vendor.NewService(repository.NewVendors(db), db, clock)
 	policies := policy.NewService(repository.NewPolicies(db), db, clock)
 	engagements := engagement.NewService(repository.NewEngagements(db), vendorReader{vendors}, policies, db, clock)
+	catalogs := catalog.NewService(repository.NewCatalogs(db), db, clock)
 	vendors.ObserveGraph(engagements.Refresh)
 	policies.OnChange(engagements.RefreshAll)
 	return services{
@@ -73,7 +76,8 @@ func wire(db *repository.DB, clock domain.Clock) services {
 		engagements: engagements,
 		contracts:   contract.NewService(repository.NewContracts(db), engagementReader{engagements}, policies, db, clock),
 		policies:    policies,
-		catalog:     catalog.NewService(repository.NewCatalogs(db), db, clock),
+		catalog:     catalogs,
+		templates:   questionnaire.NewService(repository.NewTemplates(db), catalogs.Resolve, db, clock),
 	}
 }
 

@@ -45,18 +45,21 @@ const (
 	PermPolicyWrite      Permission = "risk_policy:write"
 	PermCatalogRead      Permission = "catalog:read"
 	PermCatalogWrite     Permission = "catalog:write"
+	PermTemplatesRead    Permission = "templates:read"
+	PermTemplatesWrite   Permission = "templates:write"
 )
 
 // internalReads are the read permissions of every internal role (everything but suppliers).
-var internalReads = []Permission{PermVendorsRead, PermEngagementsRead, PermContractsRead, PermPolicyRead, PermCatalogRead}
+var internalReads = []Permission{PermVendorsRead, PermEngagementsRead, PermContractsRead, PermPolicyRead, PermCatalogRead,
+	PermTemplatesRead}
 
 // table is the permission matrix. Supplier permissions are additionally scoped to the supplier's own
 // vendor by the services (see Principal.SeesVendor).
 var table = map[Role][]Permission{
 	RoleAdmin: append([]Permission{PermAPIKeysManage, PermVendorsWrite, PermVendorsDelete, PermEngagementsWrite,
-		PermContractsWrite, PermPolicyWrite, PermCatalogWrite}, internalReads...),
+		PermContractsWrite, PermPolicyWrite, PermCatalogWrite, PermTemplatesWrite}, internalReads...),
 	RoleProcurement: append([]Permission{PermVendorsWrite, PermVendorsDelete, PermEngagementsWrite, PermContractsWrite,
-		PermCatalogWrite}, internalReads...),
+		PermCatalogWrite, PermTemplatesWrite}, internalReads...),
 	// Only risk owners override tiers: the override is a risk decision, not an administrative one.
 	RoleRiskOwner: append([]Permission{PermTierOverride}, internalReads...),
 	RoleAuditor:   internalReads,
@@ -66,7 +69,8 @@ var table = map[Role][]Permission{
 // hiddenFromSuppliers are resources a supplier must not learn exist: a refused supplier gets 404 for
 // them, not 403.
 var hiddenFromSuppliers = []Permission{PermEngagementsRead, PermEngagementsWrite, PermTierOverride,
-	PermContractsRead, PermContractsWrite, PermPolicyRead, PermPolicyWrite, PermCatalogRead, PermCatalogWrite}
+	PermContractsRead, PermContractsWrite, PermPolicyRead, PermPolicyWrite, PermCatalogRead, PermCatalogWrite,
+	PermTemplatesRead, PermTemplatesWrite}
 
 // HiddenFrom reports whether a refusal of perm to role must look like "not found".
 func HiddenFrom(role Role, perm Permission) bool {

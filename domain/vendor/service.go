@@ -69,8 +69,9 @@ type Repository interface {
 	LockSubcontractorGraph(ctx context.Context) error
 }
 
-// GraphObserver is told, inside the changing transaction, which vendors' fourth parties changed
-// (the vendor whose links changed and every vendor that relies on it, directly or further up).
+// GraphObserver is told, inside the changing transaction, which vendors changed in a way that the
+// engagement risk model reads: their fourth parties (the vendor whose links changed and every vendor
+// that relies on it, directly or further up) or their kind.
 type GraphObserver func(ctx context.Context, vendorIDs []string) error
 
 // Service holds the vendor register's use cases.
@@ -238,6 +239,7 @@ func (s *Service) Update(ctx context.Context, id string, patch Patch, ifMatch *i
 			return domain.Errorf(domain.KindConflict, "vendor status cannot change from %s to %s (allowed: %s)",
 				v.Status, *patch.Status, allowedNext(v.Status))
 		}
+		oldKind := v.Kind
 		patch.apply(&v)
 		v.normalize()
 		if err := v.validate(); err != nil {
@@ -249,6 +251,11 @@ func (s *Service) Update(ctx context.Context, id string, patch Patch, ifMatch *i
 			return duplicateCorporateNumber(translate(err, "update vendor"), v.CorporateNumber)
 		}
 		out = v
+		if v.Kind != oldKind && s.observer != nil {
+			// The engagement risk model reads the vendor's kind (cloud hosting); only this vendor's
+			// engagements depend on it.
+			return s.observer(ctx, []string{id})
+		}
 		return nil
 	})
 	return out, err
