@@ -77,19 +77,24 @@ type PropDTO struct {
 
 // ControlResponse is a control; id is the qualified reference used in URLs and questionnaires.
 type ControlResponse struct {
-	ID              string       `json:"id" binding:"required" example:"iso27001-2022:5.19"`
-	FrameworkID     string       `json:"framework_id" binding:"required" example:"iso27001-2022"`
-	Ref             string       `json:"ref" binding:"required" example:"5.19"`
-	Title           string       `json:"title" binding:"required"`
-	TitleI18n       TextDTO      `json:"title_i18n" binding:"required"`
-	GroupPath       []string     `json:"group_path" binding:"required" example:"5"`
-	ParentRef       string       `json:"parent_ref,omitempty"`
-	SupplierRelated bool         `json:"supplier_related" binding:"required"`
-	Tags            []string     `json:"tags" binding:"required"`
-	Class           string       `json:"class,omitempty"`
-	Parts           []PartDTO    `json:"parts,omitempty"`
-	Props           []PropDTO    `json:"props,omitempty"`
-	Mappings        []MappingDTO `json:"mappings,omitempty"`
+	ID              string    `json:"id" binding:"required" example:"iso27001-2022:5.19"`
+	FrameworkID     string    `json:"framework_id" binding:"required" example:"iso27001-2022"`
+	Ref             string    `json:"ref" binding:"required" example:"5.19"`
+	Title           string    `json:"title" binding:"required"`
+	TitleI18n       TextDTO   `json:"title_i18n" binding:"required"`
+	GroupPath       []string  `json:"group_path" binding:"required" example:"5"`
+	ParentRef       string    `json:"parent_ref,omitempty"`
+	SupplierRelated bool      `json:"supplier_related" binding:"required"`
+	Tags            []string  `json:"tags" binding:"required"`
+	Class           string    `json:"class,omitempty"`
+	Parts           []PartDTO `json:"parts,omitempty"`
+	Props           []PropDTO `json:"props,omitempty"`
+}
+
+// ControlDetailResponse is a control with its crosswalk to other frameworks.
+type ControlDetailResponse struct {
+	ControlResponse
+	Mappings []MappingDTO `json:"mappings" binding:"required"`
 }
 
 // MappingDTO relates the control to one of another framework; relation reads from this control to
@@ -152,6 +157,9 @@ func preferJA(header string) bool {
 			}
 		}
 		lang := strings.ToLower(strings.SplitN(tag, "-", 2)[0])
+		if q <= 0 { // q=0 means "not this language"
+			continue
+		}
 		if (lang == "ja" || lang == "en") && q > bestQ {
 			best, bestQ = lang, q
 		}
@@ -172,16 +180,10 @@ func frameworkResponse(s catalog.Summary, ja, withGroups bool) FrameworkResponse
 		Description: pick(f.Description, ja), DescriptionI18n: TextDTO(f.Description), Source: string(f.Source),
 		SourceUUID: f.SourceUUID, Levels: nonNilStrings(f.Levels), ControlCount: s.ControlCount, ContentHash: f.ContentHash,
 		CreatedAt: f.CreatedAt, GroupCounts: []LevelCountDTO{}}
-	counts := make([]int, len(f.Levels))
-	for _, g := range f.Groups {
-		if g.Level >= 1 && g.Level <= len(counts) {
-			counts[g.Level-1]++
-		}
+	for i, l := range f.Levels {
+		out.GroupCounts = append(out.GroupCounts, LevelCountDTO{Level: l, Groups: s.GroupCounts[i+1]})
 	}
 	if withGroups {
-		for i, l := range f.Levels {
-			out.GroupCounts = append(out.GroupCounts, LevelCountDTO{Level: l, Groups: counts[i]})
-		}
 		out.Groups = []GroupDTO{}
 		for _, g := range f.Groups {
 			out.Groups = append(out.Groups, GroupDTO{Ref: g.Ref, Parent: g.Parent, Level: g.Level, Title: pick(g.Title, ja), TitleI18n: TextDTO(g.Title)})
@@ -330,7 +332,7 @@ func (s *Server) listControls(c *gin.Context) {
 //	@Security		BearerAuth
 //	@Param			id				path		string	true	"qualified control id, e.g. iso27001-2022:5.19"
 //	@Param			Accept-Language	header		string	false	"ja for Japanese texts"
-//	@Success		200				{object}	ControlResponse
+//	@Success		200				{object}	ControlDetailResponse
 //	@Failure		401				{object}	Problem
 //	@Failure		404				{object}	Problem
 //	@Router			/api/v1/controls/{id} [get]
@@ -340,8 +342,8 @@ func (s *Server) getControl(c *gin.Context) {
 		respondError(c, err)
 		return
 	}
-	out := controlResponse(d.Control, preferJA(c.GetHeader("Accept-Language")))
-	out.Mappings = []MappingDTO{}
+	out := ControlDetailResponse{ControlResponse: controlResponse(d.Control, preferJA(c.GetHeader("Accept-Language"))),
+		Mappings: []MappingDTO{}}
 	for _, m := range d.Mappings {
 		dir := "forward"
 		if m.Inverse {
@@ -398,7 +400,13 @@ func (s *Server) createFramework(c *gin.Context) {
 		return
 	}
 	c.Header("Location", "/api/v1/frameworks/"+created.ID)
-	c.JSON(http.StatusCreated, frameworkResponse(catalog.Summary{Framework: created, ControlCount: len(created.Controls)}, false, true))
+	summary, err := s.catalog.Get(c.Request.Context(), created.ID)
+	if err != nil {
+		respondError(c, err)
+		return
+	}
+	c.Header("Vary", "Accept-Language")
+	c.JSON(http.StatusCreated, frameworkResponse(summary, preferJA(c.GetHeader("Accept-Language")), true))
 }
 
 // importFramework godoc
@@ -465,5 +473,6 @@ func (s *Server) importFramework(c *gin.Context) {
 		respondError(c, err)
 		return
 	}
-	c.JSON(status, frameworkResponse(summary, false, true))
+	c.Header("Vary", "Accept-Language")
+	c.JSON(status, frameworkResponse(summary, preferJA(c.GetHeader("Accept-Language")), true))
 }

@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/vendorrisk/vendorrisk/domain"
 	"github.com/vendorrisk/vendorrisk/domain/catalog"
@@ -83,6 +85,10 @@ func parseOSCAL(r io.Reader, id string) (catalog.Framework, error) {
 		return catalog.Framework{}, decodeError(err)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return catalog.Framework{}, decodeError(err)
+		}
 		return catalog.Framework{}, badRequest("the body must hold exactly one JSON document")
 	}
 	var v domain.Validator
@@ -93,6 +99,8 @@ func parseOSCAL(r io.Reader, id string) (catalog.Framework, error) {
 	}
 	v.Check(oscalUUID.MatchString(c.UUID), "catalog.uuid", "must be a UUID")
 	v.Check(strings.TrimSpace(c.Metadata.Title) != "", "catalog.metadata.title", "is required")
+	v.Check(utf8.RuneCountInString(c.Metadata.Title) <= 300, "catalog.metadata.title", "must be at most 300 characters")
+	v.Check(utf8.RuneCountInString(c.Metadata.Version) <= 100, "catalog.metadata.version", "must be at most 100 characters")
 	if id == "" {
 		id = slugify(c.Metadata.Title, c.UUID)
 	}
@@ -135,6 +143,7 @@ func (w *oscalWalker) group(g oscalGroup, parent, path string) {
 		return
 	}
 	w.v.Check(strings.TrimSpace(g.Title) != "", path+".title", "is required")
+	w.v.Check(utf8.RuneCountInString(g.Title) <= catalog.MaxTitle, path+".title", "must be at most 500 characters")
 	w.f.Groups = append(w.f.Groups, catalog.Group{Ref: g.ID, Parent: parent, Title: catalog.Text{EN: g.Title}})
 	for i, sg := range g.Groups {
 		w.group(sg, g.ID, path+".groups["+strconv.Itoa(i)+"]")
@@ -149,6 +158,8 @@ func (w *oscalWalker) control(c oscalControl, group, parent, path string) {
 		return
 	}
 	w.v.Check(strings.TrimSpace(c.Title) != "", path+".title", "is required")
+	w.v.Check(utf8.RuneCountInString(c.Title) <= catalog.MaxTitle, path+".title", "must be at most 500 characters")
+	w.v.Check(utf8.RuneCountInString(c.Class) <= 100, path+".class", "must be at most 100 characters")
 	ctl := catalog.Control{Ref: c.ID, ParentRef: parent, Class: c.Class, Title: catalog.Text{EN: c.Title}, Parts: oscalParts(c.Parts)}
 	if group != "" {
 		ctl.GroupPath = []string{group}

@@ -482,7 +482,7 @@ const docTemplate = `{
                     "200": {
                         "description": "OK",
                         "schema": {
-                            "$ref": "#/definitions/ControlResponse"
+                            "$ref": "#/definitions/ControlDetailResponse"
                         }
                     },
                     "401": {
@@ -4371,6 +4371,82 @@ const docTemplate = `{
                 }
             }
         },
+        "ControlDetailResponse": {
+            "type": "object",
+            "required": [
+                "framework_id",
+                "group_path",
+                "id",
+                "mappings",
+                "ref",
+                "supplier_related",
+                "tags",
+                "title",
+                "title_i18n"
+            ],
+            "properties": {
+                "class": {
+                    "type": "string"
+                },
+                "framework_id": {
+                    "type": "string",
+                    "example": "iso27001-2022"
+                },
+                "group_path": {
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    },
+                    "example": [
+                        "5"
+                    ]
+                },
+                "id": {
+                    "type": "string",
+                    "example": "iso27001-2022:5.19"
+                },
+                "mappings": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/MappingDTO"
+                    }
+                },
+                "parent_ref": {
+                    "type": "string"
+                },
+                "parts": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/PartDTO"
+                    }
+                },
+                "props": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/PropDTO"
+                    }
+                },
+                "ref": {
+                    "type": "string",
+                    "example": "5.19"
+                },
+                "supplier_related": {
+                    "type": "boolean"
+                },
+                "tags": {
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    }
+                },
+                "title": {
+                    "type": "string"
+                },
+                "title_i18n": {
+                    "$ref": "#/definitions/TextDTO"
+                }
+            }
+        },
         "ControlList": {
             "type": "object",
             "required": [
@@ -4420,12 +4496,6 @@ const docTemplate = `{
                 "id": {
                     "type": "string",
                     "example": "iso27001-2022:5.19"
-                },
-                "mappings": {
-                    "type": "array",
-                    "items": {
-                        "$ref": "#/definitions/MappingDTO"
-                    }
                 },
                 "parent_ref": {
                     "type": "string"

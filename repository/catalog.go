@@ -351,3 +351,25 @@ func (s *Catalogs) CountControls(ctx context.Context, ids []string) (map[string]
 
 // Lock takes the catalog lock until the transaction ends.
 func (s *Catalogs) Lock(ctx context.Context) error { return takeLock(ctx, s.db, "catalog") }
+
+// CountGroups counts the groups of each framework per level.
+func (s *Catalogs) CountGroups(ctx context.Context, ids []string) (map[string]map[int]int, error) {
+	var rows []struct {
+		FrameworkID string
+		Level       int
+		N           int
+	}
+	err := s.db.conn(ctx).Model(&groupRow{}).Select("framework_id, level, COUNT(*) AS n").Where("framework_id IN ?", ids).
+		Group("framework_id, level").Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("count groups: %w", dbErr(err))
+	}
+	out := make(map[string]map[int]int, len(ids))
+	for _, r := range rows {
+		if out[r.FrameworkID] == nil {
+			out[r.FrameworkID] = map[int]int{}
+		}
+		out[r.FrameworkID][r.Level] = r.N
+	}
+	return out, nil
+}

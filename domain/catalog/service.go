@@ -19,6 +19,7 @@ import (
 const (
 	MaxControls = 5000
 	MaxGroups   = 1000
+	MaxTitle    = 500
 	maxPartNest = 10
 	maxProse    = 20000
 )
@@ -44,6 +45,8 @@ type Repository interface {
 	MappingsFrom(ctx context.Context, frameworkID, ref string) ([]Mapping, error)
 	// CountControls counts controls per framework.
 	CountControls(ctx context.Context, frameworkIDs []string) (map[string]int, error)
+	// CountGroups counts groups per framework and level.
+	CountGroups(ctx context.Context, frameworkIDs []string) (map[string]map[int]int, error)
 	// Lock serialises catalog loads and imports until the transaction ends.
 	Lock(ctx context.Context) error
 }
@@ -134,7 +137,8 @@ func hashFramework(f Framework, mappings []Mapping) string {
 		}
 		io.WriteString(h, "\n")
 	}
-	w(f.ID, f.Name, f.Edition, f.Publisher, f.Description.EN, f.Description.JA, f.Levels, f.Source, f.SourceUUID)
+	// The ID is left out: the same catalog imported under another ID is the same content.
+	w(f.Name, f.Edition, f.Publisher, f.Description.EN, f.Description.JA, f.Levels, f.Source, f.SourceUUID)
 	for _, g := range f.Groups {
 		w("g", g.Ref, g.Parent, g.Level, g.Title.EN, g.Title.JA)
 	}
@@ -171,6 +175,7 @@ func internalOnly(ctx context.Context) error {
 type Summary struct {
 	Framework
 	ControlCount int
+	GroupCounts  map[int]int // groups per level (1 = outermost)
 }
 
 // List returns one page of frameworks.
@@ -207,8 +212,12 @@ func (s *Service) List(ctx context.Context, limit int, cursor string) (domain.Pa
 	if err != nil {
 		return domain.Page[Summary]{}, fmt.Errorf("count controls: %w", err)
 	}
+	groups, err := s.repo.CountGroups(ctx, ids)
+	if err != nil {
+		return domain.Page[Summary]{}, fmt.Errorf("count groups: %w", err)
+	}
 	for _, f := range fws {
-		page.Items = append(page.Items, Summary{Framework: f, ControlCount: counts[f.ID]})
+		page.Items = append(page.Items, Summary{Framework: f, ControlCount: counts[f.ID], GroupCounts: groups[f.ID]})
 	}
 	return page, nil
 }
@@ -217,6 +226,9 @@ func (s *Service) List(ctx context.Context, limit int, cursor string) (domain.Pa
 func (s *Service) Get(ctx context.Context, id string) (Summary, error) {
 	if err := internalOnly(ctx); err != nil {
 		return Summary{}, err
+	}
+	if !validID(id) { // exact IDs only, whatever the database's collation
+		return Summary{}, domain.NotFound("framework", id)
 	}
 	f, err := s.repo.Get(ctx, id)
 	if errors.Is(err, domain.ErrNotFound) {
@@ -229,7 +241,11 @@ func (s *Service) Get(ctx context.Context, id string) (Summary, error) {
 	if err != nil {
 		return Summary{}, fmt.Errorf("count controls: %w", err)
 	}
-	return Summary{Framework: f, ControlCount: counts[id]}, nil
+	groups := map[int]int{}
+	for _, g := range f.Groups {
+		groups[g.Level]++
+	}
+	return Summary{Framework: f, ControlCount: counts[id], GroupCounts: groups}, nil
 }
 
 // Controls returns one page of a framework's controls in document order.
@@ -330,6 +346,7 @@ func (s *Service) Import(ctx context.Context, f Framework) (Framework, bool, err
 	if err := prepare(&f); err != nil {
 		return Framework{}, false, err
 	}
+	// The uuid, not the chosen ID, identifies an imported catalog.
 	created := false
 	err := s.tx.InTx(ctx, func(ctx context.Context) error {
 		if err := s.repo.Lock(ctx); err != nil {
@@ -375,6 +392,12 @@ func prepare(f *Framework) error {
 	v.Check(utf8.RuneCountInString(f.Publisher) <= 200, "publisher", "must be at most 200 characters")
 	v.Check(len(f.Groups) <= MaxGroups, "groups", "must have at most 1000 entries")
 	v.Check(len(f.Controls) > 0 && len(f.Controls) <= MaxControls, "controls", "must have between 1 and 5000 entries")
+	v.Check(utf8.RuneCountInString(f.Description.EN) <= 5000, "description.en", "must be at most 5000 characters")
+	v.Check(utf8.RuneCountInString(f.Description.JA) <= 5000, "description.ja", "must be at most 5000 characters")
+	v.Check(len(f.Levels) <= 5, "levels", "must have at most 5 entries")
+	for i, l := range f.Levels {
+		v.Check(strings.TrimSpace(l) != "" && utf8.RuneCountInString(l) <= 50, "levels["+strconv.Itoa(i)+"]", "must be 1-50 characters")
+	}
 	levels := map[string]int{}
 	parents := map[string]string{}
 	depth := 0
@@ -398,6 +421,7 @@ func prepare(f *Framework) error {
 			lv = pl + 1
 		}
 		v.Check(strings.TrimSpace(g.Title.EN) != "", p+".title.en", "is required")
+		titleLen(&v, p+".title", g.Title)
 		levels[g.Ref], parents[g.Ref] = lv, g.Parent
 		f.Groups[i].Level = lv
 		depth = max(depth, lv)
@@ -416,6 +440,12 @@ func prepare(f *Framework) error {
 		}
 		v.Check(!seen[c.Ref], p+".ref", "appears twice")
 		v.Check(strings.TrimSpace(c.Title.EN) != "", p+".title.en", "is required")
+		titleLen(&v, p+".title", c.Title)
+		v.Check(utf8.RuneCountInString(c.Class) <= 100, p+".class", "must be at most 100 characters")
+		v.Check(len(c.Tags) <= 20, p+".tags", "must have at most 20 entries")
+		for k, tag := range c.Tags {
+			v.Check(tagPattern.MatchString(tag) && len(tag) <= 40, p+".tags["+strconv.Itoa(k)+"]", "must be a lower-case slug of at most 40 characters")
+		}
 		v.Check(c.ParentRef == "" || seen[c.ParentRef], p+".parent_ref", "must name a control listed before this one")
 		seen[c.Ref] = true
 		if len(c.GroupPath) == 1 { // given as the innermost group; expand to the full path
@@ -433,6 +463,11 @@ func prepare(f *Framework) error {
 	}
 	f.ContentHash = hashFramework(*f, nil)
 	return nil
+}
+
+func titleLen(v *domain.Validator, path string, t Text) {
+	v.Check(utf8.RuneCountInString(t.EN) <= MaxTitle, path+".en", "must be at most 500 characters")
+	v.Check(utf8.RuneCountInString(t.JA) <= MaxTitle, path+".ja", "must be at most 500 characters")
 }
 
 func groupPath(g string, parents map[string]string) []string {
