@@ -15,6 +15,7 @@ import (
 	"github.com/vendorrisk/vendorrisk/api"
 	"github.com/vendorrisk/vendorrisk/domain"
 	"github.com/vendorrisk/vendorrisk/domain/idempotency"
+	"github.com/vendorrisk/vendorrisk/domain/questionnaire"
 	"github.com/vendorrisk/vendorrisk/repository"
 )
 
@@ -42,6 +43,15 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 		return fmt.Errorf("load built-in control catalogs: %w", err)
 	}
 	log.Info("built-in control catalogs ready", "reloaded", changed)
+	docs, err := questionnaire.BuiltInDocuments()
+	if err != nil {
+		return err
+	}
+	published, err := svc.templates.EnsureBuiltIn(ctx, docs)
+	if err != nil {
+		return fmt.Errorf("load built-in questionnaire templates: %w", err)
+	}
+	log.Info("built-in questionnaire templates ready", "published", published)
 	if err := bootstrapAdmin(ctx, svc, cfg.AdminKeyFile, log); err != nil {
 		return err
 	}
