@@ -71,6 +71,34 @@ type fixture struct {
 	framework, control string
 	// draft and published are questionnaire templates in those states.
 	draft, published string
+	// Assessments of published on engagements of vendor: a draft, a sent one (with evidence), a
+	// submitted one; evidence is the sent one's file. Filled only for assessment and evidence routes.
+	asDraft, asSent, asSubmitted, evidence string
+}
+
+// assessmentFixture issues assessments of f.published on three fresh engagements of f.vendor.
+func (e *env) assessmentFixture(t *testing.T, f *fixture) {
+	t.Helper()
+	issue := func() string {
+		eng := e.createEngagement(t, engagementBody(f.vendor)).ID
+		return must(t, e.do(t, "POST", "/api/v1/assessments", e.admin, map[string]any{"engagement_id": eng,
+			"template_id": f.published, "due_date": "2025-06-30"}), http.StatusCreated).str("id")
+	}
+	send := func(id string) string {
+		r := must(t, e.do(t, "POST", "/api/v1/assessments/"+id+"/send", e.admin, nil), http.StatusOK)
+		return r.JSON["supplier_key"].(map[string]any)["secret"].(string)
+	}
+	f.asDraft, f.asSent, f.asSubmitted = issue(), issue(), issue()
+	sup := send(f.asSent)
+	f.evidence = must(t, e.do(t, "POST", "/api/v1/supplier/assessments/"+f.asSent+"/evidence", sup,
+		upload{field: "file", name: "policy.txt", data: []byte("our NDA policy"), fields: map[string][]string{"question_keys": {"q1"}}}),
+		http.StatusCreated).str("id")
+	must(t, e.do(t, "PUT", "/api/v1/supplier/assessments/"+f.asSent+"/answers", sup,
+		map[string]any{"answers": []map[string]any{{"key": "q1", "value": "yes"}}}), http.StatusOK)
+	sup = send(f.asSubmitted)
+	must(t, e.do(t, "PUT", "/api/v1/supplier/assessments/"+f.asSubmitted+"/answers", sup,
+		map[string]any{"answers": []map[string]any{{"key": "q1", "value": "yes"}}}), http.StatusOK)
+	must(t, e.do(t, "POST", "/api/v1/supplier/assessments/"+f.asSubmitted+"/submit", sup, nil), http.StatusOK)
 }
 
 // templateBody is a small valid template draft.
@@ -130,6 +158,7 @@ func TestRoleMatrix(t *testing.T) {
 	// and a supplier must not even learn that they exist (404, not 403).
 	internal := []auth.Role{auth.RoleAdmin, auth.RoleProcurement, auth.RoleRiskOwner, auth.RoleAuditor}
 	riskOwners := []auth.Role{auth.RoleRiskOwner}
+	suppliers := []auth.Role{auth.RoleSupplier}
 
 	type route struct {
 		method, template string
@@ -240,6 +269,45 @@ func TestRoleMatrix(t *testing.T) {
 		{"GET", "/api/v1/questionnaire-templates/:id/export",
 			func(f fixture) string { return "/api/v1/questionnaire-templates/" + f.published + "/export" }, nil, internal, 200, true},
 
+		// Assessments: internal roles read, admin and procurement write; suppliers use /supplier/... and
+		// get 404 here. The supplier routes are the supplier's alone (internal roles 403).
+		{"POST", "/api/v1/assessments", func(fixture) string { return "/api/v1/assessments" },
+			func(f fixture) any {
+				return map[string]any{"engagement_id": f.engagement, "template_id": f.published, "due_date": "2025-06-30"}
+			}, writers, 201, true},
+		{"GET", "/api/v1/assessments", func(fixture) string { return "/api/v1/assessments" }, nil, internal, 200, true},
+		{"GET", "/api/v1/assessments/:id", func(f fixture) string { return "/api/v1/assessments/" + f.asSent }, nil, internal, 200, true},
+		{"POST", "/api/v1/assessments/:id/send", func(f fixture) string { return "/api/v1/assessments/" + f.asDraft + "/send" },
+			nil, writers, 200, true},
+		{"POST", "/api/v1/assessments/:id/cancel", func(f fixture) string { return "/api/v1/assessments/" + f.asSent + "/cancel" },
+			nil, writers, 200, true},
+		{"POST", "/api/v1/assessments/:id/answer-reviews",
+			func(f fixture) string { return "/api/v1/assessments/" + f.asSubmitted + "/answer-reviews" },
+			func(fixture) any {
+				return map[string]any{"reviews": []map[string]any{{"key": "q1", "flag": "accepted"}}}
+			},
+			writers, 200, true},
+		{"POST", "/api/v1/assessments/:id/review", func(f fixture) string { return "/api/v1/assessments/" + f.asSubmitted + "/review" },
+			func(fixture) any { return map[string]any{"decision": "complete"} }, writers, 200, true},
+		{"GET", "/api/v1/supplier/assessments", func(fixture) string { return "/api/v1/supplier/assessments" },
+			nil, suppliers, 200, false},
+		{"GET", "/api/v1/supplier/assessments/:id", func(f fixture) string { return "/api/v1/supplier/assessments/" + f.asSent },
+			nil, suppliers, 200, false},
+		{"PUT", "/api/v1/supplier/assessments/:id/answers",
+			func(f fixture) string { return "/api/v1/supplier/assessments/" + f.asSent + "/answers" },
+			func(fixture) any { return map[string]any{"answers": []map[string]any{{"key": "q1", "value": "no"}}} },
+			suppliers, 200, false},
+		{"POST", "/api/v1/supplier/assessments/:id/evidence",
+			func(f fixture) string { return "/api/v1/supplier/assessments/" + f.asSent + "/evidence" },
+			func(fixture) any {
+				return upload{field: "file", name: "more.txt", data: []byte("more"), fields: map[string][]string{"question_keys": {"q1"}}}
+			}, suppliers, 201, false},
+		{"POST", "/api/v1/supplier/assessments/:id/submit",
+			func(f fixture) string { return "/api/v1/supplier/assessments/" + f.asSent + "/submit" }, nil, suppliers, 200, false},
+		{"GET", "/api/v1/evidence/:id", func(f fixture) string { return "/api/v1/evidence/" + f.evidence }, nil, readers, 200, false},
+		{"GET", "/api/v1/evidence/:id/content", func(f fixture) string { return "/api/v1/evidence/" + f.evidence + "/content" },
+			nil, readers, 200, false},
+
 		{"GET", "/api/v1/risk-policy", policyPath, nil, internal, 200, true},
 		{"PUT", "/api/v1/risk-policy", policyPath, func(fixture) any { return defaultPolicyBody() }, admins, 200, true},
 	}
@@ -266,6 +334,9 @@ func TestRoleMatrix(t *testing.T) {
 			for _, role := range all {
 				t.Run(rt.method+" "+rt.template+"/"+string(role), func(t *testing.T) {
 					f := e.fixture(t)
+					if strings.Contains(rt.template, "assessments") || strings.Contains(rt.template, "evidence") {
+						e.assessmentFixture(t, &f)
+					}
 					vendorID := ""
 					if role == auth.RoleSupplier {
 						vendorID = f.vendor // a supplier reads its own vendor
@@ -309,6 +380,18 @@ func readBack(method, path string) string {
 	// A tier override shows on the engagement, an import in the list of frameworks.
 	path = strings.TrimSuffix(path, "/tier-override")
 	path = strings.TrimSuffix(path, "/import")
+	// Supplier actions and assessment transitions show on the assessment as an admin reads it.
+	if path == "/api/v1/supplier/assessments" {
+		path = "/api/v1/assessments"
+	}
+	if rest, ok := strings.CutPrefix(path, "/api/v1/supplier/assessments/"); ok {
+		path = "/api/v1/assessments/" + rest
+	}
+	if strings.HasPrefix(path, "/api/v1/assessments/") {
+		for _, suffix := range []string{"/answers", "/evidence", "/submit", "/send", "/cancel", "/answer-reviews", "/review"} {
+			path = strings.TrimSuffix(path, suffix)
+		}
+	}
 	// Publishing and archiving show on the template; a new version in the list of templates.
 	path = strings.TrimSuffix(strings.TrimSuffix(path, "/publish"), "/archive")
 	if strings.HasSuffix(path, "/new-version") {

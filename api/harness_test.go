@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
@@ -20,12 +21,14 @@ import (
 	"github.com/vendorrisk/vendorrisk/api"
 	"github.com/vendorrisk/vendorrisk/domain"
 	"github.com/vendorrisk/vendorrisk/domain/apikey"
+	"github.com/vendorrisk/vendorrisk/domain/assessment"
 	"github.com/vendorrisk/vendorrisk/domain/auth"
 	"github.com/vendorrisk/vendorrisk/domain/catalog"
 	"github.com/vendorrisk/vendorrisk/domain/contract"
 	"github.com/vendorrisk/vendorrisk/domain/engagement"
 	"github.com/vendorrisk/vendorrisk/domain/policy"
 	"github.com/vendorrisk/vendorrisk/domain/questionnaire"
+	"github.com/vendorrisk/vendorrisk/domain/risk"
 	"github.com/vendorrisk/vendorrisk/domain/vendor"
 	"github.com/vendorrisk/vendorrisk/repository"
 	"github.com/vendorrisk/vendorrisk/test/testdb"
@@ -67,6 +70,8 @@ type env struct {
 	policies    *policy.Service
 	catalog     *catalog.Service // empty: tests that need the built-ins load them
 	templates   *questionnaire.Service
+	assessments *assessment.Service
+	blobs       *repository.LocalBlobs
 }
 
 // newEnv wires the handler the way cmd/vendorrisk does, with the test clock.
@@ -89,10 +94,16 @@ func newEnv(t *testing.T, db *repository.DB, cfg api.Config) *env {
 	e.contracts = contract.NewService(repository.NewContracts(db), engagementReader{e.engagements}, e.policies, db, clk.Now)
 	e.catalog = catalog.NewService(repository.NewCatalogs(db), db, clk.Now)
 	e.templates = questionnaire.NewService(repository.NewTemplates(db), e.catalog.Resolve, db, clk.Now)
+	blobs, err := repository.NewLocalBlobs(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.blobs = blobs
+	e.assessments = assessment.NewService(repository.NewAssessments(db), assessmentDeps(e, blobs), db, clk.Now)
 	e.h = api.NewHandler(cfg, api.Deps{
 		Log: testdb.Logger(), Clock: clk.Now, Keys: e.keys, Vendors: e.vendors,
 		Engagements: e.engagements, Contracts: e.contracts, Policies: e.policies, Catalog: e.catalog,
-		Templates:   e.templates,
+		Templates: e.templates, Assessments: e.assessments,
 		Idempotency: repository.NewIdempotency(db), Ready: db.Ping, DB: db.SQL(),
 	})
 	e.admin = e.key(t, auth.RoleAdmin, "")
@@ -225,8 +236,13 @@ func (r resp) items(t *testing.T) []map[string]any {
 func (e *env) do(t *testing.T, method, path, key string, body any, headers ...string) resp {
 	t.Helper()
 	var rd io.Reader
+	ctype := "application/json"
 	switch b := body.(type) {
 	case nil:
+	case upload:
+		var buf bytes.Buffer
+		ctype = b.encode(t, &buf)
+		rd = &buf
 	case string:
 		rd = strings.NewReader(b)
 	case []byte:
@@ -240,7 +256,7 @@ func (e *env) do(t *testing.T, method, path, key string, body any, headers ...st
 	}
 	req := httptest.NewRequestWithContext(t.Context(), method, path, rd)
 	if rd != nil {
-		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Content-Type", ctype)
 	}
 	if key != "" {
 		req.Header.Set("Authorization", "Bearer "+key)
@@ -464,4 +480,64 @@ func (e *env) createContract(t *testing.T, engagementID string, body map[string]
 	var out api.ContractResponse
 	must(t, e.do(t, "POST", "/api/v1/engagements/"+engagementID+"/contracts", e.admin, body), http.StatusCreated).into(t, &out)
 	return out
+}
+
+// assessmentDeps adapts the services as cmd/vendorrisk's assessmentDeps does.
+func assessmentDeps(e *env, blobs assessment.BlobStore) assessment.Deps {
+	return assessment.Deps{
+		Engagement: func(ctx context.Context, id string) (assessment.EngagementRef, error) {
+			i, err := e.engagements.Info(ctx, id)
+			return assessment.EngagementRef{ID: i.ID, VendorID: i.VendorID, EffectiveTier: i.EffectiveTier}, err
+		},
+		Template: func(ctx context.Context, id string) (questionnaire.Template, error) { return e.templates.Get(ctx, id) },
+		Depth: func(ctx context.Context, tier risk.Tier) (assessment.Depth, error) {
+			pol, err := e.policies.Current(ctx)
+			if err != nil {
+				return "", err
+			}
+			return assessment.Depth(pol.ForTier(tier).QuestionnaireDepth), nil
+		},
+		NewSupplierKey: func(ctx context.Context, vendorID, name string, expires time.Time) (string, string, error) {
+			key, secret, err := e.keys.Create(ctx, apikey.NewKey{Name: name, Role: auth.RoleSupplier, VendorID: vendorID,
+				ExpiresAt: &expires, CreatedBy: "assessment"})
+			return key.ID, secret, err
+		},
+		RevokeKey: func(ctx context.Context, id string) error {
+			_, err := e.keys.Revoke(ctx, id)
+			return err
+		},
+		Blobs: blobs,
+	}
+}
+
+// upload is a multipart/form-data body for e.do: a file and plain fields.
+type upload struct {
+	field, name string
+	data        []byte
+	fields      map[string][]string
+}
+
+func (u upload) encode(t *testing.T, buf *bytes.Buffer) string {
+	t.Helper()
+	w := multipart.NewWriter(buf)
+	for k, vs := range u.fields {
+		for _, v := range vs {
+			if err := w.WriteField(k, v); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if u.field != "" {
+		fw, err := w.CreateFormFile(u.field, u.name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := fw.Write(u.data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return w.FormDataContentType()
 }

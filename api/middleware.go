@@ -88,8 +88,11 @@ func (s *Server) recovery(c *gin.Context) {
 // limitBody caps every request body; reading past the cap fails with http.MaxBytesError (413).
 func (s *Server) limitBody(c *gin.Context) {
 	limit := s.cfg.MaxBodyBytes
-	if c.FullPath() == importRoute {
+	switch c.FullPath() {
+	case importRoute, templateImportRoute:
 		limit = s.cfg.MaxImportBytes
+	case uploadRoute:
+		limit = s.cfg.MaxUploadBytes + 64<<10 // room for the multipart framing around the file
 	}
 	if c.Request.ContentLength > limit {
 		problemStatus(c, http.StatusRequestEntityTooLarge, "too-large", "Request body too large",
@@ -101,7 +104,11 @@ func (s *Server) limitBody(c *gin.Context) {
 }
 
 // importRoute takes larger bodies than the rest of the API.
-const importRoute = "/api/v1/frameworks/import"
+const (
+	importRoute         = "/api/v1/frameworks/import"
+	templateImportRoute = "/api/v1/questionnaire-templates/import"
+	uploadRoute         = "/api/v1/supplier/assessments/:id/evidence"
+)
 
 // authenticate resolves the bearer secret into a principal carried by the request context.
 func (s *Server) authenticate(c *gin.Context) {

@@ -93,6 +93,25 @@ func (s *Server) routes(e *gin.Engine) {
 	v1.POST("/questionnaire-templates/:id/new-version", tplWrite, s.newTemplateVersion)
 	v1.GET("/questionnaire-templates/:id/export", tplRead, s.exportTemplate)
 
+	asRead, asWrite := require(auth.PermAssessmentsRead), require(auth.PermAssessmentsWrite)
+	v1.POST("/assessments", asWrite, s.idempotent, s.issueAssessment)
+	v1.GET("/assessments", asRead, s.listAssessments)
+	v1.GET("/assessments/:id", asRead, s.getAssessment)
+	v1.POST("/assessments/:id/send", asWrite, s.sendAssessment)
+	v1.POST("/assessments/:id/cancel", asWrite, s.cancelAssessment)
+	v1.POST("/assessments/:id/answer-reviews", asWrite, s.reviewAnswers)
+	v1.POST("/assessments/:id/review", asWrite, s.decideAssessment)
+
+	answer := require(auth.PermSupplierAnswer)
+	v1.GET("/supplier/assessments", answer, s.supplierListAssessments)
+	v1.GET("/supplier/assessments/:id", answer, s.supplierGetAssessment)
+	v1.PUT("/supplier/assessments/:id/answers", answer, s.supplierSaveAnswers)
+	v1.POST("/supplier/assessments/:id/evidence", answer, s.supplierUploadEvidence)
+	v1.POST("/supplier/assessments/:id/submit", answer, s.supplierSubmit)
+
+	v1.GET("/evidence/:id", require(auth.PermEvidenceRead), s.getEvidence)
+	v1.GET("/evidence/:id/content", require(auth.PermEvidenceRead), s.getEvidenceContent)
+
 	v1.GET("/risk-policy", require(auth.PermPolicyRead), s.getRiskPolicy)
 	v1.PUT("/risk-policy", require(auth.PermPolicyWrite), s.putRiskPolicy)
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/vendorrisk/vendorrisk/domain"
 	"github.com/vendorrisk/vendorrisk/domain/apikey"
+	"github.com/vendorrisk/vendorrisk/domain/assessment"
 	"github.com/vendorrisk/vendorrisk/domain/catalog"
 	"github.com/vendorrisk/vendorrisk/domain/contract"
 	"github.com/vendorrisk/vendorrisk/domain/engagement"
@@ -26,13 +27,15 @@ type Config struct {
 	MaxBodyBytes int64
 	// MaxImportBytes limits catalog imports (OSCAL files are larger than other bodies).
 	MaxImportBytes int64
+	// MaxUploadBytes limits evidence uploads.
+	MaxUploadBytes int64
 	// RateLimit is the sustained requests per second per credential (0 disables); RateBurst the burst.
 	RateLimit float64
 	RateBurst int
 }
 
 // DefaultConfig is used for zero fields.
-var DefaultConfig = Config{MaxBodyBytes: 1 << 20, MaxImportBytes: 20 << 20, RateLimit: 50, RateBurst: 100}
+var DefaultConfig = Config{MaxBodyBytes: 1 << 20, MaxImportBytes: 20 << 20, MaxUploadBytes: 20 << 20, RateLimit: 50, RateBurst: 100}
 
 // Deps are the services the handlers call.
 type Deps struct {
@@ -45,6 +48,7 @@ type Deps struct {
 	Policies    *policy.Service
 	Catalog     *catalog.Service
 	Templates   *questionnaire.Service
+	Assessments *assessment.Service
 	Idempotency idempotency.Store
 	// Ready checks that the service can serve (the database answers).
 	Ready func(ctx context.Context) error
@@ -64,6 +68,7 @@ type Server struct {
 	policies    *policy.Service
 	catalog     *catalog.Service
 	templates   *questionnaire.Service
+	assessments *assessment.Service
 	idem        idempotency.Store
 	ready       func(ctx context.Context) error
 	valid       *validator.Validate
@@ -79,14 +84,17 @@ func NewHandler(cfg Config, d Deps) http.Handler {
 	if cfg.MaxImportBytes <= 0 {
 		cfg.MaxImportBytes = DefaultConfig.MaxImportBytes
 	}
+	if cfg.MaxUploadBytes <= 0 {
+		cfg.MaxUploadBytes = DefaultConfig.MaxUploadBytes
+	}
 	if cfg.RateBurst <= 0 {
 		cfg.RateBurst = DefaultConfig.RateBurst
 	}
 	s := &Server{
 		cfg: cfg, log: d.Log, now: d.Clock, keys: d.Keys, vendors: d.Vendors, idem: d.Idempotency,
 		engagements: d.Engagements, contracts: d.Contracts, policies: d.Policies, catalog: d.Catalog,
-		templates: d.Templates,
-		ready:     d.Ready, valid: newValidator(), metrics: newMetrics(d.DB),
+		templates: d.Templates, assessments: d.Assessments,
+		ready: d.Ready, valid: newValidator(), metrics: newMetrics(d.DB),
 	}
 	s.limiter = newLimiter(cfg.RateLimit, cfg.RateBurst, d.Clock)
 	gin.SetMode(gin.ReleaseMode)

@@ -254,6 +254,554 @@ const docTemplate = `{
                 }
             }
         },
+        "/api/v1/assessments": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "assessments"
+                ],
+                "summary": "List assessments",
+                "parameters": [
+                    {
+                        "enum": [
+                            "draft",
+                            "sent",
+                            "in_progress",
+                            "submitted",
+                            "under_review",
+                            "returned",
+                            "completed",
+                            "cancelled"
+                        ],
+                        "type": "string",
+                        "description": "filter by status",
+                        "name": "status",
+                        "in": "query"
+                    },
+                    {
+                        "type": "boolean",
+                        "description": "past due and still with the supplier",
+                        "name": "overdue",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "filter by engagement",
+                        "name": "engagement_id",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "filter by vendor",
+                        "name": "vendor_id",
+                        "in": "query"
+                    },
+                    {
+                        "type": "integer",
+                        "description": "page size (1-200, default 50)",
+                        "name": "limit",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "next_cursor of the previous page",
+                        "name": "cursor",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/AssessmentList"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "From a published template, for an engagement. depth defaults to the questionnaire depth of the engagement's effective tier in the risk policy. One open assessment per engagement and template at a time (409).",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "assessments"
+                ],
+                "summary": "Issue an assessment (draft)",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "makes a retry return the first result",
+                        "name": "Idempotency-Key",
+                        "in": "header"
+                    },
+                    {
+                        "description": "the assessment",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/IssueAssessmentRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "201": {
+                        "description": "Created",
+                        "schema": {
+                            "$ref": "#/definitions/AssessmentResponse"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "Conflict",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/assessments/{id}": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "assessments"
+                ],
+                "summary": "Get an assessment with its answers, evidence and reviews",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "assessment id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/AssessmentResponse"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/assessments/{id}/answer-reviews": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Per-answer verdicts (accepted, or needs_clarification with a comment). The first review of a submitted assessment puts it under review.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "assessments"
+                ],
+                "summary": "Review answers",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "assessment id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "ETag of the version you read",
+                        "name": "If-Match",
+                        "in": "header"
+                    },
+                    {
+                        "description": "the verdicts",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/ReviewRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/AssessmentResponse"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "Conflict",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "Precondition Failed",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/assessments/{id}/cancel": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Revokes the supplier key created for it.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "assessments"
+                ],
+                "summary": "Cancel an open assessment",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "assessment id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "ETag of the version you read",
+                        "name": "If-Match",
+                        "in": "header"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/AssessmentResponse"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "Conflict",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "Precondition Failed",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/assessments/{id}/review": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "return needs a comment (here, or a needs_clarification review with a comment); complete makes the assessment immutable.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "assessments"
+                ],
+                "summary": "Return an assessment to the supplier, or complete it",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "assessment id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "ETag of the version you read",
+                        "name": "If-Match",
+                        "in": "header"
+                    },
+                    {
+                        "description": "the decision",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/DecisionRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/AssessmentResponse"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "Conflict",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "Precondition Failed",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/assessments/{id}/send": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Moves a draft to sent and returns, once, a supplier API key bound to the vendor (valid until the due date plus 30 days; revocable) and the URL to answer at. Nothing is e-mailed: pass both on.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "assessments"
+                ],
+                "summary": "Send an assessment to the supplier",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "assessment id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "ETag of the version you read",
+                        "name": "If-Match",
+                        "in": "header"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/SendResponse"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "Conflict",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "Precondition Failed",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
         "/api/v1/contracts/{id}": {
             "get": {
                 "security": [
@@ -1140,6 +1688,103 @@ const docTemplate = `{
                     },
                     "422": {
                         "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/evidence/{id}": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "evidence"
+                ],
+                "summary": "Get evidence metadata",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "evidence id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/EvidenceResponse"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/evidence/{id}/content": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Internal roles and the owning supplier only. The content's SHA-256 is checked before anything is sent: a corrupted file is a 500, never served.",
+                "produces": [
+                    "application/octet-stream"
+                ],
+                "tags": [
+                    "evidence"
+                ],
+                "summary": "Download evidence",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "evidence id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "type": "file"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "500": {
+                        "description": "Internal Server Error",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -2273,6 +2918,401 @@ const docTemplate = `{
                     },
                     "415": {
                         "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/supplier/assessments": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "supplier"
+                ],
+                "summary": "List the supplier's assessments",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "filter by status",
+                        "name": "status",
+                        "in": "query"
+                    },
+                    {
+                        "type": "boolean",
+                        "description": "past due",
+                        "name": "overdue",
+                        "in": "query"
+                    },
+                    {
+                        "type": "integer",
+                        "description": "page size (1-200, default 50)",
+                        "name": "limit",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "next_cursor of the previous page",
+                        "name": "cursor",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "ja for Japanese texts",
+                        "name": "Accept-Language",
+                        "in": "header"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/SupplierAssessmentList"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/supplier/assessments/{id}": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "The visible questions (depth applied, conditions evaluated against the saved answers) in the Accept-Language language, saved answers, progress, due date, and the reviewer's comments when returned. ETag is the answers version, for If-Match on PUT .../answers.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "supplier"
+                ],
+                "summary": "Get an assessment to answer",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "assessment id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "ja for Japanese texts",
+                        "name": "Accept-Language",
+                        "in": "header"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/SupplierAssessmentResponse"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/supplier/assessments/{id}/answers": {
+            "put": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "A batch by question key; partial saves are fine. Each answer is checked for its type; an answer to an unknown or hidden question is 422 naming it. Send If-Match with the answers version (ETag) you read: a stale one is 412, so two people cannot overwrite each other.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "supplier"
+                ],
+                "summary": "Save answers",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "assessment id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "answers version you read",
+                        "name": "If-Match",
+                        "in": "header"
+                    },
+                    {
+                        "description": "the answers",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/SaveAnswersRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/SupplierAssessmentResponse"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "Conflict",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "Precondition Failed",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/supplier/assessments/{id}/evidence": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "multipart/form-data with file and question_keys (repeat the field or separate keys with commas). The type is decided by the content, not the name: pdf, png, jpeg, txt, csv, xlsx, docx (415 otherwise). Size limit VENDORRISK_MAX_UPLOAD_BYTES (default 20 MB, 413 above). The SHA-256 is recorded.",
+                "consumes": [
+                    "multipart/form-data"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "supplier"
+                ],
+                "summary": "Upload evidence",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "assessment id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "file",
+                        "description": "the file",
+                        "name": "file",
+                        "in": "formData",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "question keys the file answers",
+                        "name": "question_keys",
+                        "in": "formData",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "201": {
+                        "description": "Created",
+                        "schema": {
+                            "$ref": "#/definitions/EvidenceResponse"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "Conflict",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "Request Entity Too Large",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/supplier/assessments/{id}/submit": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Refused with 422 listing every missing required answer (answers.\u003ckey\u003e) and missing required evidence (evidence.\u003ckey\u003e); otherwise submitted and frozen.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "supplier"
+                ],
+                "summary": "Submit the answers",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "assessment id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/SupplierAssessmentResponse"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "Conflict",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -3752,6 +4792,248 @@ const docTemplate = `{
                 }
             }
         },
+        "AnswerInputDTO": {
+            "type": "object",
+            "required": [
+                "key"
+            ],
+            "properties": {
+                "clear": {
+                    "type": "boolean"
+                },
+                "key": {
+                    "type": "string",
+                    "maxLength": 64,
+                    "example": "staff_nda"
+                },
+                "value": {
+                    "type": "string",
+                    "example": "yes"
+                },
+                "values": {
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    }
+                }
+            }
+        },
+        "AnswerResponse": {
+            "type": "object",
+            "required": [
+                "key",
+                "question",
+                "type",
+                "updated_at",
+                "visible"
+            ],
+            "properties": {
+                "key": {
+                    "type": "string"
+                },
+                "question": {
+                    "type": "string"
+                },
+                "review": {
+                    "$ref": "#/definitions/AnswerReviewOut"
+                },
+                "type": {
+                    "type": "string"
+                },
+                "updated_at": {
+                    "type": "string",
+                    "format": "date-time"
+                },
+                "value": {
+                    "type": "string"
+                },
+                "values": {
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    }
+                },
+                "visible": {
+                    "type": "boolean"
+                }
+            }
+        },
+        "AnswerReviewDTO": {
+            "type": "object",
+            "required": [
+                "flag",
+                "key"
+            ],
+            "properties": {
+                "comment": {
+                    "type": "string",
+                    "maxLength": 4000
+                },
+                "flag": {
+                    "type": "string",
+                    "enum": [
+                        "accepted",
+                        "needs_clarification"
+                    ]
+                },
+                "key": {
+                    "type": "string",
+                    "example": "staff_nda"
+                }
+            }
+        },
+        "AnswerReviewOut": {
+            "type": "object",
+            "required": [
+                "at",
+                "flag"
+            ],
+            "properties": {
+                "at": {
+                    "type": "string",
+                    "format": "date-time"
+                },
+                "comment": {
+                    "type": "string"
+                },
+                "flag": {
+                    "type": "string",
+                    "enum": [
+                        "accepted",
+                        "needs_clarification"
+                    ]
+                }
+            }
+        },
+        "AssessmentList": {
+            "type": "object",
+            "required": [
+                "items"
+            ],
+            "properties": {
+                "items": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/AssessmentResponse"
+                    }
+                },
+                "next_cursor": {
+                    "type": "string"
+                }
+            }
+        },
+        "AssessmentResponse": {
+            "type": "object",
+            "required": [
+                "answers_version",
+                "created_at",
+                "depth",
+                "due_date",
+                "due_in_days",
+                "engagement_id",
+                "id",
+                "overdue",
+                "status",
+                "template",
+                "updated_at",
+                "vendor_id",
+                "version"
+            ],
+            "properties": {
+                "answers": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/AnswerResponse"
+                    }
+                },
+                "answers_version": {
+                    "type": "integer"
+                },
+                "completed_at": {
+                    "type": "string",
+                    "format": "date-time"
+                },
+                "created_at": {
+                    "type": "string",
+                    "format": "date-time"
+                },
+                "depth": {
+                    "type": "string",
+                    "enum": [
+                        "core",
+                        "core+extended"
+                    ]
+                },
+                "due_date": {
+                    "type": "string",
+                    "format": "date"
+                },
+                "due_in_days": {
+                    "type": "integer"
+                },
+                "engagement_id": {
+                    "type": "string"
+                },
+                "evidence": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/EvidenceResponse"
+                    }
+                },
+                "id": {
+                    "type": "string"
+                },
+                "message": {
+                    "type": "string"
+                },
+                "overdue": {
+                    "type": "boolean"
+                },
+                "progress": {
+                    "$ref": "#/definitions/ProgressResponse"
+                },
+                "return_comment": {
+                    "type": "string"
+                },
+                "sent_at": {
+                    "type": "string",
+                    "format": "date-time"
+                },
+                "status": {
+                    "type": "string",
+                    "enum": [
+                        "draft",
+                        "sent",
+                        "in_progress",
+                        "submitted",
+                        "under_review",
+                        "returned",
+                        "completed",
+                        "cancelled"
+                    ]
+                },
+                "submitted_at": {
+                    "type": "string",
+                    "format": "date-time"
+                },
+                "supplier_key_id": {
+                    "type": "string"
+                },
+                "template": {
+                    "$ref": "#/definitions/TemplateRef"
+                },
+                "updated_at": {
+                    "type": "string",
+                    "format": "date-time"
+                },
+                "vendor_id": {
+                    "type": "string"
+                },
+                "version": {
+                    "type": "integer"
+                }
+            }
+        },
         "BreachCostDTO": {
             "type": "object",
             "required": [
@@ -4937,6 +6219,25 @@ const docTemplate = `{
                 }
             }
         },
+        "DecisionRequest": {
+            "type": "object",
+            "required": [
+                "decision"
+            ],
+            "properties": {
+                "comment": {
+                    "type": "string",
+                    "maxLength": 4000
+                },
+                "decision": {
+                    "type": "string",
+                    "enum": [
+                        "return",
+                        "complete"
+                    ]
+                }
+            }
+        },
         "EngagementList": {
             "type": "object",
             "required": [
@@ -5092,6 +6393,56 @@ const docTemplate = `{
                     "example": [
                         "yes"
                     ]
+                }
+            }
+        },
+        "EvidenceResponse": {
+            "type": "object",
+            "required": [
+                "assessment_id",
+                "content_type",
+                "content_url",
+                "created_at",
+                "file_name",
+                "id",
+                "question_keys",
+                "sha256",
+                "size"
+            ],
+            "properties": {
+                "assessment_id": {
+                    "type": "string"
+                },
+                "content_type": {
+                    "type": "string",
+                    "example": "application/pdf"
+                },
+                "content_url": {
+                    "type": "string"
+                },
+                "created_at": {
+                    "type": "string",
+                    "format": "date-time"
+                },
+                "file_name": {
+                    "type": "string",
+                    "example": "iso27001-certificate.pdf"
+                },
+                "id": {
+                    "type": "string"
+                },
+                "question_keys": {
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    }
+                },
+                "sha256": {
+                    "type": "string"
+                },
+                "size": {
+                    "type": "integer",
+                    "example": 183204
                 }
             }
         },
@@ -5496,6 +6847,42 @@ const docTemplate = `{
                 }
             }
         },
+        "IssueAssessmentRequest": {
+            "type": "object",
+            "required": [
+                "due_date",
+                "engagement_id",
+                "template_id"
+            ],
+            "properties": {
+                "depth": {
+                    "type": "string",
+                    "enum": [
+                        "core",
+                        "core+extended"
+                    ],
+                    "example": "core+extended"
+                },
+                "due_date": {
+                    "type": "string",
+                    "format": "date",
+                    "example": "2026-12-31"
+                },
+                "engagement_id": {
+                    "type": "string",
+                    "example": "0193a7c2-5b1e-7d3a-9f00-1c2d3e4f5a6b"
+                },
+                "message": {
+                    "type": "string",
+                    "maxLength": 4000,
+                    "example": "Please answer by the end of the year."
+                },
+                "template_id": {
+                    "type": "string",
+                    "example": "0193a7c2-5b1e-7d3a-9f00-1c2d3e4f5a6c"
+                }
+            }
+        },
         "LevelCountDTO": {
             "type": "object",
             "required": [
@@ -5685,6 +7072,29 @@ const docTemplate = `{
                 "type": {
                     "type": "string",
                     "example": "https://github.com/vendorrisk/vendorrisk/blob/main/docs/problems.md#validation"
+                }
+            }
+        },
+        "ProgressResponse": {
+            "type": "object",
+            "required": [
+                "answered",
+                "required",
+                "required_answered",
+                "visible_questions"
+            ],
+            "properties": {
+                "answered": {
+                    "type": "integer"
+                },
+                "required": {
+                    "type": "integer"
+                },
+                "required_answered": {
+                    "type": "integer"
+                },
+                "visible_questions": {
+                    "type": "integer"
                 }
             }
         },
@@ -6004,6 +7414,22 @@ const docTemplate = `{
                 }
             }
         },
+        "ReviewRequest": {
+            "type": "object",
+            "required": [
+                "reviews"
+            ],
+            "properties": {
+                "reviews": {
+                    "type": "array",
+                    "maxItems": 1000,
+                    "minItems": 1,
+                    "items": {
+                        "$ref": "#/definitions/AnswerReviewDTO"
+                    }
+                }
+            }
+        },
         "RiskPolicyRequest": {
             "type": "object",
             "required": [
@@ -6224,6 +7650,22 @@ const docTemplate = `{
                 }
             }
         },
+        "SaveAnswersRequest": {
+            "type": "object",
+            "required": [
+                "answers"
+            ],
+            "properties": {
+                "answers": {
+                    "type": "array",
+                    "maxItems": 2000,
+                    "minItems": 1,
+                    "items": {
+                        "$ref": "#/definitions/AnswerInputDTO"
+                    }
+                }
+            }
+        },
         "SectionRequest": {
             "type": "object",
             "properties": {
@@ -6265,6 +7707,26 @@ const docTemplate = `{
                 },
                 "title_i18n": {
                     "$ref": "#/definitions/TextDTO"
+                }
+            }
+        },
+        "SendResponse": {
+            "type": "object",
+            "required": [
+                "assessment",
+                "supplier_key",
+                "supplier_url"
+            ],
+            "properties": {
+                "assessment": {
+                    "$ref": "#/definitions/AssessmentResponse"
+                },
+                "supplier_key": {
+                    "$ref": "#/definitions/SupplierKeyResponse"
+                },
+                "supplier_url": {
+                    "type": "string",
+                    "example": "/api/v1/supplier/assessments/0193a7c2-5b1e-7d3a-9f00-1c2d3e4f5a6b"
                 }
             }
         },
@@ -6339,6 +7801,214 @@ const docTemplate = `{
                 }
             }
         },
+        "SupplierAnswer": {
+            "type": "object",
+            "required": [
+                "updated_at"
+            ],
+            "properties": {
+                "clarification_requested": {
+                    "type": "string"
+                },
+                "updated_at": {
+                    "type": "string",
+                    "format": "date-time"
+                },
+                "value": {
+                    "type": "string"
+                },
+                "values": {
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    }
+                }
+            }
+        },
+        "SupplierAssessmentList": {
+            "type": "object",
+            "required": [
+                "items"
+            ],
+            "properties": {
+                "items": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/SupplierAssessmentResponse"
+                    }
+                },
+                "next_cursor": {
+                    "type": "string"
+                }
+            }
+        },
+        "SupplierAssessmentResponse": {
+            "type": "object",
+            "required": [
+                "answers_version",
+                "due_date",
+                "due_in_days",
+                "id",
+                "overdue",
+                "status",
+                "title"
+            ],
+            "properties": {
+                "answers_version": {
+                    "type": "integer"
+                },
+                "due_date": {
+                    "type": "string",
+                    "format": "date"
+                },
+                "due_in_days": {
+                    "type": "integer"
+                },
+                "evidence": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/EvidenceResponse"
+                    }
+                },
+                "id": {
+                    "type": "string"
+                },
+                "message": {
+                    "type": "string"
+                },
+                "overdue": {
+                    "type": "boolean"
+                },
+                "progress": {
+                    "$ref": "#/definitions/ProgressResponse"
+                },
+                "questions": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/SupplierQuestion"
+                    }
+                },
+                "review_comment": {
+                    "type": "string"
+                },
+                "status": {
+                    "type": "string",
+                    "enum": [
+                        "sent",
+                        "in_progress",
+                        "submitted",
+                        "under_review",
+                        "returned",
+                        "completed",
+                        "cancelled"
+                    ]
+                },
+                "title": {
+                    "type": "string"
+                }
+            }
+        },
+        "SupplierKeyResponse": {
+            "type": "object",
+            "required": [
+                "expires_at",
+                "id",
+                "secret"
+            ],
+            "properties": {
+                "expires_at": {
+                    "type": "string",
+                    "format": "date-time"
+                },
+                "id": {
+                    "type": "string"
+                },
+                "secret": {
+                    "type": "string",
+                    "example": "vrk_..."
+                }
+            }
+        },
+        "SupplierOption": {
+            "type": "object",
+            "required": [
+                "label",
+                "value"
+            ],
+            "properties": {
+                "label": {
+                    "type": "string"
+                },
+                "value": {
+                    "type": "string"
+                }
+            }
+        },
+        "SupplierQuestion": {
+            "type": "object",
+            "required": [
+                "evidence_required",
+                "key",
+                "options",
+                "required",
+                "section",
+                "text",
+                "type"
+            ],
+            "properties": {
+                "answer": {
+                    "$ref": "#/definitions/SupplierAnswer"
+                },
+                "evidence_required": {
+                    "type": "string",
+                    "enum": [
+                        "none",
+                        "always",
+                        "when_answer"
+                    ]
+                },
+                "evidence_when_answer": {
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    }
+                },
+                "help": {
+                    "type": "string"
+                },
+                "key": {
+                    "type": "string"
+                },
+                "options": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/SupplierOption"
+                    }
+                },
+                "required": {
+                    "type": "boolean"
+                },
+                "section": {
+                    "type": "string"
+                },
+                "text": {
+                    "type": "string"
+                },
+                "type": {
+                    "type": "string",
+                    "enum": [
+                        "yes_no",
+                        "yes_no_na",
+                        "single_choice",
+                        "multi_choice",
+                        "text",
+                        "number",
+                        "date",
+                        "evidence"
+                    ]
+                }
+            }
+        },
         "TemplateList": {
             "type": "object",
             "required": [
@@ -6353,6 +8023,29 @@ const docTemplate = `{
                 },
                 "next_cursor": {
                     "type": "string"
+                }
+            }
+        },
+        "TemplateRef": {
+            "type": "object",
+            "required": [
+                "family_id",
+                "id",
+                "name",
+                "number"
+            ],
+            "properties": {
+                "family_id": {
+                    "type": "string"
+                },
+                "id": {
+                    "type": "string"
+                },
+                "name": {
+                    "type": "string"
+                },
+                "number": {
+                    "type": "integer"
                 }
             }
         },

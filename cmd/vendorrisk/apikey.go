@@ -35,7 +35,7 @@ func apikeyCmd(ctx context.Context, args []string, getenv func(string) string, s
 	if err := requireSchema(ctx, db); err != nil {
 		return err
 	}
-	keys := wire(db, domain.SystemClock).keys
+	keys := wire(db, domain.SystemClock, nil).keys // no evidence is touched from the CLI
 	switch sub {
 	case "create":
 		return createKey(ctx, keys, *role, *vendorID, *name, *expires, stdout)

@@ -24,6 +24,8 @@ type config struct {
 	AdminKeyFile    string
 	MaxBodyBytes    int64
 	MaxImportBytes  int64
+	MaxUploadBytes  int64
+	EvidenceDir     string
 	RateLimit       float64
 	ShutdownTimeout time.Duration
 	Migrate         bool
@@ -56,9 +58,12 @@ func newFlagSet(name string, getenv func(string) string, stderr io.Writer) (*fla
 		"where serve writes the first admin key of an empty database (VENDORRISK_ADMIN_KEY_FILE)")
 	maxBody := env("VENDORRISK_MAX_BODY_BYTES", "1048576")
 	maxImport := env("VENDORRISK_MAX_IMPORT_BYTES", "20971520")
+	maxUpload := env("VENDORRISK_MAX_UPLOAD_BYTES", "20971520")
+	fs.StringVar(&cfg.EvidenceDir, "evidence-dir", env("VENDORRISK_EVIDENCE_DIR", "./data/evidence"), "where evidence files are stored (VENDORRISK_EVIDENCE_DIR)")
 	rate := env("VENDORRISK_RATE_LIMIT", "50")
 	shutdown := env("VENDORRISK_SHUTDOWN_TIMEOUT", "20s")
 	fs.StringVar(&maxBody, "max-body-bytes", maxBody, "request body limit in bytes (VENDORRISK_MAX_BODY_BYTES)")
+	fs.StringVar(&maxUpload, "max-upload-bytes", maxUpload, "evidence upload limit in bytes (VENDORRISK_MAX_UPLOAD_BYTES)")
 	fs.StringVar(&maxImport, "max-import-bytes", maxImport, "catalog import body limit in bytes (VENDORRISK_MAX_IMPORT_BYTES)")
 	fs.StringVar(&rate, "rate-limit", rate, "requests per second per credential, 0 disables (VENDORRISK_RATE_LIMIT)")
 	fs.StringVar(&shutdown, "shutdown-timeout", shutdown, "grace period for in-flight requests (VENDORRISK_SHUTDOWN_TIMEOUT)")
@@ -66,6 +71,9 @@ func newFlagSet(name string, getenv func(string) string, stderr io.Writer) (*fla
 		var err error
 		if cfg.MaxBodyBytes, err = strconv.ParseInt(maxBody, 10, 64); err != nil || cfg.MaxBodyBytes < 1024 {
 			return usageErr("max body bytes %q: must be an integer of at least 1024", maxBody)
+		}
+		if cfg.MaxUploadBytes, err = strconv.ParseInt(maxUpload, 10, 64); err != nil || cfg.MaxUploadBytes < 1024 {
+			return usageErr("max upload bytes %q: must be an integer of at least 1024", maxUpload)
 		}
 		if cfg.MaxImportBytes, err = strconv.ParseInt(maxImport, 10, 64); err != nil || cfg.MaxImportBytes < 1024 {
 			return usageErr("max import bytes %q: must be an integer of at least 1024", maxImport)
@@ -129,7 +137,7 @@ func (c *config) logAttrs() []any {
 	return []any{
 		"addr", c.Addr, "db_driver", c.DBDriver, "db_dsn", repository.MaskDSN(c.DBDriver, c.DBDSN),
 		"log_format", c.LogFormat, "log_level", strings.ToLower(c.LogLevel), "admin_key_file", c.AdminKeyFile,
-		"max_body_bytes", c.MaxBodyBytes, "max_import_bytes", c.MaxImportBytes, "rate_limit", c.RateLimit, "shutdown_timeout", c.ShutdownTimeout.String(),
+		"max_body_bytes", c.MaxBodyBytes, "max_import_bytes", c.MaxImportBytes, "max_upload_bytes", c.MaxUploadBytes, "evidence_dir", c.EvidenceDir, "rate_limit", c.RateLimit, "shutdown_timeout", c.ShutdownTimeout.String(),
 		"migrate", c.Migrate,
 	}
 }

@@ -37,7 +37,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	if err := prepareSchema(ctx, cfg, db, log); err != nil {
 		return err
 	}
-	svc := wire(db, domain.SystemClock)
+	blobs, err := repository.NewLocalBlobs(cfg.EvidenceDir)
+	if err != nil {
+		return err
+	}
+	svc := wire(db, domain.SystemClock, blobs)
 	changed, err := svc.catalog.EnsureBuiltIn(ctx)
 	if err != nil {
 		return fmt.Errorf("load built-in control catalogs: %w", err)
@@ -56,11 +60,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 		return err
 	}
 	idem := repository.NewIdempotency(db)
-	handler := api.NewHandler(api.Config{MaxBodyBytes: cfg.MaxBodyBytes, MaxImportBytes: cfg.MaxImportBytes, RateLimit: cfg.RateLimit}, api.Deps{
+	handler := api.NewHandler(api.Config{MaxBodyBytes: cfg.MaxBodyBytes, MaxImportBytes: cfg.MaxImportBytes,
+		MaxUploadBytes: cfg.MaxUploadBytes, RateLimit: cfg.RateLimit}, api.Deps{
 		Log: log, Clock: domain.SystemClock, Keys: svc.keys, Vendors: svc.vendors, Idempotency: idem,
 		Engagements: svc.engagements, Contracts: svc.contracts, Policies: svc.policies, Catalog: svc.catalog,
-		Templates: svc.templates,
-		Ready:     db.Ping, DB: db.SQL(),
+		Templates: svc.templates, Assessments: svc.assessments,
+		Ready: db.Ping, DB: db.SQL(),
 	})
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

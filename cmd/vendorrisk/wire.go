@@ -7,14 +7,18 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/vendorrisk/vendorrisk/domain"
 	"github.com/vendorrisk/vendorrisk/domain/apikey"
+	"github.com/vendorrisk/vendorrisk/domain/assessment"
+	"github.com/vendorrisk/vendorrisk/domain/auth"
 	"github.com/vendorrisk/vendorrisk/domain/catalog"
 	"github.com/vendorrisk/vendorrisk/domain/contract"
 	"github.com/vendorrisk/vendorrisk/domain/engagement"
 	"github.com/vendorrisk/vendorrisk/domain/policy"
 	"github.com/vendorrisk/vendorrisk/domain/questionnaire"
+	"github.com/vendorrisk/vendorrisk/domain/risk"
 	"github.com/vendorrisk/vendorrisk/domain/vendor"
 	"github.com/vendorrisk/vendorrisk/repository"
 )
@@ -60,24 +64,28 @@ type services struct {
 	policies    *policy.Service
 	catalog     *catalog.Service
 	templates   *questionnaire.Service
+	assessments *assessment.Service
 }
 
-func wire(db *repository.DB, clock domain.Clock) services {
+func wire(db *repository.DB, clock domain.Clock, blobs assessment.BlobStore) services {
 	keyRepo := repository.NewAPIKeys(db)
 	vendors := vendor.NewService(repository.NewVendors(db), db, clock)
 	policies := policy.NewService(repository.NewPolicies(db), db, clock)
 	engagements := engagement.NewService(repository.NewEngagements(db), vendorReader{vendors}, policies, db, clock)
 	catalogs := catalog.NewService(repository.NewCatalogs(db), db, clock)
+	templates := questionnaire.NewService(repository.NewTemplates(db), catalogs.Resolve, db, clock)
+	keys := apikey.NewService(keyRepo, keyRepo.VendorExists, clock)
 	vendors.ObserveGraph(engagements.Refresh)
 	policies.OnChange(engagements.RefreshAll)
 	return services{
-		keys:        apikey.NewService(keyRepo, keyRepo.VendorExists, clock),
+		keys:        keys,
 		vendors:     vendors,
 		engagements: engagements,
 		contracts:   contract.NewService(repository.NewContracts(db), engagementReader{engagements}, policies, db, clock),
 		policies:    policies,
 		catalog:     catalogs,
-		templates:   questionnaire.NewService(repository.NewTemplates(db), catalogs.Resolve, db, clock),
+		templates:   templates,
+		assessments: assessment.NewService(repository.NewAssessments(db), assessmentDeps(engagements, templates, policies, keys, blobs), db, clock),
 	}
 }
 
@@ -114,6 +122,34 @@ func (r engagementReader) EngagementInfo(ctx context.Context, id string) (contra
 		return contract.EngagementInfo{}, err
 	}
 	return contract.EngagementInfo{ID: i.ID, EffectiveTier: i.EffectiveTier, DataLocations: i.DataLocations}, nil
+}
+
+// assessmentDeps adapts the other services to what assessments need.
+func assessmentDeps(e *engagement.Service, t *questionnaire.Service, p *policy.Service, k *apikey.Service, blobs assessment.BlobStore) assessment.Deps {
+	return assessment.Deps{
+		Engagement: func(ctx context.Context, id string) (assessment.EngagementRef, error) {
+			i, err := e.Info(ctx, id)
+			return assessment.EngagementRef{ID: i.ID, VendorID: i.VendorID, EffectiveTier: i.EffectiveTier}, err
+		},
+		Template: t.Get,
+		Depth: func(ctx context.Context, tier risk.Tier) (assessment.Depth, error) {
+			pol, err := p.Current(ctx)
+			if err != nil {
+				return "", err
+			}
+			return assessment.Depth(pol.ForTier(tier).QuestionnaireDepth), nil
+		},
+		NewSupplierKey: func(ctx context.Context, vendorID, name string, expires time.Time) (string, string, error) {
+			key, secret, err := k.Create(ctx, apikey.NewKey{Name: name, Role: auth.RoleSupplier, VendorID: vendorID,
+				ExpiresAt: &expires, CreatedBy: "assessment"})
+			return key.ID, secret, err
+		},
+		RevokeKey: func(ctx context.Context, id string) error {
+			_, err := k.Revoke(ctx, id)
+			return err
+		},
+		Blobs: blobs,
+	}
 }
 
 // requireSchema fails when migrations are pending, so the service never runs on an old schema.

@@ -47,30 +47,35 @@ const (
 	PermCatalogWrite     Permission = "catalog:write"
 	PermTemplatesRead    Permission = "templates:read"
 	PermTemplatesWrite   Permission = "templates:write"
+	PermAssessmentsRead  Permission = "assessments:read"
+	PermAssessmentsWrite Permission = "assessments:write"
+	PermSupplierAnswer   Permission = "supplier:answer"
+	PermEvidenceRead     Permission = "evidence:read"
 )
 
 // internalReads are the read permissions of every internal role (everything but suppliers).
 var internalReads = []Permission{PermVendorsRead, PermEngagementsRead, PermContractsRead, PermPolicyRead, PermCatalogRead,
-	PermTemplatesRead}
+	PermTemplatesRead, PermAssessmentsRead, PermEvidenceRead}
 
 // table is the permission matrix. Supplier permissions are additionally scoped to the supplier's own
 // vendor by the services (see Principal.SeesVendor).
 var table = map[Role][]Permission{
 	RoleAdmin: append([]Permission{PermAPIKeysManage, PermVendorsWrite, PermVendorsDelete, PermEngagementsWrite,
-		PermContractsWrite, PermPolicyWrite, PermCatalogWrite, PermTemplatesWrite}, internalReads...),
+		PermContractsWrite, PermPolicyWrite, PermCatalogWrite, PermTemplatesWrite, PermAssessmentsWrite}, internalReads...),
 	RoleProcurement: append([]Permission{PermVendorsWrite, PermVendorsDelete, PermEngagementsWrite, PermContractsWrite,
-		PermCatalogWrite, PermTemplatesWrite}, internalReads...),
+		PermCatalogWrite, PermTemplatesWrite, PermAssessmentsWrite}, internalReads...),
 	// Only risk owners override tiers: the override is a risk decision, not an administrative one.
 	RoleRiskOwner: append([]Permission{PermTierOverride}, internalReads...),
 	RoleAuditor:   internalReads,
-	RoleSupplier:  {PermVendorsRead},
+	// Suppliers answer their own vendor's assessments; the services scope every read to that vendor.
+	RoleSupplier: {PermVendorsRead, PermSupplierAnswer, PermEvidenceRead},
 }
 
 // hiddenFromSuppliers are resources a supplier must not learn exist: a refused supplier gets 404 for
 // them, not 403.
 var hiddenFromSuppliers = []Permission{PermEngagementsRead, PermEngagementsWrite, PermTierOverride,
 	PermContractsRead, PermContractsWrite, PermPolicyRead, PermPolicyWrite, PermCatalogRead, PermCatalogWrite,
-	PermTemplatesRead, PermTemplatesWrite}
+	PermTemplatesRead, PermTemplatesWrite, PermAssessmentsRead, PermAssessmentsWrite}
 
 // HiddenFrom reports whether a refusal of perm to role must look like "not found".
 func HiddenFrom(role Role, perm Permission) bool {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/vendorrisk/vendorrisk/domain"
 )
@@ -150,6 +151,9 @@ func decodeErr(err error) error {
 		return domain.Invalid("body", fmt.Sprintf("is not valid JSON (at byte %d)", syn.Offset))
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return domain.Invalid("body", "is empty or cut short")
+	}
+	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		return domain.Invalid(strings.Trim(name, `"`), "is not a field of the template format")
 	}
 	return &domain.Error{Kind: domain.KindInvalid, Message: "the document cannot be read: " + err.Error(), Err: err}
 }

@@ -315,6 +315,7 @@ func (s *Service) EnsureBuiltIn(ctx context.Context, docs [][]byte) (int, error)
 		if err := t.validate(ctx, s.resolve, true); err != nil {
 			return changed, fmt.Errorf("built-in template %s: %w", t.Key, err)
 		}
+		created := false
 		err = s.tx.InTx(ctx, func(ctx context.Context) error {
 			if err := s.repo.Lock(ctx); err != nil {
 				return err
@@ -332,7 +333,12 @@ func (s *Service) EnsureBuiltIn(ctx context.Context, docs [][]byte) (int, error)
 				if bytes.Equal(Encode(last), Encode(t)) {
 					return nil
 				}
-				t.FamilyID, t.Number = last.FamilyID, last.Number+1
+				// Number after every version of the family, including drafts users made from a built-in.
+				family, err := s.repo.Family(ctx, last.FamilyID)
+				if err != nil {
+					return err
+				}
+				t.FamilyID, t.Number = last.FamilyID, family[len(family)-1].Number+1
 				for _, old := range versions {
 					if old.Status == StatusPublished {
 						old.Status, old.Version, old.UpdatedAt = StatusArchived, old.Version+1, now
@@ -342,11 +348,14 @@ func (s *Service) EnsureBuiltIn(ctx context.Context, docs [][]byte) (int, error)
 					}
 				}
 			}
-			changed++
+			created = true
 			return s.repo.Create(ctx, t)
 		})
 		if err != nil {
 			return changed, fmt.Errorf("store built-in template %s: %w", t.Key, err)
+		}
+		if created {
+			changed++
 		}
 	}
 	return changed, nil

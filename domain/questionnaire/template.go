@@ -178,8 +178,11 @@ func (t *Template) validate(ctx context.Context, resolve Resolver, strict bool) 
 	text(&v, "name", t.Name, true, 200)
 	text(&v, "description", t.Description, false, 4000)
 	v.Check(t.Key == "" || templateKeyPattern.MatchString(t.Key), "key", "must be lower case letters, digits, _ or -, at most 64 characters")
+	seenKind := map[string]bool{}
 	for i, k := range t.VendorKinds {
 		v.Check(slices.Contains(VendorKinds, k), "vendor_kinds["+strconv.Itoa(i)+"]", "must be contractor, cloud_provider or other")
+		v.Check(!seenKind[k], "vendor_kinds["+strconv.Itoa(i)+"]", "appears twice")
+		seenKind[k] = true
 	}
 	v.Check(!strict || len(t.Sections) > 0, "sections", "a published template needs at least one section")
 	seenSection := map[string]bool{}

@@ -1,0 +1,94 @@
+package assessment
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"path"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Evidence is a file the supplier uploaded for one or more questions.
+type Evidence struct {
+	ID           string
+	AssessmentID string
+	VendorID     string
+	FileName     string
+	ContentType  string
+	Size         int64
+	SHA256       string
+	QuestionKeys []string
+	UploadedBy   string
+	CreatedAt    time.Time
+}
+
+// BlobStore keeps evidence files by content hash. The local-directory store is the default; the
+// interface leaves room for an S3-compatible one.
+type BlobStore interface {
+	// Put stores data under its SHA-256 (hex), atomically; storing the same content twice is harmless.
+	Put(ctx context.Context, sha256 string, data []byte) error
+	// Get returns the content stored under sha256.
+	Get(ctx context.Context, sha256 string) ([]byte, error)
+}
+
+// Sniff decides the content type from the bytes, never from the file name: PDF, PNG, JPEG, plain
+// text or CSV (UTF-8 without control characters), and Office Open XML spreadsheets and documents.
+// Anything else (executables, archives, scripts disguised as PDFs) is refused with ok false.
+func Sniff(fileName string, data []byte) (contentType string, ok bool) {
+	switch {
+	case bytes.HasPrefix(data, []byte("%PDF-")):
+		return "application/pdf", true
+	case bytes.HasPrefix(data, []byte("\x89PNG\r\n\x1a\n")):
+		return "image/png", true
+	case bytes.HasPrefix(data, []byte("\xff\xd8\xff")):
+		return "image/jpeg", true
+	case bytes.HasPrefix(data, []byte("PK\x03\x04")):
+		return officeType(data)
+	case isText(data):
+		if strings.EqualFold(path.Ext(fileName), ".csv") {
+			return "text/csv; charset=utf-8", true
+		}
+		return "text/plain; charset=utf-8", true
+	}
+	return "", false
+}
+
+// officeType accepts a zip only when it is an xlsx or docx package.
+func officeType(data []byte) (string, bool) {
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		return "", false
+	}
+	var types, xlsx, docx bool
+	for _, f := range zr.File {
+		switch f.Name {
+		case "[Content_Types].xml":
+			types = true
+		case "xl/workbook.xml":
+			xlsx = true
+		case "word/document.xml":
+			docx = true
+		}
+	}
+	switch {
+	case types && xlsx:
+		return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", true
+	case types && docx:
+		return "application/vnd.openxmlformats-officedocument.wordprocessingml.document", true
+	}
+	return "", false
+}
+
+func isText(data []byte) bool {
+	if len(data) == 0 || !utf8.Valid(data) {
+		return false
+	}
+	for _, b := range data {
+		if b < 0x20 && b != '\t' && b != '\n' && b != '\r' {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,762 @@
+package assessment
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"path"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/vendorrisk/vendorrisk/domain"
+	"github.com/vendorrisk/vendorrisk/domain/auth"
+	"github.com/vendorrisk/vendorrisk/domain/questionnaire"
+	"github.com/vendorrisk/vendorrisk/domain/risk"
+)
+
+// KeyGrace is how long a supplier key stays valid after the due date, for late answers and returns.
+const KeyGrace = 30 * 24 * time.Hour
+
+// EngagementRef is what an assessment needs to know about its engagement.
+type EngagementRef struct {
+	ID            string
+	VendorID      string
+	EffectiveTier risk.Tier
+}
+
+// Deps are the other modules an assessment uses, behind small interfaces.
+type Deps struct {
+	Engagement func(ctx context.Context, id string) (EngagementRef, error)
+	Template   func(ctx context.Context, id string) (questionnaire.Template, error)
+	Depth      func(ctx context.Context, tier risk.Tier) (Depth, error)
+	// NewSupplierKey creates a credential bound to the vendor and returns its id and secret.
+	NewSupplierKey func(ctx context.Context, vendorID, name string, expires time.Time) (string, string, error)
+	RevokeKey      func(ctx context.Context, keyID string) error
+	Blobs          BlobStore
+}
+
+// Filter selects assessments for a list.
+type Filter struct {
+	Status       Status
+	Overdue      *bool
+	EngagementID string
+	VendorID     string
+	Today        time.Time
+	AfterID      string
+	Limit        int
+}
+
+// Repository stores assessments and evidence metadata.
+type Repository interface {
+	Create(ctx context.Context, a Assessment) error
+	Get(ctx context.Context, id string) (Assessment, error)
+	GetForUpdate(ctx context.Context, id string) (Assessment, error)
+	// Update writes a when the stored version is a.Version-1, else domain.ErrStaleVersion.
+	Update(ctx context.Context, a Assessment) error
+	List(ctx context.Context, f Filter) ([]Assessment, error)
+	// OpenFor returns the open assessments of an engagement issued from a template family.
+	OpenFor(ctx context.Context, engagementID, templateFamilyID string) ([]Assessment, error)
+	CreateEvidence(ctx context.Context, e Evidence) error
+	Evidence(ctx context.Context, assessmentID string) ([]Evidence, error)
+	GetEvidence(ctx context.Context, id string) (Evidence, error)
+	// Lock serialises issuing so that two requests cannot both open an assessment for one template.
+	Lock(ctx context.Context) error
+}
+
+// Service holds the assessment use cases.
+type Service struct {
+	repo Repository
+	deps Deps
+	tx   domain.TxManager
+	now  domain.Clock
+}
+
+// NewService wires the assessment use cases.
+func NewService(repo Repository, deps Deps, tx domain.TxManager, now domain.Clock) *Service {
+	return &Service{repo: repo, deps: deps, tx: tx, now: now}
+}
+
+func principal(ctx context.Context) (auth.Principal, error) {
+	p, ok := auth.FromContext(ctx)
+	if !ok {
+		return p, domain.Errorf(domain.KindUnauthenticated, "no credentials")
+	}
+	return p, nil
+}
+
+// NewAssessment is the input of Issue.
+type NewAssessment struct {
+	EngagementID string
+	TemplateID   string
+	DueDate      time.Time
+	Depth        Depth // "" takes the depth of the engagement's effective tier policy
+	Message      string
+}
+
+// Issue creates a draft assessment from a published template. One open assessment per engagement and
+// template family at a time.
+func (s *Service) Issue(ctx context.Context, in NewAssessment) (Assessment, error) {
+	p, err := principal(ctx)
+	if err != nil {
+		return Assessment{}, err
+	}
+	var v domain.Validator
+	v.Check(domain.ValidID(in.EngagementID), "engagement_id", "must be an engagement id")
+	v.Check(domain.ValidID(in.TemplateID), "template_id", "must be a questionnaire template id")
+	v.Check(!in.DueDate.IsZero() && !day(in.DueDate).Before(day(s.now())), "due_date", "must be today or later")
+	v.Check(in.Depth == "" || in.Depth == DepthCore || in.Depth == DepthCoreExtended, "depth", "must be core or core+extended")
+	v.Check(utf8.RuneCountInString(in.Message) <= 4000, "message", "must be at most 4000 characters")
+	if err := v.Err(); err != nil {
+		return Assessment{}, err
+	}
+	eng, err := s.deps.Engagement(ctx, in.EngagementID)
+	if domain.IsKind(err, domain.KindNotFound) {
+		return Assessment{}, domain.Invalid("engagement_id", "no such engagement")
+	}
+	if err != nil {
+		return Assessment{}, err
+	}
+	tpl, err := s.deps.Template(ctx, in.TemplateID)
+	if domain.IsKind(err, domain.KindNotFound) {
+		return Assessment{}, domain.Invalid("template_id", "no such questionnaire template")
+	}
+	if err != nil {
+		return Assessment{}, err
+	}
+	if tpl.Status != questionnaire.StatusPublished {
+		return Assessment{}, domain.Invalid("template_id", "the template is "+string(tpl.Status)+"; only a published template can be issued")
+	}
+	depth := in.Depth
+	if depth == "" {
+		if depth, err = s.deps.Depth(ctx, eng.EffectiveTier); err != nil {
+			return Assessment{}, err
+		}
+	}
+	now := s.now()
+	a := Assessment{ID: domain.NewID(), EngagementID: eng.ID, VendorID: eng.VendorID, Template: tpl, Depth: depth,
+		DueDate: day(in.DueDate), Message: strings.TrimSpace(in.Message), Status: StatusDraft, Answers: map[string]Answer{},
+		AnswersVersion: 1, CreatedBy: p.KeyID, Version: 1, CreatedAt: now, UpdatedAt: now}
+	err = s.tx.InTx(ctx, func(ctx context.Context) error {
+		if err := s.repo.Lock(ctx); err != nil {
+			return fmt.Errorf("lock assessments: %w", err)
+		}
+		open, err := s.repo.OpenFor(ctx, eng.ID, tpl.FamilyID)
+		if err != nil {
+			return fmt.Errorf("look up open assessments: %w", err)
+		}
+		if len(open) > 0 {
+			return domain.Errorf(domain.KindConflict, "assessment %s of this template is still %s for this engagement; complete or cancel it first",
+				open[0].ID, open[0].Status)
+		}
+		return s.repo.Create(ctx, a)
+	})
+	return a, err
+}
+
+// Get returns an assessment with its evidence for internal roles.
+func (s *Service) Get(ctx context.Context, id string) (Assessment, []Evidence, error) {
+	if _, err := s.internal(ctx, id); err != nil {
+		return Assessment{}, nil, err
+	}
+	return s.withEvidence(ctx, id)
+}
+
+func (s *Service) withEvidence(ctx context.Context, id string) (Assessment, []Evidence, error) {
+	a, err := s.load(ctx, id, false)
+	if err != nil {
+		return Assessment{}, nil, err
+	}
+	ev, err := s.repo.Evidence(ctx, id)
+	if err != nil {
+		return Assessment{}, nil, fmt.Errorf("load evidence of %s: %w", id, err)
+	}
+	return a, ev, nil
+}
+
+// internal refuses suppliers with NotFound: they use the supplier endpoints.
+func (s *Service) internal(ctx context.Context, id string) (auth.Principal, error) {
+	p, err := principal(ctx)
+	if err != nil {
+		return p, err
+	}
+	if p.IsSupplier() {
+		return p, domain.NotFound("assessment", id)
+	}
+	return p, nil
+}
+
+func (s *Service) load(ctx context.Context, id string, forUpdate bool) (Assessment, error) {
+	if !domain.ValidID(id) {
+		return Assessment{}, domain.NotFound("assessment", id)
+	}
+	get := s.repo.Get
+	if forUpdate {
+		get = s.repo.GetForUpdate
+	}
+	a, err := get(ctx, id)
+	if errors.Is(err, domain.ErrNotFound) {
+		return Assessment{}, domain.NotFound("assessment", id)
+	}
+	if err != nil {
+		return Assessment{}, fmt.Errorf("load assessment %s: %w", id, err)
+	}
+	return a, nil
+}
+
+// List returns one page of assessments; a supplier sees only its vendor's, and never drafts.
+func (s *Service) List(ctx context.Context, f Filter, cursor string) (domain.Page[Assessment], error) {
+	p, err := principal(ctx)
+	if err != nil {
+		return domain.Page[Assessment]{}, err
+	}
+	var v domain.Validator
+	v.Check(f.Status == "" || slices.Contains(Statuses, f.Status), "status", "is not an assessment status")
+	v.Check(f.EngagementID == "" || domain.ValidID(f.EngagementID), "engagement_id", "must be an engagement id")
+	v.Check(f.VendorID == "" || domain.ValidID(f.VendorID), "vendor_id", "must be a vendor id")
+	if err := v.Err(); err != nil {
+		return domain.Page[Assessment]{}, err
+	}
+	if p.IsSupplier() {
+		if f.VendorID != "" && f.VendorID != p.VendorID {
+			return domain.Page[Assessment]{Items: []Assessment{}}, nil
+		}
+		f.VendorID = p.VendorID
+		if f.Status == StatusDraft {
+			return domain.Page[Assessment]{Items: []Assessment{}}, nil
+		}
+	}
+	limit, err := domain.ClampLimit(f.Limit)
+	if err != nil {
+		return domain.Page[Assessment]{}, err
+	}
+	c, err := domain.DecodeCursor(cursor, "created_at")
+	if err != nil {
+		return domain.Page[Assessment]{}, err
+	}
+	if c != nil {
+		f.AfterID = c.ID
+	}
+	f.Limit, f.Today = limit+1, day(s.now())
+	rows, err := s.repo.List(ctx, f)
+	if err != nil {
+		return domain.Page[Assessment]{}, fmt.Errorf("list assessments: %w", err)
+	}
+	if p.IsSupplier() {
+		rows = slices.DeleteFunc(rows, func(a Assessment) bool { return a.Status == StatusDraft })
+	}
+	page := domain.Page[Assessment]{Items: rows}
+	if len(rows) > limit {
+		page.Items = rows[:limit]
+		page.NextCursor = domain.Cursor{Sort: "created_at", ID: rows[limit-1].ID}.Encode()
+	}
+	return page, nil
+}
+
+// SupplierKey is the credential handed to the supplier when an assessment is sent; shown once.
+type SupplierKey struct {
+	ID        string
+	Secret    string
+	ExpiresAt time.Time
+}
+
+// Send moves a draft to sent and creates the supplier's credential for it. Nothing is e-mailed:
+// the secret is returned for procurement to pass on.
+func (s *Service) Send(ctx context.Context, id string, ifMatch *int) (Assessment, SupplierKey, error) {
+	if _, err := s.internal(ctx, id); err != nil {
+		return Assessment{}, SupplierKey{}, err
+	}
+	var key SupplierKey
+	a, err := s.change(ctx, id, ifMatch, func(ctx context.Context, a *Assessment) error {
+		if err := transition(a, StatusSent); err != nil {
+			return err
+		}
+		key.ExpiresAt = a.DueDate.Add(24*time.Hour + KeyGrace)
+		var err error
+		key.ID, key.Secret, err = s.deps.NewSupplierKey(ctx, a.VendorID, "assessment "+a.ID, key.ExpiresAt)
+		if err != nil {
+			return fmt.Errorf("create supplier key: %w", err)
+		}
+		now := s.now()
+		a.SupplierKeyID, a.SentAt = key.ID, &now
+		return nil
+	})
+	return a, key, err
+}
+
+// Cancel ends an open assessment and revokes its supplier key.
+func (s *Service) Cancel(ctx context.Context, id string, ifMatch *int) (Assessment, error) {
+	if _, err := s.internal(ctx, id); err != nil {
+		return Assessment{}, err
+	}
+	return s.change(ctx, id, ifMatch, func(ctx context.Context, a *Assessment) error {
+		if err := transition(a, StatusCancelled); err != nil {
+			return err
+		}
+		if a.SupplierKeyID != "" {
+			if err := s.deps.RevokeKey(ctx, a.SupplierKeyID); err != nil {
+				return fmt.Errorf("revoke supplier key: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
+func transition(a *Assessment, to Status) error {
+	if !CanTransition(a.Status, to) {
+		return domain.Errorf(domain.KindConflict, "the assessment is %s and cannot become %s", a.Status, to)
+	}
+	a.Status = to
+	return nil
+}
+
+// change runs one read-modify-write of an assessment in a transaction with the row locked.
+func (s *Service) change(ctx context.Context, id string, ifMatch *int, mutate func(ctx context.Context, a *Assessment) error) (Assessment, error) {
+	var out Assessment
+	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+		a, err := s.load(ctx, id, true)
+		if err != nil {
+			return err
+		}
+		if ifMatch != nil && *ifMatch != a.Version {
+			return domain.Errorf(domain.KindPreconditionFailed,
+				"the assessment has changed: If-Match names version %d, the current version is %d", *ifMatch, a.Version)
+		}
+		if err := mutate(ctx, &a); err != nil {
+			return err
+		}
+		a.Version++
+		a.UpdatedAt = s.now()
+		if err := s.repo.Update(ctx, a); err != nil {
+			if errors.Is(err, domain.ErrStaleVersion) {
+				return domain.Errorf(domain.KindPreconditionFailed, "the assessment was changed by another request; read it again")
+			}
+			return fmt.Errorf("update assessment %s: %w", id, err)
+		}
+		out = a
+		return nil
+	})
+	return out, err
+}
+
+// AnswerReview is a reviewer's verdict on one answer.
+type AnswerReview struct {
+	Key     string
+	Flag    ReviewFlag
+	Comment string
+}
+
+// ReviewAnswers records per-answer verdicts; the first moves a submitted assessment under review.
+func (s *Service) ReviewAnswers(ctx context.Context, id string, reviews []AnswerReview, ifMatch *int) (Assessment, error) {
+	p, err := s.internal(ctx, id)
+	if err != nil {
+		return Assessment{}, err
+	}
+	return s.change(ctx, id, ifMatch, func(ctx context.Context, a *Assessment) error {
+		if a.Status == StatusSubmitted {
+			a.Status = StatusUnderReview
+		}
+		if a.Status != StatusUnderReview {
+			return domain.Errorf(domain.KindConflict, "the assessment is %s; answers are reviewed once it is submitted", a.Status)
+		}
+		var v domain.Validator
+		v.Check(len(reviews) > 0 && len(reviews) <= 1000, "reviews", "must list 1 to 1000 reviews")
+		now := s.now()
+		for i, r := range reviews {
+			f := fmt.Sprintf("reviews[%d]", i)
+			ans, ok := a.Answers[r.Key]
+			v.Check(ok, f+".key", "the supplier gave no answer to this question")
+			v.Check(r.Flag == FlagAccepted || r.Flag == FlagNeedsClarification, f+".flag", "must be accepted or needs_clarification")
+			v.Check(r.Flag != FlagNeedsClarification || strings.TrimSpace(r.Comment) != "", f+".comment", "is required when clarification is needed")
+			v.Check(utf8.RuneCountInString(r.Comment) <= 4000, f+".comment", "must be at most 4000 characters")
+			if ok {
+				ans.Review = &Review{Flag: r.Flag, Comment: strings.TrimSpace(r.Comment), By: p.KeyID, At: now}
+				a.Answers[r.Key] = ans
+			}
+		}
+		return v.Err()
+	})
+}
+
+// Decision is the reviewer's outcome.
+type Decision string
+
+const (
+	DecisionReturn   Decision = "return"
+	DecisionComplete Decision = "complete"
+)
+
+// Decide returns the assessment to the supplier (a comment, general or on an answer, is required) or
+// completes it, after which it is immutable.
+func (s *Service) Decide(ctx context.Context, id string, d Decision, comment string, ifMatch *int) (Assessment, error) {
+	if _, err := s.internal(ctx, id); err != nil {
+		return Assessment{}, err
+	}
+	comment = strings.TrimSpace(comment)
+	return s.change(ctx, id, ifMatch, func(ctx context.Context, a *Assessment) error {
+		switch d {
+		case DecisionReturn:
+			if comment == "" && !hasClarification(a) {
+				return domain.Invalid("comment", "is required to return the assessment (or flag an answer needs_clarification with a comment)")
+			}
+			if err := transition(a, StatusReturned); err != nil {
+				return err
+			}
+			a.ReturnComment = comment
+		case DecisionComplete:
+			if err := transition(a, StatusCompleted); err != nil {
+				return err
+			}
+			now := s.now()
+			a.CompletedAt = &now
+			if comment != "" {
+				a.ReturnComment = comment
+			}
+		default:
+			return domain.Invalid("decision", "must be return or complete")
+		}
+		return nil
+	})
+}
+
+func hasClarification(a *Assessment) bool {
+	for _, ans := range a.Answers {
+		if ans.Review != nil && ans.Review.Flag == FlagNeedsClarification && ans.Review.Comment != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// supplierScope loads an assessment for its supplier: another vendor's, or a draft, is NotFound.
+func (s *Service) supplierScope(ctx context.Context, id string, forUpdate bool) (auth.Principal, Assessment, error) {
+	p, err := principal(ctx)
+	if err != nil {
+		return p, Assessment{}, err
+	}
+	a, err := s.load(ctx, id, forUpdate)
+	if err != nil {
+		return p, Assessment{}, err
+	}
+	if !p.IsSupplier() || a.VendorID != p.VendorID || a.Status == StatusDraft {
+		return p, Assessment{}, domain.NotFound("assessment", id)
+	}
+	return p, a, nil
+}
+
+// SupplierGet returns the assessment as its supplier sees it.
+func (s *Service) SupplierGet(ctx context.Context, id string) (Assessment, []Evidence, error) {
+	if _, _, err := s.supplierScope(ctx, id, false); err != nil {
+		return Assessment{}, nil, err
+	}
+	return s.withEvidence(ctx, id)
+}
+
+// AnswerInput is one answer in a batch; Clear removes a saved answer.
+type AnswerInput struct {
+	Key    string
+	Value  string
+	Values []string
+	Clear  bool
+}
+
+// SaveAnswers stores a batch of answers (partial saves allowed). Each answer is checked against its
+// question; an answer to an unknown or hidden question is refused naming its key. ifMatch, when set,
+// must be the current answers version, so that two people at the supplier cannot overwrite each other.
+func (s *Service) SaveAnswers(ctx context.Context, id string, in []AnswerInput, ifMatch *int) (Assessment, error) {
+	var out Assessment
+	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+		p, a, err := s.supplierScope(ctx, id, true)
+		if err != nil {
+			return err
+		}
+		if !a.Status.SupplierEditable() {
+			return domain.Errorf(domain.KindConflict, "the assessment is %s; answers can no longer change", a.Status)
+		}
+		if ifMatch != nil && *ifMatch != a.AnswersVersion {
+			return domain.Errorf(domain.KindPreconditionFailed,
+				"the answers have changed: If-Match names version %d, the current version is %d", *ifMatch, a.AnswersVersion)
+		}
+		if err := s.applyAnswers(&a, in, p.KeyID); err != nil {
+			return err
+		}
+		if a.Status == StatusSent || a.Status == StatusReturned {
+			a.Status = StatusInProgress
+		}
+		a.AnswersVersion++
+		a.Version++
+		a.UpdatedAt = s.now()
+		if err := s.repo.Update(ctx, a); err != nil {
+			return fmt.Errorf("save answers of %s: %w", id, err)
+		}
+		out = a
+		return nil
+	})
+	return out, err
+}
+
+func (s *Service) applyAnswers(a *Assessment, in []AnswerInput, by string) error {
+	var v domain.Validator
+	v.Check(len(in) > 0 && len(in) <= 2000, "answers", "must list 1 to 2000 answers")
+	merged := make(map[string]Answer, len(a.Answers)+len(in))
+	for k, ans := range a.Answers {
+		merged[k] = ans
+	}
+	now := s.now()
+	seen := map[string]bool{}
+	for i, x := range in {
+		f := fmt.Sprintf("answers[%d]", i)
+		v.Check(!seen[x.Key], f+".key", "appears twice in this batch")
+		seen[x.Key] = true
+		if x.Clear {
+			delete(merged, x.Key)
+			continue
+		}
+		prev := merged[x.Key]
+		merged[x.Key] = Answer{Key: x.Key, Value: x.Value, Values: x.Values, UpdatedAt: now, UpdatedBy: by, Review: prev.Review}
+	}
+	// Visibility is judged on the answers as they will be, so one batch may answer a question and
+	// the follow-up it reveals.
+	visible := map[string]questionnaire.Question{}
+	for _, q := range a.Visible(merged) {
+		visible[q.Key] = q
+	}
+	for i, x := range in {
+		f := fmt.Sprintf("answers[%d]", i)
+		q, ok := visible[x.Key]
+		if !ok {
+			v.Add(f+".key", fmt.Sprintf("question %q is unknown or not shown in this assessment", x.Key))
+			continue
+		}
+		if !x.Clear {
+			checkAnswer(&v, f, q, merged[x.Key])
+		}
+	}
+	if err := v.Err(); err != nil {
+		return err
+	}
+	a.Answers = merged
+	return nil
+}
+
+// Upload is an evidence file sent by the supplier.
+type Upload struct {
+	FileName     string
+	Data         []byte
+	QuestionKeys []string
+}
+
+// UploadEvidence stores a file (type decided by its content) and links it to visible questions.
+func (s *Service) UploadEvidence(ctx context.Context, id string, up Upload) (Evidence, error) {
+	var out Evidence
+	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+		p, a, err := s.supplierScope(ctx, id, true)
+		if err != nil {
+			return err
+		}
+		if !a.Status.SupplierEditable() {
+			return domain.Errorf(domain.KindConflict, "the assessment is %s; evidence can no longer be added", a.Status)
+		}
+		name := path.Base(strings.ReplaceAll(strings.TrimSpace(up.FileName), "\\", "/"))
+		var v domain.Validator
+		v.Check(name != "" && name != "." && name != "/" && utf8.RuneCountInString(name) <= 255, "file", "needs a file name of at most 255 characters")
+		v.Check(len(up.Data) > 0, "file", "is empty")
+		v.Check(len(up.QuestionKeys) > 0 && len(up.QuestionKeys) <= 50, "question_keys", "must name 1 to 50 questions")
+		visible := map[string]bool{}
+		for _, q := range a.Visible(a.Answers) {
+			visible[q.Key] = true
+		}
+		for i, k := range up.QuestionKeys {
+			v.Check(visible[k], fmt.Sprintf("question_keys[%d]", i), fmt.Sprintf("question %q is unknown or not shown in this assessment", k))
+		}
+		if err := v.Err(); err != nil {
+			return err
+		}
+		ct, ok := Sniff(name, up.Data)
+		if !ok {
+			return ErrUnsupportedType
+		}
+		sum := sha256.Sum256(up.Data)
+		e := Evidence{ID: domain.NewID(), AssessmentID: a.ID, VendorID: a.VendorID, FileName: name, ContentType: ct,
+			Size: int64(len(up.Data)), SHA256: hex.EncodeToString(sum[:]), QuestionKeys: dedupe(up.QuestionKeys),
+			UploadedBy: p.KeyID, CreatedAt: s.now()}
+		if err := s.deps.Blobs.Put(ctx, e.SHA256, up.Data); err != nil {
+			return fmt.Errorf("store evidence: %w", err)
+		}
+		if err := s.repo.CreateEvidence(ctx, e); err != nil {
+			return fmt.Errorf("record evidence: %w", err)
+		}
+		if a.Status != StatusInProgress {
+			a.Status = StatusInProgress
+			a.Version++
+			a.UpdatedAt = s.now()
+			if err := s.repo.Update(ctx, a); err != nil {
+				return fmt.Errorf("update assessment %s: %w", id, err)
+			}
+		}
+		out = e
+		return nil
+	})
+	return out, err
+}
+
+// ErrUnsupportedType is an upload whose content is not an allowed type (the transport answers 415).
+var ErrUnsupportedType = &domain.Error{Kind: domain.KindInvalid, Message: "the file's content is not an allowed type (pdf, png, jpeg, txt, csv, xlsx, docx)",
+	Fields: []domain.FieldError{{Field: "file", Message: "content type not allowed"}}}
+
+func dedupe(keys []string) []string {
+	out := slices.Clone(keys)
+	sort.Strings(out)
+	return slices.Compact(out)
+}
+
+// Submit freezes the answers if every visible required question is answered and every required
+// evidence is there; otherwise it lists every missing item by question key.
+func (s *Service) Submit(ctx context.Context, id string) (Assessment, error) {
+	var out Assessment
+	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+		_, a, err := s.supplierScope(ctx, id, true)
+		if err != nil {
+			return err
+		}
+		if !CanTransition(a.Status, StatusSubmitted) {
+			return domain.Errorf(domain.KindConflict, "the assessment is %s and cannot be submitted", a.Status)
+		}
+		ev, err := s.repo.Evidence(ctx, id)
+		if err != nil {
+			return fmt.Errorf("load evidence of %s: %w", id, err)
+		}
+		if err := missing(a, ev); err != nil {
+			return err
+		}
+		now := s.now()
+		a.Status, a.SubmittedAt, a.ReturnComment = StatusSubmitted, &now, ""
+		a.Version++
+		a.UpdatedAt = now
+		if err := s.repo.Update(ctx, a); err != nil {
+			return fmt.Errorf("submit assessment %s: %w", id, err)
+		}
+		out = a
+		return nil
+	})
+	return out, err
+}
+
+// Progress counts answered against required visible questions.
+type Progress struct {
+	Visible  int
+	Answered int
+	Required int
+	// RequiredAnswered counts required questions with an answer (or evidence, for evidence questions).
+	RequiredAnswered int
+}
+
+// ProgressOf computes the supplier's progress.
+func ProgressOf(a Assessment, ev []Evidence) Progress {
+	withEvidence := evidenceKeys(ev)
+	var p Progress
+	for _, q := range a.Visible(a.Answers) {
+		p.Visible++
+		done := answered(a, q, withEvidence)
+		if done {
+			p.Answered++
+		}
+		if q.Required {
+			p.Required++
+			if done {
+				p.RequiredAnswered++
+			}
+		}
+	}
+	return p
+}
+
+func evidenceKeys(ev []Evidence) map[string]bool {
+	out := map[string]bool{}
+	for _, e := range ev {
+		for _, k := range e.QuestionKeys {
+			out[k] = true
+		}
+	}
+	return out
+}
+
+func answered(a Assessment, q questionnaire.Question, withEvidence map[string]bool) bool {
+	if q.Type == questionnaire.TypeEvidence {
+		return withEvidence[q.Key]
+	}
+	_, ok := a.Answers[q.Key]
+	return ok
+}
+
+func missing(a Assessment, ev []Evidence) error {
+	withEvidence := evidenceKeys(ev)
+	var v domain.Validator
+	for _, q := range a.Visible(a.Answers) {
+		if q.Required && !answered(a, q, withEvidence) {
+			v.Add("answers."+q.Key, "a required answer is missing")
+		}
+		if needsEvidence(q, a.Answers[q.Key]) && !withEvidence[q.Key] {
+			v.Add("evidence."+q.Key, "evidence is required for this answer")
+		}
+	}
+	if err := v.Err(); err != nil {
+		var de *domain.Error
+		errors.As(err, &de)
+		de.Message = "the assessment cannot be submitted yet: every missing answer and evidence is listed"
+		return de
+	}
+	return nil
+}
+
+func needsEvidence(q questionnaire.Question, ans Answer) bool {
+	switch q.Evidence.Mode {
+	case questionnaire.EvidenceAlways:
+		return true
+	case questionnaire.EvidenceWhenAnswer:
+		return matches(ans, q.Evidence.WhenAnswer)
+	}
+	return false
+}
+
+// EvidenceFor returns evidence metadata for internal roles or the owning supplier.
+func (s *Service) EvidenceFor(ctx context.Context, id string) (Evidence, error) {
+	p, err := principal(ctx)
+	if err != nil {
+		return Evidence{}, err
+	}
+	if !domain.ValidID(id) {
+		return Evidence{}, domain.NotFound("evidence", id)
+	}
+	e, err := s.repo.GetEvidence(ctx, id)
+	if errors.Is(err, domain.ErrNotFound) || (err == nil && !p.SeesVendor(e.VendorID)) {
+		return Evidence{}, domain.NotFound("evidence", id)
+	}
+	if err != nil {
+		return Evidence{}, fmt.Errorf("load evidence %s: %w", id, err)
+	}
+	return e, nil
+}
+
+// ErrCorrupt is stored evidence whose content no longer matches its hash.
+var ErrCorrupt = errors.New("stored evidence does not match its SHA-256")
+
+// Content returns an evidence file after checking its hash; a corrupted file is an error, never served.
+func (s *Service) Content(ctx context.Context, id string) (Evidence, []byte, error) {
+	e, err := s.EvidenceFor(ctx, id)
+	if err != nil {
+		return Evidence{}, nil, err
+	}
+	data, err := s.deps.Blobs.Get(ctx, e.SHA256)
+	if err != nil {
+		return Evidence{}, nil, fmt.Errorf("read evidence %s: %w", id, err)
+	}
+	if sum := sha256.Sum256(data); hex.EncodeToString(sum[:]) != e.SHA256 {
+		return Evidence{}, nil, fmt.Errorf("evidence %s: %w", id, ErrCorrupt)
+	}
+	return e, data, nil
+}
