@@ -162,6 +162,9 @@ func (s *Assessments) List(ctx context.Context, f assessment.Filter) ([]assessme
 	if f.VendorID != "" {
 		q = q.Where("vendor_id = ?", f.VendorID)
 	}
+	if f.NoDrafts {
+		q = q.Where("status <> ?", string(assessment.StatusDraft))
+	}
 	if f.Overdue != nil {
 		if *f.Overdue {
 			q = q.Where("due_date < ? AND status IN ?", f.Today, awaitingSupplier)

@@ -46,6 +46,7 @@ type Filter struct {
 	Overdue      *bool
 	EngagementID string
 	VendorID     string
+	NoDrafts     bool // suppliers never see drafts
 	Today        time.Time
 	AfterID      string
 	Limit        int
@@ -225,7 +226,7 @@ func (s *Service) List(ctx context.Context, f Filter, cursor string) (domain.Pag
 		if f.VendorID != "" && f.VendorID != p.VendorID {
 			return domain.Page[Assessment]{Items: []Assessment{}}, nil
 		}
-		f.VendorID = p.VendorID
+		f.VendorID, f.NoDrafts = p.VendorID, true
 		if f.Status == StatusDraft {
 			return domain.Page[Assessment]{Items: []Assessment{}}, nil
 		}
@@ -245,9 +246,6 @@ func (s *Service) List(ctx context.Context, f Filter, cursor string) (domain.Pag
 	rows, err := s.repo.List(ctx, f)
 	if err != nil {
 		return domain.Page[Assessment]{}, fmt.Errorf("list assessments: %w", err)
-	}
-	if p.IsSupplier() {
-		rows = slices.DeleteFunc(rows, func(a Assessment) bool { return a.Status == StatusDraft })
 	}
 	page := domain.Page[Assessment]{Items: rows}
 	if len(rows) > limit {
