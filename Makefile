@@ -31,5 +31,6 @@ lint:
 migrate: ## apply migrations to the configured database (VENDORRISK_DB_DRIVER / VENDORRISK_DB_DSN)
 	$(GO) run ./cmd/vendorrisk migrate up
 
-bench: ## list-endpoint latency with 10,000 vendors on SQLite and MySQL
-	$(GO) test -run '^$$' -bench . -benchtime 2000x ./bench/
+bench: ## list latency over 10,000 vendors; saving and reading a 627-answer assessment; SQLite and MySQL
+	$(GO) test -run '^$$' -bench ListVendors -benchtime 2000x ./bench/
+	$(GO) test -run '^$$' -bench Answers -benchtime 50x ./bench/

@@ -1,8 +1,11 @@
 package api
 
 import (
+	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"net/http"
+	"regexp"
 	"strconv"
 	"time"
 
@@ -128,9 +131,10 @@ type SupplierKeyResponse struct {
 
 // SendResponse carries the sent assessment and, once, the supplier's credential and URL.
 type SendResponse struct {
-	Assessment  AssessmentResponse  `json:"assessment" binding:"required"`
-	SupplierKey SupplierKeyResponse `json:"supplier_key" binding:"required"`
-	SupplierURL string              `json:"supplier_url" binding:"required" example:"/api/v1/supplier/assessments/0193a7c2-5b1e-7d3a-9f00-1c2d3e4f5a6b"`
+	Assessment   AssessmentResponse  `json:"assessment" binding:"required"`
+	SupplierKey  SupplierKeyResponse `json:"supplier_key" binding:"required"`
+	SupplierURL  string              `json:"supplier_url" binding:"required" example:"https://vendorrisk.example.com/api/v1/supplier/assessments/0193a7c2-5b1e-7d3a-9f00-1c2d3e4f5a6b"`
+	SupplierPath string              `json:"supplier_path" binding:"required" example:"/api/v1/supplier/assessments/0193a7c2-5b1e-7d3a-9f00-1c2d3e4f5a6b"`
 }
 
 func evidenceResponse(e assessment.Evidence) EvidenceResponse {
@@ -180,6 +184,13 @@ func answerResponse(q questionnaire.Question, ans assessment.Answer, visible, ja
 }
 
 func (s *Server) respondAssessment(c *gin.Context, status int, a assessment.Assessment, ev []assessment.Evidence) {
+	if ev == nil {
+		var err error
+		if ev, err = s.assessments.EvidenceOf(c.Request.Context(), a); err != nil {
+			respondError(c, err)
+			return
+		}
+	}
 	setETag(c, a.Version)
 	c.JSON(status, s.assessmentResponse(a, ev, true, preferJA(c.GetHeader("Accept-Language"))))
 }
@@ -323,7 +334,7 @@ func (s *Server) sendAssessment(c *gin.Context) {
 	c.Header("Cache-Control", "no-store")
 	c.JSON(http.StatusOK, SendResponse{Assessment: s.assessmentResponse(a, nil, true, false),
 		SupplierKey: SupplierKeyResponse{ID: key.ID, Secret: key.Secret, ExpiresAt: key.ExpiresAt},
-		SupplierURL: "/api/v1/supplier/assessments/" + a.ID})
+		SupplierURL: baseURL(c) + "/api/v1/supplier/assessments/" + a.ID, SupplierPath: "/api/v1/supplier/assessments/" + a.ID})
 }
 
 // cancelAssessment godoc
@@ -482,6 +493,26 @@ func (s *Server) getEvidenceContent(c *gin.Context) {
 	}
 	c.Header("Content-Disposition", contentDisposition(e.FileName))
 	c.Header("X-Content-Type-Options", "nosniff")
-	c.Header("Digest", "sha-256="+e.SHA256)
+	if raw, err := hex.DecodeString(e.SHA256); err == nil {
+		c.Header("Repr-Digest", "sha-256=:"+base64.StdEncoding.EncodeToString(raw)+":") // RFC 9530
+	}
 	c.Data(http.StatusOK, e.ContentType, data)
+}
+
+var hostPattern = regexp.MustCompile(`^[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?$`)
+
+// baseURL is the scheme and host the client used, honouring a proxy's X-Forwarded-Proto/Host.
+func baseURL(c *gin.Context) string {
+	scheme := "http"
+	if c.Request.TLS != nil {
+		scheme = "https"
+	}
+	if p := c.GetHeader("X-Forwarded-Proto"); p == "https" || p == "http" {
+		scheme = p
+	}
+	host := c.Request.Host
+	if h := c.GetHeader("X-Forwarded-Host"); hostPattern.MatchString(h) {
+		host = h
+	}
+	return scheme + "://" + host
 }

@@ -82,8 +82,8 @@ func (s *Server) supplierResponse(a assessment.Assessment, ev []assessment.Evide
 	out := SupplierAssessmentResponse{ID: a.ID, Title: a.Template.Name.Pick(ja), Status: string(a.Status),
 		DueDate: a.DueDate.Format(dateLayout), Overdue: due.Overdue, DueInDays: due.DueInDays, Message: a.Message,
 		AnswersVersion: a.AnswersVersion}
-	if a.Status == assessment.StatusReturned {
-		out.ReviewComment = a.ReturnComment
+	if a.Status.SupplierEditable() {
+		out.ReviewComment = a.ReturnComment // kept until the supplier resubmits
 	}
 	if !full {
 		return out
@@ -105,7 +105,7 @@ func (s *Server) supplierResponse(a assessment.Assessment, ev []assessment.Evide
 		}
 		if ans, ok := a.Answers[q.Key]; ok {
 			sq.Answer = &SupplierAnswer{Value: ans.Value, Values: ans.Values, UpdatedAt: ans.UpdatedAt}
-			if r := ans.Review; r != nil && r.Flag == assessment.FlagNeedsClarification && a.Status == assessment.StatusReturned {
+			if r := ans.Review; r != nil && r.Flag == assessment.FlagNeedsClarification && a.Status.SupplierEditable() {
 				sq.Answer.ClarificationAsked = r.Comment
 			}
 		}
@@ -119,6 +119,13 @@ func (s *Server) supplierResponse(a assessment.Assessment, ev []assessment.Evide
 }
 
 func (s *Server) respondSupplier(c *gin.Context, status int, a assessment.Assessment, ev []assessment.Evidence) {
+	if ev == nil {
+		var err error
+		if ev, err = s.assessments.EvidenceOf(c.Request.Context(), a); err != nil {
+			respondError(c, err)
+			return
+		}
+	}
 	setETag(c, a.AnswersVersion)
 	c.Header("Vary", "Accept-Language")
 	c.JSON(status, s.supplierResponse(a, ev, true, preferJA(c.GetHeader("Accept-Language"))))
@@ -227,12 +234,7 @@ func (s *Server) supplierSaveAnswers(c *gin.Context) {
 		respondError(c, err)
 		return
 	}
-	_, ev, err := s.assessments.SupplierGet(c.Request.Context(), a.ID)
-	if err != nil {
-		respondError(c, err)
-		return
-	}
-	s.respondSupplier(c, http.StatusOK, a, ev)
+	s.respondSupplier(c, http.StatusOK, a, nil)
 }
 
 // supplierUploadEvidence godoc
@@ -323,12 +325,7 @@ func (s *Server) supplierSubmit(c *gin.Context) {
 		respondError(c, err)
 		return
 	}
-	_, ev, err := s.assessments.SupplierGet(c.Request.Context(), a.ID)
-	if err != nil {
-		respondError(c, err)
-		return
-	}
-	s.respondSupplier(c, http.StatusOK, a, ev)
+	s.respondSupplier(c, http.StatusOK, a, nil)
 }
 
 func contentDisposition(name string) string {

@@ -7715,6 +7715,7 @@ const docTemplate = `{
             "required": [
                 "assessment",
                 "supplier_key",
+                "supplier_path",
                 "supplier_url"
             ],
             "properties": {
@@ -7724,9 +7725,13 @@ const docTemplate = `{
                 "supplier_key": {
                     "$ref": "#/definitions/SupplierKeyResponse"
                 },
-                "supplier_url": {
+                "supplier_path": {
                     "type": "string",
                     "example": "/api/v1/supplier/assessments/0193a7c2-5b1e-7d3a-9f00-1c2d3e4f5a6b"
+                },
+                "supplier_url": {
+                    "type": "string",
+                    "example": "https://vendorrisk.example.com/api/v1/supplier/assessments/0193a7c2-5b1e-7d3a-9f00-1c2d3e4f5a6b"
                 }
             }
         },

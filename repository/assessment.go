@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sync"
 	"time"
 
 	"gorm.io/gorm"
@@ -15,10 +16,41 @@ import (
 )
 
 // Assessments stores assessments (with a frozen copy of their template) and evidence metadata.
-type Assessments struct{ db *DB }
+type Assessments struct {
+	db *DB
+	// templates caches decoded template copies by template version ID: published versions never
+	// change, and decoding a large template on every read dominated the cost of a request.
+	mu        sync.Mutex
+	templates map[string]questionnaire.Template
+}
 
 // NewAssessments returns the assessment repository.
-func NewAssessments(db *DB) *Assessments { return &Assessments{db: db} }
+func NewAssessments(db *DB) *Assessments {
+	return &Assessments{db: db, templates: map[string]questionnaire.Template{}}
+}
+
+// maxCachedTemplates bounds the cache; beyond it, templates are decoded per read.
+const maxCachedTemplates = 256
+
+func (s *Assessments) template(r assessmentRow) (questionnaire.Template, error) {
+	s.mu.Lock()
+	t, ok := s.templates[r.TemplateID]
+	s.mu.Unlock()
+	if ok {
+		return t, nil
+	}
+	t, err := questionnaire.Decode(bytes.NewReader([]byte(r.TemplateDocument)))
+	if err != nil {
+		return questionnaire.Template{}, fmt.Errorf("decode template of assessment %s: %w", r.ID, err)
+	}
+	t.ID, t.FamilyID, t.Number, t.Status = r.TemplateID, r.TemplateFamilyID, r.TemplateNumber, questionnaire.StatusPublished
+	s.mu.Lock()
+	if len(s.templates) < maxCachedTemplates {
+		s.templates[r.TemplateID] = t
+	}
+	s.mu.Unlock()
+	return t, nil
+}
 
 var _ assessment.Repository = (*Assessments)(nil)
 
@@ -65,7 +97,7 @@ type reviewJSON struct {
 	At      time.Time `json:"at"`
 }
 
-func toAssessmentRow(a assessment.Assessment) assessmentRow {
+func toAssessmentRow(a assessment.Assessment, withTemplate bool) assessmentRow {
 	answers := make(map[string]answerJSON, len(a.Answers))
 	for k, ans := range a.Answers {
 		aj := answerJSON{Value: ans.Value, Values: ans.Values, UpdatedAt: ans.UpdatedAt.UTC(), UpdatedBy: ans.UpdatedBy}
@@ -74,21 +106,24 @@ func toAssessmentRow(a assessment.Assessment) assessmentRow {
 		}
 		answers[k] = aj
 	}
-	return assessmentRow{ID: a.ID, EngagementID: a.EngagementID, VendorID: a.VendorID, TemplateID: a.Template.ID,
+	row := assessmentRow{ID: a.ID, EngagementID: a.EngagementID, VendorID: a.VendorID, TemplateID: a.Template.ID,
 		TemplateFamilyID: a.Template.FamilyID, TemplateNumber: a.Template.Number,
-		TemplateDocument: string(questionnaire.Encode(a.Template)), Depth: string(a.Depth), DueDate: a.DueDate,
+		Depth: string(a.Depth), DueDate: a.DueDate,
 		Message: a.Message, Status: string(a.Status), SupplierKeyID: a.SupplierKeyID, Answers: mustJSON(answers),
 		AnswersVersion: a.AnswersVersion, ReturnComment: a.ReturnComment, CreatedBy: a.CreatedBy, Version: a.Version,
 		CreatedAt: a.CreatedAt.UTC(), UpdatedAt: a.UpdatedAt.UTC(), SentAt: utcPtr(a.SentAt), SubmittedAt: utcPtr(a.SubmittedAt),
 		CompletedAt: utcPtr(a.CompletedAt)}
+	if withTemplate {
+		row.TemplateDocument = string(questionnaire.Encode(a.Template))
+	}
+	return row
 }
 
-func (r assessmentRow) toDomain() (assessment.Assessment, error) {
-	tpl, err := questionnaire.Decode(bytes.NewReader([]byte(r.TemplateDocument)))
+func (s *Assessments) toDomain(r assessmentRow) (assessment.Assessment, error) {
+	tpl, err := s.template(r)
 	if err != nil {
-		return assessment.Assessment{}, fmt.Errorf("decode template of assessment %s: %w", r.ID, err)
+		return assessment.Assessment{}, err
 	}
-	tpl.ID, tpl.FamilyID, tpl.Number, tpl.Status = r.TemplateID, r.TemplateFamilyID, r.TemplateNumber, questionnaire.StatusPublished
 	var answers map[string]answerJSON
 	if err := json.Unmarshal([]byte(r.Answers), &answers); err != nil {
 		return assessment.Assessment{}, fmt.Errorf("decode answers of assessment %s: %w", r.ID, err)
@@ -110,7 +145,7 @@ func (r assessmentRow) toDomain() (assessment.Assessment, error) {
 
 // Create inserts an assessment.
 func (s *Assessments) Create(ctx context.Context, a assessment.Assessment) error {
-	row := toAssessmentRow(a)
+	row := toAssessmentRow(a, true)
 	if err := s.db.conn(ctx).Create(&row).Error; err != nil {
 		return fmt.Errorf("insert assessment: %w", dbErr(err))
 	}
@@ -132,12 +167,12 @@ func (s *Assessments) get(q *gorm.DB, id string) (assessment.Assessment, error) 
 	if err := q.Where("id = ?", id).Take(&row).Error; err != nil {
 		return assessment.Assessment{}, dbErr(err)
 	}
-	return row.toDomain()
+	return s.toDomain(row)
 }
 
 // Update writes a when the stored version is a.Version-1.
 func (s *Assessments) Update(ctx context.Context, a assessment.Assessment) error {
-	row := toAssessmentRow(a)
+	row := toAssessmentRow(a, false)
 	res := s.db.conn(ctx).Model(&assessmentRow{}).Where("id = ? AND version = ?", a.ID, a.Version-1).
 		Select("*").Omit("id", "engagement_id", "vendor_id", "template_id", "template_family_id", "template_number",
 		"template_document", "created_at").Updates(&row)
@@ -179,7 +214,7 @@ func (s *Assessments) List(ctx context.Context, f assessment.Filter) ([]assessme
 	out := make([]assessment.Assessment, len(rows))
 	for i, r := range rows {
 		var err error
-		if out[i], err = r.toDomain(); err != nil {
+		if out[i], err = s.toDomain(r); err != nil {
 			return nil, err
 		}
 	}
@@ -197,7 +232,7 @@ func (s *Assessments) OpenFor(ctx context.Context, engagementID, familyID string
 	out := make([]assessment.Assessment, len(rows))
 	for i, r := range rows {
 		var err error
-		if out[i], err = r.toDomain(); err != nil {
+		if out[i], err = s.toDomain(r); err != nil {
 			return nil, err
 		}
 	}

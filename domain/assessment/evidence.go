@@ -86,7 +86,7 @@ func isText(data []byte) bool {
 		return false
 	}
 	for _, b := range data {
-		if b < 0x20 && b != '\t' && b != '\n' && b != '\r' {
+		if (b < 0x20 && b != '\t' && b != '\n' && b != '\r') || b == 0x7f {
 			return false
 		}
 	}

@@ -306,7 +306,15 @@ func (s *Service) Cancel(ctx context.Context, id string, ifMatch *int) (Assessme
 
 func transition(a *Assessment, to Status) error {
 	if !CanTransition(a.Status, to) {
-		return domain.Errorf(domain.KindConflict, "the assessment is %s and cannot become %s", a.Status, to)
+		next := make([]string, len(transitions[a.Status]))
+		for i, st := range transitions[a.Status] {
+			next[i] = string(st)
+		}
+		allowed := strings.Join(next, ", ")
+		if allowed == "" {
+			allowed = "none, it is final"
+		}
+		return domain.Errorf(domain.KindConflict, "the assessment is %s and cannot become %s (allowed: %s)", a.Status, to, allowed)
 	}
 	a.Status = to
 	return nil
@@ -515,7 +523,11 @@ func (s *Service) applyAnswers(a *Assessment, in []AnswerInput, by string) error
 			continue
 		}
 		prev := merged[x.Key]
-		merged[x.Key] = Answer{Key: x.Key, Value: x.Value, Values: x.Values, UpdatedAt: now, UpdatedBy: by, Review: prev.Review}
+		review := prev.Review
+		if prev.Value != x.Value || !slices.Equal(prev.Values, x.Values) {
+			review = nil // a changed answer needs a new review
+		}
+		merged[x.Key] = Answer{Key: x.Key, Value: x.Value, Values: x.Values, UpdatedAt: now, UpdatedBy: by, Review: review}
 	}
 	// Visibility is judged on the answers as they will be, so one batch may answer a question and
 	// the follow-up it reveals.
@@ -757,4 +769,13 @@ func (s *Service) Content(ctx context.Context, id string) (Evidence, []byte, err
 		return Evidence{}, nil, fmt.Errorf("evidence %s: %w", id, ErrCorrupt)
 	}
 	return e, data, nil
+}
+
+// EvidenceOf lists the evidence of an assessment the caller has already loaded through a scoped call.
+func (s *Service) EvidenceOf(ctx context.Context, a Assessment) ([]Evidence, error) {
+	ev, err := s.repo.Evidence(ctx, a.ID)
+	if err != nil {
+		return nil, fmt.Errorf("load evidence of %s: %w", a.ID, err)
+	}
+	return ev, nil
 }

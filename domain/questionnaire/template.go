@@ -165,6 +165,9 @@ var (
 	templateKeyPattern = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,63}$`)
 )
 
+// MaxQuestions bounds a template; large industry questionnaires (SIG Core: 627) fit.
+const MaxQuestions = 1000
+
 // VendorKinds a template may target.
 var VendorKinds = []string{"contractor", "cloud_provider", "other"}
 
@@ -202,7 +205,7 @@ func (t *Template) validate(ctx context.Context, resolve Resolver, strict bool) 
 			total++
 		}
 	}
-	v.Check(total <= 500, "sections", "a template has at most 500 questions")
+	v.Check(total <= MaxQuestions, "sections", "a template has at most 1000 questions")
 	return v.Err()
 }
 
