@@ -180,7 +180,7 @@ func decodeUploadError(err error) error {
 		return decodeError(err)
 	}
 	if errors.Is(err, http.ErrMissingFile) {
-		return domain.Invalid("file", "is required: upload the catalog as the file field")
+		return domain.Invalid("file", "is required: send the file as the multipart field named file")
 	}
 	return badRequest("the multipart body cannot be read")
 }

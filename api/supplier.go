@@ -4,6 +4,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -270,15 +271,25 @@ func (s *Server) supplierUploadEvidence(c *gin.Context) {
 		respondError(c, decodeUploadError(err))
 		return
 	}
+	tooLarge := &httpError{status: http.StatusRequestEntityTooLarge, slug: "too-large", title: "File too large",
+		detail: "the file must be at most " + strconv.FormatInt(s.cfg.MaxUploadBytes, 10) + " bytes"}
+	if fh.Size > s.cfg.MaxUploadBytes {
+		respondError(c, tooLarge)
+		return
+	}
 	f, err := fh.Open()
 	if err != nil {
 		respondError(c, badRequest("the uploaded file cannot be read"))
 		return
 	}
 	defer f.Close()
-	data, err := io.ReadAll(f)
+	data, err := io.ReadAll(io.LimitReader(f, s.cfg.MaxUploadBytes+1))
 	if err != nil {
 		respondError(c, badRequest("the uploaded file cannot be read"))
+		return
+	}
+	if int64(len(data)) > s.cfg.MaxUploadBytes {
+		respondError(c, tooLarge)
 		return
 	}
 	var keys []string

@@ -197,8 +197,8 @@ func (s *Assessments) List(ctx context.Context, f assessment.Filter) ([]assessme
 	if f.VendorID != "" {
 		q = q.Where("vendor_id = ?", f.VendorID)
 	}
-	if f.NoDrafts {
-		q = q.Where("status <> ?", string(assessment.StatusDraft))
+	if f.SentOnly {
+		q = q.Where("sent_at IS NOT NULL")
 	}
 	if f.Overdue != nil {
 		if *f.Overdue {

@@ -25,6 +25,9 @@ func NewLocalBlobs(dir string) (*LocalBlobs, error) {
 
 var _ assessment.BlobStore = (*LocalBlobs)(nil)
 
+// Dir is the directory the blobs live in.
+func (b *LocalBlobs) Dir() string { return b.dir }
+
 var shaPattern = regexp.MustCompile(`^[0-9a-f]{64}$`)
 
 func (b *LocalBlobs) path(sha string) (string, error) {

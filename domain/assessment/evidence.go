@@ -46,7 +46,7 @@ func Sniff(fileName string, data []byte) (contentType string, ok bool) {
 		return "image/jpeg", true
 	case bytes.HasPrefix(data, []byte("PK\x03\x04")):
 		return officeType(data)
-	case isText(data):
+	case isText(data) && !disguised(fileName, data):
 		if strings.EqualFold(path.Ext(fileName), ".csv") {
 			return "text/csv; charset=utf-8", true
 		}
@@ -91,4 +91,16 @@ func isText(data []byte) bool {
 		}
 	}
 	return true
+}
+
+// disguised refuses text that a browser or a shell would run rather than read: markup and scripts.
+// The name does not matter (text named .pdf is served as the text it is).
+func disguised(_ string, data []byte) bool {
+	head := strings.ToLower(strings.TrimSpace(string(data[:min(len(data), 512)])))
+	for _, marker := range []string{"<!doctype html", "<html", "<script", "<svg", "<?php", "#!"} {
+		if strings.HasPrefix(head, marker) {
+			return true
+		}
+	}
+	return false
 }

@@ -46,7 +46,7 @@ type Filter struct {
 	Overdue      *bool
 	EngagementID string
 	VendorID     string
-	NoDrafts     bool // suppliers never see drafts
+	SentOnly     bool // suppliers see only what was sent to them
 	Today        time.Time
 	AfterID      string
 	Limit        int
@@ -226,7 +226,7 @@ func (s *Service) List(ctx context.Context, f Filter, cursor string) (domain.Pag
 		if f.VendorID != "" && f.VendorID != p.VendorID {
 			return domain.Page[Assessment]{Items: []Assessment{}}, nil
 		}
-		f.VendorID, f.NoDrafts = p.VendorID, true
+		f.VendorID, f.SentOnly = p.VendorID, true
 		if f.Status == StatusDraft {
 			return domain.Page[Assessment]{Items: []Assessment{}}, nil
 		}
@@ -448,7 +448,7 @@ func (s *Service) supplierScope(ctx context.Context, id string, forUpdate bool) 
 	if err != nil {
 		return p, Assessment{}, err
 	}
-	if !p.IsSupplier() || a.VendorID != p.VendorID || a.Status == StatusDraft {
+	if !p.IsSupplier() || a.VendorID != p.VendorID || a.SentAt == nil { // never sent: not the supplier's business
 		return p, Assessment{}, domain.NotFound("assessment", id)
 	}
 	return p, a, nil
