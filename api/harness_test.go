@@ -2,9 +2,9 @@ package api_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/vendorrisk/vendorrisk/cmd/vendorrisk/wiring"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -28,7 +28,6 @@ import (
 	"github.com/vendorrisk/vendorrisk/domain/engagement"
 	"github.com/vendorrisk/vendorrisk/domain/policy"
 	"github.com/vendorrisk/vendorrisk/domain/questionnaire"
-	"github.com/vendorrisk/vendorrisk/domain/risk"
 	"github.com/vendorrisk/vendorrisk/domain/vendor"
 	"github.com/vendorrisk/vendorrisk/repository"
 	"github.com/vendorrisk/vendorrisk/test/testdb"
@@ -74,75 +73,23 @@ type env struct {
 	blobs       *repository.LocalBlobs
 }
 
-// newEnv wires the handler the way cmd/vendorrisk does, with the test clock.
+// newEnv wires the handler with cmd/vendorrisk's own wiring, on the test clock.
 func newEnv(t *testing.T, db *repository.DB, cfg api.Config) *env {
 	t.Helper()
 	clk := &clock{now: start}
-	keyRepo := repository.NewAPIKeys(db)
-	e := &env{
-		db:    db,
-		clock: clk,
-		keys:  apikey.NewService(keyRepo, keyRepo.VendorExists, clk.Now),
-		repo:  repository.NewVendors(db),
-	}
-	// Wired as cmd/vendorrisk/wire.go does, with the test clock.
-	e.vendors = vendor.NewService(e.repo, db, clk.Now)
-	e.policies = policy.NewService(repository.NewPolicies(db), db, clk.Now)
-	e.engagements = engagement.NewService(repository.NewEngagements(db), vendorReader{e.vendors}, e.policies, db, clk.Now)
-	e.vendors.ObserveGraph(e.engagements.Refresh)
-	e.policies.OnChange(e.engagements.RefreshAll)
-	e.contracts = contract.NewService(repository.NewContracts(db), engagementReader{e.engagements}, e.policies, db, clk.Now)
-	e.catalog = catalog.NewService(repository.NewCatalogs(db), db, clk.Now)
-	e.templates = questionnaire.NewService(repository.NewTemplates(db), e.catalog.Resolve, db, clk.Now)
 	blobs, err := repository.NewLocalBlobs(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.blobs = blobs
-	e.assessments = assessment.NewService(repository.NewAssessments(db), assessmentDeps(e, blobs), db, clk.Now)
-	e.h = api.NewHandler(cfg, api.Deps{
-		Log: testdb.Logger(), Clock: clk.Now, Keys: e.keys, Vendors: e.vendors,
-		Engagements: e.engagements, Contracts: e.contracts, Policies: e.policies, Catalog: e.catalog,
-		Templates: e.templates, Assessments: e.assessments,
-		Idempotency: repository.NewIdempotency(db), Ready: db.Ping, DB: db.SQL(),
-	})
+	svc := wiring.Wire(db, clk.Now, blobs)
+	e := &env{
+		db: db, clock: clk, keys: svc.Keys, vendors: svc.Vendors, repo: repository.NewVendors(db),
+		engagements: svc.Engagements, contracts: svc.Contracts, policies: svc.Policies, catalog: svc.Catalog,
+		templates: svc.Templates, assessments: svc.Assessments, blobs: blobs,
+	}
+	e.h = api.NewHandler(cfg, svc.APIDeps(db, testdb.Logger(), clk.Now))
 	e.admin = e.key(t, auth.RoleAdmin, "")
 	return e
-}
-
-// vendorReader gives engagements what they need of the vendor register (a copy of cmd/vendorrisk's).
-type vendorReader struct{ s *vendor.Service }
-
-func (r vendorReader) VendorInfo(ctx context.Context, id string) (engagement.VendorInfo, error) {
-	v, err := r.s.Info(ctx, id)
-	if err != nil {
-		return engagement.VendorInfo{}, err
-	}
-	return engagement.VendorInfo{ID: v.ID, Name: v.Name, Kind: string(v.Kind), Status: string(v.Status)}, nil
-}
-
-func (r vendorReader) FourthParties(ctx context.Context, vendorID string) ([]engagement.FourthParty, error) {
-	fps, err := r.s.FourthParties(ctx, vendorID)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]engagement.FourthParty, len(fps))
-	for i, f := range fps {
-		out[i] = engagement.FourthParty{VendorID: f.Link.SubcontractorID, Name: f.Link.SubcontractorName, Service: f.Link.Service,
-			HandlesOurData: f.Link.HandlesOurData, Depth: f.Depth, ViaVendorID: f.Link.VendorID}
-	}
-	return out, nil
-}
-
-// engagementReader gives contracts what they need of an engagement (a copy of cmd/vendorrisk's).
-type engagementReader struct{ s *engagement.Service }
-
-func (r engagementReader) EngagementInfo(ctx context.Context, id string) (contract.EngagementInfo, error) {
-	i, err := r.s.Info(ctx, id)
-	if err != nil {
-		return contract.EngagementInfo{}, err
-	}
-	return contract.EngagementInfo{ID: i.ID, EffectiveTier: i.EffectiveTier, DataLocations: i.DataLocations}, nil
 }
 
 // eachDB runs fn on both dialects, each with a fresh database and a handler without rate limit.
@@ -480,34 +427,6 @@ func (e *env) createContract(t *testing.T, engagementID string, body map[string]
 	var out api.ContractResponse
 	must(t, e.do(t, "POST", "/api/v1/engagements/"+engagementID+"/contracts", e.admin, body), http.StatusCreated).into(t, &out)
 	return out
-}
-
-// assessmentDeps adapts the services as cmd/vendorrisk's assessmentDeps does.
-func assessmentDeps(e *env, blobs assessment.BlobStore) assessment.Deps {
-	return assessment.Deps{
-		Engagement: func(ctx context.Context, id string) (assessment.EngagementRef, error) {
-			i, err := e.engagements.Info(ctx, id)
-			return assessment.EngagementRef{ID: i.ID, VendorID: i.VendorID, EffectiveTier: i.EffectiveTier}, err
-		},
-		Template: func(ctx context.Context, id string) (questionnaire.Template, error) { return e.templates.Get(ctx, id) },
-		Depth: func(ctx context.Context, tier risk.Tier) (assessment.Depth, error) {
-			pol, err := e.policies.Current(ctx)
-			if err != nil {
-				return "", err
-			}
-			return assessment.Depth(pol.ForTier(tier).QuestionnaireDepth), nil
-		},
-		NewSupplierKey: func(ctx context.Context, vendorID, name string, expires time.Time) (string, string, error) {
-			key, secret, err := e.keys.Create(ctx, apikey.NewKey{Name: name, Role: auth.RoleSupplier, VendorID: vendorID,
-				ExpiresAt: &expires, CreatedBy: "assessment"})
-			return key.ID, secret, err
-		},
-		RevokeKey: func(ctx context.Context, id string) error {
-			_, err := e.keys.Revoke(ctx, id)
-			return err
-		},
-		Blobs: blobs,
-	}
 }
 
 // upload is a multipart/form-data body for e.do: a file and plain fields.

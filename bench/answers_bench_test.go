@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/vendorrisk/vendorrisk/cmd/vendorrisk/wiring"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -24,14 +25,8 @@ import (
 	"github.com/vendorrisk/vendorrisk/api"
 	"github.com/vendorrisk/vendorrisk/domain"
 	"github.com/vendorrisk/vendorrisk/domain/apikey"
-	"github.com/vendorrisk/vendorrisk/domain/assessment"
 	"github.com/vendorrisk/vendorrisk/domain/auth"
-	"github.com/vendorrisk/vendorrisk/domain/catalog"
-	"github.com/vendorrisk/vendorrisk/domain/engagement"
-	"github.com/vendorrisk/vendorrisk/domain/policy"
 	"github.com/vendorrisk/vendorrisk/domain/questionnaire"
-	"github.com/vendorrisk/vendorrisk/domain/risk"
-	"github.com/vendorrisk/vendorrisk/domain/vendor"
 	"github.com/vendorrisk/vendorrisk/repository"
 	"github.com/vendorrisk/vendorrisk/test/testdb"
 )
@@ -143,36 +138,24 @@ func (f answersFixture) do(method, suffix string, body []byte) *httptest.Respons
 	return rec
 }
 
-// setupAnswers wires the services as cmd/vendorrisk does, loads the built-in catalogs, stores a
+// setupAnswers wires the services with cmd/vendorrisk's wiring, loads the built-in catalogs, stores a
 // published 627-question template and, through the API, registers a vendor and an engagement,
 // issues an assessment and sends it.
 func setupAnswers(b *testing.B, dialect string) answersFixture {
 	b.Helper()
 	db := testdb.Open(b, dialect)
 	clock := domain.SystemClock
-	keyRepo := repository.NewAPIKeys(db)
-	keys := apikey.NewService(keyRepo, keyRepo.VendorExists, clock)
-	vendors := vendor.NewService(repository.NewVendors(db), db, clock)
-	policies := policy.NewService(repository.NewPolicies(db), db, clock)
-	engagements := engagement.NewService(repository.NewEngagements(db), vendorReader{vendors}, policies, db, clock)
-	vendors.ObserveGraph(engagements.Refresh)
-	policies.OnChange(engagements.RefreshAll)
-	catalogs := catalog.NewService(repository.NewCatalogs(db), db, clock)
-	templates := questionnaire.NewService(repository.NewTemplates(db), catalogs.Resolve, db, clock)
 	blobs, err := repository.NewLocalBlobs(b.TempDir())
 	if err != nil {
 		b.Fatal(err)
 	}
-	assessments := assessment.NewService(repository.NewAssessments(db), answersDeps(engagements, templates, policies, keys, blobs), db, clock)
+	svc := wiring.Wire(db, clock, blobs)
+	keys, templates := svc.Keys, svc.Templates
 	ctx := context.Background()
-	if _, err := catalogs.EnsureBuiltIn(ctx); err != nil {
+	if _, err := svc.Catalog.EnsureBuiltIn(ctx); err != nil {
 		b.Fatal(err)
 	}
-	h := api.NewHandler(api.Config{RateLimit: 0}, api.Deps{
-		Log: testdb.Logger(), Clock: clock, Keys: keys, Vendors: vendors, Engagements: engagements, Policies: policies,
-		Catalog: catalogs, Templates: templates, Assessments: assessments,
-		Idempotency: repository.NewIdempotency(db), Ready: db.Ping, DB: db.SQL(),
-	})
+	h := api.NewHandler(api.Config{RateLimit: 0}, svc.APIDeps(db, testdb.Logger(), clock))
 	_, procurement, err := keys.Create(ctx, apikey.NewKey{Role: auth.RoleProcurement, Name: "bench", CreatedBy: "bench"})
 	if err != nil {
 		b.Fatal(err)
@@ -344,56 +327,4 @@ func answerBatch(b *testing.B, t questionnaire.Template, round int) []byte {
 		b.Fatal(err)
 	}
 	return raw
-}
-
-// vendorReader gives engagements what they need of the vendor register (as cmd/vendorrisk wires it).
-type vendorReader struct{ s *vendor.Service }
-
-func (r vendorReader) VendorInfo(ctx context.Context, id string) (engagement.VendorInfo, error) {
-	v, err := r.s.Info(ctx, id)
-	if err != nil {
-		return engagement.VendorInfo{}, err
-	}
-	return engagement.VendorInfo{ID: v.ID, Name: v.Name, Kind: string(v.Kind), Status: string(v.Status)}, nil
-}
-
-func (r vendorReader) FourthParties(ctx context.Context, vendorID string) ([]engagement.FourthParty, error) {
-	fps, err := r.s.FourthParties(ctx, vendorID)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]engagement.FourthParty, len(fps))
-	for i, f := range fps {
-		out[i] = engagement.FourthParty{VendorID: f.Link.SubcontractorID, Name: f.Link.SubcontractorName, Service: f.Link.Service,
-			HandlesOurData: f.Link.HandlesOurData, Depth: f.Depth, ViaVendorID: f.Link.VendorID}
-	}
-	return out, nil
-}
-
-// answersDeps adapts the other services to what assessments need (as cmd/vendorrisk wires them).
-func answersDeps(e *engagement.Service, t *questionnaire.Service, p *policy.Service, k *apikey.Service, blobs assessment.BlobStore) assessment.Deps {
-	return assessment.Deps{
-		Engagement: func(ctx context.Context, id string) (assessment.EngagementRef, error) {
-			i, err := e.Info(ctx, id)
-			return assessment.EngagementRef{ID: i.ID, VendorID: i.VendorID, EffectiveTier: i.EffectiveTier}, err
-		},
-		Template: t.Get,
-		Depth: func(ctx context.Context, tier risk.Tier) (assessment.Depth, error) {
-			pol, err := p.Current(ctx)
-			if err != nil {
-				return "", err
-			}
-			return assessment.Depth(pol.ForTier(tier).QuestionnaireDepth), nil
-		},
-		NewSupplierKey: func(ctx context.Context, vendorID, name string, expires time.Time) (string, string, error) {
-			key, secret, err := k.Create(ctx, apikey.NewKey{Name: name, Role: auth.RoleSupplier, VendorID: vendorID,
-				ExpiresAt: &expires, CreatedBy: "assessment"})
-			return key.ID, secret, err
-		},
-		RevokeKey: func(ctx context.Context, id string) error {
-			_, err := k.Revoke(ctx, id)
-			return err
-		},
-		Blobs: blobs,
-	}
 }

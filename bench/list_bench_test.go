@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/vendorrisk/vendorrisk/cmd/vendorrisk/wiring"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -18,7 +19,6 @@ import (
 	"github.com/vendorrisk/vendorrisk/domain/apikey"
 	"github.com/vendorrisk/vendorrisk/domain/auth"
 	"github.com/vendorrisk/vendorrisk/domain/vendor"
-	"github.com/vendorrisk/vendorrisk/repository"
 	"github.com/vendorrisk/vendorrisk/test/testdb"
 )
 
@@ -32,9 +32,8 @@ type fixture struct {
 func setup(b *testing.B, dialect string) fixture {
 	b.Helper()
 	db := testdb.Open(b, dialect)
-	keyRepo := repository.NewAPIKeys(db)
-	keys := apikey.NewService(keyRepo, keyRepo.VendorExists, domain.SystemClock)
-	vs := vendor.NewService(repository.NewVendors(db), db, domain.SystemClock)
+	svc := wiring.Wire(db, domain.SystemClock, nil)
+	keys, vs := svc.Keys, svc.Vendors
 	_, secret, err := keys.Create(context.Background(), apikey.NewKey{Role: auth.RoleProcurement, CreatedBy: "bench"})
 	if err != nil {
 		b.Fatal(err)
@@ -61,10 +60,7 @@ func setup(b *testing.B, dialect string) fixture {
 		}
 	}
 	b.Logf("%s: seeded %d vendors in %s", dialect, vendors, time.Since(start).Round(time.Millisecond))
-	h := api.NewHandler(api.Config{RateLimit: 0}, api.Deps{
-		Log: testdb.Logger(), Clock: domain.SystemClock, Keys: keys, Vendors: vs,
-		Idempotency: repository.NewIdempotency(db), Ready: db.Ping, DB: db.SQL(),
-	})
+	h := api.NewHandler(api.Config{RateLimit: 0}, svc.APIDeps(db, testdb.Logger(), domain.SystemClock))
 	return fixture{handler: h, secret: secret}
 }
 

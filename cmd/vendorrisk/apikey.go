@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/vendorrisk/vendorrisk/cmd/vendorrisk/wiring"
 	"io"
 	"strings"
 	"text/tabwriter"
@@ -35,7 +36,7 @@ func apikeyCmd(ctx context.Context, args []string, getenv func(string) string, s
 	if err := requireSchema(ctx, db); err != nil {
 		return err
 	}
-	keys := wire(db, domain.SystemClock, nil).keys // no evidence is touched from the CLI
+	keys := wiring.Wire(db, domain.SystemClock, nil).Keys // no evidence is touched from the CLI
 	switch sub {
 	case "create":
 		return createKey(ctx, keys, *role, *vendorID, *name, *expires, stdout)

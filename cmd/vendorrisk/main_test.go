@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"github.com/vendorrisk/vendorrisk/cmd/vendorrisk/wiring"
 	"io"
 	"log/slog"
 	"net"
@@ -92,7 +93,7 @@ func TestAPIKeyCreatePrintsSecretLastAndItAuthenticates(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer db.Close()
-			p, err := wire(db, time.Now, nil).keys.Authenticate(t.Context(), secret)
+			p, err := wiring.Wire(db, time.Now, nil).Keys.Authenticate(t.Context(), secret)
 			if err != nil || p.Role != "auditor" {
 				t.Fatalf("authenticate printed secret: %+v, %v", p, err)
 			}
@@ -103,7 +104,7 @@ func TestAPIKeyCreatePrintsSecretLastAndItAuthenticates(t *testing.T) {
 			if code := run(t.Context(), []string{"apikey", "revoke", p.KeyID}, envFrom(env), io.Discard, io.Discard); code != 0 {
 				t.Fatalf("revoke exit %d", code)
 			}
-			if _, err := wire(db, time.Now, nil).keys.Authenticate(t.Context(), secret); err == nil {
+			if _, err := wiring.Wire(db, time.Now, nil).Keys.Authenticate(t.Context(), secret); err == nil {
 				t.Fatal("revoked key still authenticates")
 			}
 		})

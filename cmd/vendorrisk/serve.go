@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/vendorrisk/vendorrisk/cmd/vendorrisk/wiring"
 	"io"
 	"log/slog"
 	"net"
@@ -41,8 +42,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	if err != nil {
 		return err
 	}
-	svc := wire(db, domain.SystemClock, blobs)
-	changed, err := svc.catalog.EnsureBuiltIn(ctx)
+	svc := wiring.Wire(db, domain.SystemClock, blobs)
+	changed, err := svc.Catalog.EnsureBuiltIn(ctx)
 	if err != nil {
 		return fmt.Errorf("load built-in control catalogs: %w", err)
 	}
@@ -51,7 +52,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	if err != nil {
 		return err
 	}
-	published, err := svc.templates.EnsureBuiltIn(ctx, docs)
+	published, err := svc.Templates.EnsureBuiltIn(ctx, docs)
 	if err != nil {
 		return fmt.Errorf("load built-in questionnaire templates: %w", err)
 	}
@@ -59,19 +60,14 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	if err := bootstrapAdmin(ctx, svc, cfg.AdminKeyFile, log); err != nil {
 		return err
 	}
-	idem := repository.NewIdempotency(db)
+	deps := svc.APIDeps(db, log, domain.SystemClock)
 	handler := api.NewHandler(api.Config{MaxBodyBytes: cfg.MaxBodyBytes, MaxImportBytes: cfg.MaxImportBytes,
-		MaxUploadBytes: cfg.MaxUploadBytes, RateLimit: cfg.RateLimit}, api.Deps{
-		Log: log, Clock: domain.SystemClock, Keys: svc.keys, Vendors: svc.vendors, Idempotency: idem,
-		Engagements: svc.engagements, Contracts: svc.contracts, Policies: svc.policies, Catalog: svc.catalog,
-		Templates: svc.templates, Assessments: svc.assessments,
-		Ready: db.Ping, DB: db.SQL(),
-	})
+		MaxUploadBytes: cfg.MaxUploadBytes, RateLimit: cfg.RateLimit}, deps)
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
-	go expireIdempotencyKeys(ctx, idem, log)
+	go expireIdempotencyKeys(ctx, deps.Idempotency, log)
 	log.Info("listening", "addr", ln.Addr().String(), "startup_ms", time.Since(start).Milliseconds())
 	return serveHTTP(ctx, ln, handler, cfg.ShutdownTimeout, log)
 }
@@ -96,8 +92,8 @@ func prepareSchema(ctx context.Context, cfg *config, db *repository.DB, log *slo
 
 // bootstrapAdmin gives a fresh installation its first admin key, written to a 0600 file; the secret
 // itself never reaches the log.
-func bootstrapAdmin(ctx context.Context, svc services, path string, log *slog.Logger) error {
-	k, secret, err := svc.keys.Bootstrap(ctx)
+func bootstrapAdmin(ctx context.Context, svc wiring.Services, path string, log *slog.Logger) error {
+	k, secret, err := svc.Keys.Bootstrap(ctx)
 	if err != nil || secret == "" {
 		return err
 	}

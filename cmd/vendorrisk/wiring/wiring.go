@@ -1,0 +1,132 @@
+// Package wiring builds vendorrisk's services and HTTP dependencies from a database: the one place
+// that knows every concrete type. The command uses it, and so do the HTTP tests and benchmarks, so
+// that they run exactly what production runs.
+package wiring
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/vendorrisk/vendorrisk/api"
+	"github.com/vendorrisk/vendorrisk/domain"
+	"github.com/vendorrisk/vendorrisk/domain/apikey"
+	"github.com/vendorrisk/vendorrisk/domain/assessment"
+	"github.com/vendorrisk/vendorrisk/domain/auth"
+	"github.com/vendorrisk/vendorrisk/domain/catalog"
+	"github.com/vendorrisk/vendorrisk/domain/contract"
+	"github.com/vendorrisk/vendorrisk/domain/engagement"
+	"github.com/vendorrisk/vendorrisk/domain/policy"
+	"github.com/vendorrisk/vendorrisk/domain/questionnaire"
+	"github.com/vendorrisk/vendorrisk/domain/risk"
+	"github.com/vendorrisk/vendorrisk/domain/vendor"
+	"github.com/vendorrisk/vendorrisk/repository"
+)
+
+// Services are the use cases, wired to the repositories and to each other through small adapters,
+// so that no domain package depends on another's service.
+type Services struct {
+	Keys        *apikey.Service
+	Vendors     *vendor.Service
+	Engagements *engagement.Service
+	Contracts   *contract.Service
+	Policies    *policy.Service
+	Catalog     *catalog.Service
+	Templates   *questionnaire.Service
+	Assessments *assessment.Service
+}
+
+// Wire builds every service on db. blobs may be nil where no evidence is touched (the CLI).
+func Wire(db *repository.DB, clock domain.Clock, blobs assessment.BlobStore) Services {
+	keyRepo := repository.NewAPIKeys(db)
+	vendors := vendor.NewService(repository.NewVendors(db), db, clock)
+	policies := policy.NewService(repository.NewPolicies(db), db, clock)
+	engagements := engagement.NewService(repository.NewEngagements(db), vendorReader{vendors}, policies, db, clock)
+	catalogs := catalog.NewService(repository.NewCatalogs(db), db, clock)
+	templates := questionnaire.NewService(repository.NewTemplates(db), catalogs.Resolve, db, clock)
+	keys := apikey.NewService(keyRepo, keyRepo.VendorExists, clock)
+	vendors.ObserveGraph(engagements.Refresh)
+	policies.OnChange(engagements.RefreshAll)
+	return Services{
+		Keys:        keys,
+		Vendors:     vendors,
+		Engagements: engagements,
+		Contracts:   contract.NewService(repository.NewContracts(db), engagementReader{engagements}, policies, db, clock),
+		Policies:    policies,
+		Catalog:     catalogs,
+		Templates:   templates,
+		Assessments: assessment.NewService(repository.NewAssessments(db), assessmentDeps(engagements, templates, policies, keys, blobs), db, clock),
+	}
+}
+
+// vendorReader gives engagements what they need of the vendor register.
+type vendorReader struct{ s *vendor.Service }
+
+func (r vendorReader) VendorInfo(ctx context.Context, id string) (engagement.VendorInfo, error) {
+	v, err := r.s.Info(ctx, id)
+	if err != nil {
+		return engagement.VendorInfo{}, err
+	}
+	return engagement.VendorInfo{ID: v.ID, Name: v.Name, Kind: string(v.Kind), Status: string(v.Status)}, nil
+}
+
+func (r vendorReader) FourthParties(ctx context.Context, vendorID string) ([]engagement.FourthParty, error) {
+	fps, err := r.s.FourthParties(ctx, vendorID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]engagement.FourthParty, len(fps))
+	for i, f := range fps {
+		out[i] = engagement.FourthParty{VendorID: f.Link.SubcontractorID, Name: f.Link.SubcontractorName, Service: f.Link.Service,
+			HandlesOurData: f.Link.HandlesOurData, Depth: f.Depth, ViaVendorID: f.Link.VendorID}
+	}
+	return out, nil
+}
+
+// engagementReader gives contracts what they need of an engagement.
+type engagementReader struct{ s *engagement.Service }
+
+func (r engagementReader) EngagementInfo(ctx context.Context, id string) (contract.EngagementInfo, error) {
+	i, err := r.s.Info(ctx, id)
+	if err != nil {
+		return contract.EngagementInfo{}, err
+	}
+	return contract.EngagementInfo{ID: i.ID, EffectiveTier: i.EffectiveTier, DataLocations: i.DataLocations}, nil
+}
+
+// assessmentDeps adapts the other services to what assessments need.
+func assessmentDeps(e *engagement.Service, t *questionnaire.Service, p *policy.Service, k *apikey.Service, blobs assessment.BlobStore) assessment.Deps {
+	return assessment.Deps{
+		Engagement: func(ctx context.Context, id string) (assessment.EngagementRef, error) {
+			i, err := e.Info(ctx, id)
+			return assessment.EngagementRef{ID: i.ID, VendorID: i.VendorID, EffectiveTier: i.EffectiveTier}, err
+		},
+		Template: t.Get,
+		Depth: func(ctx context.Context, tier risk.Tier) (assessment.Depth, error) {
+			pol, err := p.Current(ctx)
+			if err != nil {
+				return "", err
+			}
+			return assessment.Depth(pol.ForTier(tier).QuestionnaireDepth), nil
+		},
+		NewSupplierKey: func(ctx context.Context, vendorID, name string, expires time.Time) (string, string, error) {
+			key, secret, err := k.Create(ctx, apikey.NewKey{Name: name, Role: auth.RoleSupplier, VendorID: vendorID,
+				ExpiresAt: &expires, CreatedBy: "assessment"})
+			return key.ID, secret, err
+		},
+		RevokeKey: func(ctx context.Context, id string) error {
+			_, err := k.Revoke(ctx, id)
+			return err
+		},
+		Blobs: blobs,
+	}
+}
+
+// APIDeps are the handler's dependencies for these services.
+func (s Services) APIDeps(db *repository.DB, log *slog.Logger, clock domain.Clock) api.Deps {
+	return api.Deps{
+		Log: log, Clock: clock, Keys: s.Keys, Vendors: s.Vendors, Engagements: s.Engagements, Contracts: s.Contracts,
+		Policies: s.Policies, Catalog: s.Catalog, Templates: s.Templates, Assessments: s.Assessments,
+		Idempotency: repository.NewIdempotency(db), Ready: db.Ping, DB: db.SQL(),
+	}
+}
