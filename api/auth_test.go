@@ -289,6 +289,12 @@ func TestRoleMatrix(t *testing.T) {
 			writers, 200, true},
 		{"POST", "/api/v1/assessments/:id/review", func(f fixture) string { return "/api/v1/assessments/" + f.asSubmitted + "/review" },
 			func(fixture) any { return map[string]any{"decision": "complete"} }, writers, 200, true},
+		{"GET", "/api/v1/assessments/:id/score", func(f fixture) string { return "/api/v1/assessments/" + f.asSent + "/score" },
+			nil, internal, 200, true},
+		{"POST", "/api/v1/assessments/:id/score/simulate",
+			func(f fixture) string { return "/api/v1/assessments/" + f.asSent + "/score/simulate" },
+			func(fixture) any { return map[string]any{"answers": []map[string]any{{"key": "q1", "value": "no"}}} },
+			internal, 200, true},
 		{"GET", "/api/v1/supplier/assessments", func(fixture) string { return "/api/v1/supplier/assessments" },
 			nil, suppliers, 200, false},
 		{"GET", "/api/v1/supplier/assessments/:id", func(f fixture) string { return "/api/v1/supplier/assessments/" + f.asSent },
@@ -388,7 +394,8 @@ func readBack(method, path string) string {
 		path = "/api/v1/assessments/" + rest
 	}
 	if strings.HasPrefix(path, "/api/v1/assessments/") {
-		for _, suffix := range []string{"/answers", "/evidence", "/submit", "/send", "/cancel", "/answer-reviews", "/review"} {
+		for _, suffix := range []string{"/answers", "/evidence", "/submit", "/send", "/cancel", "/answer-reviews", "/review",
+			"/score/simulate", "/score"} {
 			path = strings.TrimSuffix(path, suffix)
 		}
 	}

@@ -101,6 +101,8 @@ func (s *Server) routes(e *gin.Engine) {
 	v1.POST("/assessments/:id/cancel", asWrite, s.cancelAssessment)
 	v1.POST("/assessments/:id/answer-reviews", asWrite, s.reviewAnswers)
 	v1.POST("/assessments/:id/review", asWrite, s.decideAssessment)
+	v1.GET("/assessments/:id/score", asRead, s.getScore)
+	v1.POST("/assessments/:id/score/simulate", asRead, s.simulateScore)
 
 	answer := require(auth.PermSupplierAnswer)
 	v1.GET("/supplier/assessments", answer, s.supplierListAssessments)

@@ -732,6 +732,140 @@ const docTemplate = `{
                 }
             }
         },
+        "/api/v1/assessments/{id}/score": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Control score of the answers against the frozen template (algorithm score-v1, docs/scoring.md): provisional until the assessment is completed, final after. overall_bp is exactly the sum of questions[].contribution_bp. Internal roles only.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "assessments"
+                ],
+                "summary": "Score an assessment",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "assessment id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/ScoreResponse"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/assessments/{id}/score/simulate": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "The same computation with some answers replaced (checked like real answers); nothing is saved.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "assessments"
+                ],
+                "summary": "What-if score",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "assessment id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "description": "answers to replace",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/SimulateRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/ScoreResponse"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "Conflict",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
         "/api/v1/assessments/{id}/send": {
             "post": {
                 "security": [
@@ -7299,6 +7433,46 @@ const docTemplate = `{
                 }
             }
         },
+        "QuestionScoreDTO": {
+            "type": "object",
+            "required": [
+                "contribution_bp",
+                "key",
+                "outcome",
+                "score_bp",
+                "section",
+                "weight"
+            ],
+            "properties": {
+                "contribution_bp": {
+                    "type": "integer",
+                    "example": 312
+                },
+                "key": {
+                    "type": "string"
+                },
+                "outcome": {
+                    "type": "string",
+                    "enum": [
+                        "scored",
+                        "unanswered",
+                        "not_applicable",
+                        "hidden",
+                        "unscored"
+                    ]
+                },
+                "score_bp": {
+                    "type": "integer",
+                    "example": 10000
+                },
+                "section": {
+                    "type": "string"
+                },
+                "weight": {
+                    "type": "integer"
+                }
+            }
+        },
         "RegistrationIDDTO": {
             "type": "object",
             "required": [
@@ -7650,6 +7824,33 @@ const docTemplate = `{
                 }
             }
         },
+        "RollupDTO": {
+            "type": "object",
+            "required": [
+                "answered_weight",
+                "applicable_weight",
+                "key",
+                "questions",
+                "score_bp"
+            ],
+            "properties": {
+                "answered_weight": {
+                    "type": "integer"
+                },
+                "applicable_weight": {
+                    "type": "integer"
+                },
+                "key": {
+                    "type": "string"
+                },
+                "questions": {
+                    "type": "integer"
+                },
+                "score_bp": {
+                    "type": "integer"
+                }
+            }
+        },
         "SaveAnswersRequest": {
             "type": "object",
             "required": [
@@ -7663,6 +7864,75 @@ const docTemplate = `{
                     "items": {
                         "$ref": "#/definitions/AnswerInputDTO"
                     }
+                }
+            }
+        },
+        "ScoreResponse": {
+            "type": "object",
+            "required": [
+                "algorithm_version",
+                "answered_weight",
+                "applicable_weight",
+                "assessment_id",
+                "controls",
+                "coverage_bp",
+                "overall",
+                "overall_bp",
+                "questions",
+                "sections",
+                "state"
+            ],
+            "properties": {
+                "algorithm_version": {
+                    "type": "string",
+                    "example": "score-v1"
+                },
+                "answered_weight": {
+                    "type": "integer"
+                },
+                "applicable_weight": {
+                    "type": "integer"
+                },
+                "assessment_id": {
+                    "type": "string"
+                },
+                "controls": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/RollupDTO"
+                    }
+                },
+                "coverage_bp": {
+                    "type": "integer",
+                    "example": 9500
+                },
+                "overall": {
+                    "type": "integer",
+                    "example": 73
+                },
+                "overall_bp": {
+                    "type": "integer",
+                    "example": 7312
+                },
+                "questions": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/QuestionScoreDTO"
+                    }
+                },
+                "sections": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/RollupDTO"
+                    }
+                },
+                "state": {
+                    "type": "string",
+                    "enum": [
+                        "provisional",
+                        "final",
+                        "simulated"
+                    ]
                 }
             }
         },
@@ -7732,6 +8002,22 @@ const docTemplate = `{
                 "supplier_url": {
                     "type": "string",
                     "example": "https://vendorrisk.example.com/api/v1/supplier/assessments/0193a7c2-5b1e-7d3a-9f00-1c2d3e4f5a6b"
+                }
+            }
+        },
+        "SimulateRequest": {
+            "type": "object",
+            "required": [
+                "answers"
+            ],
+            "properties": {
+                "answers": {
+                    "type": "array",
+                    "maxItems": 2000,
+                    "minItems": 1,
+                    "items": {
+                        "$ref": "#/definitions/AnswerInputDTO"
+                    }
                 }
             }
         },

@@ -1,0 +1,132 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/vendorrisk/vendorrisk/domain/assessment"
+	"github.com/vendorrisk/vendorrisk/domain/scoring"
+)
+
+// QuestionScoreDTO is one question's part of the score.
+type QuestionScoreDTO struct {
+	Key            string `json:"key" binding:"required"`
+	Section        string `json:"section" binding:"required"`
+	Outcome        string `json:"outcome" binding:"required" enums:"scored,unanswered,not_applicable,hidden,unscored"`
+	Weight         int    `json:"weight" binding:"required"`
+	ScoreBP        int    `json:"score_bp" binding:"required" example:"10000"`
+	ContributionBP int    `json:"contribution_bp" binding:"required" example:"312"`
+}
+
+// RollupDTO is a section's or control's score over its applicable questions.
+type RollupDTO struct {
+	Key              string `json:"key" binding:"required"`
+	ScoreBP          int    `json:"score_bp" binding:"required"`
+	ApplicableWeight int    `json:"applicable_weight" binding:"required"`
+	AnsweredWeight   int    `json:"answered_weight" binding:"required"`
+	Questions        int    `json:"questions" binding:"required"`
+}
+
+// ScoreResponse is an assessment's control score with its explanation: overall_bp is exactly the sum
+// of questions[].contribution_bp; see docs/scoring.md.
+type ScoreResponse struct {
+	AssessmentID     string             `json:"assessment_id" binding:"required"`
+	Version          string             `json:"algorithm_version" binding:"required" example:"score-v1"`
+	State            string             `json:"state" binding:"required" enums:"provisional,final,simulated"`
+	Overall          int                `json:"overall" binding:"required" example:"73"`
+	OverallBP        int                `json:"overall_bp" binding:"required" example:"7312"`
+	CoverageBP       int                `json:"coverage_bp" binding:"required" example:"9500"`
+	ApplicableWeight int                `json:"applicable_weight" binding:"required"`
+	AnsweredWeight   int                `json:"answered_weight" binding:"required"`
+	Sections         []RollupDTO        `json:"sections" binding:"required"`
+	Controls         []RollupDTO        `json:"controls" binding:"required"`
+	Questions        []QuestionScoreDTO `json:"questions" binding:"required"`
+}
+
+// SimulateRequest replaces some answers for a what-if score; nothing is saved.
+type SimulateRequest struct {
+	Answers []AnswerInputDTO `json:"answers" validate:"required,min=1,max=2000,dive"`
+}
+
+func scoreResponse(id, state string, r scoring.Result) ScoreResponse {
+	out := ScoreResponse{AssessmentID: id, Version: r.Version, State: state, Overall: (r.OverallBP + 50) / 100,
+		OverallBP: r.OverallBP, CoverageBP: r.CoverageBP, ApplicableWeight: r.ApplicableWeight, AnsweredWeight: r.AnsweredWeight,
+		Sections: []RollupDTO{}, Controls: []RollupDTO{}, Questions: []QuestionScoreDTO{}}
+	for _, q := range r.Questions {
+		out.Questions = append(out.Questions, QuestionScoreDTO{Key: q.Key, Section: q.Section, Outcome: string(q.Outcome),
+			Weight: q.Weight, ScoreBP: q.ScoreBP, ContributionBP: q.Contribution})
+	}
+	for _, s := range r.Sections {
+		out.Sections = append(out.Sections, RollupDTO(s))
+	}
+	for _, c := range r.Controls {
+		out.Controls = append(out.Controls, RollupDTO(c))
+	}
+	return out
+}
+
+// getScore godoc
+//
+//	@Summary		Score an assessment
+//	@Description	Control score of the answers against the frozen template (algorithm score-v1, docs/scoring.md): provisional until the assessment is completed, final after. overall_bp is exactly the sum of questions[].contribution_bp. Internal roles only.
+//	@Tags			assessments
+//	@Produce		json
+//	@Security		BearerAuth
+//	@Param			id	path		string	true	"assessment id"
+//	@Success		200	{object}	ScoreResponse
+//	@Failure		401	{object}	Problem
+//	@Failure		404	{object}	Problem
+//	@Router			/api/v1/assessments/{id}/score [get]
+func (s *Server) getScore(c *gin.Context) {
+	a, sc, err := s.assessments.Score(c.Request.Context(), c.Param("id"))
+	if err != nil {
+		respondError(c, err)
+		return
+	}
+	state := "provisional"
+	if sc.Final {
+		state = "final"
+	}
+	c.JSON(http.StatusOK, scoreResponse(a.ID, state, sc.Result))
+}
+
+// simulateScore godoc
+//
+//	@Summary		What-if score
+//	@Description	The same computation with some answers replaced (checked like real answers); nothing is saved.
+//	@Tags			assessments
+//	@Accept			json
+//	@Produce		json
+//	@Security		BearerAuth
+//	@Param			id		path		string			true	"assessment id"
+//	@Param			body	body		SimulateRequest	true	"answers to replace"
+//	@Success		200		{object}	ScoreResponse
+//	@Failure		400		{object}	Problem
+//	@Failure		401		{object}	Problem
+//	@Failure		403		{object}	Problem
+//	@Failure		404		{object}	Problem
+//	@Failure		409		{object}	Problem
+//	@Failure		415		{object}	Problem
+//	@Failure		422		{object}	Problem
+//	@Router			/api/v1/assessments/{id}/score/simulate [post]
+func (s *Server) simulateScore(c *gin.Context) {
+	var req SimulateRequest
+	if err := s.decodeJSON(c, &req); err != nil {
+		respondError(c, err)
+		return
+	}
+	in := make([]assessment.AnswerInput, len(req.Answers))
+	for i, a := range req.Answers {
+		in[i] = assessment.AnswerInput{Key: a.Key, Values: a.Values, Clear: a.Clear}
+		if a.Value != nil {
+			in[i].Value = *a.Value
+		}
+	}
+	a, r, err := s.assessments.Simulate(c.Request.Context(), c.Param("id"), in)
+	if err != nil {
+		respondError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, scoreResponse(a.ID, "simulated", r))
+}

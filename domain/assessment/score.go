@@ -1,0 +1,80 @@
+package assessment
+
+import (
+	"context"
+
+	"github.com/vendorrisk/vendorrisk/domain"
+	"github.com/vendorrisk/vendorrisk/domain/questionnaire"
+	"github.com/vendorrisk/vendorrisk/domain/scoring"
+)
+
+// Score is an assessment's score; Final once the assessment is completed (its answers are frozen),
+// provisional before.
+type Score struct {
+	Result scoring.Result
+	Final  bool
+}
+
+// ScoreOf scores an assessment's answers against its frozen template.
+func ScoreOf(a Assessment, answers map[string]Answer) scoring.Result {
+	visible := map[string]bool{}
+	for _, q := range a.Visible(answers) {
+		visible[q.Key] = true
+	}
+	var qs []scoring.Question
+	for _, sec := range a.Template.Sections {
+		for _, q := range sec.Questions {
+			sq := scoring.Question{Key: q.Key, Section: sec.Key, Weight: q.Weight, Scored: q.Type.Choice(),
+				Visible: visible[q.Key], Options: map[string]int{}, ControlRefs: q.ControlRefs}
+			for _, o := range q.Options {
+				sq.Options[o.Value] = o.Score
+			}
+			if q.Type == questionnaire.TypeYesNoNA {
+				sq.NA = "na"
+			}
+			qs = append(qs, sq)
+		}
+	}
+	in := make(map[string]scoring.Answer, len(answers))
+	for k, ans := range answers {
+		in[k] = scoring.Answer{Value: ans.Value, Values: ans.Values}
+	}
+	return scoring.Score(qs, in)
+}
+
+// Score returns the assessment's current score (internal roles only: suppliers never see scores).
+func (s *Service) Score(ctx context.Context, id string) (Assessment, Score, error) {
+	if _, err := s.internal(ctx, id); err != nil {
+		return Assessment{}, Score{}, err
+	}
+	a, err := s.load(ctx, id, false)
+	if err != nil {
+		return Assessment{}, Score{}, err
+	}
+	return a, Score{Result: ScoreOf(a, a.Answers), Final: a.Status == StatusCompleted}, nil
+}
+
+// Simulate scores the assessment with some answers replaced, persisting nothing: "what does the
+// score become if the supplier fixes these?". Replacements are checked like real answers.
+func (s *Service) Simulate(ctx context.Context, id string, in []AnswerInput) (Assessment, scoring.Result, error) {
+	p, err := s.internal(ctx, id)
+	if err != nil {
+		return Assessment{}, scoring.Result{}, err
+	}
+	a, err := s.load(ctx, id, false)
+	if err != nil {
+		return Assessment{}, scoring.Result{}, err
+	}
+	if a.Status == StatusDraft {
+		return Assessment{}, scoring.Result{}, domain.Errorf(domain.KindConflict, "the assessment is a draft; there is nothing to score yet")
+	}
+	sim := a
+	sim.Answers = make(map[string]Answer, len(a.Answers))
+	for k, v := range a.Answers {
+		sim.Answers[k] = v
+	}
+	if err := s.applyAnswers(&sim, in, p.KeyID); err != nil {
+		return Assessment{}, scoring.Result{}, err
+	}
+	return a, ScoreOf(sim, sim.Answers), nil
+}
