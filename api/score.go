@@ -6,7 +6,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/vendorrisk/vendorrisk/domain/assessment"
-	"github.com/vendorrisk/vendorrisk/domain/scoring"
+	"github.com/vendorrisk/vendorrisk/domain/risk"
 )
 
 // QuestionScoreDTO is one question's part of the score.
@@ -42,6 +42,22 @@ type ScoreResponse struct {
 	Sections         []RollupDTO        `json:"sections" binding:"required"`
 	Controls         []RollupDTO        `json:"controls" binding:"required"`
 	Questions        []QuestionScoreDTO `json:"questions" binding:"required"`
+	ResidualRisk     ResidualDTO        `json:"residual_risk" binding:"required"`
+	BreachExposure   []MoneyDTO         `json:"breach_exposure" binding:"required"`
+}
+
+// ResidualDTO is the risk left after the vendor's controls (residual-v1, docs/scoring.md).
+type ResidualDTO struct {
+	Version        string   `json:"model_version" binding:"required" example:"residual-v1"`
+	InherentScore  int      `json:"inherent_score" binding:"required" example:"47"`
+	ControlScoreBP int      `json:"control_score_bp" binding:"required" example:"8125"`
+	ControlCapBP   int      `json:"control_cap_bp" binding:"required" example:"7000"`
+	ReductionBP    int      `json:"reduction_bp" binding:"required" example:"5687"`
+	ScoreX100      int      `json:"score_x100" binding:"required" example:"2027"`
+	Likelihood     int      `json:"likelihood" binding:"required" example:"2"`
+	Impact         int      `json:"impact" binding:"required" example:"4"`
+	Level          string   `json:"level" binding:"required" enums:"low,medium,high,critical"`
+	Explanation    []string `json:"explanation" binding:"required"`
 }
 
 // SimulateRequest replaces some answers for a what-if score; nothing is saved.
@@ -49,8 +65,12 @@ type SimulateRequest struct {
 	Answers []AnswerInputDTO `json:"answers" validate:"required,min=1,max=2000,dive"`
 }
 
-func scoreResponse(id, state string, r scoring.Result) ScoreResponse {
-	out := ScoreResponse{AssessmentID: id, Version: r.Version, State: state, Overall: (r.OverallBP + 50) / 100,
+func scoreResponse(id, state string, sc assessment.Score) ScoreResponse {
+	r, res := sc.Result, sc.Residual
+	out := ScoreResponse{ResidualRisk: ResidualDTO{Version: res.Version, InherentScore: res.InherentScore,
+		ControlScoreBP: res.ControlScoreBP, ControlCapBP: risk.ControlCap, ReductionBP: res.ReductionBP, ScoreX100: res.ScoreX100,
+		Likelihood: res.Likelihood, Impact: res.Impact, Level: string(res.Level), Explanation: res.Explanation},
+		BreachExposure: []MoneyDTO{}, AssessmentID: id, Version: r.Version, State: state, Overall: (r.OverallBP + 50) / 100,
 		OverallBP: r.OverallBP, CoverageBP: r.CoverageBP, ApplicableWeight: r.ApplicableWeight, AnsweredWeight: r.AnsweredWeight,
 		Sections: []RollupDTO{}, Controls: []RollupDTO{}, Questions: []QuestionScoreDTO{}}
 	for _, q := range r.Questions {
@@ -62,6 +82,9 @@ func scoreResponse(id, state string, r scoring.Result) ScoreResponse {
 	}
 	for _, c := range r.Controls {
 		out.Controls = append(out.Controls, RollupDTO(c))
+	}
+	for _, m := range sc.Exposure {
+		out.BreachExposure = append(out.BreachExposure, moneyDTO(m))
 	}
 	return out
 }
@@ -88,7 +111,7 @@ func (s *Server) getScore(c *gin.Context) {
 	if sc.Final {
 		state = "final"
 	}
-	c.JSON(http.StatusOK, scoreResponse(a.ID, state, sc.Result))
+	c.JSON(http.StatusOK, scoreResponse(a.ID, state, sc))
 }
 
 // simulateScore godoc
@@ -123,10 +146,10 @@ func (s *Server) simulateScore(c *gin.Context) {
 			in[i].Value = *a.Value
 		}
 	}
-	a, r, err := s.assessments.Simulate(c.Request.Context(), c.Param("id"), in)
+	a, sc, err := s.assessments.Simulate(c.Request.Context(), c.Param("id"), in)
 	if err != nil {
 		respondError(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, scoreResponse(a.ID, "simulated", r))
+	c.JSON(http.StatusOK, scoreResponse(a.ID, "simulated", sc))
 }

@@ -38,6 +38,18 @@ func TestAssessmentScoreOverHTTP(t *testing.T) {
 			{"key": "q1", "value": "yes"}, {"key": "q2", "value": "partial"}, {"key": "q3", "value": "na"}}}), http.StatusOK)
 
 		var sc struct {
+			Residual struct {
+				InherentScore  int    `json:"inherent_score"`
+				ControlScoreBP int    `json:"control_score_bp"`
+				ReductionBP    int    `json:"reduction_bp"`
+				ScoreX100      int    `json:"score_x100"`
+				Likelihood     int    `json:"likelihood"`
+				Impact         int    `json:"impact"`
+				Level          string `json:"level"`
+			} `json:"residual_risk"`
+			Exposure []struct {
+				Amount int64 `json:"amount"`
+			} `json:"breach_exposure"`
 			State      string `json:"state"`
 			OverallBP  int    `json:"overall_bp"`
 			Overall    int    `json:"overall"`
@@ -61,6 +73,22 @@ func TestAssessmentScoreOverHTTP(t *testing.T) {
 		}
 		if sum != sc.OverallBP {
 			t.Errorf("contributions add up to %d, want %d", sum, sc.OverallBP)
+		}
+		// Residual = inherent × (1 − score × 70 %), on the 5 × 5 matrix; exposure beside it.
+		var riskOut struct {
+			Score  int                   `json:"score"`
+			Impact struct{ C, I, A int } `json:"impact"`
+		}
+		must(t, e.do(t, "GET", "/api/v1/engagements/"+eng+"/risk", e.admin, nil), http.StatusOK).into(t, &riskOut)
+		res := sc.Residual
+		wantX100 := (riskOut.Score*100*(10000-8125*7000/10000)*2 + 10000) / 20000
+		impact := max(riskOut.Impact.C, riskOut.Impact.I, riskOut.Impact.A)
+		if res.InherentScore != riskOut.Score || res.ControlScoreBP != 8125 || res.ReductionBP != 5687 ||
+			res.ScoreX100 != wantX100 || res.Impact != impact || res.Likelihood != 1+res.ScoreX100/2000 {
+			t.Errorf("residual = %+v, want inherent %d, x100 %d, impact %d", res, riskOut.Score, wantX100, impact)
+		}
+		if len(sc.Exposure) != 1 || sc.Exposure[0].Amount != 575000000 {
+			t.Errorf("exposure = %+v, want 575,000,000 JPY", sc.Exposure)
 		}
 
 		must(t, e.do(t, "POST", "/api/v1/assessments/"+id+"/score/simulate", e.admin,

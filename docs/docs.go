@@ -7588,6 +7588,70 @@ const docTemplate = `{
                 }
             }
         },
+        "ResidualDTO": {
+            "type": "object",
+            "required": [
+                "control_cap_bp",
+                "control_score_bp",
+                "explanation",
+                "impact",
+                "inherent_score",
+                "level",
+                "likelihood",
+                "model_version",
+                "reduction_bp",
+                "score_x100"
+            ],
+            "properties": {
+                "control_cap_bp": {
+                    "type": "integer",
+                    "example": 7000
+                },
+                "control_score_bp": {
+                    "type": "integer",
+                    "example": 8125
+                },
+                "explanation": {
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    }
+                },
+                "impact": {
+                    "type": "integer",
+                    "example": 4
+                },
+                "inherent_score": {
+                    "type": "integer",
+                    "example": 47
+                },
+                "level": {
+                    "type": "string",
+                    "enum": [
+                        "low",
+                        "medium",
+                        "high",
+                        "critical"
+                    ]
+                },
+                "likelihood": {
+                    "type": "integer",
+                    "example": 2
+                },
+                "model_version": {
+                    "type": "string",
+                    "example": "residual-v1"
+                },
+                "reduction_bp": {
+                    "type": "integer",
+                    "example": 5687
+                },
+                "score_x100": {
+                    "type": "integer",
+                    "example": 2027
+                }
+            }
+        },
         "ReviewRequest": {
             "type": "object",
             "required": [
@@ -7874,11 +7938,13 @@ const docTemplate = `{
                 "answered_weight",
                 "applicable_weight",
                 "assessment_id",
+                "breach_exposure",
                 "controls",
                 "coverage_bp",
                 "overall",
                 "overall_bp",
                 "questions",
+                "residual_risk",
                 "sections",
                 "state"
             ],
@@ -7895,6 +7961,12 @@ const docTemplate = `{
                 },
                 "assessment_id": {
                     "type": "string"
+                },
+                "breach_exposure": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/MoneyDTO"
+                    }
                 },
                 "controls": {
                     "type": "array",
@@ -7919,6 +7991,9 @@ const docTemplate = `{
                     "items": {
                         "$ref": "#/definitions/QuestionScoreDTO"
                     }
+                },
+                "residual_risk": {
+                    "$ref": "#/definitions/ResidualDTO"
                 },
                 "sections": {
                     "type": "array",

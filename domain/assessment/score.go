@@ -5,14 +5,27 @@ import (
 
 	"github.com/vendorrisk/vendorrisk/domain"
 	"github.com/vendorrisk/vendorrisk/domain/questionnaire"
+	"github.com/vendorrisk/vendorrisk/domain/risk"
 	"github.com/vendorrisk/vendorrisk/domain/scoring"
 )
 
 // Score is an assessment's score; Final once the assessment is completed (its answers are frozen),
-// provisional before.
+// provisional before. Residual is the engagement's inherent risk reduced by this score; the breach
+// exposure stands beside it.
 type Score struct {
-	Result scoring.Result
-	Final  bool
+	Result   scoring.Result
+	Final    bool
+	Residual risk.Residual
+	Exposure []domain.Money
+}
+
+func (s *Service) scoreWithRisk(ctx context.Context, a Assessment, r scoring.Result) (Score, error) {
+	ref, err := s.deps.Risk(ctx, a.EngagementID)
+	if err != nil {
+		return Score{}, err
+	}
+	return Score{Result: r, Final: a.Status == StatusCompleted, Residual: risk.ResidualOf(ref.InherentScore, r.OverallBP, ref.Impact),
+		Exposure: ref.Exposure}, nil
 }
 
 // ScoreOf scores an assessment's answers against its frozen template.
@@ -51,22 +64,23 @@ func (s *Service) Score(ctx context.Context, id string) (Assessment, Score, erro
 	if err != nil {
 		return Assessment{}, Score{}, err
 	}
-	return a, Score{Result: ScoreOf(a, a.Answers), Final: a.Status == StatusCompleted}, nil
+	sc, err := s.scoreWithRisk(ctx, a, ScoreOf(a, a.Answers))
+	return a, sc, err
 }
 
 // Simulate scores the assessment with some answers replaced, persisting nothing: "what does the
 // score become if the supplier fixes these?". Replacements are checked like real answers.
-func (s *Service) Simulate(ctx context.Context, id string, in []AnswerInput) (Assessment, scoring.Result, error) {
+func (s *Service) Simulate(ctx context.Context, id string, in []AnswerInput) (Assessment, Score, error) {
 	p, err := s.internal(ctx, id)
 	if err != nil {
-		return Assessment{}, scoring.Result{}, err
+		return Assessment{}, Score{}, err
 	}
 	a, err := s.load(ctx, id, false)
 	if err != nil {
-		return Assessment{}, scoring.Result{}, err
+		return Assessment{}, Score{}, err
 	}
 	if a.Status == StatusDraft {
-		return Assessment{}, scoring.Result{}, domain.Errorf(domain.KindConflict, "the assessment is a draft; there is nothing to score yet")
+		return Assessment{}, Score{}, domain.Errorf(domain.KindConflict, "the assessment is a draft; there is nothing to score yet")
 	}
 	sim := a
 	sim.Answers = make(map[string]Answer, len(a.Answers))
@@ -74,7 +88,9 @@ func (s *Service) Simulate(ctx context.Context, id string, in []AnswerInput) (As
 		sim.Answers[k] = v
 	}
 	if err := s.applyAnswers(&sim, in, p.KeyID); err != nil {
-		return Assessment{}, scoring.Result{}, err
+		return Assessment{}, Score{}, err
 	}
-	return a, ScoreOf(sim, sim.Answers), nil
+	sc, err := s.scoreWithRisk(ctx, a, ScoreOf(sim, sim.Answers))
+	sc.Final = false
+	return a, sc, err
 }

@@ -29,8 +29,17 @@ type EngagementRef struct {
 	EffectiveTier risk.Tier
 }
 
+// RiskRef is an engagement's inherent risk as the residual risk needs it.
+type RiskRef struct {
+	InherentScore int
+	Impact        risk.CIA
+	Exposure      []domain.Money
+}
+
 // Deps are the other modules an assessment uses, behind small interfaces.
 type Deps struct {
+	// Risk evaluates the engagement's inherent risk now.
+	Risk       func(ctx context.Context, engagementID string) (RiskRef, error)
 	Engagement func(ctx context.Context, id string) (EngagementRef, error)
 	Template   func(ctx context.Context, id string) (questionnaire.Template, error)
 	Depth      func(ctx context.Context, tier risk.Tier) (Depth, error)

@@ -97,6 +97,13 @@ func (r engagementReader) EngagementInfo(ctx context.Context, id string) (contra
 // assessmentDeps adapts the other services to what assessments need.
 func assessmentDeps(e *engagement.Service, t *questionnaire.Service, p *policy.Service, k *apikey.Service, blobs assessment.BlobStore) assessment.Deps {
 	return assessment.Deps{
+		Risk: func(ctx context.Context, id string) (assessment.RiskRef, error) {
+			_, ev, err := e.Get(ctx, id)
+			if err != nil {
+				return assessment.RiskRef{}, err
+			}
+			return assessment.RiskRef{InherentScore: ev.Assessment.Score, Impact: ev.Impact, Exposure: ev.Exposure.Totals}, nil
+		},
 		Engagement: func(ctx context.Context, id string) (assessment.EngagementRef, error) {
 			i, err := e.Info(ctx, id)
 			return assessment.EngagementRef{ID: i.ID, VendorID: i.VendorID, EffectiveTier: i.EffectiveTier}, err
