@@ -154,6 +154,7 @@ type EngagementResponse struct {
 	Risk               RiskSummary      `json:"risk" binding:"required"`
 	BreachExposure     *ExposureDTO     `json:"breach_exposure,omitempty"`
 	FourthParties      []FourthPartyDTO `json:"fourth_parties,omitempty"`
+	ResidualRisk       *ResidualDTO     `json:"residual_risk,omitempty"`
 	Version            int              `json:"version" binding:"required"`
 	CreatedAt          time.Time        `json:"created_at" binding:"required" format:"date-time"`
 	UpdatedAt          time.Time        `json:"updated_at" binding:"required" format:"date-time"`
@@ -274,6 +275,9 @@ func engagementResponse(e engagement.Engagement, ev *engagement.Evaluation) Enga
 	if ev != nil {
 		out.Vendor.Name = ev.Vendor.Name
 		out.BreachExposure = exposureDTO(ev.Exposure)
+		if ev.Residual != nil {
+			out.ResidualRisk = residualDTO(*ev.Residual, ev.ResidualAssessmentID)
+		}
 		out.FourthParties = []FourthPartyDTO{}
 		for _, f := range ev.FourthParties {
 			out.FourthParties = append(out.FourthParties, FourthPartyDTO{VendorID: f.VendorID, Name: f.Name, Service: f.Service,

@@ -47,6 +47,8 @@ type RiskResponse struct {
 	EvaluatedAt         time.Time             `json:"evaluated_at" binding:"required" format:"date-time"`
 	EngagementVersion   int                   `json:"engagement_version" binding:"required"`
 	EngagementUpdatedAt time.Time             `json:"engagement_updated_at" binding:"required" format:"date-time"`
+	// ResidualRisk is this inherent risk reduced by the latest completed assessment's control score.
+	ResidualRisk *ResidualDTO `json:"residual_risk,omitempty"`
 }
 
 // TierOverrideRequest sets the effective tier (1-4) or clears the override (tier null); a reason is
@@ -71,6 +73,9 @@ func (s *Server) riskResponse(e engagement.Engagement, ev engagement.Evaluation)
 	}
 	if ev.ImpactOverride {
 		out.Impact.Source = "override"
+	}
+	if ev.Residual != nil {
+		out.ResidualRisk = residualDTO(*ev.Residual, ev.ResidualAssessmentID)
 	}
 	for _, c := range a.Contributions {
 		out.Contributions = append(out.Contributions, ContributionDTO{Factor: c.Factor, Points: c.Points, Max: c.Max, Basis: c.Basis})

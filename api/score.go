@@ -48,6 +48,7 @@ type ScoreResponse struct {
 
 // ResidualDTO is the risk left after the vendor's controls (residual-v1, docs/scoring.md).
 type ResidualDTO struct {
+	AssessmentID   string   `json:"assessment_id,omitempty"`
 	Version        string   `json:"model_version" binding:"required" example:"residual-v1"`
 	InherentScore  int      `json:"inherent_score" binding:"required" example:"47"`
 	ControlScoreBP int      `json:"control_score_bp" binding:"required" example:"8125"`
@@ -67,10 +68,7 @@ type SimulateRequest struct {
 
 func scoreResponse(id, state string, sc assessment.Score) ScoreResponse {
 	r, res := sc.Result, sc.Residual
-	out := ScoreResponse{ResidualRisk: ResidualDTO{Version: res.Version, InherentScore: res.InherentScore,
-		ControlScoreBP: res.ControlScoreBP, ControlCapBP: risk.ControlCap, ReductionBP: res.ReductionBP, ScoreX100: res.ScoreX100,
-		Likelihood: res.Likelihood, Impact: res.Impact, Level: string(res.Level), Explanation: res.Explanation},
-		BreachExposure: []MoneyDTO{}, AssessmentID: id, Version: r.Version, State: state, Overall: (r.OverallBP + 50) / 100,
+	out := ScoreResponse{ResidualRisk: *residualDTO(res, ""), BreachExposure: []MoneyDTO{}, AssessmentID: id, Version: r.Version, State: state, Overall: (r.OverallBP + 50) / 100,
 		OverallBP: r.OverallBP, CoverageBP: r.CoverageBP, ApplicableWeight: r.ApplicableWeight, AnsweredWeight: r.AnsweredWeight,
 		Sections: []RollupDTO{}, Controls: []RollupDTO{}, Questions: []QuestionScoreDTO{}}
 	for _, q := range r.Questions {
@@ -152,4 +150,10 @@ func (s *Server) simulateScore(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, scoreResponse(a.ID, "simulated", sc))
+}
+
+func residualDTO(res risk.Residual, assessmentID string) *ResidualDTO {
+	return &ResidualDTO{AssessmentID: assessmentID, Version: res.Version, InherentScore: res.InherentScore,
+		ControlScoreBP: res.ControlScoreBP, ControlCapBP: risk.ControlCap, ReductionBP: res.ReductionBP, ScoreX100: res.ScoreX100,
+		Likelihood: res.Likelihood, Impact: res.Impact, Level: string(res.Level), Explanation: res.Explanation}
 }

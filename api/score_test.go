@@ -80,6 +80,13 @@ func TestAssessmentScoreOverHTTP(t *testing.T) {
 			Impact struct{ C, I, A int } `json:"impact"`
 		}
 		must(t, e.do(t, "GET", "/api/v1/engagements/"+eng+"/risk", e.admin, nil), http.StatusOK).into(t, &riskOut)
+		var before struct {
+			Residual *struct{} `json:"residual_risk"`
+		}
+		must(t, e.do(t, "GET", "/api/v1/engagements/"+eng, e.admin, nil), http.StatusOK).into(t, &before)
+		if before.Residual != nil {
+			t.Fatal("an engagement without a completed assessment shows a residual risk")
+		}
 		res := sc.Residual
 		wantX100 := (riskOut.Score*100*(10000-8125*7000/10000)*2 + 10000) / 20000
 		impact := max(riskOut.Impact.C, riskOut.Impact.I, riskOut.Impact.A)
@@ -109,6 +116,18 @@ func TestAssessmentScoreOverHTTP(t *testing.T) {
 		must(t, e.do(t, "GET", "/api/v1/assessments/"+id+"/score", e.admin, nil), http.StatusOK).into(t, &sc)
 		if sc.State != "final" || sc.OverallBP != 8125 {
 			t.Fatalf("final score = %+v, want final 8125 bp", sc)
+		}
+		// The engagement now shows the residual risk of its latest completed assessment.
+		var withResidual struct {
+			Residual *struct {
+				AssessmentID string `json:"assessment_id"`
+				ScoreX100    int    `json:"score_x100"`
+				Level        string `json:"level"`
+			} `json:"residual_risk"`
+		}
+		must(t, e.do(t, "GET", "/api/v1/engagements/"+eng+"/risk", e.admin, nil), http.StatusOK).into(t, &withResidual)
+		if withResidual.Residual == nil || withResidual.Residual.AssessmentID != id || withResidual.Residual.ScoreX100 != sc.Residual.ScoreX100 {
+			t.Fatalf("engagement residual = %+v, want the completed assessment's %d", withResidual.Residual, sc.Residual.ScoreX100)
 		}
 	})
 }

@@ -6471,6 +6471,9 @@ const docTemplate = `{
                 "name": {
                     "type": "string"
                 },
+                "residual_risk": {
+                    "$ref": "#/definitions/ResidualDTO"
+                },
                 "risk": {
                     "$ref": "#/definitions/RiskSummary"
                 },
@@ -7603,6 +7606,9 @@ const docTemplate = `{
                 "score_x100"
             ],
             "properties": {
+                "assessment_id": {
+                    "type": "string"
+                },
                 "control_cap_bp": {
                     "type": "integer",
                     "example": 7000
@@ -7821,6 +7827,14 @@ const docTemplate = `{
                         "high",
                         "medium",
                         "low"
+                    ]
+                },
+                "residual_risk": {
+                    "description": "ResidualRisk is this inherent risk reduced by the latest completed assessment's control score.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/ResidualDTO"
+                        }
                     ]
                 },
                 "risk_policy_version": {

@@ -301,3 +301,14 @@ func (s *Assessments) GetEvidence(ctx context.Context, id string) (assessment.Ev
 	}
 	return row.toDomain()
 }
+
+// LatestCompleted returns the engagement's most recently completed assessment.
+func (s *Assessments) LatestCompleted(ctx context.Context, engagementID string) (assessment.Assessment, error) {
+	var row assessmentRow
+	err := s.db.conn(ctx).Where("engagement_id = ? AND status = ?", engagementID, string(assessment.StatusCompleted)).
+		Order("completed_at DESC").Order("id DESC").Take(&row).Error
+	if err != nil {
+		return assessment.Assessment{}, dbErr(err)
+	}
+	return s.toDomain(row)
+}

@@ -2,6 +2,8 @@ package assessment
 
 import (
 	"context"
+	"errors"
+	"fmt"
 
 	"github.com/vendorrisk/vendorrisk/domain"
 	"github.com/vendorrisk/vendorrisk/domain/questionnaire"
@@ -93,4 +95,17 @@ func (s *Service) Simulate(ctx context.Context, id string, in []AnswerInput) (As
 	sc, err := s.scoreWithRisk(ctx, a, ScoreOf(sim, sim.Answers))
 	sc.Final = false
 	return a, sc, err
+}
+
+// LatestControlScore is the final score of the engagement's most recently completed assessment, for
+// the engagement's residual risk. found is false when no assessment is completed yet.
+func (s *Service) LatestControlScore(ctx context.Context, engagementID string) (assessmentID string, overallBP int, found bool, err error) {
+	a, err := s.repo.LatestCompleted(ctx, engagementID)
+	if errors.Is(err, domain.ErrNotFound) {
+		return "", 0, false, nil
+	}
+	if err != nil {
+		return "", 0, false, fmt.Errorf("load the latest completed assessment of %s: %w", engagementID, err)
+	}
+	return a.ID, ScoreOf(a, a.Answers).OverallBP, true, nil
 }

@@ -76,6 +76,8 @@ type Repository interface {
 	GetEvidence(ctx context.Context, id string) (Evidence, error)
 	// Lock serialises issuing so that two requests cannot both open an assessment for one template.
 	Lock(ctx context.Context) error
+	// LatestCompleted returns the engagement's most recently completed assessment (domain.ErrNotFound if none).
+	LatestCompleted(ctx context.Context, engagementID string) (Assessment, error)
 }
 
 // Service holds the assessment use cases.

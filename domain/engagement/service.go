@@ -73,6 +73,9 @@ type Repository interface {
 	IDsAfter(ctx context.Context, afterID string, limit int) ([]string, error)
 }
 
+// ControlScores gives the final control score of an engagement's latest completed assessment.
+type ControlScores func(ctx context.Context, engagementID string) (assessmentID string, overallBP int, found bool, err error)
+
 // Service holds the engagement use cases.
 type Service struct {
 	repo     Repository
@@ -80,7 +83,12 @@ type Service struct {
 	policies Policies
 	tx       domain.TxManager
 	now      domain.Clock
+	scores   ControlScores
 }
+
+// UseControlScores registers where residual risk finds control scores (wired at start-up: assessments
+// are built after engagements).
+func (s *Service) UseControlScores(fn ControlScores) { s.scores = fn }
 
 // NewService wires the engagement use cases.
 func NewService(repo Repository, vendors Vendors, policies Policies, tx domain.TxManager, now domain.Clock) *Service {
@@ -100,6 +108,9 @@ type Evaluation struct {
 	Override        *TierOverride
 	PolicyVersion   int
 	Vendor          VendorInfo
+	// Residual is the inherent risk reduced by the latest completed assessment's score (nil before one).
+	Residual             *risk.Residual
+	ResidualAssessmentID string
 }
 
 // internalOnly refuses suppliers: engagements are internal data (404, so their existence is not revealed).
@@ -177,11 +188,22 @@ func (s *Service) evaluate(ctx context.Context, e *Engagement) (Evaluation, erro
 		effective = e.Override.Tier
 	}
 	e.Risk = RiskSnapshot{Score: a.Score, RecommendedTier: a.Tier, EffectiveTier: effective, ModelVersion: a.ModelVersion}
-	return Evaluation{
+	ev := Evaluation{
 		Assessment: a, Exposure: exp, FourthParties: fps, Impact: e.Impact(), DerivedImpact: e.DerivedImpact(),
 		ImpactOverride: e.ImpactOverride != nil, RecommendedTier: a.Tier, EffectiveTier: effective,
 		Override: e.Override, PolicyVersion: pol.Version, Vendor: v,
-	}, nil
+	}
+	if s.scores != nil && e.ID != "" {
+		id, bp, found, err := s.scores(ctx, e.ID)
+		if err != nil {
+			return Evaluation{}, err
+		}
+		if found {
+			r := risk.ResidualOf(a.Score, bp, e.Impact())
+			ev.Residual, ev.ResidualAssessmentID = &r, id
+		}
+	}
+	return ev, nil
 }
 
 // Get returns an engagement with a fresh evaluation.

@@ -47,6 +47,8 @@ func Wire(db *repository.DB, clock domain.Clock, blobs assessment.BlobStore) Ser
 	keys := apikey.NewService(keyRepo, keyRepo.VendorExists, clock)
 	vendors.ObserveGraph(engagements.Refresh)
 	policies.OnChange(engagements.RefreshAll)
+	assessments := assessment.NewService(repository.NewAssessments(db), assessmentDeps(engagements, templates, policies, keys, blobs), db, clock)
+	engagements.UseControlScores(assessments.LatestControlScore)
 	return Services{
 		Keys:        keys,
 		Vendors:     vendors,
@@ -55,7 +57,7 @@ func Wire(db *repository.DB, clock domain.Clock, blobs assessment.BlobStore) Ser
 		Policies:    policies,
 		Catalog:     catalogs,
 		Templates:   templates,
-		Assessments: assessment.NewService(repository.NewAssessments(db), assessmentDeps(engagements, templates, policies, keys, blobs), db, clock),
+		Assessments: assessments,
 	}
 }
 
