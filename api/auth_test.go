@@ -74,6 +74,8 @@ type fixture struct {
 	// Assessments of published on engagements of vendor: a draft, a sent one (with evidence), a
 	// submitted one; evidence is the sent one's file. Filled only for assessment and evidence routes.
 	asDraft, asSent, asSubmitted, evidence string
+	// finding is a manual finding on an engagement of vendor (filled for finding routes).
+	finding string
 }
 
 // assessmentFixture issues assessments of f.published on three fresh engagements of f.vendor.
@@ -310,6 +312,20 @@ func TestRoleMatrix(t *testing.T) {
 			}, suppliers, 201, false},
 		{"POST", "/api/v1/supplier/assessments/:id/submit",
 			func(f fixture) string { return "/api/v1/supplier/assessments/" + f.asSent + "/submit" }, nil, suppliers, 200, false},
+		// Findings: internal roles read, admin and procurement write; suppliers use /supplier/findings.
+		{"GET", "/api/v1/findings", func(fixture) string { return "/api/v1/findings" }, nil, internal, 200, true},
+		{"POST", "/api/v1/findings", func(fixture) string { return "/api/v1/findings" },
+			func(f fixture) any {
+				return map[string]any{"engagement_id": f.engagement, "title": "Manual", "severity": "low"}
+			}, writers, 201, true},
+		{"GET", "/api/v1/findings/:id", func(f fixture) string { return "/api/v1/findings/" + f.finding }, nil, internal, 200, true},
+		{"PATCH", "/api/v1/findings/:id", func(f fixture) string { return "/api/v1/findings/" + f.finding },
+			func(fixture) any { return map[string]any{"status": "remediation_planned"} }, writers, 200, true},
+		{"GET", "/api/v1/supplier/findings", func(fixture) string { return "/api/v1/supplier/findings" }, nil, suppliers, 200, false},
+		{"POST", "/api/v1/supplier/findings/:id/response",
+			func(f fixture) string { return "/api/v1/supplier/findings/" + f.finding + "/response" },
+			func(fixture) any { return map[string]any{"response": "MFA is on since March."} }, suppliers, 200, false},
+
 		{"GET", "/api/v1/evidence/:id", func(f fixture) string { return "/api/v1/evidence/" + f.evidence }, nil, readers, 200, false},
 		{"GET", "/api/v1/evidence/:id/content", func(f fixture) string { return "/api/v1/evidence/" + f.evidence + "/content" },
 			nil, readers, 200, false},
@@ -342,6 +358,11 @@ func TestRoleMatrix(t *testing.T) {
 					f := e.fixture(t)
 					if strings.Contains(rt.template, "assessments") || strings.Contains(rt.template, "evidence") {
 						e.assessmentFixture(t, &f)
+					}
+					if strings.Contains(rt.template, "findings") {
+						eng := e.createEngagement(t, engagementBody(f.vendor)).ID
+						f.finding = must(t, e.do(t, "POST", "/api/v1/findings", e.admin, map[string]any{"engagement_id": eng,
+							"title": "No MFA on remote access", "severity": "high"}), http.StatusCreated).str("id")
 					}
 					vendorID := ""
 					if role == auth.RoleSupplier {
@@ -389,6 +410,12 @@ func readBack(method, path string) string {
 	// Supplier actions and assessment transitions show on the assessment as an admin reads it.
 	if path == "/api/v1/supplier/assessments" {
 		path = "/api/v1/assessments"
+	}
+	if path == "/api/v1/supplier/findings" {
+		path = "/api/v1/findings"
+	}
+	if rest, ok := strings.CutPrefix(path, "/api/v1/supplier/findings/"); ok {
+		path = "/api/v1/findings/" + strings.TrimSuffix(rest, "/response")
 	}
 	if rest, ok := strings.CutPrefix(path, "/api/v1/supplier/assessments/"); ok {
 		path = "/api/v1/assessments/" + rest

@@ -111,6 +111,14 @@ func (s *Server) routes(e *gin.Engine) {
 	v1.POST("/supplier/assessments/:id/evidence", answer, s.supplierUploadEvidence)
 	v1.POST("/supplier/assessments/:id/submit", answer, s.supplierSubmit)
 
+	finRead, finWrite := require(auth.PermFindingsRead), require(auth.PermFindingsWrite)
+	v1.GET("/findings", finRead, s.listFindings)
+	v1.POST("/findings", finWrite, s.createFinding)
+	v1.GET("/findings/:id", finRead, s.getFinding)
+	v1.PATCH("/findings/:id", finWrite, s.updateFinding)
+	v1.GET("/supplier/findings", answer, s.supplierListFindings)
+	v1.POST("/supplier/findings/:id/response", answer, s.supplierRespondFinding)
+
 	v1.GET("/evidence/:id", require(auth.PermEvidenceRead), s.getEvidence)
 	v1.GET("/evidence/:id/content", require(auth.PermEvidenceRead), s.getEvidenceContent)
 

@@ -16,6 +16,7 @@ import (
 	"github.com/vendorrisk/vendorrisk/domain/catalog"
 	"github.com/vendorrisk/vendorrisk/domain/contract"
 	"github.com/vendorrisk/vendorrisk/domain/engagement"
+	"github.com/vendorrisk/vendorrisk/domain/finding"
 	"github.com/vendorrisk/vendorrisk/domain/idempotency"
 	"github.com/vendorrisk/vendorrisk/domain/policy"
 	"github.com/vendorrisk/vendorrisk/domain/questionnaire"
@@ -49,6 +50,7 @@ type Deps struct {
 	Catalog     *catalog.Service
 	Templates   *questionnaire.Service
 	Assessments *assessment.Service
+	Findings    *finding.Service
 	Idempotency idempotency.Store
 	// Ready checks that the service can serve (the database answers).
 	Ready func(ctx context.Context) error
@@ -69,6 +71,7 @@ type Server struct {
 	catalog     *catalog.Service
 	templates   *questionnaire.Service
 	assessments *assessment.Service
+	findings    *finding.Service
 	idem        idempotency.Store
 	ready       func(ctx context.Context) error
 	valid       *validator.Validate
@@ -93,7 +96,7 @@ func NewHandler(cfg Config, d Deps) http.Handler {
 	s := &Server{
 		cfg: cfg, log: d.Log, now: d.Clock, keys: d.Keys, vendors: d.Vendors, idem: d.Idempotency,
 		engagements: d.Engagements, contracts: d.Contracts, policies: d.Policies, catalog: d.Catalog,
-		templates: d.Templates, assessments: d.Assessments,
+		templates: d.Templates, assessments: d.Assessments, findings: d.Findings,
 		ready: d.Ready, valid: newValidator(), metrics: newMetrics(d.DB),
 	}
 	s.limiter = newLimiter(cfg.RateLimit, cfg.RateBurst, d.Clock)

@@ -47,6 +47,8 @@ type Deps struct {
 	NewSupplierKey func(ctx context.Context, vendorID, name string, expires time.Time) (string, string, error)
 	RevokeKey      func(ctx context.Context, keyID string) error
 	Blobs          BlobStore
+	// OnComplete runs in the completing transaction (findings are raised from the final answers).
+	OnComplete func(ctx context.Context, a Assessment, ev []Evidence) error
 }
 
 // Filter selects assessments for a list.
@@ -432,6 +434,15 @@ func (s *Service) Decide(ctx context.Context, id string, d Decision, comment str
 			a.CompletedAt = &now
 			if comment != "" {
 				a.ReturnComment = comment
+			}
+			if s.deps.OnComplete != nil {
+				ev, err := s.repo.Evidence(ctx, a.ID)
+				if err != nil {
+					return fmt.Errorf("load evidence of %s: %w", a.ID, err)
+				}
+				if err := s.deps.OnComplete(ctx, *a, ev); err != nil {
+					return fmt.Errorf("raise findings of %s: %w", a.ID, err)
+				}
 			}
 		default:
 			return domain.Invalid("decision", "must be return or complete")

@@ -51,19 +51,21 @@ const (
 	PermAssessmentsWrite Permission = "assessments:write"
 	PermSupplierAnswer   Permission = "supplier:answer"
 	PermEvidenceRead     Permission = "evidence:read"
+	PermFindingsRead     Permission = "findings:read"
+	PermFindingsWrite    Permission = "findings:write"
 )
 
 // internalReads are the read permissions of every internal role (everything but suppliers).
 var internalReads = []Permission{PermVendorsRead, PermEngagementsRead, PermContractsRead, PermPolicyRead, PermCatalogRead,
-	PermTemplatesRead, PermAssessmentsRead, PermEvidenceRead}
+	PermTemplatesRead, PermAssessmentsRead, PermEvidenceRead, PermFindingsRead}
 
 // table is the permission matrix. Supplier permissions are additionally scoped to the supplier's own
 // vendor by the services (see Principal.SeesVendor).
 var table = map[Role][]Permission{
 	RoleAdmin: append([]Permission{PermAPIKeysManage, PermVendorsWrite, PermVendorsDelete, PermEngagementsWrite,
-		PermContractsWrite, PermPolicyWrite, PermCatalogWrite, PermTemplatesWrite, PermAssessmentsWrite}, internalReads...),
+		PermContractsWrite, PermPolicyWrite, PermCatalogWrite, PermTemplatesWrite, PermAssessmentsWrite, PermFindingsWrite}, internalReads...),
 	RoleProcurement: append([]Permission{PermVendorsWrite, PermVendorsDelete, PermEngagementsWrite, PermContractsWrite,
-		PermCatalogWrite, PermTemplatesWrite, PermAssessmentsWrite}, internalReads...),
+		PermCatalogWrite, PermTemplatesWrite, PermAssessmentsWrite, PermFindingsWrite}, internalReads...),
 	// Only risk owners override tiers: the override is a risk decision, not an administrative one.
 	RoleRiskOwner: append([]Permission{PermTierOverride}, internalReads...),
 	RoleAuditor:   internalReads,
@@ -75,7 +77,7 @@ var table = map[Role][]Permission{
 // them, not 403.
 var hiddenFromSuppliers = []Permission{PermEngagementsRead, PermEngagementsWrite, PermTierOverride,
 	PermContractsRead, PermContractsWrite, PermPolicyRead, PermPolicyWrite, PermCatalogRead, PermCatalogWrite,
-	PermTemplatesRead, PermTemplatesWrite, PermAssessmentsRead, PermAssessmentsWrite}
+	PermTemplatesRead, PermTemplatesWrite, PermAssessmentsRead, PermAssessmentsWrite, PermFindingsRead, PermFindingsWrite}
 
 // HiddenFrom reports whether a refusal of perm to role must look like "not found".
 func HiddenFrom(role Role, perm Permission) bool {

@@ -6,6 +6,7 @@ package wiring
 import (
 	"context"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/vendorrisk/vendorrisk/api"
@@ -16,9 +17,11 @@ import (
 	"github.com/vendorrisk/vendorrisk/domain/catalog"
 	"github.com/vendorrisk/vendorrisk/domain/contract"
 	"github.com/vendorrisk/vendorrisk/domain/engagement"
+	"github.com/vendorrisk/vendorrisk/domain/finding"
 	"github.com/vendorrisk/vendorrisk/domain/policy"
 	"github.com/vendorrisk/vendorrisk/domain/questionnaire"
 	"github.com/vendorrisk/vendorrisk/domain/risk"
+	"github.com/vendorrisk/vendorrisk/domain/scoring"
 	"github.com/vendorrisk/vendorrisk/domain/vendor"
 	"github.com/vendorrisk/vendorrisk/repository"
 )
@@ -34,6 +37,7 @@ type Services struct {
 	Catalog     *catalog.Service
 	Templates   *questionnaire.Service
 	Assessments *assessment.Service
+	Findings    *finding.Service
 }
 
 // Wire builds every service on db. blobs may be nil where no evidence is touched (the CLI).
@@ -47,7 +51,15 @@ func Wire(db *repository.DB, clock domain.Clock, blobs assessment.BlobStore) Ser
 	keys := apikey.NewService(keyRepo, keyRepo.VendorExists, clock)
 	vendors.ObserveGraph(engagements.Refresh)
 	policies.OnChange(engagements.RefreshAll)
-	assessments := assessment.NewService(repository.NewAssessments(db), assessmentDeps(engagements, templates, policies, keys, blobs), db, clock)
+	findings := finding.NewService(repository.NewFindings(db), func(ctx context.Context, id string) (string, risk.Tier, error) {
+		i, err := engagements.Info(ctx, id)
+		return i.VendorID, i.EffectiveTier, err
+	}, db, clock)
+	deps := assessmentDeps(engagements, templates, policies, keys, blobs)
+	deps.OnComplete = func(ctx context.Context, a assessment.Assessment, ev []assessment.Evidence) error {
+		return findings.FromAssessment(ctx, findingOutcome(a, ev))
+	}
+	assessments := assessment.NewService(repository.NewAssessments(db), deps, db, clock)
 	engagements.UseControlScores(assessments.LatestControlScore)
 	return Services{
 		Keys:        keys,
@@ -58,6 +70,7 @@ func Wire(db *repository.DB, clock domain.Clock, blobs assessment.BlobStore) Ser
 		Catalog:     catalogs,
 		Templates:   templates,
 		Assessments: assessments,
+		Findings:    findings,
 	}
 }
 
@@ -131,11 +144,39 @@ func assessmentDeps(e *engagement.Service, t *questionnaire.Service, p *policy.S
 	}
 }
 
+// findingOutcome lists a completed assessment's scored answers for finding generation.
+func findingOutcome(a assessment.Assessment, ev []assessment.Evidence) finding.Outcome {
+	evidenceOf := map[string][]string{}
+	for _, e := range ev {
+		for _, k := range e.QuestionKeys {
+			evidenceOf[k] = append(evidenceOf[k], e.ID)
+		}
+	}
+	questions := map[string]questionnaire.Question{}
+	for _, q := range a.Template.Questions() {
+		questions[q.Key] = q
+	}
+	out := finding.Outcome{AssessmentID: a.ID, EngagementID: a.EngagementID}
+	for _, qs := range assessment.ScoreOf(a, a.Answers).Questions {
+		if qs.Outcome != scoring.OutcomeScored {
+			continue
+		}
+		q, ans := questions[qs.Key], a.Answers[qs.Key]
+		given := ans.Value
+		if len(ans.Values) > 0 {
+			given = strings.Join(ans.Values, ", ")
+		}
+		out.Answers = append(out.Answers, finding.Answer{QuestionKey: q.Key, Title: q.Text.EN, Answer: given, ScoreBP: qs.ScoreBP,
+			Severity: q.Severity, ThreatCategory: string(q.ThreatCategory), ControlRefs: q.ControlRefs, EvidenceIDs: evidenceOf[q.Key]})
+	}
+	return out
+}
+
 // APIDeps are the handler's dependencies for these services.
 func (s Services) APIDeps(db *repository.DB, log *slog.Logger, clock domain.Clock) api.Deps {
 	return api.Deps{
 		Log: log, Clock: clock, Keys: s.Keys, Vendors: s.Vendors, Engagements: s.Engagements, Contracts: s.Contracts,
-		Policies: s.Policies, Catalog: s.Catalog, Templates: s.Templates, Assessments: s.Assessments,
+		Policies: s.Policies, Catalog: s.Catalog, Templates: s.Templates, Assessments: s.Assessments, Findings: s.Findings,
 		Idempotency: repository.NewIdempotency(db), Ready: db.Ping, DB: db.SQL(),
 	}
 }

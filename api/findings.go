@@ -1,0 +1,309 @@
+package api
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/vendorrisk/vendorrisk/domain"
+	"github.com/vendorrisk/vendorrisk/domain/finding"
+)
+
+// FindingResponse is a finding as internal roles see it.
+type FindingResponse struct {
+	ID               string     `json:"id" binding:"required"`
+	EngagementID     string     `json:"engagement_id" binding:"required"`
+	VendorID         string     `json:"vendor_id" binding:"required"`
+	AssessmentID     string     `json:"assessment_id,omitempty"`
+	QuestionKey      string     `json:"question_key,omitempty"`
+	Title            string     `json:"title" binding:"required"`
+	Answer           string     `json:"answer,omitempty"`
+	ScoreBP          int        `json:"score_bp" binding:"required"`
+	EvidenceIDs      []string   `json:"evidence_ids" binding:"required"`
+	ControlRefs      []string   `json:"control_refs" binding:"required"`
+	ThreatCategory   string     `json:"threat_category,omitempty" enums:"external,internal_malicious,internal_error,accidental"`
+	Severity         string     `json:"severity" binding:"required" enums:"critical,high,medium,low"`
+	Priority         int        `json:"priority" binding:"required" example:"12"`
+	Status           string     `json:"status" binding:"required" enums:"open,remediation_planned,in_progress,resolved,closed,risk_accepted"`
+	Source           string     `json:"source" binding:"required" enums:"assessment,manual"`
+	InternalNotes    string     `json:"internal_notes,omitempty"`
+	SupplierResponse string     `json:"supplier_response,omitempty"`
+	Version          int        `json:"version" binding:"required"`
+	CreatedAt        time.Time  `json:"created_at" binding:"required" format:"date-time"`
+	UpdatedAt        time.Time  `json:"updated_at" binding:"required" format:"date-time"`
+	ClosedAt         *time.Time `json:"closed_at,omitempty" format:"date-time"`
+}
+
+// SupplierFindingResponse is a finding as its supplier sees it: no notes, score, tier or priority.
+type SupplierFindingResponse struct {
+	ID               string   `json:"id" binding:"required"`
+	AssessmentID     string   `json:"assessment_id,omitempty"`
+	QuestionKey      string   `json:"question_key,omitempty"`
+	Title            string   `json:"title" binding:"required"`
+	Answer           string   `json:"answer,omitempty"`
+	ControlRefs      []string `json:"control_refs" binding:"required"`
+	Severity         string   `json:"severity" binding:"required" enums:"critical,high,medium,low"`
+	Status           string   `json:"status" binding:"required"`
+	SupplierResponse string   `json:"supplier_response,omitempty"`
+}
+
+// FindingList is one page of findings.
+type FindingList struct {
+	Items      []FindingResponse `json:"items" binding:"required"`
+	NextCursor string            `json:"next_cursor,omitempty"`
+}
+
+// SupplierFindingList is one page of the supplier's findings.
+type SupplierFindingList struct {
+	Items      []SupplierFindingResponse `json:"items" binding:"required"`
+	NextCursor string                    `json:"next_cursor,omitempty"`
+}
+
+// CreateFindingRequest records a finding by hand.
+type CreateFindingRequest struct {
+	EngagementID   string   `json:"engagement_id" validate:"required"`
+	Title          string   `json:"title" validate:"required,max=500"`
+	Severity       string   `json:"severity" validate:"required,oneof=critical high medium low"`
+	ThreatCategory string   `json:"threat_category" validate:"omitempty,oneof=external internal_malicious internal_error accidental"`
+	ControlRefs    []string `json:"control_refs" validate:"max=20"`
+	InternalNotes  string   `json:"internal_notes" validate:"max=10000"`
+}
+
+// UpdateFindingRequest changes a finding's status or notes.
+type UpdateFindingRequest struct {
+	Status        *string `json:"status" validate:"omitnil,oneof=open remediation_planned in_progress resolved closed"`
+	InternalNotes *string `json:"internal_notes" validate:"omitnil,max=10000"`
+}
+
+// FindingResponseRequest is the supplier's answer to a finding.
+type FindingResponseRequest struct {
+	Response string `json:"response" validate:"required,max=10000" example:"Mandatory MFA is enabled for all staff since 1 March; see the attached policy."`
+}
+
+func findingResponse(f finding.Stored) FindingResponse {
+	return FindingResponse{ID: f.ID, EngagementID: f.EngagementID, VendorID: f.VendorID, AssessmentID: f.AssessmentID,
+		QuestionKey: f.QuestionKey, Title: f.Title, Answer: f.Answer, ScoreBP: f.ScoreBP, EvidenceIDs: nonNilStrings(f.EvidenceIDs),
+		ControlRefs: nonNilStrings(f.ControlRefs), ThreatCategory: f.ThreatCategory, Severity: string(f.Severity),
+		Priority: f.Priority, Status: string(f.Status), Source: string(f.Source), InternalNotes: f.InternalNotes,
+		SupplierResponse: f.SupplierResponse, Version: f.Version, CreatedAt: f.CreatedAt, UpdatedAt: f.UpdatedAt, ClosedAt: f.ClosedAt}
+}
+
+func supplierFindingResponse(f finding.Stored) SupplierFindingResponse {
+	return SupplierFindingResponse{ID: f.ID, AssessmentID: f.AssessmentID, QuestionKey: f.QuestionKey, Title: f.Title,
+		Answer: f.Answer, ControlRefs: nonNilStrings(f.ControlRefs), Severity: string(f.Severity), Status: string(f.Status),
+		SupplierResponse: f.SupplierResponse}
+}
+
+func findingFilter(c *gin.Context) (finding.Filter, error) {
+	limit, err := queryInt(c, "limit")
+	if err != nil {
+		return finding.Filter{}, err
+	}
+	f := finding.Filter{EngagementID: c.Query("engagement_id"), VendorID: c.Query("vendor_id"), Status: finding.Status(c.Query("status")),
+		Severity: domain.Severity(c.Query("severity")), Sort: c.Query("sort"), Limit: limit}
+	switch c.Query("open") {
+	case "", "false":
+	case "true":
+		f.OpenOnly = true
+	default:
+		return finding.Filter{}, invalidQuery("open", "must be true or false")
+	}
+	return f, nil
+}
+
+// listFindings godoc
+//
+//	@Summary		List findings
+//	@Description	sort=priority orders by risk: severity rank (critical 4 … low 1) × tier rank (tier 1 → 4 … tier 4 → 1), highest first.
+//	@Tags			findings
+//	@Produce		json
+//	@Security		BearerAuth
+//	@Param			engagement_id	query		string	false	"filter by engagement"
+//	@Param			vendor_id		query		string	false	"filter by vendor"
+//	@Param			status			query		string	false	"filter by status"	Enums(open, remediation_planned, in_progress, resolved, closed, risk_accepted)
+//	@Param			severity		query		string	false	"filter by severity"	Enums(critical, high, medium, low)
+//	@Param			open			query		bool	false	"only findings that still need work"
+//	@Param			sort			query		string	false	"sort order"	Enums(created_at, priority)
+//	@Param			limit			query		int		false	"page size (1-200, default 50)"
+//	@Param			cursor			query		string	false	"next_cursor of the previous page"
+//	@Success		200				{object}	FindingList
+//	@Failure		401				{object}	Problem
+//	@Failure		404				{object}	Problem
+//	@Failure		422				{object}	Problem
+//	@Router			/api/v1/findings [get]
+func (s *Server) listFindings(c *gin.Context) {
+	f, err := findingFilter(c)
+	if err != nil {
+		respondError(c, err)
+		return
+	}
+	page, err := s.findings.List(c.Request.Context(), f, c.Query("cursor"))
+	if err != nil {
+		respondError(c, err)
+		return
+	}
+	out := FindingList{Items: []FindingResponse{}, NextCursor: page.NextCursor}
+	for _, it := range page.Items {
+		out.Items = append(out.Items, findingResponse(it))
+	}
+	c.JSON(http.StatusOK, out)
+}
+
+// createFinding godoc
+//
+//	@Summary	Record a finding by hand
+//	@Tags		findings
+//	@Accept		json
+//	@Produce	json
+//	@Security	BearerAuth
+//	@Param		body	body		CreateFindingRequest	true	"the finding"
+//	@Success	201		{object}	FindingResponse
+//	@Failure	400		{object}	Problem
+//	@Failure	401		{object}	Problem
+//	@Failure	403		{object}	Problem
+//	@Failure	404		{object}	Problem
+//	@Failure	422		{object}	Problem
+//	@Router		/api/v1/findings [post]
+func (s *Server) createFinding(c *gin.Context) {
+	var req CreateFindingRequest
+	if err := s.decodeJSON(c, &req); err != nil {
+		respondError(c, err)
+		return
+	}
+	f, err := s.findings.Create(c.Request.Context(), finding.NewFinding{EngagementID: req.EngagementID, Title: req.Title,
+		Severity: domain.Severity(req.Severity), ThreatCategory: req.ThreatCategory, ControlRefs: req.ControlRefs, InternalNotes: req.InternalNotes})
+	if err != nil {
+		respondError(c, err)
+		return
+	}
+	setETag(c, f.Version)
+	c.Header("Location", "/api/v1/findings/"+f.ID)
+	c.JSON(http.StatusCreated, findingResponse(f))
+}
+
+// getFinding godoc
+//
+//	@Summary	Get a finding
+//	@Tags		findings
+//	@Produce	json
+//	@Security	BearerAuth
+//	@Param		id	path		string	true	"finding id"
+//	@Success	200	{object}	FindingResponse
+//	@Failure	401	{object}	Problem
+//	@Failure	404	{object}	Problem
+//	@Router		/api/v1/findings/{id} [get]
+func (s *Server) getFinding(c *gin.Context) {
+	f, err := s.findings.Get(c.Request.Context(), c.Param("id"))
+	if err != nil {
+		respondError(c, err)
+		return
+	}
+	setETag(c, f.Version)
+	c.JSON(http.StatusOK, findingResponse(f))
+}
+
+// updateFinding godoc
+//
+//	@Summary	Change a finding's status or internal notes
+//	@Tags		findings
+//	@Accept		json
+//	@Produce	json
+//	@Security	BearerAuth
+//	@Param		id			path		string					true	"finding id"
+//	@Param		If-Match	header		string					false	"ETag of the version you read"
+//	@Param		body		body		UpdateFindingRequest	true	"fields to change"
+//	@Success	200			{object}	FindingResponse
+//	@Failure	400			{object}	Problem
+//	@Failure	401			{object}	Problem
+//	@Failure	403			{object}	Problem
+//	@Failure	404			{object}	Problem
+//	@Failure	409			{object}	Problem
+//	@Failure	412			{object}	Problem
+//	@Failure	422			{object}	Problem
+//	@Router		/api/v1/findings/{id} [patch]
+func (s *Server) updateFinding(c *gin.Context) {
+	var req UpdateFindingRequest
+	if err := s.decodeJSON(c, &req); err != nil {
+		respondError(c, err)
+		return
+	}
+	version, err := ifMatch(c)
+	if err != nil {
+		respondError(c, err)
+		return
+	}
+	f, err := s.findings.Update(c.Request.Context(), c.Param("id"), finding.Patch{Status: (*finding.Status)(req.Status),
+		InternalNotes: req.InternalNotes}, version)
+	if err != nil {
+		respondError(c, err)
+		return
+	}
+	setETag(c, f.Version)
+	c.JSON(http.StatusOK, findingResponse(f))
+}
+
+// supplierListFindings godoc
+//
+//	@Summary	List the supplier's findings
+//	@Tags		supplier
+//	@Produce	json
+//	@Security	BearerAuth
+//	@Param		status	query		string	false	"filter by status"
+//	@Param		open	query		bool	false	"only findings that still need work"
+//	@Param		limit	query		int		false	"page size (1-200, default 50)"
+//	@Param		cursor	query		string	false	"next_cursor of the previous page"
+//	@Success	200		{object}	SupplierFindingList
+//	@Failure	401		{object}	Problem
+//	@Failure	403		{object}	Problem
+//	@Failure	422		{object}	Problem
+//	@Router		/api/v1/supplier/findings [get]
+func (s *Server) supplierListFindings(c *gin.Context) {
+	f, err := findingFilter(c)
+	if err != nil {
+		respondError(c, err)
+		return
+	}
+	f.Sort, f.EngagementID, f.VendorID = "", "", "" // suppliers see neither priorities nor engagements
+	page, err := s.findings.List(c.Request.Context(), f, c.Query("cursor"))
+	if err != nil {
+		respondError(c, err)
+		return
+	}
+	out := SupplierFindingList{Items: []SupplierFindingResponse{}, NextCursor: page.NextCursor}
+	for _, it := range page.Items {
+		out.Items = append(out.Items, supplierFindingResponse(it))
+	}
+	c.JSON(http.StatusOK, out)
+}
+
+// supplierRespondFinding godoc
+//
+//	@Summary	Respond to a finding
+//	@Tags		supplier
+//	@Accept		json
+//	@Produce	json
+//	@Security	BearerAuth
+//	@Param		id		path		string					true	"finding id"
+//	@Param		body	body		FindingResponseRequest	true	"the response"
+//	@Success	200		{object}	SupplierFindingResponse
+//	@Failure	400		{object}	Problem
+//	@Failure	401		{object}	Problem
+//	@Failure	403		{object}	Problem
+//	@Failure	404		{object}	Problem
+//	@Failure	409		{object}	Problem
+//	@Failure	422		{object}	Problem
+//	@Router		/api/v1/supplier/findings/{id}/response [post]
+func (s *Server) supplierRespondFinding(c *gin.Context) {
+	var req FindingResponseRequest
+	if err := s.decodeJSON(c, &req); err != nil {
+		respondError(c, err)
+		return
+	}
+	f, err := s.findings.Respond(c.Request.Context(), c.Param("id"), req.Response)
+	if err != nil {
+		respondError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, supplierFindingResponse(f))
+}

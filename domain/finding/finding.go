@@ -1,0 +1,110 @@
+// Package finding holds findings: weak answers (or observations made by hand) that need remediation,
+// with the severity that orders the work.
+package finding
+
+import (
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/vendorrisk/vendorrisk/domain"
+	"github.com/vendorrisk/vendorrisk/domain/risk"
+)
+
+// Status is a finding's lifecycle state.
+type Status string
+
+const (
+	StatusOpen               Status = "open"
+	StatusRemediationPlanned Status = "remediation_planned"
+	StatusInProgress         Status = "in_progress"
+	StatusResolved           Status = "resolved" // awaiting verification
+	StatusClosed             Status = "closed"
+	StatusRiskAccepted       Status = "risk_accepted"
+)
+
+// Statuses lists every status.
+var Statuses = []Status{StatusOpen, StatusRemediationPlanned, StatusInProgress, StatusResolved, StatusClosed, StatusRiskAccepted}
+
+// transitions by hand (PATCH); generation may also reopen or close a finding. risk_accepted is set by
+// the risk-acceptance workflow, not by PATCH.
+var transitions = map[Status][]Status{
+	StatusOpen:               {StatusRemediationPlanned, StatusInProgress, StatusResolved, StatusClosed},
+	StatusRemediationPlanned: {StatusInProgress, StatusResolved, StatusOpen},
+	StatusInProgress:         {StatusResolved, StatusRemediationPlanned},
+	StatusResolved:           {StatusClosed, StatusInProgress},
+	StatusClosed:             {StatusOpen},
+	StatusRiskAccepted:       {StatusOpen},
+}
+
+// CanTransition reports whether a manual change from -> to is allowed.
+func CanTransition(from, to Status) bool { return slices.Contains(transitions[from], to) }
+
+// Closed reports whether the finding needs no more work.
+func (s Status) Closed() bool { return s == StatusClosed || s == StatusRiskAccepted }
+
+// Source says where a finding came from.
+type Source string
+
+const (
+	SourceAssessment Source = "assessment"
+	SourceManual     Source = "manual"
+)
+
+// Finding is one weakness of a vendor for one engagement.
+type Finding struct {
+	ID               string
+	EngagementID     string
+	VendorID         string
+	AssessmentID     string // the assessment that last raised or confirmed it ("" for manual)
+	QuestionKey      string // "" for manual findings
+	Title            string
+	Answer           string // the answer that failed, as given
+	ScoreBP          int    // the answer's score (internal)
+	EvidenceIDs      []string
+	ControlRefs      []string
+	ThreatCategory   string
+	Severity         domain.Severity
+	Status           Status
+	Source           Source
+	InternalNotes    string // never shown to suppliers
+	SupplierResponse string
+	Version          int
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
+	ClosedAt         *time.Time
+}
+
+// SeverityFor derives a finding's severity from the question's and the engagement's tier: tier 1 raises
+// it one level, tier 4 lowers it one level.
+func SeverityFor(question domain.Severity, tier risk.Tier) domain.Severity {
+	switch tier {
+	case risk.Tier1Critical:
+		return question.Raise()
+	case risk.Tier4Low:
+		return question.Lower()
+	}
+	return question
+}
+
+// Threshold is the score below which an answer raises a finding: anything short of 80 %.
+const Threshold = 8000
+
+// Priority orders work: severity rank × tier rank, highest first (critical on tier 1 = 16).
+func Priority(sev domain.Severity, tier risk.Tier) int {
+	rank := len(domain.Severities) - slices.Index(domain.Severities, sev) // critical 4 … low 1
+	return rank * (5 - int(tier))                                         // tier 1 → 4 … tier 4 → 1
+}
+
+func (f *Finding) validate() error {
+	var v domain.Validator
+	f.Title = strings.TrimSpace(f.Title)
+	v.Check(f.Title != "" && utf8.RuneCountInString(f.Title) <= 500, "title", "is required and at most 500 characters")
+	v.Check(slices.Contains(domain.Severities, f.Severity), "severity", "must be critical, high, medium or low")
+	v.Check(f.ThreatCategory == "" || slices.Contains([]string{"external", "internal_malicious", "internal_error", "accidental"}, f.ThreatCategory),
+		"threat_category", "must be external, internal_malicious, internal_error or accidental")
+	v.Check(utf8.RuneCountInString(f.InternalNotes) <= 10000, "internal_notes", "must be at most 10000 characters")
+	v.Check(len(f.ControlRefs) <= 20, "control_refs", "must have at most 20 entries")
+	return v.Err()
+}

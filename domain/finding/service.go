@@ -1,0 +1,350 @@
+package finding
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/vendorrisk/vendorrisk/domain"
+	"github.com/vendorrisk/vendorrisk/domain/auth"
+	"github.com/vendorrisk/vendorrisk/domain/risk"
+)
+
+// Filter selects findings for a list.
+type Filter struct {
+	EngagementID string
+	VendorID     string
+	Status       Status
+	Severity     domain.Severity
+	OpenOnly     bool
+	Sort         string // "created_at" or "priority"
+	After        *domain.Cursor
+	Limit        int
+}
+
+// Stored is a finding with the priority it is sorted by.
+type Stored struct {
+	Finding
+	Priority int
+}
+
+// Repository stores findings.
+type Repository interface {
+	Create(ctx context.Context, f Stored) error
+	Get(ctx context.Context, id string) (Stored, error)
+	GetForUpdate(ctx context.Context, id string) (Stored, error)
+	// Update writes f when the stored version is f.Version-1, else domain.ErrStaleVersion.
+	Update(ctx context.Context, f Stored) error
+	List(ctx context.Context, f Filter) ([]Stored, error)
+	// ByQuestion returns the engagement's finding for a question (domain.ErrNotFound if none).
+	ByQuestion(ctx context.Context, engagementID, questionKey string) (Stored, error)
+}
+
+// Engagements tells a finding's engagement: its vendor and effective tier.
+type Engagements func(ctx context.Context, id string) (vendorID string, tier risk.Tier, err error)
+
+// Service holds the finding use cases.
+type Service struct {
+	repo        Repository
+	engagements Engagements
+	tx          domain.TxManager
+	now         domain.Clock
+}
+
+// NewService wires the finding use cases.
+func NewService(repo Repository, engagements Engagements, tx domain.TxManager, now domain.Clock) *Service {
+	return &Service{repo: repo, engagements: engagements, tx: tx, now: now}
+}
+
+// Answer is one scored answer of a completed assessment.
+type Answer struct {
+	QuestionKey    string
+	Title          string
+	Answer         string
+	ScoreBP        int
+	Severity       domain.Severity
+	ThreatCategory string
+	ControlRefs    []string
+	EvidenceIDs    []string
+}
+
+// Outcome is what a completed assessment says about each scored answer.
+type Outcome struct {
+	AssessmentID string
+	EngagementID string
+	Answers      []Answer
+}
+
+// FromAssessment turns a completed assessment's weak answers (score below Threshold) into findings. A
+// finding for the same question on the same engagement continues: it is reopened and updated, not
+// duplicated; an answer that now passes closes it. Runs in the completing transaction.
+func (s *Service) FromAssessment(ctx context.Context, o Outcome) error {
+	vendorID, tier, err := s.engagements(ctx, o.EngagementID)
+	if err != nil {
+		return fmt.Errorf("engagement of assessment %s: %w", o.AssessmentID, err)
+	}
+	now := s.now()
+	for _, a := range o.Answers {
+		prev, err := s.repo.ByQuestion(ctx, o.EngagementID, a.QuestionKey)
+		found := err == nil
+		if err != nil && !errors.Is(err, domain.ErrNotFound) {
+			return fmt.Errorf("look up finding for %s: %w", a.QuestionKey, err)
+		}
+		failed := a.ScoreBP < Threshold
+		switch {
+		case !found && !failed:
+			continue
+		case !found:
+			f := Stored{Finding: Finding{ID: domain.NewID(), EngagementID: o.EngagementID, VendorID: vendorID,
+				AssessmentID: o.AssessmentID, QuestionKey: a.QuestionKey, Title: a.Title, Answer: a.Answer, ScoreBP: a.ScoreBP,
+				EvidenceIDs: a.EvidenceIDs, ControlRefs: a.ControlRefs, ThreatCategory: a.ThreatCategory,
+				Severity: SeverityFor(a.Severity, tier), Status: StatusOpen, Source: SourceAssessment, Version: 1,
+				CreatedAt: now, UpdatedAt: now}}
+			f.Priority = Priority(f.Severity, tier)
+			if err := s.repo.Create(ctx, f); err != nil {
+				return fmt.Errorf("create finding for %s: %w", a.QuestionKey, err)
+			}
+		default:
+			f := prev
+			f.AssessmentID, f.Answer, f.ScoreBP, f.EvidenceIDs = o.AssessmentID, a.Answer, a.ScoreBP, a.EvidenceIDs
+			f.Severity = SeverityFor(a.Severity, tier)
+			f.Priority = Priority(f.Severity, tier)
+			switch {
+			case failed && f.Status == StatusClosed:
+				f.Status, f.ClosedAt = StatusOpen, nil // the weakness is back
+			case !failed && !f.Status.Closed():
+				f.Status, f.ClosedAt = StatusClosed, &now // the new answer passes
+			}
+			f.Version++
+			f.UpdatedAt = now
+			if err := s.repo.Update(ctx, f); err != nil {
+				return fmt.Errorf("update finding %s: %w", f.ID, err)
+			}
+		}
+	}
+	return nil
+}
+
+func principal(ctx context.Context) (auth.Principal, error) {
+	p, ok := auth.FromContext(ctx)
+	if !ok {
+		return p, domain.Errorf(domain.KindUnauthenticated, "no credentials")
+	}
+	return p, nil
+}
+
+// Get returns a finding the caller may see (a supplier: its own vendor's only).
+func (s *Service) Get(ctx context.Context, id string) (Stored, error) {
+	p, err := principal(ctx)
+	if err != nil {
+		return Stored{}, err
+	}
+	f, err := s.load(ctx, id, false)
+	if err != nil {
+		return Stored{}, err
+	}
+	if !p.SeesVendor(f.VendorID) {
+		return Stored{}, domain.NotFound("finding", id)
+	}
+	return f, nil
+}
+
+func (s *Service) load(ctx context.Context, id string, forUpdate bool) (Stored, error) {
+	if !domain.ValidID(id) {
+		return Stored{}, domain.NotFound("finding", id)
+	}
+	get := s.repo.Get
+	if forUpdate {
+		get = s.repo.GetForUpdate
+	}
+	f, err := get(ctx, id)
+	if errors.Is(err, domain.ErrNotFound) {
+		return Stored{}, domain.NotFound("finding", id)
+	}
+	if err != nil {
+		return Stored{}, fmt.Errorf("load finding %s: %w", id, err)
+	}
+	return f, nil
+}
+
+// List returns one page of findings; a supplier sees its own vendor's only.
+func (s *Service) List(ctx context.Context, f Filter, cursor string) (domain.Page[Stored], error) {
+	p, err := principal(ctx)
+	if err != nil {
+		return domain.Page[Stored]{}, err
+	}
+	var v domain.Validator
+	if f.Sort == "" {
+		f.Sort = "created_at"
+	}
+	v.Check(f.Sort == "created_at" || f.Sort == "priority", "sort", "must be created_at or priority")
+	v.Check(f.Status == "" || slices.Contains(Statuses, f.Status), "status", "is not a finding status")
+	v.Check(f.Severity == "" || slices.Contains(domain.Severities, f.Severity), "severity", "must be critical, high, medium or low")
+	v.Check(f.EngagementID == "" || domain.ValidID(f.EngagementID), "engagement_id", "must be an engagement id")
+	v.Check(f.VendorID == "" || domain.ValidID(f.VendorID), "vendor_id", "must be a vendor id")
+	if err := v.Err(); err != nil {
+		return domain.Page[Stored]{}, err
+	}
+	if p.IsSupplier() {
+		if f.VendorID != "" && f.VendorID != p.VendorID {
+			return domain.Page[Stored]{Items: []Stored{}}, nil
+		}
+		f.VendorID = p.VendorID
+	}
+	limit, err := domain.ClampLimit(f.Limit)
+	if err != nil {
+		return domain.Page[Stored]{}, err
+	}
+	if f.After, err = domain.DecodeCursor(cursor, f.Sort); err != nil {
+		return domain.Page[Stored]{}, err
+	}
+	if f.After != nil && f.Sort == "priority" {
+		if _, err := strconv.Atoi(f.After.Value); err != nil {
+			return domain.Page[Stored]{}, domain.Invalid("cursor", "is not a cursor returned by this API")
+		}
+	}
+	f.Limit = limit + 1
+	rows, err := s.repo.List(ctx, f)
+	if err != nil {
+		return domain.Page[Stored]{}, fmt.Errorf("list findings: %w", err)
+	}
+	page := domain.Page[Stored]{Items: rows}
+	if len(rows) > limit {
+		page.Items = rows[:limit]
+		last := page.Items[limit-1]
+		c := domain.Cursor{Sort: f.Sort, ID: last.ID}
+		if f.Sort == "priority" {
+			c.Value = strconv.Itoa(last.Priority)
+		}
+		page.NextCursor = c.Encode()
+	}
+	return page, nil
+}
+
+// NewFinding is a finding recorded by hand.
+type NewFinding struct {
+	EngagementID   string
+	Title          string
+	Severity       domain.Severity
+	ThreatCategory string
+	ControlRefs    []string
+	InternalNotes  string
+}
+
+// Create records a finding by hand (internal roles).
+func (s *Service) Create(ctx context.Context, in NewFinding) (Stored, error) {
+	p, err := principal(ctx)
+	if err != nil {
+		return Stored{}, err
+	}
+	if p.IsSupplier() {
+		return Stored{}, domain.NotFound("engagement", in.EngagementID)
+	}
+	if !domain.ValidID(in.EngagementID) {
+		return Stored{}, domain.Invalid("engagement_id", "must be an engagement id")
+	}
+	vendorID, tier, err := s.engagements(ctx, in.EngagementID)
+	if domain.IsKind(err, domain.KindNotFound) {
+		return Stored{}, domain.Invalid("engagement_id", "no such engagement")
+	}
+	if err != nil {
+		return Stored{}, err
+	}
+	now := s.now()
+	f := Stored{Finding: Finding{ID: domain.NewID(), EngagementID: in.EngagementID, VendorID: vendorID, Title: in.Title,
+		Severity: in.Severity, ThreatCategory: in.ThreatCategory, ControlRefs: in.ControlRefs, InternalNotes: in.InternalNotes,
+		Status: StatusOpen, Source: SourceManual, Version: 1, CreatedAt: now, UpdatedAt: now}}
+	if err := f.validate(); err != nil {
+		return Stored{}, err
+	}
+	f.Priority = Priority(f.Severity, tier)
+	if err := s.repo.Create(ctx, f); err != nil {
+		return Stored{}, fmt.Errorf("create finding: %w", err)
+	}
+	return f, nil
+}
+
+// Patch changes a finding by hand; nil means unchanged.
+type Patch struct {
+	Status        *Status
+	InternalNotes *string
+}
+
+// Update applies a patch (internal roles). Status changes follow the lifecycle (409 otherwise).
+func (s *Service) Update(ctx context.Context, id string, p Patch, ifMatch *int) (Stored, error) {
+	return s.change(ctx, id, ifMatch, func(f *Stored) error {
+		if p.Status != nil {
+			if !slices.Contains(Statuses, *p.Status) || *p.Status == StatusRiskAccepted {
+				return domain.Invalid("status", "must be open, remediation_planned, in_progress, resolved or closed (risks are accepted through risk acceptances)")
+			}
+			if !CanTransition(f.Status, *p.Status) {
+				return domain.Errorf(domain.KindConflict, "the finding is %s and cannot become %s", f.Status, *p.Status)
+			}
+			f.Status = *p.Status
+			if f.Status == StatusClosed {
+				now := s.now()
+				f.ClosedAt = &now
+			} else {
+				f.ClosedAt = nil
+			}
+		}
+		if p.InternalNotes != nil {
+			f.InternalNotes = *p.InternalNotes
+		}
+		return f.validate()
+	}, true)
+}
+
+// Respond records the supplier's response to its own vendor's finding.
+func (s *Service) Respond(ctx context.Context, id, response string) (Stored, error) {
+	response = strings.TrimSpace(response)
+	if response == "" || utf8.RuneCountInString(response) > 10000 {
+		return Stored{}, domain.Invalid("response", "is required and at most 10000 characters")
+	}
+	return s.change(ctx, id, nil, func(f *Stored) error {
+		if f.Status.Closed() {
+			return domain.Errorf(domain.KindConflict, "the finding is %s", f.Status)
+		}
+		f.SupplierResponse = response
+		return nil
+	}, false)
+}
+
+func (s *Service) change(ctx context.Context, id string, ifMatch *int, mutate func(*Stored) error, internal bool) (Stored, error) {
+	p, err := principal(ctx)
+	if err != nil {
+		return Stored{}, err
+	}
+	var out Stored
+	err = s.tx.InTx(ctx, func(ctx context.Context) error {
+		f, err := s.load(ctx, id, true)
+		if err != nil {
+			return err
+		}
+		if !p.SeesVendor(f.VendorID) || (internal && p.IsSupplier()) {
+			return domain.NotFound("finding", id)
+		}
+		if ifMatch != nil && *ifMatch != f.Version {
+			return domain.Errorf(domain.KindPreconditionFailed,
+				"the finding has changed: If-Match names version %d, the current version is %d", *ifMatch, f.Version)
+		}
+		if err := mutate(&f); err != nil {
+			return err
+		}
+		f.Version++
+		f.UpdatedAt = s.now()
+		if err := s.repo.Update(ctx, f); err != nil {
+			if errors.Is(err, domain.ErrStaleVersion) {
+				return domain.Errorf(domain.KindPreconditionFailed, "the finding was changed by another request; read it again")
+			}
+			return fmt.Errorf("update finding %s: %w", id, err)
+		}
+		out = f
+		return nil
+	})
+	return out, err
+}

@@ -1,0 +1,157 @@
+package repository
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/vendorrisk/vendorrisk/domain"
+	"github.com/vendorrisk/vendorrisk/domain/finding"
+)
+
+// Findings stores findings.
+type Findings struct{ db *DB }
+
+// NewFindings returns the finding repository.
+func NewFindings(db *DB) *Findings { return &Findings{db: db} }
+
+var _ finding.Repository = (*Findings)(nil)
+
+type findingRow struct {
+	ID               string `gorm:"primaryKey"`
+	EngagementID     string
+	VendorID         string
+	AssessmentID     string
+	QuestionKey      string
+	Title            string
+	Answer           string
+	ScoreBP          int    `gorm:"column:score_bp"`
+	EvidenceIDs      string `gorm:"column:evidence_ids"`
+	ControlRefs      string
+	ThreatCategory   string
+	Severity         string
+	Priority         int
+	Status           string
+	Source           string
+	InternalNotes    string
+	SupplierResponse string
+	Version          int
+	CreatedAt        time.Time
+	UpdatedAt        time.Time `gorm:"autoUpdateTime:false"`
+	ClosedAt         *time.Time
+}
+
+func (findingRow) TableName() string { return "findings" }
+
+func toFindingRow(f finding.Stored) findingRow {
+	return findingRow{ID: f.ID, EngagementID: f.EngagementID, VendorID: f.VendorID, AssessmentID: f.AssessmentID,
+		QuestionKey: f.QuestionKey, Title: f.Title, Answer: f.Answer, ScoreBP: f.ScoreBP, EvidenceIDs: mustJSON(nonNil(f.EvidenceIDs)),
+		ControlRefs: mustJSON(nonNil(f.ControlRefs)), ThreatCategory: f.ThreatCategory, Severity: string(f.Severity),
+		Priority: f.Priority, Status: string(f.Status), Source: string(f.Source), InternalNotes: f.InternalNotes,
+		SupplierResponse: f.SupplierResponse, Version: f.Version, CreatedAt: f.CreatedAt.UTC(), UpdatedAt: f.UpdatedAt.UTC(),
+		ClosedAt: utcPtr(f.ClosedAt)}
+}
+
+func (r findingRow) toDomain() (finding.Stored, error) {
+	f := finding.Stored{Finding: finding.Finding{ID: r.ID, EngagementID: r.EngagementID, VendorID: r.VendorID,
+		AssessmentID: r.AssessmentID, QuestionKey: r.QuestionKey, Title: r.Title, Answer: r.Answer, ScoreBP: r.ScoreBP,
+		ThreatCategory: r.ThreatCategory, Severity: domain.Severity(r.Severity), Status: finding.Status(r.Status),
+		Source: finding.Source(r.Source), InternalNotes: r.InternalNotes, SupplierResponse: r.SupplierResponse, Version: r.Version,
+		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), ClosedAt: utcPtr(r.ClosedAt)}, Priority: r.Priority}
+	if err := json.Unmarshal([]byte(r.EvidenceIDs), &f.EvidenceIDs); err != nil {
+		return finding.Stored{}, fmt.Errorf("decode evidence ids of finding %s: %w", r.ID, err)
+	}
+	if err := json.Unmarshal([]byte(r.ControlRefs), &f.ControlRefs); err != nil {
+		return finding.Stored{}, fmt.Errorf("decode control refs of finding %s: %w", r.ID, err)
+	}
+	return f, nil
+}
+
+// Create inserts a finding.
+func (s *Findings) Create(ctx context.Context, f finding.Stored) error {
+	row := toFindingRow(f)
+	if err := s.db.conn(ctx).Create(&row).Error; err != nil {
+		return fmt.Errorf("insert finding: %w", dbErr(err))
+	}
+	return nil
+}
+
+// Get reads one finding.
+func (s *Findings) Get(ctx context.Context, id string) (finding.Stored, error) {
+	return s.take(s.db.conn(ctx).Where("id = ?", id))
+}
+
+// GetForUpdate reads and locks one finding.
+func (s *Findings) GetForUpdate(ctx context.Context, id string) (finding.Stored, error) {
+	return s.take(s.db.conn(ctx).Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ?", id))
+}
+
+// ByQuestion returns the engagement's finding for a question.
+func (s *Findings) ByQuestion(ctx context.Context, engagementID, questionKey string) (finding.Stored, error) {
+	return s.take(s.db.conn(ctx).Where("engagement_id = ? AND question_key = ?", engagementID, questionKey).Order("id"))
+}
+
+func (s *Findings) take(q *gorm.DB) (finding.Stored, error) {
+	var row findingRow
+	if err := q.Take(&row).Error; err != nil {
+		return finding.Stored{}, dbErr(err)
+	}
+	return row.toDomain()
+}
+
+// Update writes f when the stored version is f.Version-1.
+func (s *Findings) Update(ctx context.Context, f finding.Stored) error {
+	row := toFindingRow(f)
+	res := s.db.conn(ctx).Model(&findingRow{}).Where("id = ? AND version = ?", f.ID, f.Version-1).
+		Select("*").Omit("id", "engagement_id", "vendor_id", "question_key", "source", "created_at").Updates(&row)
+	return affectedOne(res.Error, res.RowsAffected, "update finding "+f.ID)
+}
+
+// List applies the filter: by ID, or by priority (highest first) with ID breaking ties.
+func (s *Findings) List(ctx context.Context, f finding.Filter) ([]finding.Stored, error) {
+	q := s.db.conn(ctx).Model(&findingRow{})
+	if f.EngagementID != "" {
+		q = q.Where("engagement_id = ?", f.EngagementID)
+	}
+	if f.VendorID != "" {
+		q = q.Where("vendor_id = ?", f.VendorID)
+	}
+	if f.Status != "" {
+		q = q.Where("status = ?", string(f.Status))
+	}
+	if f.Severity != "" {
+		q = q.Where("severity = ?", string(f.Severity))
+	}
+	if f.OpenOnly {
+		q = q.Where("status NOT IN ?", []string{string(finding.StatusClosed), string(finding.StatusRiskAccepted)})
+	}
+	if f.Sort == "priority" {
+		if f.After != nil {
+			p, _ := strconv.Atoi(f.After.Value) // validated by the service
+			q = q.Where("priority <= ? AND (priority < ? OR id > ?)", p, p, f.After.ID)
+		}
+		q = q.Order("priority DESC").Order("id")
+	} else {
+		if f.After != nil {
+			q = q.Where("id > ?", f.After.ID)
+		}
+		q = q.Order("id")
+	}
+	var rows []findingRow
+	if err := q.Limit(f.Limit).Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("query findings: %w", dbErr(err))
+	}
+	out := make([]finding.Stored, len(rows))
+	for i, r := range rows {
+		var err error
+		if out[i], err = r.toDomain(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
