@@ -75,7 +75,7 @@ type fixture struct {
 	// submitted one; evidence is the sent one's file. Filled only for assessment and evidence routes.
 	asDraft, asSent, asSubmitted, evidence string
 	// finding is a manual finding on an engagement of vendor (filled for finding routes).
-	finding string
+	finding, remediation string
 }
 
 // assessmentFixture issues assessments of f.published on three fresh engagements of f.vendor.
@@ -320,7 +320,21 @@ func TestRoleMatrix(t *testing.T) {
 			}, writers, 201, true},
 		{"GET", "/api/v1/findings/:id", func(f fixture) string { return "/api/v1/findings/" + f.finding }, nil, internal, 200, true},
 		{"PATCH", "/api/v1/findings/:id", func(f fixture) string { return "/api/v1/findings/" + f.finding },
-			func(fixture) any { return map[string]any{"status": "remediation_planned"} }, writers, 200, true},
+			func(fixture) any { return map[string]any{"internal_notes": "checked with the vendor"} }, writers, 200, true},
+		{"POST", "/api/v1/findings/:id/remediations", func(f fixture) string { return "/api/v1/findings/" + f.finding + "/remediations" },
+			func(fixture) any {
+				return map[string]any{"type": "preventive", "owner": "internal", "description": "Train staff"}
+			},
+			writers, 201, true},
+		{"GET", "/api/v1/findings/:id/remediations", func(f fixture) string { return "/api/v1/findings/" + f.finding + "/remediations" },
+			nil, internal, 200, true},
+		{"GET", "/api/v1/remediations/:id", func(f fixture) string { return "/api/v1/remediations/" + f.remediation }, nil, internal, 200, true},
+		{"PATCH", "/api/v1/remediations/:id", func(f fixture) string { return "/api/v1/remediations/" + f.remediation },
+			func(fixture) any { return map[string]any{"description": "Enable MFA everywhere"} }, writers, 200, true},
+		{"POST", "/api/v1/remediations/:id/verify", func(f fixture) string { return "/api/v1/remediations/" + f.remediation + "/verify" },
+			func(fixture) any { return map[string]any{"passed": true} }, writers, 200, true},
+		{"GET", "/api/v1/supplier/findings/:id/remediations",
+			func(f fixture) string { return "/api/v1/supplier/findings/" + f.finding + "/remediations" }, nil, suppliers, 200, false},
 		{"GET", "/api/v1/supplier/findings", func(fixture) string { return "/api/v1/supplier/findings" }, nil, suppliers, 200, false},
 		{"POST", "/api/v1/supplier/findings/:id/response",
 			func(f fixture) string { return "/api/v1/supplier/findings/" + f.finding + "/response" },
@@ -359,10 +373,13 @@ func TestRoleMatrix(t *testing.T) {
 					if strings.Contains(rt.template, "assessments") || strings.Contains(rt.template, "evidence") {
 						e.assessmentFixture(t, &f)
 					}
-					if strings.Contains(rt.template, "findings") {
+					if strings.Contains(rt.template, "findings") || strings.Contains(rt.template, "remediations") {
 						eng := e.createEngagement(t, engagementBody(f.vendor)).ID
 						f.finding = must(t, e.do(t, "POST", "/api/v1/findings", e.admin, map[string]any{"engagement_id": eng,
 							"title": "No MFA on remote access", "severity": "high"}), http.StatusCreated).str("id")
+						f.remediation = must(t, e.do(t, "POST", "/api/v1/findings/"+f.finding+"/remediations", e.admin, map[string]any{
+							"type": "corrective", "owner": "supplier", "description": "Enable MFA"}), http.StatusCreated).str("id")
+						must(t, e.do(t, "PATCH", "/api/v1/remediations/"+f.remediation, e.admin, map[string]any{"status": "done"}), http.StatusOK)
 					}
 					vendorID := ""
 					if role == auth.RoleSupplier {
@@ -416,6 +433,9 @@ func readBack(method, path string) string {
 	}
 	if rest, ok := strings.CutPrefix(path, "/api/v1/supplier/findings/"); ok {
 		path = "/api/v1/findings/" + strings.TrimSuffix(rest, "/response")
+	}
+	if strings.HasPrefix(path, "/api/v1/remediations/") {
+		path = strings.TrimSuffix(path, "/verify")
 	}
 	if rest, ok := strings.CutPrefix(path, "/api/v1/supplier/assessments/"); ok {
 		path = "/api/v1/assessments/" + rest

@@ -76,9 +76,12 @@ type UpdateFindingRequest struct {
 	InternalNotes *string `json:"internal_notes" validate:"omitnil,max=10000"`
 }
 
-// FindingResponseRequest is the supplier's answer to a finding.
+// FindingResponseRequest is the supplier's answer to a finding: a response, remediation plans it
+// proposes (owned by the supplier) and its items it marks done.
 type FindingResponseRequest struct {
-	Response string `json:"response" validate:"required,max=10000" example:"Mandatory MFA is enabled for all staff since 1 March; see the attached policy."`
+	Response string            `json:"response" validate:"required,max=10000" example:"Mandatory MFA is enabled for all staff since 1 March; see the attached policy."`
+	Plans    []SupplierPlanDTO `json:"plans" validate:"max=20,dive"`
+	Done     []string          `json:"done" validate:"max=50"`
 }
 
 func findingResponse(f finding.Stored) FindingResponse {
@@ -279,7 +282,7 @@ func (s *Server) supplierListFindings(c *gin.Context) {
 
 // supplierRespondFinding godoc
 //
-//	@Summary	Respond to a finding
+//	@Summary	Respond to a finding, propose remediation plans and mark items done
 //	@Tags		supplier
 //	@Accept		json
 //	@Produce	json
@@ -300,7 +303,11 @@ func (s *Server) supplierRespondFinding(c *gin.Context) {
 		respondError(c, err)
 		return
 	}
-	f, err := s.findings.Respond(c.Request.Context(), c.Param("id"), req.Response)
+	plan := finding.SupplierPlan{Response: req.Response, Done: req.Done}
+	for _, p := range req.Plans {
+		plan.Plans = append(plan.Plans, finding.NewRemediation{Type: p.Type, Description: p.Description, DueDate: parseDatePtr(p.DueDate)})
+	}
+	f, _, err := s.remediations.RespondWithPlan(c.Request.Context(), c.Param("id"), plan)
 	if err != nil {
 		respondError(c, err)
 		return

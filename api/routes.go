@@ -116,7 +116,13 @@ func (s *Server) routes(e *gin.Engine) {
 	v1.POST("/findings", finWrite, s.createFinding)
 	v1.GET("/findings/:id", finRead, s.getFinding)
 	v1.PATCH("/findings/:id", finWrite, s.updateFinding)
+	v1.POST("/findings/:id/remediations", finWrite, s.addRemediation)
+	v1.GET("/findings/:id/remediations", finRead, s.listRemediations)
+	v1.GET("/remediations/:id", finRead, s.getRemediation)
+	v1.PATCH("/remediations/:id", finWrite, s.updateRemediation)
+	v1.POST("/remediations/:id/verify", finWrite, s.verifyRemediation)
 	v1.GET("/supplier/findings", answer, s.supplierListFindings)
+	v1.GET("/supplier/findings/:id/remediations", answer, s.supplierListRemediations)
 	v1.POST("/supplier/findings/:id/response", answer, s.supplierRespondFinding)
 
 	v1.GET("/evidence/:id", require(auth.PermEvidenceRead), s.getEvidence)

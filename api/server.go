@@ -40,18 +40,19 @@ var DefaultConfig = Config{MaxBodyBytes: 1 << 20, MaxImportBytes: 20 << 20, MaxU
 
 // Deps are the services the handlers call.
 type Deps struct {
-	Log         *slog.Logger
-	Clock       domain.Clock
-	Keys        *apikey.Service
-	Vendors     *vendor.Service
-	Engagements *engagement.Service
-	Contracts   *contract.Service
-	Policies    *policy.Service
-	Catalog     *catalog.Service
-	Templates   *questionnaire.Service
-	Assessments *assessment.Service
-	Findings    *finding.Service
-	Idempotency idempotency.Store
+	Log          *slog.Logger
+	Clock        domain.Clock
+	Keys         *apikey.Service
+	Vendors      *vendor.Service
+	Engagements  *engagement.Service
+	Contracts    *contract.Service
+	Policies     *policy.Service
+	Catalog      *catalog.Service
+	Templates    *questionnaire.Service
+	Assessments  *assessment.Service
+	Findings     *finding.Service
+	Remediations *finding.Remediations
+	Idempotency  idempotency.Store
 	// Ready checks that the service can serve (the database answers).
 	Ready func(ctx context.Context) error
 	// DB, when set, adds connection pool statistics to /metrics.
@@ -60,23 +61,24 @@ type Deps struct {
 
 // Server is the HTTP transport.
 type Server struct {
-	cfg         Config
-	log         *slog.Logger
-	now         domain.Clock
-	keys        *apikey.Service
-	vendors     *vendor.Service
-	engagements *engagement.Service
-	contracts   *contract.Service
-	policies    *policy.Service
-	catalog     *catalog.Service
-	templates   *questionnaire.Service
-	assessments *assessment.Service
-	findings    *finding.Service
-	idem        idempotency.Store
-	ready       func(ctx context.Context) error
-	valid       *validator.Validate
-	metrics     *metrics
-	limiter     *limiter
+	cfg          Config
+	log          *slog.Logger
+	now          domain.Clock
+	keys         *apikey.Service
+	vendors      *vendor.Service
+	engagements  *engagement.Service
+	contracts    *contract.Service
+	policies     *policy.Service
+	catalog      *catalog.Service
+	templates    *questionnaire.Service
+	assessments  *assessment.Service
+	findings     *finding.Service
+	remediations *finding.Remediations
+	idem         idempotency.Store
+	ready        func(ctx context.Context) error
+	valid        *validator.Validate
+	metrics      *metrics
+	limiter      *limiter
 }
 
 // NewHandler builds the HTTP handler with every route and middleware.
@@ -97,7 +99,8 @@ func NewHandler(cfg Config, d Deps) http.Handler {
 		cfg: cfg, log: d.Log, now: d.Clock, keys: d.Keys, vendors: d.Vendors, idem: d.Idempotency,
 		engagements: d.Engagements, contracts: d.Contracts, policies: d.Policies, catalog: d.Catalog,
 		templates: d.Templates, assessments: d.Assessments, findings: d.Findings,
-		ready: d.Ready, valid: newValidator(), metrics: newMetrics(d.DB),
+		remediations: d.Remediations,
+		ready:        d.Ready, valid: newValidator(), metrics: newMetrics(d.DB),
 	}
 	s.limiter = newLimiter(cfg.RateLimit, cfg.RateBurst, d.Clock)
 	gin.SetMode(gin.ReleaseMode)

@@ -155,3 +155,76 @@ func (s *Findings) List(ctx context.Context, f finding.Filter) ([]finding.Stored
 	}
 	return out, nil
 }
+
+type remediationRow struct {
+	ID          string `gorm:"primaryKey"`
+	FindingID   string
+	VendorID    string
+	Type        string
+	Owner       string
+	Description string
+	DueDate     time.Time
+	Status      string
+	Comment     string
+	VerifiedBy  string
+	VerifiedAt  *time.Time
+	Version     int
+	CreatedAt   time.Time
+	UpdatedAt   time.Time `gorm:"autoUpdateTime:false"`
+}
+
+func (remediationRow) TableName() string { return "remediations" }
+
+var _ finding.RemediationRepository = (*Findings)(nil)
+
+func toRemediationRow(r finding.Remediation) remediationRow {
+	return remediationRow{ID: r.ID, FindingID: r.FindingID, VendorID: r.VendorID, Type: r.Type, Owner: r.Owner,
+		Description: r.Description, DueDate: r.DueDate, Status: string(r.Status), Comment: r.Comment, VerifiedBy: r.VerifiedBy,
+		VerifiedAt: utcPtr(r.VerifiedAt), Version: r.Version, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
+}
+
+func (r remediationRow) toDomain() finding.Remediation {
+	return finding.Remediation{ID: r.ID, FindingID: r.FindingID, VendorID: r.VendorID, Type: r.Type, Owner: r.Owner,
+		Description: r.Description, DueDate: *dayPtr(&r.DueDate), Status: finding.RemediationStatus(r.Status), Comment: r.Comment,
+		VerifiedBy: r.VerifiedBy, VerifiedAt: utcPtr(r.VerifiedAt), Version: r.Version, CreatedAt: r.CreatedAt.UTC(),
+		UpdatedAt: r.UpdatedAt.UTC()}
+}
+
+// CreateRemediation inserts a remediation item.
+func (s *Findings) CreateRemediation(ctx context.Context, r finding.Remediation) error {
+	row := toRemediationRow(r)
+	if err := s.db.conn(ctx).Create(&row).Error; err != nil {
+		return fmt.Errorf("insert remediation: %w", dbErr(err))
+	}
+	return nil
+}
+
+// GetRemediation reads and locks one remediation item.
+func (s *Findings) GetRemediation(ctx context.Context, id string) (finding.Remediation, error) {
+	var row remediationRow
+	if err := s.db.conn(ctx).Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ?", id).Take(&row).Error; err != nil {
+		return finding.Remediation{}, dbErr(err)
+	}
+	return row.toDomain(), nil
+}
+
+// UpdateRemediation writes r when the stored version is r.Version-1.
+func (s *Findings) UpdateRemediation(ctx context.Context, r finding.Remediation) error {
+	row := toRemediationRow(r)
+	res := s.db.conn(ctx).Model(&remediationRow{}).Where("id = ? AND version = ?", r.ID, r.Version-1).
+		Select("*").Omit("id", "finding_id", "vendor_id", "created_at").Updates(&row)
+	return affectedOne(res.Error, res.RowsAffected, "update remediation "+r.ID)
+}
+
+// Remediations lists a finding's items, oldest first.
+func (s *Findings) Remediations(ctx context.Context, findingID string) ([]finding.Remediation, error) {
+	var rows []remediationRow
+	if err := s.db.conn(ctx).Where("finding_id = ?", findingID).Order("id").Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("query remediations: %w", dbErr(err))
+	}
+	out := make([]finding.Remediation, len(rows))
+	for i, r := range rows {
+		out[i] = r.toDomain()
+	}
+	return out, nil
+}

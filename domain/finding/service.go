@@ -276,7 +276,7 @@ type Patch struct {
 
 // Update applies a patch (internal roles). Status changes follow the lifecycle (409 otherwise).
 func (s *Service) Update(ctx context.Context, id string, p Patch, ifMatch *int) (Stored, error) {
-	return s.change(ctx, id, ifMatch, func(f *Stored) error {
+	return s.change(ctx, id, ifMatch, func(_ context.Context, f *Stored) error {
 		if p.Status != nil {
 			if !slices.Contains(Statuses, *p.Status) || *p.Status == StatusRiskAccepted {
 				return domain.Invalid("status", "must be open, remediation_planned, in_progress, resolved or closed (risks are accepted through risk acceptances)")
@@ -305,7 +305,7 @@ func (s *Service) Respond(ctx context.Context, id, response string) (Stored, err
 	if response == "" || utf8.RuneCountInString(response) > 10000 {
 		return Stored{}, domain.Invalid("response", "is required and at most 10000 characters")
 	}
-	return s.change(ctx, id, nil, func(f *Stored) error {
+	return s.change(ctx, id, nil, func(_ context.Context, f *Stored) error {
 		if f.Status.Closed() {
 			return domain.Errorf(domain.KindConflict, "the finding is %s", f.Status)
 		}
@@ -314,7 +314,7 @@ func (s *Service) Respond(ctx context.Context, id, response string) (Stored, err
 	}, false)
 }
 
-func (s *Service) change(ctx context.Context, id string, ifMatch *int, mutate func(*Stored) error, internal bool) (Stored, error) {
+func (s *Service) change(ctx context.Context, id string, ifMatch *int, mutate func(ctx context.Context, f *Stored) error, internal bool) (Stored, error) {
 	p, err := principal(ctx)
 	if err != nil {
 		return Stored{}, err
@@ -332,7 +332,7 @@ func (s *Service) change(ctx context.Context, id string, ifMatch *int, mutate fu
 			return domain.Errorf(domain.KindPreconditionFailed,
 				"the finding has changed: If-Match names version %d, the current version is %d", *ifMatch, f.Version)
 		}
-		if err := mutate(&f); err != nil {
+		if err := mutate(ctx, &f); err != nil {
 			return err
 		}
 		f.Version++

@@ -29,15 +29,16 @@ import (
 // Services are the use cases, wired to the repositories and to each other through small adapters,
 // so that no domain package depends on another's service.
 type Services struct {
-	Keys        *apikey.Service
-	Vendors     *vendor.Service
-	Engagements *engagement.Service
-	Contracts   *contract.Service
-	Policies    *policy.Service
-	Catalog     *catalog.Service
-	Templates   *questionnaire.Service
-	Assessments *assessment.Service
-	Findings    *finding.Service
+	Keys         *apikey.Service
+	Vendors      *vendor.Service
+	Engagements  *engagement.Service
+	Contracts    *contract.Service
+	Policies     *policy.Service
+	Catalog      *catalog.Service
+	Templates    *questionnaire.Service
+	Assessments  *assessment.Service
+	Findings     *finding.Service
+	Remediations *finding.Remediations
 }
 
 // Wire builds every service on db. blobs may be nil where no evidence is touched (the CLI).
@@ -71,6 +72,14 @@ func Wire(db *repository.DB, clock domain.Clock, blobs assessment.BlobStore) Ser
 		Templates:   templates,
 		Assessments: assessments,
 		Findings:    findings,
+		Remediations: finding.NewRemediations(findings, repository.NewFindings(db),
+			func(ctx context.Context, tier risk.Tier, sev domain.Severity) (int, error) {
+				pol, err := policies.Current(ctx)
+				if err != nil {
+					return 0, err
+				}
+				return pol.ForTier(tier).RemediationDays[sev], nil
+			}),
 	}
 }
 
@@ -177,6 +186,7 @@ func (s Services) APIDeps(db *repository.DB, log *slog.Logger, clock domain.Cloc
 	return api.Deps{
 		Log: log, Clock: clock, Keys: s.Keys, Vendors: s.Vendors, Engagements: s.Engagements, Contracts: s.Contracts,
 		Policies: s.Policies, Catalog: s.Catalog, Templates: s.Templates, Assessments: s.Assessments, Findings: s.Findings,
-		Idempotency: repository.NewIdempotency(db), Ready: db.Ping, DB: db.SQL(),
+		Remediations: s.Remediations,
+		Idempotency:  repository.NewIdempotency(db), Ready: db.Ping, DB: db.SQL(),
 	}
 }

@@ -1,0 +1,387 @@
+package finding
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/vendorrisk/vendorrisk/domain"
+	"github.com/vendorrisk/vendorrisk/domain/risk"
+)
+
+// RemediationStatus is a remediation item's state.
+type RemediationStatus string
+
+const (
+	RemOpen       RemediationStatus = "open"
+	RemInProgress RemediationStatus = "in_progress"
+	RemDone       RemediationStatus = "done" // claimed; awaits verification
+	RemVerified   RemediationStatus = "verified"
+)
+
+var remTransitions = map[RemediationStatus][]RemediationStatus{
+	RemOpen:       {RemInProgress, RemDone},
+	RemInProgress: {RemDone},
+	RemDone:       {RemInProgress}, // taken back before verification
+	RemVerified:   {},
+}
+
+// Remediation is one corrective or preventive action for a finding.
+type Remediation struct {
+	ID          string
+	FindingID   string
+	VendorID    string
+	Type        string // corrective or preventive
+	Owner       string // supplier or internal
+	Description string
+	DueDate     time.Time
+	Status      RemediationStatus
+	Comment     string // the last verification comment
+	VerifiedBy  string
+	VerifiedAt  *time.Time
+	Version     int
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// Overdue reports whether the item is past due and not yet done.
+func (r Remediation) Overdue(now time.Time) bool {
+	y, m, d := now.UTC().Date()
+	today := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+	return (r.Status == RemOpen || r.Status == RemInProgress) && r.DueDate.Before(today)
+}
+
+// RemediationRepository stores remediation items.
+type RemediationRepository interface {
+	CreateRemediation(ctx context.Context, r Remediation) error
+	GetRemediation(ctx context.Context, id string) (Remediation, error)
+	UpdateRemediation(ctx context.Context, r Remediation) error
+	Remediations(ctx context.Context, findingID string) ([]Remediation, error)
+}
+
+// DueDays gives the policy's remediation days for a severity on a tier.
+type DueDays func(ctx context.Context, tier risk.Tier, sev domain.Severity) (int, error)
+
+// Remediations holds the remediation use cases.
+type Remediations struct {
+	findings *Service
+	repo     RemediationRepository
+	dueDays  DueDays
+}
+
+// NewRemediations wires the remediation use cases on the finding service.
+func NewRemediations(findings *Service, repo RemediationRepository, dueDays DueDays) *Remediations {
+	return &Remediations{findings: findings, repo: repo, dueDays: dueDays}
+}
+
+// NewRemediation is the input of Add.
+type NewRemediation struct {
+	Type        string
+	Owner       string
+	Description string
+	DueDate     *time.Time // nil: today + the policy's days for the finding's severity and tier
+}
+
+func (in *NewRemediation) validate(field string) error {
+	var v domain.Validator
+	in.Description = strings.TrimSpace(in.Description)
+	v.Check(in.Type == "corrective" || in.Type == "preventive", field+"type", "must be corrective or preventive")
+	v.Check(in.Owner == "supplier" || in.Owner == "internal", field+"owner", "must be supplier or internal")
+	v.Check(in.Description != "" && utf8.RuneCountInString(in.Description) <= 4000, field+"description", "is required and at most 4000 characters")
+	return v.Err()
+}
+
+// Add plans a remediation item; an open finding becomes remediation_planned.
+func (r *Remediations) Add(ctx context.Context, findingID string, in NewRemediation) (Remediation, error) {
+	if err := in.validate(""); err != nil {
+		return Remediation{}, err
+	}
+	var out Remediation
+	_, err := r.findings.change(ctx, findingID, nil, func(ctx context.Context, f *Stored) error {
+		if f.Status.Closed() {
+			return domain.Errorf(domain.KindConflict, "the finding is %s", f.Status)
+		}
+		rem, err := r.add(ctx, *f, in)
+		if err != nil {
+			return err
+		}
+		out = rem
+		if f.Status == StatusOpen {
+			f.Status = StatusRemediationPlanned
+		}
+		return nil
+	}, true)
+	return out, err
+}
+
+func (r *Remediations) add(ctx context.Context, f Stored, in NewRemediation) (Remediation, error) {
+	now := r.findings.now()
+	due := in.DueDate
+	if due == nil {
+		_, tier, err := r.findings.engagements(ctx, f.EngagementID)
+		if err != nil {
+			return Remediation{}, err
+		}
+		days, err := r.dueDays(ctx, tier, f.Severity)
+		if err != nil {
+			return Remediation{}, err
+		}
+		d := now.AddDate(0, 0, days)
+		due = &d
+	}
+	y, m, d := due.UTC().Date()
+	rem := Remediation{ID: domain.NewID(), FindingID: f.ID, VendorID: f.VendorID, Type: in.Type, Owner: in.Owner,
+		Description: in.Description, DueDate: time.Date(y, m, d, 0, 0, 0, 0, time.UTC), Status: RemOpen, Version: 1,
+		CreatedAt: now, UpdatedAt: now}
+	if err := r.repo.CreateRemediation(ctx, rem); err != nil {
+		return Remediation{}, fmt.Errorf("create remediation: %w", err)
+	}
+	return rem, nil
+}
+
+// List returns a finding's remediation items, visible to whoever may see the finding.
+func (r *Remediations) List(ctx context.Context, findingID string) ([]Remediation, error) {
+	if _, err := r.findings.Get(ctx, findingID); err != nil {
+		return nil, err
+	}
+	return r.repo.Remediations(ctx, findingID)
+}
+
+// RemediationPatch changes an item; nil means unchanged.
+type RemediationPatch struct {
+	Description *string
+	DueDate     *time.Time
+	Status      *RemediationStatus
+}
+
+// Update changes an item (internal roles, or the supplier for its own supplier-owned items).
+func (r *Remediations) Update(ctx context.Context, id string, p RemediationPatch, ifMatch *int) (Remediation, error) {
+	return r.mutate(ctx, id, ifMatch, func(rem *Remediation, supplier bool) error {
+		if supplier && rem.Owner != "supplier" {
+			return domain.Errorf(domain.KindForbidden, "this item is owned internally")
+		}
+		if p.Status != nil {
+			if *p.Status == RemVerified {
+				return domain.Invalid("status", "items are verified with POST /remediations/{id}/verify")
+			}
+			if !slices.Contains(remTransitions[rem.Status], *p.Status) {
+				return domain.Errorf(domain.KindConflict, "the item is %s and cannot become %s", rem.Status, *p.Status)
+			}
+			rem.Status = *p.Status
+		}
+		if p.Description != nil {
+			d := strings.TrimSpace(*p.Description)
+			if d == "" || utf8.RuneCountInString(d) > 4000 {
+				return domain.Invalid("description", "is required and at most 4000 characters")
+			}
+			rem.Description = d
+		}
+		if p.DueDate != nil {
+			y, m, d := p.DueDate.UTC().Date()
+			rem.DueDate = time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+		}
+		return nil
+	})
+}
+
+// Verify accepts a done item (verified) or sends it back (in_progress; a comment is required).
+func (r *Remediations) Verify(ctx context.Context, id string, passed bool, comment string) (Remediation, error) {
+	comment = strings.TrimSpace(comment)
+	if !passed && comment == "" {
+		return Remediation{}, domain.Invalid("comment", "is required when verification fails")
+	}
+	return r.mutate(ctx, id, nil, func(rem *Remediation, supplier bool) error {
+		if supplier {
+			return domain.NotFound("remediation", id)
+		}
+		if rem.Status != RemDone {
+			return domain.Errorf(domain.KindConflict, "the item is %s; only a done item is verified", rem.Status)
+		}
+		rem.Comment = comment
+		if !passed {
+			rem.Status = RemInProgress
+			return nil
+		}
+		now := r.findings.now()
+		p, _ := principal(ctx)
+		rem.Status, rem.VerifiedAt, rem.VerifiedBy = RemVerified, &now, p.KeyID
+		return nil
+	})
+}
+
+// mutate changes one item and moves its finding along: any item in progress → in_progress; all done
+// or verified → resolved; all verified → closed.
+func (r *Remediations) mutate(ctx context.Context, id string, ifMatch *int, fn func(rem *Remediation, supplier bool) error) (Remediation, error) {
+	if !domain.ValidID(id) {
+		return Remediation{}, domain.NotFound("remediation", id)
+	}
+	var out Remediation
+	err := r.findings.tx.InTx(ctx, func(ctx context.Context) error {
+		rem, err := r.repo.GetRemediation(ctx, id)
+		if errors.Is(err, domain.ErrNotFound) {
+			return domain.NotFound("remediation", id)
+		}
+		if err != nil {
+			return fmt.Errorf("load remediation %s: %w", id, err)
+		}
+		p, err := principal(ctx)
+		if err != nil {
+			return err
+		}
+		if !p.SeesVendor(rem.VendorID) {
+			return domain.NotFound("remediation", id)
+		}
+		if ifMatch != nil && *ifMatch != rem.Version {
+			return domain.Errorf(domain.KindPreconditionFailed, "the item has changed: If-Match names version %d, the current version is %d", *ifMatch, rem.Version)
+		}
+		if err := fn(&rem, p.IsSupplier()); err != nil {
+			return err
+		}
+		rem.Version++
+		rem.UpdatedAt = r.findings.now()
+		if err := r.repo.UpdateRemediation(ctx, rem); err != nil {
+			if errors.Is(err, domain.ErrStaleVersion) {
+				return domain.Errorf(domain.KindPreconditionFailed, "the item was changed by another request; read it again")
+			}
+			return fmt.Errorf("update remediation %s: %w", id, err)
+		}
+		out = rem
+		return r.follow(ctx, rem.FindingID)
+	})
+	return out, err
+}
+
+// follow derives the finding's status from its items.
+func (r *Remediations) follow(ctx context.Context, findingID string) error {
+	items, err := r.repo.Remediations(ctx, findingID)
+	if err != nil {
+		return fmt.Errorf("load remediations of %s: %w", findingID, err)
+	}
+	f, err := r.findings.load(ctx, findingID, true)
+	if err != nil {
+		return err
+	}
+	if f.Status.Closed() || len(items) == 0 {
+		return nil
+	}
+	allVerified, allDone, anyStarted := true, true, false
+	for _, it := range items {
+		allVerified = allVerified && it.Status == RemVerified
+		allDone = allDone && (it.Status == RemDone || it.Status == RemVerified)
+		anyStarted = anyStarted || it.Status != RemOpen
+	}
+	next := f.Status
+	switch {
+	case allVerified:
+		next = StatusClosed
+	case allDone:
+		next = StatusResolved
+	case anyStarted:
+		next = StatusInProgress
+	}
+	if next == f.Status {
+		return nil
+	}
+	now := r.findings.now()
+	f.Status = next
+	if next == StatusClosed {
+		f.ClosedAt = &now
+	}
+	f.Version++
+	f.UpdatedAt = now
+	return r.findings.repo.Update(ctx, f)
+}
+
+// SupplierPlan is a supplier's response: text, new plan items, and items it marks done.
+type SupplierPlan struct {
+	Response string
+	Plans    []NewRemediation
+	Done     []string
+}
+
+// RespondWithPlan records the supplier's response and plan on its own vendor's finding.
+func (r *Remediations) RespondWithPlan(ctx context.Context, findingID string, plan SupplierPlan) (Stored, []Remediation, error) {
+	var v domain.Validator
+	for i := range plan.Plans {
+		plan.Plans[i].Owner = "supplier"
+		if err := plan.Plans[i].validate(fmt.Sprintf("plans[%d].", i)); err != nil {
+			var de *domain.Error
+			if errors.As(err, &de) {
+				for _, fe := range de.Fields {
+					v.Add(fe.Field, fe.Message)
+				}
+			}
+		}
+	}
+	if err := v.Err(); err != nil {
+		return Stored{}, nil, err
+	}
+	var created []Remediation
+	var out Stored
+	err := r.findings.tx.InTx(ctx, func(ctx context.Context) error {
+		f, err := r.findings.Respond(ctx, findingID, plan.Response)
+		if err != nil {
+			return err
+		}
+		for _, pl := range plan.Plans {
+			rem, err := r.add(ctx, f, pl)
+			if err != nil {
+				return err
+			}
+			created = append(created, rem)
+		}
+		for i, id := range plan.Done {
+			done := RemDone
+			rem, err := r.Update(ctx, id, RemediationPatch{Status: &done}, nil)
+			if err != nil {
+				if domain.IsKind(err, domain.KindNotFound) {
+					return domain.Invalid(fmt.Sprintf("done[%d]", i), "no such remediation item of yours")
+				}
+				return err
+			}
+			if rem.FindingID != findingID {
+				return domain.Invalid(fmt.Sprintf("done[%d]", i), "belongs to another finding")
+			}
+		}
+		if len(plan.Plans) > 0 {
+			if err := r.follow(ctx, findingID); err != nil {
+				return err
+			}
+			if f, err = r.findings.load(ctx, findingID, false); err != nil {
+				return err
+			}
+			if f.Status == StatusOpen {
+				f.Status, f.Version, f.UpdatedAt = StatusRemediationPlanned, f.Version+1, r.findings.now()
+				if err := r.findings.repo.Update(ctx, f); err != nil {
+					return err
+				}
+			}
+		}
+		out, err = r.findings.load(ctx, findingID, false)
+		return err
+	})
+	return out, created, err
+}
+
+// Get returns one item to whoever may see its finding's vendor.
+func (r *Remediations) Get(ctx context.Context, id string) (Remediation, error) {
+	p, err := principal(ctx)
+	if err != nil {
+		return Remediation{}, err
+	}
+	if !domain.ValidID(id) {
+		return Remediation{}, domain.NotFound("remediation", id)
+	}
+	rem, err := r.repo.GetRemediation(ctx, id)
+	if errors.Is(err, domain.ErrNotFound) || (err == nil && !p.SeesVendor(rem.VendorID)) {
+		return Remediation{}, domain.NotFound("remediation", id)
+	}
+	if err != nil {
+		return Remediation{}, fmt.Errorf("load remediation %s: %w", id, err)
+	}
+	return rem, nil
+}
