@@ -499,6 +499,12 @@ func (s *Service) Info(ctx context.Context, id string) (Info, error) {
 	if _, err := internalOnly(ctx, id); err != nil {
 		return Info{}, err
 	}
+	return s.Lookup(ctx, id)
+}
+
+// Lookup is Info without the caller check, for modules that have checked the caller's scope on their
+// own resource already (a supplier's finding belongs to its vendor; its engagement's tier sets a due date).
+func (s *Service) Lookup(ctx context.Context, id string) (Info, error) {
 	e, err := s.load(ctx, id, false)
 	if err != nil {
 		return Info{}, err

@@ -53,7 +53,7 @@ func Wire(db *repository.DB, clock domain.Clock, blobs assessment.BlobStore) Ser
 	vendors.ObserveGraph(engagements.Refresh)
 	policies.OnChange(engagements.RefreshAll)
 	findings := finding.NewService(repository.NewFindings(db), func(ctx context.Context, id string) (string, risk.Tier, error) {
-		i, err := engagements.Info(ctx, id)
+		i, err := engagements.Lookup(ctx, id) // findings check their own scope
 		return i.VendorID, i.EffectiveTier, err
 	}, db, clock)
 	deps := assessmentDeps(engagements, templates, policies, keys, blobs)
