@@ -205,21 +205,7 @@ func (s *Service) internal(ctx context.Context, id string) (auth.Principal, erro
 }
 
 func (s *Service) load(ctx context.Context, id string, forUpdate bool) (Assessment, error) {
-	if !domain.ValidID(id) {
-		return Assessment{}, domain.NotFound("assessment", id)
-	}
-	get := s.repo.Get
-	if forUpdate {
-		get = s.repo.GetForUpdate
-	}
-	a, err := get(ctx, id)
-	if errors.Is(err, domain.ErrNotFound) {
-		return Assessment{}, domain.NotFound("assessment", id)
-	}
-	if err != nil {
-		return Assessment{}, fmt.Errorf("load assessment %s: %w", id, err)
-	}
-	return a, nil
+	return domain.Load(ctx, "assessment", id, s.repo.Get, s.repo.GetForUpdate, forUpdate)
 }
 
 // List returns one page of assessments; a supplier sees only its vendor's, and never drafts.

@@ -96,21 +96,7 @@ func (s *Service) Get(ctx context.Context, id string) (Contract, error) {
 }
 
 func (s *Service) load(ctx context.Context, id string, forUpdate bool) (Contract, error) {
-	if !domain.ValidID(id) {
-		return Contract{}, domain.NotFound("contract", id)
-	}
-	get := s.repo.Get
-	if forUpdate {
-		get = s.repo.GetForUpdate
-	}
-	c, err := get(ctx, id)
-	if errors.Is(err, domain.ErrNotFound) {
-		return Contract{}, domain.NotFound("contract", id)
-	}
-	if err != nil {
-		return Contract{}, fmt.Errorf("load contract %s: %w", id, err)
-	}
-	return c, nil
+	return domain.Load(ctx, "contract", id, s.repo.Get, s.repo.GetForUpdate, forUpdate)
 }
 
 // Patch holds a partial update; nil means unchanged. Clauses, when given, replace all clauses.
@@ -140,14 +126,14 @@ func (s *Service) Update(ctx context.Context, id string, p Patch, ifMatch *int) 
 			return domain.Errorf(domain.KindPreconditionFailed,
 				"the resource has changed: If-Match names version %d, the current version is %d", *ifMatch, c.Version)
 		}
-		set(&c.Title, p.Title)
-		set(&c.DocumentReference, p.DocumentReference)
-		set(&c.SignedOn, p.SignedOn)
-		set(&c.StartsOn, p.StartsOn)
-		set(&c.EndsOn, p.EndsOn)
-		set(&c.AutoRenew, p.AutoRenew)
-		set(&c.NoticeDays, p.NoticeDays)
-		set(&c.Clauses, p.Clauses)
+		domain.Set(&c.Title, p.Title)
+		domain.Set(&c.DocumentReference, p.DocumentReference)
+		domain.Set(&c.SignedOn, p.SignedOn)
+		domain.Set(&c.StartsOn, p.StartsOn)
+		domain.Set(&c.EndsOn, p.EndsOn)
+		domain.Set(&c.AutoRenew, p.AutoRenew)
+		domain.Set(&c.NoticeDays, p.NoticeDays)
+		domain.Set(&c.Clauses, p.Clauses)
 		c.normalize()
 		if err := c.validate(); err != nil {
 			return err
@@ -164,12 +150,6 @@ func (s *Service) Update(ctx context.Context, id string, p Patch, ifMatch *int) 
 		return nil
 	})
 	return out, err
-}
-
-func set[T any](dst *T, src *T) {
-	if src != nil {
-		*dst = *src
-	}
 }
 
 // GapReport is the gap analysis of a contract with what it was measured against.

@@ -220,21 +220,7 @@ func (s *Service) Get(ctx context.Context, id string) (Engagement, Evaluation, e
 }
 
 func (s *Service) load(ctx context.Context, id string, forUpdate bool) (Engagement, error) {
-	if !domain.ValidID(id) {
-		return Engagement{}, domain.NotFound("engagement", id)
-	}
-	get := s.repo.Get
-	if forUpdate {
-		get = s.repo.GetForUpdate
-	}
-	e, err := get(ctx, id)
-	if errors.Is(err, domain.ErrNotFound) {
-		return Engagement{}, domain.NotFound("engagement", id)
-	}
-	if err != nil {
-		return Engagement{}, fmt.Errorf("load engagement %s: %w", id, err)
-	}
-	return e, nil
+	return domain.Load(ctx, "engagement", id, s.repo.Get, s.repo.GetForUpdate, forUpdate)
 }
 
 // List returns one page of engagements.
@@ -350,26 +336,20 @@ func allowed(st Status) string {
 }
 
 func (p Patch) apply(e *Engagement) {
-	set(&e.Name, p.Name)
-	set(&e.Description, p.Description)
-	set(&e.BusinessOwner, p.BusinessOwner)
-	set(&e.ServiceType, p.ServiceType)
-	set(&e.Holdings, p.Holdings)
-	set(&e.Access, p.Access)
-	set(&e.InternetFacing, p.InternetFacing)
-	set(&e.DataLocations, p.DataLocations)
-	set(&e.CriticalProcess, p.CriticalProcess)
-	set(&e.RTOHours, p.RTOHours)
-	set(&e.Substitutability, p.Substitutability)
-	set(&e.AnnualSpend, p.AnnualSpend)
-	set(&e.ImpactOverride, p.ImpactOverride)
-	set(&e.Status, p.Status)
-}
-
-func set[T any](dst *T, src *T) {
-	if src != nil {
-		*dst = *src
-	}
+	domain.Set(&e.Name, p.Name)
+	domain.Set(&e.Description, p.Description)
+	domain.Set(&e.BusinessOwner, p.BusinessOwner)
+	domain.Set(&e.ServiceType, p.ServiceType)
+	domain.Set(&e.Holdings, p.Holdings)
+	domain.Set(&e.Access, p.Access)
+	domain.Set(&e.InternetFacing, p.InternetFacing)
+	domain.Set(&e.DataLocations, p.DataLocations)
+	domain.Set(&e.CriticalProcess, p.CriticalProcess)
+	domain.Set(&e.RTOHours, p.RTOHours)
+	domain.Set(&e.Substitutability, p.Substitutability)
+	domain.Set(&e.AnnualSpend, p.AnnualSpend)
+	domain.Set(&e.ImpactOverride, p.ImpactOverride)
+	domain.Set(&e.Status, p.Status)
 }
 
 // change runs one read-modify-write of an engagement in a transaction, re-evaluating its risk.

@@ -154,21 +154,7 @@ func (s *Service) Get(ctx context.Context, id string) (Stored, error) {
 }
 
 func (s *Service) load(ctx context.Context, id string, forUpdate bool) (Stored, error) {
-	if !domain.ValidID(id) {
-		return Stored{}, domain.NotFound("finding", id)
-	}
-	get := s.repo.Get
-	if forUpdate {
-		get = s.repo.GetForUpdate
-	}
-	f, err := get(ctx, id)
-	if errors.Is(err, domain.ErrNotFound) {
-		return Stored{}, domain.NotFound("finding", id)
-	}
-	if err != nil {
-		return Stored{}, fmt.Errorf("load finding %s: %w", id, err)
-	}
-	return f, nil
+	return domain.Load(ctx, "finding", id, s.repo.Get, s.repo.GetForUpdate, forUpdate)
 }
 
 // List returns one page of findings; a supplier sees its own vendor's only.

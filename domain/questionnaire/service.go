@@ -87,21 +87,7 @@ func (s *Service) Get(ctx context.Context, id string) (Template, error) {
 }
 
 func (s *Service) load(ctx context.Context, id string, forUpdate bool) (Template, error) {
-	if !domain.ValidID(id) {
-		return Template{}, domain.NotFound("questionnaire template", id)
-	}
-	get := s.repo.Get
-	if forUpdate {
-		get = s.repo.GetForUpdate
-	}
-	t, err := get(ctx, id)
-	if errors.Is(err, domain.ErrNotFound) {
-		return Template{}, domain.NotFound("questionnaire template", id)
-	}
-	if err != nil {
-		return Template{}, fmt.Errorf("load template %s: %w", id, err)
-	}
-	return t, nil
+	return domain.Load(ctx, "questionnaire template", id, s.repo.Get, s.repo.GetForUpdate, forUpdate)
 }
 
 // List returns one page of templates, oldest first.

@@ -79,11 +79,11 @@ func (s *Service) UpdateContact(ctx context.Context, vendorID, id string, p Cont
 		if err := checkVersion(c.Version, ifMatch); err != nil {
 			return err
 		}
-		set(&c.Name, p.Name)
-		set(&c.Email, p.Email)
-		set(&c.Phone, p.Phone)
-		set(&c.Role, p.Role)
-		set(&c.Primary, p.Primary)
+		domain.Set(&c.Name, p.Name)
+		domain.Set(&c.Email, p.Email)
+		domain.Set(&c.Phone, p.Phone)
+		domain.Set(&c.Role, p.Role)
+		domain.Set(&c.Primary, p.Primary)
 		c.normalize()
 		if err := c.validate(); err != nil {
 			return err
@@ -187,13 +187,13 @@ func (s *Service) UpdateCertification(ctx context.Context, vendorID, id string, 
 		if err := checkVersion(c.Version, ifMatch); err != nil {
 			return err
 		}
-		set(&c.Scheme, p.Scheme)
-		set(&c.SchemeName, p.SchemeName)
-		set(&c.CertificateID, p.CertificateID)
-		set(&c.Issuer, p.Issuer)
-		set(&c.Scope, p.Scope)
-		set(&c.ValidFrom, p.ValidFrom)
-		set(&c.ValidUntil, p.ValidUntil)
+		domain.Set(&c.Scheme, p.Scheme)
+		domain.Set(&c.SchemeName, p.SchemeName)
+		domain.Set(&c.CertificateID, p.CertificateID)
+		domain.Set(&c.Issuer, p.Issuer)
+		domain.Set(&c.Scope, p.Scope)
+		domain.Set(&c.ValidFrom, p.ValidFrom)
+		domain.Set(&c.ValidUntil, p.ValidUntil)
 		c.normalize()
 		if err := c.validate(); err != nil {
 			return err

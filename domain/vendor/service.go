@@ -274,23 +274,17 @@ func allowedNext(st Status) string {
 }
 
 func (p Patch) apply(v *Vendor) {
-	set(&v.Kind, p.Kind)
-	set(&v.Name, p.Name)
-	set(&v.LegalName, p.LegalName)
-	set(&v.CorporateNumber, p.CorporateNumber)
-	set(&v.RegistrationIDs, p.RegistrationIDs)
-	set(&v.Country, p.Country)
-	set(&v.Website, p.Website)
-	set(&v.Description, p.Description)
-	set(&v.InternalOwner, p.InternalOwner)
-	set(&v.Tags, p.Tags)
-	set(&v.Status, p.Status)
-}
-
-func set[T any](dst *T, src *T) {
-	if src != nil {
-		*dst = *src
-	}
+	domain.Set(&v.Kind, p.Kind)
+	domain.Set(&v.Name, p.Name)
+	domain.Set(&v.LegalName, p.LegalName)
+	domain.Set(&v.CorporateNumber, p.CorporateNumber)
+	domain.Set(&v.RegistrationIDs, p.RegistrationIDs)
+	domain.Set(&v.Country, p.Country)
+	domain.Set(&v.Website, p.Website)
+	domain.Set(&v.Description, p.Description)
+	domain.Set(&v.InternalOwner, p.InternalOwner)
+	domain.Set(&v.Tags, p.Tags)
+	domain.Set(&v.Status, p.Status)
 }
 
 // Delete removes a vendor entered by mistake, with its contacts, certifications and its own
