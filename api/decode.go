@@ -198,3 +198,14 @@ func queryInt(c *gin.Context, name string) (int, error) {
 	}
 	return n, nil
 }
+
+// queryBool reads an optional true/false query parameter (absent is false).
+func queryBool(c *gin.Context, name string) (bool, error) {
+	switch c.Query(name) {
+	case "", "false":
+		return false, nil
+	case "true":
+		return true, nil
+	}
+	return false, invalidQuery(name, "must be true or false")
+}

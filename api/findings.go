@@ -29,6 +29,8 @@ type FindingResponse struct {
 	Source           string     `json:"source" binding:"required" enums:"assessment,manual"`
 	InternalNotes    string     `json:"internal_notes,omitempty"`
 	SupplierResponse string     `json:"supplier_response,omitempty"`
+	DueDate          *string    `json:"due_date,omitempty" format:"date" example:"2026-12-24"`
+	Overdue          bool       `json:"overdue" binding:"required"`
 	Version          int        `json:"version" binding:"required"`
 	CreatedAt        time.Time  `json:"created_at" binding:"required" format:"date-time"`
 	UpdatedAt        time.Time  `json:"updated_at" binding:"required" format:"date-time"`
@@ -46,6 +48,8 @@ type SupplierFindingResponse struct {
 	Severity         string   `json:"severity" binding:"required" enums:"critical,high,medium,low"`
 	Status           string   `json:"status" binding:"required"`
 	SupplierResponse string   `json:"supplier_response,omitempty"`
+	DueDate          *string  `json:"due_date,omitempty" format:"date" example:"2026-12-24"`
+	Overdue          bool     `json:"overdue" binding:"required"`
 }
 
 // FindingList is one page of findings.
@@ -84,16 +88,16 @@ type FindingResponseRequest struct {
 	Done     []string          `json:"done" validate:"max=50"`
 }
 
-func findingResponse(f finding.Stored) FindingResponse {
-	return FindingResponse{ID: f.ID, EngagementID: f.EngagementID, VendorID: f.VendorID, AssessmentID: f.AssessmentID,
+func findingResponse(f finding.Stored, now time.Time) FindingResponse {
+	return FindingResponse{DueDate: formatDatePtr(f.NextDue), Overdue: f.Overdue(now), ID: f.ID, EngagementID: f.EngagementID, VendorID: f.VendorID, AssessmentID: f.AssessmentID,
 		QuestionKey: f.QuestionKey, Title: f.Title, Answer: f.Answer, ScoreBP: f.ScoreBP, EvidenceIDs: nonNilStrings(f.EvidenceIDs),
 		ControlRefs: nonNilStrings(f.ControlRefs), ThreatCategory: f.ThreatCategory, Severity: string(f.Severity),
 		Priority: f.Priority, Status: string(f.Status), Source: string(f.Source), InternalNotes: f.InternalNotes,
 		SupplierResponse: f.SupplierResponse, Version: f.Version, CreatedAt: f.CreatedAt, UpdatedAt: f.UpdatedAt, ClosedAt: f.ClosedAt}
 }
 
-func supplierFindingResponse(f finding.Stored) SupplierFindingResponse {
-	return SupplierFindingResponse{ID: f.ID, AssessmentID: f.AssessmentID, QuestionKey: f.QuestionKey, Title: f.Title,
+func supplierFindingResponse(f finding.Stored, now time.Time) SupplierFindingResponse {
+	return SupplierFindingResponse{DueDate: formatDatePtr(f.NextDue), Overdue: f.Overdue(now), ID: f.ID, AssessmentID: f.AssessmentID, QuestionKey: f.QuestionKey, Title: f.Title,
 		Answer: f.Answer, ControlRefs: nonNilStrings(f.ControlRefs), Severity: string(f.Severity), Status: string(f.Status),
 		SupplierResponse: f.SupplierResponse}
 }
@@ -105,12 +109,11 @@ func findingFilter(c *gin.Context) (finding.Filter, error) {
 	}
 	f := finding.Filter{EngagementID: c.Query("engagement_id"), VendorID: c.Query("vendor_id"), Status: finding.Status(c.Query("status")),
 		Severity: domain.Severity(c.Query("severity")), Sort: c.Query("sort"), Limit: limit}
-	switch c.Query("open") {
-	case "", "false":
-	case "true":
-		f.OpenOnly = true
-	default:
-		return finding.Filter{}, invalidQuery("open", "must be true or false")
+	if f.OpenOnly, err = queryBool(c, "open"); err != nil {
+		return finding.Filter{}, err
+	}
+	if f.Overdue, err = queryBool(c, "overdue"); err != nil {
+		return finding.Filter{}, err
 	}
 	return f, nil
 }
@@ -118,7 +121,7 @@ func findingFilter(c *gin.Context) (finding.Filter, error) {
 // listFindings godoc
 //
 //	@Summary		List findings
-//	@Description	sort=priority orders by risk: severity rank (critical 4 … low 1) × tier rank (tier 1 → 4 … tier 4 → 1), highest first.
+//	@Description	sort=priority orders by risk: severity rank (critical 4 … low 1) × tier rank (tier 1 → 4 … tier 4 → 1), highest first; equal priorities by the earliest due date of their open remediation items (findings without one last), then id.
 //	@Tags			findings
 //	@Produce		json
 //	@Security		BearerAuth
@@ -127,6 +130,7 @@ func findingFilter(c *gin.Context) (finding.Filter, error) {
 //	@Param			status			query		string	false	"filter by status"	Enums(open, remediation_planned, in_progress, resolved, closed, risk_accepted)
 //	@Param			severity		query		string	false	"filter by severity"	Enums(critical, high, medium, low)
 //	@Param			open			query		bool	false	"only findings that still need work"
+//	@Param			overdue			query		bool	false	"only unfinished findings with a remediation item past its due date"
 //	@Param			sort			query		string	false	"sort order"	Enums(created_at, priority)
 //	@Param			limit			query		int		false	"page size (1-200, default 50)"
 //	@Param			cursor			query		string	false	"next_cursor of the previous page"
@@ -148,7 +152,7 @@ func (s *Server) listFindings(c *gin.Context) {
 	}
 	out := FindingList{Items: []FindingResponse{}, NextCursor: page.NextCursor}
 	for _, it := range page.Items {
-		out.Items = append(out.Items, findingResponse(it))
+		out.Items = append(out.Items, findingResponse(it, s.now()))
 	}
 	c.JSON(http.StatusOK, out)
 }
@@ -182,7 +186,7 @@ func (s *Server) createFinding(c *gin.Context) {
 	}
 	setETag(c, f.Version)
 	c.Header("Location", "/api/v1/findings/"+f.ID)
-	c.JSON(http.StatusCreated, findingResponse(f))
+	c.JSON(http.StatusCreated, findingResponse(f, s.now()))
 }
 
 // getFinding godoc
@@ -203,7 +207,7 @@ func (s *Server) getFinding(c *gin.Context) {
 		return
 	}
 	setETag(c, f.Version)
-	c.JSON(http.StatusOK, findingResponse(f))
+	c.JSON(http.StatusOK, findingResponse(f, s.now()))
 }
 
 // updateFinding godoc
@@ -243,7 +247,7 @@ func (s *Server) updateFinding(c *gin.Context) {
 		return
 	}
 	setETag(c, f.Version)
-	c.JSON(http.StatusOK, findingResponse(f))
+	c.JSON(http.StatusOK, findingResponse(f, s.now()))
 }
 
 // supplierListFindings godoc
@@ -254,6 +258,7 @@ func (s *Server) updateFinding(c *gin.Context) {
 //	@Security	BearerAuth
 //	@Param		status	query		string	false	"filter by status"
 //	@Param		open	query		bool	false	"only findings that still need work"
+//	@Param		overdue	query		bool	false	"only unfinished findings with a remediation item past its due date"
 //	@Param		limit	query		int		false	"page size (1-200, default 50)"
 //	@Param		cursor	query		string	false	"next_cursor of the previous page"
 //	@Success	200		{object}	SupplierFindingList
@@ -275,7 +280,7 @@ func (s *Server) supplierListFindings(c *gin.Context) {
 	}
 	out := SupplierFindingList{Items: []SupplierFindingResponse{}, NextCursor: page.NextCursor}
 	for _, it := range page.Items {
-		out.Items = append(out.Items, supplierFindingResponse(it))
+		out.Items = append(out.Items, supplierFindingResponse(it, s.now()))
 	}
 	c.JSON(http.StatusOK, out)
 }
@@ -312,5 +317,5 @@ func (s *Server) supplierRespondFinding(c *gin.Context) {
 		respondError(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, supplierFindingResponse(f))
+	c.JSON(http.StatusOK, supplierFindingResponse(f, s.now()))
 }

@@ -1933,7 +1933,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "sort=priority orders by risk: severity rank (critical 4 … low 1) × tier rank (tier 1 → 4 … tier 4 → 1), highest first.",
+                "description": "sort=priority orders by risk: severity rank (critical 4 … low 1) × tier rank (tier 1 → 4 … tier 4 → 1), highest first; equal priorities by the earliest due date of their open remediation items (findings without one last), then id.",
                 "produces": [
                     "application/json"
                 ],
@@ -1984,6 +1984,12 @@ const docTemplate = `{
                         "type": "boolean",
                         "description": "only findings that still need work",
                         "name": "open",
+                        "in": "query"
+                    },
+                    {
+                        "type": "boolean",
+                        "description": "only unfinished findings with a remediation item past its due date",
+                        "name": "overdue",
                         "in": "query"
                     },
                     {
@@ -4141,6 +4147,12 @@ const docTemplate = `{
                         "type": "boolean",
                         "description": "only findings that still need work",
                         "name": "open",
+                        "in": "query"
+                    },
+                    {
+                        "type": "boolean",
+                        "description": "only unfinished findings with a remediation item past its due date",
+                        "name": "overdue",
                         "in": "query"
                     },
                     {
@@ -7571,6 +7583,7 @@ const docTemplate = `{
                 "engagement_id",
                 "evidence_ids",
                 "id",
+                "overdue",
                 "priority",
                 "score_bp",
                 "severity",
@@ -7602,6 +7615,11 @@ const docTemplate = `{
                     "type": "string",
                     "format": "date-time"
                 },
+                "due_date": {
+                    "type": "string",
+                    "format": "date",
+                    "example": "2026-12-24"
+                },
                 "engagement_id": {
                     "type": "string"
                 },
@@ -7616,6 +7634,9 @@ const docTemplate = `{
                 },
                 "internal_notes": {
                     "type": "string"
+                },
+                "overdue": {
+                    "type": "boolean"
                 },
                 "priority": {
                     "type": "integer",
@@ -9485,6 +9506,7 @@ const docTemplate = `{
             "required": [
                 "control_refs",
                 "id",
+                "overdue",
                 "severity",
                 "status",
                 "title"
@@ -9502,8 +9524,16 @@ const docTemplate = `{
                         "type": "string"
                     }
                 },
+                "due_date": {
+                    "type": "string",
+                    "format": "date",
+                    "example": "2026-12-24"
+                },
                 "id": {
                     "type": "string"
+                },
+                "overdue": {
+                    "type": "boolean"
                 },
                 "question_key": {
                     "type": "string"

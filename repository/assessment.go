@@ -13,6 +13,7 @@ import (
 
 	"github.com/vendorrisk/vendorrisk/domain/assessment"
 	"github.com/vendorrisk/vendorrisk/domain/questionnaire"
+	"github.com/vendorrisk/vendorrisk/domain/scoring"
 )
 
 // Assessments stores assessments (with a frozen copy of their template) and evidence metadata.
@@ -77,6 +78,7 @@ type assessmentRow struct {
 	SentAt           *time.Time
 	SubmittedAt      *time.Time
 	CompletedAt      *time.Time
+	FinalScore       *string
 }
 
 func (assessmentRow) TableName() string { return "assessments" }
@@ -113,6 +115,10 @@ func toAssessmentRow(a assessment.Assessment, withTemplate bool) assessmentRow {
 		AnswersVersion: a.AnswersVersion, ReturnComment: a.ReturnComment, CreatedBy: a.CreatedBy, Version: a.Version,
 		CreatedAt: a.CreatedAt.UTC(), UpdatedAt: a.UpdatedAt.UTC(), SentAt: utcPtr(a.SentAt), SubmittedAt: utcPtr(a.SubmittedAt),
 		CompletedAt: utcPtr(a.CompletedAt)}
+	if a.FinalScore != nil {
+		doc := mustJSON(a.FinalScore)
+		row.FinalScore = &doc
+	}
 	if withTemplate {
 		row.TemplateDocument = string(questionnaire.Encode(a.Template))
 	}
@@ -133,6 +139,12 @@ func (s *Assessments) toDomain(r assessmentRow) (assessment.Assessment, error) {
 		SupplierKeyID: r.SupplierKeyID, Answers: make(map[string]assessment.Answer, len(answers)), AnswersVersion: r.AnswersVersion,
 		ReturnComment: r.ReturnComment, CreatedBy: r.CreatedBy, Version: r.Version, CreatedAt: r.CreatedAt.UTC(),
 		UpdatedAt: r.UpdatedAt.UTC(), SentAt: utcPtr(r.SentAt), SubmittedAt: utcPtr(r.SubmittedAt), CompletedAt: utcPtr(r.CompletedAt)}
+	if r.FinalScore != nil {
+		a.FinalScore = new(scoring.Result)
+		if err := json.Unmarshal([]byte(*r.FinalScore), a.FinalScore); err != nil {
+			return assessment.Assessment{}, fmt.Errorf("decode final score of assessment %s: %w", r.ID, err)
+		}
+	}
 	for k, aj := range answers {
 		ans := assessment.Answer{Key: k, Value: aj.Value, Values: aj.Values, UpdatedAt: aj.UpdatedAt.UTC(), UpdatedBy: aj.UpdatedBy}
 		if rv := aj.Review; rv != nil {

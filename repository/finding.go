@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"time"
 
 	"gorm.io/gorm"
@@ -40,6 +39,7 @@ type findingRow struct {
 	Source           string
 	InternalNotes    string
 	SupplierResponse string
+	NextDue          time.Time
 	Version          int
 	CreatedAt        time.Time
 	UpdatedAt        time.Time `gorm:"autoUpdateTime:false"`
@@ -49,12 +49,16 @@ type findingRow struct {
 func (findingRow) TableName() string { return "findings" }
 
 func toFindingRow(f finding.Stored) findingRow {
-	return findingRow{ID: f.ID, EngagementID: f.EngagementID, VendorID: f.VendorID, AssessmentID: f.AssessmentID,
+	row := findingRow{ID: f.ID, EngagementID: f.EngagementID, VendorID: f.VendorID, AssessmentID: f.AssessmentID,
 		QuestionKey: f.QuestionKey, Title: f.Title, Answer: f.Answer, ScoreBP: f.ScoreBP, EvidenceIDs: mustJSON(nonNil(f.EvidenceIDs)),
 		ControlRefs: mustJSON(nonNil(f.ControlRefs)), ThreatCategory: f.ThreatCategory, Severity: string(f.Severity),
 		Priority: f.Priority, Status: string(f.Status), Source: string(f.Source), InternalNotes: f.InternalNotes,
-		SupplierResponse: f.SupplierResponse, Version: f.Version, CreatedAt: f.CreatedAt.UTC(), UpdatedAt: f.UpdatedAt.UTC(),
-		ClosedAt: utcPtr(f.ClosedAt)}
+		SupplierResponse: f.SupplierResponse, NextDue: finding.NoDueDate(), Version: f.Version, CreatedAt: f.CreatedAt.UTC(),
+		UpdatedAt: f.UpdatedAt.UTC(), ClosedAt: utcPtr(f.ClosedAt)}
+	if f.NextDue != nil {
+		row.NextDue = *f.NextDue
+	}
+	return row
 }
 
 func (r findingRow) toDomain() (finding.Stored, error) {
@@ -63,6 +67,9 @@ func (r findingRow) toDomain() (finding.Stored, error) {
 		ThreatCategory: r.ThreatCategory, Severity: domain.Severity(r.Severity), Status: finding.Status(r.Status),
 		Source: finding.Source(r.Source), InternalNotes: r.InternalNotes, SupplierResponse: r.SupplierResponse, Version: r.Version,
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), ClosedAt: utcPtr(r.ClosedAt)}, Priority: r.Priority}
+	if !finding.NoDue(r.NextDue) {
+		f.NextDue = dayPtr(&r.NextDue)
+	}
 	if err := json.Unmarshal([]byte(r.EvidenceIDs), &f.EvidenceIDs); err != nil {
 		return finding.Stored{}, fmt.Errorf("decode evidence ids of finding %s: %w", r.ID, err)
 	}
@@ -130,12 +137,16 @@ func (s *Findings) List(ctx context.Context, f finding.Filter) ([]finding.Stored
 	if f.OpenOnly {
 		q = q.Where("status NOT IN ?", []string{string(finding.StatusClosed), string(finding.StatusRiskAccepted)})
 	}
+	if f.Overdue {
+		q = q.Where("next_due < ? AND status NOT IN ?", f.Today,
+			[]string{string(finding.StatusClosed), string(finding.StatusRiskAccepted)})
+	}
 	if f.Sort == "priority" {
 		if f.After != nil {
-			p, _ := strconv.Atoi(f.After.Value) // validated by the service
-			q = q.Where("priority <= ? AND (priority < ? OR id > ?)", p, p, f.After.ID)
+			p, due, _ := finding.PriorityCursor(f.After.Value) // validated by the service
+			q = q.Where("priority <= ? AND (priority < ? OR next_due > ? OR (next_due = ? AND id > ?))", p, p, due, due, f.After.ID)
 		}
-		q = q.Order("priority DESC").Order("id")
+		q = q.Order("priority DESC").Order("next_due").Order("id")
 	} else {
 		if f.After != nil {
 			q = q.Where("id > ?", f.After.ID)

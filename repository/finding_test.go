@@ -246,7 +246,7 @@ func TestFindingRepositoryList(t *testing.T) {
 					break
 				}
 				last := rows[len(rows)-1]
-				after = &domain.Cursor{Sort: "priority", Value: strconv.Itoa(last.Priority), ID: last.ID}
+				after = &domain.Cursor{Sort: "priority", Value: finding.PriorityKey(last), ID: last.ID}
 			}
 			if !slices.Equal(got, wantOrder) {
 				t.Errorf("priority paging by %d: %v, want %v", size, got, wantOrder)
@@ -271,7 +271,7 @@ func TestFindingRepositoryList(t *testing.T) {
 				break
 			}
 			last := rows[len(rows)-1]
-			after = &domain.Cursor{Sort: "priority", Value: strconv.Itoa(last.Priority), ID: last.ID}
+			after = &domain.Cursor{Sort: "priority", Value: finding.PriorityKey(last), ID: last.ID}
 		}
 		if !slices.Equal(got, open) {
 			t.Errorf("filtered priority paging: %v, want %v", got, open)

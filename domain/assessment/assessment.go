@@ -11,6 +11,7 @@ import (
 
 	"github.com/vendorrisk/vendorrisk/domain"
 	"github.com/vendorrisk/vendorrisk/domain/questionnaire"
+	"github.com/vendorrisk/vendorrisk/domain/scoring"
 )
 
 // Status is the assessment's lifecycle state.
@@ -113,6 +114,9 @@ type Assessment struct {
 	SentAt         *time.Time
 	SubmittedAt    *time.Time
 	CompletedAt    *time.Time
+	// FinalScore is the score stored when the assessment completed; nil before (and for assessments
+	// completed before scores were stored, which are recomputed from the frozen template and answers).
+	FinalScore *scoring.Result
 }
 
 // Due says where the due date stands on a day.

@@ -66,8 +66,16 @@ func (s *Service) Score(ctx context.Context, id string) (Assessment, Score, erro
 	if err != nil {
 		return Assessment{}, Score{}, err
 	}
-	sc, err := s.scoreWithRisk(ctx, a, ScoreOf(a, a.Answers))
+	sc, err := s.scoreWithRisk(ctx, a, a.Scored())
 	return a, sc, err
+}
+
+// Scored is the stored final score of a completed assessment, otherwise the score computed now.
+func (a Assessment) Scored() scoring.Result {
+	if a.FinalScore != nil {
+		return *a.FinalScore
+	}
+	return ScoreOf(a, a.Answers)
 }
 
 // Simulate scores the assessment with some answers replaced, persisting nothing: "what does the
@@ -107,5 +115,5 @@ func (s *Service) LatestControlScore(ctx context.Context, engagementID string) (
 	if err != nil {
 		return "", 0, false, fmt.Errorf("load the latest completed assessment of %s: %w", engagementID, err)
 	}
-	return a.ID, ScoreOf(a, a.Answers).OverallBP, true, nil
+	return a.ID, a.Scored().OverallBP, true, nil
 }

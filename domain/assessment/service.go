@@ -418,6 +418,8 @@ func (s *Service) Decide(ctx context.Context, id string, d Decision, comment str
 			}
 			now := s.now()
 			a.CompletedAt = &now
+			final := ScoreOf(*a, a.Answers)
+			a.FinalScore = &final
 			if comment != "" {
 				a.ReturnComment = comment
 			}

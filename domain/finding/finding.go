@@ -70,10 +70,23 @@ type Finding struct {
 	Source           Source
 	InternalNotes    string // never shown to suppliers
 	SupplierResponse string
-	Version          int
-	CreatedAt        time.Time
-	UpdatedAt        time.Time
-	ClosedAt         *time.Time
+	// NextDue is the earliest due date of the finding's remediation items still open or in progress
+	// (nil when there are none): the date that orders equal priorities and decides overdue.
+	NextDue   *time.Time
+	Version   int
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	ClosedAt  *time.Time
+}
+
+// Overdue reports whether a remediation item of an unfinished finding is past its due date.
+func (f Finding) Overdue(now time.Time) bool {
+	return f.NextDue != nil && !f.Status.Closed() && f.NextDue.Before(day(now))
+}
+
+func day(t time.Time) time.Time {
+	y, m, d := t.UTC().Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
 
 // SeverityFor derives a finding's severity from the question's and the engagement's tier: tier 1 raises

@@ -50,9 +50,21 @@ type Remediation struct {
 
 // Overdue reports whether the item is past due and not yet done.
 func (r Remediation) Overdue(now time.Time) bool {
-	y, m, d := now.UTC().Date()
-	today := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
-	return (r.Status == RemOpen || r.Status == RemInProgress) && r.DueDate.Before(today)
+	return r.pending() && r.DueDate.Before(day(now))
+}
+
+func (r Remediation) pending() bool { return r.Status == RemOpen || r.Status == RemInProgress }
+
+// nextDue is the earliest due date of the pending items, nil when none is pending.
+func nextDue(items []Remediation) *time.Time {
+	var next *time.Time
+	for _, it := range items {
+		if it.pending() && (next == nil || it.DueDate.Before(*next)) {
+			d := it.DueDate
+			next = &d
+		}
+	}
+	return next
 }
 
 // RemediationRepository stores remediation items.
@@ -265,7 +277,13 @@ func (r *Remediations) follow(ctx context.Context, findingID string) error {
 	if err != nil {
 		return err
 	}
-	if f.Status.Closed() || len(items) == 0 {
+	due := nextDue(items)
+	if f.Status.Closed() {
+		due = nil
+	}
+	dueChanged := !sameDay(due, f.NextDue)
+	f.NextDue = due
+	if (f.Status.Closed() || len(items) == 0) && !dueChanged {
 		return nil
 	}
 	allVerified, allDone, anyStarted := true, true, false
@@ -276,6 +294,7 @@ func (r *Remediations) follow(ctx context.Context, findingID string) error {
 	}
 	next := f.Status
 	switch {
+	case f.Status.Closed() || len(items) == 0:
 	case allVerified:
 		next = StatusClosed
 	case allDone:
@@ -283,13 +302,13 @@ func (r *Remediations) follow(ctx context.Context, findingID string) error {
 	case anyStarted:
 		next = StatusInProgress
 	}
-	if next == f.Status {
+	if next == f.Status && !dueChanged {
 		return nil
 	}
 	now := r.findings.now()
 	f.Status = next
-	if next == StatusClosed {
-		f.ClosedAt = &now
+	if next == StatusClosed && f.ClosedAt == nil {
+		f.ClosedAt, f.NextDue = &now, nil
 	}
 	f.Version++
 	f.UpdatedAt = now
@@ -384,4 +403,11 @@ func (r *Remediations) Get(ctx context.Context, id string) (Remediation, error) 
 		return Remediation{}, fmt.Errorf("load remediation %s: %w", id, err)
 	}
 	return rem, nil
+}
+
+func sameDay(a, b *time.Time) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.Equal(*b)
 }

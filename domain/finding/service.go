@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/vendorrisk/vendorrisk/domain"
@@ -21,6 +22,8 @@ type Filter struct {
 	Status       Status
 	Severity     domain.Severity
 	OpenOnly     bool
+	Overdue      bool      // only unfinished findings with a remediation item past due
+	Today        time.Time // set by the service: the day overdue is judged against
 	Sort         string // "created_at" or "priority"
 	After        *domain.Cursor
 	Limit        int
@@ -117,7 +120,7 @@ func (s *Service) FromAssessment(ctx context.Context, o Outcome) error {
 			case failed && f.Status == StatusClosed:
 				f.Status, f.ClosedAt = StatusOpen, nil // the weakness is back
 			case !failed && !f.Status.Closed():
-				f.Status, f.ClosedAt = StatusClosed, &now // the new answer passes
+				f.Status, f.ClosedAt, f.NextDue = StatusClosed, &now, nil // the new answer passes
 			}
 			f.Version++
 			f.UpdatedAt = now
@@ -189,10 +192,11 @@ func (s *Service) List(ctx context.Context, f Filter, cursor string) (domain.Pag
 		return domain.Page[Stored]{}, err
 	}
 	if f.After != nil && f.Sort == "priority" {
-		if _, err := strconv.Atoi(f.After.Value); err != nil {
+		if _, _, err := PriorityCursor(f.After.Value); err != nil {
 			return domain.Page[Stored]{}, domain.Invalid("cursor", "is not a cursor returned by this API")
 		}
 	}
+	f.Today = day(s.now())
 	f.Limit = limit + 1
 	rows, err := s.repo.List(ctx, f)
 	if err != nil {
@@ -204,7 +208,7 @@ func (s *Service) List(ctx context.Context, f Filter, cursor string) (domain.Pag
 		last := page.Items[limit-1]
 		c := domain.Cursor{Sort: f.Sort, ID: last.ID}
 		if f.Sort == "priority" {
-			c.Value = strconv.Itoa(last.Priority)
+			c.Value = PriorityKey(last)
 		}
 		page.NextCursor = c.Encode()
 	}
@@ -334,3 +338,36 @@ func (s *Service) change(ctx context.Context, id string, ifMatch *int, mutate fu
 	})
 	return out, err
 }
+
+// noDue stands for "no pending item" in priority order: after every real date.
+var noDue = time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
+
+// PriorityKey is the value a priority page's cursor carries: the priority and the next due date.
+func PriorityKey(f Stored) string {
+	due := noDue
+	if f.NextDue != nil {
+		due = *f.NextDue
+	}
+	return strconv.Itoa(f.Priority) + "|" + due.Format(time.DateOnly)
+}
+
+// PriorityCursor parses a PriorityKey.
+func PriorityCursor(v string) (priority int, due time.Time, err error) {
+	p, d, ok := strings.Cut(v, "|")
+	if !ok {
+		return 0, time.Time{}, fmt.Errorf("priority cursor %q has no due date", v)
+	}
+	if priority, err = strconv.Atoi(p); err != nil {
+		return 0, time.Time{}, fmt.Errorf("priority cursor %q: %w", v, err)
+	}
+	if due, err = time.Parse(time.DateOnly, d); err != nil {
+		return 0, time.Time{}, fmt.Errorf("priority cursor %q: %w", v, err)
+	}
+	return priority, due, nil
+}
+
+// NoDue reports whether d is the stand-in for "no pending item".
+func NoDue(d time.Time) bool { return !d.Before(noDue) }
+
+// NoDueDate is the stand-in stored for "no pending item".
+func NoDueDate() time.Time { return noDue }

@@ -166,7 +166,7 @@ func findingOutcome(a assessment.Assessment, ev []assessment.Evidence) finding.O
 		questions[q.Key] = q
 	}
 	out := finding.Outcome{AssessmentID: a.ID, EngagementID: a.EngagementID}
-	for _, qs := range assessment.ScoreOf(a, a.Answers).Questions {
+	for _, qs := range a.Scored().Questions {
 		if qs.Outcome != scoring.OutcomeScored {
 			continue
 		}
