@@ -24,7 +24,7 @@ type Filter struct {
 	OpenOnly     bool
 	Overdue      bool      // only unfinished findings with a remediation item past due
 	Today        time.Time // set by the service: the day overdue is judged against
-	Sort         string // "created_at" or "priority"
+	Sort         string    // "created_at" or "priority"
 	After        *domain.Cursor
 	Limit        int
 }
