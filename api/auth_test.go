@@ -76,6 +76,9 @@ type fixture struct {
 	asDraft, asSent, asSubmitted, evidence string
 	// finding is a manual finding on an engagement of vendor (filled for finding routes).
 	finding, remediation string
+	// decision is a pending outsourcing decision the admin requested; acceptance a pending risk
+	// acceptance of finding the admin asked for (filled for their routes).
+	decision, acceptance string
 }
 
 // assessmentFixture issues assessments of f.published on three fresh engagements of f.vendor.
@@ -160,6 +163,7 @@ func TestRoleMatrix(t *testing.T) {
 	// and a supplier must not even learn that they exist (404, not 403).
 	internal := []auth.Role{auth.RoleAdmin, auth.RoleProcurement, auth.RoleRiskOwner, auth.RoleAuditor}
 	riskOwners := []auth.Role{auth.RoleRiskOwner}
+	auditReaders := []auth.Role{auth.RoleAdmin, auth.RoleRiskOwner, auth.RoleAuditor}
 	suppliers := []auth.Role{auth.RoleSupplier}
 
 	type route struct {
@@ -346,6 +350,36 @@ func TestRoleMatrix(t *testing.T) {
 
 		{"GET", "/api/v1/risk-policy", policyPath, nil, internal, 200, true},
 		{"PUT", "/api/v1/risk-policy", policyPath, func(fixture) any { return defaultPolicyBody() }, admins, 200, true},
+
+		{"POST", "/api/v1/decisions", func(fixture) string { return "/api/v1/decisions" },
+			func(f fixture) any { return map[string]any{"engagement_id": f.engagement, "purpose": "payroll"} }, writers, 201, true},
+		{"GET", "/api/v1/decisions", func(fixture) string { return "/api/v1/decisions" }, nil, internal, 200, true},
+		{"GET", "/api/v1/decisions/:id", func(f fixture) string { return "/api/v1/decisions/" + f.decision }, nil, internal, 200, true},
+		{"POST", "/api/v1/decisions/:id/approve", func(f fixture) string { return "/api/v1/decisions/" + f.decision + "/approve" },
+			func(fixture) any { return map[string]any{"comment": "ok"} }, riskOwners, 200, true},
+		{"POST", "/api/v1/decisions/:id/reject", func(f fixture) string { return "/api/v1/decisions/" + f.decision + "/reject" },
+			func(fixture) any { return map[string]any{"reason": "too risky"} }, riskOwners, 200, true},
+
+		{"POST", "/api/v1/findings/:id/risk-acceptances",
+			func(f fixture) string { return "/api/v1/findings/" + f.finding + "/risk-acceptances" },
+			func(fixture) any {
+				return map[string]any{"justification": "compensating control", "expires_on": start.AddDate(0, 1, 0).Format("2006-01-02")}
+			}, []auth.Role{auth.RoleAdmin, auth.RoleProcurement, auth.RoleRiskOwner}, 201, true},
+		{"GET", "/api/v1/risk-acceptances", func(fixture) string { return "/api/v1/risk-acceptances" }, nil, internal, 200, true},
+		{"GET", "/api/v1/risk-acceptances/:id", func(f fixture) string { return "/api/v1/risk-acceptances/" + f.acceptance },
+			nil, internal, 200, true},
+		{"POST", "/api/v1/risk-acceptances/:id/approve",
+			func(f fixture) string { return "/api/v1/risk-acceptances/" + f.acceptance + "/approve" }, nil, riskOwners, 200, true},
+		// Admin and procurement reach the service but are neither risk owners nor the requester: 403.
+		{"POST", "/api/v1/risk-acceptances/:id/revoke",
+			func(f fixture) string { return "/api/v1/risk-acceptances/" + f.acceptance + "/revoke" },
+			func(fixture) any { return map[string]any{"reason": "changed our mind"} }, riskOwners, 200, true},
+
+		{"GET", "/api/v1/portfolio/summary", func(fixture) string { return "/api/v1/portfolio/summary" }, nil, internal, 200, true},
+
+		{"GET", "/api/v1/audit-events", func(fixture) string { return "/api/v1/audit-events" }, nil, auditReaders, 200, true},
+		{"GET", "/api/v1/audit-events/verify", func(fixture) string { return "/api/v1/audit-events/verify" }, nil,
+			auditReaders, 200, true},
 	}
 
 	eachDB(t, func(t *testing.T, e *env) {
@@ -373,13 +407,23 @@ func TestRoleMatrix(t *testing.T) {
 					if strings.Contains(rt.template, "assessments") || strings.Contains(rt.template, "evidence") {
 						e.assessmentFixture(t, &f)
 					}
-					if strings.Contains(rt.template, "findings") || strings.Contains(rt.template, "remediations") {
+					if strings.Contains(rt.template, "findings") || strings.Contains(rt.template, "remediations") ||
+						strings.Contains(rt.template, "risk-acceptances") {
 						eng := e.createEngagement(t, engagementBody(f.vendor)).ID
 						f.finding = must(t, e.do(t, "POST", "/api/v1/findings", e.admin, map[string]any{"engagement_id": eng,
 							"title": "No MFA on remote access", "severity": "high"}), http.StatusCreated).str("id")
 						f.remediation = must(t, e.do(t, "POST", "/api/v1/findings/"+f.finding+"/remediations", e.admin, map[string]any{
 							"type": "corrective", "owner": "supplier", "description": "Enable MFA"}), http.StatusCreated).str("id")
 						must(t, e.do(t, "PATCH", "/api/v1/remediations/"+f.remediation, e.admin, map[string]any{"status": "done"}), http.StatusOK)
+					}
+					if strings.Contains(rt.template, "risk-acceptances/") {
+						f.acceptance = must(t, e.do(t, "POST", "/api/v1/findings/"+f.finding+"/risk-acceptances", e.admin, map[string]any{
+							"justification": "compensating control", "expires_on": start.AddDate(0, 1, 0).Format("2006-01-02")}),
+							http.StatusCreated).str("id")
+					}
+					if strings.Contains(rt.template, "/decisions/") {
+						f.decision = must(t, e.do(t, "POST", "/api/v1/decisions", e.admin, map[string]any{"engagement_id": f.engagement}),
+							http.StatusCreated).str("id")
 					}
 					vendorID := ""
 					if role == auth.RoleSupplier {
@@ -394,10 +438,14 @@ func TestRoleMatrix(t *testing.T) {
 						body = rt.body(f)
 					}
 					before := e.snapshot(t, readBack(rt.method, rt.path(f)))
+					lastEvent := e.lastAuditEvent(t)
 					r := e.do(t, rt.method, rt.path(f), secret, body)
 					if slices.Contains(rt.allowed, role) {
 						if r.Status != rt.success {
 							t.Errorf("%s may %s %s: status %d, want %d: %s", role, rt.method, rt.template, r.Status, rt.success, r)
+						}
+						if rt.method != "GET" {
+							e.wantAudited(t, lastEvent, rt.method+" "+rt.template, role, r)
 						}
 						return
 					}
@@ -408,6 +456,9 @@ func TestRoleMatrix(t *testing.T) {
 					}
 					if after := e.snapshot(t, readBack(rt.method, rt.path(f))); after != before {
 						t.Errorf("a refused %s changed the resource:\nbefore %s\nafter  %s", rt.method, before, after)
+					}
+					if now := e.lastAuditEvent(t); now["seq"] != lastEvent["seq"] {
+						t.Errorf("a refused %s was audited as a change: %v", rt.method, now)
 					}
 				})
 			}
@@ -433,6 +484,14 @@ func readBack(method, path string) string {
 	}
 	if rest, ok := strings.CutPrefix(path, "/api/v1/supplier/findings/"); ok {
 		path = "/api/v1/findings/" + strings.TrimSuffix(rest, "/response")
+	}
+	if strings.HasPrefix(path, "/api/v1/findings/") && strings.HasSuffix(path, "/risk-acceptances") {
+		path = "/api/v1/risk-acceptances"
+	}
+	for _, suffix := range []string{"/approve", "/reject", "/revoke"} {
+		if strings.HasPrefix(path, "/api/v1/decisions/") || strings.HasPrefix(path, "/api/v1/risk-acceptances/") {
+			path = strings.TrimSuffix(path, suffix)
+		}
 	}
 	if strings.HasPrefix(path, "/api/v1/remediations/") {
 		path = strings.TrimSuffix(path, "/verify")
@@ -596,4 +655,37 @@ func templateDocument() map[string]any {
 		}
 	}
 	return d
+}
+
+// lastAuditEvent is the newest event of the audit trail (nil when it is empty).
+func (e *env) lastAuditEvent(t *testing.T) map[string]any {
+	t.Helper()
+	items := must(t, e.do(t, "GET", "/api/v1/audit-events?limit=1", e.admin, nil), http.StatusOK).items(t)
+	if len(items) == 0 {
+		return nil
+	}
+	return items[0]
+}
+
+// wantAudited checks that the write r just made is the one new event after prev: its action, the
+// role that made it, its status and request id.
+func (e *env) wantAudited(t *testing.T, prev map[string]any, action string, role auth.Role, r resp) {
+	t.Helper()
+	ev := e.lastAuditEvent(t)
+	prevSeq := 0.0
+	if prev != nil {
+		prevSeq = prev["seq"].(float64)
+	}
+	switch {
+	case ev == nil || ev["seq"].(float64) != prevSeq+1:
+		t.Errorf("%s: want exactly one new audit event after seq %v, newest is %v", action, prevSeq, ev)
+	case ev["action"] != action:
+		t.Errorf("audit action %q, want %q", ev["action"], action)
+	case ev["actor_role"] != string(role):
+		t.Errorf("%s: audit actor_role %q, want %q", action, ev["actor_role"], role)
+	case ev["status"].(float64) != float64(r.Status):
+		t.Errorf("%s: audit status %v, want %d", action, ev["status"], r.Status)
+	case ev["request_id"] != r.Header.Get("X-Request-ID"):
+		t.Errorf("%s: audit request_id %q, want %q", action, ev["request_id"], r.Header.Get("X-Request-ID"))
+	}
 }

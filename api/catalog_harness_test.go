@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/vendorrisk/vendorrisk/api"
+	"github.com/vendorrisk/vendorrisk/domain/audit"
 	"github.com/vendorrisk/vendorrisk/domain/auth"
 	"github.com/vendorrisk/vendorrisk/domain/catalog"
 	"github.com/vendorrisk/vendorrisk/repository"
@@ -35,6 +36,7 @@ func newCatEnv(t *testing.T, db *repository.DB, cfg api.Config) *catEnv {
 		Log: testdb.Logger(), Clock: e.clock.Now, Keys: e.keys, Vendors: e.vendors,
 		Engagements: e.engagements, Contracts: e.contracts, Policies: e.policies, Catalog: svc,
 		Idempotency: repository.NewIdempotency(db), Ready: db.Ping, DB: db.SQL(),
+		Tx: db, Audit: audit.NewService(repository.NewAuditTrail(db), db, e.clock.Now),
 	})
 	if changed, err := svc.EnsureBuiltIn(t.Context()); err != nil || !changed {
 		t.Fatalf("EnsureBuiltIn: changed %v, err %v", changed, err)

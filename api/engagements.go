@@ -158,6 +158,15 @@ type EngagementResponse struct {
 	Version            int              `json:"version" binding:"required"`
 	CreatedAt          time.Time        `json:"created_at" binding:"required" format:"date-time"`
 	UpdatedAt          time.Time        `json:"updated_at" binding:"required" format:"date-time"`
+
+	// LastAssessedAt is when the latest assessment was completed; null when never assessed.
+	LastAssessedAt *time.Time `json:"last_assessed_at" format:"date-time" extensions:"x-nullable"`
+	// NextReviewOn is LastAssessedAt's day plus the effective tier's reassessment_months in the current
+	// risk policy; null when never assessed or ended.
+	NextReviewOn *string `json:"next_review_on" format:"date" example:"2026-04-01" extensions:"x-nullable"`
+	// ReviewStatus is where the review stands today: overdue (next_review_on before today), due_soon (today
+	// up to 30 days ahead), ok, never_assessed (no completed assessment, so no date) or not_required (ended).
+	ReviewStatus string `json:"review_status" binding:"required" enums:"overdue,due_soon,ok,never_assessed,not_required"`
 }
 
 // EngagementList is one page of engagements.
@@ -244,13 +253,14 @@ func exposureDTO(e risk.Exposure) *ExposureDTO {
 	return out
 }
 
-func engagementResponse(e engagement.Engagement, ev *engagement.Evaluation) EngagementResponse {
+func engagementResponse(e engagement.Engagement, ev *engagement.Evaluation, now time.Time) EngagementResponse {
 	out := EngagementResponse{
 		ID: e.ID, Vendor: VendorRef{ID: e.VendorID}, Name: e.Name, Description: e.Description, BusinessOwner: e.BusinessOwner,
 		ServiceType: string(e.ServiceType), DataCategories: make([]HoldingDTO, len(e.Holdings)), AccessType: string(e.Access),
 		InternetFacing: e.InternetFacing, DataLocations: e.DataLocations, CriticalProcess: e.CriticalProcess,
 		RTOHours: e.RTOHours, Substitutability: string(e.Substitutability), Status: string(e.Status),
 		AllowedTransitions: []string{}, Version: e.Version, CreatedAt: e.CreatedAt, UpdatedAt: e.UpdatedAt,
+		LastAssessedAt: e.LastAssessedAt, NextReviewOn: formatDatePtr(e.NextReviewOn), ReviewStatus: string(e.ReviewStatus(now)),
 	}
 	if out.DataLocations == nil {
 		out.DataLocations = []string{}
@@ -327,13 +337,13 @@ func (s *Server) createEngagement(c *gin.Context) {
 	}
 	setETag(c, e.Version)
 	c.Header("Location", "/api/v1/engagements/"+e.ID)
-	c.JSON(http.StatusCreated, engagementResponse(e, &ev))
+	c.JSON(http.StatusCreated, engagementResponse(e, &ev, s.now()))
 }
 
 // listEngagements godoc
 //
 //	@Summary		List engagements
-//	@Description	Tier filters and sorts use the stored evaluation, refreshed whenever the engagement, its vendor's subcontractor graph or the risk policy changes.
+//	@Description	Tier filters and sorts use the stored evaluation, refreshed whenever the engagement, its vendor's subcontractor graph or the risk policy changes. The review filter uses the stored next review date (last completed assessment + the effective tier's reassessment_months), kept in the same way and when an assessment completes.
 //	@Tags			engagements
 //	@Produce		json
 //	@Security		BearerAuth
@@ -341,6 +351,7 @@ func (s *Server) createEngagement(c *gin.Context) {
 //	@Param			status			query		string	false	"filter by status"			Enums(intake, assessing, decided, active, ended)
 //	@Param			tier			query		int		false	"filter by effective tier"	Enums(1, 2, 3, 4)
 //	@Param			service_type	query		string	false	"filter by service type"	Enums(saas, iaas, paas, outsourced_development, operations_outsourcing, consulting, onsite_maintenance, other)
+//	@Param			review			query		string	false	"filter by review status today: overdue, due_soon (within 30 days), ok, never_assessed (no completed assessment yet), not_required (ended)"	Enums(overdue, due_soon, ok, never_assessed, not_required)
 //	@Param			q				query		string	false	"substring of the name"
 //	@Param			sort			query		string	false	"sort order"	Enums(created_at, -created_at, name, -name, risk_score, -risk_score)
 //	@Param			limit			query		int		false	"page size (1-200, default 50)"
@@ -363,15 +374,17 @@ func (s *Server) listEngagements(c *gin.Context) {
 		return
 	}
 	f := engagement.Filter{VendorID: c.Query("vendor_id"), Status: engagement.Status(c.Query("status")), Tier: risk.Tier(tier),
-		ServiceType: engagement.ServiceType(c.Query("service_type")), Query: c.Query("q"), Sort: c.Query("sort"), Limit: limit}
+		ServiceType: engagement.ServiceType(c.Query("service_type")), Review: engagement.ReviewStatus(c.Query("review")),
+		Query: c.Query("q"), Sort: c.Query("sort"), Limit: limit}
 	page, err := s.engagements.List(c.Request.Context(), f, c.Query("cursor"))
 	if err != nil {
 		respondError(c, err)
 		return
 	}
 	out := EngagementList{Items: make([]EngagementResponse, len(page.Items)), NextCursor: page.NextCursor}
+	now := s.now()
 	for i, e := range page.Items {
-		out.Items[i] = engagementResponse(e, nil)
+		out.Items[i] = engagementResponse(e, nil, now)
 	}
 	c.JSON(http.StatusOK, out)
 }
@@ -395,7 +408,7 @@ func (s *Server) getEngagement(c *gin.Context) {
 		return
 	}
 	setETag(c, e.Version)
-	c.JSON(http.StatusOK, engagementResponse(e, &ev))
+	c.JSON(http.StatusOK, engagementResponse(e, &ev, s.now()))
 }
 
 // updateEngagement godoc
@@ -441,5 +454,5 @@ func (s *Server) updateEngagement(c *gin.Context) {
 		return
 	}
 	setETag(c, e.Version)
-	c.JSON(http.StatusOK, engagementResponse(e, &ev))
+	c.JSON(http.StatusOK, engagementResponse(e, &ev, s.now()))
 }

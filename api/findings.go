@@ -89,7 +89,7 @@ type FindingResponseRequest struct {
 }
 
 func findingResponse(f finding.Stored, now time.Time) FindingResponse {
-	return FindingResponse{DueDate: formatDatePtr(f.NextDue), Overdue: f.Overdue(now), ID: f.ID, EngagementID: f.EngagementID, VendorID: f.VendorID, AssessmentID: f.AssessmentID,
+	return FindingResponse{DueDate: formatDatePtr(f.DueDate()), Overdue: f.Overdue(now), ID: f.ID, EngagementID: f.EngagementID, VendorID: f.VendorID, AssessmentID: f.AssessmentID,
 		QuestionKey: f.QuestionKey, Title: f.Title, Answer: f.Answer, ScoreBP: f.ScoreBP, EvidenceIDs: nonNilStrings(f.EvidenceIDs),
 		ControlRefs: nonNilStrings(f.ControlRefs), ThreatCategory: f.ThreatCategory, Severity: string(f.Severity),
 		Priority: f.Priority, Status: string(f.Status), Source: string(f.Source), InternalNotes: f.InternalNotes,
@@ -97,7 +97,7 @@ func findingResponse(f finding.Stored, now time.Time) FindingResponse {
 }
 
 func supplierFindingResponse(f finding.Stored, now time.Time) SupplierFindingResponse {
-	return SupplierFindingResponse{DueDate: formatDatePtr(f.NextDue), Overdue: f.Overdue(now), ID: f.ID, AssessmentID: f.AssessmentID, QuestionKey: f.QuestionKey, Title: f.Title,
+	return SupplierFindingResponse{DueDate: formatDatePtr(f.DueDate()), Overdue: f.Overdue(now), ID: f.ID, AssessmentID: f.AssessmentID, QuestionKey: f.QuestionKey, Title: f.Title,
 		Answer: f.Answer, ControlRefs: nonNilStrings(f.ControlRefs), Severity: string(f.Severity), Status: string(f.Status),
 		SupplierResponse: f.SupplierResponse}
 }

@@ -28,7 +28,11 @@ func (s *Server) routes(e *gin.Engine) {
 	e.GET("/readyz", s.readyz)
 	e.GET("/swagger/*any", ginSwagger.WrapHandler(swaggerFiles.Handler))
 
-	v1 := e.Group("/api/v1", s.authenticate)
+	// Every write runs in one transaction that also appends its audit event (see audited).
+	v1 := e.Group("/api/v1", s.authenticate, s.audited)
+
+	v1.GET("/audit-events", require(auth.PermAuditRead), s.listAuditEvents)
+	v1.GET("/audit-events/verify", require(auth.PermAuditRead), s.verifyAuditTrail)
 
 	// No Idempotency-Key here: replaying would mean storing the secret, which is never stored.
 	v1.POST("/api-keys", require(auth.PermAPIKeysManage), s.createAPIKey)
@@ -130,4 +134,21 @@ func (s *Server) routes(e *gin.Engine) {
 
 	v1.GET("/risk-policy", require(auth.PermPolicyRead), s.getRiskPolicy)
 	v1.PUT("/risk-policy", require(auth.PermPolicyWrite), s.putRiskPolicy)
+
+	decRead := require(auth.PermDecisionsRead)
+	v1.POST("/decisions", require(auth.PermDecisionsRequest), s.idempotent, s.requestDecision)
+	v1.GET("/decisions", decRead, s.listDecisions)
+	v1.GET("/decisions/:id", decRead, s.getDecision)
+	v1.POST("/decisions/:id/approve", require(auth.PermDecisionsDecide), s.approveDecision)
+	v1.POST("/decisions/:id/reject", require(auth.PermDecisionsDecide), s.rejectDecision)
+
+	accRead, accAsk := require(auth.PermRiskAcceptRead), require(auth.PermRiskAcceptAsk)
+	v1.POST("/findings/:id/risk-acceptances", accAsk, s.idempotent, s.requestRiskAcceptance)
+	v1.GET("/risk-acceptances", accRead, s.listRiskAcceptances)
+	v1.GET("/risk-acceptances/:id", accRead, s.getRiskAcceptance)
+	v1.POST("/risk-acceptances/:id/approve", require(auth.PermRiskAcceptDecide), s.approveRiskAcceptance)
+	// The requester may withdraw its own request; the service lets only risk owners revoke others'.
+	v1.POST("/risk-acceptances/:id/revoke", accAsk, s.revokeRiskAcceptance)
+
+	v1.GET("/portfolio/summary", require(auth.PermPortfolioRead), s.portfolioSummary)
 }

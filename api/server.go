@@ -11,14 +11,18 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/vendorrisk/vendorrisk/domain"
+	"github.com/vendorrisk/vendorrisk/domain/acceptance"
 	"github.com/vendorrisk/vendorrisk/domain/apikey"
 	"github.com/vendorrisk/vendorrisk/domain/assessment"
+	"github.com/vendorrisk/vendorrisk/domain/audit"
 	"github.com/vendorrisk/vendorrisk/domain/catalog"
 	"github.com/vendorrisk/vendorrisk/domain/contract"
+	"github.com/vendorrisk/vendorrisk/domain/decision"
 	"github.com/vendorrisk/vendorrisk/domain/engagement"
 	"github.com/vendorrisk/vendorrisk/domain/finding"
 	"github.com/vendorrisk/vendorrisk/domain/idempotency"
 	"github.com/vendorrisk/vendorrisk/domain/policy"
+	"github.com/vendorrisk/vendorrisk/domain/portfolio"
 	"github.com/vendorrisk/vendorrisk/domain/questionnaire"
 	"github.com/vendorrisk/vendorrisk/domain/vendor"
 )
@@ -52,7 +56,13 @@ type Deps struct {
 	Assessments  *assessment.Service
 	Findings     *finding.Service
 	Remediations *finding.Remediations
+	Portfolio    *portfolio.Service
 	Idempotency  idempotency.Store
+	// Tx runs each write request in one transaction; Audit records it there.
+	Tx          domain.TxManager
+	Audit       *audit.Service
+	Decisions   *decision.Service
+	Acceptances *acceptance.Service
 	// Ready checks that the service can serve (the database answers).
 	Ready func(ctx context.Context) error
 	// DB, when set, adds connection pool statistics to /metrics.
@@ -74,7 +84,12 @@ type Server struct {
 	assessments  *assessment.Service
 	findings     *finding.Service
 	remediations *finding.Remediations
+	portfolio    *portfolio.Service
 	idem         idempotency.Store
+	tx           domain.TxManager
+	audit        *audit.Service
+	decisions    *decision.Service
+	acceptances  *acceptance.Service
 	ready        func(ctx context.Context) error
 	valid        *validator.Validate
 	metrics      *metrics
@@ -99,9 +114,11 @@ func NewHandler(cfg Config, d Deps) http.Handler {
 		cfg: cfg, log: d.Log, now: d.Clock, keys: d.Keys, vendors: d.Vendors, idem: d.Idempotency,
 		engagements: d.Engagements, contracts: d.Contracts, policies: d.Policies, catalog: d.Catalog,
 		templates: d.Templates, assessments: d.Assessments, findings: d.Findings,
-		remediations: d.Remediations,
-		ready:        d.Ready, valid: newValidator(), metrics: newMetrics(d.DB),
+		remediations: d.Remediations, tx: d.Tx, audit: d.Audit,
+		ready: d.Ready, valid: newValidator(), metrics: newMetrics(d.DB),
 	}
+	s.portfolio = d.Portfolio
+	s.decisions, s.acceptances = d.Decisions, d.Acceptances
 	s.limiter = newLimiter(cfg.RateLimit, cfg.RateBurst, d.Clock)
 	gin.SetMode(gin.ReleaseMode)
 	e := gin.New()

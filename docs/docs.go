@@ -936,6 +936,138 @@ const docTemplate = `{
                 }
             }
         },
+        "/api/v1/audit-events": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Every committed write, newest first: who (key, name, role), what (method and route, resource, path, status), the request id, the input as sent (secrets redacted; bodies over 64 KiB or not JSON as size and SHA-256) and the resulting state as returned. The state before a change is the result of the previous event for the same resource.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "audit"
+                ],
+                "summary": "List audit events",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "e.g. vendors, engagements, decisions",
+                        "name": "resource_type",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "the resource's id",
+                        "name": "resource_id",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "the acting key's id (system for the background job)",
+                        "name": "actor_key_id",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "prefix of the action, e.g. POST /api/v1/decisions",
+                        "name": "action",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "format": "date-time",
+                        "description": "occurred at or after (RFC 3339)",
+                        "name": "from",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "format": "date-time",
+                        "description": "occurred before (RFC 3339)",
+                        "name": "to",
+                        "in": "query"
+                    },
+                    {
+                        "type": "integer",
+                        "description": "page size (1-200, default 50)",
+                        "name": "limit",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "next_cursor of the previous page",
+                        "name": "cursor",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/AuditEventList"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/audit-events/verify": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Recomputes every event's hash from the first one (SHA-256 over the previous hash and the event's canonical content, see docs/audit.md) and reports intact, or the first event where the chain breaks and why.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "audit"
+                ],
+                "summary": "Verify the audit chain",
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/AuditVerification"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
         "/api/v1/contracts/{id}": {
             "get": {
                 "security": [
@@ -1182,6 +1314,392 @@ const docTemplate = `{
                 }
             }
         },
+        "/api/v1/decisions": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "decisions"
+                ],
+                "summary": "List outsourcing decisions",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "filter by engagement",
+                        "name": "engagement_id",
+                        "in": "query"
+                    },
+                    {
+                        "enum": [
+                            "pending",
+                            "approved",
+                            "rejected",
+                            "needs_review"
+                        ],
+                        "type": "string",
+                        "description": "filter by status",
+                        "name": "status",
+                        "in": "query"
+                    },
+                    {
+                        "type": "integer",
+                        "description": "page size (1-200, default 50)",
+                        "name": "limit",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "next_cursor of the previous page",
+                        "name": "cursor",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/DecisionList"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Procurement asks risk owners to approve outsourcing an engagement. The request snapshots its inputs: effective tier, inherent risk, the latest completed assessment's score and residual risk, open findings by severity, contract gaps, valid and expired certifications, and how many distinct risk-owner approvals the tier's policy requires. One pending decision per engagement.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "decisions"
+                ],
+                "summary": "Request an outsourcing decision",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "makes a retry safe",
+                        "name": "Idempotency-Key",
+                        "in": "header"
+                    },
+                    {
+                        "description": "the request",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/OutsourcingDecisionRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "201": {
+                        "description": "Created",
+                        "schema": {
+                            "$ref": "#/definitions/DecisionResponse"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "Conflict",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/decisions/{id}": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "decisions"
+                ],
+                "summary": "Get an outsourcing decision",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "decision id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/DecisionResponse"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/decisions/{id}/approve": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "A risk owner's approval, optionally with conditions (a remediation item of this engagement to be verified, or a contract clause to be in place without a gap, each by a due date). The requester can never approve (four eyes, 403); one credential counts once (a second approval by it is 409). When the distinct approvals reach the tier's quorum the decision is approved, valid until the engagement's next review date; it turns to needs_review by itself when a condition lapses, a newer assessment raises the residual level, a certification expires or the review date passes.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "decisions"
+                ],
+                "summary": "Approve an outsourcing decision",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "decision id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "ETag of the version you read",
+                        "name": "If-Match",
+                        "in": "header"
+                    },
+                    {
+                        "description": "the approval",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/ApproveDecisionRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/DecisionResponse"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "Conflict",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "Precondition Failed",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/decisions/{id}/reject": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "A risk owner other than the requester refuses the outsourcing; the reason is required.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "decisions"
+                ],
+                "summary": "Reject an outsourcing decision",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "decision id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "ETag of the version you read",
+                        "name": "If-Match",
+                        "in": "header"
+                    },
+                    {
+                        "description": "the reason",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/RejectRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/DecisionResponse"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "Conflict",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "Precondition Failed",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
         "/api/v1/engagements": {
             "get": {
                 "security": [
@@ -1189,7 +1707,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Tier filters and sorts use the stored evaluation, refreshed whenever the engagement, its vendor's subcontractor graph or the risk policy changes.",
+                "description": "Tier filters and sorts use the stored evaluation, refreshed whenever the engagement, its vendor's subcontractor graph or the risk policy changes. The review filter uses the stored next review date (last completed assessment + the effective tier's reassessment_months), kept in the same way and when an assessment completes.",
                 "produces": [
                     "application/json"
                 ],
@@ -1243,6 +1761,19 @@ const docTemplate = `{
                         "type": "string",
                         "description": "filter by service type",
                         "name": "service_type",
+                        "in": "query"
+                    },
+                    {
+                        "enum": [
+                            "overdue",
+                            "due_soon",
+                            "ok",
+                            "never_assessed",
+                            "not_required"
+                        ],
+                        "type": "string",
+                        "description": "filter by review status today: overdue, due_soon (within 30 days), ok, never_assessed (no completed assessment yet), not_required (ended)",
+                        "name": "review",
                         "in": "query"
                     },
                     {
@@ -2369,6 +2900,94 @@ const docTemplate = `{
                 }
             }
         },
+        "/api/v1/findings/{id}/risk-acceptances": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Records a pending acceptance with its justification and a mandatory expiry no later than the tier's reassessment cadence from today (max_expires_on). A risk owner other than the requester approves it; the finding then becomes risk_accepted and its risk is frozen.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "risk-acceptances"
+                ],
+                "summary": "Ask for a finding's risk to be accepted",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "finding id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "makes a retry safe",
+                        "name": "Idempotency-Key",
+                        "in": "header"
+                    },
+                    {
+                        "description": "the request",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/RiskAcceptanceRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "201": {
+                        "description": "Created",
+                        "schema": {
+                            "$ref": "#/definitions/RiskAcceptanceResponse"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "Conflict",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
         "/api/v1/frameworks": {
             "get": {
                 "security": [
@@ -2727,6 +3346,49 @@ const docTemplate = `{
                     },
                     "422": {
                         "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/portfolio/summary": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "The whole portfolio at one instant, computed in one read transaction with a fixed number of queries: engagements by status and effective tier, reviews overdue and due within 30 days (and never assessed), overdue assessments, open findings by severity, overdue remediation items, breach exposure per currency, certifications and contracts expiring within 90 days, and concentration: vendors that many live engagements depend on, directly or through the subcontractor graph at any depth, with the tier-1 engagements behind each and their ids. Ended engagements count only in engagements.total and engagements.by_status. Internal roles only; suppliers get 404.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "portfolio"
+                ],
+                "summary": "Portfolio summary",
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/PortfolioSummary"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -3586,6 +4248,296 @@ const docTemplate = `{
                     },
                     "409": {
                         "description": "Conflict",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/risk-acceptances": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "risk-acceptances"
+                ],
+                "summary": "List risk acceptances",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "filter by finding",
+                        "name": "finding_id",
+                        "in": "query"
+                    },
+                    {
+                        "enum": [
+                            "pending",
+                            "active",
+                            "revoked",
+                            "expired",
+                            "stale"
+                        ],
+                        "type": "string",
+                        "description": "filter by status",
+                        "name": "status",
+                        "in": "query"
+                    },
+                    {
+                        "type": "integer",
+                        "description": "page size (1-200, default 50)",
+                        "name": "limit",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "next_cursor of the previous page",
+                        "name": "cursor",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/RiskAcceptanceList"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/risk-acceptances/{id}": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "risk-acceptances"
+                ],
+                "summary": "Get a risk acceptance",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "risk acceptance id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/RiskAcceptanceResponse"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/risk-acceptances/{id}/approve": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "A risk owner other than the requester (four eyes, 403) accepts the risk: the finding becomes risk_accepted, and its severity, priority, answer score and the engagement's residual level are frozen. The acceptance ends by itself at expiry (expired) or when the finding's risk changes (stale); the finding then re-opens.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "risk-acceptances"
+                ],
+                "summary": "Accept a finding's risk",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "risk acceptance id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "ETag of the version you read",
+                        "name": "If-Match",
+                        "in": "header"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/RiskAcceptanceResponse"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "Conflict",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "Precondition Failed",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/risk-acceptances/{id}/revoke": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "A risk owner, or whoever asked for it, withdraws a pending or active acceptance (the reason is required); an active one re-opens the finding.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "risk-acceptances"
+                ],
+                "summary": "Revoke a risk acceptance",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "risk acceptance id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "ETag of the version you read",
+                        "name": "If-Match",
+                        "in": "header"
+                    },
+                    {
+                        "description": "the reason",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/RejectRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/RiskAcceptanceResponse"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "Conflict",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "Precondition Failed",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -5907,6 +6859,83 @@ const docTemplate = `{
                 }
             }
         },
+        "ApprovalConditionDTO": {
+            "type": "object",
+            "required": [
+                "description",
+                "due_date",
+                "id",
+                "kind",
+                "set_by"
+            ],
+            "properties": {
+                "clause_type": {
+                    "type": "string"
+                },
+                "description": {
+                    "type": "string"
+                },
+                "due_date": {
+                    "type": "string",
+                    "format": "date"
+                },
+                "id": {
+                    "type": "string"
+                },
+                "kind": {
+                    "type": "string",
+                    "enum": [
+                        "remediation",
+                        "contract_clause"
+                    ]
+                },
+                "met_at": {
+                    "type": "string",
+                    "format": "date-time"
+                },
+                "remediation_id": {
+                    "type": "string"
+                },
+                "set_by": {
+                    "$ref": "#/definitions/PersonDTO"
+                }
+            }
+        },
+        "ApprovalDTO": {
+            "type": "object",
+            "required": [
+                "at",
+                "by"
+            ],
+            "properties": {
+                "at": {
+                    "type": "string",
+                    "format": "date-time"
+                },
+                "by": {
+                    "$ref": "#/definitions/PersonDTO"
+                },
+                "comment": {
+                    "type": "string"
+                }
+            }
+        },
+        "ApproveDecisionRequest": {
+            "type": "object",
+            "properties": {
+                "comment": {
+                    "type": "string",
+                    "maxLength": 4000
+                },
+                "conditions": {
+                    "type": "array",
+                    "maxItems": 50,
+                    "items": {
+                        "$ref": "#/definitions/ConditionRequest"
+                    }
+                }
+            }
+        },
         "AssessmentList": {
             "type": "object",
             "required": [
@@ -6036,6 +7065,161 @@ const docTemplate = `{
                 }
             }
         },
+        "AuditBreak": {
+            "type": "object",
+            "required": [
+                "reason",
+                "seq"
+            ],
+            "properties": {
+                "id": {
+                    "type": "string"
+                },
+                "reason": {
+                    "type": "string"
+                },
+                "seq": {
+                    "type": "integer"
+                }
+            }
+        },
+        "AuditEventList": {
+            "type": "object",
+            "required": [
+                "items"
+            ],
+            "properties": {
+                "items": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/AuditEventResponse"
+                    }
+                },
+                "next_cursor": {
+                    "type": "string"
+                }
+            }
+        },
+        "AuditEventResponse": {
+            "type": "object",
+            "required": [
+                "action",
+                "actor_key_id",
+                "actor_name",
+                "actor_role",
+                "hash",
+                "id",
+                "input",
+                "occurred_at",
+                "path",
+                "prev_hash",
+                "request_id",
+                "resource_id",
+                "resource_type",
+                "result",
+                "seq",
+                "status"
+            ],
+            "properties": {
+                "action": {
+                    "type": "string",
+                    "example": "PATCH /api/v1/vendors/:id"
+                },
+                "actor_key_id": {
+                    "type": "string"
+                },
+                "actor_name": {
+                    "type": "string"
+                },
+                "actor_role": {
+                    "type": "string",
+                    "enum": [
+                        "admin",
+                        "procurement",
+                        "risk_owner",
+                        "auditor",
+                        "supplier",
+                        "system"
+                    ]
+                },
+                "hash": {
+                    "type": "string"
+                },
+                "id": {
+                    "type": "string"
+                },
+                "input": {
+                    "type": "object"
+                },
+                "occurred_at": {
+                    "type": "string",
+                    "format": "date-time"
+                },
+                "path": {
+                    "type": "string"
+                },
+                "prev_hash": {
+                    "type": "string"
+                },
+                "request_id": {
+                    "type": "string"
+                },
+                "resource_id": {
+                    "type": "string"
+                },
+                "resource_type": {
+                    "type": "string",
+                    "example": "vendors"
+                },
+                "result": {
+                    "type": "object"
+                },
+                "seq": {
+                    "type": "integer",
+                    "example": 42
+                },
+                "status": {
+                    "type": "integer",
+                    "example": 200
+                }
+            }
+        },
+        "AuditVerification": {
+            "type": "object",
+            "required": [
+                "events_checked",
+                "hash_version",
+                "head_hash",
+                "head_seq",
+                "intact",
+                "verified_at"
+            ],
+            "properties": {
+                "events_checked": {
+                    "type": "integer"
+                },
+                "first_broken": {
+                    "$ref": "#/definitions/AuditBreak"
+                },
+                "hash_version": {
+                    "type": "string",
+                    "example": "audit-v1"
+                },
+                "head_hash": {
+                    "type": "string"
+                },
+                "head_seq": {
+                    "type": "integer"
+                },
+                "intact": {
+                    "type": "boolean"
+                },
+                "verified_at": {
+                    "type": "string",
+                    "format": "date-time"
+                }
+            }
+        },
         "BreachCostDTO": {
             "type": "object",
             "required": [
@@ -6055,6 +7239,58 @@ const docTemplate = `{
                 "currency": {
                     "type": "string",
                     "example": "JPY"
+                }
+            }
+        },
+        "CertificationDTO": {
+            "type": "object",
+            "required": [
+                "id",
+                "name",
+                "valid_until"
+            ],
+            "properties": {
+                "id": {
+                    "type": "string"
+                },
+                "name": {
+                    "type": "string"
+                },
+                "valid_until": {
+                    "type": "string",
+                    "format": "date"
+                }
+            }
+        },
+        "CertificationExpiryDTO": {
+            "type": "object",
+            "required": [
+                "expired",
+                "scheme",
+                "valid_until",
+                "vendor_id",
+                "vendor_name"
+            ],
+            "properties": {
+                "expired": {
+                    "type": "boolean"
+                },
+                "scheme": {
+                    "type": "string",
+                    "example": "iso_27001"
+                },
+                "scheme_name": {
+                    "type": "string"
+                },
+                "valid_until": {
+                    "type": "string",
+                    "format": "date"
+                },
+                "vendor_id": {
+                    "type": "string"
+                },
+                "vendor_name": {
+                    "type": "string"
                 }
             }
         },
@@ -6370,6 +7606,41 @@ const docTemplate = `{
                 }
             }
         },
+        "ConcentrationDTO": {
+            "type": "object",
+            "required": [
+                "direct",
+                "engagement_ids",
+                "engagements",
+                "tier1_engagements",
+                "vendor"
+            ],
+            "properties": {
+                "direct": {
+                    "description": "Direct: of engagements, how many are bought from this vendor itself.",
+                    "type": "integer",
+                    "example": 1
+                },
+                "engagement_ids": {
+                    "description": "EngagementIDs: the engagements behind the vendor, tier 1 first, then by id; at most\nthresholds.concentration_ids_cap of them (engagements is the total).",
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    }
+                },
+                "engagements": {
+                    "type": "integer",
+                    "example": 7
+                },
+                "tier1_engagements": {
+                    "type": "integer",
+                    "example": 2
+                },
+                "vendor": {
+                    "$ref": "#/definitions/VendorRef"
+                }
+            }
+        },
         "ConditionDTO": {
             "type": "object",
             "required": [
@@ -6389,6 +7660,39 @@ const docTemplate = `{
                 "question": {
                     "type": "string",
                     "example": "uses_subcontractors"
+                }
+            }
+        },
+        "ConditionRequest": {
+            "type": "object",
+            "required": [
+                "description",
+                "due_date",
+                "kind"
+            ],
+            "properties": {
+                "clause_type": {
+                    "type": "string",
+                    "example": "breach_notification"
+                },
+                "description": {
+                    "type": "string",
+                    "maxLength": 1000
+                },
+                "due_date": {
+                    "type": "string",
+                    "format": "date",
+                    "example": "2027-03-31"
+                },
+                "kind": {
+                    "type": "string",
+                    "enum": [
+                        "remediation",
+                        "contract_clause"
+                    ]
+                },
+                "remediation_id": {
+                    "type": "string"
                 }
             }
         },
@@ -6480,6 +7784,62 @@ const docTemplate = `{
                 },
                 "version": {
                     "type": "integer"
+                }
+            }
+        },
+        "ContractExpiryDTO": {
+            "type": "object",
+            "required": [
+                "auto_renew",
+                "ends_on",
+                "engagement_id",
+                "id",
+                "notice_deadline"
+            ],
+            "properties": {
+                "auto_renew": {
+                    "type": "boolean"
+                },
+                "ends_on": {
+                    "type": "string",
+                    "format": "date"
+                },
+                "engagement_id": {
+                    "type": "string"
+                },
+                "id": {
+                    "type": "string"
+                },
+                "notice_deadline": {
+                    "type": "string",
+                    "format": "date"
+                }
+            }
+        },
+        "ContractGapDTO": {
+            "type": "object",
+            "required": [
+                "clause_type",
+                "contract_id",
+                "problem",
+                "severity"
+            ],
+            "properties": {
+                "clause_type": {
+                    "type": "string"
+                },
+                "contract_id": {
+                    "type": "string"
+                },
+                "problem": {
+                    "type": "string",
+                    "enum": [
+                        "missing",
+                        "weaker"
+                    ]
+                },
+                "severity": {
+                    "type": "string"
                 }
             }
         },
@@ -7267,6 +8627,97 @@ const docTemplate = `{
                 }
             }
         },
+        "DecisionInputs": {
+            "type": "object",
+            "required": [
+                "contract_gaps",
+                "effective_tier",
+                "expired_certifications",
+                "inherent_score",
+                "open_findings_by_severity",
+                "policy_version",
+                "reassessment_months",
+                "required_approvals",
+                "valid_certifications"
+            ],
+            "properties": {
+                "assessment_id": {
+                    "type": "string"
+                },
+                "contract_gaps": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/ContractGapDTO"
+                    }
+                },
+                "control_score_bp": {
+                    "type": "integer",
+                    "example": 6400
+                },
+                "effective_tier": {
+                    "type": "integer",
+                    "example": 1
+                },
+                "expired_certifications": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/CertificationDTO"
+                    }
+                },
+                "inherent_score": {
+                    "type": "integer",
+                    "example": 78
+                },
+                "next_review_on": {
+                    "type": "string",
+                    "format": "date"
+                },
+                "open_findings_by_severity": {
+                    "type": "object",
+                    "additionalProperties": {
+                        "type": "integer"
+                    }
+                },
+                "policy_version": {
+                    "type": "integer",
+                    "example": 1
+                },
+                "reassessment_months": {
+                    "type": "integer",
+                    "example": 12
+                },
+                "required_approvals": {
+                    "type": "integer",
+                    "example": 2
+                },
+                "residual": {
+                    "$ref": "#/definitions/ResidualDTO"
+                },
+                "valid_certifications": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/CertificationDTO"
+                    }
+                }
+            }
+        },
+        "DecisionList": {
+            "type": "object",
+            "required": [
+                "items"
+            ],
+            "properties": {
+                "items": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/DecisionResponse"
+                    }
+                },
+                "next_cursor": {
+                    "type": "string"
+                }
+            }
+        },
         "DecisionRequest": {
             "type": "object",
             "required": [
@@ -7283,6 +8734,116 @@ const docTemplate = `{
                         "return",
                         "complete"
                     ]
+                }
+            }
+        },
+        "DecisionResponse": {
+            "type": "object",
+            "required": [
+                "approvals",
+                "conditional",
+                "conditions",
+                "created_at",
+                "engagement_id",
+                "id",
+                "inputs",
+                "requested_by",
+                "required_approvals",
+                "status",
+                "updated_at",
+                "vendor_id",
+                "version"
+            ],
+            "properties": {
+                "approvals": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/ApprovalDTO"
+                    }
+                },
+                "approved_at": {
+                    "type": "string",
+                    "format": "date-time"
+                },
+                "approved_residual_level": {
+                    "type": "string",
+                    "enum": [
+                        "low",
+                        "medium",
+                        "high",
+                        "critical"
+                    ]
+                },
+                "conditional": {
+                    "type": "boolean"
+                },
+                "conditions": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/ApprovalConditionDTO"
+                    }
+                },
+                "created_at": {
+                    "type": "string",
+                    "format": "date-time"
+                },
+                "engagement_id": {
+                    "type": "string"
+                },
+                "id": {
+                    "type": "string"
+                },
+                "inputs": {
+                    "$ref": "#/definitions/DecisionInputs"
+                },
+                "needs_review_at": {
+                    "type": "string",
+                    "format": "date-time"
+                },
+                "needs_review_reasons": {
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    }
+                },
+                "purpose": {
+                    "type": "string"
+                },
+                "rejected_by": {
+                    "$ref": "#/definitions/PersonDTO"
+                },
+                "rejection_reason": {
+                    "type": "string"
+                },
+                "requested_by": {
+                    "$ref": "#/definitions/PersonDTO"
+                },
+                "required_approvals": {
+                    "type": "integer",
+                    "example": 2
+                },
+                "status": {
+                    "type": "string",
+                    "enum": [
+                        "pending",
+                        "approved",
+                        "rejected",
+                        "needs_review"
+                    ]
+                },
+                "updated_at": {
+                    "type": "string",
+                    "format": "date-time"
+                },
+                "valid_until": {
+                    "type": "string",
+                    "format": "date"
+                },
+                "vendor_id": {
+                    "type": "string"
+                },
+                "version": {
+                    "type": "integer"
                 }
             }
         },
@@ -7318,6 +8879,7 @@ const docTemplate = `{
                 "impact",
                 "internet_facing",
                 "name",
+                "review_status",
                 "risk",
                 "service_type",
                 "status",
@@ -7382,11 +8944,35 @@ const docTemplate = `{
                 "internet_facing": {
                     "type": "boolean"
                 },
+                "last_assessed_at": {
+                    "description": "LastAssessedAt is when the latest assessment was completed; null when never assessed.",
+                    "type": "string",
+                    "format": "date-time",
+                    "x-nullable": true
+                },
                 "name": {
                     "type": "string"
                 },
+                "next_review_on": {
+                    "description": "NextReviewOn is LastAssessedAt's day plus the effective tier's reassessment_months in the current\nrisk policy; null when never assessed or ended.",
+                    "type": "string",
+                    "format": "date",
+                    "x-nullable": true,
+                    "example": "2026-04-01"
+                },
                 "residual_risk": {
                     "$ref": "#/definitions/ResidualDTO"
+                },
+                "review_status": {
+                    "description": "ReviewStatus is where the review stands today: overdue (next_review_on before today), due_soon (today\nup to 30 days ahead), ok, never_assessed (no completed assessment, so no date) or not_required (ended).",
+                    "type": "string",
+                    "enum": [
+                        "overdue",
+                        "due_soon",
+                        "ok",
+                        "never_assessed",
+                        "not_required"
+                    ]
                 },
                 "risk": {
                     "$ref": "#/definitions/RiskSummary"
@@ -7538,6 +9124,32 @@ const docTemplate = `{
                 },
                 "records": {
                     "type": "integer"
+                }
+            }
+        },
+        "ExposureTotalDTO": {
+            "type": "object",
+            "required": [
+                "amount",
+                "currency",
+                "engagements"
+            ],
+            "properties": {
+                "amount": {
+                    "type": "integer",
+                    "example": 575000000
+                },
+                "currency": {
+                    "type": "string",
+                    "example": "JPY"
+                },
+                "engagements": {
+                    "type": "integer",
+                    "example": 3
+                },
+                "overflow": {
+                    "description": "Overflow: the sum passed the largest 64-bit integer; amount is that maximum, a lower bound.",
+                    "type": "boolean"
                 }
             }
         },
@@ -7858,6 +9470,34 @@ const docTemplate = `{
                     ]
                 },
                 "source_uuid": {
+                    "type": "string"
+                }
+            }
+        },
+        "FrozenRiskDTO": {
+            "type": "object",
+            "required": [
+                "priority",
+                "score_bp",
+                "severity"
+            ],
+            "properties": {
+                "priority": {
+                    "type": "integer"
+                },
+                "residual_level": {
+                    "type": "string",
+                    "enum": [
+                        "low",
+                        "medium",
+                        "high",
+                        "critical"
+                    ]
+                },
+                "score_bp": {
+                    "type": "integer"
+                },
+                "severity": {
                     "type": "string"
                 }
             }
@@ -8230,6 +9870,22 @@ const docTemplate = `{
                 }
             }
         },
+        "OutsourcingDecisionRequest": {
+            "type": "object",
+            "required": [
+                "engagement_id"
+            ],
+            "properties": {
+                "engagement_id": {
+                    "type": "string"
+                },
+                "purpose": {
+                    "type": "string",
+                    "maxLength": 4000,
+                    "example": "Payroll processing for FY2027"
+                }
+            }
+        },
         "PartDTO": {
             "type": "object",
             "required": [
@@ -8254,6 +9910,256 @@ const docTemplate = `{
                 },
                 "title": {
                     "type": "string"
+                }
+            }
+        },
+        "PersonDTO": {
+            "type": "object",
+            "required": [
+                "key_id",
+                "name"
+            ],
+            "properties": {
+                "key_id": {
+                    "type": "string"
+                },
+                "name": {
+                    "type": "string"
+                }
+            }
+        },
+        "PortfolioCertifications": {
+            "type": "object",
+            "required": [
+                "expired",
+                "expiring",
+                "items"
+            ],
+            "properties": {
+                "expired": {
+                    "type": "integer"
+                },
+                "expiring": {
+                    "type": "integer"
+                },
+                "items": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/CertificationExpiryDTO"
+                    }
+                }
+            }
+        },
+        "PortfolioContracts": {
+            "type": "object",
+            "required": [
+                "auto_renew",
+                "expiring",
+                "items"
+            ],
+            "properties": {
+                "auto_renew": {
+                    "type": "integer"
+                },
+                "expiring": {
+                    "type": "integer"
+                },
+                "items": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/ContractExpiryDTO"
+                    }
+                }
+            }
+        },
+        "PortfolioEngagements": {
+            "type": "object",
+            "required": [
+                "by_status",
+                "by_tier",
+                "live",
+                "total"
+            ],
+            "properties": {
+                "by_status": {
+                    "$ref": "#/definitions/StatusCounts"
+                },
+                "by_tier": {
+                    "$ref": "#/definitions/TierCounts"
+                },
+                "live": {
+                    "type": "integer"
+                },
+                "total": {
+                    "type": "integer"
+                }
+            }
+        },
+        "PortfolioFindings": {
+            "type": "object",
+            "required": [
+                "open",
+                "open_by_severity",
+                "overdue"
+            ],
+            "properties": {
+                "open": {
+                    "type": "integer"
+                },
+                "open_by_severity": {
+                    "$ref": "#/definitions/SeverityCounts"
+                },
+                "overdue": {
+                    "description": "Overdue: open findings with a remediation item past its due date.",
+                    "type": "integer"
+                }
+            }
+        },
+        "PortfolioReviews": {
+            "type": "object",
+            "required": [
+                "due_soon",
+                "never_assessed",
+                "ok",
+                "overdue"
+            ],
+            "properties": {
+                "due_soon": {
+                    "type": "integer"
+                },
+                "never_assessed": {
+                    "type": "integer"
+                },
+                "ok": {
+                    "type": "integer"
+                },
+                "overdue": {
+                    "type": "integer"
+                }
+            }
+        },
+        "PortfolioSummary": {
+            "type": "object",
+            "required": [
+                "as_of",
+                "assessments_overdue",
+                "breach_exposure",
+                "certifications",
+                "concentration",
+                "concentration_total",
+                "contracts",
+                "engagements",
+                "findings",
+                "horizon",
+                "remediations_overdue",
+                "reviews",
+                "risk_policy_version",
+                "thresholds",
+                "today"
+            ],
+            "properties": {
+                "as_of": {
+                    "type": "string",
+                    "format": "date-time"
+                },
+                "assessments_overdue": {
+                    "description": "AssessmentsOverdue: assessments past their due date and still with the supplier (sent, in progress, returned).",
+                    "type": "integer"
+                },
+                "breach_exposure": {
+                    "description": "BreachExposure: the sum of each live engagement's breach exposure (as GET /engagements/{id} shows\nit, with the current policy's cost per record), per currency.",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/ExposureTotalDTO"
+                    }
+                },
+                "certifications": {
+                    "$ref": "#/definitions/PortfolioCertifications"
+                },
+                "concentration": {
+                    "description": "Concentration: vendors with at least concentration_min_engagements live engagements behind them, or\nany tier-1 one; most engagements first, at most concentration_top of them.",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/ConcentrationDTO"
+                    }
+                },
+                "concentration_total": {
+                    "description": "ConcentrationTotal: how many vendors qualified before the top cut.",
+                    "type": "integer"
+                },
+                "contracts": {
+                    "$ref": "#/definitions/PortfolioContracts"
+                },
+                "engagements": {
+                    "$ref": "#/definitions/PortfolioEngagements"
+                },
+                "findings": {
+                    "$ref": "#/definitions/PortfolioFindings"
+                },
+                "horizon": {
+                    "type": "string",
+                    "format": "date"
+                },
+                "remediations_overdue": {
+                    "description": "RemediationsOverdue: remediation items open or in progress past their due date.",
+                    "type": "integer"
+                },
+                "reviews": {
+                    "$ref": "#/definitions/PortfolioReviews"
+                },
+                "risk_policy_version": {
+                    "type": "integer",
+                    "example": 1
+                },
+                "thresholds": {
+                    "$ref": "#/definitions/PortfolioThresholds"
+                },
+                "today": {
+                    "type": "string",
+                    "format": "date"
+                }
+            }
+        },
+        "PortfolioThresholds": {
+            "type": "object",
+            "required": [
+                "concentration_ids_cap",
+                "concentration_min_engagements",
+                "concentration_top",
+                "expiry_horizon_days",
+                "items_cap",
+                "review_due_soon_days"
+            ],
+            "properties": {
+                "concentration_ids_cap": {
+                    "description": "ConcentrationIDsCap: each vendor lists at most this many engagement ids.",
+                    "type": "integer",
+                    "example": 50
+                },
+                "concentration_min_engagements": {
+                    "description": "ConcentrationMinEngagements: a vendor is listed with at least this many engagements behind it, or any tier-1 one.",
+                    "type": "integer",
+                    "example": 2
+                },
+                "concentration_top": {
+                    "description": "ConcentrationTop: at most this many vendors are listed.",
+                    "type": "integer",
+                    "example": 20
+                },
+                "expiry_horizon_days": {
+                    "description": "ExpiryHorizonDays: certifications and contracts ending up to this many days ahead are expiring.",
+                    "type": "integer",
+                    "example": 90
+                },
+                "items_cap": {
+                    "description": "ItemsCap: at most this many expiring certifications and contracts are listed.",
+                    "type": "integer",
+                    "example": 20
+                },
+                "review_due_soon_days": {
+                    "description": "ReviewDueSoonDays: a review is due soon when its date is today or up to this many days ahead.",
+                    "type": "integer",
+                    "example": 30
                 }
             }
         },
@@ -8580,6 +10486,18 @@ const docTemplate = `{
                 }
             }
         },
+        "RejectRequest": {
+            "type": "object",
+            "required": [
+                "reason"
+            ],
+            "properties": {
+                "reason": {
+                    "type": "string",
+                    "maxLength": 4000
+                }
+            }
+        },
         "RemediationDaysDTO": {
             "type": "object",
             "required": [
@@ -8867,6 +10785,128 @@ const docTemplate = `{
                     "items": {
                         "$ref": "#/definitions/AnswerReviewDTO"
                     }
+                }
+            }
+        },
+        "RiskAcceptanceList": {
+            "type": "object",
+            "required": [
+                "items"
+            ],
+            "properties": {
+                "items": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/RiskAcceptanceResponse"
+                    }
+                },
+                "next_cursor": {
+                    "type": "string"
+                }
+            }
+        },
+        "RiskAcceptanceRequest": {
+            "type": "object",
+            "required": [
+                "expires_on",
+                "justification"
+            ],
+            "properties": {
+                "expires_on": {
+                    "type": "string",
+                    "format": "date",
+                    "example": "2027-03-31"
+                },
+                "justification": {
+                    "type": "string",
+                    "maxLength": 4000,
+                    "example": "Compensating control: VPN with device certificates until the SSO migration in Q2"
+                }
+            }
+        },
+        "RiskAcceptanceResponse": {
+            "type": "object",
+            "required": [
+                "created_at",
+                "engagement_id",
+                "expires_on",
+                "finding_id",
+                "id",
+                "justification",
+                "max_expires_on",
+                "requested_by",
+                "status",
+                "updated_at",
+                "vendor_id",
+                "version"
+            ],
+            "properties": {
+                "approved_at": {
+                    "type": "string",
+                    "format": "date-time"
+                },
+                "approved_by": {
+                    "$ref": "#/definitions/PersonDTO"
+                },
+                "created_at": {
+                    "type": "string",
+                    "format": "date-time"
+                },
+                "end_reason": {
+                    "type": "string"
+                },
+                "ended_at": {
+                    "type": "string",
+                    "format": "date-time"
+                },
+                "ended_by": {
+                    "$ref": "#/definitions/PersonDTO"
+                },
+                "engagement_id": {
+                    "type": "string"
+                },
+                "expires_on": {
+                    "type": "string",
+                    "format": "date"
+                },
+                "finding_id": {
+                    "type": "string"
+                },
+                "frozen_risk": {
+                    "$ref": "#/definitions/FrozenRiskDTO"
+                },
+                "id": {
+                    "type": "string"
+                },
+                "justification": {
+                    "type": "string"
+                },
+                "max_expires_on": {
+                    "type": "string",
+                    "format": "date"
+                },
+                "requested_by": {
+                    "$ref": "#/definitions/PersonDTO"
+                },
+                "status": {
+                    "type": "string",
+                    "enum": [
+                        "pending",
+                        "active",
+                        "revoked",
+                        "expired",
+                        "stale"
+                    ]
+                },
+                "updated_at": {
+                    "type": "string",
+                    "format": "date-time"
+                },
+                "vendor_id": {
+                    "type": "string"
+                },
+                "version": {
+                    "type": "integer"
                 }
             }
         },
@@ -9290,6 +11330,29 @@ const docTemplate = `{
                 }
             }
         },
+        "SeverityCounts": {
+            "type": "object",
+            "required": [
+                "critical",
+                "high",
+                "low",
+                "medium"
+            ],
+            "properties": {
+                "critical": {
+                    "type": "integer"
+                },
+                "high": {
+                    "type": "integer"
+                },
+                "low": {
+                    "type": "integer"
+                },
+                "medium": {
+                    "type": "integer"
+                }
+            }
+        },
         "SimulateRequest": {
             "type": "object",
             "required": [
@@ -9303,6 +11366,33 @@ const docTemplate = `{
                     "items": {
                         "$ref": "#/definitions/AnswerInputDTO"
                     }
+                }
+            }
+        },
+        "StatusCounts": {
+            "type": "object",
+            "required": [
+                "active",
+                "assessing",
+                "decided",
+                "ended",
+                "intake"
+            ],
+            "properties": {
+                "active": {
+                    "type": "integer"
+                },
+                "assessing": {
+                    "type": "integer"
+                },
+                "decided": {
+                    "type": "integer"
+                },
+                "ended": {
+                    "type": "integer"
+                },
+                "intake": {
+                    "type": "integer"
                 }
             }
         },
@@ -9867,6 +11957,29 @@ const docTemplate = `{
                     "type": "integer"
                 },
                 "tier": {
+                    "type": "integer"
+                }
+            }
+        },
+        "TierCounts": {
+            "type": "object",
+            "required": [
+                "tier_1",
+                "tier_2",
+                "tier_3",
+                "tier_4"
+            ],
+            "properties": {
+                "tier_1": {
+                    "type": "integer"
+                },
+                "tier_2": {
+                    "type": "integer"
+                },
+                "tier_3": {
+                    "type": "integer"
+                },
+                "tier_4": {
                     "type": "integer"
                 }
             }

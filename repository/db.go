@@ -110,7 +110,18 @@ func (d *DB) InTx(ctx context.Context, fn func(ctx context.Context) error) error
 	}
 	return d.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		return fn(context.WithValue(ctx, txKey{}, tx))
-	})
+	}, d.txOptions())
+}
+
+// txOptions: on MySQL, READ COMMITTED, so that a read after taking a lock row sees what the previous
+// holder committed (REPEATABLE READ would keep the snapshot of the transaction's first read, and a
+// write request's transaction now starts before the service's own reads). SQLite transactions are
+// serialised by the database write lock and take the driver's default.
+func (d *DB) txOptions() *sql.TxOptions {
+	if d.dialect == DialectMySQL {
+		return &sql.TxOptions{Isolation: sql.LevelReadCommitted}
+	}
+	return nil
 }
 
 var _ domain.TxManager = (*DB)(nil)

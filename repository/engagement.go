@@ -54,6 +54,8 @@ type engagementRow struct {
 	RecommendedTier         int
 	EffectiveTier           int
 	RiskModelVersion        string
+	LastAssessedAt          *time.Time
+	NextReviewOn            *time.Time
 	Version                 int
 	CreatedAt               time.Time
 	UpdatedAt               time.Time `gorm:"autoUpdateTime:false"`
@@ -82,7 +84,8 @@ func toEngagementRow(e engagement.Engagement) engagementRow {
 		InternetFacing: e.InternetFacing, DataLocations: string(locations), CriticalProcess: e.CriticalProcess,
 		RTOHours: e.RTOHours, Substitutability: string(e.Substitutability), Status: string(e.Status),
 		RiskScore: e.Risk.Score, RecommendedTier: int(e.Risk.RecommendedTier), EffectiveTier: int(e.Risk.EffectiveTier),
-		RiskModelVersion: e.Risk.ModelVersion, Version: e.Version, CreatedAt: e.CreatedAt.UTC(), UpdatedAt: e.UpdatedAt.UTC(),
+		RiskModelVersion: e.Risk.ModelVersion, LastAssessedAt: utcPtr(e.LastAssessedAt), NextReviewOn: dayPtr(e.NextReviewOn),
+		Version: e.Version, CreatedAt: e.CreatedAt.UTC(), UpdatedAt: e.UpdatedAt.UTC(),
 	}
 	if m := e.AnnualSpend; m != nil {
 		r.AnnualSpendAmount, r.AnnualSpendCurrency = &m.Amount, m.Currency
@@ -115,6 +118,7 @@ func (r engagementRow) toDomain() (engagement.Engagement, error) {
 		Status: engagement.Status(r.Status), Version: r.Version, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
 		Risk: engagement.RiskSnapshot{Score: r.RiskScore, RecommendedTier: risk.Tier(r.RecommendedTier),
 			EffectiveTier: risk.Tier(r.EffectiveTier), ModelVersion: r.RiskModelVersion},
+		LastAssessedAt: utcPtr(r.LastAssessedAt), NextReviewOn: dayPtr(r.NextReviewOn),
 	}
 	for i, h := range hs {
 		e.Holdings[i] = risk.Holding{Category: risk.DataCategory(h.Category), Records: h.Records}
@@ -190,6 +194,7 @@ func (s *Engagements) List(ctx context.Context, f engagement.Filter) ([]engageme
 	if f.Query != "" {
 		q = q.Where("name LIKE ? ESCAPE '!'", "%"+likeEscaper.Replace(f.Query)+"%")
 	}
+	q = reviewFilter(q, f.Review, f.Today)
 	q = engagementKeyset(q, f.Sort, f.After)
 	var rows []engagementRow
 	if err := q.Limit(f.Limit).Find(&rows).Error; err != nil {
@@ -261,6 +266,37 @@ func (s *Engagements) IDsAfter(ctx context.Context, afterID string, limit int) (
 	err := s.db.conn(ctx).Model(&engagementRow{}).Where("id > ?", afterID).Order("id").Limit(limit).Pluck("id", &ids).Error
 	if err != nil {
 		return nil, fmt.Errorf("query engagement ids: %w", dbErr(err))
+	}
+	return ids, nil
+}
+
+// reviewFilter selects engagements by review status on today, as engagement.ReviewStatusOf classifies
+// them: ended ones need no review; the others without a date were never assessed.
+func reviewFilter(q *gorm.DB, st engagement.ReviewStatus, today time.Time) *gorm.DB {
+	ended := string(engagement.StatusEnded)
+	soon := today.AddDate(0, 0, engagement.ReviewDueSoonDays)
+	switch st {
+	case engagement.ReviewOverdue:
+		return q.Where("status <> ? AND next_review_on < ?", ended, today)
+	case engagement.ReviewDueSoon:
+		return q.Where("status <> ? AND next_review_on >= ? AND next_review_on <= ?", ended, today, soon)
+	case engagement.ReviewOK:
+		return q.Where("status <> ? AND next_review_on > ?", ended, soon)
+	case engagement.ReviewNeverAssessed:
+		return q.Where("status <> ? AND next_review_on IS NULL", ended)
+	case engagement.ReviewNotRequired:
+		return q.Where("status = ?", ended)
+	}
+	return q
+}
+
+// IDsWithoutReviewDate lists engagements assessed and not ended that have no next review date.
+func (s *Engagements) IDsWithoutReviewDate(ctx context.Context) ([]string, error) {
+	var ids []string
+	err := s.db.conn(ctx).Model(&engagementRow{}).Where("last_assessed_at IS NOT NULL AND next_review_on IS NULL AND status <> ?",
+		string(engagement.StatusEnded)).Order("id").Pluck("id", &ids).Error
+	if err != nil {
+		return nil, fmt.Errorf("query engagements without a review date: %w", dbErr(err))
 	}
 	return ids, nil
 }

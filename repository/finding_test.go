@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -275,6 +276,378 @@ func TestFindingRepositoryList(t *testing.T) {
 		}
 		if !slices.Equal(got, open) {
 			t.Errorf("filtered priority paging: %v, want %v", got, open)
+		}
+	})
+}
+
+// date is a calendar day in UTC, as the repository reads next_due back.
+func date(t *testing.T, s string) *time.Time {
+	t.Helper()
+	d, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &d
+}
+
+// TestFindingRepositoryPriorityByNextDue: equal priorities are ordered by next_due (findings without one
+// last), then id; keyset pages with finding.PriorityKey cursors return every row exactly once.
+func TestFindingRepositoryPriorityByNextDue(t *testing.T) {
+	testdb.ForEach(t, func(t *testing.T, db *repository.DB) {
+		e := &asmRepoEnv{db: db, repo: repository.NewAssessments(db), ve: newVendorEnv(t, db)}
+		repo := repository.NewFindings(db)
+		ctx := t.Context()
+		vID, engID := e.engagementOf(t, "Finding Due Order KK")
+
+		// Ties on purpose: three 12s due the same day, two 12s and a 4 without a date, two 4s due the same day.
+		specs := []struct {
+			priority int
+			due      string // "" for none
+		}{
+			{12, "2025-05-01"}, {12, ""}, {12, "2025-04-15"}, {12, "2025-05-01"}, {9, "2025-04-02"}, {12, "2025-05-01"},
+			{12, ""}, {9, ""}, {9, "2025-04-01"}, {16, ""}, {16, "2026-01-01"}, {4, "2025-04-15"}, {4, ""},
+			{4, "2025-04-15"}, {1, "2024-12-31"}, {9, "2030-06-30"},
+		}
+		var all []finding.Stored
+		for i, s := range specs {
+			f := finding.Stored{Finding: finding.Finding{ID: domain.NewID(), EngagementID: engID, VendorID: vID,
+				QuestionKey: fmt.Sprintf("due%d", i), Title: "Due " + strconv.Itoa(i), Severity: domain.SeverityHigh,
+				Status: finding.StatusRemediationPlanned, Source: finding.SourceAssessment, Version: 1, CreatedAt: start,
+				UpdatedAt: start, EvidenceIDs: []string{}, ControlRefs: []string{}}, Priority: s.priority}
+			if s.due != "" {
+				f.NextDue = date(t, s.due)
+			}
+			if err := repo.Create(ctx, f); err != nil {
+				t.Fatal(err)
+			}
+			all = append(all, f)
+		}
+		// next_due reads back as the day it was written, or nil.
+		for _, f := range all {
+			got, err := repo.Get(ctx, f.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			assertSameFinding(t, got, f)
+		}
+
+		noDue := time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
+		dueOf := func(f finding.Stored) time.Time {
+			if f.NextDue == nil {
+				return noDue
+			}
+			return *f.NextDue
+		}
+		want := slices.Clone(all)
+		slices.SortFunc(want, func(a, b finding.Stored) int {
+			if a.Priority != b.Priority {
+				return b.Priority - a.Priority
+			}
+			if c := dueOf(a).Compare(dueOf(b)); c != 0 {
+				return c
+			}
+			return strings.Compare(a.ID, b.ID)
+		})
+		wantIDs := make([]string, len(want))
+		for i, f := range want {
+			wantIDs[i] = f.ID
+		}
+
+		for _, size := range []int{1, 2, 3, 4, 5, 7, len(all) - 1, len(all), len(all) + 1} {
+			t.Run(fmt.Sprintf("pages of %d", size), func(t *testing.T) {
+				var got []finding.Stored
+				var after *domain.Cursor
+				for range len(all) + 2 {
+					rows, err := repo.List(ctx, finding.Filter{Sort: "priority", After: after, Limit: size})
+					if err != nil {
+						t.Fatal(err)
+					}
+					got = append(got, rows...)
+					if len(rows) < size {
+						break
+					}
+					last := rows[len(rows)-1]
+					after = &domain.Cursor{Sort: "priority", Value: finding.PriorityKey(last), ID: last.ID}
+				}
+				gotIDs := make([]string, len(got))
+				seen := map[string]int{}
+				for i, f := range got {
+					gotIDs[i] = f.ID
+					seen[f.ID]++
+				}
+				for _, f := range all {
+					if seen[f.ID] != 1 {
+						t.Errorf("finding %d/%v listed %d times", f.Priority, f.NextDue, seen[f.ID])
+					}
+				}
+				if !slices.Equal(gotIDs, wantIDs) {
+					for i := range max(len(got), len(want)) {
+						var g, w string
+						if i < len(got) {
+							g = finding.PriorityKey(got[i]) + " " + got[i].ID
+						}
+						if i < len(want) {
+							w = finding.PriorityKey(want[i]) + " " + want[i].ID
+						}
+						t.Logf("%2d got %-50s want %s", i, g, w)
+					}
+					t.Errorf("priority paging by %d differs from priority DESC, next_due ASC (none last), id ASC", size)
+				}
+			})
+		}
+	})
+}
+
+// TestFindingRepositoryOverdue: the overdue filter keeps unfinished findings whose next_due is before
+// Today; due today, no due date, closed and risk_accepted are left out.
+func TestFindingRepositoryOverdue(t *testing.T) {
+	testdb.ForEach(t, func(t *testing.T, db *repository.DB) {
+		e := &asmRepoEnv{db: db, repo: repository.NewAssessments(db), ve: newVendorEnv(t, db)}
+		repo := repository.NewFindings(db)
+		ctx := t.Context()
+		v1, eng1 := e.engagementOf(t, "Finding Overdue One KK")
+		v2, eng2 := e.engagementOf(t, "Finding Overdue Two KK")
+
+		rows := []struct {
+			name     string
+			status   finding.Status
+			due      string
+			other    bool // the second vendor's
+			priority int
+		}{
+			{"open due yesterday", finding.StatusOpen, "2025-04-09", false, 9},
+			{"open due long ago", finding.StatusOpen, "2024-12-31", false, 4},
+			{"planned past due", finding.StatusRemediationPlanned, "2025-04-01", false, 12},
+			{"in progress past due", finding.StatusInProgress, "2025-04-09", false, 12},
+			{"resolved past due", finding.StatusResolved, "2025-03-01", false, 2},
+			{"other vendor past due", finding.StatusOpen, "2025-04-08", true, 16},
+			{"open due today", finding.StatusOpen, "2025-04-10", false, 9},
+			{"in progress due today", finding.StatusInProgress, "2025-04-10", true, 6},
+			{"open due tomorrow", finding.StatusOpen, "2025-04-11", false, 9},
+			{"closed past due", finding.StatusClosed, "2025-04-01", false, 16},
+			{"risk accepted past due", finding.StatusRiskAccepted, "2025-04-01", false, 16},
+			{"open without due", finding.StatusOpen, "", false, 16},
+			{"in progress without due", finding.StatusInProgress, "", true, 3},
+		}
+		names := map[string]string{}
+		var all []finding.Stored
+		for i, r := range rows {
+			eng, ven := eng1, v1
+			if r.other {
+				eng, ven = eng2, v2
+			}
+			f := finding.Stored{Finding: finding.Finding{ID: domain.NewID(), EngagementID: eng, VendorID: ven,
+				QuestionKey: fmt.Sprintf("od%d", i), Title: r.name, Severity: domain.SeverityMedium, Status: r.status,
+				Source: finding.SourceAssessment, Version: 1, CreatedAt: start, UpdatedAt: start,
+				EvidenceIDs: []string{}, ControlRefs: []string{}}, Priority: r.priority}
+			if r.due != "" {
+				f.NextDue = date(t, r.due)
+			}
+			if r.status.Closed() {
+				closed := start
+				f.ClosedAt = &closed
+			}
+			if err := repo.Create(ctx, f); err != nil {
+				t.Fatal(err)
+			}
+			names[f.ID] = r.name
+			all = append(all, f)
+		}
+		named := func(ids []string) []string {
+			out := make([]string, len(ids))
+			for i, id := range ids {
+				out[i] = names[id]
+			}
+			return out
+		}
+		list := func(t *testing.T, f finding.Filter) []string {
+			t.Helper()
+			var out []string
+			var after *domain.Cursor
+			for range 20 {
+				f.After, f.Limit = after, 2
+				page, err := repo.List(ctx, f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, it := range page {
+					out = append(out, it.ID)
+				}
+				if len(page) < 2 {
+					break
+				}
+				last := page[len(page)-1]
+				after = &domain.Cursor{Sort: f.Sort, ID: last.ID}
+				if f.Sort == "priority" {
+					after.Value = finding.PriorityKey(last)
+				}
+			}
+			return out
+		}
+
+		apr10 := *date(t, "2025-04-10")
+		tests := []struct {
+			name   string
+			filter finding.Filter
+			want   []string
+		}{
+			{"today 2025-04-10", finding.Filter{Overdue: true, Today: apr10}, []string{"open due yesterday", "open due long ago",
+				"planned past due", "in progress past due", "resolved past due", "other vendor past due"}},
+			{"today 2025-04-11: due 04-10 is late now", finding.Filter{Overdue: true, Today: apr10.AddDate(0, 0, 1)},
+				[]string{"open due yesterday", "open due long ago", "planned past due", "in progress past due", "resolved past due",
+					"other vendor past due", "open due today", "in progress due today"}},
+			{"today 2025-03-01: only the one from 2024", finding.Filter{Overdue: true, Today: *date(t, "2025-03-01")},
+				[]string{"open due long ago"}},
+			{"with the vendor filter", finding.Filter{Overdue: true, Today: apr10, VendorID: v2}, []string{"other vendor past due"}},
+			{"with the status filter", finding.Filter{Overdue: true, Today: apr10, Status: finding.StatusInProgress},
+				[]string{"in progress past due"}},
+			{"with open only", finding.Filter{Overdue: true, OpenOnly: true, Today: apr10}, []string{"open due yesterday",
+				"open due long ago", "planned past due", "in progress past due", "resolved past due", "other vendor past due"}},
+			{"priority order", finding.Filter{Overdue: true, Today: apr10, Sort: "priority"}, []string{"other vendor past due",
+				"planned past due", "in progress past due", "open due yesterday", "open due long ago", "resolved past due"}},
+		}
+		for _, tc := range tests {
+			t.Run(tc.name, func(t *testing.T) {
+				got := named(list(t, tc.filter))
+				want := tc.want
+				if tc.filter.Sort != "priority" { // id order: compare as sets, the ids decide the order
+					slices.Sort(got)
+					want = slices.Clone(want)
+					slices.Sort(want)
+				}
+				if !slices.Equal(got, want) {
+					t.Errorf("overdue list\n got %q\nwant %q", got, want)
+				}
+				// The repository agrees with Finding.Overdue at any time of that day.
+				if tc.filter.Sort == "" && tc.filter.VendorID == "" && tc.filter.Status == "" {
+					var byDomain []string
+					for _, f := range all {
+						if f.Overdue(tc.filter.Today.Add(23*time.Hour + 59*time.Minute)) {
+							byDomain = append(byDomain, names[f.ID])
+						}
+					}
+					slices.Sort(byDomain)
+					if !slices.Equal(got, byDomain) {
+						t.Errorf("repository %q, Finding.Overdue %q", got, byDomain)
+					}
+				}
+			})
+		}
+		// Without the flag nothing is filtered by date.
+		if got := list(t, finding.Filter{Today: apr10}); len(got) != len(rows) {
+			t.Errorf("without overdue: %d findings, want %d", len(got), len(rows))
+		}
+	})
+}
+
+// TestFindingNextDueBackfill: migration 8 fills next_due of the findings that existed before it from
+// their open or in-progress remediation items, and findings without such an item get none. A closed or
+// risk-accepted finding keeps the date of its pending items, as the application keeps it (finding.NextDue:
+// "kept while the finding is closed, so that a reopened finding is due again at once"). The backfilled
+// values order and filter like the ones the application writes.
+func TestFindingNextDueBackfill(t *testing.T) {
+	testdb.ForEach(t, func(t *testing.T, db *repository.DB) {
+		e := &asmRepoEnv{db: db, repo: repository.NewAssessments(db), ve: newVendorEnv(t, db)}
+		repo := repository.NewFindings(db)
+		ctx := t.Context()
+		vID, engID := e.engagementOf(t, "Finding Backfill KK")
+
+		type item struct {
+			status finding.RemediationStatus
+			due    string
+		}
+		rows := []struct {
+			name   string
+			status finding.Status
+			items  []item
+			want   string // "" for none
+		}{
+			{"open, mixed items", finding.StatusInProgress, []item{{finding.RemOpen, "2025-05-10"}, {finding.RemInProgress, "2025-04-20"},
+				{finding.RemDone, "2025-04-01"}, {finding.RemVerified, "2025-03-01"}}, "2025-04-20"},
+			{"planned, one item", finding.StatusRemediationPlanned, []item{{finding.RemOpen, "2025-06-30"}}, "2025-06-30"},
+			{"resolved, items done", finding.StatusResolved, []item{{finding.RemDone, "2025-04-01"}, {finding.RemVerified, "2025-04-02"}}, ""},
+			{"closed, item still open", finding.StatusClosed, []item{{finding.RemOpen, "2025-04-01"}}, "2025-04-01"},
+			{"risk accepted, item still open", finding.StatusRiskAccepted, []item{{finding.RemInProgress, "2025-04-01"}}, "2025-04-01"},
+			{"open, no items", finding.StatusOpen, nil, ""},
+		}
+		ids := make([]string, len(rows))
+		for i, r := range rows {
+			f := finding.Stored{Finding: finding.Finding{ID: domain.NewID(), EngagementID: engID, VendorID: vID,
+				QuestionKey: fmt.Sprintf("bf%d", i), Title: r.name, Severity: domain.SeverityHigh, Status: r.status,
+				Source: finding.SourceAssessment, Version: 1, CreatedAt: start, UpdatedAt: start,
+				EvidenceIDs: []string{}, ControlRefs: []string{}}, Priority: 9}
+			if err := repo.Create(ctx, f); err != nil {
+				t.Fatal(err)
+			}
+			for _, it := range r.items {
+				if err := repo.CreateRemediation(ctx, finding.Remediation{ID: domain.NewID(), FindingID: f.ID, VendorID: vID,
+					Type: "corrective", Owner: "supplier", Description: r.name, DueDate: *date(t, it.due), Status: it.status,
+					Version: 1, CreatedAt: start, UpdatedAt: start}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			ids[i] = f.ID
+		}
+
+		// Back to before next_due existed, and up again: the migration computes it.
+		m, err := repository.NewMigrator(db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := m.DownTo(ctx, 7); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := m.Up(ctx); err != nil {
+			t.Fatal(err)
+		}
+		for i, r := range rows {
+			got, err := repo.Get(ctx, ids[i])
+			if err != nil {
+				t.Fatal(err)
+			}
+			var want *time.Time
+			if r.want != "" {
+				want = date(t, r.want)
+			}
+			if !sameTime(got.NextDue, want) {
+				t.Errorf("%s: next_due %v after the migration, want %v", r.name, got.NextDue, want)
+			}
+		}
+
+		// Equal priorities: by the backfilled date, then the ones without; overdue compares with it too.
+		list, err := repo.List(ctx, finding.Filter{Sort: "priority", Limit: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, f := range list {
+			got = append(got, f.Title)
+		}
+		order := make([]int, len(rows))
+		for i := range order {
+			order[i] = i
+		}
+		key := func(i int) string { // the due day ("9999" when none), then the id
+			d := "9999-12-31"
+			if rows[i].want != "" {
+				d = rows[i].want
+			}
+			return d + " " + ids[i]
+		}
+		slices.SortFunc(order, func(a, b int) int { return strings.Compare(key(a), key(b)) })
+		var want []string
+		for _, i := range order {
+			want = append(want, rows[i].name)
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("priority order after the backfill\n got %q\nwant %q", got, want)
+		}
+		over, err := repo.List(ctx, finding.Filter{Overdue: true, Today: *date(t, "2025-05-01"), Limit: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(over) != 1 || over[0].ID != ids[0] {
+			t.Errorf("overdue on 2025-05-01 after the backfill: %d findings, want only %q", len(over), rows[0].name)
 		}
 	})
 }

@@ -57,6 +57,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 		return fmt.Errorf("load built-in questionnaire templates: %w", err)
 	}
 	log.Info("built-in questionnaire templates ready", "published", published)
+	filled, err := svc.Engagements.FillReviewDates(ctx)
+	if err != nil {
+		return fmt.Errorf("fill review dates: %w", err)
+	}
+	if filled > 0 {
+		log.Info("review dates filled in", "engagements", filled)
+	}
 	if err := bootstrapAdmin(ctx, svc, cfg.AdminKeyFile, log); err != nil {
 		return err
 	}

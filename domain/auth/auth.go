@@ -53,22 +53,34 @@ const (
 	PermEvidenceRead     Permission = "evidence:read"
 	PermFindingsRead     Permission = "findings:read"
 	PermFindingsWrite    Permission = "findings:write"
+	PermAuditRead        Permission = "audit:read"
+	PermDecisionsRead    Permission = "decisions:read"
+	PermDecisionsRequest Permission = "decisions:request"
+	PermDecisionsDecide  Permission = "decisions:decide"
+	PermRiskAcceptRead   Permission = "risk_acceptances:read"
+	PermRiskAcceptAsk    Permission = "risk_acceptances:request"
+	PermRiskAcceptDecide Permission = "risk_acceptances:decide"
+	PermPortfolioRead    Permission = "portfolio:read"
 )
 
 // internalReads are the read permissions of every internal role (everything but suppliers).
 var internalReads = []Permission{PermVendorsRead, PermEngagementsRead, PermContractsRead, PermPolicyRead, PermCatalogRead,
-	PermTemplatesRead, PermAssessmentsRead, PermEvidenceRead, PermFindingsRead}
+	PermTemplatesRead, PermAssessmentsRead, PermEvidenceRead, PermFindingsRead, PermPortfolioRead, PermDecisionsRead, PermRiskAcceptRead}
 
 // table is the permission matrix. Supplier permissions are additionally scoped to the supplier's own
 // vendor by the services (see Principal.SeesVendor).
 var table = map[Role][]Permission{
-	RoleAdmin: append([]Permission{PermAPIKeysManage, PermVendorsWrite, PermVendorsDelete, PermEngagementsWrite,
-		PermContractsWrite, PermPolicyWrite, PermCatalogWrite, PermTemplatesWrite, PermAssessmentsWrite, PermFindingsWrite}, internalReads...),
+	RoleAdmin: append([]Permission{PermAuditRead, PermAPIKeysManage, PermVendorsWrite, PermVendorsDelete, PermEngagementsWrite,
+		PermContractsWrite, PermPolicyWrite, PermCatalogWrite, PermTemplatesWrite, PermAssessmentsWrite, PermFindingsWrite,
+		PermDecisionsRequest, PermRiskAcceptAsk}, internalReads...),
 	RoleProcurement: append([]Permission{PermVendorsWrite, PermVendorsDelete, PermEngagementsWrite, PermContractsWrite,
-		PermCatalogWrite, PermTemplatesWrite, PermAssessmentsWrite, PermFindingsWrite}, internalReads...),
-	// Only risk owners override tiers: the override is a risk decision, not an administrative one.
-	RoleRiskOwner: append([]Permission{PermTierOverride}, internalReads...),
-	RoleAuditor:   internalReads,
+		PermCatalogWrite, PermTemplatesWrite, PermAssessmentsWrite, PermFindingsWrite, PermDecisionsRequest, PermRiskAcceptAsk},
+		internalReads...),
+	// Only risk owners override tiers, decide outsourcing and accept risks: these are risk decisions,
+	// not administrative ones.
+	RoleRiskOwner: append([]Permission{PermTierOverride, PermAuditRead, PermDecisionsDecide, PermRiskAcceptAsk,
+		PermRiskAcceptDecide}, internalReads...),
+	RoleAuditor: append([]Permission{PermAuditRead}, internalReads...),
 	// Suppliers answer their own vendor's assessments; the services scope every read to that vendor.
 	RoleSupplier: {PermVendorsRead, PermSupplierAnswer, PermEvidenceRead},
 }
@@ -77,7 +89,9 @@ var table = map[Role][]Permission{
 // them, not 403.
 var hiddenFromSuppliers = []Permission{PermEngagementsRead, PermEngagementsWrite, PermTierOverride,
 	PermContractsRead, PermContractsWrite, PermPolicyRead, PermPolicyWrite, PermCatalogRead, PermCatalogWrite,
-	PermTemplatesRead, PermTemplatesWrite, PermAssessmentsRead, PermAssessmentsWrite, PermFindingsRead, PermFindingsWrite}
+	PermTemplatesRead, PermTemplatesWrite, PermAssessmentsRead, PermAssessmentsWrite, PermFindingsRead, PermFindingsWrite, PermAuditRead,
+	PermDecisionsRead, PermDecisionsRequest, PermDecisionsDecide, PermRiskAcceptRead, PermRiskAcceptAsk, PermRiskAcceptDecide,
+	PermPortfolioRead}
 
 // HiddenFrom reports whether a refusal of perm to role must look like "not found".
 func HiddenFrom(role Role, perm Permission) bool {

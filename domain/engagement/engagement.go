@@ -106,6 +106,13 @@ type Engagement struct {
 	Version          int
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
+
+	// LastAssessedAt is when the engagement's latest assessment was completed (nil: never assessed).
+	LastAssessedAt *time.Time
+	// NextReviewOn is the date the engagement is due for reassessment: the day of LastAssessedAt plus
+	// the effective tier's ReassessmentMonths in the current policy. nil when never assessed or ended.
+	// Stored, and kept by evaluate, so that lists can filter on it.
+	NextReviewOn *time.Time
 }
 
 // DerivedImpact is the default C, I and A for the engagement's data and criticality.

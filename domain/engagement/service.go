@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/vendorrisk/vendorrisk/domain"
@@ -50,6 +51,8 @@ type Filter struct {
 	Status      Status
 	Tier        risk.Tier // effective tier
 	ServiceType ServiceType
+	Review      ReviewStatus // review status on Today
+	Today       time.Time    // set by the service from its clock
 	Query       string
 	Sort        string
 	After       *domain.Cursor
@@ -71,6 +74,8 @@ type Repository interface {
 	IDsOfVendors(ctx context.Context, vendorIDs []string) ([]string, error)
 	// IDsAfter lists engagement IDs after the given one, for batch work over all of them.
 	IDsAfter(ctx context.Context, afterID string, limit int) ([]string, error)
+	// IDsWithoutReviewDate lists engagements assessed and not ended that have no next review date.
+	IDsWithoutReviewDate(ctx context.Context) ([]string, error)
 }
 
 // ControlScores gives the final control score of an engagement's latest completed assessment.
@@ -188,6 +193,7 @@ func (s *Service) evaluate(ctx context.Context, e *Engagement) (Evaluation, erro
 		effective = e.Override.Tier
 	}
 	e.Risk = RiskSnapshot{Score: a.Score, RecommendedTier: a.Tier, EffectiveTier: effective, ModelVersion: a.ModelVersion}
+	e.NextReviewOn = ReviewDate(e.Status, e.LastAssessedAt, pol.ForTier(effective).ReassessmentMonths)
 	ev := Evaluation{
 		Assessment: a, Exposure: exp, FourthParties: fps, Impact: e.Impact(), DerivedImpact: e.DerivedImpact(),
 		ImpactOverride: e.ImpactOverride != nil, RecommendedTier: a.Tier, EffectiveTier: effective,
@@ -231,6 +237,7 @@ func (s *Service) List(ctx context.Context, f Filter, cursor string) (domain.Pag
 	if err := f.normalize(cursor); err != nil {
 		return domain.Page[Engagement]{}, err
 	}
+	f.Today = Day(s.now())
 	limit := f.Limit
 	f.Limit++
 	rows, err := s.repo.List(ctx, f)
@@ -263,6 +270,8 @@ func (f *Filter) normalize(cursor string) error {
 	v.Check(f.Status == "" || slices.Contains(Statuses, f.Status), "status", "is not an engagement status")
 	v.Check(f.Tier == 0 || f.Tier.Valid(), "tier", "must be 1, 2, 3 or 4")
 	v.Check(f.ServiceType == "" || slices.Contains(ServiceTypes, f.ServiceType), "service_type", "is not a service type")
+	v.Check(f.Review == "" || slices.Contains(ReviewStatuses, f.Review), "review",
+		"must be one of overdue, due_soon, ok, never_assessed, not_required")
 	f.Query = strings.TrimSpace(f.Query)
 	v.Check(len(f.Query) <= 200, "q", "must be at most 200 characters")
 	limit, err := domain.ClampLimit(f.Limit)
@@ -448,11 +457,11 @@ func (s *Service) refreshIDs(ctx context.Context, ids []string) error {
 			if err != nil {
 				return err
 			}
-			before := e.Risk
+			before, beforeReview := e.Risk, e.NextReviewOn
 			if _, err := s.evaluate(ctx, &e); err != nil {
 				return err
 			}
-			if e.Risk == before {
+			if e.Risk == before && sameDay(e.NextReviewOn, beforeReview) {
 				return nil
 			}
 			e.Version++
@@ -472,6 +481,7 @@ type Info struct {
 	VendorID      string
 	EffectiveTier risk.Tier
 	DataLocations []string
+	NextReviewOn  *time.Time // nil: never assessed, or ended
 }
 
 // Info returns the engagement's summary for other modules; suppliers get NotFound.
@@ -489,5 +499,6 @@ func (s *Service) Lookup(ctx context.Context, id string) (Info, error) {
 	if err != nil {
 		return Info{}, err
 	}
-	return Info{ID: e.ID, VendorID: e.VendorID, EffectiveTier: e.Risk.EffectiveTier, DataLocations: e.DataLocations}, nil
+	return Info{ID: e.ID, VendorID: e.VendorID, EffectiveTier: e.Risk.EffectiveTier, DataLocations: e.DataLocations,
+		NextReviewOn: e.NextReviewOn}, nil
 }

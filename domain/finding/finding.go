@@ -71,12 +71,21 @@ type Finding struct {
 	InternalNotes    string // never shown to suppliers
 	SupplierResponse string
 	// NextDue is the earliest due date of the finding's remediation items still open or in progress
-	// (nil when there are none): the date that orders equal priorities and decides overdue.
+	// (nil when there are none): the date that orders equal priorities and decides overdue. It is kept
+	// while the finding is closed, so that a reopened finding is due again at once; DueDate hides it.
 	NextDue   *time.Time
 	Version   int
 	CreatedAt time.Time
 	UpdatedAt time.Time
 	ClosedAt  *time.Time
+}
+
+// DueDate is the date the finding's work is next due; nil when nothing is pending or it is closed.
+func (f Finding) DueDate() *time.Time {
+	if f.Status.Closed() {
+		return nil
+	}
+	return f.NextDue
 }
 
 // Overdue reports whether a remediation item of an unfinished finding is past its due date.

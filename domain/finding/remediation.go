@@ -125,6 +125,9 @@ func (r *Remediations) Add(ctx context.Context, findingID string, in NewRemediat
 		if f.Status == StatusOpen {
 			f.Status = StatusRemediationPlanned
 		}
+		if f.NextDue == nil || rem.DueDate.Before(*f.NextDue) {
+			f.NextDue = &rem.DueDate
+		}
 		return nil
 	}, true)
 	return out, err
@@ -278,9 +281,6 @@ func (r *Remediations) follow(ctx context.Context, findingID string) error {
 		return err
 	}
 	due := nextDue(items)
-	if f.Status.Closed() {
-		due = nil
-	}
 	dueChanged := !sameDay(due, f.NextDue)
 	f.NextDue = due
 	if (f.Status.Closed() || len(items) == 0) && !dueChanged {
@@ -308,7 +308,7 @@ func (r *Remediations) follow(ctx context.Context, findingID string) error {
 	now := r.findings.now()
 	f.Status = next
 	if next == StatusClosed && f.ClosedAt == nil {
-		f.ClosedAt, f.NextDue = &now, nil
+		f.ClosedAt = &now
 	}
 	f.Version++
 	f.UpdatedAt = now

@@ -120,7 +120,7 @@ func (s *Service) FromAssessment(ctx context.Context, o Outcome) error {
 			case failed && f.Status == StatusClosed:
 				f.Status, f.ClosedAt = StatusOpen, nil // the weakness is back
 			case !failed && !f.Status.Closed():
-				f.Status, f.ClosedAt, f.NextDue = StatusClosed, &now, nil // the new answer passes
+				f.Status, f.ClosedAt = StatusClosed, &now // the new answer passes
 			}
 			f.Version++
 			f.UpdatedAt = now
@@ -371,3 +371,32 @@ func NoDue(d time.Time) bool { return !d.Before(noDue) }
 
 // NoDueDate is the stand-in stored for "no pending item".
 func NoDueDate() time.Time { return noDue }
+
+// Lookup reads a finding without a caller check, for modules that checked their caller already (risk
+// acceptances are internal; the sweep runs as the system).
+func (s *Service) Lookup(ctx context.Context, id string) (Stored, error) {
+	return s.load(ctx, id, false)
+}
+
+// SetRiskAccepted marks an unfinished finding risk_accepted (the acceptance workflow's call).
+func (s *Service) SetRiskAccepted(ctx context.Context, id string) error {
+	_, err := s.change(ctx, id, nil, func(_ context.Context, f *Stored) error {
+		if f.Status.Closed() {
+			return domain.Errorf(domain.KindConflict, "the finding is %s", f.Status)
+		}
+		f.Status = StatusRiskAccepted
+		return nil
+	}, true)
+	return err
+}
+
+// EndRiskAcceptance re-opens a risk_accepted finding (acceptance revoked, expired or stale).
+func (s *Service) EndRiskAcceptance(ctx context.Context, id string) error {
+	_, err := s.change(ctx, id, nil, func(_ context.Context, f *Stored) error {
+		if f.Status == StatusRiskAccepted {
+			f.Status = StatusOpen
+		}
+		return nil
+	}, true)
+	return err
+}

@@ -3,8 +3,7 @@
 -- so priority paging can order and compare it without NULL cases.
 ALTER TABLE findings ADD COLUMN next_due DATE NOT NULL DEFAULT '9999-12-31';
 UPDATE findings SET next_due = (SELECT MIN(r.due_date) FROM remediations r WHERE r.finding_id = findings.id AND r.status IN ('open', 'in_progress'))
-WHERE status NOT IN ('closed', 'risk_accepted')
-  AND EXISTS (SELECT 1 FROM remediations r WHERE r.finding_id = findings.id AND r.status IN ('open', 'in_progress'));
+WHERE EXISTS (SELECT 1 FROM remediations r WHERE r.finding_id = findings.id AND r.status IN ('open', 'in_progress'));
 CREATE INDEX ix_findings_priority_due ON findings (priority, next_due, id);
 CREATE INDEX ix_findings_next_due ON findings (next_due);
 -- final_score is the score-v1 result stored when the assessment completes.

@@ -4,8 +4,7 @@
 -- The default is written in the driver's time format so that it compares equal to the values it writes.
 ALTER TABLE findings ADD COLUMN next_due DATE NOT NULL DEFAULT '9999-12-31 00:00:00+00:00';
 UPDATE findings SET next_due = (SELECT MIN(r.due_date) FROM remediations r WHERE r.finding_id = findings.id AND r.status IN ('open', 'in_progress'))
-WHERE status NOT IN ('closed', 'risk_accepted')
-  AND EXISTS (SELECT 1 FROM remediations r WHERE r.finding_id = findings.id AND r.status IN ('open', 'in_progress'));
+WHERE EXISTS (SELECT 1 FROM remediations r WHERE r.finding_id = findings.id AND r.status IN ('open', 'in_progress'));
 CREATE INDEX ix_findings_priority_due ON findings (priority, next_due, id);
 CREATE INDEX ix_findings_next_due ON findings (next_due);
 -- final_score is the score-v1 result stored when the assessment completes.

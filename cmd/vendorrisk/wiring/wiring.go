@@ -11,14 +11,18 @@ import (
 
 	"github.com/vendorrisk/vendorrisk/api"
 	"github.com/vendorrisk/vendorrisk/domain"
+	"github.com/vendorrisk/vendorrisk/domain/acceptance"
 	"github.com/vendorrisk/vendorrisk/domain/apikey"
 	"github.com/vendorrisk/vendorrisk/domain/assessment"
+	"github.com/vendorrisk/vendorrisk/domain/audit"
 	"github.com/vendorrisk/vendorrisk/domain/auth"
 	"github.com/vendorrisk/vendorrisk/domain/catalog"
 	"github.com/vendorrisk/vendorrisk/domain/contract"
+	"github.com/vendorrisk/vendorrisk/domain/decision"
 	"github.com/vendorrisk/vendorrisk/domain/engagement"
 	"github.com/vendorrisk/vendorrisk/domain/finding"
 	"github.com/vendorrisk/vendorrisk/domain/policy"
+	"github.com/vendorrisk/vendorrisk/domain/portfolio"
 	"github.com/vendorrisk/vendorrisk/domain/questionnaire"
 	"github.com/vendorrisk/vendorrisk/domain/risk"
 	"github.com/vendorrisk/vendorrisk/domain/scoring"
@@ -39,6 +43,10 @@ type Services struct {
 	Assessments  *assessment.Service
 	Findings     *finding.Service
 	Remediations *finding.Remediations
+	Portfolio    *portfolio.Service
+	Audit        *audit.Service
+	Decisions    *decision.Service
+	Acceptances  *acceptance.Service
 }
 
 // Wire builds every service on db. blobs may be nil where no evidence is touched (the CLI).
@@ -58,28 +66,41 @@ func Wire(db *repository.DB, clock domain.Clock, blobs assessment.BlobStore) Ser
 	}, db, clock)
 	deps := assessmentDeps(engagements, templates, policies, keys, blobs)
 	deps.OnComplete = func(ctx context.Context, a assessment.Assessment, ev []assessment.Evidence) error {
-		return findings.FromAssessment(ctx, findingOutcome(a, ev))
+		if err := findings.FromAssessment(ctx, findingOutcome(a, ev)); err != nil {
+			return err
+		}
+		// The engagement's last assessment and next review date move in the same transaction.
+		return engagements.Assessed(ctx, a.EngagementID, *a.CompletedAt)
 	}
 	assessments := assessment.NewService(repository.NewAssessments(db), deps, db, clock)
 	engagements.UseControlScores(assessments.LatestControlScore)
+	trail := audit.NewService(repository.NewAuditTrail(db), db, clock)
+	contracts := contract.NewService(repository.NewContracts(db), engagementReader{engagements}, policies, db, clock)
+	remediations := finding.NewRemediations(findings, repository.NewFindings(db),
+		func(ctx context.Context, tier risk.Tier, sev domain.Severity) (int, error) {
+			pol, err := policies.Current(ctx)
+			if err != nil {
+				return 0, err
+			}
+			return pol.ForTier(tier).RemediationDays[sev], nil
+		})
+	decisions, acceptances := wireDecisions(db, clock, facts{engagements: engagements, policies: policies,
+		contracts: contracts, vendors: vendors, findings: findings, remediations: remediations, now: clock}, trail)
 	return Services{
-		Keys:        keys,
-		Vendors:     vendors,
-		Engagements: engagements,
-		Contracts:   contract.NewService(repository.NewContracts(db), engagementReader{engagements}, policies, db, clock),
-		Policies:    policies,
-		Catalog:     catalogs,
-		Templates:   templates,
-		Assessments: assessments,
-		Findings:    findings,
-		Remediations: finding.NewRemediations(findings, repository.NewFindings(db),
-			func(ctx context.Context, tier risk.Tier, sev domain.Severity) (int, error) {
-				pol, err := policies.Current(ctx)
-				if err != nil {
-					return 0, err
-				}
-				return pol.ForTier(tier).RemediationDays[sev], nil
-			}),
+		Audit:        trail,
+		Decisions:    decisions,
+		Acceptances:  acceptances,
+		Keys:         keys,
+		Vendors:      vendors,
+		Engagements:  engagements,
+		Contracts:    contracts,
+		Policies:     policies,
+		Catalog:      catalogs,
+		Templates:    templates,
+		Assessments:  assessments,
+		Findings:     findings,
+		Portfolio:    portfolio.NewService(repository.NewPortfolio(db), policies, db, clock),
+		Remediations: remediations,
 	}
 }
 
@@ -188,5 +209,7 @@ func (s Services) APIDeps(db *repository.DB, log *slog.Logger, clock domain.Cloc
 		Policies: s.Policies, Catalog: s.Catalog, Templates: s.Templates, Assessments: s.Assessments, Findings: s.Findings,
 		Remediations: s.Remediations,
 		Idempotency:  repository.NewIdempotency(db), Ready: db.Ping, DB: db.SQL(),
+		Tx: db, Audit: s.Audit, Decisions: s.Decisions, Acceptances: s.Acceptances,
+		Portfolio: s.Portfolio,
 	}
 }

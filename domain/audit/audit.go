@@ -1,0 +1,289 @@
+// Package audit is the tamper-evident audit trail: every committed write becomes an event, and each
+// event carries a SHA-256 over the previous event's hash and its own canonical content, so that a
+// changed, removed or inserted row breaks the chain at that row.
+package audit
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/vendorrisk/vendorrisk/domain"
+	"github.com/vendorrisk/vendorrisk/domain/auth"
+)
+
+// Genesis is the previous hash of the first event.
+const Genesis = "0000000000000000000000000000000000000000000000000000000000000000"
+
+// HashVersion names the canonical form hashed; it is part of the hashed content.
+const HashVersion = "audit-v1"
+
+// System is the actor of changes the service makes on its own (the background job).
+var System = Actor{KeyID: "system", Name: "vendorrisk", Role: "system"}
+
+// Actor is who made a change.
+type Actor struct {
+	KeyID string
+	Name  string
+	Role  string
+}
+
+// ActorOf is the authenticated caller in ctx, or System when there is none.
+func ActorOf(ctx context.Context) Actor {
+	p, ok := auth.FromContext(ctx)
+	if !ok {
+		return System
+	}
+	return Actor{KeyID: p.KeyID, Name: p.Name, Role: string(p.Role)}
+}
+
+// Entry is what a writer records: who did what to which resource, with the input it gave and the
+// state that resulted. Input and Result are JSON (a summary when the body was not JSON or too large).
+type Entry struct {
+	Actor        Actor
+	Action       string // "POST /api/v1/vendors/:id/contacts", or "system decision.needs_review"
+	ResourceType string
+	ResourceID   string
+	Path         string
+	Status       int
+	RequestID    string
+	Input        json.RawMessage
+	Result       json.RawMessage
+}
+
+// Event is a recorded entry in the chain.
+type Event struct {
+	Entry
+	Seq        int64
+	ID         string
+	OccurredAt time.Time
+	PrevHash   string
+	Hash       string
+}
+
+// canonical is the hashed form: fixed field order, times in UTC at microsecond precision (what both
+// databases keep), JSON compacted.
+type canonical struct {
+	V            string          `json:"v"`
+	Seq          int64           `json:"seq"`
+	ID           string          `json:"id"`
+	OccurredAt   string          `json:"occurred_at"`
+	ActorKeyID   string          `json:"actor_key_id"`
+	ActorName    string          `json:"actor_name"`
+	ActorRole    string          `json:"actor_role"`
+	Action       string          `json:"action"`
+	ResourceType string          `json:"resource_type"`
+	ResourceID   string          `json:"resource_id"`
+	Path         string          `json:"path"`
+	Status       int             `json:"status"`
+	RequestID    string          `json:"request_id"`
+	Input        json.RawMessage `json:"input"`
+	Result       json.RawMessage `json:"result"`
+	PrevHash     string          `json:"prev_hash"`
+}
+
+// ComputeHash returns the hash the event must carry: SHA-256 over its canonical content, which
+// includes the previous event's hash.
+func ComputeHash(e Event) string {
+	c := canonical{V: HashVersion, Seq: e.Seq, ID: e.ID, OccurredAt: e.OccurredAt.UTC().Format("2006-01-02T15:04:05.000000Z"),
+		ActorKeyID: e.Actor.KeyID, ActorName: e.Actor.Name, ActorRole: e.Actor.Role, Action: e.Action,
+		ResourceType: e.ResourceType, ResourceID: e.ResourceID, Path: e.Path, Status: e.Status, RequestID: e.RequestID,
+		Input: orNull(e.Input), Result: orNull(e.Result), PrevHash: e.PrevHash}
+	b, err := json.Marshal(c)
+	if err != nil { // only a stored Input or Result that is not JSON (a tampered row) gets here
+		return "invalid: " + err.Error()
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+func orNull(m json.RawMessage) json.RawMessage {
+	if len(m) == 0 {
+		return json.RawMessage("null")
+	}
+	return m
+}
+
+// Compact returns m in compact form, or a JSON string holding it when it is not valid JSON, so that
+// what is stored and hashed is always valid, deterministic JSON.
+func Compact(m []byte) json.RawMessage {
+	if len(bytes.TrimSpace(m)) == 0 {
+		return json.RawMessage("null")
+	}
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, m); err != nil {
+		s, _ := json.Marshal(string(m))
+		return s
+	}
+	return buf.Bytes()
+}
+
+// Seal makes the event that follows prev (Genesis and seq 0 for the first).
+func Seal(e Entry, id string, at time.Time, prevSeq int64, prevHash string) Event {
+	e.Input, e.Result = Compact(e.Input), Compact(e.Result)
+	ev := Event{Entry: e, Seq: prevSeq + 1, ID: id, OccurredAt: at.UTC().Truncate(time.Microsecond), PrevHash: prevHash}
+	ev.Hash = ComputeHash(ev)
+	return ev
+}
+
+// Break says where and why the chain does not hold.
+type Break struct {
+	Seq    int64
+	ID     string
+	Reason string
+}
+
+// Check verifies one event against the one before it (seq 0 and Genesis for the first).
+func Check(prevSeq int64, prevHash string, e Event) *Break {
+	switch {
+	case e.Seq != prevSeq+1:
+		return &Break{Seq: e.Seq, ID: e.ID, Reason: "sequence gap: expected seq " + strconv.FormatInt(prevSeq+1, 10) + " (an event was removed or inserted)"}
+	case e.PrevHash != prevHash:
+		return &Break{Seq: e.Seq, ID: e.ID, Reason: "prev_hash does not match the previous event's hash"}
+	case ComputeHash(e) != e.Hash:
+		return &Break{Seq: e.Seq, ID: e.ID, Reason: "content does not match its hash (the event was changed)"}
+	}
+	return nil
+}
+
+// Filter selects events for a list, newest first.
+type Filter struct {
+	ResourceType string
+	ResourceID   string
+	ActorKeyID   string
+	Action       string // prefix match, e.g. "POST /api/v1/decisions"
+	From, To     *time.Time
+	BeforeSeq    int64 // keyset: events with seq below this (0: from the newest)
+	Limit        int
+}
+
+// Head is the chain's last event as the head row records it.
+type Head struct {
+	Seq  int64
+	Hash string
+}
+
+// Repository stores the chain.
+type Repository interface {
+	// Append seals e after the current head and stores it, in ctx's transaction, holding the head's
+	// row lock until that transaction ends so concurrent appends never fork the chain.
+	Append(ctx context.Context, e Entry, id string, at time.Time) (Event, error)
+	List(ctx context.Context, f Filter) ([]Event, error)
+	// Scan returns up to limit events with seq above afterSeq, in seq order.
+	Scan(ctx context.Context, afterSeq int64, limit int) ([]Event, error)
+	Head(ctx context.Context) (Head, error)
+}
+
+// Service records and reads the trail.
+type Service struct {
+	repo Repository
+	tx   domain.TxManager
+	now  domain.Clock
+}
+
+// NewService wires the audit trail.
+func NewService(repo Repository, tx domain.TxManager, now domain.Clock) *Service {
+	return &Service{repo: repo, tx: tx, now: now}
+}
+
+// Record appends e; called inside the transaction of the change it describes.
+func (s *Service) Record(ctx context.Context, e Entry) (Event, error) {
+	var ev Event
+	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+		var err error
+		ev, err = s.repo.Append(ctx, e, domain.NewID(), s.now())
+		return err
+	})
+	if err != nil {
+		return Event{}, fmt.Errorf("record audit event %s: %w", e.Action, err)
+	}
+	return ev, nil
+}
+
+// List returns one page of events, newest first.
+func (s *Service) List(ctx context.Context, f Filter, cursor string) (domain.Page[Event], error) {
+	limit, err := domain.ClampLimit(f.Limit)
+	if err != nil {
+		return domain.Page[Event]{}, err
+	}
+	if cursor != "" {
+		c, err := domain.DecodeCursor(cursor, "seq")
+		if err != nil {
+			return domain.Page[Event]{}, err
+		}
+		if f.BeforeSeq, err = strconv.ParseInt(c.Value, 10, 64); err != nil || f.BeforeSeq < 1 {
+			return domain.Page[Event]{}, domain.Invalid("cursor", "is not a cursor returned by this API")
+		}
+	}
+	if f.From != nil && f.To != nil && f.To.Before(*f.From) {
+		return domain.Page[Event]{}, domain.Invalid("to", "must not be before from")
+	}
+	f.Action = strings.TrimSpace(f.Action)
+	f.Limit = limit + 1
+	rows, err := s.repo.List(ctx, f)
+	if err != nil {
+		return domain.Page[Event]{}, fmt.Errorf("list audit events: %w", err)
+	}
+	page := domain.Page[Event]{Items: rows}
+	if len(rows) > limit {
+		page.Items = rows[:limit]
+		last := page.Items[limit-1]
+		page.NextCursor = domain.Cursor{Sort: "seq", Value: strconv.FormatInt(last.Seq, 10), ID: last.ID}.Encode()
+	}
+	return page, nil
+}
+
+// Verification is the outcome of recomputing the chain.
+type Verification struct {
+	Intact  bool
+	Checked int64
+	Head    Head
+	Break   *Break
+	At      time.Time
+}
+
+// verifyBatch is how many events are read per query while verifying.
+const verifyBatch = 1000
+
+// Verify recomputes the whole chain from the first event and compares its end with the head row (a
+// removed tail shows there).
+func (s *Service) Verify(ctx context.Context) (Verification, error) {
+	v := Verification{At: s.now()}
+	head, err := s.repo.Head(ctx)
+	if err != nil {
+		return v, fmt.Errorf("read audit head: %w", err)
+	}
+	v.Head = head
+	prevSeq, prevHash := int64(0), Genesis
+	for {
+		evs, err := s.repo.Scan(ctx, prevSeq, verifyBatch)
+		if err != nil {
+			return v, fmt.Errorf("scan audit events after %d: %w", prevSeq, err)
+		}
+		for _, e := range evs {
+			if b := Check(prevSeq, prevHash, e); b != nil {
+				v.Break = b
+				return v, nil
+			}
+			prevSeq, prevHash = e.Seq, e.Hash
+			v.Checked++
+		}
+		if len(evs) < verifyBatch {
+			break
+		}
+	}
+	// Events appended after the head was read are beyond it; the chain up to the head must end there.
+	if prevSeq < head.Seq {
+		v.Break = &Break{Seq: prevSeq + 1, Reason: "the chain ends at seq " + strconv.FormatInt(prevSeq, 10) +
+			" but the head records seq " + strconv.FormatInt(head.Seq, 10) + " (events were removed)"}
+		return v, nil
+	}
+	v.Intact = true
+	return v, nil
+}

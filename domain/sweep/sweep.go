@@ -1,0 +1,99 @@
+// Package sweep runs the periodic checks that change state on their own (approvals that no longer
+// hold, risk acceptances that expired or went stale), once at a time across every replica of the
+// service: a lease row in the database decides who runs, not an in-process lock.
+package sweep
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/vendorrisk/vendorrisk/domain"
+)
+
+// Lease claims a named lease in the shared database.
+type Lease interface {
+	// Claim takes the lease for holder until until, when it is free, expired at now, or held by holder
+	// already; it reports whether holder has it.
+	Claim(ctx context.Context, name, holder string, now, until time.Time) (bool, error)
+	// Release frees the lease if holder has it.
+	Release(ctx context.Context, name, holder string) error
+}
+
+// Task is one check; it returns how many records it changed.
+type Task struct {
+	Name string
+	Run  func(ctx context.Context) (int, error)
+}
+
+// Runner runs the tasks under the lease.
+type Runner struct {
+	lease  Lease
+	holder string
+	ttl    time.Duration
+	tasks  []Task
+	now    domain.Clock
+	log    *slog.Logger
+}
+
+// LeaseName is the lease the runner takes.
+const LeaseName = "sweep"
+
+// NewRunner builds a runner; holder names this replica (unique per process), ttl bounds how long a
+// crashed holder blocks the others.
+func NewRunner(lease Lease, holder string, ttl time.Duration, now domain.Clock, log *slog.Logger, tasks ...Task) *Runner {
+	return &Runner{lease: lease, holder: holder, ttl: ttl, tasks: tasks, now: now, log: log}
+}
+
+// Result says what one run did.
+type Result struct {
+	Ran     bool // false: another replica holds the lease
+	Changed map[string]int
+}
+
+// RunOnce runs every task if this replica gets the lease.
+func (r *Runner) RunOnce(ctx context.Context) (Result, error) {
+	now := r.now()
+	ok, err := r.lease.Claim(ctx, LeaseName, r.holder, now, now.Add(r.ttl))
+	if err != nil {
+		return Result{}, fmt.Errorf("claim the %s lease: %w", LeaseName, err)
+	}
+	if !ok {
+		return Result{}, nil
+	}
+	defer func() {
+		if err := r.lease.Release(context.WithoutCancel(ctx), LeaseName, r.holder); err != nil {
+			r.log.WarnContext(ctx, "release the sweep lease", "err", err)
+		}
+	}()
+	res := Result{Ran: true, Changed: map[string]int{}}
+	for _, t := range r.tasks {
+		n, err := t.Run(ctx)
+		res.Changed[t.Name] = n
+		if err != nil {
+			return res, fmt.Errorf("sweep %s: %w", t.Name, err)
+		}
+	}
+	return res, nil
+}
+
+// Loop runs RunOnce every interval until ctx ends, logging what changed.
+func (r *Runner) Loop(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		res, err := r.RunOnce(ctx)
+		switch {
+		case err != nil:
+			r.log.ErrorContext(ctx, "sweep failed", "err", err)
+		case res.Ran:
+			r.log.InfoContext(ctx, "sweep done", "changed", res.Changed)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}

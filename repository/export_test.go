@@ -1,0 +1,29 @@
+package repository
+
+import (
+	"sync/atomic"
+
+	"gorm.io/gorm"
+)
+
+// CountStatements counts every statement d runs from now on (queries, row reads, raw SQL and writes),
+// so that a test can check a use case runs a bounded number of them. Test-only.
+func CountStatements(d *DB) *atomic.Int64 {
+	n := new(atomic.Int64)
+	count := func(*gorm.DB) { n.Add(1) }
+	const name = "test:count_statements"
+	cb := d.gorm.Callback()
+	for _, err := range []error{
+		cb.Query().After("gorm:query").Register(name, count),
+		cb.Row().After("gorm:row").Register(name, count),
+		cb.Raw().After("gorm:raw").Register(name, count),
+		cb.Create().After("gorm:create").Register(name, count),
+		cb.Update().After("gorm:update").Register(name, count),
+		cb.Delete().After("gorm:delete").Register(name, count),
+	} {
+		if err != nil {
+			panic(err)
+		}
+	}
+	return n
+}
