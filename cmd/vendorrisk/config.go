@@ -28,6 +28,7 @@ type config struct {
 	EvidenceDir     string
 	RateLimit       float64
 	ShutdownTimeout time.Duration
+	SweepInterval   time.Duration
 	Migrate         bool
 }
 
@@ -62,6 +63,8 @@ func newFlagSet(name string, getenv func(string) string, stderr io.Writer) (*fla
 	fs.StringVar(&cfg.EvidenceDir, "evidence-dir", env("VENDORRISK_EVIDENCE_DIR", "./data/evidence"), "where evidence files are stored (VENDORRISK_EVIDENCE_DIR)")
 	rate := env("VENDORRISK_RATE_LIMIT", "50")
 	shutdown := env("VENDORRISK_SHUTDOWN_TIMEOUT", "20s")
+	sweepEvery := env("VENDORRISK_SWEEP_INTERVAL", "5m")
+	fs.StringVar(&sweepEvery, "sweep-interval", sweepEvery, "how often approvals and risk acceptances are re-checked (VENDORRISK_SWEEP_INTERVAL)")
 	fs.StringVar(&maxBody, "max-body-bytes", maxBody, "request body limit in bytes (VENDORRISK_MAX_BODY_BYTES)")
 	fs.StringVar(&maxUpload, "max-upload-bytes", maxUpload, "evidence upload limit in bytes (VENDORRISK_MAX_UPLOAD_BYTES)")
 	fs.StringVar(&maxImport, "max-import-bytes", maxImport, "catalog import body limit in bytes (VENDORRISK_MAX_IMPORT_BYTES)")
@@ -83,6 +86,9 @@ func newFlagSet(name string, getenv func(string) string, stderr io.Writer) (*fla
 		}
 		if cfg.ShutdownTimeout, err = time.ParseDuration(shutdown); err != nil || cfg.ShutdownTimeout <= 0 {
 			return usageErr("shutdown timeout %q: must be a positive duration such as 20s", shutdown)
+		}
+		if cfg.SweepInterval, err = time.ParseDuration(sweepEvery); err != nil || cfg.SweepInterval < time.Second {
+			return usageErr("sweep interval %q: must be a duration of at least 1s such as 5m", sweepEvery)
 		}
 		return cfg.validate()
 	}
@@ -137,7 +143,7 @@ func (c *config) logAttrs() []any {
 	return []any{
 		"addr", c.Addr, "db_driver", c.DBDriver, "db_dsn", repository.MaskDSN(c.DBDriver, c.DBDSN),
 		"log_format", c.LogFormat, "log_level", strings.ToLower(c.LogLevel), "admin_key_file", c.AdminKeyFile,
-		"max_body_bytes", c.MaxBodyBytes, "max_import_bytes", c.MaxImportBytes, "max_upload_bytes", c.MaxUploadBytes, "evidence_dir", c.EvidenceDir, "rate_limit", c.RateLimit, "shutdown_timeout", c.ShutdownTimeout.String(),
+		"max_body_bytes", c.MaxBodyBytes, "max_import_bytes", c.MaxImportBytes, "max_upload_bytes", c.MaxUploadBytes, "evidence_dir", c.EvidenceDir, "rate_limit", c.RateLimit, "shutdown_timeout", c.ShutdownTimeout.String(), "sweep_interval", c.SweepInterval.String(),
 		"migrate", c.Migrate,
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/vendorrisk/vendorrisk/cmd/vendorrisk/wiring"
 	"io"
 	"log/slog"
 	"net"
@@ -14,6 +13,7 @@ import (
 	"time"
 
 	"github.com/vendorrisk/vendorrisk/api"
+	"github.com/vendorrisk/vendorrisk/cmd/vendorrisk/wiring"
 	"github.com/vendorrisk/vendorrisk/domain"
 	"github.com/vendorrisk/vendorrisk/domain/idempotency"
 	"github.com/vendorrisk/vendorrisk/domain/questionnaire"
@@ -75,6 +75,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
 	go expireIdempotencyKeys(ctx, deps.Idempotency, log)
+	host, _ := os.Hostname()
+	go svc.Sweeper(db, fmt.Sprintf("%s/%d/%s", host, os.Getpid(), domain.NewID()), domain.SystemClock, log).
+		Loop(ctx, cfg.SweepInterval)
 	log.Info("listening", "addr", ln.Addr().String(), "startup_ms", time.Since(start).Milliseconds())
 	return serveHTTP(ctx, ln, handler, cfg.ShutdownTimeout, log)
 }
