@@ -13,7 +13,7 @@ build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o bin/vendorrisk ./cmd/vendorrisk
 
 test: ## all tests, on SQLite and on MySQL (skipped if unreachable unless VENDORRISK_REQUIRE_MYSQL=1)
-	$(GO) test -race -count=1 ./...
+	$(GO) test -race -count=1 -timeout 60m ./...
 
 docs: ## regenerate the OpenAPI spec in docs/
 	$(SWAG) -o ./docs >/dev/null

@@ -178,6 +178,22 @@ func TestAuditTriggersRefuseChanges(t *testing.T) {
 				}
 			})
 		}
+		// The head cannot be rewound, rewritten at the same seq, or removed.
+		for _, q := range []struct {
+			name, sql, refusal string
+			args               []any
+		}{
+			{"rewind the head", "UPDATE audit_head SET seq = 2, hash = ? WHERE id = 1", "only moves forward", []any{before[1].Hash}},
+			{"rewrite the head's hash", "UPDATE audit_head SET hash = ? WHERE id = 1", "only moves forward", []any{audit.Genesis}},
+			{"delete the head", "DELETE FROM audit_head", "cannot be removed", nil},
+		} {
+			t.Run(q.name, func(t *testing.T) {
+				_, err := db.SQL().ExecContext(t.Context(), q.sql, q.args...)
+				if err == nil || !strings.Contains(err.Error(), q.refusal) {
+					t.Errorf("%s: err = %v, want the trigger's refusal %q", q.sql, err, q.refusal)
+				}
+			})
+		}
 		if n := count(t, db, "SELECT COUNT(*) FROM audit_events"); n != 3 {
 			t.Errorf("%d events after refused changes, want 3", n)
 		}
@@ -242,6 +258,14 @@ func TestAuditVerifyDetectsTampering(t *testing.T) {
 		{"first row deleted", func(t *testing.T, db *repository.DB, _ []audit.Event) {
 			exec(t, db, "DELETE FROM audit_events WHERE seq = 1")
 		}, 2, 2, 0, "sequence gap: expected seq 1"},
+		{"a well-formed event forged beyond the head", func(t *testing.T, db *repository.DB, evs []audit.Event) {
+			forged := audit.Seal(auditEntry(99), "forged-id", evs[n-1].OccurredAt, n, evs[n-1].Hash)
+			exec(t, db, "INSERT INTO audit_events (seq, id, occurred_at, actor_key_id, actor_name, actor_role, action, "+
+				"resource_type, resource_id, path, status, request_id, input, result, prev_hash, hash) "+
+				"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", forged.Seq, forged.ID, forged.OccurredAt,
+				forged.Actor.KeyID, forged.Actor.Name, forged.Actor.Role, forged.Action, forged.ResourceType, forged.ResourceID,
+				forged.Path, forged.Status, forged.RequestID, string(forged.Input), string(forged.Result), forged.PrevHash, forged.Hash)
+		}, n + 1, 0, n + 1, fmt.Sprintf("events after seq %d are beyond the head", n)},
 	}
 	for _, dialect := range testdb.Dialects {
 		t.Run(dialect, func(t *testing.T) {
@@ -522,5 +546,22 @@ func TestAuditList(t *testing.T) {
 
 		_, err := e.svc.List(ctx, audit.Filter{From: at(4), To: at(2)}, "")
 		assertKind(t, err, domain.KindInvalid, "to")
+	})
+}
+
+// TestAuditVerifyAcrossBatches: verify reads the chain 1000 events at a time; a chain longer than one
+// batch is intact, and a change past the first batch is found at its own seq.
+func TestAuditVerifyAcrossBatches(t *testing.T) {
+	testdb.ForEach(t, func(t *testing.T, db *repository.DB) {
+		e := newAuditEnv(db)
+		const n = 1001
+		e.record(t, n)
+		wantIntact(t, e.verify(t), n)
+		dropAuditTriggers(t, db)
+		exec(t, db, "UPDATE audit_events SET status = 299 WHERE seq = ?", n)
+		v := e.verify(t)
+		if v.Intact || v.Break == nil || v.Break.Seq != n || v.Checked != n-1 {
+			t.Errorf("after changing seq %d: %+v (break %+v)", n, v, v.Break)
+		}
 	})
 }

@@ -36,48 +36,53 @@ func apikeyCmd(ctx context.Context, args []string, getenv func(string) string, s
 	if err := requireSchema(ctx, db); err != nil {
 		return err
 	}
-	keys := wiring.Wire(db, domain.SystemClock, nil).Keys // no evidence is touched from the CLI
+	svc := wiring.Wire(db, domain.SystemClock, nil) // no evidence is touched from the CLI
+	keys := svc.Keys
 	switch sub {
 	case "create":
-		return createKey(ctx, keys, *role, *vendorID, *name, *expires, stdout)
+		return keyChange(ctx, db, svc.Audit, operator(), "CLI apikey.create", func(ctx context.Context) (apikey.Key, error) {
+			return createKey(ctx, keys, *role, *vendorID, *name, *expires, stdout)
+		})
 	case "list":
 		return listKeys(ctx, keys, stdout)
 	case "revoke":
 		if fs.NArg() != 1 {
 			return usageErr("apikey revoke needs the key id")
 		}
-		k, err := keys.Revoke(ctx, fs.Arg(0))
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "revoked %s (%s) at %s\n", k.ID, k.Prefix, k.RevokedAt.Format(time.RFC3339))
-		return nil
+		return keyChange(ctx, db, svc.Audit, operator(), "CLI apikey.revoke", func(ctx context.Context) (apikey.Key, error) {
+			k, err := keys.Revoke(ctx, fs.Arg(0))
+			if err != nil {
+				return k, err
+			}
+			fmt.Fprintf(stdout, "revoked %s (%s) at %s\n", k.ID, k.Prefix, k.RevokedAt.Format(time.RFC3339))
+			return k, nil
+		})
 	}
 	return usageErr("apikey %q: use create, list or revoke", sub)
 }
 
-func createKey(ctx context.Context, keys *apikey.Service, role, vendorID, name, expires string, stdout io.Writer) error {
+func createKey(ctx context.Context, keys *apikey.Service, role, vendorID, name, expires string, stdout io.Writer) (apikey.Key, error) {
 	if role == "" {
-		return usageErr("apikey create needs --role (admin, procurement, risk_owner, auditor, supplier)")
+		return apikey.Key{}, usageErr("apikey create needs --role (admin, procurement, risk_owner, auditor, supplier)")
 	}
 	in := apikey.NewKey{Name: name, Role: auth.Role(role), VendorID: vendorID, CreatedBy: "cli"}
 	if expires != "" {
 		t, err := time.Parse(time.RFC3339, expires)
 		if err != nil {
-			return usageErr("--expires %q: must be an RFC 3339 time", expires)
+			return apikey.Key{}, usageErr("--expires %q: must be an RFC 3339 time", expires)
 		}
 		in.ExpiresAt = &t
 	}
 	k, secret, err := keys.Create(ctx, in)
 	if err != nil {
 		if de, ok := err.(*domain.Error); ok && de.Kind == domain.KindInvalid {
-			return usageErr("%v", de)
+			return k, usageErr("%v", de)
 		}
-		return err
+		return k, err
 	}
 	fmt.Fprintf(stdout, "created api key %s (role %s%s); the secret below is shown once:\n", k.ID, k.Role, vendorNote(k.VendorID))
 	fmt.Fprintln(stdout, secret)
-	return nil
+	return k, nil
 }
 
 func vendorNote(id string) string {

@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"context"
 	"github.com/vendorrisk/vendorrisk/cmd/vendorrisk/wiring"
+	"github.com/vendorrisk/vendorrisk/domain/audit"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -106,6 +108,22 @@ func TestAPIKeyCreatePrintsSecretLastAndItAuthenticates(t *testing.T) {
 			}
 			if _, err := wiring.Wire(db, time.Now, nil).Keys.Authenticate(t.Context(), secret); err == nil {
 				t.Fatal("revoked key still authenticates")
+			}
+			// Credentials made or revoked outside the API are in the audit trail too, by the operator.
+			trail := wiring.Wire(db, time.Now, nil).Audit
+			page, err := trail.List(t.Context(), audit.Filter{ResourceType: "api-keys", ResourceID: p.KeyID}, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var actions []string
+			for _, ev := range page.Items {
+				actions = append(actions, ev.Action+" by "+ev.Actor.Role)
+			}
+			if want := []string{"CLI apikey.revoke by operator", "CLI apikey.create by operator"}; !slices.Equal(actions, want) {
+				t.Errorf("audit events of the key %q, want %q", actions, want)
+			}
+			if v, err := trail.Verify(t.Context()); err != nil || !v.Intact {
+				t.Errorf("audit chain after the CLI: %+v, %v", v, err)
 			}
 		})
 	}

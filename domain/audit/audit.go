@@ -284,6 +284,19 @@ func (s *Service) Verify(ctx context.Context) (Verification, error) {
 			" but the head records seq " + strconv.FormatInt(head.Seq, 10) + " (events were removed)"}
 		return v, nil
 	}
+	// Every real event commits with the head move, so no scanned event can be beyond the head as it
+	// is now: one that is was inserted outside the service.
+	if prevSeq > head.Seq {
+		now, err := s.repo.Head(ctx)
+		if err != nil {
+			return v, fmt.Errorf("read audit head: %w", err)
+		}
+		if prevSeq > now.Seq {
+			v.Break = &Break{Seq: now.Seq + 1, Reason: "events after seq " + strconv.FormatInt(now.Seq, 10) +
+				" are beyond the head (inserted outside the service)"}
+			return v, nil
+		}
+	}
 	v.Intact = true
 	return v, nil
 }

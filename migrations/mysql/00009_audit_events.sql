@@ -40,6 +40,20 @@ CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events FOR EACH ROW
 CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events FOR EACH ROW
     SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'audit_events is append-only';
 -- +goose StatementEnd
+-- The head only moves forward (seq up, or the same seq with the same hash: the lock-taking no-op) and
+-- cannot be removed, so that deleting the tail and rewinding the head needs the triggers dropped first.
+-- +goose StatementBegin
+CREATE TRIGGER audit_head_forward_only BEFORE UPDATE ON audit_head FOR EACH ROW
+BEGIN
+    IF NEW.seq < OLD.seq OR (NEW.seq = OLD.seq AND NEW.hash <> OLD.hash) OR NEW.id <> OLD.id THEN
+        SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'audit_head only moves forward';
+    END IF;
+END;
+-- +goose StatementEnd
+-- +goose StatementBegin
+CREATE TRIGGER audit_head_no_delete BEFORE DELETE ON audit_head FOR EACH ROW
+    SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'audit_head cannot be removed';
+-- +goose StatementEnd
 
 -- +goose Down
 DROP TABLE audit_head;

@@ -43,6 +43,21 @@ BEGIN
     SELECT RAISE(ABORT, 'audit_events is append-only');
 END;
 -- +goose StatementEnd
+-- The head only moves forward (seq up, or the same seq with the same hash: the lock-taking no-op) and
+-- cannot be removed, so that deleting the tail and rewinding the head needs the triggers dropped first.
+-- +goose StatementBegin
+CREATE TRIGGER audit_head_forward_only BEFORE UPDATE ON audit_head
+WHEN NEW.seq < OLD.seq OR (NEW.seq = OLD.seq AND NEW.hash <> OLD.hash) OR NEW.id <> OLD.id
+BEGIN
+    SELECT RAISE(ABORT, 'audit_head only moves forward');
+END;
+-- +goose StatementEnd
+-- +goose StatementBegin
+CREATE TRIGGER audit_head_no_delete BEFORE DELETE ON audit_head
+BEGIN
+    SELECT RAISE(ABORT, 'audit_head cannot be removed');
+END;
+-- +goose StatementEnd
 
 -- +goose Down
 DROP TABLE audit_head;
