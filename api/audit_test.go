@@ -550,7 +550,7 @@ func TestAuditAppendFailureRollsBackTheWrite(t *testing.T) {
 		before := vendorRows()
 
 		e.sqlExec(t, "DROP TRIGGER audit_head_no_delete") // the head is protected too; an attacker drops it first
-		e.sqlExec(t, "DELETE FROM audit_head")             // appends now fail
+		e.sqlExec(t, "DELETE FROM audit_head")            // appends now fail
 		writes := []struct {
 			name         string
 			method, path string
