@@ -400,30 +400,46 @@ func TestRoleMatrix(t *testing.T) {
 			t.Errorf("the matrix lists\n%q\nbut the router has\n%q", listed, have)
 		}
 
+		// A write gets a fresh fixture for every role (it may delete or move what it touches); reads share
+		// one full fixture, built once, which keeps the matrix fast enough to run under -race.
+		build := func(t *testing.T, template string) fixture {
+			f := e.fixture(t)
+			if strings.Contains(template, "assessments") || strings.Contains(template, "evidence") {
+				e.assessmentFixture(t, &f)
+			}
+			if strings.Contains(template, "findings") || strings.Contains(template, "remediations") ||
+				strings.Contains(template, "risk-acceptances") {
+				eng := e.createEngagement(t, engagementBody(f.vendor)).ID
+				f.finding = must(t, e.do(t, "POST", "/api/v1/findings", e.admin, map[string]any{"engagement_id": eng,
+					"title": "No MFA on remote access", "severity": "high"}), http.StatusCreated).str("id")
+				f.remediation = must(t, e.do(t, "POST", "/api/v1/findings/"+f.finding+"/remediations", e.admin, map[string]any{
+					"type": "corrective", "owner": "supplier", "description": "Enable MFA"}), http.StatusCreated).str("id")
+				must(t, e.do(t, "PATCH", "/api/v1/remediations/"+f.remediation, e.admin, map[string]any{"status": "done"}), http.StatusOK)
+			}
+			if strings.Contains(template, "risk-acceptances/") {
+				f.acceptance = must(t, e.do(t, "POST", "/api/v1/findings/"+f.finding+"/risk-acceptances", e.admin, map[string]any{
+					"justification": "compensating control", "expires_on": start.AddDate(0, 1, 0).Format("2006-01-02")}),
+					http.StatusCreated).str("id")
+			}
+			if strings.Contains(template, "/decisions/") {
+				f.decision = must(t, e.do(t, "POST", "/api/v1/decisions", e.admin, map[string]any{"engagement_id": f.engagement}),
+					http.StatusCreated).str("id")
+			}
+			return f
+		}
+		var shared *fixture
 		for _, rt := range routes {
 			for _, role := range all {
 				t.Run(rt.method+" "+rt.template+"/"+string(role), func(t *testing.T) {
-					f := e.fixture(t)
-					if strings.Contains(rt.template, "assessments") || strings.Contains(rt.template, "evidence") {
-						e.assessmentFixture(t, &f)
-					}
-					if strings.Contains(rt.template, "findings") || strings.Contains(rt.template, "remediations") ||
-						strings.Contains(rt.template, "risk-acceptances") {
-						eng := e.createEngagement(t, engagementBody(f.vendor)).ID
-						f.finding = must(t, e.do(t, "POST", "/api/v1/findings", e.admin, map[string]any{"engagement_id": eng,
-							"title": "No MFA on remote access", "severity": "high"}), http.StatusCreated).str("id")
-						f.remediation = must(t, e.do(t, "POST", "/api/v1/findings/"+f.finding+"/remediations", e.admin, map[string]any{
-							"type": "corrective", "owner": "supplier", "description": "Enable MFA"}), http.StatusCreated).str("id")
-						must(t, e.do(t, "PATCH", "/api/v1/remediations/"+f.remediation, e.admin, map[string]any{"status": "done"}), http.StatusOK)
-					}
-					if strings.Contains(rt.template, "risk-acceptances/") {
-						f.acceptance = must(t, e.do(t, "POST", "/api/v1/findings/"+f.finding+"/risk-acceptances", e.admin, map[string]any{
-							"justification": "compensating control", "expires_on": start.AddDate(0, 1, 0).Format("2006-01-02")}),
-							http.StatusCreated).str("id")
-					}
-					if strings.Contains(rt.template, "/decisions/") {
-						f.decision = must(t, e.do(t, "POST", "/api/v1/decisions", e.admin, map[string]any{"engagement_id": f.engagement}),
-							http.StatusCreated).str("id")
+					var f fixture
+					switch {
+					case rt.method != "GET":
+						f = build(t, rt.template)
+					case shared == nil:
+						full := build(t, "assessments findings risk-acceptances/ /decisions/")
+						shared, f = &full, full
+					default:
+						f = *shared
 					}
 					vendorID := ""
 					if role == auth.RoleSupplier {
