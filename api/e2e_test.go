@@ -102,7 +102,7 @@ func TestADayWithVendorrisk(t *testing.T) {
 
 		// Accept q2's risk: procurement asks, the CISO accepts.
 		acc := must(t, e.do(t, "POST", "/api/v1/findings/"+byQ["q2"]+"/risk-acceptances", proc, map[string]any{
-			"justification": "Partial logging is compensated by the provider's SOC", "expires_on": "2025-09-30"}),
+			"justification": "Partial logging is compensated by the provider's SOC", "expires_on": "2025-06-30"}),
 			http.StatusCreated).str("id")
 		wantProblem(t, e.do(t, "POST", "/api/v1/risk-acceptances/"+acc+"/approve", proc, nil), http.StatusForbidden)
 		must(t, e.do(t, "POST", "/api/v1/risk-acceptances/"+acc+"/approve", ken, nil), http.StatusOK)

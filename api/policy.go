@@ -45,7 +45,9 @@ type TierPolicyDTO struct {
 	ReassessmentMonths int                `json:"reassessment_months" binding:"required" example:"12"`
 	RemediationDays    RemediationDaysDTO `json:"remediation_days" binding:"required"`
 	Approvals          int                `json:"approvals" binding:"required" example:"2"`
-	RequiredClauses    []RequirementDTO   `json:"required_clauses" binding:"required" validate:"dive"`
+	// MaxAcceptanceDays may be left out of a PUT: the tier's built-in limit (90/180/365/365) applies.
+	MaxAcceptanceDays int              `json:"max_acceptance_days" binding:"required" example:"90"`
+	RequiredClauses   []RequirementDTO `json:"required_clauses" binding:"required" validate:"dive"`
 }
 
 // BreachCostDTO is the cost of one leaked record of a category.
@@ -77,6 +79,7 @@ func (r RiskPolicyRequest) toDomain() policy.Policy {
 	for _, t := range r.Tiers {
 		tp := policy.TierPolicy{Tier: risk.Tier(t.Tier), QuestionnaireDepth: policy.Depth(t.QuestionnaireDepth),
 			EvidenceRequired: t.EvidenceRequired, ReassessmentMonths: t.ReassessmentMonths, Approvals: t.Approvals,
+			MaxAcceptanceDays: t.MaxAcceptanceDays,
 			RemediationDays: map[domain.Severity]int{domain.SeverityCritical: t.RemediationDays.Critical,
 				domain.SeverityHigh: t.RemediationDays.High, domain.SeverityMedium: t.RemediationDays.Medium,
 				domain.SeverityLow: t.RemediationDays.Low}}
@@ -118,7 +121,8 @@ func policyResponse(p policy.Policy) RiskPolicyResponse {
 	}
 	for _, t := range p.Tiers {
 		td := TierPolicyDTO{Tier: int(t.Tier), QuestionnaireDepth: string(t.QuestionnaireDepth), EvidenceRequired: t.EvidenceRequired,
-			ReassessmentMonths: t.ReassessmentMonths, Approvals: t.Approvals, RequiredClauses: []RequirementDTO{},
+			ReassessmentMonths: t.ReassessmentMonths, Approvals: t.Approvals, MaxAcceptanceDays: t.MaxAcceptanceDays,
+			RequiredClauses: []RequirementDTO{},
 			RemediationDays: RemediationDaysDTO{Critical: t.RemediationDays[domain.SeverityCritical],
 				High: t.RemediationDays[domain.SeverityHigh], Medium: t.RemediationDays[domain.SeverityMedium],
 				Low: t.RemediationDays[domain.SeverityLow]}}

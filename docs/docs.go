@@ -12044,6 +12044,7 @@ const docTemplate = `{
             "required": [
                 "approvals",
                 "evidence_required",
+                "max_acceptance_days",
                 "questionnaire_depth",
                 "reassessment_months",
                 "remediation_days",
@@ -12057,6 +12058,11 @@ const docTemplate = `{
                 },
                 "evidence_required": {
                     "type": "boolean"
+                },
+                "max_acceptance_days": {
+                    "description": "MaxAcceptanceDays may be left out of a PUT: the tier's built-in limit (90/180/365/365) applies.",
+                    "type": "integer",
+                    "example": 90
                 },
                 "questionnaire_depth": {
                     "type": "string",

@@ -41,6 +41,7 @@ type tierPolicyDoc struct {
 	QuestionnaireDepth string           `json:"questionnaire_depth"`
 	EvidenceRequired   bool             `json:"evidence_required"`
 	ReassessmentMonths int              `json:"reassessment_months"`
+	MaxAcceptanceDays  int              `json:"max_acceptance_days,omitempty"`
 	RemediationDays    map[string]int   `json:"remediation_days"`
 	Approvals          int              `json:"approvals"`
 	RequiredClauses    []requirementDoc `json:"required_clauses"`
@@ -71,7 +72,8 @@ func toPolicyDoc(p policy.Policy) policyDoc {
 	d := policyDoc{HomeCountry: p.HomeCountry}
 	for _, t := range p.Tiers {
 		td := tierPolicyDoc{Tier: int(t.Tier), QuestionnaireDepth: string(t.QuestionnaireDepth), EvidenceRequired: t.EvidenceRequired,
-			ReassessmentMonths: t.ReassessmentMonths, RemediationDays: map[string]int{}, Approvals: t.Approvals}
+			ReassessmentMonths: t.ReassessmentMonths, RemediationDays: map[string]int{}, Approvals: t.Approvals,
+			MaxAcceptanceDays: t.MaxAcceptanceDays}
 		for s, n := range t.RemediationDays {
 			td.RemediationDays[string(s)] = n
 		}
@@ -96,7 +98,10 @@ func (d policyDoc) toDomain() policy.Policy {
 	for _, td := range d.Tiers {
 		t := policy.TierPolicy{Tier: risk.Tier(td.Tier), QuestionnaireDepth: policy.Depth(td.QuestionnaireDepth),
 			EvidenceRequired: td.EvidenceRequired, ReassessmentMonths: td.ReassessmentMonths,
-			RemediationDays: map[domain.Severity]int{}, Approvals: td.Approvals}
+			RemediationDays: map[domain.Severity]int{}, Approvals: td.Approvals, MaxAcceptanceDays: td.MaxAcceptanceDays}
+		if t.MaxAcceptanceDays == 0 { // stored before the field existed
+			t.MaxAcceptanceDays = policy.DefaultMaxAcceptanceDays(t.Tier)
+		}
 		for s, n := range td.RemediationDays {
 			t.RemediationDays[domain.Severity(s)] = n
 		}

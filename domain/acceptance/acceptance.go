@@ -75,8 +75,8 @@ type Finding struct {
 	VendorID     string
 	Closed       bool // closed or already risk_accepted
 	Risk         Risk
-	// ReassessmentMonths of the engagement's tier: the longest an acceptance may run.
-	ReassessmentMonths int
+	// MaxAcceptanceDays is the policy's limit for the engagement's tier: the longest an acceptance may run.
+	MaxAcceptanceDays int
 }
 
 // Findings connects acceptances to findings.
@@ -134,8 +134,8 @@ func caller(ctx context.Context) (auth.Principal, error) {
 	return p, nil
 }
 
-// Request asks for a finding's risk to be accepted until expiresOn, no later than the tier's
-// reassessment cadence from today (the policy maximum: an acceptance never outlives the review cycle).
+// Request asks for a finding's risk to be accepted until expiresOn, no later than the risk policy's
+// max_acceptance_days for the engagement's tier from today.
 func (s *Service) Request(ctx context.Context, findingID, justification string, expiresOn time.Time) (Acceptance, error) {
 	p, err := caller(ctx)
 	if err != nil {
@@ -149,14 +149,14 @@ func (s *Service) Request(ctx context.Context, findingID, justification string, 
 			return err
 		}
 		today := day(s.now())
-		limit := today.AddDate(0, max(f.ReassessmentMonths, 1), 0)
+		limit := today.AddDate(0, 0, max(f.MaxAcceptanceDays, 1))
 		var v domain.Validator
 		v.Check(justification != "" && utf8.RuneCountInString(justification) <= 4000, "justification", "is required and at most 4000 characters")
 		v.Check(!expiresOn.IsZero(), "expires_on", "is required")
 		if !expiresOn.IsZero() {
 			v.Check(expiresOn.After(today), "expires_on", "must be after today")
 			v.Check(!expiresOn.After(limit), "expires_on", "must be no later than "+limit.Format(time.DateOnly)+
-				" (the tier's reassessment cadence from today)")
+				" (the risk policy's max_acceptance_days for this tier from today)")
 		}
 		if err := v.Err(); err != nil {
 			return err

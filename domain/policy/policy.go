@@ -32,8 +32,16 @@ type TierPolicy struct {
 	ReassessmentMonths int
 	RemediationDays    map[domain.Severity]int
 	Approvals          int
-	RequiredClauses    []contract.Requirement
+	// MaxAcceptanceDays is the longest a risk acceptance on this tier may run.
+	MaxAcceptanceDays int
+	RequiredClauses   []contract.Requirement
 }
+
+// defaultMaxAcceptanceDays: the more critical the tier, the sooner an accepted risk is looked at again.
+var defaultMaxAcceptanceDays = map[risk.Tier]int{risk.Tier1Critical: 90, risk.Tier2High: 180, risk.Tier3Medium: 365, risk.Tier4Low: 365}
+
+// DefaultMaxAcceptanceDays is the built-in limit for a tier (policies stored before the field existed get it).
+func DefaultMaxAcceptanceDays(t risk.Tier) int { return defaultMaxAcceptanceDays[t] }
 
 // Policy is one version of the risk policy.
 type Policy struct {
@@ -74,7 +82,7 @@ func Default() Policy {
 		Tiers: []TierPolicy{
 			{
 				Tier: risk.Tier1Critical, QuestionnaireDepth: DepthCoreExtended, EvidenceRequired: true,
-				ReassessmentMonths: 12, Approvals: 2,
+				ReassessmentMonths: 12, Approvals: 2, MaxAcceptanceDays: 90,
 				RemediationDays: days(7, 30, 60, 90),
 				RequiredClauses: []contract.Requirement{
 					{Type: contract.Confidentiality}, {Type: contract.DataProtection},
@@ -91,7 +99,7 @@ func Default() Policy {
 			},
 			{
 				Tier: risk.Tier2High, QuestionnaireDepth: DepthCoreExtended, EvidenceRequired: true,
-				ReassessmentMonths: 12, Approvals: 1,
+				ReassessmentMonths: 12, Approvals: 1, MaxAcceptanceDays: 180,
 				RemediationDays: days(14, 45, 90, 180),
 				RequiredClauses: []contract.Requirement{
 					{Type: contract.Confidentiality}, {Type: contract.DataProtection},
@@ -104,7 +112,7 @@ func Default() Policy {
 				},
 			},
 			{
-				Tier: risk.Tier3Medium, QuestionnaireDepth: DepthCore, ReassessmentMonths: 24, Approvals: 1,
+				Tier: risk.Tier3Medium, QuestionnaireDepth: DepthCore, ReassessmentMonths: 24, Approvals: 1, MaxAcceptanceDays: 365,
 				RemediationDays: days(30, 60, 120, 180),
 				RequiredClauses: []contract.Requirement{
 					{Type: contract.Confidentiality}, {Type: contract.DataProtection},
@@ -113,7 +121,7 @@ func Default() Policy {
 				},
 			},
 			{
-				Tier: risk.Tier4Low, QuestionnaireDepth: DepthCore, ReassessmentMonths: 36, Approvals: 1,
+				Tier: risk.Tier4Low, QuestionnaireDepth: DepthCore, ReassessmentMonths: 36, Approvals: 1, MaxAcceptanceDays: 365,
 				RemediationDays: days(30, 90, 180, 365),
 				RequiredClauses: []contract.Requirement{{Type: contract.Confidentiality}},
 			},
@@ -134,6 +142,10 @@ func (p *Policy) Validate() error {
 	v.Check(len(p.Tiers) == len(risk.Tiers), "tiers", "must hold exactly one entry for each of the tiers 1 to 4")
 	seen := map[risk.Tier]bool{}
 	for i, tp := range p.Tiers {
+		if tp.MaxAcceptanceDays == 0 {
+			p.Tiers[i].MaxAcceptanceDays = DefaultMaxAcceptanceDays(tp.Tier)
+			tp = p.Tiers[i]
+		}
 		validateTier(&v, "tiers["+strconv.Itoa(i)+"]", tp, seen)
 	}
 	slices.SortFunc(p.Tiers, func(a, b TierPolicy) int { return int(a.Tier - b.Tier) })
@@ -156,6 +168,7 @@ func validateTier(v *domain.Validator, f string, tp TierPolicy, seen map[risk.Ti
 	v.Check(tp.QuestionnaireDepth == DepthCore || tp.QuestionnaireDepth == DepthCoreExtended, f+".questionnaire_depth", "must be core or core+extended")
 	v.Check(tp.ReassessmentMonths >= 1 && tp.ReassessmentMonths <= 120, f+".reassessment_months", "must be between 1 and 120")
 	v.Check(tp.Approvals >= 1 && tp.Approvals <= 5, f+".approvals", "must be between 1 and 5")
+	v.Check(tp.MaxAcceptanceDays >= 1 && tp.MaxAcceptanceDays <= 1095, f+".max_acceptance_days", "must be between 1 and 1095")
 	for _, s := range domain.Severities {
 		d, ok := tp.RemediationDays[s]
 		v.Check(ok && d >= 1 && d <= 3650, f+".remediation_days."+string(s), "must be between 1 and 3650")

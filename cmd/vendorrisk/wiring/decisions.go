@@ -153,7 +153,7 @@ func (a acceptanceFindings) Finding(ctx context.Context, id string) (acceptance.
 		r.ResidualLevel = ev.Residual.Level
 	}
 	return acceptance.Finding{ID: fd.ID, EngagementID: fd.EngagementID, VendorID: fd.VendorID, Closed: fd.Status.Closed(),
-		Risk: r, ReassessmentMonths: pol.ForTier(ev.EffectiveTier).ReassessmentMonths}, nil
+		Risk: r, MaxAcceptanceDays: pol.ForTier(ev.EffectiveTier).MaxAcceptanceDays}, nil
 }
 
 func (a acceptanceFindings) Accept(ctx context.Context, id string) error {
