@@ -302,23 +302,25 @@ func (s *Service) change(ctx context.Context, id string, ifMatch *int, mutate fu
 // since (stale); either way the finding re-opens. Each in its own transaction under the row lock.
 func (s *Service) Sweep(ctx context.Context) (int, error) {
 	ended := 0
+	var errs []error // one acceptance that cannot be checked does not stop the others
 	var after *domain.Cursor
 	for {
 		batch, err := s.repo.List(ctx, Filter{Status: StatusActive, After: after, Limit: 100})
 		if err != nil {
-			return ended, fmt.Errorf("list active acceptances: %w", err)
+			return ended, errors.Join(append(errs, fmt.Errorf("list active acceptances: %w", err))...)
 		}
 		for _, a := range batch {
 			done, err := s.sweepOne(ctx, a.ID)
 			if err != nil {
-				return ended, fmt.Errorf("sweep acceptance %s: %w", a.ID, err)
+				errs = append(errs, fmt.Errorf("sweep acceptance %s: %w", a.ID, err))
+				continue
 			}
 			if done {
 				ended++
 			}
 		}
 		if len(batch) < 100 {
-			return ended, nil
+			return ended, errors.Join(errs...)
 		}
 		after = &domain.Cursor{Sort: "id", ID: batch[len(batch)-1].ID}
 	}

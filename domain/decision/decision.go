@@ -58,6 +58,7 @@ type Inputs struct {
 	Residual           *risk.Residual
 	OpenFindings       map[domain.Severity]int
 	ContractGaps       []ContractGap
+	ContractClauses    []contract.ClauseType // the clause types some contract of the engagement has
 	ValidCerts         []Certification
 	ExpiredCerts       []Certification
 	NextReviewOn       *time.Time
@@ -154,7 +155,7 @@ func Lapses(d Decision, now time.Time, cur Inputs, met map[string]bool) []string
 		}
 	}
 	if cur.AssessmentID != "" && cur.AssessmentID != d.Snapshot.AssessmentID && cur.Residual != nil &&
-		levelRank[cur.Residual.Level] > levelRank[d.ApprovedLevel] {
+		levelRank[cur.Residual.Level] > approvedRank(d.ApprovedLevel) {
 		out = append(out, "assessment "+cur.AssessmentID+" moved the residual risk from "+levelName(d.ApprovedLevel)+
 			" to "+string(cur.Residual.Level)+", above the level approved")
 	}
@@ -173,9 +174,18 @@ func Lapses(d Decision, now time.Time, cur Inputs, met map[string]bool) []string
 	return out
 }
 
+// approvedRank is the rank a newer residual level must exceed. An approval given before any assessment
+// was completed holds as long as the first result is at most medium.
+func approvedRank(l risk.Level) int {
+	if l == "" {
+		return levelRank[risk.LevelMedium]
+	}
+	return levelRank[l]
+}
+
 func levelName(l risk.Level) string {
 	if l == "" {
-		return "none (no completed assessment)"
+		return "none (approved before any completed assessment; up to medium holds)"
 	}
 	return string(l)
 }

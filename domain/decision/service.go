@@ -307,8 +307,9 @@ func (s *Service) Met(ctx context.Context, d Decision, cur Inputs) (map[string]b
 				return nil, err
 			}
 			met[c.ID] = verified
-		case ConditionContractClause:
-			met[c.ID] = !slices.ContainsFunc(cur.ContractGaps, func(g ContractGap) bool { return g.ClauseType == c.ClauseType })
+		case ConditionContractClause: // a contract has the clause, and none falls short of the policy on it
+			met[c.ID] = slices.Contains(cur.ContractClauses, c.ClauseType) &&
+				!slices.ContainsFunc(cur.ContractGaps, func(g ContractGap) bool { return g.ClauseType == c.ClauseType })
 		}
 	}
 	return met, nil
@@ -320,23 +321,25 @@ func (s *Service) Met(ctx context.Context, d Decision, cur Inputs) (map[string]b
 // decisions turned to needs_review.
 func (s *Service) Sweep(ctx context.Context) (int, error) {
 	changed := 0
+	var errs []error // one decision that cannot be checked does not stop the others
 	var after *domain.Cursor
 	for {
 		batch, err := s.repo.List(ctx, Filter{Status: StatusApproved, After: after, Limit: 100})
 		if err != nil {
-			return changed, fmt.Errorf("list approved decisions: %w", err)
+			return changed, errors.Join(append(errs, fmt.Errorf("list approved decisions: %w", err))...)
 		}
 		for _, d := range batch {
 			lapsed, err := s.sweepOne(ctx, d.ID)
 			if err != nil {
-				return changed, fmt.Errorf("sweep decision %s: %w", d.ID, err)
+				errs = append(errs, fmt.Errorf("sweep decision %s: %w", d.ID, err))
+				continue
 			}
 			if lapsed {
 				changed++
 			}
 		}
 		if len(batch) < 100 {
-			return changed, nil
+			return changed, errors.Join(errs...)
 		}
 		after = &domain.Cursor{Sort: "id", ID: batch[len(batch)-1].ID}
 	}
@@ -358,12 +361,14 @@ func (s *Service) sweepOne(ctx context.Context, id string) (bool, error) {
 			return err
 		}
 		now := s.now()
-		touched := false
+		var newlyMet []string
 		for i, c := range d.Conditions {
 			if met[c.ID] && c.MetAt == nil {
-				d.Conditions[i].MetAt, touched = &now, true
+				d.Conditions[i].MetAt = &now
+				newlyMet = append(newlyMet, c.ID)
 			}
 		}
+		touched := len(newlyMet) > 0
 		reasons := Lapses(d, now, cur, met)
 		if len(reasons) > 0 {
 			d.Status, d.Lapse, lapsed, touched = StatusNeedsReview, &Lapse{At: now, Reasons: reasons}, true, true
@@ -376,12 +381,13 @@ func (s *Service) sweepOne(ctx context.Context, id string) (bool, error) {
 		if err := s.repo.Update(ctx, d); err != nil {
 			return err
 		}
-		if !lapsed {
-			return nil
+		action := "SYSTEM decision.conditions_met"
+		if lapsed {
+			action = "SYSTEM decision.needs_review"
 		}
-		in, _ := json.Marshal(map[string]any{"reasons": reasons})
+		in, _ := json.Marshal(map[string]any{"reasons": reasons, "conditions_met": newlyMet})
 		res, _ := json.Marshal(map[string]any{"id": d.ID, "status": d.Status, "version": d.Version})
-		return s.deps.Record(ctx, audit.Entry{Actor: audit.System, Action: "SYSTEM decision.needs_review",
+		return s.deps.Record(ctx, audit.Entry{Actor: audit.System, Action: action,
 			ResourceType: "decisions", ResourceID: d.ID, Path: "/api/v1/decisions/" + d.ID, Status: 200, Input: in, Result: res})
 	})
 	return lapsed, err

@@ -5,6 +5,7 @@ package sweep
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -68,14 +69,15 @@ func (r *Runner) RunOnce(ctx context.Context) (Result, error) {
 		}
 	}()
 	res := Result{Ran: true, Changed: map[string]int{}}
+	var errs []error // a failing task does not keep the others from running
 	for _, t := range r.tasks {
 		n, err := t.Run(ctx)
 		res.Changed[t.Name] = n
 		if err != nil {
-			return res, fmt.Errorf("sweep %s: %w", t.Name, err)
+			errs = append(errs, fmt.Errorf("sweep %s: %w", t.Name, err))
 		}
 	}
-	return res, nil
+	return res, errors.Join(errs...)
 }
 
 // Loop runs RunOnce every interval until ctx ends, logging what changed.

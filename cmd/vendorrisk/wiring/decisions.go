@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/vendorrisk/vendorrisk/domain"
@@ -55,7 +56,7 @@ func (f facts) gather(ctx context.Context, engagementID string) (decision.Inputs
 	if err := f.openFindings(ctx, engagementID, in.OpenFindings); err != nil {
 		return decision.Inputs{}, err
 	}
-	if in.ContractGaps, err = f.gaps(ctx, engagementID); err != nil {
+	if in.ContractGaps, in.ContractClauses, err = f.gaps(ctx, engagementID); err != nil {
 		return decision.Inputs{}, err
 	}
 	certs, err := f.vendors.ListCertifications(ctx, e.VendorID)
@@ -99,22 +100,28 @@ func (f facts) openFindings(ctx context.Context, engagementID string, out map[do
 	}
 }
 
-func (f facts) gaps(ctx context.Context, engagementID string) ([]decision.ContractGap, error) {
+// gaps lists every gap of the engagement's contracts and the clause types they hold.
+func (f facts) gaps(ctx context.Context, engagementID string) ([]decision.ContractGap, []contract.ClauseType, error) {
 	cs, err := f.contracts.List(ctx, engagementID)
 	if err != nil {
-		return nil, fmt.Errorf("contracts of %s: %w", engagementID, err)
+		return nil, nil, fmt.Errorf("contracts of %s: %w", engagementID, err)
 	}
-	out := []decision.ContractGap{}
+	out, clauses := []decision.ContractGap{}, []contract.ClauseType{}
 	for _, c := range cs {
 		rep, err := f.contracts.Gaps(ctx, c.ID)
 		if err != nil {
-			return nil, fmt.Errorf("gaps of contract %s: %w", c.ID, err)
+			return nil, nil, fmt.Errorf("gaps of contract %s: %w", c.ID, err)
 		}
 		for _, g := range rep.Gaps {
 			out = append(out, decision.ContractGap{ContractID: c.ID, ClauseType: g.ClauseType, Problem: g.Problem, Severity: g.Severity})
 		}
+		for _, cl := range c.Clauses {
+			if !slices.Contains(clauses, cl.Type) {
+				clauses = append(clauses, cl.Type)
+			}
+		}
 	}
-	return out, nil
+	return out, clauses, nil
 }
 
 func (f facts) remediationOf(ctx context.Context, id string) (string, bool, error) {
