@@ -16,6 +16,7 @@ import (
 	"github.com/vendorrisk/vendorrisk/domain/audit"
 	"github.com/vendorrisk/vendorrisk/domain/auth"
 	"github.com/vendorrisk/vendorrisk/domain/risk"
+	"github.com/vendorrisk/vendorrisk/domain/sweep"
 )
 
 // Status is an acceptance's state.
@@ -301,29 +302,13 @@ func (s *Service) change(ctx context.Context, id string, ifMatch *int, mutate fu
 // Sweep ends active acceptances whose expiry has passed (expired) or whose finding's risk changed
 // since (stale); either way the finding re-opens. Each in its own transaction under the row lock.
 func (s *Service) Sweep(ctx context.Context) (int, error) {
-	ended := 0
-	var errs []error // one acceptance that cannot be checked does not stop the others
-	var after *domain.Cursor
-	for {
-		batch, err := s.repo.List(ctx, Filter{Status: StatusActive, After: after, Limit: 100})
-		if err != nil {
-			return ended, errors.Join(append(errs, fmt.Errorf("list active acceptances: %w", err))...)
-		}
-		for _, a := range batch {
-			done, err := s.sweepOne(ctx, a.ID)
-			if err != nil {
-				errs = append(errs, fmt.Errorf("sweep acceptance %s: %w", a.ID, err))
-				continue
-			}
-			if done {
-				ended++
-			}
-		}
-		if len(batch) < 100 {
-			return ended, errors.Join(errs...)
-		}
-		after = &domain.Cursor{Sort: "id", ID: batch[len(batch)-1].ID}
+	n, err := sweep.Each(ctx, func(ctx context.Context, after *domain.Cursor, limit int) ([]Acceptance, error) {
+		return s.repo.List(ctx, Filter{Status: StatusActive, After: after, Limit: limit})
+	}, func(a Acceptance) string { return a.ID }, s.sweepOne)
+	if err != nil {
+		return n, fmt.Errorf("sweep risk acceptances: %w", err)
 	}
+	return n, nil
 }
 
 func (s *Service) sweepOne(ctx context.Context, id string) (bool, error) {

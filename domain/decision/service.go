@@ -15,6 +15,7 @@ import (
 	"github.com/vendorrisk/vendorrisk/domain/audit"
 	"github.com/vendorrisk/vendorrisk/domain/auth"
 	"github.com/vendorrisk/vendorrisk/domain/contract"
+	"github.com/vendorrisk/vendorrisk/domain/sweep"
 )
 
 // Filter selects decisions for a list.
@@ -320,29 +321,13 @@ func (s *Service) Met(ctx context.Context, d Decision, cur Inputs) (map[string]b
 // workers sweep at the same time). It also records when conditions become met. Returns how many
 // decisions turned to needs_review.
 func (s *Service) Sweep(ctx context.Context) (int, error) {
-	changed := 0
-	var errs []error // one decision that cannot be checked does not stop the others
-	var after *domain.Cursor
-	for {
-		batch, err := s.repo.List(ctx, Filter{Status: StatusApproved, After: after, Limit: 100})
-		if err != nil {
-			return changed, errors.Join(append(errs, fmt.Errorf("list approved decisions: %w", err))...)
-		}
-		for _, d := range batch {
-			lapsed, err := s.sweepOne(ctx, d.ID)
-			if err != nil {
-				errs = append(errs, fmt.Errorf("sweep decision %s: %w", d.ID, err))
-				continue
-			}
-			if lapsed {
-				changed++
-			}
-		}
-		if len(batch) < 100 {
-			return changed, errors.Join(errs...)
-		}
-		after = &domain.Cursor{Sort: "id", ID: batch[len(batch)-1].ID}
+	n, err := sweep.Each(ctx, func(ctx context.Context, after *domain.Cursor, limit int) ([]Decision, error) {
+		return s.repo.List(ctx, Filter{Status: StatusApproved, After: after, Limit: limit})
+	}, func(d Decision) string { return d.ID }, s.sweepOne)
+	if err != nil {
+		return n, fmt.Errorf("sweep decisions: %w", err)
 	}
+	return n, nil
 }
 
 func (s *Service) sweepOne(ctx context.Context, id string) (bool, error) {

@@ -99,3 +99,35 @@ func (r *Runner) Loop(ctx context.Context, interval time.Duration) {
 		}
 	}
 }
+
+// batch is how many records a task reads per page.
+const batch = 100
+
+// Each walks every record list returns, a page at a time (keyset on id), and runs one on each in turn;
+// a record that fails is reported but does not stop the others. It returns how many one changed.
+func Each[T any](ctx context.Context, list func(ctx context.Context, after *domain.Cursor, limit int) ([]T, error),
+	id func(T) string, one func(ctx context.Context, id string) (bool, error)) (int, error) {
+	changed := 0
+	var errs []error
+	var after *domain.Cursor
+	for {
+		page, err := list(ctx, after, batch)
+		if err != nil {
+			return changed, errors.Join(append(errs, fmt.Errorf("list: %w", err))...)
+		}
+		for _, rec := range page {
+			ok, err := one(ctx, id(rec))
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", id(rec), err))
+				continue
+			}
+			if ok {
+				changed++
+			}
+		}
+		if len(page) < batch {
+			return changed, errors.Join(errs...)
+		}
+		after = &domain.Cursor{Sort: "id", ID: id(page[len(page)-1])}
+	}
+}
