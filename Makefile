@@ -31,6 +31,8 @@ lint:
 migrate: ## apply migrations to the configured database (VENDORRISK_DB_DRIVER / VENDORRISK_DB_DSN)
 	$(GO) run ./cmd/vendorrisk migrate up
 
-bench: ## list latency over 10,000 vendors; saving and reading a 627-answer assessment; SQLite and MySQL
+bench: ## list latency over 10,000 vendors; a 627-answer assessment; audited writes and chain verification; SQLite and MySQL
 	$(GO) test -run '^$$' -bench ListVendors -benchtime 2000x ./bench/
 	$(GO) test -run '^$$' -bench Answers -benchtime 50x ./bench/
+	$(GO) test -run '^$$' -bench AuditedWrite -benchtime 500x ./bench/
+	$(GO) test -run '^$$' -bench AuditVerify -benchtime 5x ./bench/
