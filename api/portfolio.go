@@ -7,6 +7,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/vendorrisk/vendorrisk/domain"
+	"github.com/vendorrisk/vendorrisk/domain/decision"
 	"github.com/vendorrisk/vendorrisk/domain/engagement"
 	"github.com/vendorrisk/vendorrisk/domain/portfolio"
 	"github.com/vendorrisk/vendorrisk/domain/risk"
@@ -121,6 +122,30 @@ type PortfolioContracts struct {
 	Items     []ContractExpiryDTO `json:"items" binding:"required"`
 }
 
+// DecisionStatusCounts counts outsourcing decisions by status.
+type DecisionStatusCounts struct {
+	Pending     int `json:"pending" binding:"required"`
+	Approved    int `json:"approved" binding:"required"`
+	Rejected    int `json:"rejected" binding:"required"`
+	NeedsReview int `json:"needs_review" binding:"required"`
+}
+
+// PortfolioDecisions counts the outsourcing decisions of live engagements.
+type PortfolioDecisions struct {
+	// ByStatus: every decision of a live engagement, superseded ones included.
+	ByStatus DecisionStatusCounts `json:"by_status" binding:"required"`
+	// EngagementsWithoutApproval: live engagements in status active or decided whose most recent decision
+	// is not approved (pending, rejected or needs review), or that have no decision at all.
+	EngagementsWithoutApproval int `json:"engagements_without_approval" binding:"required"`
+}
+
+// PortfolioRiskAcceptances counts the active risk acceptances of live engagements.
+type PortfolioRiskAcceptances struct {
+	Active int `json:"active" binding:"required"`
+	// Expiring: of the active ones, those whose last day is on or before the horizon.
+	Expiring int `json:"expiring" binding:"required"`
+}
+
 // ConcentrationDTO is a vendor that live engagements depend on, as their own vendor or through the
 // subcontractor graph (vendor → subcontractor → its subcontractor …, any depth).
 type ConcentrationDTO struct {
@@ -155,6 +180,9 @@ type PortfolioSummary struct {
 	BreachExposure []ExposureTotalDTO      `json:"breach_exposure" binding:"required"`
 	Certifications PortfolioCertifications `json:"certifications" binding:"required"`
 	Contracts      PortfolioContracts      `json:"contracts" binding:"required"`
+	// Decisions: the outsourcing decisions of live engagements, and the engagements running without an approval.
+	Decisions       PortfolioDecisions       `json:"decisions" binding:"required"`
+	RiskAcceptances PortfolioRiskAcceptances `json:"risk_acceptances" binding:"required"`
 	// Concentration: vendors with at least concentration_min_engagements live engagements behind them, or
 	// any tier-1 one; most engagements first, at most concentration_top of them.
 	Concentration []ConcentrationDTO `json:"concentration" binding:"required"`
@@ -163,7 +191,7 @@ type PortfolioSummary struct {
 }
 
 func portfolioResponse(s portfolio.Summary) PortfolioSummary {
-	st, tier, sev := s.Engagements.ByStatus, s.Engagements.ByTier, s.Findings.OpenBySeverity
+	st, tier, sev, dec := s.Engagements.ByStatus, s.Engagements.ByTier, s.Findings.OpenBySeverity, s.Decisions.ByStatus
 	out := PortfolioSummary{
 		AsOf: s.AsOf, Today: s.Today.Format(dateLayout), Horizon: s.Horizon.Format(dateLayout), PolicyVersion: s.PolicyVersion,
 		Thresholds: PortfolioThresholds{ReviewDueSoonDays: engagement.ReviewDueSoonDays, ExpiryHorizonDays: portfolio.ExpiryHorizonDays,
@@ -184,7 +212,11 @@ func portfolioResponse(s portfolio.Summary) PortfolioSummary {
 		BreachExposure:      []ExposureTotalDTO{},
 		Certifications: PortfolioCertifications{Expiring: s.Certifications.Expiring, Expired: s.Certifications.Expired,
 			Items: []CertificationExpiryDTO{}},
-		Contracts:          PortfolioContracts{Expiring: s.Contracts.Expiring, AutoRenew: s.Contracts.AutoRenew, Items: []ContractExpiryDTO{}},
+		Contracts: PortfolioContracts{Expiring: s.Contracts.Expiring, AutoRenew: s.Contracts.AutoRenew, Items: []ContractExpiryDTO{}},
+		Decisions: PortfolioDecisions{EngagementsWithoutApproval: s.Decisions.EngagementsWithoutApproval,
+			ByStatus: DecisionStatusCounts{Pending: dec[decision.StatusPending], Approved: dec[decision.StatusApproved],
+				Rejected: dec[decision.StatusRejected], NeedsReview: dec[decision.StatusNeedsReview]}},
+		RiskAcceptances:    PortfolioRiskAcceptances{Active: s.RiskAcceptances.Active, Expiring: s.RiskAcceptances.Expiring},
 		Concentration:      []ConcentrationDTO{},
 		ConcentrationTotal: s.ConcentrationTotal,
 	}
@@ -212,7 +244,7 @@ func portfolioResponse(s portfolio.Summary) PortfolioSummary {
 // portfolioSummary godoc
 //
 //	@Summary		Portfolio summary
-//	@Description	The whole portfolio at one instant, computed in one read transaction with a fixed number of queries: engagements by status and effective tier, reviews overdue and due within 30 days (and never assessed), overdue assessments, open findings by severity, overdue remediation items, breach exposure per currency, certifications and contracts expiring within 90 days, and concentration: vendors that many live engagements depend on, directly or through the subcontractor graph at any depth, with the tier-1 engagements behind each and their ids. Ended engagements count only in engagements.total and engagements.by_status. Internal roles only; suppliers get 404.
+//	@Description	The whole portfolio at one instant, computed in one read transaction with a fixed number of queries: engagements by status and effective tier, reviews overdue and due within 30 days (and never assessed), overdue assessments, open findings by severity, overdue remediation items, breach exposure per currency, certifications and contracts expiring within 90 days, outsourcing decisions by status with the active or decided engagements whose most recent decision is not approved (or that have none), active risk acceptances with those ending within 90 days, and concentration: vendors that many live engagements depend on, directly or through the subcontractor graph at any depth, with the tier-1 engagements behind each and their ids. Ended engagements count only in engagements.total and engagements.by_status. Internal roles only; suppliers get 404.
 //	@Tags			portfolio
 //	@Produce		json
 //	@Security		BearerAuth

@@ -140,6 +140,26 @@ func TestPortfolioSummary(t *testing.T) {
 		f6 := newFinding(e5, "critical") // ended engagement
 		newItem(f6, "2025-04-10")
 
+		// Outsourcing decisions (requested by the admin, decided by risk owners; tiers 3 need one approval):
+		// E2's approved; E6's first rejected, the second left pending; E5's pending (ended by the end).
+		d1 := e.requestDecision(t, e.admin, e2)
+		e.approveDecision(t, owner, d1.ID, nil)
+		d2 := e.requestDecision(t, e.admin, e6)
+		must(t, e.do(t, "POST", decisionsPath+"/"+d2.ID+"/reject", owner, map[string]any{"reason": "Exit plan missing"}), http.StatusOK)
+		e.requestDecision(t, e.admin, e6)
+		e.requestDecision(t, e.admin, e5)
+
+		// Risk acceptances (asked by one risk owner, approved by another): F7 on E3 until 06-30 (tier 2:
+		// 180 days at most), F8 on E2 until 12-31 (tier 3: 365), F9 on E5 until 06-01 (ended by the end).
+		asker, approver := e.person(t, auth.RoleRiskOwner, "RO Asker"), e.person(t, auth.RoleRiskOwner, "RO Approver")
+		accept := func(engID, until string) {
+			a := e.askAcceptance(t, asker.secret, newFinding(engID, "low"), until)
+			e.acceptanceDo(t, approver.secret, a.ID, "approve", nil, http.StatusOK)
+		}
+		accept(e3, "2025-06-30")
+		accept(e2, "2025-12-31")
+		accept(e5, "2025-06-01")
+
 		// Certifications.
 		e.seedCertificationOf(t, a, vendor.SchemeISO27001, "2024-06-30")    // renewed by the next one
 		e.seedCertificationOf(t, a, vendor.SchemeISO27001, "2025-06-30")    // expiring
@@ -181,7 +201,7 @@ func TestPortfolioSummary(t *testing.T) {
 			Reviews: api.PortfolioReviews{Overdue: 1, DueSoon: 2, OK: 1, NeverAssessed: 1},
 			// E1's (E5's does not count, E3's is a draft, E2's is due later).
 			AssessmentsOverdue: 1,
-			// Open: F1 critical, F2 and F3 high, F5 low (F4 closed, F6 on E5); overdue: F1 (04-15), F5 (04-25).
+			// Open: F1 critical, F2 and F3 high, F5 low (F4 closed, F6 on E5, F7-F9 risk-accepted); overdue: F1 (04-15), F5 (04-25).
 			Findings: api.PortfolioFindings{Open: 4, OpenBySeverity: api.SeverityCounts{Critical: 1, High: 2, Low: 1}, Overdue: 2},
 			// F1's item due 04-15 and F5's due 04-25 (F3's is done, F6's on E5).
 			RemediationsOverdue: 2,
@@ -197,6 +217,12 @@ func TestPortfolioSummary(t *testing.T) {
 			Contracts: api.PortfolioContracts{Expiring: 2, AutoRenew: 1, Items: []api.ContractExpiryDTO{
 				{ID: k1, EngagementID: e1, EndsOn: "2025-06-15", AutoRenew: true, NoticeDeadline: "2025-05-16"},
 				{ID: k5, EngagementID: e6, EndsOn: "2025-07-30", NoticeDeadline: "2025-07-30"}}},
+			// By status, D1 approved, D2 rejected, D3 pending (D4 is E5's); without approval: of the live
+			// active or decided E1, E2, E6, E1 has no decision and E6's latest (D3) is pending; E2's is approved.
+			Decisions: api.PortfolioDecisions{ByStatus: api.DecisionStatusCounts{Pending: 1, Approved: 1, Rejected: 1},
+				EngagementsWithoutApproval: 2},
+			// F7's and F8's (F9's is E5's); F7's last day 06-30 is before the horizon 07-30, F8's 12-31 after.
+			RiskAcceptances: api.PortfolioRiskAcceptances{Active: 2, Expiring: 1},
 			Concentration: []api.ConcentrationDTO{
 				{Vendor: api.VendorRef{ID: c, Name: "Gamma DC"}, Engagements: 5, Tier1Engagements: 1, Direct: 1,
 					EngagementIDs: append(append([]string{e1, e3}, tier3...), e4)},

@@ -3360,7 +3360,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "The whole portfolio at one instant, computed in one read transaction with a fixed number of queries: engagements by status and effective tier, reviews overdue and due within 30 days (and never assessed), overdue assessments, open findings by severity, overdue remediation items, breach exposure per currency, certifications and contracts expiring within 90 days, and concentration: vendors that many live engagements depend on, directly or through the subcontractor graph at any depth, with the tier-1 engagements behind each and their ids. Ended engagements count only in engagements.total and engagements.by_status. Internal roles only; suppliers get 404.",
+                "description": "The whole portfolio at one instant, computed in one read transaction with a fixed number of queries: engagements by status and effective tier, reviews overdue and due within 30 days (and never assessed), overdue assessments, open findings by severity, overdue remediation items, breach exposure per currency, certifications and contracts expiring within 90 days, outsourcing decisions by status with the active or decided engagements whose most recent decision is not approved (or that have none), active risk acceptances with those ending within 90 days, and concentration: vendors that many live engagements depend on, directly or through the subcontractor graph at any depth, with the tier-1 engagements behind each and their ids. Ended engagements count only in engagements.total and engagements.by_status. Internal roles only; suppliers get 404.",
                 "produces": [
                     "application/json"
                 ],
@@ -8847,6 +8847,29 @@ const docTemplate = `{
                 }
             }
         },
+        "DecisionStatusCounts": {
+            "type": "object",
+            "required": [
+                "approved",
+                "needs_review",
+                "pending",
+                "rejected"
+            ],
+            "properties": {
+                "approved": {
+                    "type": "integer"
+                },
+                "needs_review": {
+                    "type": "integer"
+                },
+                "pending": {
+                    "type": "integer"
+                },
+                "rejected": {
+                    "type": "integer"
+                }
+            }
+        },
         "EngagementList": {
             "type": "object",
             "required": [
@@ -9972,6 +9995,27 @@ const docTemplate = `{
                 }
             }
         },
+        "PortfolioDecisions": {
+            "type": "object",
+            "required": [
+                "by_status",
+                "engagements_without_approval"
+            ],
+            "properties": {
+                "by_status": {
+                    "description": "ByStatus: every decision of a live engagement, superseded ones included.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/DecisionStatusCounts"
+                        }
+                    ]
+                },
+                "engagements_without_approval": {
+                    "description": "EngagementsWithoutApproval: live engagements in status active or decided whose most recent decision\nis not approved (pending, rejected or needs review), or that have no decision at all.",
+                    "type": "integer"
+                }
+            }
+        },
         "PortfolioEngagements": {
             "type": "object",
             "required": [
@@ -10038,6 +10082,22 @@ const docTemplate = `{
                 }
             }
         },
+        "PortfolioRiskAcceptances": {
+            "type": "object",
+            "required": [
+                "active",
+                "expiring"
+            ],
+            "properties": {
+                "active": {
+                    "type": "integer"
+                },
+                "expiring": {
+                    "description": "Expiring: of the active ones, those whose last day is on or before the horizon.",
+                    "type": "integer"
+                }
+            }
+        },
         "PortfolioSummary": {
             "type": "object",
             "required": [
@@ -10048,11 +10108,13 @@ const docTemplate = `{
                 "concentration",
                 "concentration_total",
                 "contracts",
+                "decisions",
                 "engagements",
                 "findings",
                 "horizon",
                 "remediations_overdue",
                 "reviews",
+                "risk_acceptances",
                 "risk_policy_version",
                 "thresholds",
                 "today"
@@ -10090,6 +10152,14 @@ const docTemplate = `{
                 "contracts": {
                     "$ref": "#/definitions/PortfolioContracts"
                 },
+                "decisions": {
+                    "description": "Decisions: the outsourcing decisions of live engagements, and the engagements running without an approval.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/PortfolioDecisions"
+                        }
+                    ]
+                },
                 "engagements": {
                     "$ref": "#/definitions/PortfolioEngagements"
                 },
@@ -10106,6 +10176,9 @@ const docTemplate = `{
                 },
                 "reviews": {
                     "$ref": "#/definitions/PortfolioReviews"
+                },
+                "risk_acceptances": {
+                    "$ref": "#/definitions/PortfolioRiskAcceptances"
                 },
                 "risk_policy_version": {
                     "type": "integer",

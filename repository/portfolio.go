@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/vendorrisk/vendorrisk/domain"
+	"github.com/vendorrisk/vendorrisk/domain/acceptance"
+	"github.com/vendorrisk/vendorrisk/domain/decision"
 	"github.com/vendorrisk/vendorrisk/domain/engagement"
 	"github.com/vendorrisk/vendorrisk/domain/finding"
 	"github.com/vendorrisk/vendorrisk/domain/portfolio"
@@ -58,14 +60,28 @@ type contractFactRow struct {
 	NoticeDays   int
 }
 
+type decisionCountRow struct {
+	EngagementID string
+	Status       string
+	N            int    `gorm:"column:n"`
+	LatestID     string `gorm:"column:latest_id"`
+}
+
+type acceptanceCountRow struct {
+	EngagementID string
+	NActive      int `gorm:"column:n_active"`
+	NExpiring    int `gorm:"column:n_expiring"`
+}
+
 // closedFindings are the finding statuses that need no more work.
 var closedFindings = []string{string(finding.StatusClosed), string(finding.StatusRiskAccepted)}
 
 // pendingRemediations are the item statuses in which a past due date makes an item overdue.
 var pendingRemediations = []string{string(finding.RemOpen), string(finding.RemInProgress)}
 
-// Facts reads the summary's facts in seven queries: engagements, subcontractor links, overdue
-// assessments, open findings, overdue remediation items, expiring certifications, expiring contracts.
+// Facts reads the summary's facts in nine queries: engagements, subcontractor links, overdue
+// assessments, open findings, overdue remediation items, expiring certifications, expiring contracts,
+// decisions by engagement and status, active risk acceptances by engagement.
 func (p *Portfolio) Facts(ctx context.Context, today, horizon time.Time) (portfolio.Facts, error) {
 	db := p.db.conn(ctx)
 	var f portfolio.Facts
@@ -147,6 +163,27 @@ func (p *Portfolio) Facts(ctx context.Context, today, horizon time.Time) (portfo
 	for _, r := range cons {
 		f.Contracts = append(f.Contracts, portfolio.ContractFact{ID: r.ID, EngagementID: r.EngagementID, EndsOn: *dayPtr(&r.EndsOn),
 			AutoRenew: r.AutoRenew, NoticeDays: r.NoticeDays})
+	}
+
+	var decs []decisionCountRow
+	if err := db.Table("decisions").Select("engagement_id, status, COUNT(*) AS n, MAX(id) AS latest_id").
+		Group("engagement_id, status").Find(&decs).Error; err != nil {
+		return f, fmt.Errorf("query decisions: %w", dbErr(err))
+	}
+	for _, r := range decs {
+		f.Decisions = append(f.Decisions, portfolio.DecisionCount{EngagementID: r.EngagementID, Status: decision.Status(r.Status),
+			N: r.N, LatestID: r.LatestID})
+	}
+
+	var accs []acceptanceCountRow
+	if err := db.Table("risk_acceptances").
+		Select("engagement_id, COUNT(*) AS n_active, SUM(CASE WHEN expires_on <= ? THEN 1 ELSE 0 END) AS n_expiring", horizon).
+		Where("status = ?", string(acceptance.StatusActive)).Group("engagement_id").Find(&accs).Error; err != nil {
+		return f, fmt.Errorf("query active risk acceptances: %w", dbErr(err))
+	}
+	for _, r := range accs {
+		f.Acceptances = append(f.Acceptances, portfolio.AcceptanceCount{EngagementID: r.EngagementID, Active: r.NActive,
+			Expiring: r.NExpiring})
 	}
 	return f, nil
 }

@@ -5,9 +5,11 @@ import (
 	"time"
 
 	"github.com/vendorrisk/vendorrisk/domain"
+	"github.com/vendorrisk/vendorrisk/domain/acceptance"
 	"github.com/vendorrisk/vendorrisk/domain/assessment"
 	"github.com/vendorrisk/vendorrisk/domain/auth"
 	"github.com/vendorrisk/vendorrisk/domain/contract"
+	"github.com/vendorrisk/vendorrisk/domain/decision"
 	"github.com/vendorrisk/vendorrisk/domain/engagement"
 	"github.com/vendorrisk/vendorrisk/domain/finding"
 	"github.com/vendorrisk/vendorrisk/domain/policy"
@@ -37,6 +39,10 @@ import (
 //	             Q soc2_type2 until 2025-03-01 (expired), P ismap until 2026-01-01 (not expiring)
 //	contracts    e1 ends 2025-06-30 (expiring, the horizon's last day), e2 ended 2025-03-31, e4 ends
 //	             2025-05-01 (ended engagement)
+//	decisions    e1 rejected, then approved (latest approved); e2 approved, then pending (latest pending:
+//	             without approval); e3 none (intake: not counted as without); e4 pending (ended engagement)
+//	acceptances  e1's critical: active until 2025-06-30 (expiring) and a revoked one; e3's low: active
+//	             until 2025-12-31; e4's critical: active until 2025-05-01 (ended engagement)
 func portfolioSeed(t *testing.T, db *repository.DB, ve *vendorEnv, tpl func() questionnaire.Template) {
 	t.Helper()
 	ctx := ve.ctx
@@ -100,7 +106,7 @@ func portfolioSeed(t *testing.T, db *repository.DB, ve *vendorEnv, tpl func() qu
 	item(f1, p.ID, finding.RemOpen, "2025-03-15")
 	item(f1, p.ID, finding.RemDone, "2025-03-01")
 	fnd(e2, q.ID, domain.SeverityHigh, finding.StatusClosed, nil)
-	fnd(e3, s2.ID, domain.SeverityLow, finding.StatusOpen, nil)
+	f3 := fnd(e3, s2.ID, domain.SeverityLow, finding.StatusOpen, nil)
 	f4 := fnd(e4, p.ID, domain.SeverityCritical, finding.StatusRemediationPlanned, dp("2025-03-01"))
 	item(f4, p.ID, finding.RemOpen, "2025-03-01")
 
@@ -127,10 +133,38 @@ func portfolioSeed(t *testing.T, db *repository.DB, ve *vendorEnv, tpl func() qu
 	con(e1, "2025-06-30")
 	con(e2, "2025-03-31")
 	con(e4, "2025-05-01")
+
+	decs := repository.NewDecisions(db)
+	dec := func(engID, vendorID string, st decision.Status) {
+		x := decision.Decision{ID: domain.NewID(), EngagementID: engID, VendorID: vendorID, Purpose: "outsourcing", Status: st,
+			RequiredApprovals: 1, Version: 1, CreatedAt: start, UpdatedAt: start}
+		if err := decs.Create(ctx, x); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dec(e1, p.ID, decision.StatusRejected)
+	dec(e1, p.ID, decision.StatusApproved)
+	dec(e2, q.ID, decision.StatusApproved)
+	dec(e2, q.ID, decision.StatusPending)
+	dec(e4, p.ID, decision.StatusPending)
+
+	accs := repository.NewAcceptances(db)
+	acc := func(findingID, engID, vendorID string, st acceptance.Status, expires string) {
+		a := acceptance.Acceptance{ID: domain.NewID(), FindingID: findingID, EngagementID: engID, VendorID: vendorID, Status: st,
+			Justification: "compensating control", ExpiresOn: d(expires), MaxExpiresOn: d(expires), Version: 1, CreatedAt: start,
+			UpdatedAt: start}
+		if err := accs.Create(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	acc(f1, e1, p.ID, acceptance.StatusActive, "2025-06-30")
+	acc(f1, e1, p.ID, acceptance.StatusRevoked, "2025-05-01")
+	acc(f3, e3, s2.ID, acceptance.StatusActive, "2025-12-31")
+	acc(f4, e4, p.ID, acceptance.StatusActive, "2025-05-01")
 }
 
 // TestPortfolioSummaryQueries seeds one and then three copies of portfolioSeed: the numbers triple and
-// the summary runs the same nine statements (see portfolio.Service.Summary), whatever the size.
+// the summary runs the same eleven statements (see portfolio.Service.Summary), whatever the size.
 func TestPortfolioSummaryQueries(t *testing.T) {
 	testdb.ForEach(t, func(t *testing.T, db *repository.DB) {
 		ve := newVendorEnv(t, db)
@@ -150,8 +184,8 @@ func TestPortfolioSummaryQueries(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if q := counter.Load() - before; q != 9 {
-				t.Errorf("%d copies: the summary ran %d statements, want 9", copies, q)
+			if q := counter.Load() - before; q != 11 {
+				t.Errorf("%d copies: the summary ran %d statements, want 11", copies, q)
 			}
 			c := copies
 			checks := []struct {
@@ -182,6 +216,13 @@ func TestPortfolioSummaryQueries(t *testing.T) {
 				{"certifications expired", got.Certifications.Expired, c},
 				{"contracts expiring", got.Contracts.Expiring, c},
 				{"concentration total (S2, P, S1 per copy)", got.ConcentrationTotal, 3 * c},
+				{"decisions approved (e1's latest, e2's first)", got.Decisions.ByStatus[decision.StatusApproved], 2 * c},
+				{"decisions rejected (e1's first)", got.Decisions.ByStatus[decision.StatusRejected], c},
+				{"decisions pending (e2's latest; e4 ended)", got.Decisions.ByStatus[decision.StatusPending], c},
+				{"decisions needs review", got.Decisions.ByStatus[decision.StatusNeedsReview], 0},
+				{"engagements without approval (e2)", got.Decisions.EngagementsWithoutApproval, c},
+				{"risk acceptances active (e1, e3; e4 ended)", got.RiskAcceptances.Active, 2 * c},
+				{"risk acceptances expiring (e1's)", got.RiskAcceptances.Expiring, c},
 			}
 			for _, ck := range checks {
 				if ck.got != ck.want {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/vendorrisk/vendorrisk/domain"
+	"github.com/vendorrisk/vendorrisk/domain/decision"
 	"github.com/vendorrisk/vendorrisk/domain/engagement"
 	"github.com/vendorrisk/vendorrisk/domain/policy"
 	"github.com/vendorrisk/vendorrisk/domain/risk"
@@ -74,6 +75,23 @@ type ContractFact struct {
 	NoticeDays   int
 }
 
+// DecisionCount counts one engagement's outsourcing decisions of one status.
+type DecisionCount struct {
+	EngagementID string
+	Status       decision.Status
+	N            int
+	// LatestID is the greatest decision id of the group. Ids are UUIDv7, ordered by creation (decision
+	// lists are ordered by id), so the group holding an engagement's greatest id is its most recent decision.
+	LatestID string
+}
+
+// AcceptanceCount counts one engagement's active risk acceptances.
+type AcceptanceCount struct {
+	EngagementID string
+	Active       int
+	Expiring     int // of those, the ones whose last day is on or before the horizon
+}
+
 // Facts is everything the summary counts, as the repository reads it.
 type Facts struct {
 	Engagements []EngagementFact
@@ -85,6 +103,8 @@ type Facts struct {
 	OverdueRemediations map[string]int
 	Certifications      []CertificationFact
 	Contracts           []ContractFact
+	Decisions           []DecisionCount
+	Acceptances         []AcceptanceCount
 }
 
 // Summary is the portfolio at one instant. Ended engagements count only in Engagements.Total and
@@ -103,6 +123,8 @@ type Summary struct {
 	Exposure            []ExposureTotal
 	Certifications      CertificationCounts
 	Contracts           ContractCounts
+	Decisions           DecisionCounts
+	RiskAcceptances     AcceptanceCounts
 	Concentration       []Concentration
 	// ConcentrationTotal is how many vendors qualify for the concentration list before the top cut.
 	ConcentrationTotal int
@@ -172,6 +194,20 @@ type ContractItem struct {
 	NoticeDeadline time.Time
 }
 
+// DecisionCounts count the outsourcing decisions of live engagements.
+type DecisionCounts struct {
+	ByStatus map[decision.Status]int // every decision, the superseded ones included
+	// EngagementsWithoutApproval: live engagements in status active or decided whose most recent
+	// decision is not approved (pending, rejected, needs review), or that have none.
+	EngagementsWithoutApproval int
+}
+
+// AcceptanceCounts count the active risk acceptances of live engagements.
+type AcceptanceCounts struct {
+	Active   int
+	Expiring int // the last day is on or before the horizon (a past day: the sweep has yet to expire it)
+}
+
 // Concentration is a vendor that live engagements depend on, directly or through the subcontractor graph.
 type Concentration struct {
 	VendorID         string
@@ -187,7 +223,8 @@ func Summarize(f Facts, pol policy.Policy, now time.Time) (Summary, error) {
 	today := engagement.Day(now)
 	s := Summary{AsOf: now, Today: today, Horizon: today.AddDate(0, 0, ExpiryHorizonDays), PolicyVersion: pol.Version,
 		Engagements: EngagementCounts{ByStatus: map[engagement.Status]int{}, ByTier: map[risk.Tier]int{}},
-		Findings:    FindingCounts{OpenBySeverity: map[domain.Severity]int{}}}
+		Findings:    FindingCounts{OpenBySeverity: map[domain.Severity]int{}},
+		Decisions:   DecisionCounts{ByStatus: map[decision.Status]int{}}}
 	live := map[string]EngagementFact{}
 	for _, e := range f.Engagements {
 		s.Engagements.Total++
@@ -226,6 +263,13 @@ func Summarize(f Facts, pol policy.Policy, now time.Time) (Summary, error) {
 			s.Findings.Overdue += c.Overdue
 		}
 	}
+	for _, a := range f.Acceptances {
+		if _, ok := live[a.EngagementID]; ok {
+			s.RiskAcceptances.Active += a.Active
+			s.RiskAcceptances.Expiring += a.Expiring
+		}
+	}
+	s.Decisions = decisions(f.Decisions, live)
 	var err error
 	if s.Exposure, err = exposure(f.Engagements, live, pol.BreachCosts); err != nil {
 		return Summary{}, err
@@ -270,6 +314,31 @@ func exposure(all []EngagementFact, live map[string]EngagementFact, costs []risk
 	}
 	slices.SortFunc(out, func(a, b ExposureTotal) int { return cmp.Compare(a.Amount.Currency, b.Amount.Currency) })
 	return out, nil
+}
+
+// decisions counts the decisions of live engagements by status, and the live active or decided
+// engagements whose most recent decision (the greatest id) is not approved, or that have none.
+func decisions(ds []DecisionCount, live map[string]EngagementFact) DecisionCounts {
+	out := DecisionCounts{ByStatus: map[decision.Status]int{}}
+	latest := map[string]DecisionCount{}
+	for _, d := range ds {
+		if _, ok := live[d.EngagementID]; !ok {
+			continue
+		}
+		out.ByStatus[d.Status] += d.N
+		if l, ok := latest[d.EngagementID]; !ok || d.LatestID > l.LatestID {
+			latest[d.EngagementID] = d
+		}
+	}
+	for id, e := range live {
+		if e.Status != engagement.StatusActive && e.Status != engagement.StatusDecided {
+			continue
+		}
+		if l, ok := latest[id]; !ok || l.Status != decision.StatusApproved {
+			out.EngagementsWithoutApproval++
+		}
+	}
+	return out
 }
 
 // behindVendor is what depends on one vendor: the live engagements, and which are its own.

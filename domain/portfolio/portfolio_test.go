@@ -2,6 +2,7 @@ package portfolio
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"testing"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/vendorrisk/vendorrisk/domain"
 	"github.com/vendorrisk/vendorrisk/domain/contract"
+	"github.com/vendorrisk/vendorrisk/domain/decision"
 	"github.com/vendorrisk/vendorrisk/domain/engagement"
 	"github.com/vendorrisk/vendorrisk/domain/policy"
 	"github.com/vendorrisk/vendorrisk/domain/risk"
@@ -231,5 +233,37 @@ func TestCertifications(t *testing.T) {
 	want := []string{"B soc2_type2 2025-04-30 true", "A other 2025-05-01 false", "A iso_27001 2025-07-30 false"}
 	if !slices.Equal(got, want) {
 		t.Errorf("items %q, want %q", got, want)
+	}
+}
+
+// Decisions count by status over live engagements; an active or decided engagement is without approval
+// when its most recent decision (the greatest id) is not approved, or when it has none.
+func TestSummaryDecisionsAndAcceptances(t *testing.T) {
+	st := func(e EngagementFact, s engagement.Status) EngagementFact { e.Status = s; return e }
+	s := summarize(t, Facts{
+		Engagements: []EngagementFact{
+			live("e1", "A", risk.Tier2High),                                 // approved after a rejection: approved
+			live("e2", "A", risk.Tier2High),                                 // approved, then needs review: without
+			st(live("e3", "A", risk.Tier2High), engagement.StatusDecided),   // none: without
+			st(live("e4", "A", risk.Tier2High), engagement.StatusAssessing), // pending, but assessing: not counted
+			st(live("e5", "A", risk.Tier2High), engagement.StatusEnded),     // ended: nothing counts
+		},
+		Decisions: []DecisionCount{
+			{EngagementID: "e1", Status: decision.StatusRejected, N: 2, LatestID: "01"},
+			{EngagementID: "e1", Status: decision.StatusApproved, N: 1, LatestID: "02"},
+			{EngagementID: "e2", Status: decision.StatusApproved, N: 1, LatestID: "03"},
+			{EngagementID: "e2", Status: decision.StatusNeedsReview, N: 1, LatestID: "04"},
+			{EngagementID: "e4", Status: decision.StatusPending, N: 1, LatestID: "05"},
+			{EngagementID: "e5", Status: decision.StatusPending, N: 1, LatestID: "06"},
+		},
+		Acceptances: []AcceptanceCount{{EngagementID: "e1", Active: 3, Expiring: 1}, {EngagementID: "e5", Active: 2, Expiring: 2}},
+	})
+	want := map[decision.Status]int{decision.StatusRejected: 2, decision.StatusApproved: 2, decision.StatusNeedsReview: 1,
+		decision.StatusPending: 1}
+	if !maps.Equal(s.Decisions.ByStatus, want) || s.Decisions.EngagementsWithoutApproval != 2 {
+		t.Errorf("decisions %+v, want by status %v and 2 without approval (e2, e3)", s.Decisions, want)
+	}
+	if s.RiskAcceptances != (AcceptanceCounts{Active: 3, Expiring: 1}) {
+		t.Errorf("risk acceptances %+v, want 3 active, 1 expiring (e5 ended)", s.RiskAcceptances)
 	}
 }

@@ -15,7 +15,7 @@ import (
 // engagements, vendors or links.
 type Repository interface {
 	// Facts reads every engagement, every subcontractor link, and the overdue, open and expiring items
-	// counted on today with the given horizon (seven queries).
+	// counted on today with the given horizon, the decisions and the active risk acceptances (nine queries).
 	Facts(ctx context.Context, today, horizon time.Time) (Facts, error)
 	// VendorNames names the given vendors (one query).
 	VendorNames(ctx context.Context, ids []string) (map[string]string, error)
@@ -41,7 +41,7 @@ func NewService(repo Repository, policies Policies, tx domain.TxManager, now dom
 
 // Summary computes the portfolio now, for internal roles (a supplier gets NotFound, so that it does not
 // learn the portfolio exists). It reads in one transaction, so that the numbers agree with each other,
-// with at most nine queries whatever the size of the portfolio:
+// with at most eleven queries whatever the size of the portfolio:
 //
 //	1 the current risk policy (breach costs)
 //	2 engagements (id, vendor, status, effective tier, holdings, next review date)
@@ -51,7 +51,9 @@ func NewService(repo Repository, policies Policies, tx domain.TxManager, now dom
 //	6 overdue remediation items, grouped by engagement
 //	7 the latest certificate per vendor and scheme that ends by the horizon
 //	8 contracts ending between today and the horizon
-//	9 the names of the vendors listed (skipped when none is)
+//	9 decisions, grouped by engagement and status, with the greatest id of each group
+//	10 active risk acceptances, grouped by engagement, with those ending by the horizon
+//	11 the names of the vendors listed (skipped when none is)
 func (s *Service) Summary(ctx context.Context) (Summary, error) {
 	p, ok := auth.FromContext(ctx)
 	if !ok {
