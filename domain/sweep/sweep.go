@@ -89,8 +89,10 @@ func (r *Runner) Loop(ctx context.Context, interval time.Duration) {
 		switch {
 		case err != nil:
 			r.log.ErrorContext(ctx, "sweep failed", "err", err)
+		case res.Ran && changedAny(res.Changed):
+			r.log.InfoContext(ctx, "sweep changed records", "changed", res.Changed)
 		case res.Ran:
-			r.log.InfoContext(ctx, "sweep done", "changed", res.Changed)
+			r.log.DebugContext(ctx, "sweep found nothing to change")
 		}
 		select {
 		case <-ctx.Done():
@@ -130,4 +132,13 @@ func Each[T any](ctx context.Context, list func(ctx context.Context, after *doma
 		}
 		after = &domain.Cursor{Sort: "id", ID: id(page[len(page)-1])}
 	}
+}
+
+func changedAny(m map[string]int) bool {
+	for _, n := range m {
+		if n > 0 {
+			return true
+		}
+	}
+	return false
 }
