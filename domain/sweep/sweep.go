@@ -70,7 +70,18 @@ func (r *Runner) RunOnce(ctx context.Context) (Result, error) {
 	}()
 	res := Result{Ran: true, Changed: map[string]int{}}
 	var errs []error // a failing task does not keep the others from running
-	for _, t := range r.tasks {
+	for i, t := range r.tasks {
+		if i > 0 { // renew before each further task, so a long run keeps the lease it started with
+			now := r.now()
+			ok, err := r.lease.Claim(ctx, LeaseName, r.holder, now, now.Add(r.ttl))
+			if err == nil && !ok {
+				err = errors.New("another replica holds it")
+			}
+			if err != nil {
+				errs = append(errs, fmt.Errorf("renew the %s lease before %s: %w", LeaseName, t.Name, err))
+				break
+			}
+		}
 		n, err := t.Run(ctx)
 		res.Changed[t.Name] = n
 		if err != nil {
