@@ -415,3 +415,53 @@ func TestSweepRunnerHonoursTheLease(t *testing.T) {
 		}
 	})
 }
+
+// TestSweepEachPagesThroughEveryRecord: the sweep's paging loop visits each of 230 approved decisions
+// once over pages of 100 (others are skipped by the filter), and a record that fails does not stop it.
+func TestSweepEachPagesThroughEveryRecord(t *testing.T) {
+	testdb.ForEach(t, func(t *testing.T, db *repository.DB) {
+		ve := newVendorEnv(t, db)
+		eng := engagementFor(t, db, ve, "Swept")
+		repo := repository.NewDecisions(db)
+		want := map[string]bool{}
+		err := db.InTx(t.Context(), func(ctx context.Context) error {
+			for i := range 240 {
+				status := decision.StatusApproved
+				if i%24 == 0 {
+					status = decision.StatusRejected
+				}
+				d := decisionFixture(eng, "v", status)
+				if status == decision.StatusApproved {
+					want[d.ID] = true
+				}
+				if err := repo.Create(ctx, d); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen := map[string]int{}
+		var failing string
+		n, err := sweep.Each(t.Context(), func(ctx context.Context, after *domain.Cursor, limit int) ([]decision.Decision, error) {
+			return repo.List(ctx, decision.Filter{Status: decision.StatusApproved, After: after, Limit: limit})
+		}, func(d decision.Decision) string { return d.ID }, func(_ context.Context, id string) (bool, error) {
+			seen[id]++
+			if failing == "" {
+				failing = id
+				return false, errors.New("cannot check this one")
+			}
+			return true, nil
+		})
+		if len(want) != 230 || len(seen) != len(want) || n != len(want)-1 || err == nil || !strings.Contains(err.Error(), failing) {
+			t.Fatalf("visited %d of %d, changed %d, err %v", len(seen), len(want), n, err)
+		}
+		for id, c := range seen {
+			if !want[id] || c != 1 {
+				t.Errorf("decision %s visited %d times (approved %v)", id, c, want[id])
+			}
+		}
+	})
+}
