@@ -77,3 +77,12 @@ func DecodeCursorLoose(s, sort string) (*Cursor, error) {
 	}
 	return &c, nil
 }
+
+// PageOf makes a page of rows read with limit+1: the extra row only says there is more, and the
+// cursor of the last row kept lets the client ask for it.
+func PageOf[T any](rows []T, limit int, cursor func(last T) Cursor) Page[T] {
+	if len(rows) <= limit {
+		return Page[T]{Items: rows}
+	}
+	return Page[T]{Items: rows[:limit], NextCursor: cursor(rows[limit-1]).Encode()}
+}

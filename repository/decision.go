@@ -119,7 +119,8 @@ func (s *Decisions) List(ctx context.Context, f decision.Filter) ([]decision.Dec
 	return out, nil
 }
 
-// LockEngagement serialises decision requests.
+// LockEngagement serialises decision requests with one lock row for all engagements: requests are
+// rare, and a lock per engagement would need a row per engagement.
 func (s *Decisions) LockEngagement(ctx context.Context, _ string) error {
 	return takeLock(ctx, s.db, "decision_requests")
 }

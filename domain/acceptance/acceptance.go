@@ -127,18 +127,10 @@ func day(t time.Time) time.Time {
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
 
-func caller(ctx context.Context) (auth.Principal, error) {
-	p, ok := auth.FromContext(ctx)
-	if !ok {
-		return p, domain.Errorf(domain.KindUnauthenticated, "no credentials")
-	}
-	return p, nil
-}
-
 // Request asks for a finding's risk to be accepted until expiresOn, no later than the risk policy's
 // max_acceptance_days for the engagement's tier from today.
 func (s *Service) Request(ctx context.Context, findingID, justification string, expiresOn time.Time) (Acceptance, error) {
-	p, err := caller(ctx)
+	p, err := auth.Caller(ctx)
 	if err != nil {
 		return Acceptance{}, err
 	}
@@ -182,7 +174,7 @@ func (s *Service) Request(ctx context.Context, findingID, justification string, 
 // Approve accepts the risk (a risk owner who did not ask): the finding becomes risk_accepted and its
 // risk and the engagement's residual level are frozen.
 func (s *Service) Approve(ctx context.Context, id string, ifMatch *int) (Acceptance, error) {
-	p, err := caller(ctx)
+	p, err := auth.Caller(ctx)
 	if err != nil {
 		return Acceptance{}, err
 	}
@@ -213,7 +205,7 @@ func (s *Service) Approve(ctx context.Context, id string, ifMatch *int) (Accepta
 // Revoke withdraws a pending or active acceptance (a risk owner, or whoever asked for it); an active
 // one re-opens the finding.
 func (s *Service) Revoke(ctx context.Context, id, reason string, ifMatch *int) (Acceptance, error) {
-	p, err := caller(ctx)
+	p, err := auth.Caller(ctx)
 	if err != nil {
 		return Acceptance{}, err
 	}
@@ -240,7 +232,7 @@ func (s *Service) Revoke(ctx context.Context, id, reason string, ifMatch *int) (
 
 // Get returns one acceptance.
 func (s *Service) Get(ctx context.Context, id string) (Acceptance, error) {
-	if _, err := caller(ctx); err != nil {
+	if _, err := auth.Caller(ctx); err != nil {
 		return Acceptance{}, err
 	}
 	return domain.Load(ctx, "risk acceptance", id, s.repo.Get, s.repo.GetForUpdate, false)
@@ -266,12 +258,7 @@ func (s *Service) List(ctx context.Context, f Filter, cursor string) (domain.Pag
 	if err != nil {
 		return domain.Page[Acceptance]{}, fmt.Errorf("list risk acceptances: %w", err)
 	}
-	page := domain.Page[Acceptance]{Items: rows}
-	if len(rows) > limit {
-		page.Items = rows[:limit]
-		page.NextCursor = domain.Cursor{Sort: "id", ID: page.Items[limit-1].ID}.Encode()
-	}
-	return page, nil
+	return domain.PageOf(rows, limit, func(a Acceptance) domain.Cursor { return domain.Cursor{Sort: "id", ID: a.ID} }), nil
 }
 
 func (s *Service) change(ctx context.Context, id string, ifMatch *int, mutate func(ctx context.Context, a *Acceptance) error) (Acceptance, error) {

@@ -166,12 +166,7 @@ func (s *Service) List(ctx context.Context, limit int, cursor string) (domain.Pa
 	if err != nil {
 		return domain.Page[Key]{}, fmt.Errorf("list api keys: %w", err)
 	}
-	page := domain.Page[Key]{Items: keys}
-	if len(keys) > limit {
-		page.Items = keys[:limit]
-		page.NextCursor = domain.Cursor{Sort: "created_at", ID: keys[limit-1].ID}.Encode()
-	}
-	return page, nil
+	return domain.PageOf(keys, limit, func(k Key) domain.Cursor { return domain.Cursor{Sort: "created_at", ID: k.ID} }), nil
 }
 
 // Revoke ends a key at once. Revoking a revoked key is a no-op that keeps the first revocation time.

@@ -95,14 +95,6 @@ func NewService(repo Repository, deps Deps, tx domain.TxManager, now domain.Cloc
 	return &Service{repo: repo, deps: deps, tx: tx, now: now}
 }
 
-func principal(ctx context.Context) (auth.Principal, error) {
-	p, ok := auth.FromContext(ctx)
-	if !ok {
-		return p, domain.Errorf(domain.KindUnauthenticated, "no credentials")
-	}
-	return p, nil
-}
-
 // NewAssessment is the input of Issue.
 type NewAssessment struct {
 	EngagementID string
@@ -115,7 +107,7 @@ type NewAssessment struct {
 // Issue creates a draft assessment from a published template. One open assessment per engagement and
 // template family at a time.
 func (s *Service) Issue(ctx context.Context, in NewAssessment) (Assessment, error) {
-	p, err := principal(ctx)
+	p, err := auth.Caller(ctx)
 	if err != nil {
 		return Assessment{}, err
 	}
@@ -194,7 +186,7 @@ func (s *Service) withEvidence(ctx context.Context, id string) (Assessment, []Ev
 
 // internal refuses suppliers with NotFound: they use the supplier endpoints.
 func (s *Service) internal(ctx context.Context, id string) (auth.Principal, error) {
-	p, err := principal(ctx)
+	p, err := auth.Caller(ctx)
 	if err != nil {
 		return p, err
 	}
@@ -210,7 +202,7 @@ func (s *Service) load(ctx context.Context, id string, forUpdate bool) (Assessme
 
 // List returns one page of assessments; a supplier sees only its vendor's, and never drafts.
 func (s *Service) List(ctx context.Context, f Filter, cursor string) (domain.Page[Assessment], error) {
-	p, err := principal(ctx)
+	p, err := auth.Caller(ctx)
 	if err != nil {
 		return domain.Page[Assessment]{}, err
 	}
@@ -246,12 +238,7 @@ func (s *Service) List(ctx context.Context, f Filter, cursor string) (domain.Pag
 	if err != nil {
 		return domain.Page[Assessment]{}, fmt.Errorf("list assessments: %w", err)
 	}
-	page := domain.Page[Assessment]{Items: rows}
-	if len(rows) > limit {
-		page.Items = rows[:limit]
-		page.NextCursor = domain.Cursor{Sort: "created_at", ID: rows[limit-1].ID}.Encode()
-	}
-	return page, nil
+	return domain.PageOf(rows, limit, func(a Assessment) domain.Cursor { return domain.Cursor{Sort: "created_at", ID: a.ID} }), nil
 }
 
 // SupplierKey is the credential handed to the supplier when an assessment is sent; shown once.
@@ -450,7 +437,7 @@ func hasClarification(a *Assessment) bool {
 
 // supplierScope loads an assessment for its supplier: another vendor's, or a draft, is NotFound.
 func (s *Service) supplierScope(ctx context.Context, id string, forUpdate bool) (auth.Principal, Assessment, error) {
-	p, err := principal(ctx)
+	p, err := auth.Caller(ctx)
 	if err != nil {
 		return p, Assessment{}, err
 	}
@@ -745,7 +732,7 @@ func needsEvidence(q questionnaire.Question, ans Answer) bool {
 
 // EvidenceFor returns evidence metadata for internal roles or the owning supplier.
 func (s *Service) EvidenceFor(ctx context.Context, id string) (Evidence, error) {
-	p, err := principal(ctx)
+	p, err := auth.Caller(ctx)
 	if err != nil {
 		return Evidence{}, err
 	}

@@ -230,13 +230,9 @@ func (s *Service) List(ctx context.Context, f Filter, cursor string) (domain.Pag
 	if err != nil {
 		return domain.Page[Event]{}, fmt.Errorf("list audit events: %w", err)
 	}
-	page := domain.Page[Event]{Items: rows}
-	if len(rows) > limit {
-		page.Items = rows[:limit]
-		last := page.Items[limit-1]
-		page.NextCursor = domain.Cursor{Sort: "seq", Value: strconv.FormatInt(last.Seq, 10), ID: last.ID}.Encode()
-	}
-	return page, nil
+	return domain.PageOf(rows, limit, func(e Event) domain.Cursor {
+		return domain.Cursor{Sort: "seq", Value: strconv.FormatInt(e.Seq, 10), ID: e.ID}
+	}), nil
 }
 
 // Verification is the outcome of recomputing the chain.

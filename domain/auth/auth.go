@@ -5,6 +5,8 @@ package auth
 import (
 	"context"
 	"slices"
+
+	"github.com/vendorrisk/vendorrisk/domain"
 )
 
 // Role is the single role a credential carries.
@@ -137,4 +139,14 @@ func WithPrincipal(ctx context.Context, p Principal) context.Context {
 func FromContext(ctx context.Context) (Principal, bool) {
 	p, ok := ctx.Value(ctxKey{}).(Principal)
 	return p, ok
+}
+
+// Caller is the authenticated principal in ctx; a context without one is unauthenticated, a mistake
+// of the transport that the services refuse rather than treat as anybody.
+func Caller(ctx context.Context) (Principal, error) {
+	p, ok := FromContext(ctx)
+	if !ok {
+		return p, domain.Errorf(domain.KindUnauthenticated, "no credentials")
+	}
+	return p, nil
 }

@@ -161,9 +161,9 @@ func hashParts(w func(...any), ps []Part) {
 }
 
 func internalOnly(ctx context.Context) error {
-	p, ok := auth.FromContext(ctx)
-	if !ok {
-		return domain.Errorf(domain.KindUnauthenticated, "no credentials")
+	p, err := auth.Caller(ctx)
+	if err != nil {
+		return err
 	}
 	if p.IsSupplier() {
 		return domain.NotFound("framework", "")

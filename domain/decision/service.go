@@ -63,19 +63,11 @@ func NewService(repo Repository, deps Deps, tx domain.TxManager, now domain.Cloc
 	return &Service{repo: repo, deps: deps, tx: tx, now: now}
 }
 
-func principal(ctx context.Context) (auth.Principal, error) {
-	p, ok := auth.FromContext(ctx)
-	if !ok {
-		return p, domain.Errorf(domain.KindUnauthenticated, "no credentials")
-	}
-	return p, nil
-}
-
 func person(p auth.Principal) Person { return Person{KeyID: p.KeyID, Name: p.Name} }
 
 // Request opens a decision for an engagement and snapshots its inputs (procurement).
 func (s *Service) Request(ctx context.Context, engagementID, purpose string) (Decision, error) {
-	p, err := principal(ctx)
+	p, err := auth.Caller(ctx)
 	if err != nil {
 		return Decision{}, err
 	}
@@ -117,7 +109,7 @@ func (s *Service) Request(ctx context.Context, engagementID, purpose string) (De
 
 // Get returns one decision.
 func (s *Service) Get(ctx context.Context, id string) (Decision, error) {
-	if _, err := principal(ctx); err != nil {
+	if _, err := auth.Caller(ctx); err != nil {
 		return Decision{}, err
 	}
 	return s.load(ctx, id, false)
@@ -147,12 +139,7 @@ func (s *Service) List(ctx context.Context, f Filter, cursor string) (domain.Pag
 	if err != nil {
 		return domain.Page[Decision]{}, fmt.Errorf("list decisions: %w", err)
 	}
-	page := domain.Page[Decision]{Items: rows}
-	if len(rows) > limit {
-		page.Items = rows[:limit]
-		page.NextCursor = domain.Cursor{Sort: "id", ID: page.Items[limit-1].ID}.Encode()
-	}
-	return page, nil
+	return domain.PageOf(rows, limit, func(d Decision) domain.Cursor { return domain.Cursor{Sort: "id", ID: d.ID} }), nil
 }
 
 // NewCondition is a condition an approver attaches.
@@ -168,7 +155,7 @@ type NewCondition struct {
 // once). With enough distinct approvals for the tier the decision is approved, with conditions if any
 // approver attached some, valid until the engagement's next review date.
 func (s *Service) Approve(ctx context.Context, id, comment string, conds []NewCondition, ifMatch *int) (Decision, error) {
-	p, err := principal(ctx)
+	p, err := auth.Caller(ctx)
 	if err != nil {
 		return Decision{}, err
 	}
@@ -213,7 +200,7 @@ func (s *Service) Approve(ctx context.Context, id, comment string, conds []NewCo
 
 // Reject refuses the decision (a risk owner other than the requester; a reason is required).
 func (s *Service) Reject(ctx context.Context, id, reason string, ifMatch *int) (Decision, error) {
-	p, err := principal(ctx)
+	p, err := auth.Caller(ctx)
 	if err != nil {
 		return Decision{}, err
 	}

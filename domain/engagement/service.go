@@ -120,9 +120,9 @@ type Evaluation struct {
 
 // internalOnly refuses suppliers: engagements are internal data (404, so their existence is not revealed).
 func internalOnly(ctx context.Context, id string) (auth.Principal, error) {
-	p, ok := auth.FromContext(ctx)
-	if !ok {
-		return p, domain.Errorf(domain.KindUnauthenticated, "no credentials")
+	p, err := auth.Caller(ctx)
+	if err != nil {
+		return p, err
 	}
 	if p.IsSupplier() {
 		return p, domain.NotFound("engagement", id)

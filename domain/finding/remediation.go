@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/vendorrisk/vendorrisk/domain"
+	"github.com/vendorrisk/vendorrisk/domain/auth"
 	"github.com/vendorrisk/vendorrisk/domain/risk"
 )
 
@@ -222,7 +223,7 @@ func (r *Remediations) Verify(ctx context.Context, id string, passed bool, comme
 			return nil
 		}
 		now := r.findings.now()
-		p, _ := principal(ctx)
+		p, _ := auth.Caller(ctx)
 		rem.Status, rem.VerifiedAt, rem.VerifiedBy = RemVerified, &now, p.KeyID
 		return nil
 	})
@@ -243,7 +244,7 @@ func (r *Remediations) mutate(ctx context.Context, id string, ifMatch *int, fn f
 		if err != nil {
 			return fmt.Errorf("load remediation %s: %w", id, err)
 		}
-		p, err := principal(ctx)
+		p, err := auth.Caller(ctx)
 		if err != nil {
 			return err
 		}
@@ -388,7 +389,7 @@ func (r *Remediations) RespondWithPlan(ctx context.Context, findingID string, pl
 
 // Get returns one item to whoever may see its finding's vendor.
 func (r *Remediations) Get(ctx context.Context, id string) (Remediation, error) {
-	p, err := principal(ctx)
+	p, err := auth.Caller(ctx)
 	if err != nil {
 		return Remediation{}, err
 	}

@@ -132,17 +132,9 @@ func (s *Service) FromAssessment(ctx context.Context, o Outcome) error {
 	return nil
 }
 
-func principal(ctx context.Context) (auth.Principal, error) {
-	p, ok := auth.FromContext(ctx)
-	if !ok {
-		return p, domain.Errorf(domain.KindUnauthenticated, "no credentials")
-	}
-	return p, nil
-}
-
 // Get returns a finding the caller may see (a supplier: its own vendor's only).
 func (s *Service) Get(ctx context.Context, id string) (Stored, error) {
-	p, err := principal(ctx)
+	p, err := auth.Caller(ctx)
 	if err != nil {
 		return Stored{}, err
 	}
@@ -162,7 +154,7 @@ func (s *Service) load(ctx context.Context, id string, forUpdate bool) (Stored, 
 
 // List returns one page of findings; a supplier sees its own vendor's only.
 func (s *Service) List(ctx context.Context, f Filter, cursor string) (domain.Page[Stored], error) {
-	p, err := principal(ctx)
+	p, err := auth.Caller(ctx)
 	if err != nil {
 		return domain.Page[Stored]{}, err
 	}
@@ -202,17 +194,13 @@ func (s *Service) List(ctx context.Context, f Filter, cursor string) (domain.Pag
 	if err != nil {
 		return domain.Page[Stored]{}, fmt.Errorf("list findings: %w", err)
 	}
-	page := domain.Page[Stored]{Items: rows}
-	if len(rows) > limit {
-		page.Items = rows[:limit]
-		last := page.Items[limit-1]
+	return domain.PageOf(rows, limit, func(last Stored) domain.Cursor {
 		c := domain.Cursor{Sort: f.Sort, ID: last.ID}
 		if f.Sort == "priority" {
 			c.Value = PriorityKey(last)
 		}
-		page.NextCursor = c.Encode()
-	}
-	return page, nil
+		return c
+	}), nil
 }
 
 // NewFinding is a finding recorded by hand.
@@ -227,7 +215,7 @@ type NewFinding struct {
 
 // Create records a finding by hand (internal roles).
 func (s *Service) Create(ctx context.Context, in NewFinding) (Stored, error) {
-	p, err := principal(ctx)
+	p, err := auth.Caller(ctx)
 	if err != nil {
 		return Stored{}, err
 	}
@@ -305,7 +293,7 @@ func (s *Service) Respond(ctx context.Context, id, response string) (Stored, err
 }
 
 func (s *Service) change(ctx context.Context, id string, ifMatch *int, mutate func(ctx context.Context, f *Stored) error, internal bool) (Stored, error) {
-	p, err := principal(ctx)
+	p, err := auth.Caller(ctx)
 	if err != nil {
 		return Stored{}, err
 	}

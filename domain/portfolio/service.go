@@ -55,9 +55,9 @@ func NewService(repo Repository, policies Policies, tx domain.TxManager, now dom
 //	10 active risk acceptances, grouped by engagement, with those ending by the horizon
 //	11 the names of the vendors listed (skipped when none is)
 func (s *Service) Summary(ctx context.Context) (Summary, error) {
-	p, ok := auth.FromContext(ctx)
-	if !ok {
-		return Summary{}, domain.Errorf(domain.KindUnauthenticated, "no credentials")
+	p, err := auth.Caller(ctx)
+	if err != nil {
+		return Summary{}, err
 	}
 	if p.IsSupplier() {
 		return Summary{}, domain.NotFound("portfolio", "summary")
@@ -65,7 +65,7 @@ func (s *Service) Summary(ctx context.Context) (Summary, error) {
 	now := s.now()
 	today := engagement.Day(now)
 	var out Summary
-	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+	err = s.tx.InTx(ctx, func(ctx context.Context) error {
 		pol, err := s.policies.Current(ctx)
 		if err != nil {
 			return err

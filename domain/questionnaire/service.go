@@ -50,9 +50,9 @@ func NewService(repo Repository, resolve Resolver, tx domain.TxManager, now doma
 }
 
 func internalOnly(ctx context.Context, id string) error {
-	p, ok := auth.FromContext(ctx)
-	if !ok {
-		return domain.Errorf(domain.KindUnauthenticated, "no credentials")
+	p, err := auth.Caller(ctx)
+	if err != nil {
+		return err
 	}
 	if p.IsSupplier() {
 		return domain.NotFound("questionnaire template", id)
@@ -118,12 +118,7 @@ func (s *Service) List(ctx context.Context, f Filter, cursor string) (domain.Pag
 	if err != nil {
 		return domain.Page[Template]{}, fmt.Errorf("list templates: %w", err)
 	}
-	page := domain.Page[Template]{Items: rows}
-	if len(rows) > limit {
-		page.Items = rows[:limit]
-		page.NextCursor = domain.Cursor{Sort: "created_at", ID: rows[limit-1].ID}.Encode()
-	}
-	return page, nil
+	return domain.PageOf(rows, limit, func(t Template) domain.Cursor { return domain.Cursor{Sort: "created_at", ID: t.ID} }), nil
 }
 
 // Content is what a draft's edit replaces.

@@ -105,17 +105,9 @@ type Patch struct {
 	Status          *Status
 }
 
-func principal(ctx context.Context) (auth.Principal, error) {
-	p, ok := auth.FromContext(ctx)
-	if !ok {
-		return auth.Principal{}, domain.Errorf(domain.KindUnauthenticated, "no credentials")
-	}
-	return p, nil
-}
-
 // Create registers a vendor; a new vendor starts as proposed unless a status is given.
 func (s *Service) Create(ctx context.Context, v Vendor) (Vendor, error) {
-	if _, err := principal(ctx); err != nil {
+	if _, err := auth.Caller(ctx); err != nil {
 		return Vendor{}, err
 	}
 	if v.Status == "" {
@@ -148,7 +140,7 @@ func (s *Service) Get(ctx context.Context, id string) (Vendor, error) {
 // visible returns NotFound, never Forbidden, for a vendor outside a supplier's scope, so that the
 // answer does not reveal whether it exists.
 func (s *Service) visible(ctx context.Context, id string) error {
-	p, err := principal(ctx)
+	p, err := auth.Caller(ctx)
 	if err != nil {
 		return err
 	}
@@ -160,7 +152,7 @@ func (s *Service) visible(ctx context.Context, id string) error {
 
 // List returns one page of the vendors the caller may see.
 func (s *Service) List(ctx context.Context, f Filter, cursor string) (domain.Page[Vendor], error) {
-	p, err := principal(ctx)
+	p, err := auth.Caller(ctx)
 	if err != nil {
 		return domain.Page[Vendor]{}, err
 	}
