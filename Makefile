@@ -24,9 +24,10 @@ docs-check: ## fail when the committed spec differs from the annotations
 		diff -q $$tmp/$$f docs/$$f >/dev/null || { echo "docs/$$f is stale: run make docs and commit it"; rm -rf $$(dirname $$tmp); exit 1; }; \
 	done; rm -rf $$(dirname $$tmp); echo "docs/ is up to date"
 
-lint:
+lint: ## gofmt, go vet and staticcheck (pinned as a tool in go.mod)
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
 	$(GO) vet ./...
+	$(GO) tool staticcheck ./...
 
 migrate: ## apply migrations to the configured database (VENDORRISK_DB_DRIVER / VENDORRISK_DB_DSN)
 	$(GO) run ./cmd/vendorrisk migrate up

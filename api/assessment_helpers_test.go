@@ -80,11 +80,8 @@ func asmTemplateBody(name string) map[string]any {
 		}}
 }
 
-// Visible question keys of asmTemplateBody with nothing answered.
-var (
-	asmCoreKeys     = []string{"has_policy", "uses_subs", "hosting", "certs", "staff_count", "notes"}
-	asmExtendedKeys = []string{"has_policy", "uses_subs", "hosting", "certs", "staff_count", "notes", "pentest"}
-)
+// asmExtendedKeys are the visible question keys of asmTemplateBody at extended depth with nothing answered.
+var asmExtendedKeys = []string{"has_policy", "uses_subs", "hosting", "certs", "staff_count", "notes", "pentest"}
 
 // asmEnv is the harness env with the keys and the published template the assessment tests use.
 type asmEnv struct {

@@ -17,8 +17,8 @@ import (
 	"github.com/vendorrisk/vendorrisk/test/testdb"
 )
 
-// oscalFixtures is the folder of the public NIST OSCAL catalogs, beside the checkout (never copied in).
-const oscalFixtures = "../../shared/fixtures/oscal/"
+// oscalFixtures holds the public NIST OSCAL catalogs the import tests use (see its README for source and licence).
+const oscalFixtures = "../testdata/oscal/"
 
 // catEnv is the harness env with the catalog service wired in (as cmd/vendorrisk/wire.go does),
 // the built-in catalogs loaded, and a key per role.
