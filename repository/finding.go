@@ -33,6 +33,7 @@ type findingRow struct {
 	EvidenceIDs      string `gorm:"column:evidence_ids"`
 	ControlRefs      string
 	ThreatCategory   string
+	QuestionSeverity string
 	Severity         string
 	Priority         int
 	Status           string
@@ -51,8 +52,8 @@ func (findingRow) TableName() string { return "findings" }
 func toFindingRow(f finding.Stored) findingRow {
 	row := findingRow{ID: f.ID, EngagementID: f.EngagementID, VendorID: f.VendorID, AssessmentID: f.AssessmentID,
 		QuestionKey: f.QuestionKey, Title: f.Title, Answer: f.Answer, ScoreBP: f.ScoreBP, EvidenceIDs: mustJSON(nonNil(f.EvidenceIDs)),
-		ControlRefs: mustJSON(nonNil(f.ControlRefs)), ThreatCategory: f.ThreatCategory, Severity: string(f.Severity),
-		Priority: f.Priority, Status: string(f.Status), Source: string(f.Source), InternalNotes: f.InternalNotes,
+		ControlRefs: mustJSON(nonNil(f.ControlRefs)), ThreatCategory: f.ThreatCategory, QuestionSeverity: string(f.QuestionSeverity),
+		Severity: string(f.Severity), Priority: f.Priority, Status: string(f.Status), Source: string(f.Source), InternalNotes: f.InternalNotes,
 		SupplierResponse: f.SupplierResponse, NextDue: finding.NoDueDate(), Version: f.Version, CreatedAt: f.CreatedAt.UTC(),
 		UpdatedAt: f.UpdatedAt.UTC(), ClosedAt: utcPtr(f.ClosedAt)}
 	if f.NextDue != nil {
@@ -64,7 +65,7 @@ func toFindingRow(f finding.Stored) findingRow {
 func (r findingRow) toDomain() (finding.Stored, error) {
 	f := finding.Stored{Finding: finding.Finding{ID: r.ID, EngagementID: r.EngagementID, VendorID: r.VendorID,
 		AssessmentID: r.AssessmentID, QuestionKey: r.QuestionKey, Title: r.Title, Answer: r.Answer, ScoreBP: r.ScoreBP,
-		ThreatCategory: r.ThreatCategory, Severity: domain.Severity(r.Severity), Status: finding.Status(r.Status),
+		ThreatCategory: r.ThreatCategory, QuestionSeverity: domain.Severity(r.QuestionSeverity), Severity: domain.Severity(r.Severity), Status: finding.Status(r.Status),
 		Source: finding.Source(r.Source), InternalNotes: r.InternalNotes, SupplierResponse: r.SupplierResponse, Version: r.Version,
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), ClosedAt: utcPtr(r.ClosedAt)}, Priority: r.Priority}
 	if !finding.NoDue(r.NextDue) {
@@ -101,6 +102,24 @@ func (s *Findings) GetForUpdate(ctx context.Context, id string) (finding.Stored,
 // ByQuestion returns the engagement's finding for a question.
 func (s *Findings) ByQuestion(ctx context.Context, engagementID, questionKey string) (finding.Stored, error) {
 	return s.take(s.db.conn(ctx).Where("engagement_id = ? AND question_key = ?", engagementID, questionKey).Order("id"))
+}
+
+// OfEngagementForUpdate reads and locks every finding of an engagement.
+func (s *Findings) OfEngagementForUpdate(ctx context.Context, engagementID string) ([]finding.Stored, error) {
+	var rows []findingRow
+	if err := s.db.conn(ctx).Clauses(clause.Locking{Strength: "UPDATE"}).Where("engagement_id = ?", engagementID).
+		Order("id").Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("query findings of engagement %s: %w", engagementID, dbErr(err))
+	}
+	out := make([]finding.Stored, len(rows))
+	for i, r := range rows {
+		f, err := r.toDomain()
+		if err != nil {
+			return nil, err
+		}
+		out[i] = f
+	}
+	return out, nil
 }
 
 func (s *Findings) take(q *gorm.DB) (finding.Stored, error) {

@@ -89,6 +89,28 @@ type Service struct {
 	tx       domain.TxManager
 	now      domain.Clock
 	scores   ControlScores
+	onTier   []TierObserver
+}
+
+// TierObserver learns that an engagement's effective tier moved, in the transaction that moved it,
+// so that what is rated on the tier (findings' severity and priority) moves with it.
+type TierObserver func(ctx context.Context, engagementID string, tier risk.Tier) error
+
+// OnTierChange registers fn to run whenever an engagement's stored effective tier changes, whatever
+// the cause: an override, a changed engagement, a policy change or a changed subcontractor graph.
+func (s *Service) OnTierChange(fn TierObserver) { s.onTier = append(s.onTier, fn) }
+
+// tierMoved tells the observers when the stored tier changed from before to e's.
+func (s *Service) tierMoved(ctx context.Context, e Engagement, before risk.Tier) error {
+	if e.Risk.EffectiveTier == before {
+		return nil
+	}
+	for _, fn := range s.onTier {
+		if err := fn(ctx, e.ID, e.Risk.EffectiveTier); err != nil {
+			return fmt.Errorf("follow the tier of engagement %s from %d to %d: %w", e.ID, before, e.Risk.EffectiveTier, err)
+		}
+	}
+	return nil
 }
 
 // UseControlScores registers where residual risk finds control scores (wired at start-up: assessments
@@ -376,6 +398,7 @@ func (s *Service) change(ctx context.Context, id string, ifMatch *int, mutate fu
 			return domain.Errorf(domain.KindPreconditionFailed,
 				"the resource has changed: If-Match names version %d, the current version is %d", *ifMatch, e.Version)
 		}
+		tier := e.Risk.EffectiveTier
 		if err := mutate(&e); err != nil {
 			return err
 		}
@@ -389,6 +412,9 @@ func (s *Service) change(ctx context.Context, id string, ifMatch *int, mutate fu
 				return domain.Errorf(domain.KindPreconditionFailed, "the resource was changed by another request; read it again")
 			}
 			return fmt.Errorf("update engagement %s: %w", id, err)
+		}
+		if err := s.tierMoved(ctx, e, tier); err != nil {
+			return err
 		}
 		out = e
 		return nil
@@ -466,7 +492,10 @@ func (s *Service) refreshIDs(ctx context.Context, ids []string) error {
 			}
 			e.Version++
 			e.UpdatedAt = s.now()
-			return s.repo.Update(ctx, e)
+			if err := s.repo.Update(ctx, e); err != nil {
+				return err
+			}
+			return s.tierMoved(ctx, e, before.EffectiveTier)
 		})
 		if err != nil {
 			return fmt.Errorf("refresh engagement %s: %w", id, err)

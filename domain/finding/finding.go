@@ -54,17 +54,20 @@ const (
 
 // Finding is one weakness of a vendor for one engagement.
 type Finding struct {
-	ID               string
-	EngagementID     string
-	VendorID         string
-	AssessmentID     string // the assessment that last raised or confirmed it ("" for manual)
-	QuestionKey      string // "" for manual findings
-	Title            string
-	Answer           string // the answer that failed, as given
-	ScoreBP          int    // the answer's score (internal)
-	EvidenceIDs      []string
-	ControlRefs      []string
-	ThreatCategory   string
+	ID             string
+	EngagementID   string
+	VendorID       string
+	AssessmentID   string // the assessment that last raised or confirmed it ("" for manual)
+	QuestionKey    string // "" for manual findings
+	Title          string
+	Answer         string // the answer that failed, as given
+	ScoreBP        int    // the answer's score (internal)
+	EvidenceIDs    []string
+	ControlRefs    []string
+	ThreatCategory string
+	// QuestionSeverity is the severity of the question an assessment finding was raised on, before the
+	// tier adjusted it ("" for manual findings, whose severity is set by hand and ignores the tier).
+	QuestionSeverity domain.Severity
 	Severity         domain.Severity
 	Status           Status
 	Source           Source
@@ -117,6 +120,22 @@ const Threshold = 8000
 func Priority(sev domain.Severity, tier risk.Tier) int {
 	rank := len(domain.Severities) - slices.Index(domain.Severities, sev) // critical 4 … low 1
 	return rank * (5 - int(tier))                                         // tier 1 → 4 … tier 4 → 1
+}
+
+// Retier rates the finding again for the engagement's tier: an assessment finding's severity follows
+// the tier (SeverityFor its question's severity), and every finding's priority does. It reports
+// whether anything changed.
+func (f *Stored) Retier(tier risk.Tier) bool {
+	sev := f.Severity
+	if f.QuestionSeverity != "" {
+		sev = SeverityFor(f.QuestionSeverity, tier)
+	}
+	prio := Priority(sev, tier)
+	if sev == f.Severity && prio == f.Priority {
+		return false
+	}
+	f.Severity, f.Priority = sev, prio
+	return true
 }
 
 func (f *Finding) validate() error {

@@ -115,3 +115,30 @@ func TestFindingPriority(t *testing.T) {
 		t.Errorf("Threshold = %d, want 8000 bp", finding.Threshold)
 	}
 }
+
+func TestStoredRetier(t *testing.T) {
+	tests := []struct {
+		name               string
+		question, severity domain.Severity
+		tier               risk.Tier
+		wantSev            domain.Severity
+		wantPrio           int
+		wantChanged        bool
+	}{
+		{"manual medium to tier 1", "", domain.SeverityMedium, risk.Tier1Critical, domain.SeverityMedium, 8, true},
+		{"manual high to tier 2", "", domain.SeverityHigh, risk.Tier2High, domain.SeverityHigh, 9, true},
+		{"assessment high to tier 1", domain.SeverityHigh, domain.SeverityHigh, risk.Tier1Critical, domain.SeverityCritical, 16, true},
+		{"assessment high to tier 4", domain.SeverityHigh, domain.SeverityCritical, risk.Tier4Low, domain.SeverityMedium, 2, true},
+		{"unchanged", domain.SeverityLow, domain.SeverityLow, risk.Tier3Medium, domain.SeverityLow, 2, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := finding.Stored{Finding: finding.Finding{QuestionSeverity: tt.question, Severity: tt.severity}, Priority: 2}
+			changed := f.Retier(tt.tier)
+			if changed != tt.wantChanged || f.Severity != tt.wantSev || f.Priority != tt.wantPrio {
+				t.Errorf("Retier(%d) = %v, %s / %d; want %v, %s / %d", tt.tier, changed, f.Severity, f.Priority,
+					tt.wantChanged, tt.wantSev, tt.wantPrio)
+			}
+		})
+	}
+}

@@ -45,6 +45,8 @@ type Repository interface {
 	List(ctx context.Context, f Filter) ([]Stored, error)
 	// ByQuestion returns the engagement's finding for a question (domain.ErrNotFound if none).
 	ByQuestion(ctx context.Context, engagementID, questionKey string) (Stored, error)
+	// OfEngagementForUpdate reads and locks every finding of an engagement, whatever its status.
+	OfEngagementForUpdate(ctx context.Context, engagementID string) ([]Stored, error)
 }
 
 // Engagements tells a finding's engagement: its vendor and effective tier.
@@ -105,7 +107,7 @@ func (s *Service) FromAssessment(ctx context.Context, o Outcome) error {
 			f := Stored{Finding: Finding{ID: domain.NewID(), EngagementID: o.EngagementID, VendorID: vendorID,
 				AssessmentID: o.AssessmentID, QuestionKey: a.QuestionKey, Title: a.Title, Answer: a.Answer, ScoreBP: a.ScoreBP,
 				EvidenceIDs: a.EvidenceIDs, ControlRefs: a.ControlRefs, ThreatCategory: a.ThreatCategory,
-				Severity: SeverityFor(a.Severity, tier), Status: StatusOpen, Source: SourceAssessment, Version: 1,
+				QuestionSeverity: a.Severity, Severity: SeverityFor(a.Severity, tier), Status: StatusOpen, Source: SourceAssessment, Version: 1,
 				CreatedAt: now, UpdatedAt: now}}
 			f.Priority = Priority(f.Severity, tier)
 			if err := s.repo.Create(ctx, f); err != nil {
@@ -114,6 +116,7 @@ func (s *Service) FromAssessment(ctx context.Context, o Outcome) error {
 		default:
 			f := prev
 			f.AssessmentID, f.Answer, f.ScoreBP, f.EvidenceIDs = o.AssessmentID, a.Answer, a.ScoreBP, a.EvidenceIDs
+			f.QuestionSeverity = a.Severity
 			f.Severity = SeverityFor(a.Severity, tier)
 			f.Priority = Priority(f.Severity, tier)
 			switch {
@@ -127,6 +130,29 @@ func (s *Service) FromAssessment(ctx context.Context, o Outcome) error {
 			if err := s.repo.Update(ctx, f); err != nil {
 				return fmt.Errorf("update finding %s: %w", f.ID, err)
 			}
+		}
+	}
+	return nil
+}
+
+// Retier rates every finding of an engagement again after its effective tier moved to tier (an
+// override, a policy change, a re-evaluated inherent risk): severities of assessment findings and all
+// priorities follow the tier. It runs in the transaction that changed the tier, without a caller check
+// (the engagement service checked its caller); a finding that changes gets a new version.
+func (s *Service) Retier(ctx context.Context, engagementID string, tier risk.Tier) error {
+	fs, err := s.repo.OfEngagementForUpdate(ctx, engagementID)
+	if err != nil {
+		return fmt.Errorf("findings of engagement %s: %w", engagementID, err)
+	}
+	now := s.now()
+	for _, f := range fs {
+		if !f.Retier(tier) {
+			continue
+		}
+		f.Version++
+		f.UpdatedAt = now
+		if err := s.repo.Update(ctx, f); err != nil {
+			return fmt.Errorf("rate finding %s for tier %d: %w", f.ID, tier, err)
 		}
 	}
 	return nil

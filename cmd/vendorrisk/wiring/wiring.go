@@ -64,6 +64,8 @@ func Wire(db *repository.DB, clock domain.Clock, blobs assessment.BlobStore) Ser
 		i, err := engagements.Lookup(ctx, id) // findings check their own scope
 		return i.VendorID, i.EffectiveTier, err
 	}, db, clock)
+	// Findings are rated on their engagement's tier: they move with it, in the transaction that moves it.
+	engagements.OnTierChange(findings.Retier)
 	deps := assessmentDeps(engagements, templates, policies, keys, blobs)
 	deps.OnComplete = func(ctx context.Context, a assessment.Assessment, ev []assessment.Evidence) error {
 		if err := findings.FromAssessment(ctx, findingOutcome(a, ev)); err != nil {
