@@ -21,6 +21,8 @@ type FrozenRiskDTO struct {
 	Priority      int    `json:"priority" binding:"required"`
 	ScoreBP       int    `json:"score_bp" binding:"required"`
 	ResidualLevel string `json:"residual_level,omitempty" enums:"low,medium,high,critical"`
+	// Tier is the engagement's effective tier at acceptance (absent on acceptances approved before it was recorded).
+	Tier int `json:"tier,omitempty" enums:"1,2,3,4"`
 }
 
 // RiskAcceptanceResponse is a risk acceptance.
@@ -65,7 +67,8 @@ func acceptanceResponse(a acceptance.Acceptance) RiskAcceptanceResponse {
 		ApprovedBy: acceptancePerson(a.ApprovedBy), ApprovedAt: a.ApprovedAt, EndedAt: a.EndedAt, EndedBy: acceptancePerson(a.EndedBy),
 		EndReason: a.EndReason, Version: a.Version, CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt}
 	if f := a.Frozen; f != nil {
-		out.Frozen = &FrozenRiskDTO{Severity: string(f.Severity), Priority: f.Priority, ScoreBP: f.ScoreBP, ResidualLevel: string(f.ResidualLevel)}
+		out.Frozen = &FrozenRiskDTO{Severity: string(f.Severity), Priority: f.Priority, ScoreBP: f.ScoreBP, ResidualLevel: string(f.ResidualLevel),
+			Tier: int(f.Tier)}
 	}
 	return out
 }
@@ -165,7 +168,7 @@ func (s *Server) getRiskAcceptance(c *gin.Context) {
 // approveRiskAcceptance godoc
 //
 //	@Summary		Accept a finding's risk
-//	@Description	A risk owner other than the requester (four eyes, 403) accepts the risk: the finding becomes risk_accepted, and its severity, priority, answer score and the engagement's residual level are frozen. The acceptance ends by itself at expiry (expired) or when the finding's risk changes (stale); the finding then re-opens.
+//	@Description	A risk owner other than the requester (four eyes, 403) accepts the risk: the finding becomes risk_accepted, and its severity, priority, answer score, the engagement's tier and residual level are frozen. The acceptance ends by itself at expiry (expired) or when the finding's risk changes, the tier included (stale); the finding then re-opens.
 //	@Tags			risk-acceptances
 //	@Produce		json
 //	@Security		BearerAuth

@@ -341,3 +341,33 @@ func TestDecisionAndAcceptanceRoutesHiddenFromSuppliers(t *testing.T) {
 		}
 	})
 }
+
+// TestRiskAcceptanceStaleWhenTierMoves: an acceptance given on tier 1 goes stale at the next sweep once
+// the engagement is overridden to tier 3, naming the tier; the finding re-opens, rated for tier 3.
+func TestRiskAcceptanceStaleWhenTierMoves(t *testing.T) {
+	eachDB(t, func(t *testing.T, e *env) {
+		f := newDueFixture(t, e, "Tier Moves KK", 1)
+		fid := f.manual(t, "No yearly penetration test", "medium")
+		roA, roB := e.person(t, auth.RoleRiskOwner, "RO A"), e.person(t, auth.RoleRiskOwner, "RO B")
+		a := e.askAcceptance(t, roA.secret, fid, "2025-06-01")
+		ok := e.acceptanceDo(t, roB.secret, a.ID, "approve", nil, http.StatusOK)
+		if ok.Frozen == nil || ok.Frozen.Tier != 1 || ok.Frozen.Priority != 8 {
+			t.Fatalf("frozen %+v, want tier 1, priority 8", ok.Frozen)
+		}
+		if res := e.runSweep(t, "replica-1"); res.Changed["risk_acceptances"] != 0 {
+			t.Fatalf("sweep with nothing changed: %v", res.Changed)
+		}
+
+		e.overrideTier(t, f.eng, 3)
+		if res := e.runSweep(t, "replica-1"); res.Changed["risk_acceptances"] != 1 {
+			t.Errorf("sweep after the tier moved: %v, want one acceptance", res.Changed)
+		}
+		got, _ := e.getAcceptance(t, a.ID)
+		if got.Status != "stale" || !strings.Contains(got.EndReason, "tier 1 → 3") || !strings.Contains(got.EndReason, "priority 8 → 4") {
+			t.Errorf("after the tier moved: %s, %q; want stale naming tier 1 → 3 and priority 8 → 4", got.Status, got.EndReason)
+		}
+		if fd := e.finding(t, fid); fd.Status != "open" || fd.Priority != 4 {
+			t.Errorf("finding %s / priority %d after the acceptance went stale, want open / 4", fd.Status, fd.Priority)
+		}
+	})
+}

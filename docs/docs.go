@@ -4394,7 +4394,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "A risk owner other than the requester (four eyes, 403) accepts the risk: the finding becomes risk_accepted, and its severity, priority, answer score and the engagement's residual level are frozen. The acceptance ends by itself at expiry (expired) or when the finding's risk changes (stale); the finding then re-opens.",
+                "description": "A risk owner other than the requester (four eyes, 403) accepts the risk: the finding becomes risk_accepted, and its severity, priority, answer score, the engagement's tier and residual level are frozen. The acceptance ends by itself at expiry (expired) or when the finding's risk changes, the tier included (stale); the finding then re-opens.",
                 "produces": [
                     "application/json"
                 ],
@@ -9522,6 +9522,16 @@ const docTemplate = `{
                 },
                 "severity": {
                     "type": "string"
+                },
+                "tier": {
+                    "description": "Tier is the engagement's effective tier at acceptance (absent on acceptances approved before it was recorded).",
+                    "type": "integer",
+                    "enum": [
+                        1,
+                        2,
+                        3,
+                        4
+                    ]
                 }
             }
         },

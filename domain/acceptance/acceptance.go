@@ -45,6 +45,17 @@ type Risk struct {
 	Priority      int
 	ScoreBP       int
 	ResidualLevel risk.Level // the engagement's residual level ("" before a completed assessment)
+	// Tier is the engagement's effective tier (0 in acceptances frozen before the tier was recorded).
+	Tier risk.Tier
+}
+
+// changed reports whether the finding's risk now differs from the risk frozen at acceptance. A frozen
+// risk without a tier (recorded before tiers were) compares everything else.
+func changed(frozen, now Risk) bool {
+	if frozen.Tier == 0 {
+		now.Tier = 0
+	}
+	return frozen != now
 }
 
 // Acceptance is one risk acceptance of one finding.
@@ -313,7 +324,7 @@ func (s *Service) sweepOne(ctx context.Context, id string) (bool, error) {
 		switch {
 		case day(now).After(a.ExpiresOn):
 			a.Status, a.EndReason = StatusExpired, "expired on "+a.ExpiresOn.Format(time.DateOnly)
-		case a.Frozen != nil && f.Risk != *a.Frozen:
+		case a.Frozen != nil && changed(*a.Frozen, f.Risk):
 			a.Status, a.EndReason = StatusStale, fmt.Sprintf("the finding's risk changed since acceptance: %s",
 				describeChange(*a.Frozen, f.Risk))
 		default:
@@ -338,6 +349,9 @@ func (s *Service) sweepOne(ctx context.Context, id string) (bool, error) {
 
 func describeChange(was, now Risk) string {
 	var parts []string
+	if was.Tier != 0 && was.Tier != now.Tier {
+		parts = append(parts, fmt.Sprintf("tier %d → %d", was.Tier, now.Tier))
+	}
 	if was.Severity != now.Severity {
 		parts = append(parts, "severity "+string(was.Severity)+" → "+string(now.Severity))
 	}

@@ -155,7 +155,7 @@ func (a acceptanceFindings) Finding(ctx context.Context, id string) (acceptance.
 	if err != nil {
 		return acceptance.Finding{}, err
 	}
-	r := acceptance.Risk{Severity: fd.Severity, Priority: fd.Priority, ScoreBP: fd.ScoreBP}
+	r := acceptance.Risk{Severity: fd.Severity, Priority: fd.Priority, ScoreBP: fd.ScoreBP, Tier: ev.EffectiveTier}
 	if ev.Residual != nil {
 		r.ResidualLevel = ev.Residual.Level
 	}
