@@ -187,6 +187,18 @@ func decodeUploadError(err error) error {
 
 // Query parameter helpers: shape errors in the query are 422 with the parameter's name.
 
+// queryIntRanges bounds integer query parameters that are given: absent is 0 (the default, or no
+// filter), so a given 0 must not silently read as absent.
+var queryIntRanges = map[string]struct {
+	min, max int
+	message  string
+}{
+	"limit": {1, domain.MaxPageLimit, "must be between 1 and " + strconv.Itoa(domain.MaxPageLimit)},
+	"tier":  {1, 4, "must be 1, 2, 3 or 4"},
+}
+
+// queryInt reads an optional integer query parameter: absent or empty is 0; a given value must be an integer
+// within the parameter's range (queryIntRanges).
 func queryInt(c *gin.Context, name string) (int, error) {
 	raw := c.Query(name)
 	if raw == "" {
@@ -195,6 +207,9 @@ func queryInt(c *gin.Context, name string) (int, error) {
 	n, err := strconv.Atoi(raw)
 	if err != nil {
 		return 0, domain.Invalid(name, "must be an integer")
+	}
+	if r, ok := queryIntRanges[name]; ok && (n < r.min || n > r.max) {
+		return 0, domain.Invalid(name, r.message)
 	}
 	return n, nil
 }

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strconv"
 	"testing"
+
+	"github.com/vendorrisk/vendorrisk/domain/auth"
 )
 
 type listed struct{ id, name string }
@@ -94,7 +96,7 @@ func TestCursorPagination(t *testing.T) {
 		for len(must(t, e.do(t, "GET", "/api/v1/vendors?limit=200", e.admin, nil), http.StatusOK).items(t)) <= 50 {
 			e.newVendor(t, "filler")
 		}
-		for _, q := range []string{"", "?limit=0"} {
+		for _, q := range []string{"", "?limit="} {
 			r := must(t, e.do(t, "GET", "/api/v1/vendors"+q, e.admin, nil), http.StatusOK)
 			if n := len(r.items(t)); n != 50 || r.str("next_cursor") == "" {
 				t.Errorf("GET /vendors%s: %d items, next_cursor %q; want the default page of 50 and a cursor", q, n, r.str("next_cursor"))
@@ -106,6 +108,7 @@ func TestCursorPagination(t *testing.T) {
 		for _, tc := range []struct{ query, field string }{
 			{"limit=201", "limit"},
 			{"limit=-1", "limit"},
+			{"limit=0", "limit"},
 			{"limit=" + strconv.Itoa(1<<40), "limit"},
 			{"cursor=garbage!!", "cursor"},
 			{"cursor=" + base64.RawURLEncoding.EncodeToString([]byte("not json")), "cursor"},
@@ -164,4 +167,43 @@ func mustQuery(t *testing.T, q string) url.Values {
 		t.Fatal(err)
 	}
 	return v
+}
+
+// TestListLimitOutOfRange: on every paginated list, a given limit outside 1..200 is 422 naming limit,
+// 0 included (absent means the default page); a given tier outside 1..4 likewise.
+func TestListLimitOutOfRange(t *testing.T) {
+	eachDB(t, func(t *testing.T, e *env) {
+		vendorID := e.newVendor(t, "Limits KK")
+		sup := e.key(t, auth.RoleSupplier, vendorID)
+		fw := "iso27001-2022"
+		if _, err := e.catalog.EnsureBuiltIn(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		lists := []struct{ path, key string }{
+			{"/api/v1/vendors", e.admin},
+			{"/api/v1/engagements", e.admin},
+			{"/api/v1/api-keys", e.admin},
+			{"/api/v1/frameworks", e.admin},
+			{"/api/v1/frameworks/" + fw + "/controls", e.admin},
+			{"/api/v1/questionnaire-templates", e.admin},
+			{"/api/v1/assessments", e.admin},
+			{"/api/v1/findings", e.admin},
+			{"/api/v1/decisions", e.admin},
+			{"/api/v1/risk-acceptances", e.admin},
+			{"/api/v1/audit-events", e.admin},
+			{"/api/v1/supplier/assessments", sup},
+			{"/api/v1/supplier/findings", sup},
+		}
+		for _, l := range lists {
+			must(t, e.do(t, "GET", l.path, l.key, nil), http.StatusOK)
+			must(t, e.do(t, "GET", l.path+"?limit=1", l.key, nil), http.StatusOK)
+			for _, q := range []string{"0", "-1", "201", "ten"} {
+				wantProblem(t, e.do(t, "GET", l.path+"?limit="+q, l.key, nil), http.StatusUnprocessableEntity, "limit")
+			}
+		}
+		for _, q := range []string{"0", "5", "-1"} {
+			wantProblem(t, e.do(t, "GET", "/api/v1/engagements?tier="+q, e.admin, nil), http.StatusUnprocessableEntity, "tier")
+		}
+		must(t, e.do(t, "GET", "/api/v1/engagements?tier=4", e.admin, nil), http.StatusOK)
+	})
 }
