@@ -11,6 +11,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/go-playground/validator/v10"
@@ -27,6 +28,12 @@ func newValidator() *validator.Validate {
 			return ""
 		}
 		return name
+	})
+	// datetime as validator's own, and within the years both databases store (domain.DateInRange).
+	// RegisterValidation fails only on an empty tag name or a nil function.
+	_ = v.RegisterValidation("datetime", func(fl validator.FieldLevel) bool {
+		t, err := time.Parse(fl.Param(), fl.Field().String())
+		return err == nil && domain.DateInRange(t)
 	})
 	return v
 }
@@ -165,12 +172,30 @@ func ruleMessage(fe validator.FieldError) string {
 	case "uuid":
 		return "must be an id returned by this API"
 	case "datetime":
+		if raw, ok := fieldString(fe.Value()); ok {
+			if _, err := time.Parse(fe.Param(), raw); err == nil {
+				return domain.DateRangeMessage
+			}
+		}
 		if fe.Param() == "2006-01-02" {
 			return "must be a date as YYYY-MM-DD"
 		}
 		return "must be a time in RFC 3339 format"
 	}
 	return "breaks the rule " + fe.Tag()
+}
+
+// fieldString returns a string field's value, through a pointer if need be.
+func fieldString(v any) (string, bool) {
+	switch s := v.(type) {
+	case string:
+		return s, true
+	case *string:
+		if s != nil {
+			return *s, true
+		}
+	}
+	return "", false
 }
 
 // decodeUploadError maps a multipart failure: too large is 413, a missing file field is 422.

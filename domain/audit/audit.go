@@ -221,6 +221,12 @@ func (s *Service) List(ctx context.Context, f Filter, cursor string) (domain.Pag
 			return domain.Page[Event]{}, domain.Invalid("cursor", "is not a cursor returned by this API")
 		}
 	}
+	var v domain.Validator
+	v.CheckDate(f.From, "from")
+	v.CheckDate(f.To, "to")
+	if err := v.Err(); err != nil {
+		return domain.Page[Event]{}, err
+	}
 	if f.From != nil && f.To != nil && f.To.Before(*f.From) {
 		return domain.Page[Event]{}, domain.Invalid("to", "must not be before from")
 	}
