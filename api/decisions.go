@@ -51,11 +51,12 @@ type CertificationDTO struct {
 	ValidUntil string `json:"valid_until" binding:"required" format:"date"`
 }
 
-// ContractGapDTO is one gap of one contract.
+// ContractGapDTO is one gap of one contract, or (problem no_contract, no contract_id) a required clause
+// of an engagement that has no contract at all.
 type ContractGapDTO struct {
-	ContractID string `json:"contract_id" binding:"required"`
+	ContractID string `json:"contract_id,omitempty"`
 	ClauseType string `json:"clause_type" binding:"required"`
-	Problem    string `json:"problem" binding:"required" enums:"missing,weaker"`
+	Problem    string `json:"problem" binding:"required" enums:"missing,weaker,no_contract"`
 	Severity   string `json:"severity" binding:"required"`
 }
 

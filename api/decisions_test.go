@@ -633,3 +633,42 @@ func TestDecisionLapsesWhenFactsChange(t *testing.T) {
 		})
 	})
 }
+
+// TestDecisionSnapshotWithoutContract: an engagement without a contract shows every clause its tier's
+// policy requires as a no_contract gap (no contract id), not as "no gaps".
+func TestDecisionSnapshotWithoutContract(t *testing.T) {
+	eachDB(t, func(t *testing.T, e *env) {
+		f := newDueFixture(t, e, "No Contract KK", 3)
+		var pol struct {
+			Tiers []struct {
+				Tier            int `json:"tier"`
+				RequiredClauses []struct {
+					Type string `json:"type"`
+				} `json:"required_clauses"`
+			} `json:"tiers"`
+		}
+		must(t, e.do(t, "GET", "/api/v1/risk-policy", e.admin, nil), http.StatusOK).into(t, &pol)
+		var required []string
+		for _, tp := range pol.Tiers {
+			if tp.Tier == 3 {
+				for _, c := range tp.RequiredClauses {
+					required = append(required, c.Type)
+				}
+			}
+		}
+		if len(required) == 0 {
+			t.Fatal("the built-in policy requires no clause on tier 3; the test needs one")
+		}
+		d := e.requestDecision(t, e.admin, f.eng)
+		var got []string
+		for _, g := range d.Inputs.ContractGaps {
+			if g.Problem != "no_contract" || g.ContractID != "" || g.Severity == "" {
+				t.Errorf("gap without a contract %+v, want problem no_contract, no contract_id, a severity", g)
+			}
+			got = append(got, g.ClauseType)
+		}
+		if !slices.Equal(got, required) {
+			t.Errorf("contract_gaps of an engagement without a contract name %q, want every required clause %q", got, required)
+		}
+	})
+}

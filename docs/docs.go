@@ -7820,7 +7820,6 @@ const docTemplate = `{
             "type": "object",
             "required": [
                 "clause_type",
-                "contract_id",
                 "problem",
                 "severity"
             ],
@@ -7835,7 +7834,8 @@ const docTemplate = `{
                     "type": "string",
                     "enum": [
                         "missing",
-                        "weaker"
+                        "weaker",
+                        "no_contract"
                     ]
                 },
                 "severity": {

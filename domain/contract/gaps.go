@@ -28,7 +28,7 @@ type Requirement struct {
 // Gap is a required clause that is missing or weaker than the policy asks.
 type Gap struct {
 	ClauseType  ClauseType
-	Problem     string // "missing" or "weaker"
+	Problem     string // "missing" or "weaker"; "no_contract" when the engagement has no contract at all
 	Detail      string
 	Severity    domain.Severity
 	ControlRefs []string
@@ -64,6 +64,20 @@ func Gaps(c Contract, in GapInput) []Gap {
 		for _, d := range weaknesses(cl, r, in.DataLocations) {
 			gaps = append(gaps, newGap(r.Type, "weaker", d, in.Tier1, true))
 		}
+	}
+	return gaps
+}
+
+// ProblemNoContract marks the gaps of an engagement without any contract.
+const ProblemNoContract = "no_contract"
+
+// GapsWithoutContract are the gaps of an engagement that has no contract: every required clause is
+// missing, as severe as a missing clause.
+func GapsWithoutContract(in GapInput) []Gap {
+	gaps := make([]Gap, 0, len(in.Requirements))
+	for _, r := range in.Requirements {
+		gaps = append(gaps, newGap(r.Type, ProblemNoContract,
+			fmt.Sprintf("The engagement has no contract, so it has no %s clause, which the policy requires.", label(r.Type)), in.Tier1, false))
 	}
 	return gaps
 }

@@ -371,3 +371,22 @@ func TestGapsAgainstDefaultPolicy(t *testing.T) {
 		t.Errorf("gaps:\n%s\nwant:\n%s", show(got), show(want))
 	}
 }
+
+func TestGapsWithoutContract(t *testing.T) {
+	reqs := []contract.Requirement{{Type: contract.Confidentiality}, {Type: contract.Liability}}
+	for _, tier1 := range []bool{false, true} {
+		got := contract.GapsWithoutContract(contract.GapInput{Requirements: reqs, Tier1: tier1})
+		missing := contract.Gaps(contract.Contract{}, contract.GapInput{Requirements: reqs, Tier1: tier1})
+		if len(got) != len(reqs) || len(missing) != len(reqs) {
+			t.Fatalf("tier1=%v: %d gaps without a contract, want %d", tier1, len(got), len(reqs))
+		}
+		for i, g := range got {
+			if g.ClauseType != reqs[i].Type || g.Problem != contract.ProblemNoContract || g.Severity != missing[i].Severity || g.Detail == "" {
+				t.Errorf("tier1=%v: gap %d = %+v, want %s as no_contract, severity %s", tier1, i, g, reqs[i].Type, missing[i].Severity)
+			}
+		}
+	}
+	if got := contract.GapsWithoutContract(contract.GapInput{}); len(got) != 0 {
+		t.Errorf("no requirement: %+v", got)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/vendorrisk/vendorrisk/domain"
@@ -179,4 +180,51 @@ func (s *Service) Gaps(ctx context.Context, id string) (GapReport, error) {
 		Contract: c, EffectiveTier: e.EffectiveTier, PolicyVersion: version, Requirements: reqs,
 		Gaps: Gaps(c, GapInput{Requirements: reqs, Tier1: e.EffectiveTier == risk.Tier1Critical, DataLocations: e.DataLocations}),
 	}, nil
+}
+
+// EngagementGap is one gap of one of an engagement's contracts; ContractID is "" for the gaps of an
+// engagement that has no contract (problem no_contract).
+type EngagementGap struct {
+	ContractID string
+	Gap
+}
+
+// EngagementGaps lists every gap of the engagement's contracts and the clause types they hold. An
+// engagement without any contract lacks every clause the policy requires for its effective tier: each
+// is a no_contract gap, so that "no contract" never reads as "no gaps".
+func (s *Service) EngagementGaps(ctx context.Context, engagementID string) ([]EngagementGap, []ClauseType, error) {
+	cs, err := s.List(ctx, engagementID)
+	if err != nil {
+		return nil, nil, err
+	}
+	gaps, clauses := []EngagementGap{}, []ClauseType{}
+	if len(cs) == 0 {
+		e, err := s.engagements.EngagementInfo(ctx, engagementID)
+		if err != nil {
+			return nil, nil, err
+		}
+		reqs, _, err := s.requirements.RequiredClauses(ctx, e.EffectiveTier)
+		if err != nil {
+			return nil, nil, fmt.Errorf("load required clauses: %w", err)
+		}
+		for _, g := range GapsWithoutContract(GapInput{Requirements: reqs, Tier1: e.EffectiveTier == risk.Tier1Critical}) {
+			gaps = append(gaps, EngagementGap{Gap: g})
+		}
+		return gaps, clauses, nil
+	}
+	for _, c := range cs {
+		rep, err := s.Gaps(ctx, c.ID)
+		if err != nil {
+			return nil, nil, fmt.Errorf("gaps of contract %s: %w", c.ID, err)
+		}
+		for _, g := range rep.Gaps {
+			gaps = append(gaps, EngagementGap{ContractID: c.ID, Gap: g})
+		}
+		for _, cl := range c.Clauses {
+			if !slices.Contains(clauses, cl.Type) {
+				clauses = append(clauses, cl.Type)
+			}
+		}
+	}
+	return gaps, clauses, nil
 }

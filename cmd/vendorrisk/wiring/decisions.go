@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"slices"
 	"time"
 
 	"github.com/vendorrisk/vendorrisk/domain"
@@ -100,26 +99,16 @@ func (f facts) openFindings(ctx context.Context, engagementID string, out map[do
 	}
 }
 
-// gaps lists every gap of the engagement's contracts and the clause types they hold.
+// gaps lists every gap of the engagement's contracts (every required clause when it has none) and the
+// clause types they hold.
 func (f facts) gaps(ctx context.Context, engagementID string) ([]decision.ContractGap, []contract.ClauseType, error) {
-	cs, err := f.contracts.List(ctx, engagementID)
+	gs, clauses, err := f.contracts.EngagementGaps(ctx, engagementID)
 	if err != nil {
-		return nil, nil, fmt.Errorf("contracts of %s: %w", engagementID, err)
+		return nil, nil, fmt.Errorf("contract gaps of %s: %w", engagementID, err)
 	}
-	out, clauses := []decision.ContractGap{}, []contract.ClauseType{}
-	for _, c := range cs {
-		rep, err := f.contracts.Gaps(ctx, c.ID)
-		if err != nil {
-			return nil, nil, fmt.Errorf("gaps of contract %s: %w", c.ID, err)
-		}
-		for _, g := range rep.Gaps {
-			out = append(out, decision.ContractGap{ContractID: c.ID, ClauseType: g.ClauseType, Problem: g.Problem, Severity: g.Severity})
-		}
-		for _, cl := range c.Clauses {
-			if !slices.Contains(clauses, cl.Type) {
-				clauses = append(clauses, cl.Type)
-			}
-		}
+	out := make([]decision.ContractGap, len(gs))
+	for i, g := range gs {
+		out[i] = decision.ContractGap{ContractID: g.ContractID, ClauseType: g.ClauseType, Problem: g.Problem, Severity: g.Severity}
 	}
 	return out, clauses, nil
 }
