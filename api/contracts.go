@@ -58,23 +58,26 @@ type ClauseResponse struct {
 
 // ContractResponse is a contract with its date flags on the day of the request.
 type ContractResponse struct {
-	ID                string           `json:"id" binding:"required"`
-	EngagementID      string           `json:"engagement_id" binding:"required"`
-	Title             string           `json:"title" binding:"required"`
-	DocumentReference string           `json:"document_reference" binding:"required"`
-	SignedOn          *string          `json:"signed_on,omitempty" format:"date"`
-	StartsOn          string           `json:"starts_on" binding:"required" format:"date"`
-	EndsOn            *string          `json:"ends_on,omitempty" format:"date"`
-	AutoRenew         bool             `json:"auto_renew" binding:"required"`
-	NoticeDays        int              `json:"notice_days" binding:"required"`
-	NoticeDeadline    *string          `json:"notice_deadline,omitempty" format:"date"`
-	EndingSoon        bool             `json:"ending_soon" binding:"required"`
-	NoticeDueSoon     bool             `json:"notice_due_soon" binding:"required"`
-	Ended             bool             `json:"ended" binding:"required"`
-	Clauses           []ClauseResponse `json:"clauses" binding:"required"`
-	Version           int              `json:"version" binding:"required"`
-	CreatedAt         time.Time        `json:"created_at" binding:"required" format:"date-time"`
-	UpdatedAt         time.Time        `json:"updated_at" binding:"required" format:"date-time"`
+	ID                string  `json:"id" binding:"required"`
+	EngagementID      string  `json:"engagement_id" binding:"required"`
+	Title             string  `json:"title" binding:"required"`
+	DocumentReference string  `json:"document_reference" binding:"required"`
+	SignedOn          *string `json:"signed_on,omitempty" format:"date"`
+	StartsOn          string  `json:"starts_on" binding:"required" format:"date"`
+	EndsOn            *string `json:"ends_on,omitempty" format:"date"`
+	AutoRenew         bool    `json:"auto_renew" binding:"required"`
+	NoticeDays        int     `json:"notice_days" binding:"required"`
+	NoticeDeadline    *string `json:"notice_deadline,omitempty" format:"date"`
+	EndingSoon        bool    `json:"ending_soon" binding:"required"`
+	NoticeDueSoon     bool    `json:"notice_due_soon" binding:"required"`
+	// NoticePassed: the contract renews automatically and the last day to give notice has passed while it
+	// still runs: it will renew.
+	NoticePassed bool             `json:"notice_passed" binding:"required"`
+	Ended        bool             `json:"ended" binding:"required"`
+	Clauses      []ClauseResponse `json:"clauses" binding:"required"`
+	Version      int              `json:"version" binding:"required"`
+	CreatedAt    time.Time        `json:"created_at" binding:"required" format:"date-time"`
+	UpdatedAt    time.Time        `json:"updated_at" binding:"required" format:"date-time"`
 }
 
 // ContractList lists an engagement's contracts, latest start first.
@@ -124,7 +127,7 @@ func (s *Server) contractResponse(c contract.Contract) ContractResponse {
 	out := ContractResponse{ID: c.ID, EngagementID: c.EngagementID, Title: c.Title, DocumentReference: c.DocumentReference,
 		SignedOn: formatDatePtr(c.SignedOn), StartsOn: c.StartsOn.Format(dateLayout), EndsOn: formatDatePtr(c.EndsOn),
 		AutoRenew: c.AutoRenew, NoticeDays: c.NoticeDays, NoticeDeadline: formatDatePtr(d.NoticeDeadline),
-		EndingSoon: d.EndingSoon, NoticeDueSoon: d.NoticeDueSoon, Ended: d.Ended, Clauses: []ClauseResponse{},
+		EndingSoon: d.EndingSoon, NoticeDueSoon: d.NoticeDueSoon, NoticePassed: d.NoticePassed, Ended: d.Ended, Clauses: []ClauseResponse{},
 		Version: c.Version, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
 	for _, cl := range c.Clauses {
 		var cap *MoneyDTO

@@ -3,6 +3,7 @@ package api_test
 import (
 	"encoding/json"
 	"net/http"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -342,4 +343,47 @@ func TestEngagementAndContractIdempotency(t *testing.T) {
 	if c3.Status == http.StatusCreated && (c3.str("id") == c1.str("id") || c3.str("engagement_id") != other.ID) {
 		t.Errorf("the key used on another engagement replayed the first contract: %s", c3)
 	}
+}
+
+// TestContractNoticePassed: a running auto-renewing contract whose notice deadline has passed says
+// notice_passed (from the day after the deadline), and the portfolio counts it, whether it ends within
+// the horizon or later; contracts that do not renew, or have ended, never do.
+func TestContractNoticePassed(t *testing.T) {
+	eachDB(t, func(t *testing.T, e *env) {
+		eng := e.createEngagement(t, engagementBody(e.newVendor(t, "Renewing Cloud"))).ID
+		// Today is 2025-04-01.
+		soon := e.createContract(t, eng, contractBody("ends_on", "2025-06-30", "auto_renew", true, "notice_days", 90))  // deadline 04-01
+		later := e.createContract(t, eng, contractBody("ends_on", "2025-12-31", "auto_renew", true, "notice_days", 300)) // deadline 03-06
+		plain := e.createContract(t, eng, contractBody("ends_on", "2025-06-30", "notice_days", 120))                     // deadline 03-02
+		ended := e.createContract(t, eng, contractBody("starts_on", "2024-01-01", "ends_on", "2025-03-31", "auto_renew", true, "notice_days", 30))
+
+		check := func(when string, want map[string]bool, wantCount int, wantItems map[string]bool) {
+			t.Helper()
+			for id, passed := range want {
+				var c api.ContractResponse
+				must(t, e.do(t, "GET", "/api/v1/contracts/"+id, e.admin, nil), http.StatusOK).into(t, &c)
+				if c.NoticePassed != passed {
+					t.Errorf("%s: contract ending %v (auto_renew %v, deadline %v): notice_passed %v, want %v", when, *c.EndsOn,
+						c.AutoRenew, *c.NoticeDeadline, c.NoticePassed, passed)
+				}
+			}
+			var sum api.PortfolioSummary
+			must(t, e.do(t, "GET", "/api/v1/portfolio/summary", e.admin, nil), http.StatusOK).into(t, &sum)
+			if sum.Contracts.NoticePassed != wantCount {
+				t.Errorf("%s: portfolio contracts.notice_passed %d, want %d", when, sum.Contracts.NoticePassed, wantCount)
+			}
+			got := map[string]bool{}
+			for _, it := range sum.Contracts.Items {
+				got[it.ID] = it.NoticePassed
+			}
+			if !reflect.DeepEqual(got, wantItems) {
+				t.Errorf("%s: portfolio items' notice_passed %v, want %v", when, got, wantItems)
+			}
+		}
+		check("on the deadline of the soon one", map[string]bool{soon.ID: false, later.ID: true, plain.ID: false, ended.ID: false},
+			1, map[string]bool{soon.ID: false, plain.ID: false})
+		e.setClock(t, "2025-04-02")
+		check("the day after", map[string]bool{soon.ID: true, later.ID: true, plain.ID: false, ended.ID: false},
+			2, map[string]bool{soon.ID: true, plain.ID: false})
+	})
 }

@@ -113,13 +113,18 @@ type ContractExpiryDTO struct {
 	EndsOn         string `json:"ends_on" binding:"required" format:"date"`
 	AutoRenew      bool   `json:"auto_renew" binding:"required"`
 	NoticeDeadline string `json:"notice_deadline" binding:"required" format:"date"`
+	// NoticePassed: it renews automatically and its notice deadline has passed.
+	NoticePassed bool `json:"notice_passed" binding:"required"`
 }
 
 // PortfolioContracts counts the contracts of live engagements ending between today and the horizon.
 type PortfolioContracts struct {
-	Expiring  int                 `json:"expiring" binding:"required"`
-	AutoRenew int                 `json:"auto_renew" binding:"required"`
-	Items     []ContractExpiryDTO `json:"items" binding:"required"`
+	Expiring  int `json:"expiring" binding:"required"`
+	AutoRenew int `json:"auto_renew" binding:"required"`
+	// NoticePassed counts running auto-renewing contracts of live engagements, whatever their end date, whose
+	// notice deadline has passed: they will renew.
+	NoticePassed int                 `json:"notice_passed" binding:"required"`
+	Items        []ContractExpiryDTO `json:"items" binding:"required"`
 }
 
 // DecisionStatusCounts counts outsourcing decisions by status.
@@ -212,7 +217,8 @@ func portfolioResponse(s portfolio.Summary) PortfolioSummary {
 		BreachExposure:      []ExposureTotalDTO{},
 		Certifications: PortfolioCertifications{Expiring: s.Certifications.Expiring, Expired: s.Certifications.Expired,
 			Items: []CertificationExpiryDTO{}},
-		Contracts: PortfolioContracts{Expiring: s.Contracts.Expiring, AutoRenew: s.Contracts.AutoRenew, Items: []ContractExpiryDTO{}},
+		Contracts: PortfolioContracts{Expiring: s.Contracts.Expiring, AutoRenew: s.Contracts.AutoRenew,
+			NoticePassed: s.Contracts.NoticePassed, Items: []ContractExpiryDTO{}},
 		Decisions: PortfolioDecisions{EngagementsWithoutApproval: s.Decisions.EngagementsWithoutApproval,
 			ByStatus: DecisionStatusCounts{Pending: dec[decision.StatusPending], Approved: dec[decision.StatusApproved],
 				Rejected: dec[decision.StatusRejected], NeedsReview: dec[decision.StatusNeedsReview]}},
@@ -231,7 +237,8 @@ func portfolioResponse(s portfolio.Summary) PortfolioSummary {
 	}
 	for _, it := range s.Contracts.Items {
 		out.Contracts.Items = append(out.Contracts.Items, ContractExpiryDTO{ID: it.ID, EngagementID: it.EngagementID,
-			EndsOn: it.EndsOn.Format(dateLayout), AutoRenew: it.AutoRenew, NoticeDeadline: it.NoticeDeadline.Format(dateLayout)})
+			EndsOn: it.EndsOn.Format(dateLayout), AutoRenew: it.AutoRenew, NoticeDeadline: it.NoticeDeadline.Format(dateLayout),
+			NoticePassed: it.NoticePassed})
 	}
 	for _, c := range s.Concentration {
 		out.Concentration = append(out.Concentration, ConcentrationDTO{Vendor: VendorRef{ID: c.VendorID, Name: c.VendorName},

@@ -7794,7 +7794,8 @@ const docTemplate = `{
                 "ends_on",
                 "engagement_id",
                 "id",
-                "notice_deadline"
+                "notice_deadline",
+                "notice_passed"
             ],
             "properties": {
                 "auto_renew": {
@@ -7813,6 +7814,10 @@ const docTemplate = `{
                 "notice_deadline": {
                     "type": "string",
                     "format": "date"
+                },
+                "notice_passed": {
+                    "description": "NoticePassed: it renews automatically and its notice deadline has passed.",
+                    "type": "boolean"
                 }
             }
         },
@@ -7920,6 +7925,7 @@ const docTemplate = `{
                 "id",
                 "notice_days",
                 "notice_due_soon",
+                "notice_passed",
                 "starts_on",
                 "title",
                 "updated_at",
@@ -7966,6 +7972,10 @@ const docTemplate = `{
                     "format": "date"
                 },
                 "notice_due_soon": {
+                    "type": "boolean"
+                },
+                "notice_passed": {
+                    "description": "NoticePassed: the contract renews automatically and the last day to give notice has passed while it\nstill runs: it will renew.",
                     "type": "boolean"
                 },
                 "signed_on": {
@@ -9988,7 +9998,8 @@ const docTemplate = `{
             "required": [
                 "auto_renew",
                 "expiring",
-                "items"
+                "items",
+                "notice_passed"
             ],
             "properties": {
                 "auto_renew": {
@@ -10002,6 +10013,10 @@ const docTemplate = `{
                     "items": {
                         "$ref": "#/definitions/ContractExpiryDTO"
                     }
+                },
+                "notice_passed": {
+                    "description": "NoticePassed counts running auto-renewing contracts of live engagements, whatever their end date, whose\nnotice deadline has passed: they will renew.",
+                    "type": "integer"
                 }
             }
         },

@@ -157,7 +157,8 @@ func (p *Portfolio) Facts(ctx context.Context, today, horizon time.Time) (portfo
 
 	var cons []contractFactRow
 	if err := db.Table("contracts").Select("id, engagement_id, ends_on, auto_renew, notice_days").
-		Where("ends_on IS NOT NULL AND ends_on >= ? AND ends_on <= ?", today, horizon).Order("ends_on, id").Find(&cons).Error; err != nil {
+		Where("ends_on IS NOT NULL AND ends_on >= ? AND (ends_on <= ? OR auto_renew = ?)", today, horizon, true).
+		Order("ends_on, id").Find(&cons).Error; err != nil {
 		return f, fmt.Errorf("query expiring contracts: %w", dbErr(err))
 	}
 	for _, r := range cons {

@@ -120,7 +120,10 @@ type Dates struct {
 	NoticeDeadline *time.Time // the last day to give notice of non-renewal or termination
 	EndingSoon     bool       // ends within 90 days
 	NoticeDueSoon  bool       // the notice deadline is within 90 days
-	Ended          bool
+	// NoticePassed: the contract renews automatically and the notice deadline has passed while it runs,
+	// so it renews unless the other party agrees otherwise.
+	NoticePassed bool
+	Ended        bool
 }
 
 // Horizon is how far ahead ends and notice deadlines are flagged.
@@ -138,6 +141,7 @@ func (c Contract) DatesAt(now time.Time) Dates {
 	d.Ended = c.EndsOn.Before(today)
 	d.EndingSoon = !d.Ended && c.EndsOn.Sub(today) <= Horizon
 	d.NoticeDueSoon = !deadline.Before(today) && deadline.Sub(today) <= Horizon
+	d.NoticePassed = c.AutoRenew && !d.Ended && deadline.Before(today)
 	return d
 }
 

@@ -66,7 +66,8 @@ type CertificationFact struct {
 	ValidUntil time.Time
 }
 
-// ContractFact is a contract that ends between today and the horizon.
+// ContractFact is a contract that ends between today and the horizon, or a running auto-renewing one
+// (whose notice deadline may have passed).
 type ContractFact struct {
 	ID           string
 	EngagementID string
@@ -182,7 +183,10 @@ type CertificationItem struct {
 type ContractCounts struct {
 	Expiring  int
 	AutoRenew int // of those, how many renew unless notice is given
-	Items     []ContractItem
+	// NoticePassed counts the running auto-renewing contracts of live engagements, whatever their end,
+	// whose notice deadline has passed: they will renew.
+	NoticePassed int
+	Items        []ContractItem
 }
 
 // ContractItem is one expiring contract.
@@ -192,6 +196,7 @@ type ContractItem struct {
 	EndsOn         time.Time
 	AutoRenew      bool
 	NoticeDeadline time.Time
+	NoticePassed   bool
 }
 
 // DecisionCounts count the outsourcing decisions of live engagements.
@@ -460,7 +465,15 @@ func contracts(cs []ContractFact, live map[string]EngagementFact, today, horizon
 	out := ContractCounts{Items: []ContractItem{}}
 	var items []ContractItem
 	for _, c := range cs {
-		if _, ok := live[c.EngagementID]; !ok || c.EndsOn.Before(today) || c.EndsOn.After(horizon) {
+		if _, ok := live[c.EngagementID]; !ok || c.EndsOn.Before(today) {
+			continue
+		}
+		deadline := c.EndsOn.AddDate(0, 0, -c.NoticeDays)
+		passed := c.AutoRenew && deadline.Before(today)
+		if passed {
+			out.NoticePassed++
+		}
+		if c.EndsOn.After(horizon) {
 			continue
 		}
 		out.Expiring++
@@ -468,7 +481,7 @@ func contracts(cs []ContractFact, live map[string]EngagementFact, today, horizon
 			out.AutoRenew++
 		}
 		items = append(items, ContractItem{ID: c.ID, EngagementID: c.EngagementID, EndsOn: c.EndsOn, AutoRenew: c.AutoRenew,
-			NoticeDeadline: c.EndsOn.AddDate(0, 0, -c.NoticeDays)})
+			NoticeDeadline: deadline, NoticePassed: passed})
 	}
 	slices.SortFunc(items, func(a, b ContractItem) int {
 		return cmp.Or(a.EndsOn.Compare(b.EndsOn), cmp.Compare(a.ID, b.ID))
