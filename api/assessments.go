@@ -26,14 +26,15 @@ type IssueAssessmentRequest struct {
 
 // ReviewRequest records per-answer verdicts.
 type ReviewRequest struct {
-	Reviews []AnswerReviewDTO `json:"reviews" validate:"required,min=1,max=1000,dive"`
+	Reviews []AnswerReviewDTO `json:"reviews" validate:"required,min=1,max=1000"`
 }
 
-// AnswerReviewDTO is a verdict on one answer.
+// AnswerReviewDTO is a verdict on one answer. Its fields are checked by the assessment service, with
+// the answers they refer to, so that one answer lists every broken field of every entry.
 type AnswerReviewDTO struct {
-	Key     string `json:"key" binding:"required" validate:"required" example:"staff_nda"`
-	Flag    string `json:"flag" binding:"required" validate:"required,oneof=accepted needs_clarification" enums:"accepted,needs_clarification"`
-	Comment string `json:"comment,omitempty" validate:"max=4000"`
+	Key     string `json:"key" binding:"required" example:"staff_nda"`
+	Flag    string `json:"flag" binding:"required" enums:"accepted,needs_clarification"`
+	Comment string `json:"comment,omitempty" maxLength:"4000"`
 }
 
 // DecisionRequest returns the assessment to the supplier or completes it.

@@ -361,7 +361,11 @@ func (s *Service) ReviewAnswers(ctx context.Context, id string, reviews []Answer
 		for i, r := range reviews {
 			f := fmt.Sprintf("reviews[%d]", i)
 			ans, ok := a.Answers[r.Key]
-			v.Check(ok, f+".key", "the supplier gave no answer to this question")
+			if r.Key == "" {
+				v.Add(f+".key", "is required")
+			} else {
+				v.Check(ok, f+".key", "the supplier gave no answer to this question")
+			}
 			v.Check(r.Flag == FlagAccepted || r.Flag == FlagNeedsClarification, f+".flag", "must be accepted or needs_clarification")
 			v.Check(r.Flag != FlagNeedsClarification || strings.TrimSpace(r.Comment) != "", f+".comment", "is required when clarification is needed")
 			v.Check(utf8.RuneCountInString(r.Comment) <= 4000, f+".comment", "must be at most 4000 characters")
