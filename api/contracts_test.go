@@ -352,7 +352,7 @@ func TestContractNoticePassed(t *testing.T) {
 	eachDB(t, func(t *testing.T, e *env) {
 		eng := e.createEngagement(t, engagementBody(e.newVendor(t, "Renewing Cloud"))).ID
 		// Today is 2025-04-01.
-		soon := e.createContract(t, eng, contractBody("ends_on", "2025-06-30", "auto_renew", true, "notice_days", 90))  // deadline 04-01
+		soon := e.createContract(t, eng, contractBody("ends_on", "2025-06-30", "auto_renew", true, "notice_days", 90))   // deadline 04-01
 		later := e.createContract(t, eng, contractBody("ends_on", "2025-12-31", "auto_renew", true, "notice_days", 300)) // deadline 03-06
 		plain := e.createContract(t, eng, contractBody("ends_on", "2025-06-30", "notice_days", 120))                     // deadline 03-02
 		ended := e.createContract(t, eng, contractBody("starts_on", "2024-01-01", "ends_on", "2025-03-31", "auto_renew", true, "notice_days", 30))
