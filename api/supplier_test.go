@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -61,7 +62,7 @@ func TestSupplierIsolation(t *testing.T) {
 		}
 
 		// Lists hold only the supplier's vendor, whatever the filters.
-		for _, q := range []string{"", "?q=Bravo", "?sort=name", "?kind=cloud_provider&limit=1", "?tag=tier-1"} {
+		for _, q := range []string{"", "?q=Bravo", "?sort=name", "?kind=cloud_provider&limit=1"} { // ?tag= is refused: TestSupplierCannotFilterOnInternalTags
 			items := must(t, e.do(t, "GET", "/api/v1/vendors"+q, supplier, nil), http.StatusOK).items(t)
 			for _, it := range items {
 				if it["id"] != a.vendor {
@@ -164,5 +165,29 @@ func TestSupplierCannotSeeEngagements(t *testing.T) {
 		}
 		// The supplier still reads its own vendor.
 		must(t, e.do(t, "GET", "/api/v1/vendors/"+own, supplier, nil), http.StatusOK)
+	})
+}
+
+// TestSupplierCannotFilterOnInternalTags: a supplier credential cannot probe its vendor's internal tags
+// through GET /vendors?tag= (422 naming tag, whether the tag is there or not, so the answer tells
+// nothing); other filters still work for it, and internal roles filter on tags as before.
+func TestSupplierCannotFilterOnInternalTags(t *testing.T) {
+	eachDB(t, func(t *testing.T, e *env) {
+		v := e.createVendor(t, vendorBody("Tagged KK", "tags", []string{"exit-candidate"})).ID
+		sup := e.key(t, auth.RoleSupplier, v)
+		for _, tag := range []string{"exit-candidate", "strategic", " "} {
+			r := e.do(t, "GET", "/api/v1/vendors?tag="+url.QueryEscape(tag), sup, nil)
+			if tag == " " { // blank is no filter
+				must(t, r, http.StatusOK)
+				continue
+			}
+			wantProblem(t, r, http.StatusUnprocessableEntity, "tag")
+		}
+		if got := must(t, e.do(t, "GET", "/api/v1/vendors?q=Tagged", sup, nil), http.StatusOK).items(t); len(got) != 1 || got[0]["tags"] != nil {
+			t.Errorf("supplier's own vendor by name: %v (tags must stay hidden)", got)
+		}
+		if got := must(t, e.do(t, "GET", "/api/v1/vendors?tag=exit-candidate", e.key(t, auth.RoleAuditor, ""), nil), http.StatusOK).items(t); len(got) != 1 {
+			t.Errorf("an auditor filtering on the tag lists %d vendors, want 1", len(got))
+		}
 	})
 }

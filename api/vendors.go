@@ -175,7 +175,7 @@ func (s *Server) createVendor(c *gin.Context) {
 //	@Security		BearerAuth
 //	@Param			kind	query		string	false	"filter by kind"	Enums(contractor, cloud_provider, other)
 //	@Param			status	query		string	false	"filter by status"	Enums(proposed, active, suspended, offboarding, terminated)
-//	@Param			tag		query		string	false	"filter by tag"
+//	@Param			tag		query		string	false	"filter by tag (internal: 422 for supplier credentials)"
 //	@Param			country	query		string	false	"filter by ISO 3166-1 alpha-2 country"
 //	@Param			q		query		string	false	"substring of name or legal name"
 //	@Param			sort	query		string	false	"sort order (created_at is creation order)"	Enums(created_at, -created_at, name, -name)

@@ -5322,7 +5322,7 @@ const docTemplate = `{
                     },
                     {
                         "type": "string",
-                        "description": "filter by tag",
+                        "description": "filter by tag (internal: 422 for supplier credentials)",
                         "name": "tag",
                         "in": "query"
                     },

@@ -159,6 +159,10 @@ func (s *Service) List(ctx context.Context, f Filter, cursor string) (domain.Pag
 	if err := f.normalize(cursor); err != nil {
 		return domain.Page[Vendor]{}, err
 	}
+	// Tags are internal: filtering on them would let a credential that may not see them probe them.
+	if f.Tag != "" && !p.SeesInternalFields() {
+		return domain.Page[Vendor]{}, domain.Invalid("tag", "filters on internal tags, which this credential does not see")
+	}
 	if p.IsSupplier() {
 		f.IDs = []string{p.VendorID}
 	}
