@@ -35,6 +35,9 @@ type FindingResponse struct {
 	CreatedAt        time.Time  `json:"created_at" binding:"required" format:"date-time"`
 	UpdatedAt        time.Time  `json:"updated_at" binding:"required" format:"date-time"`
 	ClosedAt         *time.Time `json:"closed_at,omitempty" format:"date-time"`
+	// CloseReason is why an assessment closed the finding: its latest answer passes, or the question was
+	// hidden or answered not applicable. Absent while open or when closed by hand.
+	CloseReason string `json:"close_reason,omitempty" enums:"passed,not_applicable"`
 }
 
 // SupplierFindingResponse is a finding as its supplier sees it: no notes, score, tier or priority.
@@ -93,7 +96,8 @@ func findingResponse(f finding.Stored, now time.Time) FindingResponse {
 		QuestionKey: f.QuestionKey, Title: f.Title, Answer: f.Answer, ScoreBP: f.ScoreBP, EvidenceIDs: nonNilStrings(f.EvidenceIDs),
 		ControlRefs: nonNilStrings(f.ControlRefs), ThreatCategory: f.ThreatCategory, Severity: string(f.Severity),
 		Priority: f.Priority, Status: string(f.Status), Source: string(f.Source), InternalNotes: f.InternalNotes,
-		SupplierResponse: f.SupplierResponse, Version: f.Version, CreatedAt: f.CreatedAt, UpdatedAt: f.UpdatedAt, ClosedAt: f.ClosedAt}
+		SupplierResponse: f.SupplierResponse, Version: f.Version, CreatedAt: f.CreatedAt, UpdatedAt: f.UpdatedAt, ClosedAt: f.ClosedAt,
+		CloseReason: string(f.CloseReason)}
 }
 
 func supplierFindingResponse(f finding.Stored, now time.Time) SupplierFindingResponse {

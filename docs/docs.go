@@ -9246,6 +9246,14 @@ const docTemplate = `{
                 "assessment_id": {
                     "type": "string"
                 },
+                "close_reason": {
+                    "description": "CloseReason is why an assessment closed the finding: its latest answer passes, or the question was\nhidden or answered not applicable. Absent while open or when closed by hand.",
+                    "type": "string",
+                    "enum": [
+                        "passed",
+                        "not_applicable"
+                    ]
+                },
                 "closed_at": {
                     "type": "string",
                     "format": "date-time"

@@ -41,6 +41,7 @@ type findingRow struct {
 	InternalNotes    string
 	SupplierResponse string
 	NextDue          time.Time
+	CloseReason      string
 	Version          int
 	CreatedAt        time.Time
 	UpdatedAt        time.Time `gorm:"autoUpdateTime:false"`
@@ -54,7 +55,7 @@ func toFindingRow(f finding.Stored) findingRow {
 		QuestionKey: f.QuestionKey, Title: f.Title, Answer: f.Answer, ScoreBP: f.ScoreBP, EvidenceIDs: mustJSON(nonNil(f.EvidenceIDs)),
 		ControlRefs: mustJSON(nonNil(f.ControlRefs)), ThreatCategory: f.ThreatCategory, QuestionSeverity: string(f.QuestionSeverity),
 		Severity: string(f.Severity), Priority: f.Priority, Status: string(f.Status), Source: string(f.Source), InternalNotes: f.InternalNotes,
-		SupplierResponse: f.SupplierResponse, NextDue: finding.NoDueDate(), Version: f.Version, CreatedAt: f.CreatedAt.UTC(),
+		SupplierResponse: f.SupplierResponse, NextDue: finding.NoDueDate(), CloseReason: string(f.CloseReason), Version: f.Version, CreatedAt: f.CreatedAt.UTC(),
 		UpdatedAt: f.UpdatedAt.UTC(), ClosedAt: utcPtr(f.ClosedAt)}
 	if f.NextDue != nil {
 		row.NextDue = *f.NextDue
@@ -66,7 +67,7 @@ func (r findingRow) toDomain() (finding.Stored, error) {
 	f := finding.Stored{Finding: finding.Finding{ID: r.ID, EngagementID: r.EngagementID, VendorID: r.VendorID,
 		AssessmentID: r.AssessmentID, QuestionKey: r.QuestionKey, Title: r.Title, Answer: r.Answer, ScoreBP: r.ScoreBP,
 		ThreatCategory: r.ThreatCategory, QuestionSeverity: domain.Severity(r.QuestionSeverity), Severity: domain.Severity(r.Severity), Status: finding.Status(r.Status),
-		Source: finding.Source(r.Source), InternalNotes: r.InternalNotes, SupplierResponse: r.SupplierResponse, Version: r.Version,
+		Source: finding.Source(r.Source), CloseReason: finding.CloseReason(r.CloseReason), InternalNotes: r.InternalNotes, SupplierResponse: r.SupplierResponse, Version: r.Version,
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), ClosedAt: utcPtr(r.ClosedAt)}, Priority: r.Priority}
 	if !finding.NoDue(r.NextDue) {
 		f.NextDue = dayPtr(&r.NextDue)

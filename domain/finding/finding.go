@@ -41,6 +41,14 @@ var transitions = map[Status][]Status{
 // CanTransition reports whether a manual change from -> to is allowed.
 func CanTransition(from, to Status) bool { return slices.Contains(transitions[from], to) }
 
+// CloseReason says why an assessment closed a finding ("" when closed by hand).
+type CloseReason string
+
+const (
+	ClosedPassed        CloseReason = "passed"         // the latest answer passes
+	ClosedNotApplicable CloseReason = "not_applicable" // the latest assessment hid the question, or its answer was N/A
+)
+
 // Closed reports whether the finding needs no more work.
 func (s Status) Closed() bool { return s == StatusClosed || s == StatusRiskAccepted }
 
@@ -76,11 +84,13 @@ type Finding struct {
 	// NextDue is the earliest due date of the finding's remediation items still open or in progress
 	// (nil when there are none): the date that orders equal priorities and decides overdue. It is kept
 	// while the finding is closed, so that a reopened finding is due again at once; DueDate hides it.
-	NextDue   *time.Time
-	Version   int
-	CreatedAt time.Time
-	UpdatedAt time.Time
-	ClosedAt  *time.Time
+	NextDue *time.Time
+	// CloseReason is why an assessment closed it; "" while open or when closed by hand.
+	CloseReason CloseReason
+	Version     int
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+	ClosedAt    *time.Time
 }
 
 // DueDate is the date the finding's work is next due; nil when nothing is pending or it is closed.

@@ -75,6 +75,9 @@ type Answer struct {
 	ThreatCategory string
 	ControlRefs    []string
 	EvidenceIDs    []string
+	// NotApplicable: the question was hidden by its condition, or answered "not applicable": its finding,
+	// if any, is closed as not_applicable and none is raised.
+	NotApplicable bool
 }
 
 // Outcome is what a completed assessment says about each scored answer.
@@ -86,7 +89,8 @@ type Outcome struct {
 
 // FromAssessment turns a completed assessment's weak answers (score below Threshold) into findings. A
 // finding for the same question on the same engagement continues: it is reopened and updated, not
-// duplicated; an answer that now passes closes it. Runs in the completing transaction.
+// duplicated; an answer that now passes closes it (passed), and a question now hidden or not applicable
+// closes it too (not_applicable). Runs in the completing transaction.
 func (s *Service) FromAssessment(ctx context.Context, o Outcome) error {
 	vendorID, tier, err := s.engagements(ctx, o.EngagementID)
 	if err != nil {
@@ -99,10 +103,21 @@ func (s *Service) FromAssessment(ctx context.Context, o Outcome) error {
 		if err != nil && !errors.Is(err, domain.ErrNotFound) {
 			return fmt.Errorf("look up finding for %s: %w", a.QuestionKey, err)
 		}
-		failed := a.ScoreBP < Threshold
+		failed := a.ScoreBP < Threshold && !a.NotApplicable
 		switch {
 		case !found && !failed:
 			continue
+		case a.NotApplicable:
+			if prev.Status.Closed() {
+				continue // closed, or risk-accepted: nothing to close
+			}
+			f := prev
+			f.AssessmentID, f.Status, f.ClosedAt, f.CloseReason = o.AssessmentID, StatusClosed, &now, ClosedNotApplicable
+			f.Version++
+			f.UpdatedAt = now
+			if err := s.repo.Update(ctx, f); err != nil {
+				return fmt.Errorf("close finding %s as not applicable: %w", f.ID, err)
+			}
 		case !found:
 			f := Stored{Finding: Finding{ID: domain.NewID(), EngagementID: o.EngagementID, VendorID: vendorID,
 				AssessmentID: o.AssessmentID, QuestionKey: a.QuestionKey, Title: a.Title, Answer: a.Answer, ScoreBP: a.ScoreBP,
@@ -121,9 +136,9 @@ func (s *Service) FromAssessment(ctx context.Context, o Outcome) error {
 			f.Priority = Priority(f.Severity, tier)
 			switch {
 			case failed && f.Status == StatusClosed:
-				f.Status, f.ClosedAt = StatusOpen, nil // the weakness is back
+				f.Status, f.ClosedAt, f.CloseReason = StatusOpen, nil, "" // the weakness is back
 			case !failed && !f.Status.Closed():
-				f.Status, f.ClosedAt = StatusClosed, &now // the new answer passes
+				f.Status, f.ClosedAt, f.CloseReason = StatusClosed, &now, ClosedPassed // the new answer passes
 			}
 			f.Version++
 			f.UpdatedAt = now
@@ -288,7 +303,7 @@ func (s *Service) Update(ctx context.Context, id string, p Patch, ifMatch *int) 
 			if !CanTransition(f.Status, *p.Status) {
 				return domain.Errorf(domain.KindConflict, "the finding is %s and cannot become %s", f.Status, *p.Status)
 			}
-			f.Status = *p.Status
+			f.Status, f.CloseReason = *p.Status, ""
 			if f.Status == StatusClosed {
 				now := s.now()
 				f.ClosedAt = &now
@@ -408,7 +423,7 @@ func (s *Service) SetRiskAccepted(ctx context.Context, id string) error {
 func (s *Service) EndRiskAcceptance(ctx context.Context, id string) error {
 	_, err := s.change(ctx, id, nil, func(_ context.Context, f *Stored) error {
 		if f.Status == StatusRiskAccepted {
-			f.Status = StatusOpen
+			f.Status, f.CloseReason = StatusOpen, ""
 		}
 		return nil
 	}, true)

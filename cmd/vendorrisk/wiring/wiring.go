@@ -190,10 +190,14 @@ func findingOutcome(a assessment.Assessment, ev []assessment.Evidence) finding.O
 	}
 	out := finding.Outcome{AssessmentID: a.ID, EngagementID: a.EngagementID}
 	for _, qs := range a.Scored().Questions {
+		q, ans := questions[qs.Key], a.Answers[qs.Key]
+		if qs.Outcome == scoring.OutcomeHidden || qs.Outcome == scoring.OutcomeNA {
+			out.Answers = append(out.Answers, finding.Answer{QuestionKey: q.Key, Title: q.Text.EN, Severity: q.Severity, NotApplicable: true})
+			continue
+		}
 		if qs.Outcome != scoring.OutcomeScored {
 			continue
 		}
-		q, ans := questions[qs.Key], a.Answers[qs.Key]
 		given := ans.Value
 		if len(ans.Values) > 0 {
 			given = strings.Join(ans.Values, ", ")
