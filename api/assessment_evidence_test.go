@@ -2,10 +2,13 @@ package api_test
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"mime"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"net/textproto"
 	"os"
 	"slices"
 	"strings"
@@ -117,8 +120,9 @@ func TestAssessmentEvidenceStorage(t *testing.T) {
 		}{
 			{"report.pdf", "report.pdf", pdfFile, "application/pdf"},
 			{"証明書 \"2025\".pdf", "証明書 \"2025\".pdf", []byte("%PDF-1.7\n証明書\n"), "application/pdf"},
-			{"../../etc/passwd.txt", "passwd.txt", []byte("root:x:0:0\n"), "text/plain; charset=utf-8"},
-			{`C:\Users\taro\controls.xlsx`, "controls.xlsx", xlsxFile(t), ctXLSX},
+			// Names with paths are refused: TestEvidenceFileNameRefused.
+			{"passwd.txt", "passwd.txt", []byte("root:x:0:0\n"), "text/plain; charset=utf-8"},
+			{"controls.xlsx", "controls.xlsx", xlsxFile(t), ctXLSX},
 			{"policy.docx", "policy.docx", docxFile(t), ctDOCX},
 			{"staff.csv", "staff.csv", csvFile, "text/csv; charset=utf-8"},
 			{"photo.jpeg", "photo.jpeg", jpegFile, "image/jpeg"},
@@ -213,4 +217,80 @@ func slicesEqualEvidence(a, b api.EvidenceResponse) bool {
 	return a.ID == b.ID && a.AssessmentID == b.AssessmentID && a.FileName == b.FileName && a.ContentType == b.ContentType &&
 		a.Size == b.Size && a.SHA256 == b.SHA256 && slices.Equal(a.QuestionKeys, b.QuestionKeys) && a.CreatedAt.Equal(b.CreatedAt) &&
 		a.ContentURL == b.ContentURL
+}
+
+// TestEvidenceFileNameRefused: a file name that poses as a path (.., / or \\) or hides what it is
+// (control characters, bidirectional overrides) is 422 naming file, and nothing is stored; an unusual
+// but honest name is kept exactly as given, as display text, and sent back in Content-Disposition.
+func TestEvidenceFileNameRefused(t *testing.T) {
+	eachDB(t, func(t *testing.T, e *env) {
+		a := newAsmEnv(t, e)
+		asm, secret := a.sent(t, "Named Uploads KK")
+		before := a.snapshot(t, "/api/v1/assessments/"+asm.ID)
+		blobs := a.blobFiles(t)
+		for _, name := range []string{
+			"..", "../../etc/passwd.txt", "notes/../../x.txt", "a/b.txt", `C:\Users\taro\controls.txt`, `..\x.txt`,
+			"tab\there.txt", "bell\x07.txt", "del\x7f.txt", "c1\u0085.txt", "nul\x00.txt", "line\nbreak.txt",
+			"invoice\u202Etxt.exe", "x\u202Ay.txt", "x\u202Dy.txt", "x\u2066y.txt", "x\u2069y.txt",
+		} {
+			r := a.uploadEncodedName(t, secret, asm.ID, name, []byte("plain notes\n"), "notes")
+			wantProblem(t, r, http.StatusUnprocessableEntity, "file")
+			if !strings.Contains(r.String(), "file name") {
+				t.Errorf("%q: the problem does not speak of the file name: %s", name, r)
+			}
+		}
+		if after := a.snapshot(t, "/api/v1/assessments/"+asm.ID); after != before {
+			t.Errorf("a refused name changed the assessment:\n%s\n%s", before, after)
+		}
+		if got := a.blobFiles(t); !slices.Equal(got, blobs) {
+			t.Errorf("a refused name left files in the blob directory: %v", got)
+		}
+		for _, name := range []string{"a..b report.txt", "証明書 2025 (final).txt", "العربية.txt"} {
+			var ev api.EvidenceResponse
+			must(t, a.uploadFile(t, secret, asm.ID, name, []byte("notes for "+name+"\n"), "notes"), http.StatusCreated).into(t, &ev)
+			if ev.FileName != name {
+				t.Errorf("stored name %q, want %q as given", ev.FileName, name)
+			}
+			r := must(t, e.do(t, "GET", "/api/v1/evidence/"+ev.ID+"/content", e.admin, nil), http.StatusOK)
+			_, params, err := mime.ParseMediaType(r.Header.Get("Content-Disposition"))
+			if err != nil || params["filename"] != name {
+				t.Errorf("Content-Disposition %q (%v), want filename %q", r.Header.Get("Content-Disposition"), err, name)
+			}
+		}
+	})
+}
+
+// uploadEncodedName uploads a file whose name travels RFC 2231-encoded (filename*=UTF-8”...), the way a
+// client can send any character, control characters included, in the part's header.
+func (a *asmEnv) uploadEncodedName(t *testing.T, secret, id, name string, data []byte, keys ...string) resp {
+	t.Helper()
+	var buf bytes.Buffer
+	w := multipart.NewWriter(&buf)
+	for _, k := range keys {
+		if err := w.WriteField("question_keys", k); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h := textproto.MIMEHeader{}
+	var enc strings.Builder // RFC 2231 ext-value: every byte outside the attribute characters percent-encoded
+	for _, b := range []byte(name) {
+		if 'a' <= b && b <= 'z' || 'A' <= b && b <= 'Z' || '0' <= b && b <= '9' || strings.IndexByte("!#$&+-.^_`|~", b) >= 0 {
+			enc.WriteByte(b)
+		} else {
+			fmt.Fprintf(&enc, "%%%02X", b)
+		}
+	}
+	h.Set("Content-Disposition", `form-data; name="file"; filename*=UTF-8''`+enc.String())
+	h.Set("Content-Type", "application/octet-stream")
+	pw, err := w.CreatePart(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pw.Write(data); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return a.do(t, "POST", "/api/v1/supplier/assessments/"+id+"/evidence", secret, buf.Bytes(), "Content-Type", w.FormDataContentType())
 }

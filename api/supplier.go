@@ -3,6 +3,7 @@ package api
 import (
 	"io"
 	"mime"
+	"mime/multipart"
 	"net/http"
 	"strconv"
 	"strings"
@@ -241,7 +242,7 @@ func (s *Server) supplierSaveAnswers(c *gin.Context) {
 // supplierUploadEvidence godoc
 //
 //	@Summary		Upload evidence
-//	@Description	multipart/form-data with file and question_keys (repeat the field or separate keys with commas). The type is decided by the content, not the name: pdf, png, jpeg, txt, csv, xlsx, docx (415 otherwise). Size limit VENDORRISK_MAX_UPLOAD_BYTES (default 20 MB, 413 above). The SHA-256 is recorded.
+//	@Description	multipart/form-data with file and question_keys (repeat the field or separate keys with commas). The type is decided by the content, not the name: pdf, png, jpeg, txt, csv, xlsx, docx (415 otherwise). Size limit VENDORRISK_MAX_UPLOAD_BYTES (default 20 MB, 413 above). The SHA-256 is recorded. The file name is display text only, kept as given (files are stored by content hash); a name that is or contains .., holds a path separator (/ or \\), a control character or a bidirectional override (U+202A-U+202E, U+2066-U+2069) is 422 naming file.
 //	@Tags			supplier
 //	@Accept			mpfd
 //	@Produce		json
@@ -300,7 +301,7 @@ func (s *Server) supplierUploadEvidence(c *gin.Context) {
 			}
 		}
 	}
-	e, err := s.assessments.UploadEvidence(c.Request.Context(), c.Param("id"), assessment.Upload{FileName: fh.Filename, Data: data, QuestionKeys: keys})
+	e, err := s.assessments.UploadEvidence(c.Request.Context(), c.Param("id"), assessment.Upload{FileName: uploadedName(fh), Data: data, QuestionKeys: keys})
 	if err == assessment.ErrUnsupportedType {
 		respondError(c, &httpError{status: http.StatusUnsupportedMediaType, slug: "unsupported-media-type", title: "Unsupported media type",
 			detail: "the file's content is not an allowed type (pdf, png, jpeg, txt, csv, xlsx, docx)",
@@ -337,6 +338,17 @@ func (s *Server) supplierSubmit(c *gin.Context) {
 		return
 	}
 	s.respondSupplier(c, http.StatusOK, a, nil)
+}
+
+// uploadedName is the file name exactly as the client sent it: multipart's Filename has already dropped
+// any directory part, which would hide "../" and separators from the checks on the name.
+func uploadedName(fh *multipart.FileHeader) string {
+	if _, params, err := mime.ParseMediaType(fh.Header.Get("Content-Disposition")); err == nil {
+		if name, ok := params["filename"]; ok {
+			return name
+		}
+	}
+	return fh.Filename
 }
 
 func contentDisposition(name string) string {

@@ -4918,7 +4918,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "multipart/form-data with file and question_keys (repeat the field or separate keys with commas). The type is decided by the content, not the name: pdf, png, jpeg, txt, csv, xlsx, docx (415 otherwise). Size limit VENDORRISK_MAX_UPLOAD_BYTES (default 20 MB, 413 above). The SHA-256 is recorded.",
+                "description": "multipart/form-data with file and question_keys (repeat the field or separate keys with commas). The type is decided by the content, not the name: pdf, png, jpeg, txt, csv, xlsx, docx (415 otherwise). Size limit VENDORRISK_MAX_UPLOAD_BYTES (default 20 MB, 413 above). The SHA-256 is recorded. The file name is display text only, kept as given (files are stored by content hash); a name that is or contains .., holds a path separator (/ or \\\\), a control character or a bidirectional override (U+202A-U+202E, U+2066-U+2069) is 422 naming file.",
                 "consumes": [
                     "multipart/form-data"
                 ],

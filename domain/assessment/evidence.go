@@ -4,9 +4,11 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"fmt"
 	"path"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -22,6 +24,34 @@ type Evidence struct {
 	QuestionKeys []string
 	UploadedBy   string
 	CreatedAt    time.Time
+}
+
+// FileNameProblem says what is wrong with an evidence file name as the supplier gave it ("" when it is
+// fine). The name is only ever display text (files are stored by content hash), but it is shown to
+// reviewers and sent back in Content-Disposition, so it must not pose as a path (.., separators) or
+// hide what it is (control characters, bidirectional overrides such as "invoice\u202Efdp.exe").
+func FileNameProblem(name string) string {
+	switch {
+	case name == "":
+		return "needs a file name"
+	case !utf8.ValidString(name):
+		return "the file name must be valid UTF-8"
+	case utf8.RuneCountInString(name) > 255:
+		return "the file name must be at most 255 characters"
+	case name == "." || name == ".." || strings.Contains(name, "../") || strings.Contains(name, `..\`):
+		return "the file name must not be or contain a relative path (..)"
+	case strings.ContainsAny(name, "/\\"):
+		return "the file name must not contain a path separator (/ or \\)"
+	}
+	for _, r := range name {
+		switch {
+		case unicode.IsControl(r):
+			return fmt.Sprintf("the file name must not contain control characters (U+%04X)", r)
+		case r >= 0x202A && r <= 0x202E, r >= 0x2066 && r <= 0x2069:
+			return fmt.Sprintf("the file name must not contain bidirectional override characters (U+%04X)", r)
+		}
+	}
+	return ""
 }
 
 // BlobStore keeps evidence files by content hash. The local-directory store is the default; the

@@ -3,6 +3,7 @@ package assessment
 import (
 	"archive/zip"
 	"bytes"
+	"strings"
 	"testing"
 )
 
@@ -84,5 +85,21 @@ func TestSniff(t *testing.T) {
 				t.Errorf("Sniff(%q) = %q, %v; want %q, %v", tc.file, got, ok, tc.want, tc.want != "")
 			}
 		})
+	}
+}
+
+func TestFileNameProblem(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		ok   bool
+	}{
+		{"report.pdf", true}, {"a..b.pdf", true}, {"証明書 2025.pdf", true}, {"...", true},
+		{"", false}, {".", false}, {"..", false}, {"../x", false}, {`..\x`, false}, {"a/b", false}, {`a\b`, false},
+		{"a\x00b", false}, {"a\tb", false}, {"a\x7fb", false}, {"a\u0085b", false}, {"a\u202eb", false}, {"a\u2068b", false},
+		{"\xff.pdf", false}, {strings.Repeat("x", 256), false}, {strings.Repeat("x", 255), true},
+	} {
+		if got := FileNameProblem(tt.name); (got == "") != tt.ok {
+			t.Errorf("FileNameProblem(%q) = %q, want ok %v", tt.name, got, tt.ok)
+		}
 	}
 }

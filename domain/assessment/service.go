@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"path"
 	"slices"
 	"sort"
 	"strings"
@@ -572,9 +571,11 @@ func (s *Service) UploadEvidence(ctx context.Context, id string, up Upload) (Evi
 		if !a.Status.SupplierEditable() {
 			return domain.Errorf(domain.KindConflict, "the assessment is %s; evidence can no longer be added", a.Status)
 		}
-		name := path.Base(strings.ReplaceAll(strings.TrimSpace(up.FileName), "\\", "/"))
+		name := strings.TrimSpace(up.FileName) // kept as given: display text only
 		var v domain.Validator
-		v.Check(name != "" && name != "." && name != "/" && utf8.RuneCountInString(name) <= 255, "file", "needs a file name of at most 255 characters")
+		if msg := FileNameProblem(name); msg != "" {
+			v.Add("file", msg)
+		}
 		v.Check(len(up.Data) > 0, "file", "is empty")
 		v.Check(len(up.QuestionKeys) > 0 && len(up.QuestionKeys) <= 50, "question_keys", "must name 1 to 50 questions")
 		visible := map[string]bool{}
