@@ -225,10 +225,6 @@ func TestCatalogControlPaging(t *testing.T) {
 			}
 			for _, bad := range []string{"0", "-1", "201", "x"} {
 				r := e.as(t, auth.RoleAuditor, "GET", "/api/v1/frameworks/iso27001-2022/controls?limit="+bad, nil)
-				if bad == "0" { // 0 is the default
-					must(t, r, http.StatusOK)
-					continue
-				}
 				catProblem(t, r, http.StatusUnprocessableEntity, "limit")
 			}
 		})
