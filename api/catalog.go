@@ -290,26 +290,45 @@ func (s *Server) getFramework(c *gin.Context) {
 
 // listControls godoc
 //
-//	@Summary	List a framework's controls in document order
-//	@Tags		catalog
-//	@Produce	json
-//	@Security	BearerAuth
-//	@Param		id				path		string	true	"framework id"
-//	@Param		Accept-Language	header		string	false	"ja for Japanese texts"
-//	@Param		limit			query		int		false	"page size (1-200, default 50)"
-//	@Param		cursor			query		string	false	"next_cursor of the previous page"
-//	@Success	200				{object}	ControlList
-//	@Failure	401				{object}	Problem
-//	@Failure	404				{object}	Problem
-//	@Failure	422				{object}	Problem
-//	@Router		/api/v1/frameworks/{id}/controls [get]
+//	@Summary		List a framework's controls in document order
+//	@Description	Filters combine (and). A query parameter this list does not know is 400, never ignored.
+//	@Tags			catalog
+//	@Produce		json
+//	@Security		BearerAuth
+//	@Param			id					path		string	true	"framework id"
+//	@Param			supplier_related	query		bool	false	"only controls flagged (true) or not flagged (false) as supplier-related"
+//	@Param			group				query		string	false	"only controls under this group ref, at any level (e.g. A.15 or 5)"
+//	@Param			q					query		string	false	"substring of the ref or the English or Japanese title"
+//	@Param			Accept-Language		header		string	false	"ja for Japanese texts"
+//	@Param			limit				query		int		false	"page size (1-200, default 50)"
+//	@Param			cursor				query		string	false	"next_cursor of the previous page"
+//	@Success		200					{object}	ControlList
+//	@Failure		400					{object}	Problem
+//	@Failure		401					{object}	Problem
+//	@Failure		404					{object}	Problem
+//	@Failure		422					{object}	Problem
+//	@Router			/api/v1/frameworks/{id}/controls [get]
 func (s *Server) listControls(c *gin.Context) {
+	if err := onlyQuery(c, "supplier_related", "group", "q", "limit", "cursor"); err != nil {
+		respondError(c, err)
+		return
+	}
 	limit, err := queryInt(c, "limit")
 	if err != nil {
 		respondError(c, err)
 		return
 	}
-	page, err := s.catalog.Controls(c.Request.Context(), c.Param("id"), limit, c.Query("cursor"))
+	f := catalog.ControlFilter{Group: c.Query("group"), Query: c.Query("q")}
+	switch c.Query("supplier_related") {
+	case "":
+	case "true", "false":
+		related := c.Query("supplier_related") == "true"
+		f.SupplierRelated = &related
+	default:
+		respondError(c, invalidQuery("supplier_related", "must be true or false"))
+		return
+	}
+	page, err := s.catalog.Controls(c.Request.Context(), c.Param("id"), f, limit, c.Query("cursor"))
 	if err != nil {
 		respondError(c, err)
 		return

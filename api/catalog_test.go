@@ -700,3 +700,94 @@ func TestCatalogConcurrentWrites(t *testing.T) {
 		}
 	})
 }
+
+// TestControlListFilters: a framework's controls filter on supplier_related, group (any level) and q
+// (ref or title, English or Japanese), combined; each result is what the unfiltered list says it
+// should be, in document order. An unknown query parameter is 400 naming it, a bad value 422.
+func TestControlListFilters(t *testing.T) {
+	eachDB(t, func(t *testing.T, e *env) {
+		if _, err := e.catalog.EnsureBuiltIn(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		for _, fw := range []string{"iso27001-2013", "iso27001-2022"} {
+			path := "/api/v1/frameworks/" + fw + "/controls"
+			read := func(query string) []api.ControlResponse {
+				t.Helper()
+				var all []api.ControlResponse
+				cursor := ""
+				for range 20 {
+					var l api.ControlList
+					must(t, e.do(t, "GET", path+"?limit=200&"+query+"&cursor="+url.QueryEscape(cursor), e.admin, nil), http.StatusOK).into(t, &l)
+					all = append(all, l.Items...)
+					if cursor = l.NextCursor; cursor == "" {
+						break
+					}
+				}
+				return all
+			}
+			all := read("")
+			if len(all) == 0 || len(all[0].GroupPath) == 0 {
+				t.Fatalf("%s: %d controls, the first without groups", fw, len(all))
+			}
+			group := all[len(all)-1].GroupPath[0] // the last top-level group
+			ref := all[0].Ref
+			want := func(keep func(c api.ControlResponse) bool) []string {
+				var out []string
+				for _, c := range all {
+					if keep(c) {
+						out = append(out, c.ID)
+					}
+				}
+				return out
+			}
+			ids := func(cs []api.ControlResponse) []string {
+				var out []string
+				for _, c := range cs {
+					out = append(out, c.ID)
+				}
+				return out
+			}
+			supplier := func(c api.ControlResponse) bool { return c.SupplierRelated }
+			inGroup := func(c api.ControlResponse) bool { return slices.Contains(c.GroupPath, group) }
+			titled := func(s string) func(c api.ControlResponse) bool {
+				return func(c api.ControlResponse) bool {
+					s = strings.ToLower(s)
+					return strings.Contains(strings.ToLower(c.Ref), s) || strings.Contains(strings.ToLower(c.TitleI18n.EN), s) ||
+						strings.Contains(strings.ToLower(c.TitleI18n.JA), s)
+				}
+			}
+			cases := []struct {
+				query string
+				keep  func(c api.ControlResponse) bool
+			}{
+				{"supplier_related=true", supplier},
+				{"supplier_related=false", func(c api.ControlResponse) bool { return !supplier(c) }},
+				{"group=" + url.QueryEscape(group), inGroup},
+				{"q=" + url.QueryEscape(ref), titled(ref)},
+				{"q=SUPPLIER", titled("supplier")},
+				{"q=" + url.QueryEscape("供給者"), titled("供給者")},
+				{"supplier_related=true&group=" + url.QueryEscape(group), func(c api.ControlResponse) bool { return supplier(c) && inGroup(c) }},
+				{"group=nope", func(api.ControlResponse) bool { return false }},
+			}
+			for _, tc := range cases {
+				got, exp := ids(read(tc.query)), want(tc.keep)
+				if !slices.Equal(got, exp) {
+					t.Errorf("%s?%s: %d controls %q, want %d %q", fw, tc.query, len(got), got, len(exp), exp)
+				}
+			}
+			if n := len(want(supplier)); n == 0 || n == len(all) {
+				t.Errorf("%s: %d of %d controls are supplier-related; the filter test needs some of each", fw, n, len(all))
+			}
+		}
+		path := "/api/v1/frameworks/iso27001-2022/controls"
+		for _, q := range []string{"supplier=true", "framework=iso27001-2013", "supplier_related=true&tag=cloud"} {
+			r := e.do(t, "GET", path+"?"+q, e.admin, nil)
+			wantProblem(t, r, http.StatusBadRequest)
+			if fs := problemFields(r); len(fs) != 1 || strings.Contains(q, fs[0]+"=") == false {
+				t.Errorf("?%s: errors name %q, want the unknown parameter", q, fs)
+			}
+		}
+		wantProblem(t, e.do(t, "GET", path+"?supplier_related=yes", e.admin, nil), http.StatusUnprocessableEntity, "supplier_related")
+		wantProblem(t, e.do(t, "GET", path+"?q="+strings.Repeat("x", 201), e.admin, nil), http.StatusUnprocessableEntity, "q")
+	})
+}

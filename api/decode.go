@@ -9,6 +9,7 @@ import (
 	"mime"
 	"net/http"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -237,6 +238,23 @@ func queryInt(c *gin.Context, name string) (int, error) {
 		return 0, domain.Invalid(name, r.message)
 	}
 	return n, nil
+}
+
+// onlyQuery refuses (400) a query parameter the endpoint does not know, so that a misspelt or
+// unsupported filter is never silently ignored.
+func onlyQuery(c *gin.Context, known ...string) error {
+	var unknown []domain.FieldError
+	for name := range c.Request.URL.Query() {
+		if !slices.Contains(known, name) {
+			unknown = append(unknown, domain.FieldError{Field: name, Message: "is not a query parameter of this list (known: " +
+				strings.Join(known, ", ") + ")"})
+		}
+	}
+	if len(unknown) == 0 {
+		return nil
+	}
+	slices.SortFunc(unknown, func(a, b domain.FieldError) int { return strings.Compare(a.Field, b.Field) })
+	return badRequest("the query has a parameter this list does not know", unknown...)
 }
 
 // queryBool reads an optional true/false query parameter (absent is false).

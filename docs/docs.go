@@ -3291,6 +3291,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
+                "description": "Filters combine (and). A query parameter this list does not know is 400, never ignored.",
                 "produces": [
                     "application/json"
                 ],
@@ -3305,6 +3306,24 @@ const docTemplate = `{
                         "name": "id",
                         "in": "path",
                         "required": true
+                    },
+                    {
+                        "type": "boolean",
+                        "description": "only controls flagged (true) or not flagged (false) as supplier-related",
+                        "name": "supplier_related",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "only controls under this group ref, at any level (e.g. A.15 or 5)",
+                        "name": "group",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "substring of the ref or the English or Japanese title",
+                        "name": "q",
+                        "in": "query"
                     },
                     {
                         "type": "string",
@@ -3330,6 +3349,12 @@ const docTemplate = `{
                         "description": "OK",
                         "schema": {
                             "$ref": "#/definitions/ControlList"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
                         }
                     },
                     "401": {

@@ -289,10 +289,20 @@ func (s *Catalogs) getBy(ctx context.Context, where string, arg any) (catalog.Fr
 }
 
 // Controls returns controls after a position, in document order.
-func (s *Catalogs) Controls(ctx context.Context, frameworkID string, afterPosition, limit int) ([]catalog.PositionedControl, error) {
+func (s *Catalogs) Controls(ctx context.Context, frameworkID string, f catalog.ControlFilter, afterPosition, limit int) ([]catalog.PositionedControl, error) {
 	var rows []controlRow
-	err := s.db.conn(ctx).Where("framework_id = ? AND position > ?", frameworkID, afterPosition).
-		Order("position").Limit(limit).Find(&rows).Error
+	q := s.db.conn(ctx).Where("framework_id = ? AND position > ?", frameworkID, afterPosition)
+	if f.SupplierRelated != nil {
+		q = q.Where("supplier_related = ?", *f.SupplierRelated)
+	}
+	if f.Group != "" { // group_path is a JSON array of refs: match one element exactly
+		q = q.Where("group_path LIKE ? ESCAPE '!'", "%"+likeEscaper.Replace(mustJSON(f.Group))+"%")
+	}
+	if f.Query != "" {
+		like := "%" + likeEscaper.Replace(f.Query) + "%"
+		q = q.Where("(ref LIKE ? ESCAPE '!' OR title_en LIKE ? ESCAPE '!' OR title_ja LIKE ? ESCAPE '!')", like, like, like)
+	}
+	err := q.Order("position").Limit(limit).Find(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("query controls of %s: %w", frameworkID, dbErr(err))
 	}

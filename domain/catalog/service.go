@@ -38,8 +38,8 @@ type Repository interface {
 	// Get returns a framework with its groups (not its controls).
 	Get(ctx context.Context, id string) (Framework, error)
 	GetBySourceUUID(ctx context.Context, uuid string) (Framework, error)
-	// Controls returns a framework's controls in document order after the given position.
-	Controls(ctx context.Context, frameworkID string, afterPosition, limit int) ([]PositionedControl, error)
+	// Controls returns a framework's controls that pass f, in document order after the given position.
+	Controls(ctx context.Context, frameworkID string, f ControlFilter, afterPosition, limit int) ([]PositionedControl, error)
 	Control(ctx context.Context, frameworkID, ref string) (Control, error)
 	// MappingsFrom returns the mappings whose From side is the control.
 	MappingsFrom(ctx context.Context, frameworkID, ref string) ([]Mapping, error)
@@ -248,8 +248,26 @@ func (s *Service) Get(ctx context.Context, id string) (Summary, error) {
 	return Summary{Framework: f, ControlCount: counts[id], GroupCounts: groups}, nil
 }
 
-// Controls returns one page of a framework's controls in document order.
-func (s *Service) Controls(ctx context.Context, frameworkID string, limit int, cursor string) (domain.Page[Control], error) {
+// ControlFilter selects a framework's controls; zero values select all.
+type ControlFilter struct {
+	SupplierRelated *bool  // only controls flagged (true) or not flagged (false) as supplier-related
+	Group           string // only controls under this group ref, at any level (e.g. "A.15" or "5")
+	Query           string // substring of the ref or the English or Japanese title
+}
+
+func (f *ControlFilter) normalize() error {
+	var v domain.Validator
+	f.Group, f.Query = strings.TrimSpace(f.Group), strings.TrimSpace(f.Query)
+	v.Check(utf8.RuneCountInString(f.Group) <= 100, "group", "must be at most 100 characters")
+	v.Check(utf8.RuneCountInString(f.Query) <= 200, "q", "must be at most 200 characters")
+	return v.Err()
+}
+
+// Controls returns one page of a framework's controls that pass f, in document order.
+func (s *Service) Controls(ctx context.Context, frameworkID string, f ControlFilter, limit int, cursor string) (domain.Page[Control], error) {
+	if err := f.normalize(); err != nil {
+		return domain.Page[Control]{}, err
+	}
 	if _, err := s.Get(ctx, frameworkID); err != nil {
 		return domain.Page[Control]{}, err
 	}
@@ -267,7 +285,7 @@ func (s *Service) Controls(ctx context.Context, frameworkID string, limit int, c
 			return domain.Page[Control]{}, domain.Invalid("cursor", "is not a cursor returned by this API")
 		}
 	}
-	rows, err := s.repo.Controls(ctx, frameworkID, after, limit+1)
+	rows, err := s.repo.Controls(ctx, frameworkID, f, after, limit+1)
 	if err != nil {
 		return domain.Page[Control]{}, fmt.Errorf("list controls of %s: %w", frameworkID, err)
 	}
