@@ -653,7 +653,7 @@ func TestVendorSupplierScope(t *testing.T) {
 			want []string
 		}{
 			{"no filter", vendor.Filter{}, []string{own.ID}},
-			{"filter matching both", vendor.Filter{Tag: "x", Sort: "name"}, []string{own.ID}},
+			{"filter matching both", vendor.Filter{Kind: vendor.KindContractor, Sort: "name"}, []string{own.ID}}, // tags are internal: refused to suppliers
 			{"filter excluding own", vendor.Filter{Kind: vendor.KindOther}, []string{}},
 			{"query naming the other", vendor.Filter{Query: "Other"}, []string{}},
 		}
