@@ -94,17 +94,30 @@ func isWrite(method string) bool {
 	return method != http.MethodGet && method != http.MethodHead && method != http.MethodOptions
 }
 
-// audited runs every write in one database transaction and, when the handler succeeded, appends an
-// audit event in that same transaction before committing: a change and its audit event commit
-// together or not at all. The response is held until the commit.
+// readOnlyPosts are POST routes that change nothing (a what-if score): no transaction, no audit event.
+var readOnlyPosts = map[string]bool{"/api/v1/assessments/:id/score/simulate": true}
+
+// audited runs every write as: read the whole body first (spoolBody), then one short database
+// transaction under the request's database deadline that runs the handler and, when it succeeded,
+// appends the audit event before committing. A change and its audit event commit together or not at
+// all; the response is held until the commit and sent after it, so neither reading the request nor
+// writing the response ever holds a transaction or a pooled connection. Reads get the deadline only.
 func (s *Server) audited(c *gin.Context) {
-	if !isWrite(c.Request.Method) || c.FullPath() == "" {
+	outer := c.Request.Context()
+	if !isWrite(c.Request.Method) || c.FullPath() == "" || readOnlyPosts[c.FullPath()] {
+		ctx, cancel := context.WithTimeout(outer, s.dbTimeout(c.FullPath()))
+		defer cancel()
+		c.Request = c.Request.WithContext(ctx)
 		c.Next()
+		c.Request = c.Request.WithContext(outer)
 		return
 	}
-	outer := c.Request.Context()
 	if s.tx == nil || s.audit == nil { // fail closed: no write without its audit event
 		respondError(c, errors.New("audit trail not configured"))
+		return
+	}
+	if err := spoolBody(c); err != nil {
+		respondError(c, err)
 		return
 	}
 	rec := &bodyRecorder{ReadCloser: c.Request.Body, sum: sha256.New(),
@@ -113,7 +126,9 @@ func (s *Server) audited(c *gin.Context) {
 	w := &bufferedWriter{ResponseWriter: c.Writer, status: http.StatusOK}
 	c.Writer = w
 	defer func() { c.Writer = w.ResponseWriter }() // a panic leaves the held response unsent for recovery
-	err := s.tx.InTx(outer, func(ctx context.Context) error {
+	dbCtx, cancel := context.WithTimeout(outer, s.dbTimeout(c.FullPath()))
+	defer cancel()
+	err := s.tx.InTx(dbCtx, func(ctx context.Context) error {
 		c.Request = c.Request.WithContext(ctx)
 		c.Next()
 		if w.status >= 300 {
@@ -139,6 +154,21 @@ func (s *Server) audited(c *gin.Context) {
 	}
 	w.flush()
 }
+
+// slowRoutes may run longer than one ordinary request: large imports, uploads and the recomputation
+// of the whole audit chain.
+var slowRoutes = map[string]bool{importRoute: true, templateImportRoute: true, uploadRoute: true,
+	"/api/v1/audit-events/verify": true}
+
+// dbTimeout is how long a request may wait for the database in all.
+func (s *Server) dbTimeout(route string) time.Duration {
+	if slowRoutes[route] {
+		return s.cfg.DBTimeout * slowRouteFactor
+	}
+	return s.cfg.DBTimeout
+}
+
+const slowRouteFactor = 6
 
 func (s *Server) auditEntry(c *gin.Context, w *bufferedWriter, rec *bodyRecorder) audit.Entry {
 	route := c.FullPath()

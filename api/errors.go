@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -57,14 +58,22 @@ var kinds = map[domain.Kind]struct {
 	domain.KindPreconditionFailed: {http.StatusPreconditionFailed, "precondition-failed", "Precondition failed"},
 	domain.KindForbidden:          {http.StatusForbidden, "forbidden", "Forbidden"},
 	domain.KindUnauthenticated:    {http.StatusUnauthorized, "unauthenticated", "Unauthenticated"},
+	domain.KindUnavailable:        {http.StatusServiceUnavailable, "unavailable", "Service unavailable"},
 	domain.KindInternal:           {http.StatusInternalServerError, "internal", "Internal error"},
 }
+
+// retryAfterUnavailable is the Retry-After of a 503: long enough for a failover or a restarted
+// database, short enough that clients do not give up.
+const retryAfterUnavailable = "2"
 
 // respondError writes err as problem+json. Internal errors are logged with the request id and
 // answered with a generic message, never with their text.
 func respondError(c *gin.Context, err error) {
 	p := toProblem(err)
-	if p.Status >= 500 {
+	switch {
+	case errors.Is(err, context.Canceled):
+		loggerFrom(c).InfoContext(c.Request.Context(), "request cancelled", "err", err)
+	case p.Status >= 500:
 		loggerFrom(c).ErrorContext(c.Request.Context(), "request failed", "err", err)
 	}
 	writeProblem(c, p)
@@ -75,10 +84,21 @@ func toProblem(err error) Problem {
 	if errors.As(err, &he) {
 		return Problem{Type: problemBase + he.slug, Title: he.title, Status: he.status, Detail: he.detail, Errors: fieldProblems(he.fields)}
 	}
+	kind := domain.KindOf(err)
+	if kind == domain.KindUnavailable || errors.Is(err, context.DeadlineExceeded) {
+		k := kinds[domain.KindUnavailable]
+		return Problem{Type: problemBase + k.slug, Title: k.title, Status: k.status,
+			Detail: "the database did not answer in time; retry after the number of seconds in Retry-After"}
+	}
 	var de *domain.Error
-	if errors.As(err, &de) && de.Kind != domain.KindInternal {
+	if errors.As(err, &de) && de.Kind == kind && kind != domain.KindInternal {
 		k := kinds[de.Kind]
 		return Problem{Type: problemBase + k.slug, Title: k.title, Status: k.status, Detail: de.Message, Errors: fieldProblems(de.Fields)}
+	}
+	if kind == domain.KindPreconditionFailed { // a stale version caught by the repository's update
+		k := kinds[kind]
+		return Problem{Type: problemBase + k.slug, Title: k.title, Status: k.status,
+			Detail: "the record changed while this request was processed; read it again and retry with its ETag"}
 	}
 	k := kinds[domain.KindInternal]
 	return Problem{Type: problemBase + k.slug, Title: k.title, Status: k.status,
@@ -99,8 +119,11 @@ func fieldProblems(fs []domain.FieldError) []FieldProblem {
 func writeProblem(c *gin.Context, p Problem) {
 	p.Instance = c.Request.URL.Path
 	p.RequestID = requestIDFrom(c)
-	if p.Status == http.StatusUnauthorized {
+	switch p.Status {
+	case http.StatusUnauthorized:
 		c.Header("WWW-Authenticate", `Bearer realm="vendorrisk"`)
+	case http.StatusServiceUnavailable:
+		c.Header("Retry-After", retryAfterUnavailable)
 	}
 	c.Header("Content-Type", "application/problem+json")
 	c.Header("Cache-Control", "no-store")

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -117,7 +118,9 @@ func (s *Server) authenticate(c *gin.Context) {
 		respondError(c, domain.Errorf(domain.KindUnauthenticated, "send Authorization: Bearer <api key>"))
 		return
 	}
-	p, err := s.keys.Authenticate(c.Request.Context(), strings.TrimSpace(secret))
+	ctx, cancel := context.WithTimeout(c.Request.Context(), s.cfg.DBTimeout)
+	p, err := s.keys.Authenticate(ctx, strings.TrimSpace(secret))
+	cancel()
 	if err != nil {
 		respondError(c, err)
 		return
@@ -131,6 +134,13 @@ func (s *Server) authenticate(c *gin.Context) {
 			"this credential sent too many requests; retry after the number of seconds in Retry-After")
 		return
 	}
+	if !s.inflight.acquire(p.KeyID) {
+		c.Header("Retry-After", "1")
+		problemStatus(c, http.StatusTooManyRequests, "rate-limited", "Too many requests",
+			fmt.Sprintf("this credential has %d requests in progress already; retry when one has finished", s.cfg.MaxInFlightPerKey))
+		return
+	}
+	defer s.inflight.release(p.KeyID)
 	c.Next()
 }
 

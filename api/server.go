@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/go-playground/validator/v10"
@@ -37,10 +38,19 @@ type Config struct {
 	// RateLimit is the sustained requests per second per credential (0 disables); RateBurst the burst.
 	RateLimit float64
 	RateBurst int
+	// DBTimeout bounds how long one request waits for the database (imports, uploads and audit
+	// verification get six times as long); past it the answer is 503. Zero means the default.
+	DBTimeout time.Duration
+	// ReadyTimeout bounds /readyz's database check.
+	ReadyTimeout time.Duration
+	// MaxInFlightPerKey caps the requests one credential has in progress at once (0 disables), so
+	// that one key cannot occupy every pooled connection; above it the answer is 429.
+	MaxInFlightPerKey int
 }
 
 // DefaultConfig is used for zero fields.
-var DefaultConfig = Config{MaxBodyBytes: 1 << 20, MaxImportBytes: 20 << 20, MaxUploadBytes: 20 << 20, RateLimit: 50, RateBurst: 100}
+var DefaultConfig = Config{MaxBodyBytes: 1 << 20, MaxImportBytes: 20 << 20, MaxUploadBytes: 20 << 20, RateLimit: 50,
+	RateBurst: 100, DBTimeout: 5 * time.Second, ReadyTimeout: time.Second}
 
 // Deps are the services the handlers call.
 type Deps struct {
@@ -94,6 +104,7 @@ type Server struct {
 	valid        *validator.Validate
 	metrics      *metrics
 	limiter      *limiter
+	inflight     *inFlight
 }
 
 // NewHandler builds the HTTP handler with every route and middleware.
@@ -110,6 +121,12 @@ func NewHandler(cfg Config, d Deps) http.Handler {
 	if cfg.RateBurst <= 0 {
 		cfg.RateBurst = DefaultConfig.RateBurst
 	}
+	if cfg.DBTimeout <= 0 {
+		cfg.DBTimeout = DefaultConfig.DBTimeout
+	}
+	if cfg.ReadyTimeout <= 0 {
+		cfg.ReadyTimeout = DefaultConfig.ReadyTimeout
+	}
 	s := &Server{
 		cfg: cfg, log: d.Log, now: d.Clock, keys: d.Keys, vendors: d.Vendors, idem: d.Idempotency,
 		engagements: d.Engagements, contracts: d.Contracts, policies: d.Policies, catalog: d.Catalog,
@@ -120,6 +137,7 @@ func NewHandler(cfg Config, d Deps) http.Handler {
 	s.portfolio = d.Portfolio
 	s.decisions, s.acceptances = d.Decisions, d.Acceptances
 	s.limiter = newLimiter(cfg.RateLimit, cfg.RateBurst, d.Clock)
+	s.inflight = newInFlight(cfg.MaxInFlightPerKey)
 	gin.SetMode(gin.ReleaseMode)
 	e := gin.New()
 	e.HandleMethodNotAllowed = true
@@ -156,7 +174,9 @@ func (s *Server) healthz(c *gin.Context) {
 //	@Failure	503	{object}	Problem
 //	@Router		/readyz [get]
 func (s *Server) readyz(c *gin.Context) {
-	if err := s.ready(c.Request.Context()); err != nil {
+	ctx, cancel := context.WithTimeout(c.Request.Context(), s.cfg.ReadyTimeout)
+	defer cancel()
+	if err := s.ready(ctx); err != nil {
 		loggerFrom(c).WarnContext(c.Request.Context(), "not ready", "err", err)
 		problemStatus(c, http.StatusServiceUnavailable, "unavailable", "Service unavailable", "the database does not answer")
 		return

@@ -19,6 +19,9 @@ const (
 	KindPreconditionFailed
 	KindForbidden
 	KindUnauthenticated
+	// KindUnavailable: the database (or another dependency) did not answer in time or refused; the
+	// client may retry.
+	KindUnavailable
 )
 
 func (k Kind) String() string {
@@ -35,6 +38,8 @@ func (k Kind) String() string {
 		return "forbidden"
 	case KindUnauthenticated:
 		return "unauthenticated"
+	case KindUnavailable:
+		return "unavailable"
 	default:
 		return "internal"
 	}
@@ -86,8 +91,14 @@ func NotFound(resource, id string) *Error {
 // KindOf returns the Kind of the first *Error in err's chain, or KindInternal.
 func KindOf(err error) Kind {
 	var e *Error
-	if errors.As(err, &e) {
+	if errors.As(err, &e) && e.Kind != KindInternal {
 		return e.Kind
+	}
+	switch {
+	case errors.Is(err, ErrUnavailable):
+		return KindUnavailable
+	case errors.Is(err, ErrStaleVersion): // a writer that lost the race, wherever it is caught
+		return KindPreconditionFailed
 	}
 	return KindInternal
 }
@@ -101,6 +112,10 @@ var (
 	ErrDuplicate    = errors.New("duplicate record")
 	ErrStaleVersion = errors.New("stale version")
 	ErrReferenced   = errors.New("record is referenced")
+	// ErrUnavailable marks a storage error that says nothing about the request: the database refused
+	// the connection, lost it, or did not answer before the deadline. The repository wraps such driver
+	// errors with it; the transport answers 503 with Retry-After.
+	ErrUnavailable = errors.New("the database is unavailable")
 )
 
 // Validator collects field errors so one response reports every problem at once.

@@ -67,6 +67,9 @@ func Open(ctx context.Context, dialect, dsn string, pool Pool, log *slog.Logger)
 	if err != nil {
 		return nil, fmt.Errorf("open %s database: %w", dialect, err)
 	}
+	if err := registerUnavailable(g); err != nil {
+		return nil, err
+	}
 	sqlDB, err := g.DB()
 	if err != nil {
 		return nil, fmt.Errorf("get %s connection pool: %w", dialect, err)
@@ -91,7 +94,7 @@ func (d *DB) Dialect() string { return d.dialect }
 func (d *DB) Close() error { return d.sql.Close() }
 
 // Ping checks the database answers.
-func (d *DB) Ping(ctx context.Context) error { return d.sql.PingContext(ctx) }
+func (d *DB) Ping(ctx context.Context) error { return markUnavailable(d.sql.PingContext(ctx)) }
 
 type txKey struct{}
 
@@ -108,9 +111,10 @@ func (d *DB) InTx(ctx context.Context, fn func(ctx context.Context) error) error
 	if _, ok := ctx.Value(txKey{}).(*gorm.DB); ok {
 		return fn(ctx)
 	}
-	return d.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	// Begin and commit do not pass through the statement callbacks: mark their outage errors here.
+	return markUnavailable(d.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		return fn(context.WithValue(ctx, txKey{}, tx))
-	}, d.txOptions())
+	}, d.txOptions()))
 }
 
 // txOptions: on MySQL, READ COMMITTED, so that a read after taking a lock row sees what the previous

@@ -29,6 +29,8 @@ type config struct {
 	RateLimit       float64
 	ShutdownTimeout time.Duration
 	SweepInterval   time.Duration
+	DBTimeout       time.Duration
+	MaxInFlight     int
 	Migrate         bool
 }
 
@@ -64,6 +66,10 @@ func newFlagSet(name string, getenv func(string) string, stderr io.Writer) (*fla
 	rate := env("VENDORRISK_RATE_LIMIT", "50")
 	shutdown := env("VENDORRISK_SHUTDOWN_TIMEOUT", "20s")
 	sweepEvery := env("VENDORRISK_SWEEP_INTERVAL", "5m")
+	dbTimeout := env("VENDORRISK_DB_TIMEOUT", "5s")
+	maxInFlight := env("VENDORRISK_MAX_INFLIGHT_PER_KEY", "8")
+	fs.StringVar(&dbTimeout, "db-timeout", dbTimeout, "how long a request may wait for the database before 503 (VENDORRISK_DB_TIMEOUT)")
+	fs.StringVar(&maxInFlight, "max-inflight-per-key", maxInFlight, "requests one credential may have in progress, 0 disables (VENDORRISK_MAX_INFLIGHT_PER_KEY)")
 	fs.StringVar(&sweepEvery, "sweep-interval", sweepEvery, "how often approvals and risk acceptances are re-checked (VENDORRISK_SWEEP_INTERVAL)")
 	fs.StringVar(&maxBody, "max-body-bytes", maxBody, "request body limit in bytes (VENDORRISK_MAX_BODY_BYTES)")
 	fs.StringVar(&maxUpload, "max-upload-bytes", maxUpload, "evidence upload limit in bytes (VENDORRISK_MAX_UPLOAD_BYTES)")
@@ -89,6 +95,12 @@ func newFlagSet(name string, getenv func(string) string, stderr io.Writer) (*fla
 		}
 		if cfg.SweepInterval, err = time.ParseDuration(sweepEvery); err != nil || cfg.SweepInterval < time.Second {
 			return usageErr("sweep interval %q: must be a duration of at least 1s such as 5m", sweepEvery)
+		}
+		if cfg.DBTimeout, err = time.ParseDuration(dbTimeout); err != nil || cfg.DBTimeout < 100*time.Millisecond {
+			return usageErr("database timeout %q: must be a duration of at least 100ms such as 5s", dbTimeout)
+		}
+		if cfg.MaxInFlight, err = strconv.Atoi(maxInFlight); err != nil || cfg.MaxInFlight < 0 {
+			return usageErr("max in-flight requests per key %q: must be an integer of at least 0", maxInFlight)
 		}
 		return cfg.validate()
 	}
@@ -144,6 +156,7 @@ func (c *config) logAttrs() []any {
 		"addr", c.Addr, "db_driver", c.DBDriver, "db_dsn", repository.MaskDSN(c.DBDriver, c.DBDSN),
 		"log_format", c.LogFormat, "log_level", strings.ToLower(c.LogLevel), "admin_key_file", c.AdminKeyFile,
 		"max_body_bytes", c.MaxBodyBytes, "max_import_bytes", c.MaxImportBytes, "max_upload_bytes", c.MaxUploadBytes, "evidence_dir", c.EvidenceDir, "rate_limit", c.RateLimit, "shutdown_timeout", c.ShutdownTimeout.String(), "sweep_interval", c.SweepInterval.String(),
+		"db_timeout", c.DBTimeout.String(), "max_inflight_per_key", c.MaxInFlight,
 		"migrate", c.Migrate,
 	}
 }
