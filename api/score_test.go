@@ -98,10 +98,21 @@ func TestAssessmentScoreOverHTTP(t *testing.T) {
 			t.Errorf("exposure = %+v, want 575,000,000 JPY", sc.Exposure)
 		}
 
+		headSeq := func() float64 {
+			var v struct {
+				HeadSeq float64 `json:"head_seq"`
+			}
+			must(t, e.do(t, "GET", "/api/v1/audit-events/verify", e.admin, nil), http.StatusOK).into(t, &v)
+			return v.HeadSeq
+		}
+		seqBefore := headSeq()
 		must(t, e.do(t, "POST", "/api/v1/assessments/"+id+"/score/simulate", e.admin,
 			map[string]any{"answers": []map[string]any{{"key": "q2", "value": "full"}}}), http.StatusOK).into(t, &sc)
 		if sc.State != "simulated" || sc.OverallBP != 10000 {
 			t.Fatalf("simulated score = %+v, want 10000 bp", sc)
+		}
+		if seqAfter := headSeq(); seqAfter != seqBefore {
+			t.Errorf("a what-if simulation moved the audit head from %v to %v: it records nothing", seqBefore, seqAfter)
 		}
 		must(t, e.do(t, "GET", "/api/v1/assessments/"+id+"/score", e.admin, nil), http.StatusOK).into(t, &sc)
 		if sc.OverallBP != 8125 {
