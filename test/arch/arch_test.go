@@ -2,7 +2,11 @@
 package arch
 
 import (
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -41,5 +45,67 @@ func TestAPIAndRepositoryDoNotImportEachOther(t *testing.T) {
 				t.Errorf("%s imports %s", pkg, banned)
 			}
 		}
+	}
+}
+
+// The transport talks to services, never to the ORM or a database driver.
+func TestAPIImportsNoStorage(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", "github.com/vendorrisk/vendorrisk/api").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, out)
+	}
+	for _, dep := range strings.Fields(string(out)) {
+		for _, f := range []string{"gorm.io/", "github.com/go-sql-driver/", "github.com/glebarez/", "modernc.org/sqlite"} {
+			if strings.HasPrefix(dep, f) {
+				t.Errorf("api depends on %s", dep)
+			}
+		}
+	}
+}
+
+// A domain package needs only a small reader interface of another aggregate, never its use cases:
+// no domain package names another domain package's Service (or finding's Remediations) type.
+func TestDomainPackagesDoNotUseEachOthersServices(t *testing.T) {
+	const module = "github.com/vendorrisk/vendorrisk/domain/"
+	services := map[string]bool{"Service": true, "Remediations": true}
+	files, err := filepath.Glob("../../domain/*/*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fset := token.NewFileSet()
+	for _, path := range files {
+		if strings.HasSuffix(path, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, path, nil, parser.SkipObjectResolution)
+		if err != nil {
+			t.Fatalf("parse %s: %v", path, err)
+		}
+		own := filepath.Base(filepath.Dir(path))
+		domainImports := map[string]bool{}
+		for _, imp := range f.Imports {
+			p := strings.Trim(imp.Path.Value, `"`)
+			if !strings.HasPrefix(p, module) || strings.TrimPrefix(p, module) == own {
+				continue
+			}
+			name := filepath.Base(p)
+			if imp.Name != nil {
+				name = imp.Name.Name
+			}
+			domainImports[name] = true
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			sel, ok := n.(*ast.SelectorExpr)
+			if !ok {
+				return true
+			}
+			if x, ok := sel.X.(*ast.Ident); ok && domainImports[x.Name] && services[sel.Sel.Name] {
+				t.Errorf("%s uses %s.%s: declare a small interface for what it needs instead", fset.Position(sel.Pos()), x.Name, sel.Sel.Name)
+			}
+			return true
+		})
+	}
+	if len(files) < 20 {
+		t.Fatalf("found only %d domain files: is the path right?", len(files))
 	}
 }
