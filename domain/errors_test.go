@@ -25,6 +25,10 @@ func TestKindOf(t *testing.T) {
 		{"wrapped conflict", fmt.Errorf("create: %w", domain.Errorf(domain.KindConflict, "taken")), domain.KindConflict},
 		{"doubly wrapped", fmt.Errorf("a: %w", fmt.Errorf("b: %w", domain.Errorf(domain.KindUnauthenticated, "no"))), domain.KindUnauthenticated},
 		{"with cause", &domain.Error{Kind: domain.KindPreconditionFailed, Message: "stale", Err: cause}, domain.KindPreconditionFailed},
+		{"database unavailable", fmt.Errorf("list vendors: %w", fmt.Errorf("%w: %w", domain.ErrUnavailable, cause)), domain.KindUnavailable},
+		{"internal wrapping an outage", &domain.Error{Kind: domain.KindInternal, Message: "x", Err: domain.ErrUnavailable}, domain.KindUnavailable},
+		{"stale version from a repository", fmt.Errorf("update decision: %w", domain.ErrStaleVersion), domain.KindPreconditionFailed},
+		{"a business kind wins over its cause", &domain.Error{Kind: domain.KindConflict, Message: "x", Err: domain.ErrUnavailable}, domain.KindConflict},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -47,6 +51,7 @@ func TestKindString(t *testing.T) {
 		domain.KindPreconditionFailed: "precondition_failed",
 		domain.KindForbidden:          "forbidden",
 		domain.KindUnauthenticated:    "unauthenticated",
+		domain.KindUnavailable:        "unavailable",
 		domain.Kind(99):               "internal",
 	}
 	for k, want := range tests {
