@@ -120,6 +120,9 @@ func (s *Server) audited(c *gin.Context) {
 		respondError(c, err)
 		return
 	}
+	if body := c.Request.Body; body != nil {
+		defer body.Close() // a spooled file: its descriptor goes now, not at garbage collection
+	}
 	rec := &bodyRecorder{ReadCloser: c.Request.Body, sum: sha256.New(),
 		keep: !strings.HasPrefix(c.ContentType(), "multipart/")}
 	c.Request.Body = rec

@@ -21,6 +21,7 @@ var errBodyUnreadable = errors.New("request body could not be read")
 // spoolBody reads the whole request body before any transaction starts, so that a client trickling
 // bytes holds a goroutine, never a database lock or a pooled connection. The handler then reads the
 // spooled copy at memory or disk speed. The body limit set by limitBody still applies while reading.
+// The caller closes c.Request.Body when the request ends (the server closes only the original body).
 func spoolBody(c *gin.Context) error {
 	if c.Request.Body == nil || c.Request.Body == http.NoBody {
 		return nil
