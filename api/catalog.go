@@ -467,9 +467,9 @@ func (s *Server) importFramework(c *gin.Context) {
 		}
 		defer file.Close()
 		body = file
-	case mt != "application/json" && !strings.HasSuffix(mt, "+json"):
+	case !isJSONMediaType(c.GetHeader("Content-Type")):
 		respondError(c, &httpError{status: http.StatusUnsupportedMediaType, slug: "unsupported-media-type",
-			title: "Unsupported media type", detail: "send the catalog as application/json or as the file field of multipart/form-data"})
+			title: "Unsupported media type", detail: "send the catalog as application/json (UTF-8) or as the file field of multipart/form-data"})
 		return
 	}
 	f, err := parseOSCAL(body, c.Query("id"))

@@ -42,6 +42,17 @@ func (s *Server) requestID(c *gin.Context) {
 
 func requestIDFrom(c *gin.Context) string { return c.GetString(ctxRequestID) }
 
+// apiHeaders marks every /api/v1 response, success or problem, as not to be cached (answers carry
+// tenant data and credentials) and not to be content-sniffed.
+func apiHeaders(c *gin.Context) {
+	if p := c.Request.URL.Path; p == "/api/v1" || strings.HasPrefix(p, "/api/v1/") {
+		h := c.Writer.Header()
+		h.Set("Cache-Control", "no-store")
+		h.Set("X-Content-Type-Options", "nosniff")
+	}
+	c.Next()
+}
+
 // observe writes one access-log line and the request metrics after the request ends.
 func (s *Server) observe(c *gin.Context) {
 	start := time.Now()

@@ -142,7 +142,7 @@ func NewHandler(cfg Config, d Deps) http.Handler {
 	e := gin.New()
 	e.HandleMethodNotAllowed = true
 	e.ContextWithFallback = false
-	e.Use(s.requestID, s.observe, s.recovery, s.limitBody)
+	e.Use(s.requestID, apiHeaders, s.observe, s.recovery, s.limitBody)
 	e.NoRoute(func(c *gin.Context) {
 		problemStatus(c, http.StatusNotFound, "not-found", "Not found", "no such endpoint")
 	})
