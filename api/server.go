@@ -46,11 +46,19 @@ type Config struct {
 	// MaxInFlightPerKey caps the requests one credential has in progress at once (0 disables), so
 	// that one key cannot occupy every pooled connection; above it the answer is 429.
 	MaxInFlightPerKey int
+	// AuthFailureRate is the sustained failed authentications per second one client address may make
+	// (zero means the default, negative disables); AuthFailureBurst the burst. Above it the answer is
+	// 429 before the database is asked, so guessing keys costs the server nothing.
+	AuthFailureRate  float64
+	AuthFailureBurst int
+	// TrustedProxies are the CIDRs whose X-Forwarded-For names the client; empty trusts none, so the
+	// client address is the connection's.
+	TrustedProxies []string
 }
 
 // DefaultConfig is used for zero fields.
 var DefaultConfig = Config{MaxBodyBytes: 1 << 20, MaxImportBytes: 20 << 20, MaxUploadBytes: 20 << 20, RateLimit: 50,
-	RateBurst: 100, DBTimeout: 5 * time.Second, ReadyTimeout: time.Second}
+	RateBurst: 100, DBTimeout: 5 * time.Second, ReadyTimeout: time.Second, AuthFailureRate: 10, AuthFailureBurst: 20}
 
 // Deps are the services the handlers call.
 type Deps struct {
@@ -105,6 +113,7 @@ type Server struct {
 	metrics      *metrics
 	limiter      *limiter
 	inflight     *inFlight
+	authFailures *limiter // per client address
 }
 
 // NewHandler builds the HTTP handler with every route and middleware.
@@ -127,6 +136,12 @@ func NewHandler(cfg Config, d Deps) http.Handler {
 	if cfg.ReadyTimeout <= 0 {
 		cfg.ReadyTimeout = DefaultConfig.ReadyTimeout
 	}
+	if cfg.AuthFailureRate == 0 {
+		cfg.AuthFailureRate = DefaultConfig.AuthFailureRate
+	}
+	if cfg.AuthFailureBurst <= 0 {
+		cfg.AuthFailureBurst = DefaultConfig.AuthFailureBurst
+	}
 	s := &Server{
 		cfg: cfg, log: d.Log, now: d.Clock, keys: d.Keys, vendors: d.Vendors, idem: d.Idempotency,
 		engagements: d.Engagements, contracts: d.Contracts, policies: d.Policies, catalog: d.Catalog,
@@ -138,10 +153,18 @@ func NewHandler(cfg Config, d Deps) http.Handler {
 	s.decisions, s.acceptances = d.Decisions, d.Acceptances
 	s.limiter = newLimiter(cfg.RateLimit, cfg.RateBurst, d.Clock)
 	s.inflight = newInFlight(cfg.MaxInFlightPerKey)
+	s.authFailures = newLimiter(cfg.AuthFailureRate, cfg.AuthFailureBurst, d.Clock)
 	gin.SetMode(gin.ReleaseMode)
 	e := gin.New()
 	e.HandleMethodNotAllowed = true
 	e.ContextWithFallback = false
+	// Without trusted proxies gin takes the connection's address as the client's and ignores
+	// X-Forwarded-For, which any client can write.
+	// A list that does not parse (cmd/vendorrisk checks it first) trusts none rather than all.
+	if err := e.SetTrustedProxies(cfg.TrustedProxies); err != nil {
+		d.Log.Error("trusted proxies ignored: trusting none", "err", err)
+		_ = e.SetTrustedProxies(nil) // nil always parses
+	}
 	e.Use(s.requestID, apiHeaders, s.observe, s.recovery, s.limitBody)
 	e.NoRoute(func(c *gin.Context) {
 		problemStatus(c, http.StatusNotFound, "not-found", "Not found", "no such endpoint")
