@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -54,11 +55,16 @@ type Config struct {
 	// TrustedProxies are the CIDRs whose X-Forwarded-For names the client; empty trusts none, so the
 	// client address is the connection's.
 	TrustedProxies []string
+	// PublicURL is the scheme, host and any path prefix clients reach the API at (e.g.
+	// https://vendorrisk.example.com); links such as supplier_url are built from it, never from the
+	// request's Host or X-Forwarded-Host, which a client writes.
+	PublicURL string
 }
 
 // DefaultConfig is used for zero fields.
 var DefaultConfig = Config{MaxBodyBytes: 1 << 20, MaxImportBytes: 20 << 20, MaxUploadBytes: 20 << 20, RateLimit: 50,
-	RateBurst: 100, DBTimeout: 5 * time.Second, ReadyTimeout: time.Second, AuthFailureRate: 10, AuthFailureBurst: 20}
+	RateBurst: 100, DBTimeout: 5 * time.Second, ReadyTimeout: time.Second, AuthFailureRate: 10, AuthFailureBurst: 20,
+	PublicURL: "http://127.0.0.1:8080"}
 
 // Deps are the services the handlers call.
 type Deps struct {
@@ -136,6 +142,10 @@ func NewHandler(cfg Config, d Deps) http.Handler {
 	if cfg.ReadyTimeout <= 0 {
 		cfg.ReadyTimeout = DefaultConfig.ReadyTimeout
 	}
+	if cfg.PublicURL == "" {
+		cfg.PublicURL = DefaultConfig.PublicURL
+	}
+	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
 	if cfg.AuthFailureRate == 0 {
 		cfg.AuthFailureRate = DefaultConfig.AuthFailureRate
 	}

@@ -873,7 +873,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Moves a draft to sent and returns, once, a supplier API key bound to the vendor (valid until the due date plus 30 days; revocable) and the URL to answer at. Nothing is e-mailed: pass both on.",
+                "description": "Moves a draft to sent and returns, once, a supplier API key bound to the vendor (valid until the due date plus 30 days; revocable) and the URL to answer at (supplier_url: the configured public URL, VENDORRISK_PUBLIC_URL, never the request's Host or X-Forwarded-Host). Nothing is e-mailed: pass both on.",
                 "produces": [
                     "application/json"
                 ],
@@ -11456,6 +11456,7 @@ const docTemplate = `{
                     "example": "/api/v1/supplier/assessments/0193a7c2-5b1e-7d3a-9f00-1c2d3e4f5a6b"
                 },
                 "supplier_url": {
+                    "description": "SupplierURL is built from the configured public URL (api.Config.PublicURL).",
                     "type": "string",
                     "example": "https://vendorrisk.example.com/api/v1/supplier/assessments/0193a7c2-5b1e-7d3a-9f00-1c2d3e4f5a6b"
                 }
