@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/vendorrisk/vendorrisk/api"
@@ -70,5 +71,42 @@ func TestContentTypeRefused(t *testing.T) {
 	list := must(t, e.do(t, "GET", "/api/v1/vendors", e.admin, nil), http.StatusOK)
 	if n := len(list.items(t)); n != 3 {
 		t.Errorf("%d vendors, want the 3 accepted ones", n)
+	}
+}
+
+// TestMetricsToken: with a metrics token /metrics needs it as a bearer token (401 problem otherwise,
+// an API key included); without one /metrics stays open (issue #12 item 20).
+func TestMetricsToken(t *testing.T) {
+	const token = "metrics-s3cret-0123456789"
+	e := sqliteOnly(t, api.Config{MetricsToken: token})
+	for _, h := range [][]string{
+		nil,
+		{"Authorization", "Bearer wrong-token"},
+		{"Authorization", "Bearer " + token + "x"},
+		{"Authorization", "Bearer " + token[:len(token)-1]},
+		{"Authorization", "Basic " + token},
+		{"Authorization", token},
+		{"Authorization", "Bearer " + e.admin},
+	} {
+		r := e.do(t, "GET", "/metrics", "", nil, h...)
+		wantProblem(t, r, http.StatusUnauthorized)
+		if r.Header.Get("WWW-Authenticate") == "" {
+			t.Errorf("%q: no WWW-Authenticate", h)
+		}
+		if strings.Contains(string(r.Raw), "vendorrisk_http_requests_total") {
+			t.Errorf("%q: metrics in a 401", h)
+		}
+	}
+	for _, auth := range []string{"Bearer " + token, "bearer " + token} {
+		r := must(t, e.do(t, "GET", "/metrics", "", nil, "Authorization", auth), http.StatusOK)
+		if !strings.Contains(string(r.Raw), `vendorrisk_http_requests_total{method="GET",route="/metrics",status="401"} 7`) {
+			t.Errorf("%q: /metrics does not count the 7 refused scrapes: %.2000s", auth, r.Raw)
+		}
+	}
+
+	open := sqliteOnly(t, api.Config{})
+	r := must(t, open.do(t, "GET", "/metrics", "", nil), http.StatusOK)
+	if !strings.Contains(string(r.Raw), "go_goroutines") {
+		t.Errorf("open /metrics: %.500s", r.Raw)
 	}
 }

@@ -59,6 +59,9 @@ type Config struct {
 	// https://vendorrisk.example.com); links such as supplier_url are built from it, never from the
 	// request's Host or X-Forwarded-Host, which a client writes.
 	PublicURL string
+	// MetricsToken, when set, is the bearer token GET /metrics requires (401 without it); empty leaves
+	// /metrics open, for a scraper on a private network.
+	MetricsToken string
 }
 
 // DefaultConfig is used for zero fields.
@@ -182,7 +185,7 @@ func NewHandler(cfg Config, d Deps) http.Handler {
 	e.NoMethod(func(c *gin.Context) {
 		problemStatus(c, http.StatusMethodNotAllowed, "method-not-allowed", "Method not allowed", "this endpoint does not accept "+c.Request.Method)
 	})
-	e.GET("/metrics", gin.WrapH(promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{})))
+	e.GET("/metrics", s.metricsAuth, gin.WrapH(promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{})))
 	s.routes(e)
 	return e
 }

@@ -38,6 +38,9 @@ type config struct {
 	TrustedProxies []string
 	// PublicURL is where clients reach the API; links in answers are built from it.
 	PublicURL string
+	// MetricsToken, when set, is the bearer token /metrics requires. Environment only: a flag would
+	// show it in the process list.
+	MetricsToken string
 }
 
 // errUsage marks configuration and usage errors: one line on stderr and exit code 2.
@@ -75,6 +78,7 @@ func newFlagSet(name string, getenv func(string) string, stderr io.Writer) (*fla
 	dbTimeout := env("VENDORRISK_DB_TIMEOUT", "5s")
 	maxInFlight := env("VENDORRISK_MAX_INFLIGHT_PER_KEY", "8")
 	trusted := getenv("VENDORRISK_TRUSTED_PROXIES")
+	cfg.MetricsToken = getenv("VENDORRISK_METRICS_TOKEN")
 	fs.StringVar(&trusted, "trusted-proxies", trusted, "comma-separated CIDRs of reverse proxies whose X-Forwarded-For is believed; empty believes none (VENDORRISK_TRUSTED_PROXIES)")
 	fs.StringVar(&cfg.PublicURL, "public-url", getenv("VENDORRISK_PUBLIC_URL"), "URL clients reach the API at, e.g. https://vendorrisk.example.com; default http://ADDR (VENDORRISK_PUBLIC_URL)")
 	fs.StringVar(&dbTimeout, "db-timeout", dbTimeout, "how long a request may wait for the database before 503 (VENDORRISK_DB_TIMEOUT)")
@@ -211,6 +215,7 @@ func (c *config) logAttrs() []any {
 		"max_body_bytes", c.MaxBodyBytes, "max_import_bytes", c.MaxImportBytes, "max_upload_bytes", c.MaxUploadBytes, "evidence_dir", c.EvidenceDir, "rate_limit", c.RateLimit, "shutdown_timeout", c.ShutdownTimeout.String(), "sweep_interval", c.SweepInterval.String(),
 		"db_timeout", c.DBTimeout.String(), "max_inflight_per_key", c.MaxInFlight,
 		"trusted_proxies", strings.Join(c.TrustedProxies, ","), "public_url", c.PublicURL,
+		"metrics_token", c.MetricsToken != "", // whether one is set, never the token
 		"migrate", c.Migrate,
 	}
 }

@@ -285,3 +285,19 @@ func TestProxyAndPublicURLConfig(t *testing.T) {
 		t.Errorf("flags: trusted %q, public url %q", cfg.TrustedProxies, cfg.PublicURL)
 	}
 }
+
+// TestMetricsTokenConfig: VENDORRISK_METRICS_TOKEN is read from the environment and never logged.
+func TestMetricsTokenConfig(t *testing.T) {
+	fs, cfg, finish := newFlagSet("serve", envFrom(map[string]string{"VENDORRISK_METRICS_TOKEN": "scrape-s3cret"}), io.Discard)
+	if err := parseFlags(fs, finish, nil); err != nil {
+		t.Fatal(err)
+	}
+	if cfg.MetricsToken != "scrape-s3cret" {
+		t.Fatalf("metrics token %q", cfg.MetricsToken)
+	}
+	var buf bytes.Buffer
+	cfg.logger(&buf).Info("starting", cfg.logAttrs()...)
+	if strings.Contains(buf.String(), "scrape-s3cret") || !strings.Contains(buf.String(), "metrics_token=true") {
+		t.Fatalf("start-up log: %s", buf.String())
+	}
+}
