@@ -1262,6 +1262,99 @@ const docTemplate = `{
                 }
             }
         },
+        "/api/v1/controls": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Ordered by framework id, then document order. Filters combine (and); an unknown framework selects nothing. A query parameter this list does not know is 400, never ignored.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "catalog"
+                ],
+                "summary": "List the controls of every framework",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "only this framework's controls (framework id, e.g. iso27001-2022)",
+                        "name": "framework",
+                        "in": "query"
+                    },
+                    {
+                        "type": "boolean",
+                        "description": "only controls flagged (true) or not flagged (false) as supplier-related",
+                        "name": "supplier_related",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "only controls under this group ref, at any level (e.g. A.15 or 5)",
+                        "name": "group",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "substring of the ref or the English or Japanese title",
+                        "name": "q",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "ja for Japanese texts",
+                        "name": "Accept-Language",
+                        "in": "header"
+                    },
+                    {
+                        "type": "integer",
+                        "description": "page size (1-200, default 50)",
+                        "name": "limit",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "next_cursor of the previous page",
+                        "name": "cursor",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/ControlList"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
         "/api/v1/controls/{id}": {
             "get": {
                 "security": [
