@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"net/http"
-	"regexp"
 	"strconv"
 	"time"
 
@@ -132,10 +131,11 @@ type SupplierKeyResponse struct {
 
 // SendResponse carries the sent assessment and, once, the supplier's credential and URL.
 type SendResponse struct {
-	Assessment   AssessmentResponse  `json:"assessment" binding:"required"`
-	SupplierKey  SupplierKeyResponse `json:"supplier_key" binding:"required"`
-	SupplierURL  string              `json:"supplier_url" binding:"required" example:"https://vendorrisk.example.com/api/v1/supplier/assessments/0193a7c2-5b1e-7d3a-9f00-1c2d3e4f5a6b"`
-	SupplierPath string              `json:"supplier_path" binding:"required" example:"/api/v1/supplier/assessments/0193a7c2-5b1e-7d3a-9f00-1c2d3e4f5a6b"`
+	Assessment  AssessmentResponse  `json:"assessment" binding:"required"`
+	SupplierKey SupplierKeyResponse `json:"supplier_key" binding:"required"`
+	// SupplierURL is built from the configured public URL (api.Config.PublicURL).
+	SupplierURL  string `json:"supplier_url" binding:"required" example:"https://vendorrisk.example.com/api/v1/supplier/assessments/0193a7c2-5b1e-7d3a-9f00-1c2d3e4f5a6b"`
+	SupplierPath string `json:"supplier_path" binding:"required" example:"/api/v1/supplier/assessments/0193a7c2-5b1e-7d3a-9f00-1c2d3e4f5a6b"`
 }
 
 func evidenceResponse(e assessment.Evidence) EvidenceResponse {
@@ -307,7 +307,7 @@ func (s *Server) getAssessment(c *gin.Context) {
 // sendAssessment godoc
 //
 //	@Summary		Send an assessment to the supplier
-//	@Description	Moves a draft to sent and returns, once, a supplier API key bound to the vendor (valid until the due date plus 30 days; revocable) and the URL to answer at. Nothing is e-mailed: pass both on.
+//	@Description	Moves a draft to sent and returns, once, a supplier API key bound to the vendor (valid until the due date plus 30 days; revocable) and the URL to answer at (supplier_url: the configured public URL, VENDORRISK_PUBLIC_URL, never the request's Host or X-Forwarded-Host). Nothing is e-mailed: pass both on.
 //	@Tags			assessments
 //	@Produce		json
 //	@Security		BearerAuth
@@ -335,7 +335,7 @@ func (s *Server) sendAssessment(c *gin.Context) {
 	c.Header("Cache-Control", "no-store")
 	c.JSON(http.StatusOK, SendResponse{Assessment: s.assessmentResponse(a, nil, true, false),
 		SupplierKey: SupplierKeyResponse{ID: key.ID, Secret: key.Secret, ExpiresAt: key.ExpiresAt},
-		SupplierURL: baseURL(c) + "/api/v1/supplier/assessments/" + a.ID, SupplierPath: "/api/v1/supplier/assessments/" + a.ID})
+		SupplierURL: s.cfg.PublicURL + "/api/v1/supplier/assessments/" + a.ID, SupplierPath: "/api/v1/supplier/assessments/" + a.ID})
 }
 
 // cancelAssessment godoc
@@ -498,22 +498,4 @@ func (s *Server) getEvidenceContent(c *gin.Context) {
 		c.Header("Repr-Digest", "sha-256=:"+base64.StdEncoding.EncodeToString(raw)+":") // RFC 9530
 	}
 	c.Data(http.StatusOK, e.ContentType, data)
-}
-
-var hostPattern = regexp.MustCompile(`^[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?$`)
-
-// baseURL is the scheme and host the client used, honouring a proxy's X-Forwarded-Proto/Host.
-func baseURL(c *gin.Context) string {
-	scheme := "http"
-	if c.Request.TLS != nil {
-		scheme = "https"
-	}
-	if p := c.GetHeader("X-Forwarded-Proto"); p == "https" || p == "http" {
-		scheme = p
-	}
-	host := c.Request.Host
-	if h := c.GetHeader("X-Forwarded-Host"); hostPattern.MatchString(h) {
-		host = h
-	}
-	return scheme + "://" + host
 }

@@ -252,6 +252,7 @@ func TestRoleMatrix(t *testing.T) {
 		{"GET", "/api/v1/frameworks/:id", func(f fixture) string { return "/api/v1/frameworks/" + f.framework }, nil, internal, 200, true},
 		{"GET", "/api/v1/frameworks/:id/controls", func(f fixture) string { return "/api/v1/frameworks/" + f.framework + "/controls" },
 			nil, internal, 200, true},
+		{"GET", "/api/v1/controls", func(f fixture) string { return "/api/v1/controls?framework=" + f.framework }, nil, internal, 200, true},
 		{"GET", "/api/v1/controls/:id", func(f fixture) string { return "/api/v1/controls/" + f.control }, nil, internal, 200, true},
 
 		// Questionnaire templates: internal roles read, admin and procurement write, suppliers see them

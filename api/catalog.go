@@ -9,6 +9,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/vendorrisk/vendorrisk/domain"
 	"github.com/vendorrisk/vendorrisk/domain/catalog"
 )
 
@@ -313,10 +314,63 @@ func (s *Server) listControls(c *gin.Context) {
 		respondError(c, err)
 		return
 	}
-	limit, err := queryInt(c, "limit")
+	f, limit, err := controlQuery(c)
 	if err != nil {
 		respondError(c, err)
 		return
+	}
+	page, err := s.catalog.Controls(c.Request.Context(), c.Param("id"), f, limit, c.Query("cursor"))
+	if err != nil {
+		respondError(c, err)
+		return
+	}
+	s.respondControls(c, page)
+}
+
+// listAllControls godoc
+//
+//	@Summary		List the controls of every framework
+//	@Description	Ordered by framework id, then document order. Filters combine (and); an unknown framework selects nothing. A query parameter this list does not know is 400, never ignored.
+//	@Tags			catalog
+//	@Produce		json
+//	@Security		BearerAuth
+//	@Param			framework			query		string	false	"only this framework's controls (framework id, e.g. iso27001-2022)"
+//	@Param			supplier_related	query		bool	false	"only controls flagged (true) or not flagged (false) as supplier-related"
+//	@Param			group				query		string	false	"only controls under this group ref, at any level (e.g. A.15 or 5)"
+//	@Param			q					query		string	false	"substring of the ref or the English or Japanese title"
+//	@Param			Accept-Language		header		string	false	"ja for Japanese texts"
+//	@Param			limit				query		int		false	"page size (1-200, default 50)"
+//	@Param			cursor				query		string	false	"next_cursor of the previous page"
+//	@Success		200					{object}	ControlList
+//	@Failure		400					{object}	Problem
+//	@Failure		401					{object}	Problem
+//	@Failure		403					{object}	Problem
+//	@Failure		422					{object}	Problem
+//	@Router			/api/v1/controls [get]
+func (s *Server) listAllControls(c *gin.Context) {
+	if err := onlyQuery(c, "framework", "supplier_related", "group", "q", "limit", "cursor"); err != nil {
+		respondError(c, err)
+		return
+	}
+	f, limit, err := controlQuery(c)
+	if err != nil {
+		respondError(c, err)
+		return
+	}
+	f.Framework = c.Query("framework")
+	page, err := s.catalog.AllControls(c.Request.Context(), f, limit, c.Query("cursor"))
+	if err != nil {
+		respondError(c, err)
+		return
+	}
+	s.respondControls(c, page)
+}
+
+// controlQuery reads the filters and page size the control lists share.
+func controlQuery(c *gin.Context) (catalog.ControlFilter, int, error) {
+	limit, err := queryInt(c, "limit")
+	if err != nil {
+		return catalog.ControlFilter{}, 0, err
 	}
 	f := catalog.ControlFilter{Group: c.Query("group"), Query: c.Query("q")}
 	switch c.Query("supplier_related") {
@@ -325,14 +379,12 @@ func (s *Server) listControls(c *gin.Context) {
 		related := c.Query("supplier_related") == "true"
 		f.SupplierRelated = &related
 	default:
-		respondError(c, invalidQuery("supplier_related", "must be true or false"))
-		return
+		return catalog.ControlFilter{}, 0, invalidQuery("supplier_related", "must be true or false")
 	}
-	page, err := s.catalog.Controls(c.Request.Context(), c.Param("id"), f, limit, c.Query("cursor"))
-	if err != nil {
-		respondError(c, err)
-		return
-	}
+	return f, limit, nil
+}
+
+func (s *Server) respondControls(c *gin.Context, page domain.Page[catalog.Control]) {
 	ja := preferJA(c.GetHeader("Accept-Language"))
 	out := ControlList{Items: []ControlResponse{}, NextCursor: page.NextCursor}
 	for _, ctl := range page.Items {
@@ -467,9 +519,9 @@ func (s *Server) importFramework(c *gin.Context) {
 		}
 		defer file.Close()
 		body = file
-	case mt != "application/json" && !strings.HasSuffix(mt, "+json"):
+	case !isJSONMediaType(c.GetHeader("Content-Type")):
 		respondError(c, &httpError{status: http.StatusUnsupportedMediaType, slug: "unsupported-media-type",
-			title: "Unsupported media type", detail: "send the catalog as application/json or as the file field of multipart/form-data"})
+			title: "Unsupported media type", detail: "send the catalog as application/json (UTF-8) or as the file field of multipart/form-data"})
 		return
 	}
 	f, err := parseOSCAL(body, c.Query("id"))

@@ -246,7 +246,7 @@ func TestCatalogControlPaging(t *testing.T) {
 func TestCatalogReadAccess(t *testing.T) {
 	e := newCatEnv(t, sqliteOnlyDB(t), api.Config{})
 	paths := []string{"/api/v1/frameworks", "/api/v1/frameworks/iso27001-2022", "/api/v1/frameworks/iso27001-2022/controls",
-		"/api/v1/controls/iso27001-2022:5.19"}
+		"/api/v1/controls/iso27001-2022:5.19", "/api/v1/controls", "/api/v1/controls?framework=iso27001-2022&supplier_related=true"}
 	for _, path := range paths {
 		for _, role := range []auth.Role{auth.RoleAdmin, auth.RoleProcurement, auth.RoleRiskOwner, auth.RoleAuditor} {
 			must(t, e.as(t, role, "GET", path, nil), http.StatusOK)
@@ -789,5 +789,95 @@ func TestControlListFilters(t *testing.T) {
 		}
 		wantProblem(t, e.do(t, "GET", path+"?supplier_related=yes", e.admin, nil), http.StatusUnprocessableEntity, "supplier_related")
 		wantProblem(t, e.do(t, "GET", path+"?q="+strings.Repeat("x", 201), e.admin, nil), http.StatusUnprocessableEntity, "q")
+	})
+}
+
+// walkControls reads every page of a control list path (which holds a query) with the given limit.
+func (e *catEnv) walkControls(t *testing.T, path string, limit int) []string {
+	t.Helper()
+	var ids []string
+	cursor := ""
+	for pages := 1; ; pages++ {
+		var page api.ControlList
+		must(t, e.as(t, auth.RoleAuditor, "GET", fmt.Sprintf("%s&limit=%d&cursor=%s", path, limit, url.QueryEscape(cursor)), nil),
+			http.StatusOK).into(t, &page)
+		if len(page.Items) > limit || (page.NextCursor != "" && len(page.Items) != limit) {
+			t.Fatalf("%s page %d: %d items with next_cursor %q (limit %d)", path, pages, len(page.Items), page.NextCursor, limit)
+		}
+		for _, c := range page.Items {
+			ids = append(ids, c.ID)
+		}
+		if cursor = page.NextCursor; cursor == "" {
+			return ids
+		}
+		if pages > 1000 {
+			t.Fatal("paging does not end")
+		}
+	}
+}
+
+// TestAllControls: GET /api/v1/controls lists every framework's controls, by framework id and then
+// document order, with the filters of GET /frameworks/{id}/controls plus framework (issue #12 item 15).
+func TestAllControls(t *testing.T) {
+	eachCatDB(t, api.Config{}, func(t *testing.T, e *catEnv) {
+		var want []string
+		for _, fw := range builtIns { // sorted by id
+			for _, ref := range embeddedRefs(t, fw.id) {
+				want = append(want, fw.id+":"+ref)
+			}
+		}
+		if got := e.walkControls(t, "/api/v1/controls?", 37); !slices.Equal(got, want) {
+			t.Fatalf("all controls in pages of 37: %d\n%v\nwant %d (framework, then document order, each once)", len(got), got, len(want))
+		}
+		if got := e.walkControls(t, "/api/v1/controls?", 200); !slices.Equal(got, want) {
+			t.Errorf("all controls in pages of 200: %d, want %d", len(got), len(want))
+		}
+
+		// Each filter gives what the per-framework list gives, framework after framework.
+		for _, q := range []string{"supplier_related=true", "supplier_related=false", "group=5", "group=A.15",
+			"q=supplier", "q=" + url.QueryEscape("供給者"), "supplier_related=true&q=cloud"} {
+			var exp []string
+			for _, fw := range builtIns {
+				exp = append(exp, e.walkControls(t, "/api/v1/frameworks/"+fw.id+"/controls?"+q, 200)...)
+			}
+			got := e.walkControls(t, "/api/v1/controls?"+q, 25)
+			if len(exp) == 0 || !slices.Equal(got, exp) {
+				t.Errorf("?%s: %d controls %v, want %d %v", q, len(got), got, len(exp), exp)
+			}
+			for _, fw := range builtIns {
+				fexp := e.walkControls(t, "/api/v1/frameworks/"+fw.id+"/controls?"+q, 200)
+				if got := e.walkControls(t, "/api/v1/controls?framework="+fw.id+"&"+q, 10); !slices.Equal(got, fexp) {
+					t.Errorf("?framework=%s&%s: %v, want %v", fw.id, q, got, fexp)
+				}
+			}
+		}
+		if got := e.walkControls(t, "/api/v1/controls?framework=iso27001-2099", 10); len(got) != 0 {
+			t.Errorf("unknown framework: %v, want nothing", got)
+		}
+		// A custom framework appears in its place by id.
+		must(t, e.as(t, auth.RoleProcurement, "POST", "/api/v1/frameworks", customBody("aaa-custom")), http.StatusCreated)
+		got := e.walkControls(t, "/api/v1/controls?", 50)
+		if len(got) <= len(want) || !strings.HasPrefix(got[0], "aaa-custom:") || !slices.Equal(got[len(got)-len(want):], want) {
+			t.Errorf("with a custom framework: %d controls starting %v", len(got), got[:3])
+		}
+
+		// Unknown parameters are 400 naming them; malformed values 422.
+		for q, unknown := range map[string]string{"tag=cloud": "tag", "frameworks=iso27001-2022": "frameworks",
+			"framework=iso27001-2022&supplier=true": "supplier"} {
+			r := e.as(t, auth.RoleAuditor, "GET", "/api/v1/controls?"+q, nil)
+			catProblem(t, r, http.StatusBadRequest)
+			if fs := problemFields(r); !slices.Equal(fs, []string{unknown}) {
+				t.Errorf("?%s: errors name %q, want %q", q, fs, unknown)
+			}
+		}
+		catProblem(t, e.as(t, auth.RoleAuditor, "GET", "/api/v1/controls?supplier_related=yes", nil), http.StatusUnprocessableEntity, "supplier_related")
+		catProblem(t, e.as(t, auth.RoleAuditor, "GET", "/api/v1/controls?framework="+strings.Repeat("x", 101), nil), http.StatusUnprocessableEntity, "framework")
+		for _, bad := range []string{"0", "201", "x"} {
+			catProblem(t, e.as(t, auth.RoleAuditor, "GET", "/api/v1/controls?limit="+bad, nil), http.StatusUnprocessableEntity, "limit")
+		}
+		other := must(t, e.as(t, auth.RoleAuditor, "GET", "/api/v1/frameworks/iso27001-2022/controls?limit=1", nil), http.StatusOK).str("next_cursor")
+		for _, bad := range []string{other, "garbage"} {
+			catProblem(t, e.as(t, auth.RoleAuditor, "GET", "/api/v1/controls?cursor="+url.QueryEscape(bad), nil), http.StatusUnprocessableEntity, "cursor")
+		}
 	})
 }

@@ -73,12 +73,27 @@ func withPaths(err error, body []byte, t reflect.Type) error {
 }
 
 func requireJSON(r *http.Request) error {
-	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
+	if !isJSONMediaType(r.Header.Get("Content-Type")) {
 		return &httpError{status: http.StatusUnsupportedMediaType, slug: "unsupported-media-type",
-			title: "Unsupported media type", detail: "send the body as application/json"}
+			title: "Unsupported media type", detail: "send the body as application/json (UTF-8)"}
 	}
 	return nil
+}
+
+// jsonMediaTypes are the JSON media types a body may be sent as: plain JSON, the JSON merge patch of
+// RFC 7396 and the OSCAL catalog type. Any other +json type is refused: it promises semantics this
+// API does not implement.
+var jsonMediaTypes = []string{"application/json", "application/merge-patch+json", "application/oscal.catalog+json"}
+
+// isJSONMediaType reports whether a Content-Type is one of jsonMediaTypes with no charset or UTF-8
+// (RFC 8259: JSON exchanged between systems is UTF-8).
+func isJSONMediaType(contentType string) bool {
+	mt, params, err := mime.ParseMediaType(contentType)
+	if err != nil || !slices.Contains(jsonMediaTypes, mt) {
+		return false
+	}
+	cs, ok := params["charset"]
+	return !ok || strings.EqualFold(cs, "utf-8")
 }
 
 func decodeError(err error) error {

@@ -1,12 +1,19 @@
 package api
 
 import (
+	"crypto/sha256"
+	"crypto/subtle"
 	"database/sql"
 	"strconv"
+	"strings"
 	"time"
+
+	"github.com/gin-gonic/gin"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/vendorrisk/vendorrisk/domain"
 )
 
 // metrics are registered on the server's own registry, never the global one.
@@ -41,4 +48,21 @@ func (m *metrics) observe(method, route string, status int, elapsed time.Duratio
 	s := strconv.Itoa(status)
 	m.requests.WithLabelValues(method, route, s).Inc()
 	m.latency.WithLabelValues(method, route, s).Observe(elapsed.Seconds())
+}
+
+// metricsAuth requires Authorization: Bearer <Config.MetricsToken> on /metrics when a token is
+// configured. The comparison is of SHA-256 digests in constant time, so neither the token's bytes nor
+// its length leak through timing.
+func (s *Server) metricsAuth(c *gin.Context) {
+	if s.cfg.MetricsToken == "" {
+		c.Next()
+		return
+	}
+	scheme, token, ok := strings.Cut(c.GetHeader("Authorization"), " ")
+	got, want := sha256.Sum256([]byte(strings.TrimSpace(token))), sha256.Sum256([]byte(s.cfg.MetricsToken))
+	if !ok || !strings.EqualFold(scheme, "Bearer") || subtle.ConstantTimeCompare(got[:], want[:]) != 1 {
+		respondError(c, domain.Errorf(domain.KindUnauthenticated, "send Authorization: Bearer <metrics token>"))
+		return
+	}
+	c.Next()
 }

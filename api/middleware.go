@@ -42,6 +42,17 @@ func (s *Server) requestID(c *gin.Context) {
 
 func requestIDFrom(c *gin.Context) string { return c.GetString(ctxRequestID) }
 
+// apiHeaders marks every /api/v1 response, success or problem, as not to be cached (answers carry
+// tenant data and credentials) and not to be content-sniffed.
+func apiHeaders(c *gin.Context) {
+	if p := c.Request.URL.Path; p == "/api/v1" || strings.HasPrefix(p, "/api/v1/") {
+		h := c.Writer.Header()
+		h.Set("Cache-Control", "no-store")
+		h.Set("X-Content-Type-Options", "nosniff")
+	}
+	c.Next()
+}
+
 // observe writes one access-log line and the request metrics after the request ends.
 func (s *Server) observe(c *gin.Context) {
 	start := time.Now()
@@ -113,8 +124,16 @@ const (
 
 // authenticate resolves the bearer secret into a principal carried by the request context.
 func (s *Server) authenticate(c *gin.Context) {
+	client := c.ClientIP() // the connection's address unless it is a trusted proxy
+	if s.authFailures.exhausted(client) {
+		c.Header("Retry-After", strconv.Itoa(s.authFailures.retryAfterSeconds()))
+		problemStatus(c, http.StatusTooManyRequests, "rate-limited", "Too many requests",
+			"too many failed authentications from this address; retry after the number of seconds in Retry-After")
+		return
+	}
 	scheme, secret, ok := strings.Cut(c.GetHeader("Authorization"), " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") || secret == "" {
+		s.authFailures.allow(client) // spends one of the address's failures
 		respondError(c, domain.Errorf(domain.KindUnauthenticated, "send Authorization: Bearer <api key>"))
 		return
 	}
@@ -122,6 +141,9 @@ func (s *Server) authenticate(c *gin.Context) {
 	p, err := s.keys.Authenticate(ctx, strings.TrimSpace(secret))
 	cancel()
 	if err != nil {
+		if domain.KindOf(err) == domain.KindUnauthenticated {
+			s.authFailures.allow(client)
+		}
 		respondError(c, err)
 		return
 	}

@@ -31,6 +31,26 @@ func (l *limiter) allow(key string) bool {
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	b := l.refill(key)
+	if b.tokens < 1 {
+		return false
+	}
+	b.tokens--
+	return true
+}
+
+// exhausted reports, without taking a token, whether key has none left; a zero rate never is.
+func (l *limiter) exhausted(key string) bool {
+	if l.rate <= 0 {
+		return false
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.refill(key).tokens < 1
+}
+
+// refill returns key's bucket topped up for the time since its last use; l.mu is held.
+func (l *limiter) refill(key string) *bucket {
 	now := l.now()
 	b, ok := l.buckets[key]
 	if !ok {
@@ -42,11 +62,7 @@ func (l *limiter) allow(key string) bool {
 	}
 	b.tokens = min(l.burst, b.tokens+now.Sub(b.last).Seconds()*l.rate)
 	b.last = now
-	if b.tokens < 1 {
-		return false
-	}
-	b.tokens--
-	return true
+	return b
 }
 
 func (l *limiter) retryAfterSeconds() int {

@@ -84,6 +84,7 @@ func (s *Server) routes(e *gin.Engine) {
 	v1.POST("/frameworks/import", catWrite, s.importFramework)
 	v1.GET("/frameworks/:id", catRead, s.getFramework)
 	v1.GET("/frameworks/:id/controls", catRead, s.listControls)
+	v1.GET("/controls", catRead, s.listAllControls)
 	v1.GET("/controls/:id", catRead, s.getControl)
 
 	tplRead, tplWrite := require(auth.PermTemplatesRead), require(auth.PermTemplatesWrite)

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -46,11 +47,27 @@ type Config struct {
 	// MaxInFlightPerKey caps the requests one credential has in progress at once (0 disables), so
 	// that one key cannot occupy every pooled connection; above it the answer is 429.
 	MaxInFlightPerKey int
+	// AuthFailureRate is the sustained failed authentications per second one client address may make
+	// (zero means the default, negative disables); AuthFailureBurst the burst. Above it the answer is
+	// 429 before the database is asked, so guessing keys costs the server nothing.
+	AuthFailureRate  float64
+	AuthFailureBurst int
+	// TrustedProxies are the CIDRs whose X-Forwarded-For names the client; empty trusts none, so the
+	// client address is the connection's.
+	TrustedProxies []string
+	// PublicURL is the scheme, host and any path prefix clients reach the API at (e.g.
+	// https://vendorrisk.example.com); links such as supplier_url are built from it, never from the
+	// request's Host or X-Forwarded-Host, which a client writes.
+	PublicURL string
+	// MetricsToken, when set, is the bearer token GET /metrics requires (401 without it); empty leaves
+	// /metrics open, for a scraper on a private network.
+	MetricsToken string
 }
 
 // DefaultConfig is used for zero fields.
 var DefaultConfig = Config{MaxBodyBytes: 1 << 20, MaxImportBytes: 20 << 20, MaxUploadBytes: 20 << 20, RateLimit: 50,
-	RateBurst: 100, DBTimeout: 5 * time.Second, ReadyTimeout: time.Second}
+	RateBurst: 100, DBTimeout: 5 * time.Second, ReadyTimeout: time.Second, AuthFailureRate: 10, AuthFailureBurst: 20,
+	PublicURL: "http://127.0.0.1:8080"}
 
 // Deps are the services the handlers call.
 type Deps struct {
@@ -105,6 +122,7 @@ type Server struct {
 	metrics      *metrics
 	limiter      *limiter
 	inflight     *inFlight
+	authFailures *limiter // per client address
 }
 
 // NewHandler builds the HTTP handler with every route and middleware.
@@ -127,6 +145,16 @@ func NewHandler(cfg Config, d Deps) http.Handler {
 	if cfg.ReadyTimeout <= 0 {
 		cfg.ReadyTimeout = DefaultConfig.ReadyTimeout
 	}
+	if cfg.PublicURL == "" {
+		cfg.PublicURL = DefaultConfig.PublicURL
+	}
+	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
+	if cfg.AuthFailureRate == 0 {
+		cfg.AuthFailureRate = DefaultConfig.AuthFailureRate
+	}
+	if cfg.AuthFailureBurst <= 0 {
+		cfg.AuthFailureBurst = DefaultConfig.AuthFailureBurst
+	}
 	s := &Server{
 		cfg: cfg, log: d.Log, now: d.Clock, keys: d.Keys, vendors: d.Vendors, idem: d.Idempotency,
 		engagements: d.Engagements, contracts: d.Contracts, policies: d.Policies, catalog: d.Catalog,
@@ -138,18 +166,26 @@ func NewHandler(cfg Config, d Deps) http.Handler {
 	s.decisions, s.acceptances = d.Decisions, d.Acceptances
 	s.limiter = newLimiter(cfg.RateLimit, cfg.RateBurst, d.Clock)
 	s.inflight = newInFlight(cfg.MaxInFlightPerKey)
+	s.authFailures = newLimiter(cfg.AuthFailureRate, cfg.AuthFailureBurst, d.Clock)
 	gin.SetMode(gin.ReleaseMode)
 	e := gin.New()
 	e.HandleMethodNotAllowed = true
 	e.ContextWithFallback = false
-	e.Use(s.requestID, s.observe, s.recovery, s.limitBody)
+	// Without trusted proxies gin takes the connection's address as the client's and ignores
+	// X-Forwarded-For, which any client can write.
+	// A list that does not parse (cmd/vendorrisk checks it first) trusts none rather than all.
+	if err := e.SetTrustedProxies(cfg.TrustedProxies); err != nil {
+		d.Log.Error("trusted proxies ignored: trusting none", "err", err)
+		_ = e.SetTrustedProxies(nil) // nil always parses
+	}
+	e.Use(s.requestID, apiHeaders, s.observe, s.recovery, s.limitBody)
 	e.NoRoute(func(c *gin.Context) {
 		problemStatus(c, http.StatusNotFound, "not-found", "Not found", "no such endpoint")
 	})
 	e.NoMethod(func(c *gin.Context) {
 		problemStatus(c, http.StatusMethodNotAllowed, "method-not-allowed", "Method not allowed", "this endpoint does not accept "+c.Request.Method)
 	})
-	e.GET("/metrics", gin.WrapH(promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{})))
+	e.GET("/metrics", s.metricsAuth, gin.WrapH(promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{})))
 	s.routes(e)
 	return e
 }

@@ -122,7 +122,7 @@ func TestValidation(t *testing.T) {
 				wantProblem(t, e.send(t, req), http.StatusRequestEntityTooLarge)
 			})
 		}
-		// Media types with parameters and +json suffixes are JSON.
+		// A UTF-8 charset parameter and the JSON merge patch type are JSON (other +json types are 415: TestContentTypeRefused).
 		t.Run("json with charset", func(t *testing.T) {
 			must(t, e.do(t, "POST", vendors, e.admin, vendorBody("Charset"), "Content-Type", "application/json; charset=utf-8"), http.StatusCreated)
 			must(t, e.do(t, "PATCH", vendorURL, e.admin, map[string]any{"legal_name": "V K.K."}, "Content-Type", "application/merge-patch+json"), http.StatusOK)

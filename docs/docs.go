@@ -873,7 +873,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Moves a draft to sent and returns, once, a supplier API key bound to the vendor (valid until the due date plus 30 days; revocable) and the URL to answer at. Nothing is e-mailed: pass both on.",
+                "description": "Moves a draft to sent and returns, once, a supplier API key bound to the vendor (valid until the due date plus 30 days; revocable) and the URL to answer at (supplier_url: the configured public URL, VENDORRISK_PUBLIC_URL, never the request's Host or X-Forwarded-Host). Nothing is e-mailed: pass both on.",
                 "produces": [
                     "application/json"
                 ],
@@ -1255,6 +1255,99 @@ const docTemplate = `{
                     },
                     "404": {
                         "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/controls": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Ordered by framework id, then document order. Filters combine (and); an unknown framework selects nothing. A query parameter this list does not know is 400, never ignored.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "catalog"
+                ],
+                "summary": "List the controls of every framework",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "only this framework's controls (framework id, e.g. iso27001-2022)",
+                        "name": "framework",
+                        "in": "query"
+                    },
+                    {
+                        "type": "boolean",
+                        "description": "only controls flagged (true) or not flagged (false) as supplier-related",
+                        "name": "supplier_related",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "only controls under this group ref, at any level (e.g. A.15 or 5)",
+                        "name": "group",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "substring of the ref or the English or Japanese title",
+                        "name": "q",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "ja for Japanese texts",
+                        "name": "Accept-Language",
+                        "in": "header"
+                    },
+                    {
+                        "type": "integer",
+                        "description": "page size (1-200, default 50)",
+                        "name": "limit",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "next_cursor of the previous page",
+                        "name": "cursor",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/ControlList"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -11456,6 +11549,7 @@ const docTemplate = `{
                     "example": "/api/v1/supplier/assessments/0193a7c2-5b1e-7d3a-9f00-1c2d3e4f5a6b"
                 },
                 "supplier_url": {
+                    "description": "SupplierURL is built from the configured public URL (api.Config.PublicURL).",
                     "type": "string",
                     "example": "https://vendorrisk.example.com/api/v1/supplier/assessments/0193a7c2-5b1e-7d3a-9f00-1c2d3e4f5a6b"
                 }

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"gorm.io/gorm"
+
 	"github.com/vendorrisk/vendorrisk/domain/catalog"
 )
 
@@ -291,7 +293,33 @@ func (s *Catalogs) getBy(ctx context.Context, where string, arg any) (catalog.Fr
 // Controls returns controls after a position, in document order.
 func (s *Catalogs) Controls(ctx context.Context, frameworkID string, f catalog.ControlFilter, afterPosition, limit int) ([]catalog.PositionedControl, error) {
 	var rows []controlRow
-	q := s.db.conn(ctx).Where("framework_id = ? AND position > ?", frameworkID, afterPosition)
+	q := filterControls(s.db.conn(ctx).Where("framework_id = ? AND position > ?", frameworkID, afterPosition), f)
+	err := q.Order("position").Limit(limit).Find(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("query controls of %s: %w", frameworkID, dbErr(err))
+	}
+	return positioned(rows)
+}
+
+// AllControls returns controls of every framework (or of f.Framework) after a key, ordered by
+// framework and document order.
+func (s *Catalogs) AllControls(ctx context.Context, f catalog.ControlFilter, after catalog.ControlKey, limit int) ([]catalog.PositionedControl, error) {
+	var rows []controlRow
+	q := filterControls(s.db.conn(ctx), f)
+	if f.Framework != "" {
+		q = q.Where("framework_id = ?", f.Framework)
+	}
+	if after.FrameworkID != "" {
+		q = q.Where("(framework_id > ? OR (framework_id = ? AND position > ?))", after.FrameworkID, after.FrameworkID, after.Position)
+	}
+	if err := q.Order("framework_id").Order("position").Limit(limit).Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("query controls: %w", dbErr(err))
+	}
+	return positioned(rows)
+}
+
+// filterControls adds a control filter's conditions (its Framework aside) to q.
+func filterControls(q *gorm.DB, f catalog.ControlFilter) *gorm.DB {
 	if f.SupplierRelated != nil {
 		q = q.Where("supplier_related = ?", *f.SupplierRelated)
 	}
@@ -302,10 +330,10 @@ func (s *Catalogs) Controls(ctx context.Context, frameworkID string, f catalog.C
 		like := "%" + likeEscaper.Replace(f.Query) + "%"
 		q = q.Where("(ref LIKE ? ESCAPE '!' OR title_en LIKE ? ESCAPE '!' OR title_ja LIKE ? ESCAPE '!')", like, like, like)
 	}
-	err := q.Order("position").Limit(limit).Find(&rows).Error
-	if err != nil {
-		return nil, fmt.Errorf("query controls of %s: %w", frameworkID, dbErr(err))
-	}
+	return q
+}
+
+func positioned(rows []controlRow) ([]catalog.PositionedControl, error) {
 	out := make([]catalog.PositionedControl, len(rows))
 	for i, r := range rows {
 		c, err := r.toDomain()

@@ -7,6 +7,8 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/netip"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -32,6 +34,13 @@ type config struct {
 	DBTimeout       time.Duration
 	MaxInFlight     int
 	Migrate         bool
+	// TrustedProxies are the CIDRs whose X-Forwarded-For is believed; empty believes none.
+	TrustedProxies []string
+	// PublicURL is where clients reach the API; links in answers are built from it.
+	PublicURL string
+	// MetricsToken, when set, is the bearer token /metrics requires. Environment only: a flag would
+	// show it in the process list.
+	MetricsToken string
 }
 
 // errUsage marks configuration and usage errors: one line on stderr and exit code 2.
@@ -68,6 +77,10 @@ func newFlagSet(name string, getenv func(string) string, stderr io.Writer) (*fla
 	sweepEvery := env("VENDORRISK_SWEEP_INTERVAL", "5m")
 	dbTimeout := env("VENDORRISK_DB_TIMEOUT", "5s")
 	maxInFlight := env("VENDORRISK_MAX_INFLIGHT_PER_KEY", "8")
+	trusted := getenv("VENDORRISK_TRUSTED_PROXIES")
+	cfg.MetricsToken = getenv("VENDORRISK_METRICS_TOKEN")
+	fs.StringVar(&trusted, "trusted-proxies", trusted, "comma-separated CIDRs of reverse proxies whose X-Forwarded-For is believed; empty believes none (VENDORRISK_TRUSTED_PROXIES)")
+	fs.StringVar(&cfg.PublicURL, "public-url", getenv("VENDORRISK_PUBLIC_URL"), "URL clients reach the API at, e.g. https://vendorrisk.example.com; default http://ADDR (VENDORRISK_PUBLIC_URL)")
 	fs.StringVar(&dbTimeout, "db-timeout", dbTimeout, "how long a request may wait for the database before 503 (VENDORRISK_DB_TIMEOUT)")
 	fs.StringVar(&maxInFlight, "max-inflight-per-key", maxInFlight, "requests one credential may have in progress, 0 disables (VENDORRISK_MAX_INFLIGHT_PER_KEY)")
 	fs.StringVar(&sweepEvery, "sweep-interval", sweepEvery, "how often approvals and risk acceptances are re-checked (VENDORRISK_SWEEP_INTERVAL)")
@@ -102,6 +115,9 @@ func newFlagSet(name string, getenv func(string) string, stderr io.Writer) (*fla
 		if cfg.MaxInFlight, err = strconv.Atoi(maxInFlight); err != nil || cfg.MaxInFlight < 0 {
 			return usageErr("max in-flight requests per key %q: must be an integer of at least 0", maxInFlight)
 		}
+		if cfg.TrustedProxies, err = parseCIDRs(trusted); err != nil {
+			return err
+		}
 		return cfg.validate()
 	}
 	return fs, cfg, finish
@@ -118,6 +134,9 @@ func (c *config) validate() error {
 	var lvl slog.Level
 	if err := lvl.UnmarshalText([]byte(c.LogLevel)); err != nil {
 		return usageErr("log level %q: must be debug, info, warn or error", c.LogLevel)
+	}
+	if err := c.completePublicURL(); err != nil {
+		return err
 	}
 	var err error
 	switch c.DBDriver {
@@ -140,6 +159,44 @@ func (c *config) validate() error {
 	return nil
 }
 
+// parseCIDRs reads a comma-separated list of CIDRs (a bare address counts as a single host).
+func parseCIDRs(list string) ([]string, error) {
+	var out []string
+	for _, raw := range strings.Split(list, ",") {
+		raw = strings.TrimSpace(raw)
+		if raw == "" {
+			continue
+		}
+		if _, err := netip.ParsePrefix(raw); err != nil {
+			if _, aerr := netip.ParseAddr(raw); aerr != nil {
+				return nil, usageErr("trusted proxy %q: must be a CIDR such as 10.0.0.0/8", raw)
+			}
+		}
+		out = append(out, raw)
+	}
+	return out, nil
+}
+
+// completePublicURL checks the public URL, or derives it from the listen address (http://ADDR, an
+// empty host read as 127.0.0.1).
+func (c *config) completePublicURL() error {
+	if c.PublicURL == "" {
+		host, port, _ := net.SplitHostPort(c.Addr) // checked by validate
+		if host == "" {
+			host = "127.0.0.1"
+		}
+		c.PublicURL = "http://" + net.JoinHostPort(host, port)
+		return nil
+	}
+	u, err := url.Parse(c.PublicURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil ||
+		u.RawQuery != "" || u.Fragment != "" {
+		return usageErr("public url %q: must be an absolute http(s) URL such as https://vendorrisk.example.com", c.PublicURL)
+	}
+	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+	return nil
+}
+
 func (c *config) logger(w io.Writer) *slog.Logger {
 	var lvl slog.Level
 	_ = lvl.UnmarshalText([]byte(c.LogLevel)) // validated
@@ -157,6 +214,8 @@ func (c *config) logAttrs() []any {
 		"log_format", c.LogFormat, "log_level", strings.ToLower(c.LogLevel), "admin_key_file", c.AdminKeyFile,
 		"max_body_bytes", c.MaxBodyBytes, "max_import_bytes", c.MaxImportBytes, "max_upload_bytes", c.MaxUploadBytes, "evidence_dir", c.EvidenceDir, "rate_limit", c.RateLimit, "shutdown_timeout", c.ShutdownTimeout.String(), "sweep_interval", c.SweepInterval.String(),
 		"db_timeout", c.DBTimeout.String(), "max_inflight_per_key", c.MaxInFlight,
+		"trusted_proxies", strings.Join(c.TrustedProxies, ","), "public_url", c.PublicURL,
+		"metrics_token", c.MetricsToken != "", // whether one is set, never the token
 		"migrate", c.Migrate,
 	}
 }

@@ -42,6 +42,9 @@ func TestBadConfigurationExitsWithTwoAndOneLine(t *testing.T) {
 		{"bad body limit", []string{"serve"}, map[string]string{"VENDORRISK_MAX_BODY_BYTES": "ten"}, "max body bytes"},
 		{"memory sqlite", []string{"migrate", "up"}, map[string]string{"VENDORRISK_DB_DSN": ":memory:"}, "in-memory"},
 		{"unknown flag", []string{"serve", "--nope"}, nil, "flag provided but not defined"},
+		{"bad trusted proxy", []string{"serve"}, map[string]string{"VENDORRISK_TRUSTED_PROXIES": "10.0.0.0/8, proxy.internal"}, "trusted proxy"},
+		{"relative public url", []string{"serve"}, map[string]string{"VENDORRISK_PUBLIC_URL": "vendorrisk.example.com"}, "public url"},
+		{"public url with query", []string{"serve", "--public-url", "https://vr.example.com/?x=1"}, nil, "public url"},
 		{"apikey without role", []string{"apikey", "create", "--db-dsn", filepath.Join(dir, "a.db")}, nil, "--role"},
 	}
 	for _, tt := range tests {
@@ -250,5 +253,51 @@ func TestEffectiveConfigLogMasksPassword(t *testing.T) {
 	}
 	if !strings.Contains(buf.String(), "app:*****@tcp(db:3306)/vendorrisk") || !strings.Contains(buf.String(), "parseTime=true") {
 		t.Fatalf("effective DSN not logged as expected: %s", buf.String())
+	}
+}
+
+// TestProxyAndPublicURLConfig: trusted proxies are read as a list of CIDRs (empty trusts none) and the
+// public URL defaults to http://ADDR (issue #12 item 20).
+func TestProxyAndPublicURLConfig(t *testing.T) {
+	parse := func(t *testing.T, env map[string]string, args ...string) *config {
+		t.Helper()
+		fs, cfg, finish := newFlagSet("serve", envFrom(env), io.Discard)
+		if err := parseFlags(fs, finish, args); err != nil {
+			t.Fatal(err)
+		}
+		return cfg
+	}
+	cfg := parse(t, nil)
+	if cfg.TrustedProxies != nil || cfg.PublicURL != "http://127.0.0.1:8080" {
+		t.Errorf("defaults: trusted %q, public url %q", cfg.TrustedProxies, cfg.PublicURL)
+	}
+	cfg = parse(t, map[string]string{"VENDORRISK_ADDR": ":9090"})
+	if cfg.PublicURL != "http://127.0.0.1:9090" {
+		t.Errorf("public url from :9090 = %q", cfg.PublicURL)
+	}
+	cfg = parse(t, map[string]string{"VENDORRISK_TRUSTED_PROXIES": " 10.0.0.0/8,,fd00::/8 , 192.0.2.7",
+		"VENDORRISK_PUBLIC_URL": "https://vendorrisk.example.com/"})
+	if !slices.Equal(cfg.TrustedProxies, []string{"10.0.0.0/8", "fd00::/8", "192.0.2.7"}) || cfg.PublicURL != "https://vendorrisk.example.com" {
+		t.Errorf("trusted %q, public url %q", cfg.TrustedProxies, cfg.PublicURL)
+	}
+	cfg = parse(t, map[string]string{"VENDORRISK_PUBLIC_URL": "https://a.example"}, "--public-url", "https://b.example/vr", "--trusted-proxies", "172.16.0.0/12")
+	if cfg.PublicURL != "https://b.example/vr" || !slices.Equal(cfg.TrustedProxies, []string{"172.16.0.0/12"}) {
+		t.Errorf("flags: trusted %q, public url %q", cfg.TrustedProxies, cfg.PublicURL)
+	}
+}
+
+// TestMetricsTokenConfig: VENDORRISK_METRICS_TOKEN is read from the environment and never logged.
+func TestMetricsTokenConfig(t *testing.T) {
+	fs, cfg, finish := newFlagSet("serve", envFrom(map[string]string{"VENDORRISK_METRICS_TOKEN": "scrape-s3cret"}), io.Discard)
+	if err := parseFlags(fs, finish, nil); err != nil {
+		t.Fatal(err)
+	}
+	if cfg.MetricsToken != "scrape-s3cret" {
+		t.Fatalf("metrics token %q", cfg.MetricsToken)
+	}
+	var buf bytes.Buffer
+	cfg.logger(&buf).Info("starting", cfg.logAttrs()...)
+	if strings.Contains(buf.String(), "scrape-s3cret") || !strings.Contains(buf.String(), "metrics_token=true") {
+		t.Fatalf("start-up log: %s", buf.String())
 	}
 }

@@ -72,7 +72,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	deps := svc.APIDeps(db, log, domain.SystemClock)
 	handler := api.NewHandler(api.Config{MaxBodyBytes: cfg.MaxBodyBytes, MaxImportBytes: cfg.MaxImportBytes,
 		MaxUploadBytes: cfg.MaxUploadBytes, RateLimit: cfg.RateLimit, DBTimeout: cfg.DBTimeout,
-		MaxInFlightPerKey: cfg.MaxInFlight}, deps)
+		MaxInFlightPerKey: cfg.MaxInFlight, TrustedProxies: cfg.TrustedProxies, PublicURL: cfg.PublicURL,
+		MetricsToken: cfg.MetricsToken}, deps)
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)

@@ -40,6 +40,9 @@ type Repository interface {
 	GetBySourceUUID(ctx context.Context, uuid string) (Framework, error)
 	// Controls returns a framework's controls that pass f, in document order after the given position.
 	Controls(ctx context.Context, frameworkID string, f ControlFilter, afterPosition, limit int) ([]PositionedControl, error)
+	// AllControls returns controls of every framework (or of f.Framework) after a key, ordered by
+	// framework id and then document order.
+	AllControls(ctx context.Context, f ControlFilter, after ControlKey, limit int) ([]PositionedControl, error)
 	Control(ctx context.Context, frameworkID, ref string) (Control, error)
 	// MappingsFrom returns the mappings whose From side is the control.
 	MappingsFrom(ctx context.Context, frameworkID, ref string) ([]Mapping, error)
@@ -49,6 +52,12 @@ type Repository interface {
 	CountGroups(ctx context.Context, frameworkIDs []string) (map[string]map[int]int, error)
 	// Lock serialises catalog loads and imports until the transaction ends.
 	Lock(ctx context.Context) error
+}
+
+// ControlKey is a control's place in the list of every framework's controls; zero is before the first.
+type ControlKey struct {
+	FrameworkID string
+	Position    int
 }
 
 // PositionedControl is a control with its place in document order (for keyset pages).
@@ -250,6 +259,7 @@ func (s *Service) Get(ctx context.Context, id string) (Summary, error) {
 
 // ControlFilter selects a framework's controls; zero values select all.
 type ControlFilter struct {
+	Framework       string // only this framework's controls (AllControls; Controls takes the framework apart)
 	SupplierRelated *bool  // only controls flagged (true) or not flagged (false) as supplier-related
 	Group           string // only controls under this group ref, at any level (e.g. "A.15" or "5")
 	Query           string // substring of the ref or the English or Japanese title
@@ -257,7 +267,8 @@ type ControlFilter struct {
 
 func (f *ControlFilter) normalize() error {
 	var v domain.Validator
-	f.Group, f.Query = strings.TrimSpace(f.Group), strings.TrimSpace(f.Query)
+	f.Framework, f.Group, f.Query = strings.TrimSpace(f.Framework), strings.TrimSpace(f.Group), strings.TrimSpace(f.Query)
+	v.Check(utf8.RuneCountInString(f.Framework) <= 100, "framework", "must be at most 100 characters")
 	v.Check(utf8.RuneCountInString(f.Group) <= 100, "group", "must be at most 100 characters")
 	v.Check(utf8.RuneCountInString(f.Query) <= 200, "q", "must be at most 200 characters")
 	return v.Err()
@@ -293,6 +304,46 @@ func (s *Service) Controls(ctx context.Context, frameworkID string, f ControlFil
 	if len(rows) > limit {
 		rows = rows[:limit]
 		page.NextCursor = domain.Cursor{Sort: "position", Value: strconv.Itoa(rows[limit-1].Position)}.Encode()
+	}
+	for _, r := range rows {
+		page.Items = append(page.Items, r.Control)
+	}
+	return page, nil
+}
+
+// allControlsSort names the cursors of AllControls: framework id, then document order.
+const allControlsSort = "framework,position"
+
+// AllControls lists the controls of every framework, or of f.Framework only, ordered by framework id
+// and then document order. An unknown framework filter selects nothing.
+func (s *Service) AllControls(ctx context.Context, f ControlFilter, limit int, cursor string) (domain.Page[Control], error) {
+	if err := f.normalize(); err != nil {
+		return domain.Page[Control]{}, err
+	}
+	limit, err := domain.ClampLimit(limit)
+	if err != nil {
+		return domain.Page[Control]{}, err
+	}
+	c, err := domain.DecodeCursorLoose(cursor, allControlsSort)
+	if err != nil {
+		return domain.Page[Control]{}, err
+	}
+	var after ControlKey
+	if c != nil {
+		if after.Position, err = strconv.Atoi(c.Value); err != nil || c.ID == "" {
+			return domain.Page[Control]{}, domain.Invalid("cursor", "is not a cursor returned by this API")
+		}
+		after.FrameworkID = c.ID
+	}
+	rows, err := s.repo.AllControls(ctx, f, after, limit+1)
+	if err != nil {
+		return domain.Page[Control]{}, fmt.Errorf("list controls: %w", err)
+	}
+	page := domain.Page[Control]{Items: []Control{}}
+	if len(rows) > limit {
+		rows = rows[:limit]
+		last := rows[limit-1]
+		page.NextCursor = domain.Cursor{Sort: allControlsSort, Value: strconv.Itoa(last.Position), ID: last.FrameworkID}.Encode()
 	}
 	for _, r := range rows {
 		page.Items = append(page.Items, r.Control)
