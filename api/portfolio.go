@@ -38,6 +38,11 @@ type StatusCounts struct {
 	Ended     int `json:"ended" binding:"required"`
 }
 
+// tierCounts turns a count per tier into its DTO.
+func tierCounts(m map[risk.Tier]int) TierCounts {
+	return TierCounts{Tier1: m[risk.Tier1Critical], Tier2: m[risk.Tier2High], Tier3: m[risk.Tier3Medium], Tier4: m[risk.Tier4Low]}
+}
+
 // TierCounts counts live engagements by effective tier.
 type TierCounts struct {
 	Tier1 int `json:"tier_1" binding:"required"`
@@ -159,6 +164,11 @@ type ConcentrationDTO struct {
 	Tier1Engagements int       `json:"tier1_engagements" binding:"required" example:"2"`
 	// Direct: of engagements, how many are bought from this vendor itself.
 	Direct int `json:"direct" binding:"required" example:"1"`
+	// ByTier: every engagement behind the vendor by effective tier (they add up to engagements).
+	ByTier TierCounts `json:"by_tier" binding:"required"`
+	// DirectByTier: the direct ones by tier; by_tier minus direct_by_tier depend on the vendor through
+	// subcontractors.
+	DirectByTier TierCounts `json:"direct_by_tier" binding:"required"`
 	// EngagementIDs: the engagements behind the vendor, tier 1 first, then by id; at most
 	// thresholds.concentration_ids_cap of them (engagements is the total).
 	EngagementIDs []string `json:"engagement_ids" binding:"required"`
@@ -205,8 +215,7 @@ func portfolioResponse(s portfolio.Summary) PortfolioSummary {
 		Engagements: PortfolioEngagements{Total: s.Engagements.Total, Live: s.Engagements.Live,
 			ByStatus: StatusCounts{Intake: st[engagement.StatusIntake], Assessing: st[engagement.StatusAssessing],
 				Decided: st[engagement.StatusDecided], Active: st[engagement.StatusActive], Ended: st[engagement.StatusEnded]},
-			ByTier: TierCounts{Tier1: tier[risk.Tier1Critical], Tier2: tier[risk.Tier2High], Tier3: tier[risk.Tier3Medium],
-				Tier4: tier[risk.Tier4Low]}},
+			ByTier: tierCounts(tier)},
 		Reviews: PortfolioReviews{Overdue: s.Reviews.Overdue, DueSoon: s.Reviews.DueSoon, OK: s.Reviews.OK,
 			NeverAssessed: s.Reviews.NeverAssessed},
 		AssessmentsOverdue: s.AssessmentsOverdue,
@@ -243,6 +252,7 @@ func portfolioResponse(s portfolio.Summary) PortfolioSummary {
 	for _, c := range s.Concentration {
 		out.Concentration = append(out.Concentration, ConcentrationDTO{Vendor: VendorRef{ID: c.VendorID, Name: c.VendorName},
 			Engagements: c.Engagements, Tier1Engagements: c.Tier1Engagements, Direct: c.Direct,
+			ByTier: tierCounts(c.ByTier), DirectByTier: tierCounts(c.DirectByTier),
 			EngagementIDs: append([]string{}, c.EngagementIDs...)})
 	}
 	return out

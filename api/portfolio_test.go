@@ -225,10 +225,13 @@ func TestPortfolioSummary(t *testing.T) {
 			RiskAcceptances: api.PortfolioRiskAcceptances{Active: 2, Expiring: 1},
 			Concentration: []api.ConcentrationDTO{
 				{Vendor: api.VendorRef{ID: c, Name: "Gamma DC"}, Engagements: 5, Tier1Engagements: 1, Direct: 1,
+					ByTier: api.TierCounts{Tier1: 1, Tier2: 1, Tier3: 2, Tier4: 1}, DirectByTier: api.TierCounts{Tier3: 1},
 					EngagementIDs: append(append([]string{e1, e3}, tier3...), e4)},
 				{Vendor: api.VendorRef{ID: b, Name: "Beta Hosting"}, Engagements: 3, Tier1Engagements: 1, Direct: 1,
+					ByTier: api.TierCounts{Tier1: 1, Tier3: 1, Tier4: 1}, DirectByTier: api.TierCounts{Tier4: 1},
 					EngagementIDs: []string{e1, e2, e4}},
 				{Vendor: api.VendorRef{ID: a, Name: "Alpha Cloud"}, Engagements: 2, Tier1Engagements: 1, Direct: 2,
+					ByTier: api.TierCounts{Tier1: 1, Tier3: 1}, DirectByTier: api.TierCounts{Tier1: 1, Tier3: 1},
 					EngagementIDs: []string{e1, e2}},
 			},
 			ConcentrationTotal: 3,

@@ -7727,17 +7727,35 @@ const docTemplate = `{
         "ConcentrationDTO": {
             "type": "object",
             "required": [
+                "by_tier",
                 "direct",
+                "direct_by_tier",
                 "engagement_ids",
                 "engagements",
                 "tier1_engagements",
                 "vendor"
             ],
             "properties": {
+                "by_tier": {
+                    "description": "ByTier: every engagement behind the vendor by effective tier (they add up to engagements).",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/TierCounts"
+                        }
+                    ]
+                },
                 "direct": {
                     "description": "Direct: of engagements, how many are bought from this vendor itself.",
                     "type": "integer",
                     "example": 1
+                },
+                "direct_by_tier": {
+                    "description": "DirectByTier: the direct ones by tier; by_tier minus direct_by_tier depend on the vendor through\nsubcontractors.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/TierCounts"
+                        }
+                    ]
                 },
                 "engagement_ids": {
                     "description": "EngagementIDs: the engagements behind the vendor, tier 1 first, then by id; at most\nthresholds.concentration_ids_cap of them (engagements is the total).",

@@ -219,8 +219,10 @@ type Concentration struct {
 	VendorName       string
 	Engagements      int // every live engagement behind the vendor
 	Tier1Engagements int
-	Direct           int      // of those, the engagements bought from this vendor itself
-	EngagementIDs    []string // tier 1 first, then by id; at most ConcentrationIDsCap
+	Direct           int               // of those, the engagements bought from this vendor itself
+	ByTier           map[risk.Tier]int // every engagement behind the vendor by effective tier
+	DirectByTier     map[risk.Tier]int // the direct ones by tier; the rest depend on it through subcontractors
+	EngagementIDs    []string          // tier 1 first, then by id; at most ConcentrationIDsCap
 }
 
 // Summarize counts the facts on the day of now with the policy's breach costs.
@@ -404,12 +406,15 @@ func dependencies(all []EngagementFact, live map[string]EngagementFact, links []
 func concentration(behind map[string]*behindVendor) ([]Concentration, int) {
 	var out []Concentration
 	for v, b := range behind {
-		c := Concentration{VendorID: v, Engagements: len(b.engagements), Direct: b.direct}
+		c := Concentration{VendorID: v, Engagements: len(b.engagements), Direct: b.direct,
+			ByTier: map[risk.Tier]int{}, DirectByTier: map[risk.Tier]int{}}
 		for _, e := range b.engagements {
-			if e.Tier == risk.Tier1Critical {
-				c.Tier1Engagements++
+			c.ByTier[e.Tier]++
+			if e.VendorID == v {
+				c.DirectByTier[e.Tier]++
 			}
 		}
+		c.Tier1Engagements = c.ByTier[risk.Tier1Critical]
 		if c.Engagements < ConcentrationMinEngagements && c.Tier1Engagements == 0 {
 			continue
 		}
