@@ -158,10 +158,10 @@ func (s *Server) audited(c *gin.Context) {
 	w.flush()
 }
 
-// slowRoutes may run longer than one ordinary request: large imports, uploads and the recomputation
-// of the whole audit chain.
+// slowRoutes may run longer than one ordinary request: large imports, uploads, the recomputation of
+// the whole audit chain, and a policy change (it re-rates every engagement in its transaction).
 var slowRoutes = map[string]bool{importRoute: true, templateImportRoute: true, uploadRoute: true,
-	"/api/v1/audit-events/verify": true}
+	"/api/v1/audit-events/verify": true, "/api/v1/risk-policy": true}
 
 // dbTimeout is how long a request may wait for the database in all.
 func (s *Server) dbTimeout(route string) time.Duration {

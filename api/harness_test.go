@@ -81,6 +81,11 @@ func newEnv(t *testing.T, db *repository.DB, cfg api.Config) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if cfg.DBTimeout == 0 {
+		// Under -race on a loaded 2-CPU CI machine requests run 5-10 times slower than in production;
+		// the deadline itself is tested with short explicit values (outage_test.go).
+		cfg.DBTimeout = 30 * time.Second
+	}
 	svc := wiring.Wire(db, clk.Now, blobs)
 	e := &env{
 		db: db, clock: clk, keys: svc.Keys, vendors: svc.Vendors, repo: repository.NewVendors(db),
