@@ -15,9 +15,6 @@ import (
 // goes to a temporary file that is removed when the request ends.
 const spoolInMemory = 1 << 20
 
-// errBodyUnreadable marks a client that stopped sending or sent too slowly: the body never arrived.
-var errBodyUnreadable = errors.New("request body could not be read")
-
 // spoolBody reads the whole request body before any transaction starts, so that a client trickling
 // bytes holds a goroutine, never a database lock or a pooled connection. The handler then reads the
 // spooled copy at memory or disk speed. The body limit set by limitBody still applies while reading.
@@ -74,5 +71,5 @@ func readErr(err error) error {
 		return decodeError(err)
 	}
 	return &httpError{status: http.StatusBadRequest, slug: "malformed-request", title: "Malformed request",
-		detail: "the request body could not be read completely: " + errBodyUnreadable.Error()}
+		detail: "the request body could not be read completely: request body could not be read"}
 }
