@@ -18,6 +18,7 @@ import (
 
 	"github.com/vendorrisk/vendorrisk/domain"
 	"github.com/vendorrisk/vendorrisk/domain/audit"
+	"github.com/vendorrisk/vendorrisk/domain/event"
 )
 
 // maxAuditBody is the largest request or response body kept verbatim in an audit event; a larger one
@@ -129,7 +130,9 @@ func (s *Server) audited(c *gin.Context) {
 	w := &bufferedWriter{ResponseWriter: c.Writer, status: http.StatusOK}
 	c.Writer = w
 	defer func() { c.Writer = w.ResponseWriter }() // a panic leaves the held response unsent for recovery
-	dbCtx, cancel := context.WithTimeout(outer, s.dbTimeout(c.FullPath()))
+	tally := &event.Tally{}
+	dbCtx, cancel := context.WithTimeout(event.WithTally(event.WithRequest(outer, requestIDFrom(c), c.Request.URL.Path), tally),
+		s.dbTimeout(c.FullPath()))
 	defer cancel()
 	err := s.tx.InTx(dbCtx, func(ctx context.Context) error {
 		c.Request = c.Request.WithContext(ctx)
@@ -137,10 +140,10 @@ func (s *Server) audited(c *gin.Context) {
 		if w.status >= 300 {
 			return errRolledBack
 		}
-		if w.Header().Get("Idempotent-Replayed") == "true" { // a replay changes nothing
+		if w.Header().Get("Idempotent-Replayed") == "true" || tally.N() > 0 { // the use case recorded its events
 			return nil
 		}
-		_, err := s.audit.Record(ctx, s.auditEntry(c, w, rec))
+		_, err := s.audit.Append(ctx, s.auditEntry(c, w, rec))
 		return err
 	})
 	c.Request = c.Request.WithContext(outer)

@@ -34,7 +34,7 @@ func BenchmarkAuditVerify(b *testing.B) {
 			for batch := 0; batch < auditEvents; batch += 500 {
 				err := db.InTx(ctx, func(ctx context.Context) error {
 					for i := batch; i < batch+500; i++ {
-						if _, err := trail.Record(ctx, audit.Entry{Actor: audit.Actor{KeyID: "k", Name: "bench", Role: "procurement"},
+						if _, err := trail.Append(ctx, audit.Entry{Actor: audit.Actor{KeyID: "k", Name: "bench", Role: "procurement"},
 							Action: "PATCH /api/v1/vendors/:id", ResourceType: "vendors", ResourceID: fmt.Sprint(i % 100),
 							Path: "/api/v1/vendors/x", Status: 200, RequestID: domain.NewID(), Input: json.RawMessage(`{"name":"x"}`),
 							Result: result}); err != nil {

@@ -51,7 +51,7 @@ func (e *auditEnv) record(t *testing.T, n int) []audit.Event {
 	t.Helper()
 	out := make([]audit.Event, 0, n)
 	for i := range n {
-		ev, err := e.svc.Record(t.Context(), auditEntry(i))
+		ev, err := e.svc.Append(t.Context(), auditEntry(i))
 		if err != nil {
 			t.Fatalf("record %d: %v", i, err)
 		}
@@ -106,7 +106,7 @@ func TestAuditAppendRoundTrip(t *testing.T) {
 		// A large body and one that is not JSON survive storage byte for byte.
 		big := audit.Entry{Actor: audit.System, Action: "system decision.needs_review", ResourceType: "decisions",
 			Input: json.RawMessage(`"` + strings.Repeat("あ", 30000) + `"`), Result: json.RawMessage("not json at all")}
-		ev, err := e.svc.Record(t.Context(), big)
+		ev, err := e.svc.Append(t.Context(), big)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -209,7 +209,7 @@ func TestAuditTriggersRefuseChanges(t *testing.T) {
 		wantIntact(t, e.verify(t), 3)
 
 		// The trail still grows after refused changes.
-		if _, err := e.svc.Record(t.Context(), auditEntry(7)); err != nil {
+		if _, err := e.svc.Append(t.Context(), auditEntry(7)); err != nil {
 			t.Fatal(err)
 		}
 		wantIntact(t, e.verify(t), 4)
@@ -342,7 +342,7 @@ func TestAuditConcurrentAppendsNeverFork(t *testing.T) {
 					ent := auditEntry(w*each + i)
 					ent.RequestID = fmt.Sprintf("w%d-%d", w, i)
 					err := db.InTx(ctx, func(ctx context.Context) error {
-						ev, err := e.svc.Record(ctx, ent)
+						ev, err := e.svc.Append(ctx, ent)
 						if err == nil {
 							mu.Lock()
 							gotSeqs = append(gotSeqs, ev.Seq)
@@ -416,7 +416,7 @@ func TestAuditRollbackLeavesNoEvent(t *testing.T) {
 		var inside audit.Event
 		err = db.InTx(t.Context(), func(ctx context.Context) error {
 			var err error
-			if inside, err = e.svc.Record(ctx, auditEntry(42)); err != nil {
+			if inside, err = e.svc.Append(ctx, auditEntry(42)); err != nil {
 				return err
 			}
 			// Inside the transaction the event and the moved head are visible.
@@ -442,7 +442,7 @@ func TestAuditRollbackLeavesNoEvent(t *testing.T) {
 		}
 
 		// The next append takes the seq the rolled-back one would have had, and the chain holds.
-		next, err := e.svc.Record(t.Context(), auditEntry(43))
+		next, err := e.svc.Append(t.Context(), auditEntry(43))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -472,7 +472,7 @@ func TestAuditList(t *testing.T) {
 		}
 		var evs []audit.Event
 		for i, en := range entries {
-			ev, err := e.svc.Record(ctx, en)
+			ev, err := e.svc.Append(ctx, en)
 			if err != nil {
 				t.Fatalf("record %d: %v", i, err)
 			}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/vendorrisk/vendorrisk/domain"
 	"github.com/vendorrisk/vendorrisk/domain/apikey"
+	"github.com/vendorrisk/vendorrisk/domain/audit"
 	"github.com/vendorrisk/vendorrisk/domain/auth"
 	"github.com/vendorrisk/vendorrisk/domain/vendor"
 	"github.com/vendorrisk/vendorrisk/repository"
@@ -65,7 +66,8 @@ func newVendorEnv(t *testing.T, db *repository.DB) *vendorEnv {
 	t.Helper()
 	c := newClock()
 	repo := repository.NewVendors(db)
-	return &vendorEnv{db: db, repo: repo, svc: vendor.NewService(repo, db, c.Now), clock: c, ctx: as(t, auth.RoleAdmin)}
+	trail := audit.NewService(repository.NewAuditTrail(db), db, c.Now)
+	return &vendorEnv{db: db, repo: repo, svc: vendor.NewService(repo, db, c.Now, trail), clock: c, ctx: as(t, auth.RoleAdmin)}
 }
 
 // create registers a vendor through the service and fails the test on error.

@@ -30,7 +30,7 @@ func keyChange(ctx context.Context, db *repository.DB, trail *audit.Service, act
 		}
 		res, _ := json.Marshal(map[string]any{"id": k.ID, "prefix": k.Prefix, "role": k.Role, "vendor_id": k.VendorID,
 			"name": k.Name, "expires_at": k.ExpiresAt, "revoked_at": k.RevokedAt})
-		_, err = trail.Record(ctx, audit.Entry{Actor: actor, Action: action, ResourceType: "api-keys", ResourceID: k.ID,
+		_, err = trail.Append(ctx, audit.Entry{Actor: actor, Action: action, ResourceType: "api-keys", ResourceID: k.ID,
 			Path: "", Status: 0, Result: res})
 		return err
 	})

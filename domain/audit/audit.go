@@ -16,6 +16,7 @@ import (
 
 	"github.com/vendorrisk/vendorrisk/domain"
 	"github.com/vendorrisk/vendorrisk/domain/auth"
+	"github.com/vendorrisk/vendorrisk/domain/event"
 )
 
 // Genesis is the previous hash of the first event.
@@ -47,7 +48,7 @@ func ActorOf(ctx context.Context) Actor {
 // state that resulted. Input and Result are JSON (a summary when the body was not JSON or too large).
 type Entry struct {
 	Actor        Actor
-	Action       string // "POST /api/v1/vendors/:id/contacts", or "system decision.needs_review"
+	Action       string // the domain event's type, "vendor.updated"
 	ResourceType string
 	ResourceID   string
 	Path         string
@@ -157,7 +158,7 @@ type Filter struct {
 	ResourceType string
 	ResourceID   string
 	ActorKeyID   string
-	Action       string // prefix match, e.g. "POST /api/v1/decisions"
+	Action       string // prefix match, e.g. "decision." or "vendor.updated"
 	From, To     *time.Time
 	BeforeSeq    int64 // keyset: events with seq below this (0: from the newest)
 	Limit        int
@@ -192,8 +193,25 @@ func NewService(repo Repository, tx domain.TxManager, now domain.Clock) *Service
 	return &Service{repo: repo, tx: tx, now: now}
 }
 
-// Record appends e; called inside the transaction of the change it describes.
-func (s *Service) Record(ctx context.Context, e Entry) (Event, error) {
+// Record appends one audit event per domain event, with the actor and the request that ctx carries;
+// called inside the transaction of the change they describe (it is the one event.Recorder of the
+// trail, so a change and its audit events commit together).
+func (s *Service) Record(ctx context.Context, events ...event.Event) error {
+	actor := ActorOf(ctx)
+	reqID, path := event.RequestOf(ctx)
+	for _, ev := range events {
+		e := Entry{Actor: actor, Action: ev.Type, ResourceType: ev.Subject.Type, ResourceID: ev.Subject.ID,
+			Path: path, RequestID: reqID, Input: ev.Input(), Result: ev.Result()}
+		if _, err := s.Append(ctx, e); err != nil {
+			return err
+		}
+	}
+	event.Count(ctx, len(events))
+	return nil
+}
+
+// Append appends e; called inside the transaction of the change it describes.
+func (s *Service) Append(ctx context.Context, e Entry) (Event, error) {
 	var ev Event
 	err := s.tx.InTx(ctx, func(ctx context.Context) error {
 		var err error

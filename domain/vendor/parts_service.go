@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/vendorrisk/vendorrisk/domain"
+	"github.com/vendorrisk/vendorrisk/domain/event"
 )
 
 // ContactPatch holds a partial contact update; nil means unchanged.
@@ -28,6 +29,9 @@ func (s *Service) AddContact(ctx context.Context, vendorID string, c Contact) (C
 	err := s.inVendor(ctx, vendorID, func(ctx context.Context) error {
 		if err := s.repo.CreateContact(ctx, c); err != nil {
 			return translate(err, "create contact")
+		}
+		if err := event.Record(ctx, s.events, "vendor.contact.created", part("contact", c.ID, vendorID), nil, c); err != nil {
+			return err
 		}
 		return s.keepOnePrimary(ctx, c)
 	})
@@ -79,6 +83,7 @@ func (s *Service) UpdateContact(ctx context.Context, vendorID, id string, p Cont
 		if err := checkVersion(c.Version, ifMatch); err != nil {
 			return err
 		}
+		before := c
 		domain.Set(&c.Name, p.Name)
 		domain.Set(&c.Email, p.Email)
 		domain.Set(&c.Phone, p.Phone)
@@ -94,6 +99,9 @@ func (s *Service) UpdateContact(ctx context.Context, vendorID, id string, p Cont
 			return translate(err, "update contact")
 		}
 		out = c
+		if err := event.Record(ctx, s.events, "vendor.contact.updated", part("contact", c.ID, vendorID), before, c); err != nil {
+			return err
+		}
 		return s.keepOnePrimary(ctx, c)
 	})
 	return out, err
@@ -109,7 +117,10 @@ func (s *Service) DeleteContact(ctx context.Context, vendorID, id string, ifMatc
 		if err := checkVersion(c.Version, ifMatch); err != nil {
 			return err
 		}
-		return translate(s.repo.DeleteContact(ctx, vendorID, id), "delete contact")
+		if err := s.repo.DeleteContact(ctx, vendorID, id); err != nil {
+			return translate(err, "delete contact")
+		}
+		return event.Record(ctx, s.events, "vendor.contact.deleted", part("contact", c.ID, vendorID), c, nil)
 	})
 }
 
@@ -147,7 +158,10 @@ func (s *Service) AddCertification(ctx context.Context, vendorID string, c Certi
 	now := s.now()
 	c.ID, c.VendorID, c.Version, c.CreatedAt, c.UpdatedAt = domain.NewID(), vendorID, 1, now, now
 	err := s.inVendor(ctx, vendorID, func(ctx context.Context) error {
-		return translate(s.repo.CreateCertification(ctx, c), "create certification")
+		if err := s.repo.CreateCertification(ctx, c); err != nil {
+			return translate(err, "create certification")
+		}
+		return event.Record(ctx, s.events, "vendor.certification.created", part("certification", c.ID, vendorID), nil, c)
 	})
 	return c, err
 }
@@ -187,6 +201,7 @@ func (s *Service) UpdateCertification(ctx context.Context, vendorID, id string, 
 		if err := checkVersion(c.Version, ifMatch); err != nil {
 			return err
 		}
+		before := c
 		domain.Set(&c.Scheme, p.Scheme)
 		domain.Set(&c.SchemeName, p.SchemeName)
 		domain.Set(&c.CertificateID, p.CertificateID)
@@ -204,7 +219,7 @@ func (s *Service) UpdateCertification(ctx context.Context, vendorID, id string, 
 			return translate(err, "update certification")
 		}
 		out = c
-		return nil
+		return event.Record(ctx, s.events, "vendor.certification.updated", part("certification", c.ID, vendorID), before, c)
 	})
 	return out, err
 }
@@ -219,7 +234,10 @@ func (s *Service) DeleteCertification(ctx context.Context, vendorID, id string, 
 		if err := checkVersion(c.Version, ifMatch); err != nil {
 			return err
 		}
-		return translate(s.repo.DeleteCertification(ctx, vendorID, id), "delete certification")
+		if err := s.repo.DeleteCertification(ctx, vendorID, id); err != nil {
+			return translate(err, "delete certification")
+		}
+		return event.Record(ctx, s.events, "vendor.certification.deleted", part("certification", c.ID, vendorID), c, nil)
 	})
 }
 
@@ -255,6 +273,9 @@ func (s *Service) AddSubcontractor(ctx context.Context, vendorID string, sc Subc
 				return domain.Errorf(domain.KindConflict, "vendor %s is already linked as a subcontractor", sc.SubcontractorID)
 			}
 			return fmt.Errorf("create subcontractor link: %w", err)
+		}
+		if err := event.Record(ctx, s.events, "vendor.subcontractor.linked", part("subcontractor_link", sc.ID, vendorID), nil, sc); err != nil {
+			return err
 		}
 		return s.graphChanged(ctx, vendorID)
 	})
@@ -320,6 +341,10 @@ func (s *Service) RemoveSubcontractor(ctx context.Context, vendorID, id string) 
 		}
 		if err := s.repo.DeleteSubcontractor(ctx, vendorID, id); err != nil {
 			return notFoundOr(err, "subcontractor link", id)
+		}
+		gone := struct{ ID, VendorID string }{id, vendorID}
+		if err := event.Record(ctx, s.events, "vendor.subcontractor.unlinked", part("subcontractor_link", id, vendorID), gone, nil); err != nil {
+			return err
 		}
 		return s.graphChanged(ctx, vendorID)
 	})

@@ -10,6 +10,7 @@ import (
 
 	"github.com/vendorrisk/vendorrisk/domain"
 	"github.com/vendorrisk/vendorrisk/domain/auth"
+	"github.com/vendorrisk/vendorrisk/domain/event"
 )
 
 // Filter selects vendors for a list; the repository applies it with keyset pagination.
@@ -79,12 +80,21 @@ type Service struct {
 	repo     Repository
 	tx       domain.TxManager
 	now      domain.Clock
+	events   event.Recorder
 	observer GraphObserver
 }
 
-// NewService wires the vendor use cases.
-func NewService(repo Repository, tx domain.TxManager, now domain.Clock) *Service {
-	return &Service{repo: repo, tx: tx, now: now}
+// NewService wires the vendor use cases; events records what each change did.
+func NewService(repo Repository, tx domain.TxManager, now domain.Clock, events event.Recorder) *Service {
+	return &Service{repo: repo, tx: tx, now: now, events: events}
+}
+
+// subject names a vendor in its events.
+func subject(v Vendor) event.Subject { return event.Subject{Type: "vendor", ID: v.ID, VendorID: v.ID} }
+
+// part names a contact, certification or subcontractor link of vendorID in its events.
+func part(typ, id, vendorID string) event.Subject {
+	return event.Subject{Type: typ, ID: id, VendorID: vendorID}
 }
 
 // ObserveGraph registers the one observer of subcontractor graph changes (wired at start-up).
@@ -119,8 +129,14 @@ func (s *Service) Create(ctx context.Context, v Vendor) (Vendor, error) {
 	}
 	now := s.now()
 	v.ID, v.Version, v.CreatedAt, v.UpdatedAt = domain.NewID(), 1, now, now
-	if err := s.repo.Create(ctx, v); err != nil {
-		return Vendor{}, duplicateCorporateNumber(translate(err, "create vendor"), v.CorporateNumber)
+	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+		if err := s.repo.Create(ctx, v); err != nil {
+			return duplicateCorporateNumber(translate(err, "create vendor"), v.CorporateNumber)
+		}
+		return event.Record(ctx, s.events, "vendor.created", subject(v), nil, v)
+	})
+	if err != nil {
+		return Vendor{}, err
 	}
 	return v, nil
 }
@@ -235,7 +251,7 @@ func (s *Service) Update(ctx context.Context, id string, patch Patch, ifMatch *i
 			return domain.Errorf(domain.KindConflict, "vendor status cannot change from %s to %s (allowed: %s)",
 				v.Status, *patch.Status, allowedNext(v.Status))
 		}
-		oldKind := v.Kind
+		before := v
 		patch.apply(&v)
 		v.normalize()
 		if err := v.validate(); err != nil {
@@ -247,7 +263,10 @@ func (s *Service) Update(ctx context.Context, id string, patch Patch, ifMatch *i
 			return duplicateCorporateNumber(translate(err, "update vendor"), v.CorporateNumber)
 		}
 		out = v
-		if v.Kind != oldKind && s.observer != nil {
+		if err := event.Record(ctx, s.events, "vendor.updated", subject(v), before, v); err != nil {
+			return err
+		}
+		if v.Kind != before.Kind && s.observer != nil {
 			// The engagement risk model reads the vendor's kind (cloud hosting); only this vendor's
 			// engagements depend on it.
 			return s.observer(ctx, []string{id})
@@ -313,7 +332,7 @@ func (s *Service) Delete(ctx context.Context, id string, ifMatch *int) error {
 		if err := s.repo.Delete(ctx, id); err != nil {
 			return translate(err, "delete vendor")
 		}
-		return nil
+		return event.Record(ctx, s.events, "vendor.deleted", subject(v), v, nil)
 	})
 }
 

@@ -163,7 +163,7 @@ func (a acceptanceFindings) Reopen(ctx context.Context, id string) error {
 // wireDecisions builds decisions and risk acceptances.
 func wireDecisions(db *repository.DB, clock domain.Clock, f facts, trail *audit.Service) (*decision.Service, *acceptance.Service) {
 	record := func(ctx context.Context, e audit.Entry) error {
-		_, err := trail.Record(ctx, e)
+		_, err := trail.Append(ctx, e)
 		return err
 	}
 	decisions := decision.NewService(repository.NewDecisions(db), decision.Deps{Gather: f.gather,

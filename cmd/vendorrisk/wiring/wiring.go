@@ -52,7 +52,9 @@ type Services struct {
 // Wire builds every service on db. blobs may be nil where no evidence is touched (the CLI).
 func Wire(db *repository.DB, clock domain.Clock, blobs assessment.BlobStore) Services {
 	keyRepo := repository.NewAPIKeys(db)
-	vendors := vendor.NewService(repository.NewVendors(db), db, clock)
+	// The trail records every use case's domain events in the use case's own transaction.
+	trail := audit.NewService(repository.NewAuditTrail(db), db, clock)
+	vendors := vendor.NewService(repository.NewVendors(db), db, clock, trail)
 	policies := policy.NewService(repository.NewPolicies(db), db, clock)
 	engagements := engagement.NewService(repository.NewEngagements(db), vendorReader{vendors}, policies, db, clock)
 	catalogs := catalog.NewService(repository.NewCatalogs(db), db, clock)
@@ -76,7 +78,6 @@ func Wire(db *repository.DB, clock domain.Clock, blobs assessment.BlobStore) Ser
 	}
 	assessments := assessment.NewService(repository.NewAssessments(db), deps, db, clock)
 	engagements.UseControlScores(assessments.LatestControlScore)
-	trail := audit.NewService(repository.NewAuditTrail(db), db, clock)
 	contracts := contract.NewService(repository.NewContracts(db), engagementReader{engagements}, policies, db, clock)
 	remediations := finding.NewRemediations(findings, repository.NewFindings(db),
 		func(ctx context.Context, tier risk.Tier, sev domain.Severity) (int, error) {
