@@ -159,11 +159,11 @@ func TestRiskAcceptanceExpiry(t *testing.T) {
 		wantProblem(t, e.do(t, "POST", acceptancesPath+"/"+a.ID+"/revoke", roB.secret, map[string]any{"reason": "x"}), http.StatusConflict)
 		e.askAcceptance(t, roA.secret, fid, "2025-06-01")
 
-		evs := e.eventsOf(t, "risk-acceptances", a.ID)
+		evs := e.eventsOf(t, "risk_acceptance", a.ID)
 		wantEvents(t, evs,
-			"SYSTEM risk_acceptance.expired by system (system)",
-			"POST /api/v1/risk-acceptances/:id/approve by "+roB.id+" (risk_owner)",
-			"POST /api/v1/findings/:id/risk-acceptances by "+roA.id+" (risk_owner)")
+			"risk_acceptance.expired by system (system)",
+			"risk_acceptance.approved by "+roB.id+" (risk_owner)",
+			"risk_acceptance.requested by "+roA.id+" (risk_owner)")
 		if len(evs) == 3 && (!strings.Contains(string(evs[0].Result), fid) || !strings.Contains(string(evs[0].Input), "expired on 2025-05-01")) {
 			t.Errorf("system event input %s result %s", evs[0].Input, evs[0].Result)
 		}
@@ -234,13 +234,13 @@ func TestRiskAcceptanceRevoke(t *testing.T) {
 		wantProblem(t, e.do(t, "POST", acceptancesPath+"/"+a2.ID+"/revoke", roA.secret, map[string]any{"reason": "again"}), http.StatusConflict)
 		wantProblem(t, e.do(t, "POST", acceptancesPath+"/"+a2.ID+"/approve", roB.secret, nil), http.StatusConflict)
 
-		wantEvents(t, e.eventsOf(t, "risk-acceptances", a1.ID),
-			"POST /api/v1/risk-acceptances/:id/revoke by "+proc1.id+" (procurement)",
-			"POST /api/v1/findings/:id/risk-acceptances by "+proc1.id+" (procurement)")
-		wantEvents(t, e.eventsOf(t, "risk-acceptances", a2.ID),
-			"POST /api/v1/risk-acceptances/:id/revoke by "+roA.id+" (risk_owner)",
-			"POST /api/v1/risk-acceptances/:id/approve by "+roB.id+" (risk_owner)",
-			"POST /api/v1/findings/:id/risk-acceptances by "+proc1.id+" (procurement)")
+		wantEvents(t, e.eventsOf(t, "risk_acceptance", a1.ID),
+			"risk_acceptance.revoked by "+proc1.id+" (procurement)",
+			"risk_acceptance.requested by "+proc1.id+" (procurement)")
+		wantEvents(t, e.eventsOf(t, "risk_acceptance", a2.ID),
+			"risk_acceptance.revoked by "+roA.id+" (risk_owner)",
+			"risk_acceptance.approved by "+roB.id+" (risk_owner)",
+			"risk_acceptance.requested by "+proc1.id+" (procurement)")
 		ids := e.listIDs(t, acceptancesPath+"?status=revoked&finding_id="+fid, e.admin)
 		if !slices.Equal(ids, sorted(a1.ID, a2.ID)) {
 			t.Errorf("revoked acceptances of the finding %q", ids)
@@ -288,8 +288,8 @@ func TestRiskAcceptanceStale(t *testing.T) {
 		if st := e.findingStatus(t, q1.ID); st != "open" {
 			t.Errorf("finding %s after the acceptance went stale, want open", st)
 		}
-		evs := e.eventsOf(t, "risk-acceptances", a.ID)
-		if len(evs) == 0 || evs[0].Action != "SYSTEM risk_acceptance.stale" || evs[0].ActorRole != "system" {
+		evs := e.eventsOf(t, "risk_acceptance", a.ID)
+		if len(evs) == 0 || evs[0].Action != "risk_acceptance.stale" || evs[0].ActorRole != "system" {
 			t.Errorf("newest audit event of the acceptance: %s", actions(evs))
 		}
 	})
@@ -333,10 +333,10 @@ func TestDecisionAndAcceptanceRoutesHiddenFromSuppliers(t *testing.T) {
 		must(t, e.do(t, "GET", acceptancesPath+"/"+a.ID, aud, nil), http.StatusOK)
 		wantProblem(t, e.do(t, "POST", decisionsPath+"/"+d.ID+"/approve", aud, map[string]any{}), http.StatusForbidden)
 		wantProblem(t, e.do(t, "POST", acceptancesPath+"/"+a.ID+"/approve", aud, nil), http.StatusForbidden)
-		if evs := e.eventsOf(t, "decisions", d.ID); len(evs) != 1 || evs[0].Action != "POST /api/v1/decisions" {
+		if evs := e.eventsOf(t, "decision", d.ID); len(evs) != 1 || evs[0].Action != "decision.requested" {
 			t.Errorf("decision events after the supplier's attempts: %s", actions(evs))
 		}
-		if evs := e.eventsOf(t, "risk-acceptances", a.ID); len(evs) != 1 {
+		if evs := e.eventsOf(t, "risk_acceptance", a.ID); len(evs) != 1 {
 			t.Errorf("acceptance events after the supplier's attempts: %s", actions(evs))
 		}
 	})

@@ -162,24 +162,29 @@ func TestAuditRedactsSecrets(t *testing.T) {
 		}
 		hidden := created.Secret[len(created.Prefix):] // the part never shown again
 
-		evs := e.auditAll(t, url.Values{"resource_type": {"api-keys"}, "resource_id": {created.ID}})
+		evs := e.auditAll(t, url.Values{"resource_type": {"api_key"}, "resource_id": {created.ID}})
 		if len(evs) != 1 {
 			t.Fatalf("%d events for the new key, want 1: %+v", len(evs), evs)
 		}
 		ev := evs[0]
-		if ev.Action != "POST /api/v1/api-keys" || ev.Status != http.StatusCreated || ev.ActorRole != "admin" {
-			t.Errorf("event action %q status %d role %q", ev.Action, ev.Status, ev.ActorRole)
+		if ev.Action != "api_key.created" || ev.ActorRole != "admin" || ev.Path != "/api/v1/api-keys" {
+			t.Errorf("event action %q role %q path %q", ev.Action, ev.ActorRole, ev.Path)
 		}
-		var result map[string]any
+		var result struct {
+			Event string         `json:"event"`
+			Data  map[string]any `json:"data"`
+		}
 		if err := json.Unmarshal(ev.Result, &result); err != nil {
 			t.Fatalf("result %s: %v", ev.Result, err)
 		}
-		if result["secret"] != "[redacted]" || result["id"] != created.ID || result["prefix"] != created.Prefix {
-			t.Errorf("result %s: want the key with its secret redacted", ev.Result)
+		if result.Event != "api_key.created" || result.Data["id"] != created.ID || result.Data["prefix"] != created.Prefix ||
+			result.Data["role"] != "auditor" || result.Data["name"] != "external auditor" {
+			t.Errorf("result %s: want the new key", ev.Result)
 		}
-		var input map[string]any
-		if err := json.Unmarshal(ev.Input, &input); err != nil || input["role"] != "auditor" || input["name"] != "external auditor" {
-			t.Errorf("input %s (%v): want the request as sent", ev.Input, err)
+		for _, field := range []string{"secret", "hash"} {
+			if _, ok := result.Data[field]; ok {
+				t.Errorf("result %s: the key's %s is in the event", ev.Result, field)
+			}
 		}
 
 		// Neither the new secret nor the caller's own bearer secret appears anywhere: not over HTTP,
@@ -237,32 +242,38 @@ func TestAuditList(t *testing.T) {
 		at := func(seq int64) string { return all[7-seq].OccurredAt.Format(time.RFC3339Nano) }
 
 		t.Run("a resource's history, newest first", func(t *testing.T) {
-			hist := e.auditAll(t, url.Values{"resource_type": {"vendors"}, "resource_id": {a.ID}})
+			hist := e.auditAll(t, url.Values{"resource_type": {"vendor"}, "resource_id": {a.ID}})
 			if got := seqsOf(hist); !slices.Equal(got, []int64{5, 3, 1}) {
 				t.Fatalf("history of vendor A %v, want 5, 3, 1", got)
 			}
-			wantActions := []string{"PATCH /api/v1/vendors/:id", "PATCH /api/v1/vendors/:id", "POST /api/v1/vendors"}
+			wantActions := []string{"vendor.updated", "vendor.updated", "vendor.created"}
 			wantNames := []string{"Renamed A", "Renamed A", "Audit List A KK"}
+			wantChanged := [][]string{{"description", "version"}, {"name", "version"}, nil}
 			for i, ev := range hist {
-				var res api.VendorResponse
+				var res struct {
+					Data api.VendorResponse `json:"data"`
+				}
 				if err := json.Unmarshal(ev.Result, &res); err != nil {
 					t.Fatalf("seq %d result %s: %v", ev.Seq, ev.Result, err)
 				}
-				if ev.Action != wantActions[i] || ev.ResourceType != "vendors" || ev.ResourceID != a.ID || res.Name != wantNames[i] ||
-					res.Version != 3-i {
+				if ev.Action != wantActions[i] || ev.ResourceType != "vendor" || ev.ResourceID != a.ID || res.Data.Name != wantNames[i] ||
+					res.Data.Version != 3-i {
 					t.Errorf("seq %d: %s on %s/%s, result name %q version %d; want %s, name %q version %d", ev.Seq, ev.Action,
-						ev.ResourceType, ev.ResourceID, res.Name, res.Version, wantActions[i], wantNames[i], 3-i)
+						ev.ResourceType, ev.ResourceID, res.Data.Name, res.Data.Version, wantActions[i], wantNames[i], 3-i)
+				}
+				if got := changedFields(t, ev); !slices.Equal(got, wantChanged[i]) {
+					t.Errorf("seq %d changed %v, want %v", ev.Seq, got, wantChanged[i])
 				}
 				if ev.Path != "/api/v1/vendors"+map[bool]string{true: "", false: "/" + a.ID}[i == 2] {
 					t.Errorf("seq %d path %q", ev.Seq, ev.Path)
 				}
 			}
-			contacts := e.auditAll(t, url.Values{"resource_type": {"contacts"}, "resource_id": {c.ID}})
+			contacts := e.auditAll(t, url.Values{"resource_type": {"contact"}, "resource_id": {c.ID}})
 			if got := seqsOf(contacts); !slices.Equal(got, []int64{7, 4}) {
 				t.Errorf("history of the contact %v, want 7, 4", got)
-			} else if contacts[0].Status != http.StatusNoContent || string(contacts[0].Result) != "null" ||
+			} else if contacts[0].Action != "vendor.contact.deleted" || !strings.Contains(string(contacts[0].Result), `"name":"Hanako"`) ||
 				string(contacts[0].Input) != "null" {
-				t.Errorf("delete event: status %d input %s result %s; want 204 with null bodies", contacts[0].Status,
+				t.Errorf("delete event: %s input %s result %s; want the contact as it was when deleted", contacts[0].Action,
 					contacts[0].Input, contacts[0].Result)
 			}
 		})
@@ -272,10 +283,10 @@ func TestAuditList(t *testing.T) {
 			query url.Values
 			want  []int64
 		}{
-			{"resource type only", url.Values{"resource_type": {"vendors"}}, []int64{6, 5, 3, 2, 1}},
-			{"action prefix", url.Values{"action": {"POST /api/v1/vendors"}}, []int64{4, 2, 1}},
-			{"narrower action prefix", url.Values{"action": {"POST /api/v1/vendors/:id/contacts"}}, []int64{4}},
-			{"method as prefix", url.Values{"action": {"DELETE"}}, []int64{7}},
+			{"resource type only", url.Values{"resource_type": {"vendor"}}, []int64{6, 5, 3, 2, 1}},
+			{"event prefix", url.Values{"action": {"vendor."}}, []int64{7, 6, 5, 4, 3, 2, 1}},
+			{"narrower event prefix", url.Values{"action": {"vendor.contact."}}, []int64{7, 4}},
+			{"one event type", url.Values{"action": {"vendor.created"}}, []int64{2, 1}},
 			{"actor", url.Values{"actor_key_id": {all[0].ActorKeyID}}, []int64{7, 6, 5, 4, 3, 2, 1}},
 			{"another actor", url.Values{"actor_key_id": {"nobody"}}, []int64{}},
 			{"from is inclusive", url.Values{"from": {at(5)}}, []int64{7, 6, 5}},
@@ -283,7 +294,7 @@ func TestAuditList(t *testing.T) {
 			{"from and to", url.Values{"from": {at(2)}, "to": {at(6)}}, []int64{5, 4, 3, 2}},
 			{"from in another zone", url.Values{"from": {all[7-4].OccurredAt.In(time.FixedZone("", 9*3600)).Format(time.RFC3339Nano)}},
 				[]int64{7, 6, 5, 4}},
-			{"filters combine", url.Values{"resource_type": {"vendors"}, "action": {"PATCH"}, "from": {at(4)}}, []int64{6, 5}},
+			{"filters combine", url.Values{"resource_type": {"vendor"}, "action": {"vendor.updated"}, "from": {at(4)}}, []int64{6, 5}},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
@@ -294,7 +305,7 @@ func TestAuditList(t *testing.T) {
 			})
 		}
 		// riskOwner reads the list too.
-		must(t, e.do(t, "GET", auditPath+"?resource_type=vendors", riskOwner, nil), http.StatusOK)
+		must(t, e.do(t, "GET", auditPath+"?resource_type=vendor", riskOwner, nil), http.StatusOK)
 
 		bad := []struct {
 			name, query, field string
@@ -359,11 +370,11 @@ func TestAuditPaging(t *testing.T) {
 			})
 		}
 		// A filtered walk visits only the filter's events.
-		q := url.Values{"resource_type": {"vendors"}, "resource_id": {ids[3]}, "limit": {"1"}}
-		if got := e.auditAll(t, q); len(got) != 1 || got[0].ResourceID != ids[3] || got[0].Action != "POST /api/v1/vendors" {
+		q := url.Values{"resource_type": {"vendor"}, "resource_id": {ids[3]}, "limit": {"1"}}
+		if got := e.auditAll(t, q); len(got) != 1 || got[0].ResourceID != ids[3] || got[0].Action != "vendor.created" {
 			t.Errorf("filtered walk %v, want the one create of vendor %s", seqsOf(got), ids[3])
 		}
-		q = url.Values{"action": {"POST /api/v1/vendors"}, "limit": {"4"}}
+		q = url.Values{"action": {"vendor.created"}, "limit": {"4"}}
 		got := e.auditAll(t, q)
 		if len(got) != e.auditRows(t) {
 			t.Errorf("walk by action visited %d events, want all %d", len(got), e.auditRows(t))
@@ -697,7 +708,7 @@ func TestAuditIdempotentReplayIsNotAChange(t *testing.T) {
 		if again.Header.Get("Idempotent-Replayed") != "true" || again.str("id") != first.str("id") {
 			t.Fatalf("the second request was not a replay: %s", again)
 		}
-		hist := e.auditAll(t, url.Values{"resource_type": {"vendors"}, "resource_id": {first.str("id")}})
+		hist := e.auditAll(t, url.Values{"resource_type": {"vendor"}, "resource_id": {first.str("id")}})
 		if len(hist) != 1 {
 			t.Errorf("vendor %s has %d events (seqs %v), want 1 (its creation): the replay was recorded as another change",
 				first.str("id"), len(hist), seqsOf(hist))
@@ -706,4 +717,22 @@ func TestAuditIdempotentReplayIsNotAChange(t *testing.T) {
 			t.Errorf("%d events after one create and its replay, want 1", n)
 		}
 	})
+}
+
+// changedFields lists the fields an audit event's input says changed.
+func changedFields(t *testing.T, ev api.AuditEventResponse) []string {
+	t.Helper()
+	var in struct {
+		Changes []struct {
+			Field string `json:"field"`
+		} `json:"changes"`
+	}
+	if err := json.Unmarshal(ev.Input, &in); err != nil {
+		t.Fatalf("seq %d input %s: %v", ev.Seq, ev.Input, err)
+	}
+	var out []string
+	for _, c := range in.Changes {
+		out = append(out, c.Field)
+	}
+	return out
 }

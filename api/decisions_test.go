@@ -148,9 +148,8 @@ func TestDecisionFourEyes(t *testing.T) {
 		if got.Status != "pending" || etag != `"1"` || len(got.Approvals) != 0 || got.RejectedBy != nil || got.RequestedBy.KeyID != owner.id {
 			t.Errorf("after the refusals: %+v (ETag %s)", got, etag)
 		}
-		if evs := e.eventsOf(t, "decisions", d2.ID); len(evs) != 0 {
-			t.Errorf("refused decisions left audit events: %+v", evs)
-		}
+		// The request (made through the service) is recorded; the refused decisions added nothing.
+		wantEvents(t, e.eventsOf(t, "decision", d2.ID), "decision.requested by "+owner.id+" (risk_owner)")
 
 		// Another risk owner decides both.
 		other := e.person(t, auth.RoleRiskOwner, "Risk Owner Ken")
@@ -164,14 +163,15 @@ func TestDecisionFourEyes(t *testing.T) {
 		if rej.Status != "rejected" || rej.RejectionReason != "Archive stays in house" || rej.RejectedBy == nil || rej.RejectedBy.KeyID != other.id {
 			t.Errorf("rejected %+v", rej)
 		}
-		adminEvents := e.eventsOf(t, "decisions", d.ID)
+		adminEvents := e.eventsOf(t, "decision", d.ID)
 		if len(adminEvents) == 2 {
-			wantEvents(t, adminEvents, "POST /api/v1/decisions/:id/approve by "+other.id+" (risk_owner)",
-				"POST /api/v1/decisions by "+adminEvents[1].ActorKeyID+" (admin)")
+			wantEvents(t, adminEvents, "decision.approved by "+other.id+" (risk_owner)",
+				"decision.requested by "+adminEvents[1].ActorKeyID+" (admin)")
 		} else {
 			t.Errorf("%d audit events for the decision, want 2", len(adminEvents))
 		}
-		wantEvents(t, e.eventsOf(t, "decisions", d2.ID), "POST /api/v1/decisions/:id/reject by "+other.id+" (risk_owner)")
+		wantEvents(t, e.eventsOf(t, "decision", d2.ID), "decision.rejected by "+other.id+" (risk_owner)",
+			"decision.requested by "+owner.id+" (risk_owner)")
 	})
 }
 
@@ -223,10 +223,10 @@ func TestDecisionQuorumPerTier(t *testing.T) {
 			wantProblem(t, e.do(t, "POST", path, ro3.secret, map[string]any{}), http.StatusConflict)
 			wantProblem(t, e.do(t, "POST", decisionsPath+"/"+d.ID+"/reject", ro3.secret, map[string]any{"reason": "late"}), http.StatusConflict)
 
-			wantEvents(t, e.eventsOf(t, "decisions", d.ID),
-				"POST /api/v1/decisions/:id/approve by "+ro2.id+" (risk_owner)",
-				"POST /api/v1/decisions/:id/approve by "+ro1.id+" (risk_owner)",
-				"POST /api/v1/decisions by "+proc.id+" (procurement)")
+			wantEvents(t, e.eventsOf(t, "decision", d.ID),
+				"decision.approved by "+ro2.id+" (risk_owner)",
+				"decision.approval_given by "+ro1.id+" (risk_owner)",
+				"decision.requested by "+proc.id+" (procurement)")
 			ids := e.listIDs(t, decisionsPath+"?status=approved&engagement_id="+f.eng, e.admin)
 			if !slices.Equal(ids, []string{d.ID}) {
 				t.Errorf("approved decisions of the engagement %q", ids)
@@ -254,9 +254,9 @@ func TestDecisionQuorumPerTier(t *testing.T) {
 			// A second request while one is pending is refused.
 			wantProblem(t, e.do(t, "POST", decisionsPath, proc.secret, map[string]any{"engagement_id": f.eng}), http.StatusConflict)
 			must(t, e.do(t, "POST", decisionsPath+"/"+d.ID+"/reject", ro1.secret, map[string]any{"reason": "Too risky"}), http.StatusOK)
-			wantEvents(t, e.eventsOf(t, "decisions", d.ID),
-				"POST /api/v1/decisions/:id/reject by "+ro1.id+" (risk_owner)",
-				"POST /api/v1/decisions by "+proc.id+" (procurement)")
+			wantEvents(t, e.eventsOf(t, "decision", d.ID),
+				"decision.rejected by "+ro1.id+" (risk_owner)",
+				"decision.requested by "+proc.id+" (procurement)")
 		})
 	})
 }
@@ -342,12 +342,12 @@ func TestDecisionConditionLapses(t *testing.T) {
 		// A decision that needs review can no longer be approved.
 		wantProblem(t, e.do(t, "POST", path, e.person(t, auth.RoleRiskOwner, "Late").secret, map[string]any{}), http.StatusConflict)
 
-		evs := e.eventsOf(t, "decisions", d.ID)
+		evs := e.eventsOf(t, "decision", d.ID)
 		wantEvents(t, evs,
-			"SYSTEM decision.needs_review by system (system)",
-			"SYSTEM decision.conditions_met by system (system)", // the verified item's condition, on the first sweep
-			"POST /api/v1/decisions/:id/approve by "+ro.id+" (risk_owner)",
-			"POST /api/v1/decisions by "+proc.id+" (procurement)")
+			"decision.needs_review by system (system)",
+			"decision.conditions_met by system (system)", // the verified item's condition, on the first sweep
+			"decision.approved by "+ro.id+" (risk_owner)",
+			"decision.requested by "+proc.id+" (procurement)")
 		if len(evs) > 0 && (!strings.Contains(string(evs[0].Input), "Enforce MFA") || !strings.Contains(string(evs[0].Result), `"needs_review"`)) {
 			t.Errorf("system event input %s result %s", evs[0].Input, evs[0].Result)
 		}
@@ -373,7 +373,7 @@ func TestDecisionSweepAuditsEveryChange(t *testing.T) {
 		if got.Conditions[0].MetAt == nil || etag != `"3"` {
 			t.Fatalf("the sweep did not record the met condition: ETag %s, %+v", etag, got.Conditions)
 		}
-		if evs := e.eventsOf(t, "decisions", d.ID); len(evs) != 3 {
+		if evs := e.eventsOf(t, "decision", d.ID); len(evs) != 3 {
 			t.Errorf("decision at version 3 has %d audit events (%s); the sweep's change (condition met, version 2 → 3) left none",
 				len(evs), actions(evs))
 		}
@@ -423,10 +423,10 @@ func TestDecisionSweepTwoWorkers(t *testing.T) {
 						v, got.NeedsReviewWhy, v+1)
 				}
 				system := 0
-				for _, ev := range e.eventsOf(t, "decisions", id) {
+				for _, ev := range e.eventsOf(t, "decision", id) {
 					if ev.ActorRole == "system" {
 						system++
-						if ev.Action != "SYSTEM decision.needs_review" || ev.ActorKeyID != "system" {
+						if ev.Action != "decision.needs_review" || ev.ActorKeyID != "system" {
 							t.Errorf("decision %s: system event %s by %s", id, ev.Action, ev.ActorKeyID)
 						}
 					}

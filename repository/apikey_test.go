@@ -11,6 +11,7 @@ import (
 
 	"github.com/vendorrisk/vendorrisk/domain"
 	"github.com/vendorrisk/vendorrisk/domain/apikey"
+	"github.com/vendorrisk/vendorrisk/domain/audit"
 	"github.com/vendorrisk/vendorrisk/domain/auth"
 	"github.com/vendorrisk/vendorrisk/domain/vendor"
 	"github.com/vendorrisk/vendorrisk/repository"
@@ -198,7 +199,7 @@ func newKeyEnv(t *testing.T, db *repository.DB) *keyEnv {
 	t.Helper()
 	e := newVendorEnv(t, db)
 	keys := repository.NewAPIKeys(db)
-	return &keyEnv{vendorEnv: e, keys: keys, svc: apikey.NewService(keys, keys.VendorExists, e.clock.Now)}
+	return &keyEnv{vendorEnv: e, keys: keys, svc: apikey.NewService(keys, keys.VendorExists, e.clock.Now, e.db, audit.NewService(repository.NewAuditTrail(e.db), e.db, e.clock.Now))}
 }
 
 func TestAPIKeyServiceCreate(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/vendorrisk/vendorrisk/domain"
 	"github.com/vendorrisk/vendorrisk/domain/contract"
+	"github.com/vendorrisk/vendorrisk/domain/audit"
 	"github.com/vendorrisk/vendorrisk/domain/policy"
 	"github.com/vendorrisk/vendorrisk/domain/risk"
 	"github.com/vendorrisk/vendorrisk/repository"
@@ -93,7 +94,7 @@ func TestPolicyRepository(t *testing.T) {
 func TestPolicyServiceOverRepository(t *testing.T) {
 	testdb.ForEach(t, func(t *testing.T, db *repository.DB) {
 		c := newClock()
-		svc := policy.NewService(repository.NewPolicies(db), db, c.Now)
+		svc := policy.NewService(repository.NewPolicies(db), db, c.Now, audit.NewService(repository.NewAuditTrail(db), db, c.Now))
 		ctx := t.Context()
 		cur, err := svc.Current(ctx)
 		if err != nil || cur.Version != 1 || cur.UpdatedBy != "built-in" {

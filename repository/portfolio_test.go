@@ -7,6 +7,7 @@ import (
 	"github.com/vendorrisk/vendorrisk/domain"
 	"github.com/vendorrisk/vendorrisk/domain/acceptance"
 	"github.com/vendorrisk/vendorrisk/domain/assessment"
+	"github.com/vendorrisk/vendorrisk/domain/audit"
 	"github.com/vendorrisk/vendorrisk/domain/auth"
 	"github.com/vendorrisk/vendorrisk/domain/contract"
 	"github.com/vendorrisk/vendorrisk/domain/decision"
@@ -168,7 +169,7 @@ func portfolioSeed(t *testing.T, db *repository.DB, ve *vendorEnv, tpl func() qu
 func TestPortfolioSummaryQueries(t *testing.T) {
 	testdb.ForEach(t, func(t *testing.T, db *repository.DB) {
 		ve := newVendorEnv(t, db)
-		svc := portfolio.NewService(repository.NewPortfolio(db), policy.NewService(repository.NewPolicies(db), db, ve.clock.Now),
+		svc := portfolio.NewService(repository.NewPortfolio(db), policy.NewService(repository.NewPolicies(db), db, ve.clock.Now, audit.NewService(repository.NewAuditTrail(db), db, ve.clock.Now)),
 			db, ve.clock.Now)
 		family := domain.NewID()
 		n := 0

@@ -3,12 +3,12 @@ package main
 import (
 	"context"
 	"fmt"
-	"github.com/vendorrisk/vendorrisk/cmd/vendorrisk/wiring"
 	"io"
 	"strings"
 	"text/tabwriter"
 	"time"
 
+	"github.com/vendorrisk/vendorrisk/cmd/vendorrisk/wiring"
 	"github.com/vendorrisk/vendorrisk/domain"
 	"github.com/vendorrisk/vendorrisk/domain/apikey"
 	"github.com/vendorrisk/vendorrisk/domain/auth"
@@ -36,27 +36,23 @@ func apikeyCmd(ctx context.Context, args []string, getenv func(string) string, s
 	if err := requireSchema(ctx, db); err != nil {
 		return err
 	}
-	svc := wiring.Wire(db, domain.SystemClock, nil) // no evidence is touched from the CLI
-	keys := svc.Keys
+	keys := wiring.Wire(db, domain.SystemClock, nil).Keys // no evidence is touched from the CLI
 	switch sub {
 	case "create":
-		return keyChange(ctx, db, svc.Audit, operator(), "CLI apikey.create", func(ctx context.Context) (apikey.Key, error) {
-			return createKey(ctx, keys, *role, *vendorID, *name, *expires, stdout)
-		})
+		_, err := createKey(asOperator(ctx), keys, *role, *vendorID, *name, *expires, stdout)
+		return err
 	case "list":
 		return listKeys(ctx, keys, stdout)
 	case "revoke":
 		if fs.NArg() != 1 {
 			return usageErr("apikey revoke needs the key id")
 		}
-		return keyChange(ctx, db, svc.Audit, operator(), "CLI apikey.revoke", func(ctx context.Context) (apikey.Key, error) {
-			k, err := keys.Revoke(ctx, fs.Arg(0))
-			if err != nil {
-				return k, err
-			}
-			fmt.Fprintf(stdout, "revoked %s (%s) at %s\n", k.ID, k.Prefix, k.RevokedAt.Format(time.RFC3339))
-			return k, nil
-		})
+		k, err := keys.Revoke(asOperator(ctx), fs.Arg(0))
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "revoked %s (%s) at %s\n", k.ID, k.Prefix, k.RevokedAt.Format(time.RFC3339))
+		return nil
 	}
 	return usageErr("apikey %q: use create, list or revoke", sub)
 }

@@ -114,7 +114,7 @@ func TestAPIKeyCreatePrintsSecretLastAndItAuthenticates(t *testing.T) {
 			}
 			// Credentials made or revoked outside the API are in the audit trail too, by the operator.
 			trail := wiring.Wire(db, time.Now, nil).Audit
-			page, err := trail.List(t.Context(), audit.Filter{ResourceType: "api-keys", ResourceID: p.KeyID}, "")
+			page, err := trail.List(t.Context(), audit.Filter{ResourceType: "api_key", ResourceID: p.KeyID}, "")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -122,7 +122,7 @@ func TestAPIKeyCreatePrintsSecretLastAndItAuthenticates(t *testing.T) {
 			for _, ev := range page.Items {
 				actions = append(actions, ev.Action+" by "+ev.Actor.Role)
 			}
-			if want := []string{"CLI apikey.revoke by operator", "CLI apikey.create by operator"}; !slices.Equal(actions, want) {
+			if want := []string{"api_key.revoked by operator", "api_key.created by operator"}; !slices.Equal(actions, want) {
 				t.Errorf("audit events of the key %q, want %q", actions, want)
 			}
 			if v, err := trail.Verify(t.Context()); err != nil || !v.Intact {

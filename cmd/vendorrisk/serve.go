@@ -15,8 +15,6 @@ import (
 	"github.com/vendorrisk/vendorrisk/api"
 	"github.com/vendorrisk/vendorrisk/cmd/vendorrisk/wiring"
 	"github.com/vendorrisk/vendorrisk/domain"
-	"github.com/vendorrisk/vendorrisk/domain/apikey"
-	"github.com/vendorrisk/vendorrisk/domain/audit"
 	"github.com/vendorrisk/vendorrisk/domain/idempotency"
 	"github.com/vendorrisk/vendorrisk/domain/questionnaire"
 	"github.com/vendorrisk/vendorrisk/repository"
@@ -66,7 +64,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	if filled > 0 {
 		log.Info("review dates filled in", "engagements", filled)
 	}
-	if err := bootstrapAdmin(ctx, db, svc, cfg.AdminKeyFile, log); err != nil {
+	if err := bootstrapAdmin(ctx, svc, cfg.AdminKeyFile, log); err != nil {
 		return err
 	}
 	deps := svc.APIDeps(db, log, domain.SystemClock)
@@ -104,26 +102,11 @@ func prepareSchema(ctx context.Context, cfg *config, db *repository.DB, log *slo
 	return nil
 }
 
-// errNoBootstrap rolls back the bootstrap's (empty) transaction when keys exist already.
-var errNoBootstrap = errors.New("keys exist: no bootstrap")
-
 // bootstrapAdmin gives a fresh installation its first admin key, written to a 0600 file; the secret
 // itself never reaches the log.
-func bootstrapAdmin(ctx context.Context, db *repository.DB, svc wiring.Services, path string, log *slog.Logger) error {
-	var k apikey.Key
-	var secret string
-	err := keyChange(ctx, db, svc.Audit, audit.System, "SYSTEM apikey.bootstrap", func(ctx context.Context) (apikey.Key, error) {
-		var err error
-		k, secret, err = svc.Keys.Bootstrap(ctx)
-		if err == nil && secret == "" {
-			err = errNoBootstrap
-		}
-		return k, err
-	})
-	if errors.Is(err, errNoBootstrap) {
-		return nil
-	}
-	if err != nil {
+func bootstrapAdmin(ctx context.Context, svc wiring.Services, path string, log *slog.Logger) error {
+	k, secret, err := svc.Keys.Bootstrap(ctx)
+	if err != nil || secret == "" {
 		return err
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {

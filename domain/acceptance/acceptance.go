@@ -4,7 +4,6 @@ package acceptance
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -13,7 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/vendorrisk/vendorrisk/domain"
-	"github.com/vendorrisk/vendorrisk/domain/audit"
+	"github.com/vendorrisk/vendorrisk/domain/event"
 	"github.com/vendorrisk/vendorrisk/domain/auth"
 	"github.com/vendorrisk/vendorrisk/domain/risk"
 	"github.com/vendorrisk/vendorrisk/domain/sweep"
@@ -123,14 +122,18 @@ type Repository interface {
 type Service struct {
 	repo     Repository
 	findings Findings
-	record   func(ctx context.Context, e audit.Entry) error
+	events   event.Recorder
 	tx       domain.TxManager
 	now      domain.Clock
 }
 
-// NewService wires risk acceptances; record appends audit events for the sweep's changes.
-func NewService(repo Repository, findings Findings, record func(ctx context.Context, e audit.Entry) error, tx domain.TxManager, now domain.Clock) *Service {
-	return &Service{repo: repo, findings: findings, record: record, tx: tx, now: now}
+// NewService wires risk acceptances; events records each change.
+func NewService(repo Repository, findings Findings, events event.Recorder, tx domain.TxManager, now domain.Clock) *Service {
+	return &Service{repo: repo, findings: findings, events: events, tx: tx, now: now}
+}
+
+func subject(a Acceptance) event.Subject {
+	return event.Subject{Type: "risk_acceptance", ID: a.ID, VendorID: a.VendorID}
 }
 
 func day(t time.Time) time.Time {
@@ -177,7 +180,10 @@ func (s *Service) Request(ctx context.Context, findingID, justification string, 
 		out = Acceptance{ID: domain.NewID(), FindingID: f.ID, EngagementID: f.EngagementID, VendorID: f.VendorID,
 			Status: StatusPending, Justification: justification, ExpiresOn: day(expiresOn), MaxExpiresOn: limit,
 			RequestedBy: Person{KeyID: p.KeyID, Name: p.Name}, Version: 1, CreatedAt: now, UpdatedAt: now}
-		return s.repo.Create(ctx, out)
+		if err := s.repo.Create(ctx, out); err != nil {
+			return err
+		}
+		return event.Record(ctx, s.events, "risk_acceptance.requested", subject(out), nil, out)
 	})
 	return out, err
 }
@@ -189,7 +195,7 @@ func (s *Service) Approve(ctx context.Context, id string, ifMatch *int) (Accepta
 	if err != nil {
 		return Acceptance{}, err
 	}
-	return s.change(ctx, id, ifMatch, func(ctx context.Context, a *Acceptance) error {
+	return s.change(ctx, id, ifMatch, "risk_acceptance.approved", func(ctx context.Context, a *Acceptance) error {
 		if a.RequestedBy.KeyID == p.KeyID {
 			return domain.Errorf(domain.KindForbidden, "four eyes: the requester of a risk acceptance cannot accept it")
 		}
@@ -224,7 +230,7 @@ func (s *Service) Revoke(ctx context.Context, id, reason string, ifMatch *int) (
 	if reason == "" || utf8.RuneCountInString(reason) > 4000 {
 		return Acceptance{}, domain.Invalid("reason", "is required and at most 4000 characters")
 	}
-	return s.change(ctx, id, ifMatch, func(ctx context.Context, a *Acceptance) error {
+	return s.change(ctx, id, ifMatch, "risk_acceptance.revoked", func(ctx context.Context, a *Acceptance) error {
 		if p.Role != auth.RoleRiskOwner && a.RequestedBy.KeyID != p.KeyID {
 			return domain.Errorf(domain.KindForbidden, "only a risk owner or the requester can revoke an acceptance")
 		}
@@ -272,7 +278,9 @@ func (s *Service) List(ctx context.Context, f Filter, cursor string) (domain.Pag
 	return domain.PageOf(rows, limit, func(a Acceptance) domain.Cursor { return domain.Cursor{Sort: "id", ID: a.ID} }), nil
 }
 
-func (s *Service) change(ctx context.Context, id string, ifMatch *int, mutate func(ctx context.Context, a *Acceptance) error) (Acceptance, error) {
+// change runs one read-modify-write of an acceptance and records it as an event of type typ.
+func (s *Service) change(ctx context.Context, id string, ifMatch *int, typ string,
+	mutate func(ctx context.Context, a *Acceptance) error) (Acceptance, error) {
 	var out Acceptance
 	err := s.tx.InTx(ctx, func(ctx context.Context) error {
 		a, err := domain.Load(ctx, "risk acceptance", id, s.repo.Get, s.repo.GetForUpdate, true)
@@ -283,6 +291,7 @@ func (s *Service) change(ctx context.Context, id string, ifMatch *int, mutate fu
 			return domain.Errorf(domain.KindPreconditionFailed,
 				"the risk acceptance has changed: If-Match names version %d, the current version is %d", *ifMatch, a.Version)
 		}
+		before := a
 		if err := mutate(ctx, &a); err != nil {
 			return err
 		}
@@ -292,7 +301,7 @@ func (s *Service) change(ctx context.Context, id string, ifMatch *int, mutate fu
 			return err
 		}
 		out = a
-		return nil
+		return event.Record(ctx, s.events, typ, subject(a), before, a)
 	})
 	return out, err
 }
@@ -320,7 +329,7 @@ func (s *Service) sweepOne(ctx context.Context, id string) (bool, error) {
 		if err != nil {
 			return err
 		}
-		now := s.now()
+		now, before := s.now(), a
 		switch {
 		case day(now).After(a.ExpiresOn):
 			a.Status, a.EndReason = StatusExpired, "expired on "+a.ExpiresOn.Format(time.DateOnly)
@@ -338,11 +347,8 @@ func (s *Service) sweepOne(ctx context.Context, id string) (bool, error) {
 		if err := s.findings.Reopen(ctx, a.FindingID); err != nil {
 			return err
 		}
-		in, _ := json.Marshal(map[string]any{"reason": a.EndReason})
-		res, _ := json.Marshal(map[string]any{"id": a.ID, "status": a.Status, "finding_id": a.FindingID, "version": a.Version})
-		return s.record(ctx, audit.Entry{Actor: audit.System, Action: "SYSTEM risk_acceptance." + string(a.Status),
-			ResourceType: "risk-acceptances", ResourceID: a.ID, Path: "/api/v1/risk-acceptances/" + a.ID, Status: 200,
-			Input: in, Result: res})
+		ev := event.New("risk_acceptance."+string(a.Status), subject(a), before, a).Because(a.EndReason)
+		return s.events.Record(ctx, ev)
 	})
 	return ended, err
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/vendorrisk/vendorrisk/domain"
 	"github.com/vendorrisk/vendorrisk/domain/auth"
+	"github.com/vendorrisk/vendorrisk/domain/event"
 )
 
 // secretPrefix makes our secrets recognisable to secret scanners and to people.
@@ -31,7 +32,7 @@ type Key struct {
 	Role       auth.Role
 	VendorID   string // suppliers only
 	Prefix     string // the first characters of the secret, to recognise it in lists
-	Hash       string // hex SHA-256 of the secret
+	Hash       string `event:"-"` // hex SHA-256 of the secret: never in an event
 	CreatedBy  string // key ID of the creator, or "cli"/"bootstrap"
 	CreatedAt  time.Time
 	ExpiresAt  *time.Time
@@ -64,12 +65,16 @@ type Service struct {
 	repo         Repository
 	vendorExists VendorExists
 	now          domain.Clock
+	tx           domain.TxManager
+	events       event.Recorder
 }
 
-// NewService wires the credential use cases.
-func NewService(repo Repository, vendorExists VendorExists, now domain.Clock) *Service {
-	return &Service{repo: repo, vendorExists: vendorExists, now: now}
+// NewService wires the credential use cases; events records each credential made or revoked.
+func NewService(repo Repository, vendorExists VendorExists, now domain.Clock, tx domain.TxManager, events event.Recorder) *Service {
+	return &Service{repo: repo, vendorExists: vendorExists, now: now, tx: tx, events: events}
 }
+
+func subject(k Key) event.Subject { return event.Subject{Type: "api_key", ID: k.ID, VendorID: k.VendorID} }
 
 // NewKey is the input for Create.
 type NewKey struct {
@@ -85,17 +90,18 @@ func (s *Service) Create(ctx context.Context, in NewKey) (Key, string, error) {
 	if err := s.validate(ctx, &in); err != nil {
 		return Key{}, "", err
 	}
-	secret, err := newSecret()
+	k, secret, err := Mint(in, s.now())
 	if err != nil {
-		return Key{}, "", fmt.Errorf("generate secret: %w", err)
+		return Key{}, "", err
 	}
-	k := Key{
-		ID: domain.NewID(), Name: in.Name, Role: in.Role, VendorID: in.VendorID,
-		Prefix: secret[:len(secretPrefix)+8], Hash: hash(secret), CreatedBy: in.CreatedBy,
-		CreatedAt: s.now(), ExpiresAt: in.ExpiresAt,
-	}
-	if err := s.repo.Create(ctx, k); err != nil {
-		return Key{}, "", fmt.Errorf("store api key: %w", err)
+	err = s.tx.InTx(ctx, func(ctx context.Context) error {
+		if err := s.repo.Create(ctx, k); err != nil {
+			return fmt.Errorf("store api key: %w", err)
+		}
+		return event.Record(ctx, s.events, "api_key.created", subject(k), nil, k)
+	})
+	if err != nil {
+		return Key{}, "", err
 	}
 	return k, secret, nil
 }
@@ -179,10 +185,17 @@ func (s *Service) Revoke(ctx context.Context, id string) (Key, error) {
 		return k, nil
 	}
 	now := s.now()
-	if err := s.repo.Revoke(ctx, id, now); err != nil {
-		return Key{}, fmt.Errorf("revoke api key %s: %w", id, err)
-	}
+	before := k
 	k.RevokedAt = &now
+	err = s.tx.InTx(ctx, func(ctx context.Context) error {
+		if err := s.repo.Revoke(ctx, id, now); err != nil {
+			return fmt.Errorf("revoke api key %s: %w", id, err)
+		}
+		return event.Record(ctx, s.events, "api_key.revoked", subject(k), before, k)
+	})
+	if err != nil {
+		return Key{}, err
+	}
 	return k, nil
 }
 
@@ -215,14 +228,36 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (auth.Princip
 // Bootstrap creates the first admin key when the database has no key at all. It returns the secret,
 // or "" when keys already exist.
 func (s *Service) Bootstrap(ctx context.Context) (Key, string, error) {
-	n, err := s.repo.Count(ctx)
+	var (
+		k      Key
+		secret string
+	)
+	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+		n, err := s.repo.Count(ctx)
+		if err != nil {
+			return fmt.Errorf("count api keys: %w", err)
+		}
+		if n > 0 {
+			return nil
+		}
+		k, secret, err = s.Create(ctx, NewKey{Name: "bootstrap admin", Role: auth.RoleAdmin, CreatedBy: "bootstrap"})
+		return err
+	})
+	return k, secret, err
+}
+
+// Mint makes a key and its secret at now without checking or storing it: Create's first step, and how
+// tests seed credentials straight into storage.
+func Mint(in NewKey, now time.Time) (Key, string, error) {
+	secret, err := newSecret()
 	if err != nil {
-		return Key{}, "", fmt.Errorf("count api keys: %w", err)
+		return Key{}, "", fmt.Errorf("generate secret: %w", err)
 	}
-	if n > 0 {
-		return Key{}, "", nil
-	}
-	return s.Create(ctx, NewKey{Name: "bootstrap admin", Role: auth.RoleAdmin, CreatedBy: "bootstrap"})
+	return Key{
+		ID: domain.NewID(), Name: in.Name, Role: in.Role, VendorID: in.VendorID,
+		Prefix: secret[:len(secretPrefix)+8], Hash: hash(secret), CreatedBy: in.CreatedBy,
+		CreatedAt: now, ExpiresAt: in.ExpiresAt,
+	}, secret, nil
 }
 
 func newSecret() (string, error) {

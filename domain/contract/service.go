@@ -8,12 +8,14 @@ import (
 	"time"
 
 	"github.com/vendorrisk/vendorrisk/domain"
+	"github.com/vendorrisk/vendorrisk/domain/event"
 	"github.com/vendorrisk/vendorrisk/domain/risk"
 )
 
 // EngagementInfo is what a contract needs to know about its engagement.
 type EngagementInfo struct {
 	ID            string
+	VendorID      string
 	EffectiveTier risk.Tier
 	DataLocations []string
 }
@@ -45,16 +47,23 @@ type Service struct {
 	requirements Requirements
 	tx           domain.TxManager
 	now          domain.Clock
+	events       event.Recorder
 }
 
-// NewService wires the contract use cases.
-func NewService(repo Repository, engagements Engagements, requirements Requirements, tx domain.TxManager, now domain.Clock) *Service {
-	return &Service{repo: repo, engagements: engagements, requirements: requirements, tx: tx, now: now}
+// NewService wires the contract use cases; events records what each change did.
+func NewService(repo Repository, engagements Engagements, requirements Requirements, tx domain.TxManager, now domain.Clock,
+	events event.Recorder) *Service {
+	return &Service{repo: repo, engagements: engagements, requirements: requirements, tx: tx, now: now, events: events}
+}
+
+func subject(c Contract, vendorID string) event.Subject {
+	return event.Subject{Type: "contract", ID: c.ID, VendorID: vendorID}
 }
 
 // Create adds a contract to an engagement.
 func (s *Service) Create(ctx context.Context, engagementID string, c Contract) (Contract, error) {
-	if _, err := s.engagements.EngagementInfo(ctx, engagementID); err != nil {
+	eng, err := s.engagements.EngagementInfo(ctx, engagementID)
+	if err != nil {
 		return Contract{}, err
 	}
 	c.normalize()
@@ -63,8 +72,14 @@ func (s *Service) Create(ctx context.Context, engagementID string, c Contract) (
 	}
 	now := s.now()
 	c.ID, c.EngagementID, c.Version, c.CreatedAt, c.UpdatedAt = domain.NewID(), engagementID, 1, now, now
-	if err := s.repo.Create(ctx, c); err != nil {
-		return Contract{}, fmt.Errorf("create contract: %w", err)
+	err = s.tx.InTx(ctx, func(ctx context.Context) error {
+		if err := s.repo.Create(ctx, c); err != nil {
+			return fmt.Errorf("create contract: %w", err)
+		}
+		return event.Record(ctx, s.events, "contract.created", subject(c, eng.VendorID), nil, c)
+	})
+	if err != nil {
+		return Contract{}, err
 	}
 	return c, nil
 }
@@ -114,11 +129,16 @@ type Patch struct {
 
 // Update applies a patch with optimistic concurrency.
 func (s *Service) Update(ctx context.Context, id string, p Patch, ifMatch *int) (Contract, error) {
-	if _, err := s.Get(ctx, id); err != nil {
+	cur, err := s.Get(ctx, id)
+	if err != nil {
+		return Contract{}, err
+	}
+	eng, err := s.engagements.EngagementInfo(ctx, cur.EngagementID)
+	if err != nil {
 		return Contract{}, err
 	}
 	var out Contract
-	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+	err = s.tx.InTx(ctx, func(ctx context.Context) error {
 		c, err := s.load(ctx, id, true)
 		if err != nil {
 			return err
@@ -127,6 +147,7 @@ func (s *Service) Update(ctx context.Context, id string, p Patch, ifMatch *int) 
 			return domain.Errorf(domain.KindPreconditionFailed,
 				"the resource has changed: If-Match names version %d, the current version is %d", *ifMatch, c.Version)
 		}
+		before := c
 		domain.Set(&c.Title, p.Title)
 		domain.Set(&c.DocumentReference, p.DocumentReference)
 		domain.Set(&c.SignedOn, p.SignedOn)
@@ -148,7 +169,7 @@ func (s *Service) Update(ctx context.Context, id string, p Patch, ifMatch *int) 
 			return fmt.Errorf("update contract %s: %w", id, err)
 		}
 		out = c
-		return nil
+		return event.Record(ctx, s.events, "contract.updated", subject(c, eng.VendorID), before, c)
 	})
 	return out, err
 }

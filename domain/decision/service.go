@@ -2,7 +2,6 @@ package decision
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -12,7 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/vendorrisk/vendorrisk/domain"
-	"github.com/vendorrisk/vendorrisk/domain/audit"
+	"github.com/vendorrisk/vendorrisk/domain/event"
 	"github.com/vendorrisk/vendorrisk/domain/auth"
 	"github.com/vendorrisk/vendorrisk/domain/contract"
 	"github.com/vendorrisk/vendorrisk/domain/sweep"
@@ -46,21 +45,24 @@ type Deps struct {
 	Gather func(ctx context.Context, engagementID string) (Inputs, error)
 	// RemediationOf returns the engagement a remediation item belongs to and whether it is verified.
 	RemediationOf func(ctx context.Context, remediationID string) (engagementID string, verified bool, err error)
-	// Record appends an audit event for a change the service makes on its own.
-	Record func(ctx context.Context, e audit.Entry) error
 }
 
 // Service holds the decision use cases.
 type Service struct {
 	repo Repository
 	deps Deps
-	tx   domain.TxManager
-	now  domain.Clock
+	tx     domain.TxManager
+	now    domain.Clock
+	events event.Recorder
 }
 
-// NewService wires the decision use cases.
-func NewService(repo Repository, deps Deps, tx domain.TxManager, now domain.Clock) *Service {
-	return &Service{repo: repo, deps: deps, tx: tx, now: now}
+// NewService wires the decision use cases; events records each change.
+func NewService(repo Repository, deps Deps, tx domain.TxManager, now domain.Clock, events event.Recorder) *Service {
+	return &Service{repo: repo, deps: deps, tx: tx, now: now, events: events}
+}
+
+func subject(d Decision) event.Subject {
+	return event.Subject{Type: "decision", ID: d.ID, VendorID: d.VendorID}
 }
 
 func person(p auth.Principal) Person { return Person{KeyID: p.KeyID, Name: p.Name} }
@@ -99,7 +101,10 @@ func (s *Service) Request(ctx context.Context, engagementID, purpose string) (De
 		d = Decision{ID: domain.NewID(), EngagementID: engagementID, VendorID: in.VendorID, Purpose: purpose,
 			Status: StatusPending, RequestedBy: person(p), RequiredApprovals: max(in.RequiredApprovals, 1), Snapshot: in,
 			Approvals: []Approval{}, Conditions: []Condition{}, Version: 1, CreatedAt: now, UpdatedAt: now}
-		return s.repo.Create(ctx, d)
+		if err := s.repo.Create(ctx, d); err != nil {
+			return err
+		}
+		return event.Record(ctx, s.events, "decision.requested", subject(d), nil, d)
 	})
 	if err != nil {
 		return Decision{}, fmt.Errorf("request decision: %w", err)
@@ -163,7 +168,7 @@ func (s *Service) Approve(ctx context.Context, id, comment string, conds []NewCo
 	if utf8.RuneCountInString(comment) > 4000 {
 		return Decision{}, domain.Invalid("comment", "must be at most 4000 characters")
 	}
-	return s.change(ctx, id, ifMatch, func(ctx context.Context, d *Decision) error {
+	return s.change(ctx, id, ifMatch, approvalEvent, func(ctx context.Context, d *Decision) error {
 		if err := s.fourEyes(*d, p); err != nil {
 			return err
 		}
@@ -208,7 +213,7 @@ func (s *Service) Reject(ctx context.Context, id, reason string, ifMatch *int) (
 	if reason == "" || utf8.RuneCountInString(reason) > 4000 {
 		return Decision{}, domain.Invalid("reason", "is required and at most 4000 characters")
 	}
-	return s.change(ctx, id, ifMatch, func(_ context.Context, d *Decision) error {
+	return s.change(ctx, id, ifMatch, func(Decision) string { return "decision.rejected" }, func(_ context.Context, d *Decision) error {
 		if err := s.fourEyes(*d, p); err != nil {
 			return err
 		}
@@ -259,7 +264,17 @@ func (s *Service) conditions(ctx context.Context, d Decision, in []NewCondition,
 	return out, v.Err()
 }
 
-func (s *Service) change(ctx context.Context, id string, ifMatch *int, mutate func(ctx context.Context, d *Decision) error) (Decision, error) {
+// approvalEvent names an approval: the one that completes the quorum approves the decision.
+func approvalEvent(d Decision) string {
+	if d.Status == StatusApproved {
+		return "decision.approved"
+	}
+	return "decision.approval_given"
+}
+
+// change runs one read-modify-write of a decision and records it as the event typeOf names.
+func (s *Service) change(ctx context.Context, id string, ifMatch *int, typeOf func(Decision) string,
+	mutate func(ctx context.Context, d *Decision) error) (Decision, error) {
 	var out Decision
 	err := s.tx.InTx(ctx, func(ctx context.Context) error {
 		d, err := s.load(ctx, id, true)
@@ -270,6 +285,8 @@ func (s *Service) change(ctx context.Context, id string, ifMatch *int, mutate fu
 			return domain.Errorf(domain.KindPreconditionFailed,
 				"the decision has changed: If-Match names version %d, the current version is %d", *ifMatch, d.Version)
 		}
+		before := d
+		before.Approvals, before.Conditions = slices.Clone(d.Approvals), slices.Clone(d.Conditions)
 		if err := mutate(ctx, &d); err != nil {
 			return err
 		}
@@ -279,7 +296,7 @@ func (s *Service) change(ctx context.Context, id string, ifMatch *int, mutate fu
 			return err
 		}
 		out = d
-		return nil
+		return event.Record(ctx, s.events, typeOf(d), subject(d), before, d)
 	})
 	return out, err
 }
@@ -340,6 +357,13 @@ func (s *Service) sweepOne(ctx context.Context, id string) (bool, error) {
 				newlyMet = append(newlyMet, c.ID)
 			}
 		}
+		before := d
+		before.Conditions = slices.Clone(d.Conditions)
+		for i, c := range before.Conditions {
+			if slices.Contains(newlyMet, c.ID) {
+				before.Conditions[i].MetAt = nil
+			}
+		}
 		touched := len(newlyMet) > 0
 		reasons := Lapses(d, now, cur, met)
 		if len(reasons) > 0 {
@@ -353,14 +377,11 @@ func (s *Service) sweepOne(ctx context.Context, id string) (bool, error) {
 		if err := s.repo.Update(ctx, d); err != nil {
 			return err
 		}
-		action := "SYSTEM decision.conditions_met"
+		typ, why := "decision.conditions_met", "conditions were met"
 		if lapsed {
-			action = "SYSTEM decision.needs_review"
+			typ, why = "decision.needs_review", strings.Join(reasons, "; ")
 		}
-		in, _ := json.Marshal(map[string]any{"reasons": reasons, "conditions_met": newlyMet})
-		res, _ := json.Marshal(map[string]any{"id": d.ID, "status": d.Status, "version": d.Version})
-		return s.deps.Record(ctx, audit.Entry{Actor: audit.System, Action: action,
-			ResourceType: "decisions", ResourceID: d.ID, Path: "/api/v1/decisions/" + d.ID, Status: 200, Input: in, Result: res})
+		return s.events.Record(ctx, event.New(typ, subject(d), before, d).Because(why))
 	})
 	return lapsed, err
 }

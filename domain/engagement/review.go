@@ -84,7 +84,7 @@ func (e Engagement) ReviewStatus(now time.Time) ReviewStatus {
 // date. It runs in the caller's transaction (the one completing the assessment), without a caller check:
 // the assessment service has checked its own caller.
 func (s *Service) Assessed(ctx context.Context, id string, at time.Time) error {
-	_, _, err := s.change(ctx, id, nil, func(e *Engagement) error {
+	_, _, err := s.change(ctx, id, nil, "engagement.assessed", func(e *Engagement) error {
 		if e.LastAssessedAt == nil || at.After(*e.LastAssessedAt) {
 			t := at.UTC()
 			e.LastAssessedAt = &t
@@ -105,7 +105,7 @@ func (s *Service) FillReviewDates(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("find engagements without a review date: %w", err)
 	}
-	return len(ids), s.refreshIDs(ctx, ids)
+	return len(ids), s.refreshIDs(ctx, ids, "review dates were computed for engagements assessed before they were kept")
 }
 
 func sameDay(a, b *time.Time) bool {

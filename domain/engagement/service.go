@@ -12,6 +12,7 @@ import (
 
 	"github.com/vendorrisk/vendorrisk/domain"
 	"github.com/vendorrisk/vendorrisk/domain/auth"
+	"github.com/vendorrisk/vendorrisk/domain/event"
 	"github.com/vendorrisk/vendorrisk/domain/policy"
 	"github.com/vendorrisk/vendorrisk/domain/risk"
 )
@@ -90,6 +91,21 @@ type Service struct {
 	now      domain.Clock
 	scores   ControlScores
 	onTier   []TierObserver
+	events   event.Recorder
+}
+
+// subject names an engagement in its events.
+func subject(e Engagement) event.Subject {
+	return event.Subject{Type: "engagement", ID: e.ID, VendorID: e.VendorID}
+}
+
+// TierChange is the payload of engagement.tier_changed.
+type TierChange struct {
+	EngagementID string
+	VendorID     string
+	From, To     risk.Tier
+	Recommended  risk.Tier
+	Overridden   bool
 }
 
 // TierObserver learns that an engagement's effective tier moved, in the transaction that moved it,
@@ -100,10 +116,16 @@ type TierObserver func(ctx context.Context, engagementID string, tier risk.Tier)
 // the cause: an override, a changed engagement, a policy change or a changed subcontractor graph.
 func (s *Service) OnTierChange(fn TierObserver) { s.onTier = append(s.onTier, fn) }
 
-// tierMoved tells the observers when the stored tier changed from before to e's.
-func (s *Service) tierMoved(ctx context.Context, e Engagement, before risk.Tier) error {
+// tierMoved records engagement.tier_changed and tells the observers when the stored tier changed from
+// before to e's.
+func (s *Service) tierMoved(ctx context.Context, e Engagement, before risk.Tier, why string) error {
 	if e.Risk.EffectiveTier == before {
 		return nil
+	}
+	change := TierChange{EngagementID: e.ID, VendorID: e.VendorID, From: before, To: e.Risk.EffectiveTier,
+		Recommended: e.Risk.RecommendedTier, Overridden: e.Override != nil}
+	if err := s.events.Record(ctx, event.New("engagement.tier_changed", subject(e), nil, change).Because(why)); err != nil {
+		return fmt.Errorf("record the tier change of engagement %s: %w", e.ID, err)
 	}
 	for _, fn := range s.onTier {
 		if err := fn(ctx, e.ID, e.Risk.EffectiveTier); err != nil {
@@ -117,9 +139,10 @@ func (s *Service) tierMoved(ctx context.Context, e Engagement, before risk.Tier)
 // are built after engagements).
 func (s *Service) UseControlScores(fn ControlScores) { s.scores = fn }
 
-// NewService wires the engagement use cases.
-func NewService(repo Repository, vendors Vendors, policies Policies, tx domain.TxManager, now domain.Clock) *Service {
-	return &Service{repo: repo, vendors: vendors, policies: policies, tx: tx, now: now}
+// NewService wires the engagement use cases; events records what each change did.
+func NewService(repo Repository, vendors Vendors, policies Policies, tx domain.TxManager, now domain.Clock,
+	events event.Recorder) *Service {
+	return &Service{repo: repo, vendors: vendors, policies: policies, tx: tx, now: now, events: events}
 }
 
 // Evaluation is an engagement's inherent risk, explained, with its breach exposure.
@@ -178,7 +201,7 @@ func (s *Service) Create(ctx context.Context, e Engagement) (Engagement, Evaluat
 		if err := s.repo.Create(ctx, e); err != nil {
 			return fmt.Errorf("create engagement: %w", err)
 		}
-		return nil
+		return event.Record(ctx, s.events, "engagement.created", subject(e), nil, e)
 	})
 	return e, ev, err
 }
@@ -340,7 +363,7 @@ func (s *Service) Update(ctx context.Context, id string, p Patch, ifMatch *int) 
 	if _, err := internalOnly(ctx, id); err != nil {
 		return Engagement{}, Evaluation{}, err
 	}
-	return s.change(ctx, id, ifMatch, func(e *Engagement) error {
+	return s.change(ctx, id, ifMatch, "engagement.updated", func(e *Engagement) error {
 		if p.Status != nil && !slices.Contains(Statuses, *p.Status) {
 			return domain.Invalid("status", "is not an engagement status")
 		}
@@ -383,8 +406,9 @@ func (p Patch) apply(e *Engagement) {
 	domain.Set(&e.Status, p.Status)
 }
 
-// change runs one read-modify-write of an engagement in a transaction, re-evaluating its risk.
-func (s *Service) change(ctx context.Context, id string, ifMatch *int, mutate func(e *Engagement) error) (Engagement, Evaluation, error) {
+// change runs one read-modify-write of an engagement in a transaction, re-evaluating its risk, and
+// records it as an event of type typ.
+func (s *Service) change(ctx context.Context, id string, ifMatch *int, typ string, mutate func(e *Engagement) error) (Engagement, Evaluation, error) {
 	var (
 		out Engagement
 		ev  Evaluation
@@ -398,7 +422,7 @@ func (s *Service) change(ctx context.Context, id string, ifMatch *int, mutate fu
 			return domain.Errorf(domain.KindPreconditionFailed,
 				"the resource has changed: If-Match names version %d, the current version is %d", *ifMatch, e.Version)
 		}
-		tier := e.Risk.EffectiveTier
+		before := e
 		if err := mutate(&e); err != nil {
 			return err
 		}
@@ -413,7 +437,10 @@ func (s *Service) change(ctx context.Context, id string, ifMatch *int, mutate fu
 			}
 			return fmt.Errorf("update engagement %s: %w", id, err)
 		}
-		if err := s.tierMoved(ctx, e, tier); err != nil {
+		if err := event.Record(ctx, s.events, typ, subject(e), before, e); err != nil {
+			return err
+		}
+		if err := s.tierMoved(ctx, e, before.Risk.EffectiveTier, typ); err != nil {
 			return err
 		}
 		out = e
@@ -437,7 +464,7 @@ func (s *Service) OverrideTier(ctx context.Context, id string, tier risk.Tier, r
 	if err := v.Err(); err != nil {
 		return Engagement{}, Evaluation{}, err
 	}
-	return s.change(ctx, id, ifMatch, func(e *Engagement) error {
+	return s.change(ctx, id, ifMatch, "engagement.tier_overridden", func(e *Engagement) error {
 		if tier == 0 {
 			e.Override = nil
 			return nil
@@ -455,7 +482,7 @@ func (s *Service) Refresh(ctx context.Context, vendorIDs []string) error {
 	if err != nil {
 		return fmt.Errorf("find engagements to refresh: %w", err)
 	}
-	return s.refreshIDs(ctx, ids)
+	return s.refreshIDs(ctx, ids, "a vendor's kind or subcontractors changed")
 }
 
 // RefreshAll re-evaluates every engagement (after a policy change), in batches.
@@ -469,25 +496,27 @@ func (s *Service) RefreshAll(ctx context.Context) error {
 		if len(ids) == 0 {
 			return nil
 		}
-		if err := s.refreshIDs(ctx, ids); err != nil {
+		if err := s.refreshIDs(ctx, ids, "the risk policy changed"); err != nil {
 			return err
 		}
 		after = ids[len(ids)-1]
 	}
 }
 
-func (s *Service) refreshIDs(ctx context.Context, ids []string) error {
+// refreshIDs re-evaluates the engagements and records engagement.risk_recomputed, because of why, for
+// each whose risk or review date moved.
+func (s *Service) refreshIDs(ctx context.Context, ids []string, why string) error {
 	for _, id := range ids {
 		err := s.tx.InTx(ctx, func(ctx context.Context) error {
 			e, err := s.load(ctx, id, true)
 			if err != nil {
 				return err
 			}
-			before, beforeReview := e.Risk, e.NextReviewOn
+			before := e
 			if _, err := s.evaluate(ctx, &e); err != nil {
 				return err
 			}
-			if e.Risk == before && sameDay(e.NextReviewOn, beforeReview) {
+			if e.Risk == before.Risk && sameDay(e.NextReviewOn, before.NextReviewOn) {
 				return nil
 			}
 			e.Version++
@@ -495,7 +524,11 @@ func (s *Service) refreshIDs(ctx context.Context, ids []string) error {
 			if err := s.repo.Update(ctx, e); err != nil {
 				return err
 			}
-			return s.tierMoved(ctx, e, before.EffectiveTier)
+			ev := event.New("engagement.risk_recomputed", subject(e), before, e).Because(why)
+			if err := s.events.Record(ctx, ev); err != nil {
+				return fmt.Errorf("record the recomputed risk of engagement %s: %w", id, err)
+			}
+			return s.tierMoved(ctx, e, before.Risk.EffectiveTier, why)
 		})
 		if err != nil {
 			return fmt.Errorf("refresh engagement %s: %w", id, err)

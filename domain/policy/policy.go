@@ -13,6 +13,7 @@ import (
 	"github.com/vendorrisk/vendorrisk/domain"
 	"github.com/vendorrisk/vendorrisk/domain/contract"
 	"github.com/vendorrisk/vendorrisk/domain/country"
+	"github.com/vendorrisk/vendorrisk/domain/event"
 	"github.com/vendorrisk/vendorrisk/domain/risk"
 )
 
@@ -214,12 +215,13 @@ type Service struct {
 	repo     Repository
 	tx       domain.TxManager
 	now      domain.Clock
+	events   event.Recorder
 	onChange func(ctx context.Context) error
 }
 
-// NewService wires the policy use cases.
-func NewService(repo Repository, tx domain.TxManager, now domain.Clock) *Service {
-	return &Service{repo: repo, tx: tx, now: now}
+// NewService wires the policy use cases; events records each new version.
+func NewService(repo Repository, tx domain.TxManager, now domain.Clock, events event.Recorder) *Service {
+	return &Service{repo: repo, tx: tx, now: now, events: events}
 }
 
 // OnChange registers what must follow a policy change in the same transaction (re-evaluating the
@@ -259,6 +261,10 @@ func (s *Service) Update(ctx context.Context, p Policy, by string, ifMatch *int)
 				return domain.Errorf(domain.KindPreconditionFailed, "the policy was changed by another request; read it again")
 			}
 			return fmt.Errorf("store risk policy: %w", err)
+		}
+		subj := event.Subject{Type: "risk_policy", ID: strconv.Itoa(p.Version)}
+		if err := event.Record(ctx, s.events, "risk_policy.updated", subj, cur, p); err != nil {
+			return err
 		}
 		if s.onChange != nil {
 			return s.onChange(ctx)

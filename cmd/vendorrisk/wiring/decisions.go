@@ -162,13 +162,9 @@ func (a acceptanceFindings) Reopen(ctx context.Context, id string) error {
 
 // wireDecisions builds decisions and risk acceptances.
 func wireDecisions(db *repository.DB, clock domain.Clock, f facts, trail *audit.Service) (*decision.Service, *acceptance.Service) {
-	record := func(ctx context.Context, e audit.Entry) error {
-		_, err := trail.Append(ctx, e)
-		return err
-	}
 	decisions := decision.NewService(repository.NewDecisions(db), decision.Deps{Gather: f.gather,
-		RemediationOf: f.remediationOf, Record: record}, db, clock)
-	acceptances := acceptance.NewService(repository.NewAcceptances(db), acceptanceFindings{f}, record, db, clock)
+		RemediationOf: f.remediationOf}, db, clock, trail)
+	acceptances := acceptance.NewService(repository.NewAcceptances(db), acceptanceFindings{f}, trail, db, clock)
 	return decisions, acceptances
 }
 

@@ -55,11 +55,11 @@ func Wire(db *repository.DB, clock domain.Clock, blobs assessment.BlobStore) Ser
 	// The trail records every use case's domain events in the use case's own transaction.
 	trail := audit.NewService(repository.NewAuditTrail(db), db, clock)
 	vendors := vendor.NewService(repository.NewVendors(db), db, clock, trail)
-	policies := policy.NewService(repository.NewPolicies(db), db, clock)
-	engagements := engagement.NewService(repository.NewEngagements(db), vendorReader{vendors}, policies, db, clock)
+	policies := policy.NewService(repository.NewPolicies(db), db, clock, trail)
+	engagements := engagement.NewService(repository.NewEngagements(db), vendorReader{vendors}, policies, db, clock, trail)
 	catalogs := catalog.NewService(repository.NewCatalogs(db), db, clock)
 	templates := questionnaire.NewService(repository.NewTemplates(db), catalogs.Resolve, db, clock)
-	keys := apikey.NewService(keyRepo, keyRepo.VendorExists, clock)
+	keys := apikey.NewService(keyRepo, keyRepo.VendorExists, clock, db, trail)
 	vendors.ObserveGraph(engagements.Refresh)
 	policies.OnChange(engagements.RefreshAll)
 	findings := finding.NewService(repository.NewFindings(db), func(ctx context.Context, id string) (string, risk.Tier, error) {
@@ -78,7 +78,7 @@ func Wire(db *repository.DB, clock domain.Clock, blobs assessment.BlobStore) Ser
 	}
 	assessments := assessment.NewService(repository.NewAssessments(db), deps, db, clock)
 	engagements.UseControlScores(assessments.LatestControlScore)
-	contracts := contract.NewService(repository.NewContracts(db), engagementReader{engagements}, policies, db, clock)
+	contracts := contract.NewService(repository.NewContracts(db), engagementReader{engagements}, policies, db, clock, trail)
 	remediations := finding.NewRemediations(findings, repository.NewFindings(db),
 		func(ctx context.Context, tier risk.Tier, sev domain.Severity) (int, error) {
 			pol, err := policies.Current(ctx)
@@ -139,7 +139,7 @@ func (r engagementReader) EngagementInfo(ctx context.Context, id string) (contra
 	if err != nil {
 		return contract.EngagementInfo{}, err
 	}
-	return contract.EngagementInfo{ID: i.ID, EffectiveTier: i.EffectiveTier, DataLocations: i.DataLocations}, nil
+	return contract.EngagementInfo{ID: i.ID, VendorID: i.VendorID, EffectiveTier: i.EffectiveTier, DataLocations: i.DataLocations}, nil
 }
 
 // assessmentDeps adapts the other services to what assessments need.
