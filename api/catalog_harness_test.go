@@ -36,7 +36,7 @@ func newCatEnv(t *testing.T, db *repository.DB, cfg api.Config) *catEnv {
 		Log: testdb.Logger(), Clock: e.clock.Now, Keys: e.keys, Vendors: e.vendors,
 		Engagements: e.engagements, Contracts: e.contracts, Policies: e.policies, Catalog: svc,
 		Idempotency: repository.NewIdempotency(db), Ready: db.Ping, DB: db.SQL(),
-		Tx: db, Audit: audit.NewService(repository.NewAuditTrail(db), db, e.clock.Now),
+		Audit: audit.NewService(repository.NewAuditTrail(db), db, e.clock.Now),
 	})
 	if changed, err := svc.EnsureBuiltIn(t.Context()); err != nil || !changed {
 		t.Fatalf("EnsureBuiltIn: changed %v, err %v", changed, err)

@@ -85,11 +85,9 @@ type Deps struct {
 	Remediations *finding.Remediations
 	Portfolio    *portfolio.Service
 	Idempotency  idempotency.Store
-	// Tx runs each write request in one transaction; Audit records it there.
-	Tx          domain.TxManager
-	Audit       *audit.Service
-	Decisions   *decision.Service
-	Acceptances *acceptance.Service
+	Audit        *audit.Service
+	Decisions    *decision.Service
+	Acceptances  *acceptance.Service
 	// Ready checks that the service can serve (the database answers).
 	Ready func(ctx context.Context) error
 	// DB, when set, adds connection pool statistics to /metrics.
@@ -113,7 +111,6 @@ type Server struct {
 	remediations *finding.Remediations
 	portfolio    *portfolio.Service
 	idem         idempotency.Store
-	tx           domain.TxManager
 	audit        *audit.Service
 	decisions    *decision.Service
 	acceptances  *acceptance.Service
@@ -159,7 +156,7 @@ func NewHandler(cfg Config, d Deps) http.Handler {
 		cfg: cfg, log: d.Log, now: d.Clock, keys: d.Keys, vendors: d.Vendors, idem: d.Idempotency,
 		engagements: d.Engagements, contracts: d.Contracts, policies: d.Policies, catalog: d.Catalog,
 		templates: d.Templates, assessments: d.Assessments, findings: d.Findings,
-		remediations: d.Remediations, tx: d.Tx, audit: d.Audit,
+		remediations: d.Remediations, audit: d.Audit,
 		ready: d.Ready, valid: newValidator(), metrics: newMetrics(d.DB),
 	}
 	s.portfolio = d.Portfolio

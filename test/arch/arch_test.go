@@ -109,3 +109,36 @@ func TestDomainPackagesDoNotUseEachOthersServices(t *testing.T) {
 		t.Fatalf("found only %d domain files: is the path right?", len(files))
 	}
 }
+
+// TestTransportOpensNoTransaction: a use case opens its own transaction in its service and records its
+// events there; the transport only reads, validates and calls it.
+func TestTransportOpensNoTransaction(t *testing.T) {
+	files, err := filepath.Glob("../../api/*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	more, err := filepath.Glob("../../api/*/*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files = append(files, more...)
+	fset := token.NewFileSet()
+	for _, path := range files {
+		if strings.HasSuffix(path, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, path, nil, parser.SkipObjectResolution)
+		if err != nil {
+			t.Fatalf("parse %s: %v", path, err)
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			if sel, ok := n.(*ast.SelectorExpr); ok && (sel.Sel.Name == "InTx" || sel.Sel.Name == "TxManager") {
+				t.Errorf("%s uses %s: the service opens the transaction", fset.Position(sel.Pos()), sel.Sel.Name)
+			}
+			return true
+		})
+	}
+	if len(files) < 10 {
+		t.Fatalf("found only %d api files: is the path right?", len(files))
+	}
+}

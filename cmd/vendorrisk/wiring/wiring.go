@@ -216,7 +216,7 @@ func (s Services) APIDeps(db *repository.DB, log *slog.Logger, clock domain.Cloc
 		Policies: s.Policies, Catalog: s.Catalog, Templates: s.Templates, Assessments: s.Assessments, Findings: s.Findings,
 		Remediations: s.Remediations,
 		Idempotency:  repository.NewIdempotency(db), Ready: db.Ping, DB: db.SQL(),
-		Tx: db, Audit: s.Audit, Decisions: s.Decisions, Acceptances: s.Acceptances,
+		Audit: s.Audit, Decisions: s.Decisions, Acceptances: s.Acceptances,
 		Portfolio: s.Portfolio,
 	}
 }
