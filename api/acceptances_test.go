@@ -124,6 +124,9 @@ func TestRiskAcceptanceExpiry(t *testing.T) {
 			t.Fatalf("after the refusals: %s (ETag %s), finding %s", got.Status, etag, e.findingStatus(t, fid))
 		}
 
+		// A stale If-Match is a precondition failure, as for every versioned resource.
+		wantProblem(t, e.do(t, "POST", acceptancesPath+"/"+a.ID+"/approve", roB.secret, nil, "If-Match", `"7"`),
+			http.StatusPreconditionFailed)
 		ok := e.acceptanceDo(t, roB.secret, a.ID, "approve", nil, http.StatusOK)
 		if ok.Status != "active" || ok.ApprovedBy == nil || ok.ApprovedBy.KeyID != roB.id || ok.Frozen == nil || ok.Frozen.Severity != "high" ||
 			ok.Version != 2 {

@@ -113,14 +113,18 @@ func (d *DB) InTx(ctx context.Context, fn func(ctx context.Context) error) error
 	}
 	// Begin and commit do not pass through the statement callbacks: mark their outage errors here.
 	return markUnavailable(d.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		return fn(context.WithValue(ctx, txKey{}, tx))
+		ctx, beforeCommit := domain.WithCommitHooks(context.WithValue(ctx, txKey{}, tx))
+		if err := fn(ctx); err != nil {
+			return err
+		}
+		return beforeCommit(ctx)
 	}, d.txOptions()))
 }
 
 // txOptions: on MySQL, READ COMMITTED, so that a read after taking a lock row sees what the previous
-// holder committed (REPEATABLE READ would keep the snapshot of the transaction's first read, and a
-// write request's transaction now starts before the service's own reads). SQLite transactions are
-// serialised by the database write lock and take the driver's default.
+// holder committed (REPEATABLE READ would keep the snapshot of the transaction's first read, which in
+// a use case that reads other aggregates before locking its own can be older than the lock). SQLite
+// transactions are serialised by the database write lock and take the driver's default.
 func (d *DB) txOptions() *sql.TxOptions {
 	if d.dialect == DialectMySQL {
 		return &sql.TxOptions{Isolation: sql.LevelReadCommitted}

@@ -196,18 +196,30 @@ func NewService(repo Repository, tx domain.TxManager, now domain.Clock) *Service
 // Record appends one audit event per domain event, with the actor and the request that ctx carries;
 // called inside the transaction of the change they describe (it is the one event.Recorder of the
 // trail, so a change and its audit events commit together).
+//
+// The entries are built now and appended last in the transaction, just before it commits (see
+// domain.BeforeCommit): every writer then takes the chain's head lock as its last lock.
 func (s *Service) Record(ctx context.Context, events ...event.Event) error {
 	actor := ActorOf(ctx)
 	reqID, path := event.RequestOf(ctx)
-	for _, ev := range events {
-		e := Entry{Actor: actor, Action: ev.Type, ResourceType: ev.Subject.Type, ResourceID: ev.Subject.ID,
+	entries := make([]Entry, len(events))
+	for i, ev := range events {
+		entries[i] = Entry{Actor: actor, Action: ev.Type, ResourceType: ev.Subject.Type, ResourceID: ev.Subject.ID,
 			Path: path, RequestID: reqID, Input: ev.Input(), Result: ev.Result()}
-		if _, err := s.Append(ctx, e); err != nil {
-			return err
+	}
+	appendAll := func(ctx context.Context) error {
+		for _, e := range entries {
+			if _, err := s.Append(ctx, e); err != nil {
+				return err
+			}
 		}
+		return nil
 	}
 	event.Count(ctx, len(events))
-	return nil
+	if domain.BeforeCommit(ctx, appendAll) {
+		return nil
+	}
+	return appendAll(ctx) // outside a transaction: each append is its own
 }
 
 // Append appends e; called inside the transaction of the change it describes.

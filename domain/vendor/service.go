@@ -235,15 +235,25 @@ func (s *Service) Update(ctx context.Context, id string, patch Patch, ifMatch *i
 	if err := s.visible(ctx, id); err != nil {
 		return Vendor{}, err
 	}
-	var out Vendor
-	err := s.tx.InTx(ctx, func(ctx context.Context) error {
-		v, err := s.repo.GetForUpdate(ctx, id)
-		if err != nil {
-			return notFoundOr(err, "vendor", id)
-		}
-		if err := checkVersion(v.Version, ifMatch); err != nil {
-			return err
-		}
+	change := domain.Change[Vendor]{Resource: "vendor", Lock: s.repo.GetForUpdate, Store: s.repo.Update,
+		Version: func(v *Vendor) *int { return &v.Version }, Touch: func(v *Vendor) { v.UpdatedAt = s.now() },
+		Clone: func(v Vendor) Vendor {
+			v.RegistrationIDs, v.Tags = slices.Clone(v.RegistrationIDs), slices.Clone(v.Tags)
+			return v
+		},
+		Record: func(ctx context.Context, before, after Vendor) error {
+			if err := event.Record(ctx, s.events, "vendor.updated", subject(after), before, after); err != nil {
+				return err
+			}
+			if after.Kind != before.Kind && s.observer != nil {
+				// The engagement risk model reads the vendor's kind (cloud hosting); only this vendor's
+				// engagements depend on it.
+				return s.observer(ctx, []string{after.ID})
+			}
+			return nil
+		}}
+	number := "" // the corporate number stored, to name the field when it collides
+	v, err := change.Apply(ctx, s.tx, id, ifMatch, func(_ context.Context, v *Vendor) error {
 		if patch.Status != nil && !slices.Contains(Statuses, *patch.Status) {
 			return domain.Invalid("status", "is not a vendor status")
 		}
@@ -251,29 +261,12 @@ func (s *Service) Update(ctx context.Context, id string, patch Patch, ifMatch *i
 			return domain.Errorf(domain.KindConflict, "vendor status cannot change from %s to %s (allowed: %s)",
 				v.Status, *patch.Status, allowedNext(v.Status))
 		}
-		before := v
-		patch.apply(&v)
+		patch.apply(v)
 		v.normalize()
-		if err := v.validate(); err != nil {
-			return err
-		}
-		v.Version++
-		v.UpdatedAt = s.now()
-		if err := s.repo.Update(ctx, v); err != nil {
-			return duplicateCorporateNumber(translate(err, "update vendor"), v.CorporateNumber)
-		}
-		out = v
-		if err := event.Record(ctx, s.events, "vendor.updated", subject(v), before, v); err != nil {
-			return err
-		}
-		if v.Kind != before.Kind && s.observer != nil {
-			// The engagement risk model reads the vendor's kind (cloud hosting); only this vendor's
-			// engagements depend on it.
-			return s.observer(ctx, []string{id})
-		}
-		return nil
+		number = v.CorporateNumber
+		return v.validate()
 	})
-	return out, err
+	return v, duplicateCorporateNumber(translate(err, "update vendor"), number)
 }
 
 func allowedNext(st Status) string {
