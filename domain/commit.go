@@ -3,7 +3,9 @@ package domain
 import "context"
 
 // commitHooks are what must run last in a transaction, just before it commits.
-type commitHooks struct{ fns []func(ctx context.Context) error }
+type commitHooks struct {
+	fns []func(ctx context.Context) error
+}
 
 type commitHooksKey struct{}
 

@@ -12,8 +12,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/vendorrisk/vendorrisk/domain"
-	"github.com/vendorrisk/vendorrisk/domain/event"
 	"github.com/vendorrisk/vendorrisk/domain/auth"
+	"github.com/vendorrisk/vendorrisk/domain/event"
 	"github.com/vendorrisk/vendorrisk/domain/risk"
 	"github.com/vendorrisk/vendorrisk/domain/sweep"
 )

@@ -74,7 +74,9 @@ func NewService(repo Repository, vendorExists VendorExists, now domain.Clock, tx
 	return &Service{repo: repo, vendorExists: vendorExists, now: now, tx: tx, events: events}
 }
 
-func subject(k Key) event.Subject { return event.Subject{Type: "api_key", ID: k.ID, VendorID: k.VendorID} }
+func subject(k Key) event.Subject {
+	return event.Subject{Type: "api_key", ID: k.ID, VendorID: k.VendorID}
+}
 
 // NewKey is the input for Create.
 type NewKey struct {

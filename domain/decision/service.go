@@ -11,9 +11,9 @@ import (
 	"unicode/utf8"
 
 	"github.com/vendorrisk/vendorrisk/domain"
-	"github.com/vendorrisk/vendorrisk/domain/event"
 	"github.com/vendorrisk/vendorrisk/domain/auth"
 	"github.com/vendorrisk/vendorrisk/domain/contract"
+	"github.com/vendorrisk/vendorrisk/domain/event"
 	"github.com/vendorrisk/vendorrisk/domain/sweep"
 )
 
@@ -49,8 +49,8 @@ type Deps struct {
 
 // Service holds the decision use cases.
 type Service struct {
-	repo Repository
-	deps Deps
+	repo   Repository
+	deps   Deps
 	tx     domain.TxManager
 	now    domain.Clock
 	events event.Recorder
