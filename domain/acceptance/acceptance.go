@@ -281,29 +281,12 @@ func (s *Service) List(ctx context.Context, f Filter, cursor string) (domain.Pag
 // change runs one read-modify-write of an acceptance and records it as an event of type typ.
 func (s *Service) change(ctx context.Context, id string, ifMatch *int, typ string,
 	mutate func(ctx context.Context, a *Acceptance) error) (Acceptance, error) {
-	var out Acceptance
-	err := s.tx.InTx(ctx, func(ctx context.Context) error {
-		a, err := domain.Load(ctx, "risk acceptance", id, s.repo.Get, s.repo.GetForUpdate, true)
-		if err != nil {
-			return err
-		}
-		if ifMatch != nil && *ifMatch != a.Version {
-			return domain.Errorf(domain.KindPreconditionFailed,
-				"the risk acceptance has changed: If-Match names version %d, the current version is %d", *ifMatch, a.Version)
-		}
-		before := a
-		if err := mutate(ctx, &a); err != nil {
-			return err
-		}
-		a.Version++
-		a.UpdatedAt = s.now()
-		if err := s.repo.Update(ctx, a); err != nil {
-			return err
-		}
-		out = a
-		return event.Record(ctx, s.events, typ, subject(a), before, a)
-	})
-	return out, err
+	c := domain.Change[Acceptance]{Resource: "risk acceptance", Lock: s.repo.GetForUpdate, Store: s.repo.Update,
+		Version: func(a *Acceptance) *int { return &a.Version }, Touch: func(a *Acceptance) { a.UpdatedAt = s.now() },
+		Record: func(ctx context.Context, before, after Acceptance) error {
+			return event.Record(ctx, s.events, typ, subject(after), before, after)
+		}}
+	return c.Apply(ctx, s.tx, id, ifMatch, mutate)
 }
 
 // Sweep ends active acceptances whose expiry has passed (expired) or whose finding's risk changed

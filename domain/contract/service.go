@@ -2,7 +2,6 @@ package contract
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -137,17 +136,16 @@ func (s *Service) Update(ctx context.Context, id string, p Patch, ifMatch *int) 
 	if err != nil {
 		return Contract{}, err
 	}
-	var out Contract
-	err = s.tx.InTx(ctx, func(ctx context.Context) error {
-		c, err := s.load(ctx, id, true)
-		if err != nil {
-			return err
-		}
-		if ifMatch != nil && *ifMatch != c.Version {
-			return domain.Errorf(domain.KindPreconditionFailed,
-				"the resource has changed: If-Match names version %d, the current version is %d", *ifMatch, c.Version)
-		}
-		before := c
+	change := domain.Change[Contract]{Resource: "contract", Lock: s.repo.GetForUpdate, Store: s.repo.Update,
+		Version: func(c *Contract) *int { return &c.Version }, Touch: func(c *Contract) { c.UpdatedAt = s.now() },
+		Clone: func(c Contract) Contract {
+			c.Clauses = slices.Clone(c.Clauses)
+			return c
+		},
+		Record: func(ctx context.Context, before, after Contract) error {
+			return event.Record(ctx, s.events, "contract.updated", subject(after, eng.VendorID), before, after)
+		}}
+	return change.Apply(ctx, s.tx, id, ifMatch, func(_ context.Context, c *Contract) error {
 		domain.Set(&c.Title, p.Title)
 		domain.Set(&c.DocumentReference, p.DocumentReference)
 		domain.Set(&c.SignedOn, p.SignedOn)
@@ -157,21 +155,8 @@ func (s *Service) Update(ctx context.Context, id string, p Patch, ifMatch *int) 
 		domain.Set(&c.NoticeDays, p.NoticeDays)
 		domain.Set(&c.Clauses, p.Clauses)
 		c.normalize()
-		if err := c.validate(); err != nil {
-			return err
-		}
-		c.Version++
-		c.UpdatedAt = s.now()
-		if err := s.repo.Update(ctx, c); err != nil {
-			if errors.Is(err, domain.ErrStaleVersion) {
-				return domain.Errorf(domain.KindPreconditionFailed, "the resource was changed by another request; read it again")
-			}
-			return fmt.Errorf("update contract %s: %w", id, err)
-		}
-		out = c
-		return event.Record(ctx, s.events, "contract.updated", subject(c, eng.VendorID), before, c)
+		return c.validate()
 	})
-	return out, err
 }
 
 // GapReport is the gap analysis of a contract with what it was measured against.

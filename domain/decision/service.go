@@ -275,30 +275,16 @@ func approvalEvent(d Decision) string {
 // change runs one read-modify-write of a decision and records it as the event typeOf names.
 func (s *Service) change(ctx context.Context, id string, ifMatch *int, typeOf func(Decision) string,
 	mutate func(ctx context.Context, d *Decision) error) (Decision, error) {
-	var out Decision
-	err := s.tx.InTx(ctx, func(ctx context.Context) error {
-		d, err := s.load(ctx, id, true)
-		if err != nil {
-			return err
-		}
-		if ifMatch != nil && *ifMatch != d.Version {
-			return domain.Errorf(domain.KindPreconditionFailed,
-				"the decision has changed: If-Match names version %d, the current version is %d", *ifMatch, d.Version)
-		}
-		before := d
-		before.Approvals, before.Conditions = slices.Clone(d.Approvals), slices.Clone(d.Conditions)
-		if err := mutate(ctx, &d); err != nil {
-			return err
-		}
-		d.Version++
-		d.UpdatedAt = s.now()
-		if err := s.repo.Update(ctx, d); err != nil {
-			return err
-		}
-		out = d
-		return event.Record(ctx, s.events, typeOf(d), subject(d), before, d)
-	})
-	return out, err
+	c := domain.Change[Decision]{Resource: "decision", Lock: s.repo.GetForUpdate, Store: s.repo.Update,
+		Version: func(d *Decision) *int { return &d.Version }, Touch: func(d *Decision) { d.UpdatedAt = s.now() },
+		Clone: func(d Decision) Decision {
+			d.Approvals, d.Conditions = slices.Clone(d.Approvals), slices.Clone(d.Conditions)
+			return d
+		},
+		Record: func(ctx context.Context, before, after Decision) error {
+			return event.Record(ctx, s.events, typeOf(after), subject(after), before, after)
+		}}
+	return c.Apply(ctx, s.tx, id, ifMatch, mutate)
 }
 
 // Met says which of the decision's conditions are met now.

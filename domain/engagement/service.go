@@ -406,47 +406,31 @@ func (p Patch) apply(e *Engagement) {
 	domain.Set(&e.Status, p.Status)
 }
 
-// change runs one read-modify-write of an engagement in a transaction, re-evaluating its risk, and
-// records it as an event of type typ.
+// change runs one read-modify-write of an engagement, re-evaluating its risk, and records it as an
+// event of type typ (and engagement.tier_changed when the tier moved).
 func (s *Service) change(ctx context.Context, id string, ifMatch *int, typ string, mutate func(e *Engagement) error) (Engagement, Evaluation, error) {
-	var (
-		out Engagement
-		ev  Evaluation
-	)
-	err := s.tx.InTx(ctx, func(ctx context.Context) error {
-		e, err := s.load(ctx, id, true)
-		if err != nil {
-			return err
-		}
-		if ifMatch != nil && *ifMatch != e.Version {
-			return domain.Errorf(domain.KindPreconditionFailed,
-				"the resource has changed: If-Match names version %d, the current version is %d", *ifMatch, e.Version)
-		}
-		before := e
-		if err := mutate(&e); err != nil {
-			return err
-		}
-		if ev, err = s.evaluate(ctx, &e); err != nil {
-			return err
-		}
-		e.Version++
-		e.UpdatedAt = s.now()
-		if err := s.repo.Update(ctx, e); err != nil {
-			if errors.Is(err, domain.ErrStaleVersion) {
-				return domain.Errorf(domain.KindPreconditionFailed, "the resource was changed by another request; read it again")
+	var ev Evaluation
+	c := domain.Change[Engagement]{Resource: "engagement", Lock: s.repo.GetForUpdate, Store: s.repo.Update,
+		Version: func(e *Engagement) *int { return &e.Version }, Touch: func(e *Engagement) { e.UpdatedAt = s.now() },
+		Clone: func(e Engagement) Engagement {
+			e.Holdings, e.DataLocations = slices.Clone(e.Holdings), slices.Clone(e.DataLocations)
+			return e
+		},
+		Record: func(ctx context.Context, before, after Engagement) error {
+			if err := event.Record(ctx, s.events, typ, subject(after), before, after); err != nil {
+				return err
 			}
-			return fmt.Errorf("update engagement %s: %w", id, err)
-		}
-		if err := event.Record(ctx, s.events, typ, subject(e), before, e); err != nil {
+			return s.tierMoved(ctx, after, before.Risk.EffectiveTier, typ)
+		}}
+	e, err := c.Apply(ctx, s.tx, id, ifMatch, func(ctx context.Context, e *Engagement) error {
+		if err := mutate(e); err != nil {
 			return err
 		}
-		if err := s.tierMoved(ctx, e, before.Risk.EffectiveTier, typ); err != nil {
-			return err
-		}
-		out = e
-		return nil
+		var err error
+		ev, err = s.evaluate(ctx, e)
+		return err
 	})
-	return out, ev, err
+	return e, ev, err
 }
 
 // OverrideTier sets (tier 1..4) or clears (tier 0) the effective tier. A reason is always required,

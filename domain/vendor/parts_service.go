@@ -76,33 +76,26 @@ func (s *Service) GetContact(ctx context.Context, vendorID, id string) (Contact,
 func (s *Service) UpdateContact(ctx context.Context, vendorID, id string, p ContactPatch, ifMatch *int) (Contact, error) {
 	var out Contact
 	err := s.inVendor(ctx, vendorID, func(ctx context.Context) error {
-		c, err := s.repo.GetContact(ctx, vendorID, id)
-		if err != nil {
-			return notFoundOr(err, "contact", id)
-		}
-		if err := checkVersion(c.Version, ifMatch); err != nil {
-			return err
-		}
-		before := c
-		domain.Set(&c.Name, p.Name)
-		domain.Set(&c.Email, p.Email)
-		domain.Set(&c.Phone, p.Phone)
-		domain.Set(&c.Role, p.Role)
-		domain.Set(&c.Primary, p.Primary)
-		c.normalize()
-		if err := c.validate(); err != nil {
-			return err
-		}
-		c.Version++
-		c.UpdatedAt = s.now()
-		if err := s.repo.UpdateContact(ctx, c); err != nil {
-			return translate(err, "update contact")
-		}
-		out = c
-		if err := event.Record(ctx, s.events, "vendor.contact.updated", part("contact", c.ID, vendorID), before, c); err != nil {
-			return err
-		}
-		return s.keepOnePrimary(ctx, c)
+		c := domain.Change[Contact]{Resource: "contact", Store: s.repo.UpdateContact,
+			Lock:    func(ctx context.Context, id string) (Contact, error) { return s.repo.GetContact(ctx, vendorID, id) },
+			Version: func(c *Contact) *int { return &c.Version }, Touch: func(c *Contact) { c.UpdatedAt = s.now() },
+			Record: func(ctx context.Context, before, after Contact) error {
+				if err := event.Record(ctx, s.events, "vendor.contact.updated", part("contact", after.ID, vendorID), before, after); err != nil {
+					return err
+				}
+				return s.keepOnePrimary(ctx, after)
+			}}
+		var err error
+		out, err = c.Apply(ctx, s.tx, id, ifMatch, func(_ context.Context, c *Contact) error {
+			domain.Set(&c.Name, p.Name)
+			domain.Set(&c.Email, p.Email)
+			domain.Set(&c.Phone, p.Phone)
+			domain.Set(&c.Role, p.Role)
+			domain.Set(&c.Primary, p.Primary)
+			c.normalize()
+			return c.validate()
+		})
+		return translate(err, "update contact")
 	})
 	return out, err
 }
@@ -194,32 +187,27 @@ func (s *Service) GetCertification(ctx context.Context, vendorID, id string) (Ce
 func (s *Service) UpdateCertification(ctx context.Context, vendorID, id string, p CertificationPatch, ifMatch *int) (Certification, error) {
 	var out Certification
 	err := s.inVendor(ctx, vendorID, func(ctx context.Context) error {
-		c, err := s.repo.GetCertification(ctx, vendorID, id)
-		if err != nil {
-			return notFoundOr(err, "certification", id)
-		}
-		if err := checkVersion(c.Version, ifMatch); err != nil {
-			return err
-		}
-		before := c
-		domain.Set(&c.Scheme, p.Scheme)
-		domain.Set(&c.SchemeName, p.SchemeName)
-		domain.Set(&c.CertificateID, p.CertificateID)
-		domain.Set(&c.Issuer, p.Issuer)
-		domain.Set(&c.Scope, p.Scope)
-		domain.Set(&c.ValidFrom, p.ValidFrom)
-		domain.Set(&c.ValidUntil, p.ValidUntil)
-		c.normalize()
-		if err := c.validate(); err != nil {
-			return err
-		}
-		c.Version++
-		c.UpdatedAt = s.now()
-		if err := s.repo.UpdateCertification(ctx, c); err != nil {
-			return translate(err, "update certification")
-		}
-		out = c
-		return event.Record(ctx, s.events, "vendor.certification.updated", part("certification", c.ID, vendorID), before, c)
+		c := domain.Change[Certification]{Resource: "certification", Store: s.repo.UpdateCertification,
+			Lock: func(ctx context.Context, id string) (Certification, error) {
+				return s.repo.GetCertification(ctx, vendorID, id)
+			},
+			Version: func(c *Certification) *int { return &c.Version }, Touch: func(c *Certification) { c.UpdatedAt = s.now() },
+			Record: func(ctx context.Context, before, after Certification) error {
+				return event.Record(ctx, s.events, "vendor.certification.updated", part("certification", after.ID, vendorID), before, after)
+			}}
+		var err error
+		out, err = c.Apply(ctx, s.tx, id, ifMatch, func(_ context.Context, c *Certification) error {
+			domain.Set(&c.Scheme, p.Scheme)
+			domain.Set(&c.SchemeName, p.SchemeName)
+			domain.Set(&c.CertificateID, p.CertificateID)
+			domain.Set(&c.Issuer, p.Issuer)
+			domain.Set(&c.Scope, p.Scope)
+			domain.Set(&c.ValidFrom, p.ValidFrom)
+			domain.Set(&c.ValidUntil, p.ValidUntil)
+			c.normalize()
+			return c.validate()
+		})
+		return translate(err, "update certification")
 	})
 	return out, err
 }
