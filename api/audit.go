@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"time"
@@ -18,7 +19,8 @@ func isWrite(method string) bool {
 }
 
 // readOnlyPosts are POST routes that change nothing (a what-if score): they record nothing.
-var readOnlyPosts = map[string]bool{"/api/v1/assessments/:id/score/simulate": true}
+var readOnlyPosts = map[string]bool{"/api/v1/assessments/:id/score/simulate": true,
+	"/api/v1/audit-events/checkpoints/verify": true}
 
 // audited bounds every request's wait for the database by its deadline, and prepares writes: the
 // whole body is read first (spoolBody), so that a client sending slowly holds no lock and no pooled
@@ -109,6 +111,12 @@ type AuditVerification struct {
 	FirstBroken   *AuditBreak `json:"first_broken,omitempty"`
 	HashVersion   string      `json:"hash_version" binding:"required" example:"audit-v1"`
 	VerifiedAt    time.Time   `json:"verified_at" binding:"required" format:"date-time"`
+	// CheckpointsChecked is how many signed checkpoints were checked against the chain.
+	CheckpointsChecked int `json:"checkpoints_checked" binding:"required"`
+	// LastCheckpointSeq is the newest checkpoint that holds (0: none).
+	LastCheckpointSeq int64 `json:"last_checkpoint_seq" binding:"required"`
+	// UnsignedEvents are the events after the last checkpoint: the hashes alone vouch for them.
+	UnsignedEvents int64 `json:"unsigned_events" binding:"required"`
 }
 
 func auditEventResponse(e audit.Event) AuditEventResponse {
@@ -193,9 +201,23 @@ func (s *Server) verifyAuditTrail(c *gin.Context) {
 		return
 	}
 	out := AuditVerification{Intact: v.Intact, EventsChecked: v.Checked, HeadSeq: v.Head.Seq, HeadHash: v.Head.Hash,
-		HashVersion: audit.HashVersion, VerifiedAt: v.At}
+		HashVersion: audit.HashVersion, VerifiedAt: v.At, UnsignedEvents: v.Head.Seq}
 	if b := v.Break; b != nil {
 		out.FirstBroken = &AuditBreak{Seq: b.Seq, ID: b.ID, Reason: b.Reason}
+	}
+	if s.checkpoints != nil {
+		cps, err := s.checkpoints.CheckAll(c.Request.Context())
+		if err != nil {
+			respondError(c, err)
+			return
+		}
+		out.CheckpointsChecked = cps.Checked
+		if cps.Last != nil {
+			out.LastCheckpointSeq, out.UnsignedEvents = cps.Last.Seq, max(v.Head.Seq-cps.Last.Seq, 0)
+		}
+		if b := cps.Break; b != nil && out.FirstBroken == nil {
+			out.Intact, out.FirstBroken = false, &AuditBreak{Seq: b.Seq, Reason: b.Reason}
+		}
 	}
 	c.JSON(http.StatusOK, out)
 }
@@ -211,4 +233,117 @@ func queryTime(c *gin.Context, name string) (*time.Time, error) {
 		return nil, domain.Invalid(name, "must be an RFC 3339 date-time such as 2026-11-25T09:00:00Z")
 	}
 	return &t, nil
+}
+
+// CheckpointDTO is a signed checkpoint of the audit chain.
+type CheckpointDTO struct {
+	Seq       int64     `json:"seq" binding:"required" example:"42"`
+	Hash      string    `json:"hash" binding:"required"`
+	SignedAt  time.Time `json:"signed_at" binding:"required" format:"date-time"`
+	KeyID     string    `json:"key_id" binding:"required"`
+	PublicKey string    `json:"public_key" binding:"required"` // base64 Ed25519 public key
+	Signature string    `json:"signature" binding:"required"`  // base64 Ed25519 signature of the message below
+	Version   string    `json:"version" binding:"required" example:"audit-checkpoint-v1"`
+}
+
+// CheckpointList lists the checkpoints, oldest first, with the key that signs them.
+type CheckpointList struct {
+	Items     []CheckpointDTO `json:"items" binding:"required"`
+	KeyID     string          `json:"key_id" binding:"required"`
+	PublicKey string          `json:"public_key" binding:"required"`
+}
+
+// CheckpointVerification says whether a checkpoint (one kept outside) holds against the chain now.
+type CheckpointVerification struct {
+	Holds          bool   `json:"holds" binding:"required"`
+	SignatureValid bool   `json:"signature_valid" binding:"required"`
+	TrustedKey     bool   `json:"trusted_key" binding:"required"`
+	InChain        bool   `json:"in_chain" binding:"required"`
+	Problem        string `json:"problem,omitempty"`
+}
+
+func checkpointDTO(c audit.Checkpoint) CheckpointDTO {
+	return CheckpointDTO{Seq: c.Seq, Hash: c.Hash, SignedAt: c.SignedAt, KeyID: c.KeyID, Version: audit.CheckpointVersion,
+		PublicKey: base64.StdEncoding.EncodeToString(c.PublicKey), Signature: base64.StdEncoding.EncodeToString(c.Signature)}
+}
+
+// errNoSigningKey answers checkpoint requests when no signing key is configured.
+var errNoSigningKey = domain.Errorf(domain.KindNotFound, "no audit signing key is configured: checkpoints are off")
+
+// listCheckpoints godoc
+//
+//	@Summary		List signed audit checkpoints
+//	@Description	The chain's head as signed, oldest first, with the Ed25519 key that signs them. Keep copies outside vendorrisk: a checkpoint verifies only if the chain still holds its event with the signed hash, so a truncated or rewritten chain fails against it (POST .../checkpoints/verify). The signed message is "audit-checkpoint-v1\n{seq}\n{hash}\n{signed_at as 2006-01-02T15:04:05.000000Z}".
+//	@Tags			audit
+//	@Produce		json
+//	@Security		BearerAuth
+//	@Success		200	{object}	CheckpointList
+//	@Failure		401	{object}	Problem
+//	@Failure		403	{object}	Problem
+//	@Failure		404	{object}	Problem	"no signing key configured"
+//	@Router			/api/v1/audit-events/checkpoints [get]
+func (s *Server) listCheckpoints(c *gin.Context) {
+	if s.checkpoints == nil {
+		respondError(c, errNoSigningKey)
+		return
+	}
+	cps, err := s.checkpoints.List(c.Request.Context())
+	if err != nil {
+		respondError(c, err)
+		return
+	}
+	pub := s.checkpoints.PublicKey()
+	out := CheckpointList{Items: make([]CheckpointDTO, 0, len(cps)), KeyID: audit.KeyID(pub),
+		PublicKey: base64.StdEncoding.EncodeToString(pub)}
+	for _, cp := range cps {
+		out.Items = append(out.Items, checkpointDTO(cp))
+	}
+	c.JSON(http.StatusOK, out)
+}
+
+// verifyCheckpoint godoc
+//
+//	@Summary		Check a kept checkpoint against the chain
+//	@Description	Checks a checkpoint as GET .../checkpoints returned it (kept outside vendorrisk): the signature, that this installation's key made it, and that the chain still has its event with the signed hash. Changes nothing.
+//	@Tags			audit
+//	@Accept			json
+//	@Produce		json
+//	@Security		BearerAuth
+//	@Param			body	body		CheckpointDTO	true	"the checkpoint"
+//	@Success		200		{object}	CheckpointVerification
+//	@Failure		400		{object}	Problem
+//	@Failure		401		{object}	Problem
+//	@Failure		403		{object}	Problem
+//	@Failure		404		{object}	Problem	"no signing key configured"
+//	@Failure		422		{object}	Problem
+//	@Router			/api/v1/audit-events/checkpoints/verify [post]
+func (s *Server) verifyCheckpoint(c *gin.Context) {
+	if s.checkpoints == nil {
+		respondError(c, errNoSigningKey)
+		return
+	}
+	var req CheckpointDTO
+	if err := s.decodeJSON(c, &req); err != nil {
+		respondError(c, err)
+		return
+	}
+	var v domain.Validator
+	pub, errPub := base64.StdEncoding.DecodeString(req.PublicKey)
+	sig, errSig := base64.StdEncoding.DecodeString(req.Signature)
+	v.Check(errPub == nil, "public_key", "must be base64")
+	v.Check(errSig == nil, "signature", "must be base64")
+	v.Check(req.Seq >= 1, "seq", "must be at least 1")
+	v.Check(req.Version == "" || req.Version == audit.CheckpointVersion, "version", "must be "+audit.CheckpointVersion)
+	if err := v.Err(); err != nil {
+		respondError(c, err)
+		return
+	}
+	r, err := s.checkpoints.Check(c.Request.Context(), audit.Checkpoint{Seq: req.Seq, Hash: req.Hash, SignedAt: req.SignedAt,
+		KeyID: req.KeyID, PublicKey: pub, Signature: sig})
+	if err != nil {
+		respondError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, CheckpointVerification{Holds: r.OK(), SignatureValid: r.SignatureValid, TrustedKey: r.TrustedKey,
+		InChain: r.InChain, Problem: r.Problem})
 }

@@ -381,6 +381,12 @@ func TestRoleMatrix(t *testing.T) {
 		{"GET", "/api/v1/audit-events", func(fixture) string { return "/api/v1/audit-events" }, nil, auditReaders, 200, true},
 		{"GET", "/api/v1/audit-events/verify", func(fixture) string { return "/api/v1/audit-events/verify" }, nil,
 			auditReaders, 200, true},
+		{"GET", "/api/v1/audit-events/checkpoints", func(fixture) string { return "/api/v1/audit-events/checkpoints" }, nil,
+			auditReaders, 200, true},
+		{"POST", "/api/v1/audit-events/checkpoints/verify", func(fixture) string { return "/api/v1/audit-events/checkpoints/verify" },
+			func(fixture) any {
+				return map[string]any{"seq": 1, "hash": "x", "signed_at": "2025-04-01T00:00:00Z", "key_id": "k", "public_key": "", "signature": ""}
+			}, auditReaders, 200, true},
 	}
 
 	eachDB(t, func(t *testing.T, e *env) {
@@ -498,6 +504,7 @@ func readBack(method, path string) string {
 	// A tier override shows on the engagement, an import in the list of frameworks.
 	path = strings.TrimSuffix(path, "/tier-override")
 	path = strings.TrimSuffix(path, "/import")
+	path = strings.TrimSuffix(path, "/checkpoints/verify") // a check changes nothing: the trail shows it
 	// Supplier actions and assessment transitions show on the assessment as an admin reads it.
 	if path == "/api/v1/supplier/assessments" {
 		path = "/api/v1/assessments"
@@ -682,7 +689,7 @@ func templateDocument() map[string]any {
 
 // lastAuditEvent is the newest event of the audit trail (nil when it is empty).
 // readOnlyPost are the POST routes that change nothing and are therefore not audited.
-var readOnlyPost = map[string]bool{"/api/v1/assessments/:id/score/simulate": true}
+var readOnlyPost = map[string]bool{"/api/v1/assessments/:id/score/simulate": true, "/api/v1/audit-events/checkpoints/verify": true}
 
 func (e *env) lastAuditEvent(t *testing.T) map[string]any {
 	t.Helper()

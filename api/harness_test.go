@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"github.com/vendorrisk/vendorrisk/cmd/vendorrisk/wiring"
@@ -22,6 +23,7 @@ import (
 	"github.com/vendorrisk/vendorrisk/domain"
 	"github.com/vendorrisk/vendorrisk/domain/apikey"
 	"github.com/vendorrisk/vendorrisk/domain/assessment"
+	"github.com/vendorrisk/vendorrisk/domain/audit"
 	"github.com/vendorrisk/vendorrisk/domain/auth"
 	"github.com/vendorrisk/vendorrisk/domain/catalog"
 	"github.com/vendorrisk/vendorrisk/domain/contract"
@@ -71,6 +73,18 @@ type env struct {
 	templates   *questionnaire.Service
 	assessments *assessment.Service
 	blobs       *repository.LocalBlobs
+	checkpoints *audit.Checkpoints // signs with testSigner
+}
+
+// testSigner signs the test installations' audit checkpoints (serve makes a random key per install).
+func testSigner(t *testing.T) *audit.Signer {
+	t.Helper()
+	seed := sha256.Sum256([]byte("vendorrisk test audit key"))
+	s, err := audit.NewSigner(seed[:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
 
 // newEnv wires the handler with cmd/vendorrisk's own wiring, on the test clock.
@@ -92,7 +106,11 @@ func newEnv(t *testing.T, db *repository.DB, cfg api.Config) *env {
 		engagements: svc.Engagements, contracts: svc.Contracts, policies: svc.Policies, catalog: svc.Catalog,
 		templates: svc.Templates, assessments: svc.Assessments, blobs: blobs,
 	}
-	e.h = api.NewHandler(cfg, svc.APIDeps(db, testdb.Logger(), clk.Now))
+	deps := svc.APIDeps(db, testdb.Logger(), clk.Now)
+	trail := repository.NewAuditTrail(db)
+	e.checkpoints = audit.NewCheckpoints(trail, trail, testSigner(t), clk.Now)
+	deps.Checkpoints = e.checkpoints
+	e.h = api.NewHandler(cfg, deps)
 	e.admin = e.key(t, auth.RoleAdmin, "")
 	return e
 }

@@ -33,6 +33,8 @@ func (s *Server) routes(e *gin.Engine) {
 
 	v1.GET("/audit-events", require(auth.PermAuditRead), s.listAuditEvents)
 	v1.GET("/audit-events/verify", require(auth.PermAuditRead), s.verifyAuditTrail)
+	v1.GET("/audit-events/checkpoints", require(auth.PermAuditRead), s.listCheckpoints)
+	v1.POST("/audit-events/checkpoints/verify", require(auth.PermAuditRead), s.verifyCheckpoint)
 
 	// No Idempotency-Key here: replaying would mean storing the secret, which is never stored.
 	v1.POST("/api-keys", require(auth.PermAPIKeysManage), s.createAPIKey)

@@ -86,8 +86,10 @@ type Deps struct {
 	Portfolio    *portfolio.Service
 	Idempotency  idempotency.Store
 	Audit        *audit.Service
-	Decisions    *decision.Service
-	Acceptances  *acceptance.Service
+	// Checkpoints signs and checks the audit chain's head (nil: no signing key configured).
+	Checkpoints *audit.Checkpoints
+	Decisions   *decision.Service
+	Acceptances *acceptance.Service
 	// Ready checks that the service can serve (the database answers).
 	Ready func(ctx context.Context) error
 	// DB, when set, adds connection pool statistics to /metrics.
@@ -112,6 +114,7 @@ type Server struct {
 	portfolio    *portfolio.Service
 	idem         idempotency.Store
 	audit        *audit.Service
+	checkpoints  *audit.Checkpoints
 	decisions    *decision.Service
 	acceptances  *acceptance.Service
 	ready        func(ctx context.Context) error
@@ -156,7 +159,7 @@ func NewHandler(cfg Config, d Deps) http.Handler {
 		cfg: cfg, log: d.Log, now: d.Clock, keys: d.Keys, vendors: d.Vendors, idem: d.Idempotency,
 		engagements: d.Engagements, contracts: d.Contracts, policies: d.Policies, catalog: d.Catalog,
 		templates: d.Templates, assessments: d.Assessments, findings: d.Findings,
-		remediations: d.Remediations, audit: d.Audit,
+		remediations: d.Remediations, audit: d.Audit, checkpoints: d.Checkpoints,
 		ready: d.Ready, valid: newValidator(), metrics: newMetrics(d.DB),
 	}
 	s.portfolio = d.Portfolio

@@ -2,6 +2,7 @@ package repository
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -138,4 +139,43 @@ func auditEvents(rows []auditRow) []audit.Event {
 		out[i] = r.toDomain()
 	}
 	return out
+}
+
+type checkpointRow struct {
+	Seq       int64 `gorm:"primaryKey;autoIncrement:false"`
+	Hash      string
+	SignedAt  time.Time
+	KeyID     string
+	PublicKey string
+	Signature string
+}
+
+func (checkpointRow) TableName() string { return "audit_checkpoints" }
+
+var _ audit.CheckpointRepository = (*AuditTrail)(nil)
+
+// AddCheckpoint stores a signed checkpoint.
+func (s *AuditTrail) AddCheckpoint(ctx context.Context, c audit.Checkpoint) error {
+	row := checkpointRow{Seq: c.Seq, Hash: c.Hash, SignedAt: c.SignedAt.UTC(), KeyID: c.KeyID,
+		PublicKey: base64.StdEncoding.EncodeToString(c.PublicKey), Signature: base64.StdEncoding.EncodeToString(c.Signature)}
+	if err := s.db.conn(ctx).Create(&row).Error; err != nil {
+		return fmt.Errorf("insert audit checkpoint: %w", dbErr(err))
+	}
+	return nil
+}
+
+// Checkpoints returns every checkpoint in seq order. A stored key or signature that is not base64 (a
+// tampered row) comes back empty and fails its check.
+func (s *AuditTrail) Checkpoints(ctx context.Context) ([]audit.Checkpoint, error) {
+	var rows []checkpointRow
+	if err := s.db.conn(ctx).Order("seq").Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("query audit checkpoints: %w", dbErr(err))
+	}
+	out := make([]audit.Checkpoint, len(rows))
+	for i, r := range rows {
+		pub, _ := base64.StdEncoding.DecodeString(r.PublicKey)
+		sig, _ := base64.StdEncoding.DecodeString(r.Signature)
+		out[i] = audit.Checkpoint{Seq: r.Seq, Hash: r.Hash, SignedAt: r.SignedAt.UTC(), KeyID: r.KeyID, PublicKey: pub, Signature: sig}
+	}
+	return out, nil
 }

@@ -18,12 +18,16 @@ import (
 
 // config is the effective configuration: environment first, flags override.
 type config struct {
-	Addr            string
-	DBDriver        string
-	DBDSN           string
-	LogFormat       string
-	LogLevel        string
-	AdminKeyFile    string
+	Addr         string
+	DBDriver     string
+	DBDSN        string
+	LogFormat    string
+	LogLevel     string
+	AdminKeyFile string
+	// AuditKeyFile holds the Ed25519 seed that signs audit checkpoints ("off": no checkpoints);
+	// AuditKey, base64, takes its place when set.
+	AuditKeyFile    string
+	AuditKey        string
 	MaxBodyBytes    int64
 	MaxImportBytes  int64
 	MaxUploadBytes  int64
@@ -68,6 +72,9 @@ func newFlagSet(name string, getenv func(string) string, stderr io.Writer) (*fla
 	fs.StringVar(&cfg.LogLevel, "log-level", env("VENDORRISK_LOG_LEVEL", "info"), "debug, info, warn or error (VENDORRISK_LOG_LEVEL)")
 	fs.StringVar(&cfg.AdminKeyFile, "admin-key-file", env("VENDORRISK_ADMIN_KEY_FILE", "./data/admin-key.txt"),
 		"where serve writes the first admin key of an empty database (VENDORRISK_ADMIN_KEY_FILE)")
+	fs.StringVar(&cfg.AuditKeyFile, "audit-key-file", env("VENDORRISK_AUDIT_KEY_FILE", "./data/audit-signing.key"),
+		"Ed25519 seed that signs audit checkpoints, made on first start; off disables (VENDORRISK_AUDIT_KEY_FILE)")
+	cfg.AuditKey = getenv("VENDORRISK_AUDIT_KEY")
 	maxBody := env("VENDORRISK_MAX_BODY_BYTES", "1048576")
 	maxImport := env("VENDORRISK_MAX_IMPORT_BYTES", "20971520")
 	maxUpload := env("VENDORRISK_MAX_UPLOAD_BYTES", "20971520")

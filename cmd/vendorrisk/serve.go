@@ -15,6 +15,8 @@ import (
 	"github.com/vendorrisk/vendorrisk/api"
 	"github.com/vendorrisk/vendorrisk/cmd/vendorrisk/wiring"
 	"github.com/vendorrisk/vendorrisk/domain"
+	"github.com/vendorrisk/vendorrisk/domain/audit"
+	"github.com/vendorrisk/vendorrisk/domain/sweep"
 	"github.com/vendorrisk/vendorrisk/domain/idempotency"
 	"github.com/vendorrisk/vendorrisk/domain/questionnaire"
 	"github.com/vendorrisk/vendorrisk/repository"
@@ -67,7 +69,17 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	if err := bootstrapAdmin(ctx, svc, cfg.AdminKeyFile, log); err != nil {
 		return err
 	}
+	signer, err := auditSigner(cfg, log)
+	if err != nil {
+		return err
+	}
 	deps := svc.APIDeps(db, log, domain.SystemClock)
+	var extra []sweep.Task
+	if signer != nil {
+		trail := repository.NewAuditTrail(db)
+		deps.Checkpoints = audit.NewCheckpoints(trail, trail, signer, domain.SystemClock)
+		extra = append(extra, sweep.Task{Name: "audit_checkpoint", Run: deps.Checkpoints.Run})
+	}
 	handler := api.NewHandler(api.Config{MaxBodyBytes: cfg.MaxBodyBytes, MaxImportBytes: cfg.MaxImportBytes,
 		MaxUploadBytes: cfg.MaxUploadBytes, RateLimit: cfg.RateLimit, DBTimeout: cfg.DBTimeout,
 		MaxInFlightPerKey: cfg.MaxInFlight, TrustedProxies: cfg.TrustedProxies, PublicURL: cfg.PublicURL,
@@ -78,7 +90,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	}
 	go expireIdempotencyKeys(ctx, deps.Idempotency, log)
 	host, _ := os.Hostname()
-	go svc.Sweeper(db, fmt.Sprintf("%s/%d/%s", host, os.Getpid(), domain.NewID()), domain.SystemClock, log).
+	go svc.Sweeper(db, fmt.Sprintf("%s/%d/%s", host, os.Getpid(), domain.NewID()), domain.SystemClock, log, extra...).
 		Loop(ctx, cfg.SweepInterval)
 	log.Info("listening", "addr", ln.Addr().String(), "startup_ms", time.Since(start).Milliseconds())
 	return serveHTTP(ctx, ln, handler, cfg.ShutdownTimeout, log)
