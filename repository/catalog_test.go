@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/vendorrisk/vendorrisk/domain"
+	"github.com/vendorrisk/vendorrisk/domain/audit"
 	"github.com/vendorrisk/vendorrisk/domain/auth"
 	"github.com/vendorrisk/vendorrisk/domain/catalog"
 	"github.com/vendorrisk/vendorrisk/repository"
@@ -39,7 +40,7 @@ type catalogEnv struct {
 func newCatalogEnv(db *repository.DB) *catalogEnv {
 	clk := newClock()
 	repo := repository.NewCatalogs(db)
-	return &catalogEnv{db: db, repo: repo, svc: catalog.NewService(repo, db, clk.Now), clock: clk}
+	return &catalogEnv{db: db, repo: repo, svc: catalog.NewService(repo, db, clk.Now, audit.NewService(repository.NewAuditTrail(db), db, clk.Now)), clock: clk}
 }
 
 // catalogSnapshot is everything EnsureBuiltIn may write, in a comparable form.
