@@ -10,6 +10,7 @@ import (
 
 	"github.com/vendorrisk/vendorrisk/api"
 	"github.com/vendorrisk/vendorrisk/domain/auth"
+	"github.com/vendorrisk/vendorrisk/domain/questionnaire"
 )
 
 // recorded is an audit event with the domain event it was written from decoded.
@@ -357,5 +358,59 @@ func TestTemplateAndFrameworkEvents(t *testing.T) {
 			t.Errorf("framework created: %v", d)
 		}
 		wantActor(t, fwEvents[0], auth.RoleProcurement, "")
+	})
+}
+
+// TestBuiltInTemplateEvents: the built-in templates published at start-up are the system's changes, with
+// the reason; an unchanged set records nothing; a changed document archives the old version and
+// publishes the next, both recorded.
+func TestBuiltInTemplateEvents(t *testing.T) {
+	eachDB(t, func(t *testing.T, e *env) {
+		if _, err := e.catalog.EnsureBuiltIn(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		docs, err := questionnaire.BuiltInDocuments()
+		if err != nil {
+			t.Fatal(err)
+		}
+		published := func() []api.AuditEventResponse {
+			return e.auditAll(t, url.Values{"action": {"questionnaire_template.published"}})
+		}
+		if _, err := e.templates.EnsureBuiltIn(t.Context(), docs); err != nil {
+			t.Fatal(err)
+		}
+		first := published()
+		if len(first) != len(docs) {
+			t.Fatalf("%d built-ins published, %d events", len(docs), len(first))
+		}
+		for _, ev := range first {
+			if ev.ActorRole != "system" || !strings.Contains(string(ev.Input), "built-in template shipped") {
+				t.Errorf("%s of %s by %s, input %s: want the system's, with the reason", ev.Action, ev.ResourceID, ev.ActorRole, ev.Input)
+			}
+		}
+		if _, err := e.templates.EnsureBuiltIn(t.Context(), docs); err != nil || len(published()) != len(first) {
+			t.Errorf("an unchanged start-up recorded events (err %v)", err)
+		}
+
+		changed := tplChangedDoc(t, docs, "cloud-provider-security")
+		newDocs := slices.Clone(docs)
+		for i, d := range docs {
+			if strings.Contains(string(d), `"key": "cloud-provider-security"`) {
+				newDocs[i] = changed
+			}
+		}
+		if n, err := e.templates.EnsureBuiltIn(t.Context(), newDocs); err != nil || n != 1 {
+			t.Fatalf("changed built-in: %d, %v", n, err)
+		}
+		archived := e.auditAll(t, url.Values{"action": {"questionnaire_template.archived"}})
+		if len(archived) != 1 || len(published()) != len(first)+1 {
+			t.Fatalf("after a changed built-in: %d archived, %d published events", len(archived), len(published()))
+		}
+		old := e.domainEvents(t, archived[0].ResourceID)
+		last := old[len(old)-1]
+		wantChange(t, last, "status", "published", "archived")
+		if last.ActorRole != "system" || !strings.Contains(last.Reason, "superseded by built-in version 2") {
+			t.Errorf("archive by %s, reason %q", last.ActorRole, last.Reason)
+		}
 	})
 }

@@ -112,7 +112,20 @@ func (s *Service) EnsureBuiltIn(ctx context.Context) (bool, error) {
 			return nil
 		}
 		changed = true
-		return s.repo.ReplaceBuiltIn(ctx, fws, mappings)
+		if err := s.repo.ReplaceBuiltIn(ctx, fws, mappings); err != nil {
+			return fmt.Errorf("store built-in catalogs: %w", err)
+		}
+		// Every built-in framework whose content is new or changed is recorded as the system's import.
+		for _, f := range fws {
+			if stored[f.ID] == f.ContentHash {
+				continue
+			}
+			e := event.New("framework.imported", subject(f), nil, summaryOf(f)).Because("built-in catalog shipped with this release")
+			if err := s.events.Record(ctx, e); err != nil {
+				return fmt.Errorf("record %s %s: %w", e.Type, f.ID, err)
+			}
+		}
+		return nil
 	})
 	return changed, err
 }

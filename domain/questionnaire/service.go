@@ -378,15 +378,29 @@ func (s *Service) EnsureBuiltIn(ctx context.Context, docs [][]byte) (int, error)
 				t.FamilyID, t.Number = last.FamilyID, family[len(family)-1].Number+1
 				for _, old := range versions {
 					if old.Status == StatusPublished {
+						before := summaryOf(old)
 						old.Status, old.Version, old.UpdatedAt = StatusArchived, old.Version+1, now
 						if err := s.repo.Update(ctx, old); err != nil {
-							return err
+							return fmt.Errorf("archive template %s: %w", old.ID, err)
+						}
+						e := event.New("questionnaire_template.archived", subject(old), before, summaryOf(old)).
+							Because(fmt.Sprintf("superseded by built-in version %d", t.Number))
+						if err := s.events.Record(ctx, e); err != nil {
+							return fmt.Errorf("record %s %s: %w", e.Type, old.ID, err)
 						}
 					}
 				}
 			}
 			created = true
-			return s.repo.Create(ctx, t)
+			if err := s.repo.Create(ctx, t); err != nil {
+				return fmt.Errorf("create template: %w", err)
+			}
+			e := event.New("questionnaire_template.published", subject(t), nil, summaryOf(t)).
+				Because("built-in template shipped with this release")
+			if err := s.events.Record(ctx, e); err != nil {
+				return fmt.Errorf("record %s %s: %w", e.Type, t.ID, err)
+			}
+			return nil
 		})
 		if err != nil {
 			return changed, fmt.Errorf("store built-in template %s: %w", t.Key, err)
