@@ -31,7 +31,7 @@ type catEnv struct {
 func newCatEnv(t *testing.T, db *repository.DB, cfg api.Config) *catEnv {
 	t.Helper()
 	e := newEnv(t, db, cfg)
-	svc := catalog.NewService(repository.NewCatalogs(db), db, e.clock.Now)
+	svc := catalog.NewService(repository.NewCatalogs(db), db, e.clock.Now, audit.NewService(repository.NewAuditTrail(db), db, e.clock.Now))
 	e.h = api.NewHandler(cfg, api.Deps{
 		Log: testdb.Logger(), Clock: e.clock.Now, Keys: e.keys, Vendors: e.vendors,
 		Engagements: e.engagements, Contracts: e.contracts, Policies: e.policies, Catalog: svc,

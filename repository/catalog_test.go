@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/vendorrisk/vendorrisk/domain"
+	"github.com/vendorrisk/vendorrisk/domain/audit"
 	"github.com/vendorrisk/vendorrisk/domain/auth"
 	"github.com/vendorrisk/vendorrisk/domain/catalog"
 	"github.com/vendorrisk/vendorrisk/repository"
@@ -39,7 +41,7 @@ type catalogEnv struct {
 func newCatalogEnv(db *repository.DB) *catalogEnv {
 	clk := newClock()
 	repo := repository.NewCatalogs(db)
-	return &catalogEnv{db: db, repo: repo, svc: catalog.NewService(repo, db, clk.Now), clock: clk}
+	return &catalogEnv{db: db, repo: repo, svc: catalog.NewService(repo, db, clk.Now, audit.NewService(repository.NewAuditTrail(db), db, clk.Now)), clock: clk}
 }
 
 // catalogSnapshot is everything EnsureBuiltIn may write, in a comparable form.
@@ -145,6 +147,11 @@ func TestCatalogEnsureBuiltIn(t *testing.T) {
 		if len(first.hashes) != len(builtInSizes) {
 			t.Fatalf("built-in hashes %v", first.hashes)
 		}
+		// The load is the system's: one framework.imported per built-in framework, with the reason.
+		loaded := builtInLoadEvents(t, db)
+		if len(loaded) != len(builtInSizes) {
+			t.Errorf("load recorded %v, want one event per built-in framework", loaded)
+		}
 
 		// Again, later: nothing is rewritten (created_at/updated_at would move with the clock).
 		e.clock.Advance(time.Hour)
@@ -163,7 +170,36 @@ func TestCatalogEnsureBuiltIn(t *testing.T) {
 		if changed, err := other.svc.EnsureBuiltIn(ctx); err != nil || changed {
 			t.Fatalf("EnsureBuiltIn from a new service: changed %v, err %v", changed, err)
 		}
+		if again := builtInLoadEvents(t, db); len(again) != len(loaded) {
+			t.Errorf("an unchanged load recorded events: %v", again)
+		}
 	})
+}
+
+// builtInLoadEvents lists the audit trail's events as "action resource by actor_role: input".
+func builtInLoadEvents(t *testing.T, db *repository.DB) []string {
+	t.Helper()
+	rows, err := db.SQL().QueryContext(t.Context(), "SELECT action, resource_id, actor_role, input FROM audit_events ORDER BY seq")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var action, id, role string
+		var input []byte
+		if err := rows.Scan(&action, &id, &role, &input); err != nil {
+			t.Fatal(err)
+		}
+		if action != "framework.imported" || role != "system" || !strings.Contains(string(input), "built-in catalog") {
+			t.Errorf("event %s %s by %s (%s), want framework.imported by the system with the reason", action, id, role, input)
+		}
+		out = append(out, action+" "+id)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
 
 func sameCatalogSnapshot(a, b catalogSnapshot) bool {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/vendorrisk/vendorrisk/domain"
 	"github.com/vendorrisk/vendorrisk/domain/auth"
+	"github.com/vendorrisk/vendorrisk/domain/event"
 	"github.com/vendorrisk/vendorrisk/domain/questionnaire"
 	"github.com/vendorrisk/vendorrisk/domain/risk"
 )
@@ -83,15 +84,16 @@ type Repository interface {
 
 // Service holds the assessment use cases.
 type Service struct {
-	repo Repository
-	deps Deps
-	tx   domain.TxManager
-	now  domain.Clock
+	repo   Repository
+	deps   Deps
+	tx     domain.TxManager
+	now    domain.Clock
+	events event.Recorder
 }
 
-// NewService wires the assessment use cases.
-func NewService(repo Repository, deps Deps, tx domain.TxManager, now domain.Clock) *Service {
-	return &Service{repo: repo, deps: deps, tx: tx, now: now}
+// NewService wires the assessment use cases; events records what each write changed, in its transaction.
+func NewService(repo Repository, deps Deps, tx domain.TxManager, now domain.Clock, events event.Recorder) *Service {
+	return &Service{repo: repo, deps: deps, tx: tx, now: now, events: events}
 }
 
 // NewAssessment is the input of Issue.
@@ -158,7 +160,10 @@ func (s *Service) Issue(ctx context.Context, in NewAssessment) (Assessment, erro
 			return domain.Errorf(domain.KindConflict, "assessment %s of this template is still %s for this engagement; complete or cancel it first",
 				open[0].ID, open[0].Status)
 		}
-		return s.repo.Create(ctx, a)
+		if err := s.repo.Create(ctx, a); err != nil {
+			return fmt.Errorf("create assessment: %w", err)
+		}
+		return event.Record(ctx, s.events, "assessment.created", subject(a), nil, summaryOf(a))
 	})
 	return a, err
 }
@@ -254,7 +259,7 @@ func (s *Service) Send(ctx context.Context, id string, ifMatch *int) (Assessment
 		return Assessment{}, SupplierKey{}, err
 	}
 	var key SupplierKey
-	a, err := s.change(ctx, id, ifMatch, func(ctx context.Context, a *Assessment) error {
+	a, err := s.change(ctx, id, ifMatch, "assessment.sent", func(ctx context.Context, a *Assessment) error {
 		if err := transition(a, StatusSent); err != nil {
 			return err
 		}
@@ -267,7 +272,7 @@ func (s *Service) Send(ctx context.Context, id string, ifMatch *int) (Assessment
 		now := s.now()
 		a.SupplierKeyID, a.SentAt = key.ID, &now
 		return nil
-	})
+	}, nil)
 	return a, key, err
 }
 
@@ -276,7 +281,7 @@ func (s *Service) Cancel(ctx context.Context, id string, ifMatch *int) (Assessme
 	if _, err := s.internal(ctx, id); err != nil {
 		return Assessment{}, err
 	}
-	return s.change(ctx, id, ifMatch, func(ctx context.Context, a *Assessment) error {
+	return s.change(ctx, id, ifMatch, "assessment.cancelled", func(ctx context.Context, a *Assessment) error {
 		if err := transition(a, StatusCancelled); err != nil {
 			return err
 		}
@@ -286,7 +291,7 @@ func (s *Service) Cancel(ctx context.Context, id string, ifMatch *int) (Assessme
 			}
 		}
 		return nil
-	})
+	}, nil)
 }
 
 func transition(a *Assessment, to Status) error {
@@ -305,8 +310,11 @@ func transition(a *Assessment, to Status) error {
 	return nil
 }
 
-// change runs one read-modify-write of an assessment in a transaction with the row locked.
-func (s *Service) change(ctx context.Context, id string, ifMatch *int, mutate func(ctx context.Context, a *Assessment) error) (Assessment, error) {
+// change runs one read-modify-write of an assessment in a transaction with the row locked, and records
+// it as an event of type typ; after, when set, runs next in the same transaction (what follows from the
+// change, recorded after it).
+func (s *Service) change(ctx context.Context, id string, ifMatch *int, typ string, mutate func(ctx context.Context, a *Assessment) error,
+	after func(ctx context.Context, a Assessment) error) (Assessment, error) {
 	var out Assessment
 	err := s.tx.InTx(ctx, func(ctx context.Context) error {
 		a, err := s.load(ctx, id, true)
@@ -317,6 +325,7 @@ func (s *Service) change(ctx context.Context, id string, ifMatch *int, mutate fu
 			return domain.Errorf(domain.KindPreconditionFailed,
 				"the assessment has changed: If-Match names version %d, the current version is %d", *ifMatch, a.Version)
 		}
+		before := cloneAnswers(a)
 		if err := mutate(ctx, &a); err != nil {
 			return err
 		}
@@ -329,6 +338,12 @@ func (s *Service) change(ctx context.Context, id string, ifMatch *int, mutate fu
 			return fmt.Errorf("update assessment %s: %w", id, err)
 		}
 		out = a
+		if err := s.record(ctx, changed(typ, before, a)); err != nil {
+			return err
+		}
+		if after != nil {
+			return after(ctx, a)
+		}
 		return nil
 	})
 	return out, err
@@ -347,7 +362,7 @@ func (s *Service) ReviewAnswers(ctx context.Context, id string, reviews []Answer
 	if err != nil {
 		return Assessment{}, err
 	}
-	return s.change(ctx, id, ifMatch, func(ctx context.Context, a *Assessment) error {
+	return s.change(ctx, id, ifMatch, "assessment.answers_reviewed", func(ctx context.Context, a *Assessment) error {
 		if a.Status == StatusSubmitted {
 			a.Status = StatusUnderReview
 		}
@@ -374,7 +389,7 @@ func (s *Service) ReviewAnswers(ctx context.Context, id string, reviews []Answer
 			}
 		}
 		return v.Err()
-	})
+	}, nil)
 }
 
 // Decision is the reviewer's outcome.
@@ -392,7 +407,11 @@ func (s *Service) Decide(ctx context.Context, id string, d Decision, comment str
 		return Assessment{}, err
 	}
 	comment = strings.TrimSpace(comment)
-	return s.change(ctx, id, ifMatch, func(ctx context.Context, a *Assessment) error {
+	typ, after := "assessment.returned", (func(context.Context, Assessment) error)(nil)
+	if d == DecisionComplete {
+		typ, after = "assessment.completed", s.completed
+	}
+	return s.change(ctx, id, ifMatch, typ, func(ctx context.Context, a *Assessment) error {
 		switch d {
 		case DecisionReturn:
 			if comment == "" && !hasClarification(a) {
@@ -413,20 +432,27 @@ func (s *Service) Decide(ctx context.Context, id string, d Decision, comment str
 			if comment != "" {
 				a.ReturnComment = comment
 			}
-			if s.deps.OnComplete != nil {
-				ev, err := s.repo.Evidence(ctx, a.ID)
-				if err != nil {
-					return fmt.Errorf("load evidence of %s: %w", a.ID, err)
-				}
-				if err := s.deps.OnComplete(ctx, *a, ev); err != nil {
-					return fmt.Errorf("raise findings of %s: %w", a.ID, err)
-				}
-			}
 		default:
 			return domain.Invalid("decision", "must be return or complete")
 		}
 		return nil
-	})
+	}, after)
+}
+
+// completed raises the findings of a completed assessment, in the completing transaction and after
+// its event, so that the trail reads "completed", then each finding it raised.
+func (s *Service) completed(ctx context.Context, a Assessment) error {
+	if s.deps.OnComplete == nil {
+		return nil
+	}
+	ev, err := s.repo.Evidence(ctx, a.ID)
+	if err != nil {
+		return fmt.Errorf("load evidence of %s: %w", a.ID, err)
+	}
+	if err := s.deps.OnComplete(ctx, a, ev); err != nil {
+		return fmt.Errorf("raise findings of %s: %w", a.ID, err)
+	}
+	return nil
 }
 
 func hasClarification(a *Assessment) bool {
@@ -487,6 +513,7 @@ func (s *Service) SaveAnswers(ctx context.Context, id string, in []AnswerInput, 
 			return domain.Errorf(domain.KindPreconditionFailed,
 				"the answers have changed: If-Match names version %d, the current version is %d", *ifMatch, a.AnswersVersion)
 		}
+		before := cloneAnswers(a)
 		if err := s.applyAnswers(&a, in, p.KeyID); err != nil {
 			return err
 		}
@@ -500,7 +527,13 @@ func (s *Service) SaveAnswers(ctx context.Context, id string, in []AnswerInput, 
 			return fmt.Errorf("save answers of %s: %w", id, err)
 		}
 		out = a
-		return nil
+		ev, err := s.repo.Evidence(ctx, id)
+		if err != nil {
+			return fmt.Errorf("load evidence of %s: %w", id, err)
+		}
+		e := changed("assessment.answers_saved", before, a)
+		e.Data["progress"] = event.Snapshot(ProgressOf(a, ev))
+		return s.record(ctx, e)
 	})
 	return out, err
 }
@@ -611,7 +644,10 @@ func (s *Service) UploadEvidence(ctx context.Context, id string, up Upload) (Evi
 			}
 		}
 		out = e
-		return nil
+		// The event carries the file's metadata and hash, never its content.
+		added := event.New("assessment.evidence_added", event.Subject{Type: "evidence", ID: e.ID, VendorID: e.VendorID}, nil, e)
+		added.Data["assessment_status"] = string(a.Status)
+		return s.record(ctx, added)
 	})
 	return out, err
 }
@@ -645,6 +681,7 @@ func (s *Service) Submit(ctx context.Context, id string) (Assessment, error) {
 		if err := missing(a, ev); err != nil {
 			return err
 		}
+		before := cloneAnswers(a)
 		now := s.now()
 		a.Status, a.SubmittedAt, a.ReturnComment = StatusSubmitted, &now, ""
 		a.Version++
@@ -653,7 +690,10 @@ func (s *Service) Submit(ctx context.Context, id string) (Assessment, error) {
 			return fmt.Errorf("submit assessment %s: %w", id, err)
 		}
 		out = a
-		return nil
+		e := changed("assessment.submitted", before, a)
+		e.Data["progress"] = event.Snapshot(ProgressOf(a, ev))
+		e.Data["evidence"] = len(ev)
+		return s.record(ctx, e)
 	})
 	return out, err
 }

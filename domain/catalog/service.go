@@ -13,6 +13,7 @@ import (
 
 	"github.com/vendorrisk/vendorrisk/domain"
 	"github.com/vendorrisk/vendorrisk/domain/auth"
+	"github.com/vendorrisk/vendorrisk/domain/event"
 )
 
 // Limits on a custom or imported framework.
@@ -68,14 +69,15 @@ type PositionedControl struct {
 
 // Service holds the catalog use cases.
 type Service struct {
-	repo Repository
-	tx   domain.TxManager
-	now  domain.Clock
+	repo   Repository
+	tx     domain.TxManager
+	now    domain.Clock
+	events event.Recorder
 }
 
-// NewService wires the catalog use cases.
-func NewService(repo Repository, tx domain.TxManager, now domain.Clock) *Service {
-	return &Service{repo: repo, tx: tx, now: now}
+// NewService wires the catalog use cases; events records the frameworks added, in their transaction.
+func NewService(repo Repository, tx domain.TxManager, now domain.Clock, events event.Recorder) *Service {
+	return &Service{repo: repo, tx: tx, now: now, events: events}
 }
 
 // EnsureBuiltIn stores the built-in catalogs when they are missing or differ from the embedded data.
@@ -110,7 +112,20 @@ func (s *Service) EnsureBuiltIn(ctx context.Context) (bool, error) {
 			return nil
 		}
 		changed = true
-		return s.repo.ReplaceBuiltIn(ctx, fws, mappings)
+		if err := s.repo.ReplaceBuiltIn(ctx, fws, mappings); err != nil {
+			return fmt.Errorf("store built-in catalogs: %w", err)
+		}
+		// Every built-in framework whose content is new or changed is recorded as the system's import.
+		for _, f := range fws {
+			if stored[f.ID] == f.ContentHash {
+				continue
+			}
+			e := event.New("framework.imported", subject(f), nil, summaryOf(f)).Because("built-in catalog shipped with this release")
+			if err := s.events.Record(ctx, e); err != nil {
+				return fmt.Errorf("record %s %s: %w", e.Type, f.ID, err)
+			}
+		}
+		return nil
 	})
 	return changed, err
 }
@@ -402,7 +417,13 @@ func (s *Service) Create(ctx context.Context, f Framework) (Framework, error) {
 	if err := prepare(&f); err != nil {
 		return Framework{}, err
 	}
-	return f, s.store(ctx, &f)
+	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+		if err := s.store(ctx, &f); err != nil {
+			return err
+		}
+		return event.Record(ctx, s.events, "framework.created", subject(f), nil, summaryOf(f))
+	})
+	return f, err
 }
 
 // Import stores an OSCAL catalog. The same catalog (same uuid and content) imported again returns
@@ -434,10 +455,35 @@ func (s *Service) Import(ctx context.Context, f Framework) (Framework, bool, err
 			return fmt.Errorf("look up imported catalog %s: %w", f.SourceUUID, err)
 		}
 		created = true
-		return s.store(ctx, &f)
+		if err := s.store(ctx, &f); err != nil {
+			return err
+		}
+		return event.Record(ctx, s.events, "framework.imported", subject(f), nil, summaryOf(f))
 	})
 	return f, created, err
 }
+
+// summary is a framework as its events carry it: what identifies it and its size, never its controls.
+type summary struct {
+	ID          string
+	Name        string
+	Edition     string
+	Publisher   string
+	Source      Source
+	SourceUUID  string
+	ContentHash string
+	Levels      []string
+	Groups      int
+	Controls    int
+	Version     int
+}
+
+func summaryOf(f Framework) summary {
+	return summary{ID: f.ID, Name: f.Name, Edition: f.Edition, Publisher: f.Publisher, Source: f.Source, SourceUUID: f.SourceUUID,
+		ContentHash: f.ContentHash, Levels: f.Levels, Groups: len(f.Groups), Controls: len(f.Controls), Version: f.Version}
+}
+
+func subject(f Framework) event.Subject { return event.Subject{Type: "framework", ID: f.ID} }
 
 func (s *Service) store(ctx context.Context, f *Framework) error {
 	f.Version, f.CreatedAt, f.UpdatedAt = 1, s.now(), s.now()

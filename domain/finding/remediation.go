@@ -11,6 +11,7 @@ import (
 
 	"github.com/vendorrisk/vendorrisk/domain"
 	"github.com/vendorrisk/vendorrisk/domain/auth"
+	"github.com/vendorrisk/vendorrisk/domain/event"
 	"github.com/vendorrisk/vendorrisk/domain/risk"
 )
 
@@ -86,7 +87,8 @@ type Remediations struct {
 	dueDays  DueDays
 }
 
-// NewRemediations wires the remediation use cases on the finding service.
+// NewRemediations wires the remediation use cases on the finding service (whose transactions and
+// event recorder they share).
 func NewRemediations(findings *Service, repo RemediationRepository, dueDays DueDays) *Remediations {
 	return &Remediations{findings: findings, repo: repo, dueDays: dueDays}
 }
@@ -114,7 +116,9 @@ func (r *Remediations) Add(ctx context.Context, findingID string, in NewRemediat
 		return Remediation{}, err
 	}
 	var out Remediation
-	_, err := r.findings.change(ctx, findingID, nil, func(ctx context.Context, f *Stored) error {
+	_, err := r.findings.changeNamed(ctx, findingID, nil, func(_, _ Stored) (string, string) {
+		return "finding.remediation_planned", "remediation item " + out.ID + " was planned"
+	}, func(ctx context.Context, f *Stored) error {
 		if f.Status.Closed() {
 			return domain.Errorf(domain.KindConflict, "the finding is %s", f.Status)
 		}
@@ -156,7 +160,29 @@ func (r *Remediations) add(ctx context.Context, f Stored, in NewRemediation) (Re
 	if err := r.repo.CreateRemediation(ctx, rem); err != nil {
 		return Remediation{}, fmt.Errorf("create remediation: %w", err)
 	}
+	if err := r.findings.record(ctx, event.New("remediation.created", remSubject(rem), nil, rem)); err != nil {
+		return Remediation{}, err
+	}
 	return rem, nil
+}
+
+func remSubject(rem Remediation) event.Subject {
+	return event.Subject{Type: "remediation", ID: rem.ID, VendorID: rem.VendorID}
+}
+
+// followType names what a finding's change following its remediation items did.
+func followType(before, after Stored) string {
+	switch {
+	case before.Status == after.Status:
+		return "finding.due_date_changed"
+	case after.Status == StatusClosed:
+		return "finding.closed"
+	case after.Status == StatusResolved:
+		return "finding.resolved"
+	case after.Status == StatusOpen:
+		return "finding.reopened"
+	}
+	return "finding.status_changed"
 }
 
 // List returns a finding's remediation items, visible to whoever may see the finding.
@@ -176,7 +202,12 @@ type RemediationPatch struct {
 
 // Update changes an item (internal roles, or the supplier for its own supplier-owned items).
 func (r *Remediations) Update(ctx context.Context, id string, p RemediationPatch, ifMatch *int) (Remediation, error) {
-	return r.mutate(ctx, id, ifMatch, func(rem *Remediation, supplier bool) error {
+	return r.mutate(ctx, id, ifMatch, func(before, after Remediation) string {
+		if after.Status == RemDone && before.Status != RemDone {
+			return "remediation.done"
+		}
+		return "remediation.updated"
+	}, func(rem *Remediation, supplier bool) error {
 		if supplier && rem.Owner != "supplier" {
 			return domain.Errorf(domain.KindForbidden, "this item is owned internally")
 		}
@@ -210,7 +241,12 @@ func (r *Remediations) Verify(ctx context.Context, id string, passed bool, comme
 	if !passed && comment == "" {
 		return Remediation{}, domain.Invalid("comment", "is required when verification fails")
 	}
-	return r.mutate(ctx, id, nil, func(rem *Remediation, supplier bool) error {
+	return r.mutate(ctx, id, nil, func(_, after Remediation) string {
+		if after.Status == RemVerified {
+			return "remediation.verified"
+		}
+		return "remediation.verification_failed"
+	}, func(rem *Remediation, supplier bool) error {
 		if supplier {
 			return domain.NotFound("remediation", id)
 		}
@@ -231,7 +267,8 @@ func (r *Remediations) Verify(ctx context.Context, id string, passed bool, comme
 
 // mutate changes one item and moves its finding along: any item in progress → in_progress; all done
 // or verified → resolved; all verified → closed.
-func (r *Remediations) mutate(ctx context.Context, id string, ifMatch *int, fn func(rem *Remediation, supplier bool) error) (Remediation, error) {
+func (r *Remediations) mutate(ctx context.Context, id string, ifMatch *int, typ func(before, after Remediation) string,
+	fn func(rem *Remediation, supplier bool) error) (Remediation, error) {
 	if !domain.ValidID(id) {
 		return Remediation{}, domain.NotFound("remediation", id)
 	}
@@ -254,6 +291,7 @@ func (r *Remediations) mutate(ctx context.Context, id string, ifMatch *int, fn f
 		if ifMatch != nil && *ifMatch != rem.Version {
 			return domain.Errorf(domain.KindPreconditionFailed, "the item has changed: If-Match names version %d, the current version is %d", *ifMatch, rem.Version)
 		}
+		before := rem
 		if err := fn(&rem, p.IsSupplier()); err != nil {
 			return err
 		}
@@ -266,6 +304,9 @@ func (r *Remediations) mutate(ctx context.Context, id string, ifMatch *int, fn f
 			return fmt.Errorf("update remediation %s: %w", id, err)
 		}
 		out = rem
+		if err := r.findings.record(ctx, event.New(typ(before, rem), remSubject(rem), before, rem)); err != nil {
+			return err
+		}
 		return r.follow(ctx, rem.FindingID)
 	})
 	return out, err
@@ -281,6 +322,7 @@ func (r *Remediations) follow(ctx context.Context, findingID string) error {
 	if err != nil {
 		return err
 	}
+	before := f
 	due := nextDue(items)
 	dueChanged := !sameDay(due, f.NextDue)
 	f.NextDue = due
@@ -313,7 +355,20 @@ func (r *Remediations) follow(ctx context.Context, findingID string) error {
 	}
 	f.Version++
 	f.UpdatedAt = now
-	return r.findings.repo.Update(ctx, f)
+	if err := r.findings.repo.Update(ctx, f); err != nil {
+		return fmt.Errorf("update finding %s: %w", f.ID, err)
+	}
+	reason := "the due dates of its remediation items changed"
+	switch {
+	case next == before.Status:
+	case allVerified:
+		reason = "its remediation items are all verified"
+	case allDone:
+		reason = "its remediation items are all done"
+	case anyStarted:
+		reason = "work on its remediation items started or was taken back"
+	}
+	return r.findings.record(ctx, eventOf(followType(before, f), &before, f).Because(reason))
 }
 
 // SupplierPlan is a supplier's response: text, new plan items, and items it marks done.
@@ -375,8 +430,13 @@ func (r *Remediations) RespondWithPlan(ctx context.Context, findingID string, pl
 				return err
 			}
 			if f.Status == StatusOpen {
+				before := f
 				f.Status, f.Version, f.UpdatedAt = StatusRemediationPlanned, f.Version+1, r.findings.now()
 				if err := r.findings.repo.Update(ctx, f); err != nil {
+					return fmt.Errorf("update finding %s: %w", f.ID, err)
+				}
+				if err := r.findings.record(ctx, eventOf("finding.remediation_planned", &before, f).
+					Because("the supplier planned remediation items")); err != nil {
 					return err
 				}
 			}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/vendorrisk/vendorrisk/domain"
 	"github.com/vendorrisk/vendorrisk/domain/auth"
+	"github.com/vendorrisk/vendorrisk/domain/event"
 	"github.com/vendorrisk/vendorrisk/domain/risk"
 )
 
@@ -58,11 +59,13 @@ type Service struct {
 	engagements Engagements
 	tx          domain.TxManager
 	now         domain.Clock
+	events      event.Recorder
 }
 
-// NewService wires the finding use cases.
-func NewService(repo Repository, engagements Engagements, tx domain.TxManager, now domain.Clock) *Service {
-	return &Service{repo: repo, engagements: engagements, tx: tx, now: now}
+// NewService wires the finding use cases; events records what each write changed, in its transaction
+// (the remediation use cases record theirs there too).
+func NewService(repo Repository, engagements Engagements, tx domain.TxManager, now domain.Clock, events event.Recorder) *Service {
+	return &Service{repo: repo, engagements: engagements, tx: tx, now: now, events: events}
 }
 
 // Answer is one scored answer of a completed assessment.
@@ -118,6 +121,10 @@ func (s *Service) FromAssessment(ctx context.Context, o Outcome) error {
 			if err := s.repo.Update(ctx, f); err != nil {
 				return fmt.Errorf("close finding %s as not applicable: %w", f.ID, err)
 			}
+			if err := s.record(ctx, eventOf("finding.closed", &prev, f).
+				Because("assessment "+o.AssessmentID+" found the question not applicable")); err != nil {
+				return err
+			}
 		case !found:
 			f := Stored{Finding: Finding{ID: domain.NewID(), EngagementID: o.EngagementID, VendorID: vendorID,
 				AssessmentID: o.AssessmentID, QuestionKey: a.QuestionKey, Title: a.Title, Answer: a.Answer, ScoreBP: a.ScoreBP,
@@ -128,22 +135,32 @@ func (s *Service) FromAssessment(ctx context.Context, o Outcome) error {
 			if err := s.repo.Create(ctx, f); err != nil {
 				return fmt.Errorf("create finding for %s: %w", a.QuestionKey, err)
 			}
+			if err := s.record(ctx, eventOf("finding.raised", nil, f).
+				Because("assessment "+o.AssessmentID+" scored the answer below the threshold")); err != nil {
+				return err
+			}
 		default:
 			f := prev
 			f.AssessmentID, f.Answer, f.ScoreBP, f.EvidenceIDs = o.AssessmentID, a.Answer, a.ScoreBP, a.EvidenceIDs
 			f.QuestionSeverity = a.Severity
 			f.Severity = SeverityFor(a.Severity, tier)
 			f.Priority = Priority(f.Severity, tier)
+			typ, reason := "finding.reassessed", "assessment "+o.AssessmentID+" answered the question again"
 			switch {
 			case failed && f.Status == StatusClosed:
 				f.Status, f.ClosedAt, f.CloseReason = StatusOpen, nil, "" // the weakness is back
+				typ, reason = "finding.reopened", "assessment "+o.AssessmentID+" scored the answer below the threshold again"
 			case !failed && !f.Status.Closed():
 				f.Status, f.ClosedAt, f.CloseReason = StatusClosed, &now, ClosedPassed // the new answer passes
+				typ, reason = "finding.closed", "assessment "+o.AssessmentID+" scored the answer as passing"
 			}
 			f.Version++
 			f.UpdatedAt = now
 			if err := s.repo.Update(ctx, f); err != nil {
 				return fmt.Errorf("update finding %s: %w", f.ID, err)
+			}
+			if err := s.record(ctx, eventOf(typ, &prev, f).Because(reason)); err != nil {
+				return err
 			}
 		}
 	}
@@ -161,6 +178,7 @@ func (s *Service) Retier(ctx context.Context, engagementID string, tier risk.Tie
 	}
 	now := s.now()
 	for _, f := range fs {
+		before := f
 		if !f.Retier(tier) {
 			continue
 		}
@@ -168,6 +186,10 @@ func (s *Service) Retier(ctx context.Context, engagementID string, tier risk.Tie
 		f.UpdatedAt = now
 		if err := s.repo.Update(ctx, f); err != nil {
 			return fmt.Errorf("rate finding %s for tier %d: %w", f.ID, tier, err)
+		}
+		if err := s.record(ctx, eventOf("finding.retiered", &before, f).
+			Because(fmt.Sprintf("the engagement's effective tier is now %d", tier))); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -281,8 +303,14 @@ func (s *Service) Create(ctx context.Context, in NewFinding) (Stored, error) {
 		return Stored{}, err
 	}
 	f.Priority = Priority(f.Severity, tier)
-	if err := s.repo.Create(ctx, f); err != nil {
-		return Stored{}, fmt.Errorf("create finding: %w", err)
+	err = s.tx.InTx(ctx, func(ctx context.Context) error {
+		if err := s.repo.Create(ctx, f); err != nil {
+			return fmt.Errorf("create finding: %w", err)
+		}
+		return s.record(ctx, eventOf("finding.raised", nil, f))
+	})
+	if err != nil {
+		return Stored{}, err
 	}
 	return f, nil
 }
@@ -295,7 +323,7 @@ type Patch struct {
 
 // Update applies a patch (internal roles). Status changes follow the lifecycle (409 otherwise).
 func (s *Service) Update(ctx context.Context, id string, p Patch, ifMatch *int) (Stored, error) {
-	return s.change(ctx, id, ifMatch, func(_ context.Context, f *Stored) error {
+	return s.change(ctx, id, ifMatch, "finding.updated", func(_ context.Context, f *Stored) error {
 		if p.Status != nil {
 			if !slices.Contains(Statuses, *p.Status) || *p.Status == StatusRiskAccepted {
 				return domain.Invalid("status", "must be open, remediation_planned, in_progress, resolved or closed (risks are accepted through risk acceptances)")
@@ -324,7 +352,7 @@ func (s *Service) Respond(ctx context.Context, id, response string) (Stored, err
 	if response == "" || utf8.RuneCountInString(response) > 10000 {
 		return Stored{}, domain.Invalid("response", "is required and at most 10000 characters")
 	}
-	return s.change(ctx, id, nil, func(_ context.Context, f *Stored) error {
+	return s.change(ctx, id, nil, "finding.supplier_responded", func(_ context.Context, f *Stored) error {
 		if f.Status.Closed() {
 			return domain.Errorf(domain.KindConflict, "the finding is %s", f.Status)
 		}
@@ -333,7 +361,25 @@ func (s *Service) Respond(ctx context.Context, id, response string) (Stored, err
 	}, false)
 }
 
-func (s *Service) change(ctx context.Context, id string, ifMatch *int, mutate func(ctx context.Context, f *Stored) error, internal bool) (Stored, error) {
+// change runs one read-modify-write of a finding in a transaction with the row locked, and records it
+// as an event of type typ ("" records nothing: the caller records its own).
+func (s *Service) change(ctx context.Context, id string, ifMatch *int, typ string, mutate func(ctx context.Context, f *Stored) error,
+	internal bool) (Stored, error) {
+	return s.changeNamed(ctx, id, ifMatch, func(_, _ Stored) (string, string) { return typ, "" }, mutate, internal)
+}
+
+// changeBecause is change for what the system does on its own, for reason.
+func (s *Service) changeBecause(ctx context.Context, id string, ifMatch *int, typ, reason string,
+	mutate func(ctx context.Context, f *Stored) error, internal bool) (Stored, error) {
+	return s.changeNamed(ctx, id, ifMatch, func(_, _ Stored) (string, string) { return typ, reason }, mutate, internal)
+}
+
+// named gives the event type and reason ("" for a caller's own change) of a finding's change.
+type named func(before, after Stored) (typ, reason string)
+
+// changeNamed is change with the event named after what the change did.
+func (s *Service) changeNamed(ctx context.Context, id string, ifMatch *int, name named,
+	mutate func(ctx context.Context, f *Stored) error, internal bool) (Stored, error) {
 	p, err := auth.Caller(ctx)
 	if err != nil {
 		return Stored{}, err
@@ -351,6 +397,7 @@ func (s *Service) change(ctx context.Context, id string, ifMatch *int, mutate fu
 			return domain.Errorf(domain.KindPreconditionFailed,
 				"the finding has changed: If-Match names version %d, the current version is %d", *ifMatch, f.Version)
 		}
+		before := f
 		if err := mutate(ctx, &f); err != nil {
 			return err
 		}
@@ -363,7 +410,11 @@ func (s *Service) change(ctx context.Context, id string, ifMatch *int, mutate fu
 			return fmt.Errorf("update finding %s: %w", id, err)
 		}
 		out = f
-		return nil
+		typ, reason := name(before, f)
+		if typ == "" {
+			return nil
+		}
+		return s.record(ctx, eventOf(typ, &before, f).Because(reason))
 	})
 	return out, err
 }
@@ -409,7 +460,7 @@ func (s *Service) Lookup(ctx context.Context, id string) (Stored, error) {
 
 // SetRiskAccepted marks an unfinished finding risk_accepted (the acceptance workflow's call).
 func (s *Service) SetRiskAccepted(ctx context.Context, id string) error {
-	_, err := s.change(ctx, id, nil, func(_ context.Context, f *Stored) error {
+	_, err := s.changeBecause(ctx, id, nil, "finding.risk_accepted", "its risk acceptance was approved", func(_ context.Context, f *Stored) error {
 		if f.Status.Closed() {
 			return domain.Errorf(domain.KindConflict, "the finding is %s", f.Status)
 		}
@@ -421,11 +472,39 @@ func (s *Service) SetRiskAccepted(ctx context.Context, id string) error {
 
 // EndRiskAcceptance re-opens a risk_accepted finding (acceptance revoked, expired or stale).
 func (s *Service) EndRiskAcceptance(ctx context.Context, id string) error {
-	_, err := s.change(ctx, id, nil, func(_ context.Context, f *Stored) error {
+	_, err := s.changeBecause(ctx, id, nil, "finding.reopened", "its risk acceptance ended", func(_ context.Context, f *Stored) error {
 		if f.Status == StatusRiskAccepted {
 			f.Status, f.CloseReason = StatusOpen, ""
 		}
 		return nil
 	}, true)
 	return err
+}
+
+func subject(f Stored) event.Subject {
+	return event.Subject{Type: "finding", ID: f.ID, VendorID: f.VendorID}
+}
+
+// eventOf describes a finding's change from before (nil: raised) to after. The payload is the finding
+// with its priority (which Stored keeps beside it). It includes the internal notes and the answer's
+// score: the audit trail is internal; a consumer scoped to a supplier must leave them out.
+func eventOf(typ string, before *Stored, after Stored) event.Event {
+	var b any
+	if before != nil {
+		b = before.Finding
+	}
+	e := event.New(typ, subject(after), b, after.Finding)
+	e.Data["priority"] = after.Priority
+	if before != nil && before.Priority != after.Priority {
+		e.Changes = append(e.Changes, event.Change{Field: "priority", Before: before.Priority, After: after.Priority})
+		slices.SortFunc(e.Changes, func(x, y event.Change) int { return strings.Compare(x.Field, y.Field) })
+	}
+	return e
+}
+
+func (s *Service) record(ctx context.Context, e event.Event) error {
+	if err := s.events.Record(ctx, e); err != nil {
+		return fmt.Errorf("record %s %s: %w", e.Type, e.Subject.ID, err)
+	}
+	return nil
 }

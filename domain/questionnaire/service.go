@@ -3,12 +3,16 @@ package questionnaire
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/vendorrisk/vendorrisk/domain"
 	"github.com/vendorrisk/vendorrisk/domain/auth"
+	"github.com/vendorrisk/vendorrisk/domain/event"
 )
 
 // Filter selects templates for a list.
@@ -42,11 +46,13 @@ type Service struct {
 	resolve Resolver
 	tx      domain.TxManager
 	now     domain.Clock
+	events  event.Recorder
 }
 
-// NewService wires the template use cases; resolve checks control references against the catalogs.
-func NewService(repo Repository, resolve Resolver, tx domain.TxManager, now domain.Clock) *Service {
-	return &Service{repo: repo, resolve: resolve, tx: tx, now: now}
+// NewService wires the template use cases; resolve checks control references against the catalogs;
+// events records what each write changed, in its transaction.
+func NewService(repo Repository, resolve Resolver, tx domain.TxManager, now domain.Clock, events event.Recorder) *Service {
+	return &Service{repo: repo, resolve: resolve, tx: tx, now: now, events: events}
 }
 
 func internalOnly(ctx context.Context, id string) error {
@@ -65,6 +71,10 @@ func (s *Service) Create(ctx context.Context, t Template) (Template, error) {
 	if err := internalOnly(ctx, ""); err != nil {
 		return Template{}, err
 	}
+	return s.create(ctx, t, "questionnaire_template.created")
+}
+
+func (s *Service) create(ctx context.Context, t Template, typ string) (Template, error) {
 	t.withDefaults()
 	if err := t.validate(ctx, s.resolve, false); err != nil {
 		return Template{}, err
@@ -72,8 +82,14 @@ func (s *Service) Create(ctx context.Context, t Template) (Template, error) {
 	now := s.now()
 	t.ID, t.FamilyID, t.Number, t.Status, t.BuiltIn, t.Version = domain.NewID(), "", 1, StatusDraft, false, 1
 	t.FamilyID, t.CreatedAt, t.UpdatedAt, t.PublishedAt = t.ID, now, now, nil
-	if err := s.repo.Create(ctx, t); err != nil {
-		return Template{}, fmt.Errorf("create template: %w", err)
+	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+		if err := s.repo.Create(ctx, t); err != nil {
+			return fmt.Errorf("create template: %w", err)
+		}
+		return event.Record(ctx, s.events, typ, subject(t), nil, summaryOf(t))
+	})
+	if err != nil {
+		return Template{}, err
 	}
 	return t, nil
 }
@@ -134,7 +150,7 @@ func (s *Service) Update(ctx context.Context, id string, c Content, ifMatch *int
 	if err := internalOnly(ctx, id); err != nil {
 		return Template{}, err
 	}
-	return s.change(ctx, id, ifMatch, func(t *Template) error {
+	return s.change(ctx, id, ifMatch, "questionnaire_template.updated", func(t *Template) error {
 		if t.Status != StatusDraft {
 			return domain.Errorf(domain.KindConflict, "template %s is %s and cannot change; create a new version with POST /questionnaire-templates/%s/new-version", t.ID, t.Status, t.ID)
 		}
@@ -149,7 +165,7 @@ func (s *Service) Publish(ctx context.Context, id string, ifMatch *int) (Templat
 	if err := internalOnly(ctx, id); err != nil {
 		return Template{}, err
 	}
-	return s.change(ctx, id, ifMatch, func(t *Template) error {
+	return s.change(ctx, id, ifMatch, "questionnaire_template.published", func(t *Template) error {
 		if t.Status != StatusDraft {
 			return domain.Errorf(domain.KindConflict, "template %s is %s; only a draft can be published", t.ID, t.Status)
 		}
@@ -167,7 +183,7 @@ func (s *Service) Archive(ctx context.Context, id string, ifMatch *int) (Templat
 	if err := internalOnly(ctx, id); err != nil {
 		return Template{}, err
 	}
-	return s.change(ctx, id, ifMatch, func(t *Template) error {
+	return s.change(ctx, id, ifMatch, "questionnaire_template.archived", func(t *Template) error {
 		if t.Status != StatusPublished {
 			return domain.Errorf(domain.KindConflict, "template %s is %s; only a published template can be archived", t.ID, t.Status)
 		}
@@ -176,7 +192,9 @@ func (s *Service) Archive(ctx context.Context, id string, ifMatch *int) (Templat
 	})
 }
 
-func (s *Service) change(ctx context.Context, id string, ifMatch *int, mutate func(*Template) error) (Template, error) {
+// change runs one read-modify-write of a template in a transaction with the row locked, and records it
+// as an event of type typ.
+func (s *Service) change(ctx context.Context, id string, ifMatch *int, typ string, mutate func(*Template) error) (Template, error) {
 	var out Template
 	err := s.tx.InTx(ctx, func(ctx context.Context) error {
 		t, err := s.load(ctx, id, true)
@@ -187,6 +205,7 @@ func (s *Service) change(ctx context.Context, id string, ifMatch *int, mutate fu
 			return domain.Errorf(domain.KindPreconditionFailed,
 				"the template has changed: If-Match names version %d, the current version is %d", *ifMatch, t.Version)
 		}
+		before := summaryOf(t)
 		if err := mutate(&t); err != nil {
 			return err
 		}
@@ -199,7 +218,7 @@ func (s *Service) change(ctx context.Context, id string, ifMatch *int, mutate fu
 			return fmt.Errorf("update template %s: %w", id, err)
 		}
 		out = t
-		return nil
+		return event.Record(ctx, s.events, typ, subject(t), before, summaryOf(t))
 	})
 	return out, err
 }
@@ -236,7 +255,15 @@ func (s *Service) NewVersion(ctx context.Context, id string) (Template, error) {
 		out.ID, out.Number, out.Status, out.Version = domain.NewID(), family[len(family)-1].Number+1, StatusDraft, 1
 		out.BuiltIn, out.CreatedAt, out.UpdatedAt, out.PublishedAt = false, now, now, nil
 		out.Sections = cloneSections(src.Sections)
-		return s.repo.Create(ctx, out)
+		if err := s.repo.Create(ctx, out); err != nil {
+			return fmt.Errorf("create template version: %w", err)
+		}
+		e := event.New("questionnaire_template.version_created", subject(out), nil, summaryOf(out))
+		e.Data["source_id"] = src.ID
+		if err := s.events.Record(ctx, e); err != nil {
+			return fmt.Errorf("record %s %s: %w", e.Type, out.ID, err)
+		}
+		return nil
 	})
 	return out, err
 }
@@ -280,7 +307,36 @@ func (s *Service) Import(ctx context.Context, doc []byte) (Template, error) {
 	if err != nil {
 		return Template{}, err
 	}
-	return s.Create(ctx, t)
+	return s.create(ctx, t, "questionnaire_template.imported")
+}
+
+// summary is a template as its events carry it: what identifies it, its lifecycle and its size, with a
+// hash of its content (the export document) to tell whether an edit changed it, never the questions.
+type summary struct {
+	ID            string
+	FamilyID      string
+	Number        int
+	Key           string
+	Name          Text
+	VendorKinds   []string
+	Status        Status
+	BuiltIn       bool
+	Sections      int
+	Questions     int
+	ContentSHA256 string
+	Version       int
+	PublishedAt   *time.Time
+}
+
+func summaryOf(t Template) summary {
+	sum := sha256.Sum256(Encode(t))
+	return summary{ID: t.ID, FamilyID: t.FamilyID, Number: t.Number, Key: t.Key, Name: t.Name, VendorKinds: t.VendorKinds,
+		Status: t.Status, BuiltIn: t.BuiltIn, Sections: len(t.Sections), Questions: len(t.Questions()),
+		ContentSHA256: hex.EncodeToString(sum[:]), Version: t.Version, PublishedAt: t.PublishedAt}
+}
+
+func subject(t Template) event.Subject {
+	return event.Subject{Type: "questionnaire_template", ID: t.ID}
 }
 
 // EnsureBuiltIn publishes the built-in templates: a missing one as version 1, a changed one as the
@@ -322,15 +378,29 @@ func (s *Service) EnsureBuiltIn(ctx context.Context, docs [][]byte) (int, error)
 				t.FamilyID, t.Number = last.FamilyID, family[len(family)-1].Number+1
 				for _, old := range versions {
 					if old.Status == StatusPublished {
+						before := summaryOf(old)
 						old.Status, old.Version, old.UpdatedAt = StatusArchived, old.Version+1, now
 						if err := s.repo.Update(ctx, old); err != nil {
-							return err
+							return fmt.Errorf("archive template %s: %w", old.ID, err)
+						}
+						e := event.New("questionnaire_template.archived", subject(old), before, summaryOf(old)).
+							Because(fmt.Sprintf("superseded by built-in version %d", t.Number))
+						if err := s.events.Record(ctx, e); err != nil {
+							return fmt.Errorf("record %s %s: %w", e.Type, old.ID, err)
 						}
 					}
 				}
 			}
 			created = true
-			return s.repo.Create(ctx, t)
+			if err := s.repo.Create(ctx, t); err != nil {
+				return fmt.Errorf("create template: %w", err)
+			}
+			e := event.New("questionnaire_template.published", subject(t), nil, summaryOf(t)).
+				Because("built-in template shipped with this release")
+			if err := s.events.Record(ctx, e); err != nil {
+				return fmt.Errorf("record %s %s: %w", e.Type, t.ID, err)
+			}
+			return nil
 		})
 		if err != nil {
 			return changed, fmt.Errorf("store built-in template %s: %w", t.Key, err)

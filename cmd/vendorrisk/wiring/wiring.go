@@ -57,15 +57,15 @@ func Wire(db *repository.DB, clock domain.Clock, blobs assessment.BlobStore) Ser
 	vendors := vendor.NewService(repository.NewVendors(db), db, clock, trail)
 	policies := policy.NewService(repository.NewPolicies(db), db, clock, trail)
 	engagements := engagement.NewService(repository.NewEngagements(db), vendorReader{vendors}, policies, db, clock, trail)
-	catalogs := catalog.NewService(repository.NewCatalogs(db), db, clock)
-	templates := questionnaire.NewService(repository.NewTemplates(db), catalogs.Resolve, db, clock)
+	catalogs := catalog.NewService(repository.NewCatalogs(db), db, clock, trail)
+	templates := questionnaire.NewService(repository.NewTemplates(db), catalogs.Resolve, db, clock, trail)
 	keys := apikey.NewService(keyRepo, keyRepo.VendorExists, clock, db, trail)
 	vendors.ObserveGraph(engagements.Refresh)
 	policies.OnChange(engagements.RefreshAll)
 	findings := finding.NewService(repository.NewFindings(db), func(ctx context.Context, id string) (string, risk.Tier, error) {
 		i, err := engagements.Lookup(ctx, id) // findings check their own scope
 		return i.VendorID, i.EffectiveTier, err
-	}, db, clock)
+	}, db, clock, trail)
 	// Findings are rated on their engagement's tier: they move with it, in the transaction that moves it.
 	engagements.OnTierChange(findings.Retier)
 	deps := assessmentDeps(engagements, templates, policies, keys, blobs)
@@ -76,7 +76,7 @@ func Wire(db *repository.DB, clock domain.Clock, blobs assessment.BlobStore) Ser
 		// The engagement's last assessment and next review date move in the same transaction.
 		return engagements.Assessed(ctx, a.EngagementID, *a.CompletedAt)
 	}
-	assessments := assessment.NewService(repository.NewAssessments(db), deps, db, clock)
+	assessments := assessment.NewService(repository.NewAssessments(db), deps, db, clock, trail)
 	engagements.UseControlScores(assessments.LatestControlScore)
 	contracts := contract.NewService(repository.NewContracts(db), engagementReader{engagements}, policies, db, clock, trail)
 	remediations := finding.NewRemediations(findings, repository.NewFindings(db),
