@@ -330,6 +330,7 @@ func validJSON(m json.RawMessage) json.RawMessage {
 // listAuditEvents godoc
 //
 //	@Summary		List audit events
+//	@ID		listAuditEvents
 //	@Description	Every committed write, newest first: who (key, name, role), what (method and route, resource, path, status), the request id, the input as sent (secrets redacted; bodies over 64 KiB or not JSON as size and SHA-256) and the resulting state as returned. The state before a change is the result of the previous event for the same resource.
 //	@Tags			audit
 //	@Produce		json
@@ -343,9 +344,6 @@ func validJSON(m json.RawMessage) json.RawMessage {
 //	@Param			limit			query		int		false	"page size (1-200, default 50)"
 //	@Param			cursor			query		string	false	"next_cursor of the previous page"
 //	@Success		200				{object}	AuditEventList
-//	@Failure		401				{object}	Problem
-//	@Failure		403				{object}	Problem
-//	@Failure		422				{object}	Problem
 //	@Router			/api/v1/audit-events [get]
 func (s *Server) listAuditEvents(c *gin.Context) {
 	limit, err := queryInt(c, "limit")
@@ -378,13 +376,12 @@ func (s *Server) listAuditEvents(c *gin.Context) {
 // verifyAuditTrail godoc
 //
 //	@Summary		Verify the audit chain
+//	@ID		verifyAuditTrail
 //	@Description	Recomputes every event's hash from the first one (SHA-256 over the previous hash and the event's canonical content, see docs/audit.md) and reports intact, or the first event where the chain breaks and why.
 //	@Tags			audit
 //	@Produce		json
 //	@Security		BearerAuth
 //	@Success		200	{object}	AuditVerification
-//	@Failure		401	{object}	Problem
-//	@Failure		403	{object}	Problem
 //	@Router			/api/v1/audit-events/verify [get]
 func (s *Server) verifyAuditTrail(c *gin.Context) {
 	v, err := s.audit.Verify(c.Request.Context())

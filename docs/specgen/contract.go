@@ -1,0 +1,244 @@
+package main
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi2"
+	"github.com/getkin/kin-openapi/openapi3"
+)
+
+// The contract every operation shares is decided here, once, instead of in each annotation block:
+// annotations say what is particular to an operation (its id, parameters, bodies, success responses);
+// the error responses and the response headers follow from the rules below.
+
+const (
+	problemMedia = "application/problem+json"
+	jsonMedia    = "application/json"
+	apiPrefix    = "/api/v1/"
+	maxPageLimit = 200 // domain.MaxPageLimit
+)
+
+// problem is one error status every operation may answer, as a shared response.
+type problem struct {
+	name, description string
+	headers           []string // beyond X-Request-ID
+}
+
+var problems = map[int]problem{
+	http.StatusBadRequest:            {"BadRequest", "Malformed request: invalid JSON, an unknown field or query parameter, a value of the wrong type.", nil},
+	http.StatusUnauthorized:          {"Unauthenticated", "No credential, or an unknown, revoked or expired one.", []string{"WWW-Authenticate"}},
+	http.StatusForbidden:             {"Forbidden", "The credential's role lacks the permission.", nil},
+	http.StatusNotFound:              {"NotFound", "No such resource, or one a supplier credential may not see.", nil},
+	http.StatusConflict:              {"Conflict", "The request conflicts with the resource's current state.", nil},
+	http.StatusPreconditionFailed:    {"PreconditionFailed", "If-Match names a version that is no longer current.", nil},
+	http.StatusRequestEntityTooLarge: {"TooLarge", "The body is larger than the route's limit.", nil},
+	http.StatusUnsupportedMediaType:  {"UnsupportedMediaType", "The body's media type is not one the operation reads.", nil},
+	http.StatusUnprocessableEntity:   {"ValidationFailed", "A value breaks a rule; errors[] names each field.", nil},
+	http.StatusTooManyRequests:       {"RateLimited", "The credential's rate limit or in-flight cap is reached; retry after Retry-After seconds.", []string{"Retry-After"}},
+	http.StatusInternalServerError:   {"InternalError", "Internal error; the problem carries the request id to quote.", nil},
+	http.StatusServiceUnavailable:    {"Unavailable", "The database did not answer in time; retry after Retry-After seconds.", []string{"Retry-After"}},
+}
+
+// headers are the response headers the contract declares.
+var headers = map[string]openapi2.Header{
+	"X-Request-ID":        hdr("The request's id (the client's X-Request-ID when well-formed, else a new one); every log line of the request carries it."),
+	"ETag":                hdr("The resource's version as a strong entity tag, for If-Match."),
+	"Location":            hdr("The URL of the created resource."),
+	"Retry-After":         {Parameter: openapi2.Parameter{Type: &openapi3.Types{openapi3.TypeInteger}, Description: "Seconds to wait before retrying."}},
+	"Idempotent-Replayed": hdr(`"true" when this is the stored answer to an earlier request with the same Idempotency-Key.`),
+	"WWW-Authenticate":    hdr("The Bearer challenge."),
+}
+
+func hdr(description string) openapi2.Header {
+	return openapi2.Header{Parameter: openapi2.Parameter{Type: &openapi3.Types{openapi3.TypeString}, Description: description}}
+}
+
+func header(name string) *openapi2.Header {
+	h := headers[name]
+	return &h
+}
+
+// errorStatuses lists the error statuses of one operation: the statuses any authenticated route can
+// answer, a state conflict on writes, 412 where If-Match is read, 413 and 415 where a body is read.
+func errorStatuses(path, method string, op *openapi2.Operation) []int {
+	if !strings.HasPrefix(path, apiPrefix) { // /healthz, /readyz: no credential, no rate limit
+		return []int{http.StatusInternalServerError, http.StatusServiceUnavailable}
+	}
+	out := []int{400, 401, 403, 404, 422, 429, 500, 503}
+	if method != http.MethodGet {
+		out = append(out, http.StatusConflict)
+	}
+	if hasParam(op, "header", "If-Match") {
+		out = append(out, http.StatusPreconditionFailed)
+	}
+	if hasParam(op, "body", "") || hasParam(op, "formData", "") {
+		out = append(out, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func hasParam(op *openapi2.Operation, in, name string) bool {
+	for _, p := range op.Parameters {
+		if p.In == in && (name == "" || strings.EqualFold(p.Name, name)) {
+			return true
+		}
+	}
+	return false
+}
+
+// applyContract adds the shared responses, the error responses of every operation, the response
+// headers and the bounds of limit to swag's document, and checks every operation has an operationId.
+func applyContract(doc *openapi2.T) error {
+	if doc.Definitions["Problem"] == nil {
+		return fmt.Errorf("swag's output has no Problem definition: some annotation must name it (readyz's 503 does)")
+	}
+	if doc.Responses == nil {
+		doc.Responses = map[string]*openapi2.Response{}
+	}
+	for _, p := range problems {
+		r := &openapi2.Response{
+			Description: p.description,
+			Schema:      &openapi2.SchemaRef{Ref: "#/definitions/Problem"},
+			Headers:     map[string]*openapi2.Header{"X-Request-ID": header("X-Request-ID")},
+		}
+		for _, h := range p.headers {
+			r.Headers[h] = header(h)
+		}
+		doc.Responses[p.name] = r
+	}
+
+	ids := map[string]string{}
+	paths := make([]string, 0, len(doc.Paths))
+	for p := range doc.Paths {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	for _, path := range paths {
+		for method, op := range doc.Paths[path].Operations() {
+			where := method + " " + path
+			if op.OperationID == "" {
+				return fmt.Errorf("%s has no operationId: add @ID to its annotation", where)
+			}
+			if other, ok := ids[op.OperationID]; ok {
+				return fmt.Errorf("operationId %s is used by %s and %s", op.OperationID, other, where)
+			}
+			ids[op.OperationID] = where
+			if err := applyOperation(doc, path, method, op); err != nil {
+				return fmt.Errorf("%s: %w", where, err)
+			}
+		}
+	}
+	return nil
+}
+
+func applyOperation(doc *openapi2.T, path, method string, op *openapi2.Operation) error {
+	if !strings.HasPrefix(path, apiPrefix) {
+		op.Security = &openapi2.SecurityRequirements{} // no credential needed
+	} else if !slices.Contains(op.Produces, problemMedia) {
+		op.Produces = append(op.Produces, problemMedia)
+	}
+	for _, p := range op.Parameters {
+		if p.In == "query" && p.Name == "limit" {
+			lo, hi := 1.0, float64(maxPageLimit)
+			p.Minimum, p.Maximum, p.Default = &lo, &hi, 50
+		}
+	}
+	// Successes: swag's, with the headers they carry.
+	for code, r := range op.Responses.Map() {
+		status, err := strconv.Atoi(code)
+		if err != nil || status >= 400 {
+			op.Responses.Delete(code) // errors come from the contract only
+			continue
+		}
+		if r.Headers == nil {
+			r.Headers = map[string]*openapi2.Header{}
+		}
+		r.Headers["X-Request-ID"] = header("X-Request-ID")
+		if status == http.StatusCreated {
+			r.Headers["Location"] = header("Location")
+		}
+		if versioned(doc, r.Schema) {
+			r.Headers["ETag"] = header("ETag")
+		}
+		if hasParam(op, "header", "Idempotency-Key") {
+			r.Headers["Idempotent-Replayed"] = header("Idempotent-Replayed")
+		}
+	}
+	for _, status := range errorStatuses(path, method, op) {
+		op.Responses.Set(strconv.Itoa(status), &openapi2.Response{Ref: "#/responses/" + problems[status].name})
+	}
+	return nil
+}
+
+// versioned reports whether a response body is a versioned resource (a definition with a version).
+func versioned(doc *openapi2.T, s *openapi2.SchemaRef) bool {
+	if s == nil || !strings.HasPrefix(s.Ref, "#/definitions/") {
+		return false
+	}
+	def := doc.Definitions[strings.TrimPrefix(s.Ref, "#/definitions/")]
+	if def == nil || def.Value == nil {
+		return false
+	}
+	_, ok := def.Value.Properties["version"]
+	return ok
+}
+
+// refineV3 says in OpenAPI 3 what Swagger 2.0 cannot: errors are problem+json and successes are not,
+// which headers are always sent.
+func refineV3(doc *openapi3.T) error {
+	for _, r := range doc.Components.Responses {
+		refineResponse(r.Value, true)
+		if h := r.Value.Headers["Retry-After"]; h != nil {
+			h.Value.Required = true
+		}
+	}
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			for code, r := range op.Responses.Map() {
+				if r.Ref != "" {
+					continue
+				}
+				status, _ := strconv.Atoi(code)
+				refineResponse(r.Value, status >= 400)
+				if status == http.StatusCreated {
+					r.Value.Headers["Location"].Value.Required = true
+				}
+			}
+			if op.RequestBody != nil {
+				delete(op.RequestBody.Extensions, "x-originalParamName")
+			}
+			if err := refineBody(path, method, op); err != nil {
+				return fmt.Errorf("%s %s: %w", method, path, err)
+			}
+		}
+	}
+	return nil
+}
+
+func refineResponse(r *openapi3.Response, isError bool) {
+	for media := range r.Content {
+		if (media == problemMedia) != isError {
+			delete(r.Content, media)
+		}
+	}
+	if isError && r.Content[problemMedia] == nil {
+		r.Content[problemMedia] = openapi3.NewMediaType().WithSchemaRef(openapi3.NewSchemaRef("#/components/schemas/Problem", nil))
+	}
+	if h := r.Headers["X-Request-ID"]; h != nil {
+		h.Value.Required = true
+	}
+}
+
+// refineBody fixes request bodies the conversion cannot express.
+func refineBody(path, method string, op *openapi3.Operation) error {
+	_ = path
+	_ = method
+	_ = op
+	return nil
+}
