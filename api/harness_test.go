@@ -92,7 +92,7 @@ func newEnv(t *testing.T, db *repository.DB, cfg api.Config) *env {
 		engagements: svc.Engagements, contracts: svc.Contracts, policies: svc.Policies, catalog: svc.Catalog,
 		templates: svc.Templates, assessments: svc.Assessments, blobs: blobs,
 	}
-	e.h = api.NewHandler(cfg, svc.APIDeps(db, testdb.Logger(), clk.Now))
+	e.h = specCheck(t, api.NewHandler(cfg, svc.APIDeps(db, testdb.Logger(), clk.Now)))
 	e.admin = e.key(t, auth.RoleAdmin, "")
 	return e
 }
