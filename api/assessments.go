@@ -446,10 +446,10 @@ func (s *Server) getEvidence(c *gin.Context) {
 //	@ID		downloadEvidenceContent
 //	@Description	Internal roles and the owning supplier only. The content's SHA-256 is checked before anything is sent: a corrupted file is a 500, never served.
 //	@Tags			evidence
-//	@Produce		octet-stream
+//	@Produce		application/pdf,image/png,image/jpeg,text/plain,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet,application/vnd.openxmlformats-officedocument.wordprocessingml.document
 //	@Security		BearerAuth
 //	@Param			id	path		string	true	"evidence id"
-//	@Success		200	{file}		file
+//	@Success		200	{file}		file	"the content, as the media type detected at upload"
 //	@Router			/api/v1/evidence/{id}/content [get]
 func (s *Server) getEvidenceContent(c *gin.Context) {
 	e, data, err := s.assessments.Content(c.Request.Context(), c.Param("id"))

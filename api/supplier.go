@@ -239,7 +239,7 @@ func (s *Server) supplierSaveAnswers(c *gin.Context) {
 //	@Security		BearerAuth
 //	@Param			id				path		string	true	"assessment id"
 //	@Param			file			formData	file	true	"the file"
-//	@Param			question_keys	formData	string	true	"question keys the file answers"
+//	@Param			question_keys	formData	[]string	true	"question keys the file answers (repeat the field, or separate keys with commas)"	collectionFormat(multi)
 //	@Success		201				{object}	EvidenceResponse
 //	@Router			/api/v1/supplier/assessments/{id}/evidence [post]
 func (s *Server) supplierUploadEvidence(c *gin.Context) {

@@ -32,6 +32,41 @@ type ConditionDTO struct {
 	AnyOf    []string `json:"any_of" binding:"required" example:"yes"`
 }
 
+// TemplateDocument is the template export format vendorrisk.questionnaire-template/v1 (GET
+// .../export, POST .../import); it documents the bytes the domain encodes (domain/questionnaire/format.go).
+type TemplateDocument struct {
+	Format      string                    `json:"format" binding:"required" enums:"vendorrisk.questionnaire-template/v1"`
+	Key         string                    `json:"key" binding:"required" example:"contractor-security"`
+	Name        TextDTO                   `json:"name" binding:"required"`
+	Description TextDTO                   `json:"description" binding:"required"`
+	VendorKinds []string                  `json:"vendor_kinds" binding:"required" example:"contractor"`
+	Sections    []TemplateDocumentSection `json:"sections" binding:"required"`
+}
+
+// TemplateDocumentSection is a section of a template document.
+type TemplateDocumentSection struct {
+	Key       string                     `json:"key" binding:"required" example:"staff"`
+	Title     TextDTO                    `json:"title" binding:"required"`
+	Questions []TemplateDocumentQuestion `json:"questions" binding:"required"`
+}
+
+// TemplateDocumentQuestion is a question of a template document; every member is present.
+type TemplateDocumentQuestion struct {
+	Key            string        `json:"key" binding:"required" example:"staff_nda"`
+	Text           TextDTO       `json:"text" binding:"required"`
+	Help           TextDTO       `json:"help" binding:"required"`
+	Type           string        `json:"type" binding:"required" enums:"yes_no,yes_no_na,single_choice,multi_choice,text,number,date,evidence"`
+	Options        []OptionDTO   `json:"options" binding:"required"`
+	Weight         int           `json:"weight" binding:"required" example:"5"`
+	Required       bool          `json:"required" binding:"required"`
+	Evidence       EvidenceDTO   `json:"evidence" binding:"required"`
+	Severity       string        `json:"severity" binding:"required" enums:"critical,high,medium,low"`
+	ThreatCategory string        `json:"threat_category" binding:"required" enums:"external,internal_malicious,internal_error,accidental"`
+	ControlRefs    []string      `json:"control_refs" binding:"required" example:"iso27001-2022:6.6"`
+	Condition      *ConditionDTO `json:"condition" binding:"required"`
+	Depth          string        `json:"depth" binding:"required" enums:"core,extended"`
+}
+
 // QuestionRequest is a question of a draft.
 type QuestionRequest struct {
 	Key            string        `json:"key" example:"staff_nda"`
@@ -389,7 +424,7 @@ func (s *Server) newTemplateVersion(c *gin.Context) {
 //	@Produce		json
 //	@Security		BearerAuth
 //	@Param			id	path		string	true	"template id"
-//	@Success		200	{object}	object	"the template document"
+//	@Success		200	{object}	TemplateDocument	"the template document"
 //	@Router			/api/v1/questionnaire-templates/{id}/export [get]
 func (s *Server) exportTemplate(c *gin.Context) {
 	doc, t, err := s.templates.Export(c.Request.Context(), c.Param("id"))
@@ -409,7 +444,7 @@ func (s *Server) exportTemplate(c *gin.Context) {
 //	@Accept			json
 //	@Produce		json
 //	@Security		BearerAuth
-//	@Param			body	body		object	true	"a document from GET /questionnaire-templates/{id}/export"
+//	@Param			body	body		TemplateDocument	true	"a document from GET /questionnaire-templates/{id}/export"
 //	@Success		201		{object}	TemplateResponse
 //	@Router			/api/v1/questionnaire-templates/import [post]
 func (s *Server) importTemplate(c *gin.Context) {
