@@ -194,11 +194,11 @@ func (s *Server) approveRiskAcceptance(c *gin.Context) {
 //	@Security		BearerAuth
 //	@Param			id			path		string			true	"risk acceptance id"
 //	@Param			If-Match	header		string			false	"ETag of the version you read"
-//	@Param			body		body		RejectRequest	true	"the reason"
+//	@Param			body		body		RevokeRiskAcceptanceRequest	true	"the reason"
 //	@Success		200			{object}	RiskAcceptanceResponse
 //	@Router			/api/v1/risk-acceptances/{id}/revoke [post]
 func (s *Server) revokeRiskAcceptance(c *gin.Context) {
-	var req RejectRequest
+	var req RevokeRiskAcceptanceRequest
 	if err := s.decodeJSON(c, &req); err != nil {
 		respondError(c, err)
 		return
@@ -215,4 +215,9 @@ func (s *Server) revokeRiskAcceptance(c *gin.Context) {
 	}
 	setETag(c, a.Version)
 	c.JSON(http.StatusOK, acceptanceResponse(a))
+}
+
+// RevokeRiskAcceptanceRequest carries the reason for revoking or withdrawing a risk acceptance.
+type RevokeRiskAcceptanceRequest struct {
+	Reason string `json:"reason" validate:"required,max=4000" maxLength:"4000"`
 }

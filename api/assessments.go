@@ -36,8 +36,8 @@ type AnswerReviewDTO struct {
 	Comment string `json:"comment,omitempty" maxLength:"4000"`
 }
 
-// DecisionRequest returns the assessment to the supplier or completes it.
-type DecisionRequest struct {
+// AssessmentReviewRequest returns the assessment to the supplier or completes it.
+type AssessmentReviewRequest struct {
 	Decision string `json:"decision" validate:"required,oneof=return complete" enums:"return,complete"`
 	Comment  string `json:"comment" validate:"max=4000"`
 }
@@ -399,11 +399,11 @@ func (s *Server) reviewAnswers(c *gin.Context) {
 //	@Security		BearerAuth
 //	@Param			id			path		string			true	"assessment id"
 //	@Param			If-Match	header		string			false	"ETag of the version you read"
-//	@Param			body		body		DecisionRequest	true	"the decision"
+//	@Param			body		body		AssessmentReviewRequest	true	"the decision"
 //	@Success		200			{object}	AssessmentResponse
 //	@Router			/api/v1/assessments/{id}/review [post]
 func (s *Server) decideAssessment(c *gin.Context) {
-	var req DecisionRequest
+	var req AssessmentReviewRequest
 	if err := s.decodeJSON(c, &req); err != nil {
 		respondError(c, err)
 		return

@@ -33,9 +33,9 @@ type ApproveDecisionRequest struct {
 	Conditions []ConditionRequest `json:"conditions" validate:"max=50,dive"`
 }
 
-// RejectRequest carries the reason for a refusal or revocation.
-type RejectRequest struct {
-	Reason string `json:"reason" validate:"required,max=4000"`
+// RejectDecisionRequest carries the reason for refusing an outsourcing decision.
+type RejectDecisionRequest struct {
+	Reason string `json:"reason" validate:"required,max=4000" maxLength:"4000"`
 }
 
 // PersonDTO is who acted: the credential and its name.
@@ -311,11 +311,11 @@ func (s *Server) approveDecision(c *gin.Context) {
 //	@Security		BearerAuth
 //	@Param			id			path		string			true	"decision id"
 //	@Param			If-Match	header		string			false	"ETag of the version you read"
-//	@Param			body		body		RejectRequest	true	"the reason"
+//	@Param			body		body		RejectDecisionRequest	true	"the reason"
 //	@Success		200			{object}	DecisionResponse
 //	@Router			/api/v1/decisions/{id}/reject [post]
 func (s *Server) rejectDecision(c *gin.Context) {
-	var req RejectRequest
+	var req RejectDecisionRequest
 	if err := s.decodeJSON(c, &req); err != nil {
 		respondError(c, err)
 		return

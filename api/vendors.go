@@ -21,7 +21,7 @@ type CreateVendorRequest struct {
 	Kind            string              `json:"kind" validate:"required,oneof=contractor cloud_provider other" example:"cloud_provider"`
 	Name            string              `json:"name" validate:"required,max=200" example:"Example Cloud"`
 	LegalName       string              `json:"legal_name" validate:"max=200" example:"Example Cloud K.K."`
-	CorporateNumber string              `json:"corporate_number" validate:"omitempty,len=13,numeric" example:"7000012050002"`
+	CorporateNumber string              `json:"corporate_number" validate:"omitempty,len=13,numeric" pattern:"^([0-9]{13})?$" example:"7000012050002"`
 	RegistrationIDs []RegistrationIDDTO `json:"registration_ids" validate:"max=10,dive"`
 	Country         string              `json:"country" validate:"omitempty,len=2" example:"JP"`
 	Website         string              `json:"website" validate:"omitempty,max=2048" example:"https://cloud.example.com"`
@@ -36,7 +36,7 @@ type UpdateVendorRequest struct {
 	Kind            *string              `json:"kind" validate:"omitnil,oneof=contractor cloud_provider other"`
 	Name            *string              `json:"name" validate:"omitnil,max=200"`
 	LegalName       *string              `json:"legal_name" validate:"omitnil,max=200"`
-	CorporateNumber *string              `json:"corporate_number" validate:"omitnil,max=13"`
+	CorporateNumber *string              `json:"corporate_number" validate:"omitnil,max=13" pattern:"^([0-9]{13})?$"`
 	RegistrationIDs *[]RegistrationIDDTO `json:"registration_ids" validate:"omitnil,max=10,dive"`
 	Country         *string              `json:"country" validate:"omitnil,max=2"`
 	Website         *string              `json:"website" validate:"omitnil,max=2048"`

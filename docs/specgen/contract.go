@@ -201,6 +201,9 @@ func refineV3(doc *openapi3.T) error {
 	if err := refineSchemas(doc); err != nil {
 		return err
 	}
+	if err := namedEnums(doc); err != nil {
+		return err
+	}
 	for path, item := range doc.Paths.Map() {
 		for method, op := range item.Operations() {
 			for code, r := range op.Responses.Map() {
@@ -337,4 +340,115 @@ func refineSchemas(doc *openapi3.T) error {
 		}
 	}
 	return nil
+}
+
+// enumNames names the value sets that more than one property or parameter uses, so that generated
+// clients have one type per set (keyed by the sorted values). A new shared set must be named here.
+var enumNames = map[string]string{
+	"critical,high,low,medium":                                                   "Severity",
+	"accidental,external,internal_error,internal_malicious":                      "ThreatCategory",
+	"cloud_provider,contractor,other":                                            "VendorKind",
+	"active,assessing,decided,ended,intake":                                      "EngagementStatus",
+	"active,offboarding,proposed,suspended,terminated":                           "VendorStatus",
+	"admin,auditor,procurement,risk_owner,supplier":                              "Role",
+	"core,core+extended":                                                         "AssessmentDepth",
+	"core,extended":                                                              "QuestionDepth",
+	"notify,prior_approval,prohibited,unrestricted":                              "SubcontractingLevel",
+	"corrective,preventive":                                                      "RemediationType",
+	"accepted,needs_clarification":                                               "AnswerReviewFlag",
+	"contract_clause,remediation":                                                "ConditionKind",
+	"data_transfer,none,onsite_physical,privileged_admin,remote_logical":         "AccessType",
+	"easy,hard,moderate":                                                         "Substitutability",
+	"approved,needs_review,pending,rejected":                                     "DecisionStatus",
+	"due_soon,never_assessed,not_required,ok,overdue":                            "ReviewStatus",
+	"always,none,when_answer":                                                    "EvidenceMode",
+	"internal,supplier":                                                          "RemediationOwner",
+	"active,expired,pending,revoked,stale":                                       "RiskAcceptanceStatus",
+	"archived,draft,published":                                                   "TemplateStatus",
+	"closed,in_progress,open,remediation_planned,resolved,risk_accepted":         "FindingStatus",
+	"cancelled,completed,draft,in_progress,returned,sent,submitted,under_review": "AssessmentStatus",
+	"cancelled,completed,in_progress,returned,sent,submitted,under_review":       "SupplierAssessmentStatus",
+	"date,evidence,multi_choice,number,single_choice,text,yes_no,yes_no_na":      "QuestionType",
+	"csa_star,ismap,iso_27001,iso_27017,iso_27018,other,privacymark,soc2_type2":  "CertificationScheme",
+	"consulting,iaas,onsite_maintenance,operations_outsourcing,other,paas,saas,outsourced_development":                                                                                                       "ServiceType",
+	"breach_notification,business_continuity,confidentiality,data_location,data_protection,exit_assistance,liability,return_and_deletion,right_to_audit,security_requirements,staff_security,subcontracting": "ClauseType",
+}
+
+// namedEnums replaces inline string enums whose value set is shared by a $ref to one named schema.
+func namedEnums(doc *openapi3.T) error {
+	type use struct {
+		set    func(*openapi3.SchemaRef)
+		values []any
+	}
+	uses := map[string][]use{}
+	var walk func(r *openapi3.SchemaRef, set func(*openapi3.SchemaRef))
+	walk = func(r *openapi3.SchemaRef, set func(*openapi3.SchemaRef)) {
+		if r == nil || r.Ref != "" || r.Value == nil {
+			return
+		}
+		s := r.Value
+		if len(s.Enum) > 0 && s.Type.Is(openapi3.TypeString) {
+			vals := make([]string, len(s.Enum))
+			for i, v := range s.Enum {
+				vals[i] = fmt.Sprint(v)
+			}
+			slices.Sort(vals)
+			key := strings.Join(vals, ",")
+			uses[key] = append(uses[key], use{set: set, values: s.Enum})
+			return
+		}
+		for _, name := range sortedKeys(s.Properties) {
+			walk(s.Properties[name], func(n *openapi3.SchemaRef) { s.Properties[name] = n })
+		}
+		walk(s.Items, func(n *openapi3.SchemaRef) { s.Items = n })
+	}
+	for _, name := range sortedKeys(doc.Components.Schemas) {
+		s := doc.Components.Schemas[name].Value
+		for _, pname := range sortedKeys(s.Properties) {
+			walk(s.Properties[pname], func(n *openapi3.SchemaRef) { s.Properties[pname] = n })
+		}
+	}
+	for _, path := range doc.Paths.InMatchingOrder() {
+		for _, op := range doc.Paths.Value(path).Operations() {
+			for _, p := range op.Parameters {
+				if p.Value != nil {
+					pv := p.Value
+					walk(pv.Schema, func(n *openapi3.SchemaRef) { pv.Schema = n })
+				}
+			}
+		}
+	}
+	names := map[string]string{}
+	for k, name := range enumNames {
+		vals := strings.Split(k, ",")
+		slices.Sort(vals)
+		names[strings.Join(vals, ",")] = name
+	}
+	for key, us := range uses {
+		if len(us) < 2 {
+			continue
+		}
+		name, ok := names[key]
+		if !ok {
+			return fmt.Errorf("the enum {%s} is used %d times: name it in enumNames", key, len(us))
+		}
+		if doc.Components.Schemas[name] != nil {
+			return fmt.Errorf("enum name %s is already a schema", name)
+		}
+		named := openapi3.NewStringSchema().WithEnum(us[0].values...)
+		doc.Components.Schemas[name] = named.NewRef()
+		for _, u := range us {
+			u.set(openapi3.NewSchemaRef("#/components/schemas/"+name, named))
+		}
+	}
+	return nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
