@@ -55,9 +55,9 @@ type CertificationDTO struct {
 // of an engagement that has no contract at all.
 type ContractGapDTO struct {
 	ContractID string `json:"contract_id,omitempty"`
-	ClauseType string `json:"clause_type" binding:"required"`
+	ClauseType string `json:"clause_type" binding:"required" enums:"confidentiality,data_protection,right_to_audit,breach_notification,subcontracting,data_location,return_and_deletion,business_continuity,security_requirements,staff_security,liability,exit_assistance"`
 	Problem    string `json:"problem" binding:"required" enums:"missing,weaker,no_contract"`
-	Severity   string `json:"severity" binding:"required"`
+	Severity   string `json:"severity" binding:"required" enums:"critical,high,medium,low"`
 }
 
 // DecisionInputs are the facts a decision rests on, as snapshotted when it was requested.

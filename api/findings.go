@@ -49,7 +49,7 @@ type SupplierFindingResponse struct {
 	Answer           string   `json:"answer,omitempty"`
 	ControlRefs      []string `json:"control_refs" binding:"required"`
 	Severity         string   `json:"severity" binding:"required" enums:"critical,high,medium,low"`
-	Status           string   `json:"status" binding:"required"`
+	Status           string   `json:"status" binding:"required" enums:"open,remediation_planned,in_progress,resolved,closed,risk_accepted"`
 	SupplierResponse string   `json:"supplier_response,omitempty"`
 	DueDate          *string  `json:"due_date,omitempty" format:"date" example:"2026-12-24"`
 	Overdue          bool     `json:"overdue" binding:"required"`
@@ -248,7 +248,7 @@ func (s *Server) updateFinding(c *gin.Context) {
 //	@Tags		supplier
 //	@Produce	json
 //	@Security	BearerAuth
-//	@Param		status	query		string	false	"filter by status"
+//	@Param		status	query		string	false	"filter by status"	Enums(open, remediation_planned, in_progress, resolved, closed, risk_accepted)
 //	@Param		open	query		bool	false	"only findings that still need work"
 //	@Param		overdue	query		bool	false	"only unfinished findings with a remediation item past its due date"
 //	@Param		limit	query		int		false	"page size (1-200, default 50)"

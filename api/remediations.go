@@ -89,6 +89,7 @@ func (s *Server) addRemediation(c *gin.Context) {
 		return
 	}
 	setETag(c, r.Version)
+	c.Header("Location", "/api/v1/remediations/"+r.ID)
 	c.JSON(http.StatusCreated, s.remediationResponse(r))
 }
 

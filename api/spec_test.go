@@ -87,25 +87,19 @@ var specOptions = &openapi3filter.Options{
 }
 
 func (s *specHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	var body []byte
-	if r.Body != nil && r.Body != http.NoBody {
-		var err error
-		if body, err = io.ReadAll(r.Body); err != nil {
-			s.t.Errorf("spec check: read request body: %v", err)
-		}
-		r.Body = io.NopCloser(bytes.NewReader(body))
-	}
 	route, params, err := s.router.FindRoute(r)
 	if err != nil { // a path or method the spec does not describe: the server must refuse it
 		specSkipped.Add(1)
 		s.h.ServeHTTP(w, r)
 		return
 	}
-	check := r.Clone(context.WithoutCancel(r.Context()))
-	check.Body = io.NopCloser(bytes.NewReader(body))
-	reqInput := &openapi3filter.RequestValidationInput{Request: check, PathParams: params, Route: route, Options: specOptions}
-	reqErr := openapi3filter.ValidateRequest(check.Context(), reqInput)
-
+	// The request body is copied as the server reads it, so that slow or failing bodies reach the
+	// server as they were sent; the request is validated afterwards against what was read.
+	var reqBody bytes.Buffer
+	hasBody := r.Body != nil && r.Body != http.NoBody
+	if hasBody {
+		r.Body = &teeBody{ReadCloser: r.Body, copy: &reqBody}
+	}
 	tee := &teeWriter{ResponseWriter: w}
 	s.h.ServeHTTP(tee, r)
 	specExchanges.Add(1)
@@ -115,8 +109,16 @@ func (s *specHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		status = http.StatusOK
 	}
 	what := fmt.Sprintf("%s %s → %d", r.Method, r.URL.RequestURI(), status)
-	if reqErr != nil && status < 400 {
-		s.t.Errorf("spec: %s accepted a request the spec refuses: %v", what, reqErr)
+	check := r.Clone(context.WithoutCancel(r.Context()))
+	check.Body = http.NoBody
+	if hasBody {
+		check.Body = io.NopCloser(bytes.NewReader(reqBody.Bytes()))
+	}
+	reqInput := &openapi3filter.RequestValidationInput{Request: check, PathParams: params, Route: route, Options: specOptions}
+	if status < 400 {
+		if err := openapi3filter.ValidateRequest(check.Context(), reqInput); err != nil {
+			s.t.Errorf("spec: %s accepted a request the spec refuses: %v", what, err)
+		}
 	}
 	respInput := &openapi3filter.ResponseValidationInput{
 		RequestValidationInput: reqInput, Status: status, Header: tee.Header().Clone(), Options: specOptions,
@@ -125,6 +127,18 @@ func (s *specHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err := openapi3filter.ValidateResponse(check.Context(), respInput); err != nil {
 		s.t.Errorf("spec: %s: the response breaks the spec: %v\nbody: %.600s", what, err, tee.body.Bytes())
 	}
+}
+
+// teeBody copies a request body as it is read.
+type teeBody struct {
+	io.ReadCloser
+	copy *bytes.Buffer
+}
+
+func (b *teeBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	b.copy.Write(p[:n])
+	return n, err
 }
 
 // teeWriter passes a response through and keeps a copy of its status and body.

@@ -140,7 +140,7 @@ func (s *Server) respondSupplier(c *gin.Context, status int, a assessment.Assess
 //	@Tags		supplier
 //	@Produce	json
 //	@Security	BearerAuth
-//	@Param		status			query		string	false	"filter by status"
+//	@Param		status			query		string	false	"filter by status"	Enums(draft, sent, in_progress, submitted, under_review, returned, completed, cancelled)
 //	@Param		overdue			query		bool	false	"past due"
 //	@Param		limit			query		int		false	"page size (1-200, default 50)"
 //	@Param		cursor			query		string	false	"next_cursor of the previous page"

@@ -144,6 +144,9 @@ func applyOperation(doc *openapi2.T, path, method string, op *openapi2.Operation
 		op.Produces = append(op.Produces, problemMedia)
 	}
 	for _, p := range op.Parameters {
+		if p.In == "query" && !p.Required {
+			p.AllowEmptyValue = true // an empty optional parameter reads as absent
+		}
 		if p.In == "query" && p.Name == "limit" {
 			lo, hi := 1.0, float64(maxPageLimit)
 			p.Minimum, p.Maximum, p.Default = &lo, &hi, 50
@@ -219,6 +222,12 @@ func refineV3(doc *openapi3.T) error {
 			if op.RequestBody != nil {
 				delete(op.RequestBody.Extensions, "x-originalParamName")
 			}
+			for _, p := range op.Parameters {
+				// The conversion leaves allowEmptyValue in the schema; it belongs to the parameter.
+				if s := p.Value.Schema; s != nil && s.Value != nil && s.Value.AllowEmptyValue {
+					s.Value.AllowEmptyValue, p.Value.AllowEmptyValue = false, true
+				}
+			}
 			if err := refineBody(path, method, op); err != nil {
 				return fmt.Errorf("%s %s: %w", method, path, err)
 			}
@@ -248,6 +257,7 @@ var nullable = map[string]map[string]string{
 		"result": "What the write answered, as a JSON object; null when it answered no body.",
 	},
 	"TemplateDocumentQuestion": {"condition": "null: the question is always shown."},
+	"TierOverrideRequest":      {"tier": "The tier (1-4) to set; null removes the override."},
 }
 
 // oscalCatalog is the JSON body of POST /frameworks/import: an OSCAL 1.x catalog document. The
@@ -271,6 +281,10 @@ func refineBody(path, method string, op *openapi3.Operation) error {
 		return nil
 	}
 	body := op.RequestBody.Value
+	if method == http.MethodPatch && body.Content[jsonMedia] != nil {
+		// A PATCH body is a JSON merge patch (RFC 7396): omitted members stay.
+		body.Content["application/merge-patch+json"] = body.Content[jsonMedia]
+	}
 	if path == "/api/v1/frameworks/import" && method == http.MethodPost {
 		// The multipart form leaks into the JSON media type in the conversion.
 		js := openapi3.NewMediaType().WithSchemaRef(oscalCatalog())
