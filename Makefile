@@ -6,6 +6,8 @@ SWAG     := $(GO) tool swag init -g routes.go -d ./api --outputTypes json --useS
 # specgen applies the shared contract (error responses, headers) to swag's output and converts it to OpenAPI 3.
 SPECGEN  := $(GO) run ./docs/specgen
 SPECS    := docs.go swagger.json swagger.yaml openapi.yaml
+# the Go client the workflow test drives, generated from docs/openapi.yaml
+CLIENT   := $(GO) tool oapi-codegen -config test/apiclient/oapi-codegen.yaml
 
 .PHONY: run build test docs docs-check lint migrate bench
 
@@ -19,14 +21,18 @@ test: ## all tests, on SQLite and on MySQL (skipped if unreachable unless VENDOR
 	$(GO) test -race -count=1 -timeout 60m ./...
 
 docs: ## regenerate the specs in docs/ (swag, then docs/specgen: Swagger 2.0 and OpenAPI 3)
-	@tmp=$$(mktemp -d) && $(SWAG) -o $$tmp/swag >/dev/null && $(SPECGEN) -in $$tmp/swag -out ./docs; \
+	@tmp=$$(mktemp -d) && $(SWAG) -o $$tmp/swag >/dev/null && $(SPECGEN) -in $$tmp/swag -out ./docs && \
+	$(CLIENT) -o test/apiclient/client.gen.go docs/openapi.yaml; \
 	st=$$?; rm -rf $$tmp; exit $$st
 
 docs-check: ## fail when the committed specs differ from the annotations
-	@tmp=$$(mktemp -d) && mkdir $$tmp/out && $(SWAG) -o $$tmp/swag >/dev/null && $(SPECGEN) -in $$tmp/swag -out $$tmp/out || { rm -rf $$tmp; exit 1; }; \
+	@tmp=$$(mktemp -d) && mkdir $$tmp/out && $(SWAG) -o $$tmp/swag >/dev/null && $(SPECGEN) -in $$tmp/swag -out $$tmp/out && \
+	$(CLIENT) -o $$tmp/out/client.gen.go $$tmp/out/openapi.yaml || { rm -rf $$tmp; exit 1; }; \
 	for f in $(SPECS); do \
 		diff -q $$tmp/out/$$f docs/$$f >/dev/null || { echo "docs/$$f is stale: run make docs and commit it"; rm -rf $$tmp; exit 1; }; \
-	done; rm -rf $$tmp; echo "docs/ is up to date"
+	done; \
+	diff -q $$tmp/out/client.gen.go test/apiclient/client.gen.go >/dev/null || { echo "test/apiclient/client.gen.go is stale: run make docs and commit it"; rm -rf $$tmp; exit 1; }; \
+	rm -rf $$tmp; echo "docs/ and test/apiclient are up to date"
 
 lint: ## gofmt, go vet and staticcheck (pinned as a tool in go.mod)
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }

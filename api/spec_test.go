@@ -18,6 +18,7 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/legacy"
 
+	"github.com/vendorrisk/vendorrisk/api"
 	"github.com/vendorrisk/vendorrisk/docs"
 )
 
@@ -174,3 +175,15 @@ func (w *teeWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 }
 
 func (w *teeWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// TestOpenAPIServed checks /openapi.yaml serves the published OpenAPI 3 document without credentials.
+func TestOpenAPIServed(t *testing.T) {
+	e := sqliteOnly(t, api.Config{})
+	r := must(t, e.do(t, "GET", "/openapi.yaml", "", nil), http.StatusOK)
+	if !bytes.Equal(r.Raw, docs.OpenAPIYAML) || r.Header.Get("Content-Type") != "application/yaml" {
+		t.Fatalf("GET /openapi.yaml: %s, %d bytes", r.Header.Get("Content-Type"), len(r.Raw))
+	}
+	if _, err := openapi3.NewLoader().LoadFromData(r.Raw); err != nil {
+		t.Fatal(err)
+	}
+}
