@@ -9,7 +9,7 @@ SPECS    := docs.go swagger.json swagger.yaml openapi.yaml
 # the Go client the workflow test drives, generated from docs/openapi.yaml
 CLIENT   := $(GO) tool oapi-codegen -config test/apiclient/oapi-codegen.yaml
 
-.PHONY: run build test docs docs-check lint migrate bench
+.PHONY: run build test docs docs-check lint spec-lint migrate bench
 
 run: ## run the API on ./data/vendorrisk.db (SQLite, migrations applied, first admin key in ./data/admin-key.txt)
 	$(GO) run -ldflags "$(LDFLAGS)" ./cmd/vendorrisk serve
@@ -38,6 +38,9 @@ lint: ## gofmt, go vet and staticcheck (pinned as a tool in go.mod)
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
 	$(GO) vet ./...
 	$(GO) tool staticcheck ./...
+
+spec-lint: ## lint docs/openapi.yaml with Redocly's recommended rules (needs npx; fails on errors, not on warnings)
+	npx --yes @redocly/cli@2.77.0 lint docs/openapi.yaml
 
 migrate: ## apply migrations to the configured database (VENDORRISK_DB_DRIVER / VENDORRISK_DB_DSN)
 	$(GO) run ./cmd/vendorrisk migrate up

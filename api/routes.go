@@ -5,6 +5,7 @@
 //	@version					1.0
 //	@description				Third-party security risk: the vendor register, credentials and roles. Errors are RFC 9457 application/problem+json.
 //	@license.name				Apache-2.0
+//	@license.url				https://www.apache.org/licenses/LICENSE-2.0
 //	@BasePath					/
 //	@securityDefinitions.apikey	BearerAuth
 //	@in							header

@@ -308,7 +308,7 @@ func refineSchemas(doc *openapi3.T) error {
 				return fmt.Errorf("nullable: no property %s.%s", name, prop)
 			}
 			if p.Ref != "" { // a sibling of $ref is ignored: wrap it
-				p = &openapi3.SchemaRef{Value: &openapi3.Schema{AllOf: openapi3.SchemaRefs{p}}}
+				p = &openapi3.SchemaRef{Value: &openapi3.Schema{Type: &openapi3.Types{openapi3.TypeObject}, AllOf: openapi3.SchemaRefs{p}}}
 				s.Value.Properties[prop] = p
 			}
 			p.Value.Nullable = true
