@@ -218,6 +218,9 @@ func refineV3(doc *openapi3.T) error {
 				if status == http.StatusCreated {
 					r.Value.Headers["Location"].Value.Required = true
 				}
+				if h := r.Value.Headers["ETag"]; h != nil {
+					h.Value.Required = true
+				}
 			}
 			if op.RequestBody != nil {
 				delete(op.RequestBody.Extensions, "x-originalParamName")

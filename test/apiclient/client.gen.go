@@ -4027,7 +4027,7 @@ type ClientWithResponsesInterface interface {
 
 // IssueAssessmentResponse201Headers the declared response headers of an HTTP 201 response for IssueAssessment
 type IssueAssessmentResponse201Headers struct {
-	ETag               *string
+	ETag               string
 	IdempotentReplayed *string
 	Location           string
 	XRequestID         string
@@ -4235,7 +4235,7 @@ func (r IssueAssessmentResponse) ContentType() string {
 
 // GetAssessmentResponse200Headers the declared response headers of an HTTP 200 response for GetAssessment
 type GetAssessmentResponse200Headers struct {
-	ETag       *string
+	ETag       string
 	XRequestID string
 }
 
@@ -4399,7 +4399,7 @@ func (r GetAssessmentResponse) ContentType() string {
 
 // ReviewAssessmentResponse200Headers the declared response headers of an HTTP 200 response for ReviewAssessment
 type ReviewAssessmentResponse200Headers struct {
-	ETag       *string
+	ETag       string
 	XRequestID string
 }
 
@@ -4973,7 +4973,7 @@ func (r SendAssessmentResponse) ContentType() string {
 
 // RequestDecisionResponse201Headers the declared response headers of an HTTP 201 response for RequestDecision
 type RequestDecisionResponse201Headers struct {
-	ETag               *string
+	ETag               string
 	IdempotentReplayed *string
 	Location           string
 	XRequestID         string
@@ -5181,7 +5181,7 @@ func (r RequestDecisionResponse) ContentType() string {
 
 // GetDecisionResponse200Headers the declared response headers of an HTTP 200 response for GetDecision
 type GetDecisionResponse200Headers struct {
-	ETag       *string
+	ETag       string
 	XRequestID string
 }
 
@@ -5345,7 +5345,7 @@ func (r GetDecisionResponse) ContentType() string {
 
 // ApproveDecisionResponse200Headers the declared response headers of an HTTP 200 response for ApproveDecision
 type ApproveDecisionResponse200Headers struct {
-	ETag       *string
+	ETag       string
 	XRequestID string
 }
 
@@ -5565,7 +5565,7 @@ func (r ApproveDecisionResponse) ContentType() string {
 
 // CreateEngagementResponse201Headers the declared response headers of an HTTP 201 response for CreateEngagement
 type CreateEngagementResponse201Headers struct {
-	ETag               *string
+	ETag               string
 	IdempotentReplayed *string
 	Location           string
 	XRequestID         string
@@ -6099,7 +6099,7 @@ func (r ListFindingsResponse) ContentType() string {
 
 // GetFindingResponse200Headers the declared response headers of an HTTP 200 response for GetFinding
 type GetFindingResponse200Headers struct {
-	ETag       *string
+	ETag       string
 	XRequestID string
 }
 
@@ -6263,7 +6263,7 @@ func (r GetFindingResponse) ContentType() string {
 
 // CreateTemplateResponse201Headers the declared response headers of an HTTP 201 response for CreateTemplate
 type CreateTemplateResponse201Headers struct {
-	ETag               *string
+	ETag               string
 	IdempotentReplayed *string
 	Location           string
 	XRequestID         string
@@ -6471,7 +6471,7 @@ func (r CreateTemplateResponse) ContentType() string {
 
 // PublishTemplateResponse200Headers the declared response headers of an HTTP 200 response for PublishTemplate
 type PublishTemplateResponse200Headers struct {
-	ETag       *string
+	ETag       string
 	XRequestID string
 }
 
@@ -7428,7 +7428,7 @@ func (r SupplierSubmitAssessmentResponse) ContentType() string {
 
 // CreateVendorResponse201Headers the declared response headers of an HTTP 201 response for CreateVendor
 type CreateVendorResponse201Headers struct {
-	ETag               *string
+	ETag               string
 	IdempotentReplayed *string
 	Location           string
 	XRequestID         string
@@ -7636,7 +7636,7 @@ func (r CreateVendorResponse) ContentType() string {
 
 // GetVendorResponse200Headers the declared response headers of an HTTP 200 response for GetVendor
 type GetVendorResponse200Headers struct {
-	ETag       *string
+	ETag       string
 	XRequestID string
 }
 
@@ -8311,10 +8311,10 @@ func ParseIssueAssessmentResponse(rsp *http.Response) (*IssueAssessmentResponse,
 		var headers IssueAssessmentResponse201Headers
 		if values := rsp.Header.Values("ETag"); len(values) > 0 {
 			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.ETag = &value
+			headers.ETag = value
 		}
 		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
 			var value string
@@ -8558,10 +8558,10 @@ func ParseGetAssessmentResponse(rsp *http.Response) (*GetAssessmentResponse, err
 		var headers GetAssessmentResponse200Headers
 		if values := rsp.Header.Values("ETag"); len(values) > 0 {
 			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.ETag = &value
+			headers.ETag = value
 		}
 		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
 			var value string
@@ -8789,10 +8789,10 @@ func ParseReviewAssessmentResponse(rsp *http.Response) (*ReviewAssessmentRespons
 		var headers ReviewAssessmentResponse200Headers
 		if values := rsp.Header.Values("ETag"); len(values) > 0 {
 			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.ETag = &value
+			headers.ETag = value
 		}
 		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
 			var value string
@@ -9479,10 +9479,10 @@ func ParseRequestDecisionResponse(rsp *http.Response) (*RequestDecisionResponse,
 		var headers RequestDecisionResponse201Headers
 		if values := rsp.Header.Values("ETag"); len(values) > 0 {
 			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.ETag = &value
+			headers.ETag = value
 		}
 		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
 			var value string
@@ -9726,10 +9726,10 @@ func ParseGetDecisionResponse(rsp *http.Response) (*GetDecisionResponse, error) 
 		var headers GetDecisionResponse200Headers
 		if values := rsp.Header.Values("ETag"); len(values) > 0 {
 			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.ETag = &value
+			headers.ETag = value
 		}
 		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
 			var value string
@@ -9957,10 +9957,10 @@ func ParseApproveDecisionResponse(rsp *http.Response) (*ApproveDecisionResponse,
 		var headers ApproveDecisionResponse200Headers
 		if values := rsp.Header.Values("ETag"); len(values) > 0 {
 			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.ETag = &value
+			headers.ETag = value
 		}
 		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
 			var value string
@@ -10221,10 +10221,10 @@ func ParseCreateEngagementResponse(rsp *http.Response) (*CreateEngagementRespons
 		var headers CreateEngagementResponse201Headers
 		if values := rsp.Header.Values("ETag"); len(values) > 0 {
 			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.ETag = &value
+			headers.ETag = value
 		}
 		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
 			var value string
@@ -10860,10 +10860,10 @@ func ParseGetFindingResponse(rsp *http.Response) (*GetFindingResponse, error) {
 		var headers GetFindingResponse200Headers
 		if values := rsp.Header.Values("ETag"); len(values) > 0 {
 			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.ETag = &value
+			headers.ETag = value
 		}
 		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
 			var value string
@@ -11084,10 +11084,10 @@ func ParseCreateTemplateResponse(rsp *http.Response) (*CreateTemplateResponse, e
 		var headers CreateTemplateResponse201Headers
 		if values := rsp.Header.Values("ETag"); len(values) > 0 {
 			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.ETag = &value
+			headers.ETag = value
 		}
 		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
 			var value string
@@ -11345,10 +11345,10 @@ func ParsePublishTemplateResponse(rsp *http.Response) (*PublishTemplateResponse,
 		var headers PublishTemplateResponse200Headers
 		if values := rsp.Header.Values("ETag"); len(values) > 0 {
 			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.ETag = &value
+			headers.ETag = value
 		}
 		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
 			var value string
@@ -12516,10 +12516,10 @@ func ParseCreateVendorResponse(rsp *http.Response) (*CreateVendorResponse, error
 		var headers CreateVendorResponse201Headers
 		if values := rsp.Header.Values("ETag"); len(values) > 0 {
 			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.ETag = &value
+			headers.ETag = value
 		}
 		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
 			var value string
@@ -12763,10 +12763,10 @@ func ParseGetVendorResponse(rsp *http.Response) (*GetVendorResponse, error) {
 		var headers GetVendorResponse200Headers
 		if values := rsp.Header.Values("ETag"); len(values) > 0 {
 			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.ETag = &value
+			headers.ETag = value
 		}
 		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
 			var value string
