@@ -2,9 +2,14 @@
 GO       ?= go
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS  := -X main.version=$(VERSION)
-SWAG     := $(GO) tool swag init -g routes.go -d ./api --outputTypes go,json,yaml --useStructName
+SWAG     := $(GO) tool swag init -g routes.go -d ./api --outputTypes json --useStructName
+# specgen applies the shared contract (error responses, headers) to swag's output and converts it to OpenAPI 3.
+SPECGEN  := $(GO) run ./docs/specgen
+SPECS    := docs.go swagger.json swagger.yaml openapi.yaml
+# the Go client the workflow test drives, generated from docs/openapi.yaml
+CLIENT   := $(GO) tool oapi-codegen -config test/apiclient/oapi-codegen.yaml
 
-.PHONY: run build test docs docs-check lint migrate bench
+.PHONY: run build test docs docs-check lint spec-lint migrate bench
 
 run: ## run the API on ./data/vendorrisk.db (SQLite, migrations applied, first admin key in ./data/admin-key.txt)
 	$(GO) run -ldflags "$(LDFLAGS)" ./cmd/vendorrisk serve
@@ -15,19 +20,27 @@ build:
 test: ## all tests, on SQLite and on MySQL (skipped if unreachable unless VENDORRISK_REQUIRE_MYSQL=1)
 	$(GO) test -race -count=1 -timeout 60m ./...
 
-docs: ## regenerate the OpenAPI spec in docs/
-	$(SWAG) -o ./docs >/dev/null
+docs: ## regenerate the specs in docs/ (swag, then docs/specgen: Swagger 2.0 and OpenAPI 3)
+	@tmp=$$(mktemp -d) && $(SWAG) -o $$tmp/swag >/dev/null && $(SPECGEN) -in $$tmp/swag -out ./docs && \
+	$(CLIENT) -o test/apiclient/client.gen.go docs/openapi.yaml; \
+	st=$$?; rm -rf $$tmp; exit $$st
 
-docs-check: ## fail when the committed spec differs from the annotations
-	@tmp=$$(mktemp -d)/docs && $(SWAG) -o $$tmp >/dev/null && \
-	for f in docs.go swagger.json swagger.yaml; do \
-		diff -q $$tmp/$$f docs/$$f >/dev/null || { echo "docs/$$f is stale: run make docs and commit it"; rm -rf $$(dirname $$tmp); exit 1; }; \
-	done; rm -rf $$(dirname $$tmp); echo "docs/ is up to date"
+docs-check: ## fail when the committed specs differ from the annotations
+	@tmp=$$(mktemp -d) && mkdir $$tmp/out && $(SWAG) -o $$tmp/swag >/dev/null && $(SPECGEN) -in $$tmp/swag -out $$tmp/out && \
+	$(CLIENT) -o $$tmp/out/client.gen.go $$tmp/out/openapi.yaml || { rm -rf $$tmp; exit 1; }; \
+	for f in $(SPECS); do \
+		diff -q $$tmp/out/$$f docs/$$f >/dev/null || { echo "docs/$$f is stale: run make docs and commit it"; rm -rf $$tmp; exit 1; }; \
+	done; \
+	diff -q $$tmp/out/client.gen.go test/apiclient/client.gen.go >/dev/null || { echo "test/apiclient/client.gen.go is stale: run make docs and commit it"; rm -rf $$tmp; exit 1; }; \
+	rm -rf $$tmp; echo "docs/ and test/apiclient are up to date"
 
 lint: ## gofmt, go vet and staticcheck (pinned as a tool in go.mod)
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
 	$(GO) vet ./...
 	$(GO) tool staticcheck ./...
+
+spec-lint: ## lint docs/openapi.yaml with Redocly's recommended rules (needs npx; fails on errors, not on warnings)
+	npx --yes @redocly/cli@2.77.0 lint docs/openapi.yaml
 
 migrate: ## apply migrations to the configured database (VENDORRISK_DB_DRIVER / VENDORRISK_DB_DSN)
 	$(GO) run ./cmd/vendorrisk migrate up

@@ -76,6 +76,7 @@ func acceptanceResponse(a acceptance.Acceptance) RiskAcceptanceResponse {
 // requestRiskAcceptance godoc
 //
 //	@Summary		Ask for a finding's risk to be accepted
+//	@ID		requestRiskAcceptance
 //	@Description	Records a pending acceptance with its justification and a mandatory expiry no later than the tier's reassessment cadence from today (max_expires_on). A risk owner other than the requester approves it; the finding then becomes risk_accepted and its risk is frozen.
 //	@Tags			risk-acceptances
 //	@Accept			json
@@ -85,12 +86,6 @@ func acceptanceResponse(a acceptance.Acceptance) RiskAcceptanceResponse {
 //	@Param			Idempotency-Key	header		string					false	"makes a retry safe"
 //	@Param			body			body		RiskAcceptanceRequest	true	"the request"
 //	@Success		201				{object}	RiskAcceptanceResponse
-//	@Failure		400				{object}	Problem
-//	@Failure		401				{object}	Problem
-//	@Failure		403				{object}	Problem
-//	@Failure		404				{object}	Problem
-//	@Failure		409				{object}	Problem
-//	@Failure		422				{object}	Problem
 //	@Router			/api/v1/findings/{id}/risk-acceptances [post]
 func (s *Server) requestRiskAcceptance(c *gin.Context) {
 	var req RiskAcceptanceRequest
@@ -112,6 +107,7 @@ func (s *Server) requestRiskAcceptance(c *gin.Context) {
 // listRiskAcceptances godoc
 //
 //	@Summary	List risk acceptances
+//	@ID	listRiskAcceptances
 //	@Tags		risk-acceptances
 //	@Produce	json
 //	@Security	BearerAuth
@@ -120,9 +116,6 @@ func (s *Server) requestRiskAcceptance(c *gin.Context) {
 //	@Param		limit		query		int		false	"page size (1-200, default 50)"
 //	@Param		cursor		query		string	false	"next_cursor of the previous page"
 //	@Success	200			{object}	RiskAcceptanceList
-//	@Failure	401			{object}	Problem
-//	@Failure	403			{object}	Problem
-//	@Failure	422			{object}	Problem
 //	@Router		/api/v1/risk-acceptances [get]
 func (s *Server) listRiskAcceptances(c *gin.Context) {
 	limit, err := queryInt(c, "limit")
@@ -146,14 +139,12 @@ func (s *Server) listRiskAcceptances(c *gin.Context) {
 // getRiskAcceptance godoc
 //
 //	@Summary	Get a risk acceptance
+//	@ID	getRiskAcceptance
 //	@Tags		risk-acceptances
 //	@Produce	json
 //	@Security	BearerAuth
 //	@Param		id	path		string	true	"risk acceptance id"
 //	@Success	200	{object}	RiskAcceptanceResponse
-//	@Failure	401	{object}	Problem
-//	@Failure	403	{object}	Problem
-//	@Failure	404	{object}	Problem
 //	@Router		/api/v1/risk-acceptances/{id} [get]
 func (s *Server) getRiskAcceptance(c *gin.Context) {
 	a, err := s.acceptances.Get(c.Request.Context(), c.Param("id"))
@@ -168,6 +159,7 @@ func (s *Server) getRiskAcceptance(c *gin.Context) {
 // approveRiskAcceptance godoc
 //
 //	@Summary		Accept a finding's risk
+//	@ID		approveRiskAcceptance
 //	@Description	A risk owner other than the requester (four eyes, 403) accepts the risk: the finding becomes risk_accepted, and its severity, priority, answer score, the engagement's tier and residual level are frozen. The acceptance ends by itself at expiry (expired) or when the finding's risk changes, the tier included (stale); the finding then re-opens.
 //	@Tags			risk-acceptances
 //	@Produce		json
@@ -175,11 +167,6 @@ func (s *Server) getRiskAcceptance(c *gin.Context) {
 //	@Param			id			path		string	true	"risk acceptance id"
 //	@Param			If-Match	header		string	false	"ETag of the version you read"
 //	@Success		200			{object}	RiskAcceptanceResponse
-//	@Failure		401			{object}	Problem
-//	@Failure		403			{object}	Problem
-//	@Failure		404			{object}	Problem
-//	@Failure		409			{object}	Problem
-//	@Failure		412			{object}	Problem
 //	@Router			/api/v1/risk-acceptances/{id}/approve [post]
 func (s *Server) approveRiskAcceptance(c *gin.Context) {
 	version, err := ifMatch(c)
@@ -199,6 +186,7 @@ func (s *Server) approveRiskAcceptance(c *gin.Context) {
 // revokeRiskAcceptance godoc
 //
 //	@Summary		Revoke a risk acceptance
+//	@ID		revokeRiskAcceptance
 //	@Description	A risk owner, or whoever asked for it, withdraws a pending or active acceptance (the reason is required); an active one re-opens the finding.
 //	@Tags			risk-acceptances
 //	@Accept			json
@@ -206,18 +194,11 @@ func (s *Server) approveRiskAcceptance(c *gin.Context) {
 //	@Security		BearerAuth
 //	@Param			id			path		string			true	"risk acceptance id"
 //	@Param			If-Match	header		string			false	"ETag of the version you read"
-//	@Param			body		body		RejectRequest	true	"the reason"
+//	@Param			body		body		RevokeRiskAcceptanceRequest	true	"the reason"
 //	@Success		200			{object}	RiskAcceptanceResponse
-//	@Failure		400			{object}	Problem
-//	@Failure		401			{object}	Problem
-//	@Failure		403			{object}	Problem
-//	@Failure		404			{object}	Problem
-//	@Failure		409			{object}	Problem
-//	@Failure		412			{object}	Problem
-//	@Failure		422			{object}	Problem
 //	@Router			/api/v1/risk-acceptances/{id}/revoke [post]
 func (s *Server) revokeRiskAcceptance(c *gin.Context) {
-	var req RejectRequest
+	var req RevokeRiskAcceptanceRequest
 	if err := s.decodeJSON(c, &req); err != nil {
 		respondError(c, err)
 		return
@@ -234,4 +215,9 @@ func (s *Server) revokeRiskAcceptance(c *gin.Context) {
 	}
 	setETag(c, a.Version)
 	c.JSON(http.StatusOK, acceptanceResponse(a))
+}
+
+// RevokeRiskAcceptanceRequest carries the reason for revoking or withdrawing a risk acceptance.
+type RevokeRiskAcceptanceRequest struct {
+	Reason string `json:"reason" validate:"required,max=4000" maxLength:"4000"`
 }

@@ -54,6 +54,7 @@ func (s *Server) apiKeyResponse(k apikey.Key) APIKeyResponse {
 // createAPIKey godoc
 //
 //	@Summary		Create an API key
+//	@ID		createApiKey
 //	@Description	Admins only. The secret is in this response and never again (so this endpoint takes no Idempotency-Key: a replay would need the stored secret). A supplier key needs vendor_id and sees only that vendor.
 //	@Tags			api-keys
 //	@Accept			json
@@ -61,14 +62,6 @@ func (s *Server) apiKeyResponse(k apikey.Key) APIKeyResponse {
 //	@Security		BearerAuth
 //	@Param			body	body		CreateAPIKeyRequest	true	"the key"
 //	@Success		201				{object}	CreatedAPIKeyResponse
-//	@Failure		400				{object}	Problem
-//	@Failure		401				{object}	Problem
-//	@Failure		403				{object}	Problem
-//	@Failure		409				{object}	Problem
-//	@Failure		413				{object}	Problem
-//	@Failure		415				{object}	Problem
-//	@Failure		422				{object}	Problem
-//	@Failure		429				{object}	Problem
 //	@Router			/api/v1/api-keys [post]
 func (s *Server) createAPIKey(c *gin.Context) {
 	var req CreateAPIKeyRequest
@@ -92,15 +85,13 @@ func (s *Server) createAPIKey(c *gin.Context) {
 // listAPIKeys godoc
 //
 //	@Summary	List API keys
+//	@ID	listApiKeys
 //	@Tags		api-keys
 //	@Produce	json
 //	@Security	BearerAuth
 //	@Param		limit	query		int		false	"page size (1-200, default 50)"
 //	@Param		cursor	query		string	false	"next_cursor of the previous page"
 //	@Success	200		{object}	APIKeyList
-//	@Failure	401		{object}	Problem
-//	@Failure	403		{object}	Problem
-//	@Failure	422		{object}	Problem
 //	@Router		/api/v1/api-keys [get]
 func (s *Server) listAPIKeys(c *gin.Context) {
 	limit, err := queryInt(c, "limit")
@@ -123,14 +114,12 @@ func (s *Server) listAPIKeys(c *gin.Context) {
 // getAPIKey godoc
 //
 //	@Summary	Get an API key's metadata
+//	@ID	getApiKey
 //	@Tags		api-keys
 //	@Produce	json
 //	@Security	BearerAuth
 //	@Param		id	path		string	true	"API key id"
 //	@Success	200	{object}	APIKeyResponse
-//	@Failure	401	{object}	Problem
-//	@Failure	403	{object}	Problem
-//	@Failure	404	{object}	Problem
 //	@Router		/api/v1/api-keys/{id} [get]
 func (s *Server) getAPIKey(c *gin.Context) {
 	k, err := s.keys.Get(c.Request.Context(), c.Param("id"))
@@ -144,14 +133,12 @@ func (s *Server) getAPIKey(c *gin.Context) {
 // revokeAPIKey godoc
 //
 //	@Summary		Revoke an API key
+//	@ID		revokeApiKey
 //	@Description	Takes effect at once. The key's metadata stays for the record.
 //	@Tags			api-keys
 //	@Security		BearerAuth
 //	@Param			id	path	string	true	"API key id"
 //	@Success		204
-//	@Failure		401	{object}	Problem
-//	@Failure		403	{object}	Problem
-//	@Failure		404	{object}	Problem
 //	@Router			/api/v1/api-keys/{id} [delete]
 func (s *Server) revokeAPIKey(c *gin.Context) {
 	if _, err := s.keys.Revoke(c.Request.Context(), c.Param("id")); err != nil {

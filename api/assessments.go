@@ -36,8 +36,8 @@ type AnswerReviewDTO struct {
 	Comment string `json:"comment,omitempty" maxLength:"4000"`
 }
 
-// DecisionRequest returns the assessment to the supplier or completes it.
-type DecisionRequest struct {
+// AssessmentReviewRequest returns the assessment to the supplier or completes it.
+type AssessmentReviewRequest struct {
 	Decision string `json:"decision" validate:"required,oneof=return complete" enums:"return,complete"`
 	Comment  string `json:"comment" validate:"max=4000"`
 }
@@ -199,6 +199,7 @@ func (s *Server) respondAssessment(c *gin.Context, status int, a assessment.Asse
 // issueAssessment godoc
 //
 //	@Summary		Issue an assessment (draft)
+//	@ID		issueAssessment
 //	@Description	From a published template, for an engagement. depth defaults to the questionnaire depth of the engagement's effective tier in the risk policy. One open assessment per engagement and template at a time (409).
 //	@Tags			assessments
 //	@Accept			json
@@ -207,13 +208,6 @@ func (s *Server) respondAssessment(c *gin.Context, status int, a assessment.Asse
 //	@Param			Idempotency-Key	header		string					false	"makes a retry return the first result"
 //	@Param			body			body		IssueAssessmentRequest	true	"the assessment"
 //	@Success		201				{object}	AssessmentResponse
-//	@Failure		400				{object}	Problem
-//	@Failure		401				{object}	Problem
-//	@Failure		403				{object}	Problem
-//	@Failure		404				{object}	Problem
-//	@Failure		409				{object}	Problem
-//	@Failure		415				{object}	Problem
-//	@Failure		422				{object}	Problem
 //	@Router			/api/v1/assessments [post]
 func (s *Server) issueAssessment(c *gin.Context) {
 	var req IssueAssessmentRequest
@@ -234,6 +228,7 @@ func (s *Server) issueAssessment(c *gin.Context) {
 // listAssessments godoc
 //
 //	@Summary	List assessments
+//	@ID	listAssessments
 //	@Tags		assessments
 //	@Produce	json
 //	@Security	BearerAuth
@@ -244,9 +239,6 @@ func (s *Server) issueAssessment(c *gin.Context) {
 //	@Param		limit			query		int		false	"page size (1-200, default 50)"
 //	@Param		cursor			query		string	false	"next_cursor of the previous page"
 //	@Success	200				{object}	AssessmentList
-//	@Failure	401				{object}	Problem
-//	@Failure	404				{object}	Problem
-//	@Failure	422				{object}	Problem
 //	@Router		/api/v1/assessments [get]
 func (s *Server) listAssessments(c *gin.Context) {
 	f, cursor, err := assessmentFilter(c)
@@ -287,13 +279,12 @@ func assessmentFilter(c *gin.Context) (assessment.Filter, string, error) {
 // getAssessment godoc
 //
 //	@Summary	Get an assessment with its answers, evidence and reviews
+//	@ID	getAssessment
 //	@Tags		assessments
 //	@Produce	json
 //	@Security	BearerAuth
 //	@Param		id	path		string	true	"assessment id"
 //	@Success	200	{object}	AssessmentResponse
-//	@Failure	401	{object}	Problem
-//	@Failure	404	{object}	Problem
 //	@Router		/api/v1/assessments/{id} [get]
 func (s *Server) getAssessment(c *gin.Context) {
 	a, ev, err := s.assessments.Get(c.Request.Context(), c.Param("id"))
@@ -307,6 +298,7 @@ func (s *Server) getAssessment(c *gin.Context) {
 // sendAssessment godoc
 //
 //	@Summary		Send an assessment to the supplier
+//	@ID		sendAssessment
 //	@Description	Moves a draft to sent and returns, once, a supplier API key bound to the vendor (valid until the due date plus 30 days; revocable) and the URL to answer at (supplier_url: the configured public URL, VENDORRISK_PUBLIC_URL, never the request's Host or X-Forwarded-Host). Nothing is e-mailed: pass both on.
 //	@Tags			assessments
 //	@Produce		json
@@ -314,11 +306,6 @@ func (s *Server) getAssessment(c *gin.Context) {
 //	@Param			id			path		string	true	"assessment id"
 //	@Param			If-Match	header		string	false	"ETag of the version you read"
 //	@Success		200			{object}	SendResponse
-//	@Failure		401			{object}	Problem
-//	@Failure		403			{object}	Problem
-//	@Failure		404			{object}	Problem
-//	@Failure		409			{object}	Problem
-//	@Failure		412			{object}	Problem
 //	@Router			/api/v1/assessments/{id}/send [post]
 func (s *Server) sendAssessment(c *gin.Context) {
 	version, err := ifMatch(c)
@@ -341,6 +328,7 @@ func (s *Server) sendAssessment(c *gin.Context) {
 // cancelAssessment godoc
 //
 //	@Summary		Cancel an open assessment
+//	@ID		cancelAssessment
 //	@Description	Revokes the supplier key created for it.
 //	@Tags			assessments
 //	@Produce		json
@@ -348,11 +336,6 @@ func (s *Server) sendAssessment(c *gin.Context) {
 //	@Param			id			path		string	true	"assessment id"
 //	@Param			If-Match	header		string	false	"ETag of the version you read"
 //	@Success		200			{object}	AssessmentResponse
-//	@Failure		401			{object}	Problem
-//	@Failure		403			{object}	Problem
-//	@Failure		404			{object}	Problem
-//	@Failure		409			{object}	Problem
-//	@Failure		412			{object}	Problem
 //	@Router			/api/v1/assessments/{id}/cancel [post]
 func (s *Server) cancelAssessment(c *gin.Context) {
 	version, err := ifMatch(c)
@@ -371,6 +354,7 @@ func (s *Server) cancelAssessment(c *gin.Context) {
 // reviewAnswers godoc
 //
 //	@Summary		Review answers
+//	@ID		reviewAssessmentAnswers
 //	@Description	Per-answer verdicts (accepted, or needs_clarification with a comment). The first review of a submitted assessment puts it under review.
 //	@Tags			assessments
 //	@Accept			json
@@ -380,13 +364,6 @@ func (s *Server) cancelAssessment(c *gin.Context) {
 //	@Param			If-Match	header		string			false	"ETag of the version you read"
 //	@Param			body		body		ReviewRequest	true	"the verdicts"
 //	@Success		200			{object}	AssessmentResponse
-//	@Failure		400			{object}	Problem
-//	@Failure		401			{object}	Problem
-//	@Failure		403			{object}	Problem
-//	@Failure		404			{object}	Problem
-//	@Failure		409			{object}	Problem
-//	@Failure		412			{object}	Problem
-//	@Failure		422			{object}	Problem
 //	@Router			/api/v1/assessments/{id}/answer-reviews [post]
 func (s *Server) reviewAnswers(c *gin.Context) {
 	var req ReviewRequest
@@ -414,6 +391,7 @@ func (s *Server) reviewAnswers(c *gin.Context) {
 // decideAssessment godoc
 //
 //	@Summary		Return an assessment to the supplier, or complete it
+//	@ID		reviewAssessment
 //	@Description	return needs a comment (here, or a needs_clarification review with a comment); complete makes the assessment immutable.
 //	@Tags			assessments
 //	@Accept			json
@@ -421,18 +399,11 @@ func (s *Server) reviewAnswers(c *gin.Context) {
 //	@Security		BearerAuth
 //	@Param			id			path		string			true	"assessment id"
 //	@Param			If-Match	header		string			false	"ETag of the version you read"
-//	@Param			body		body		DecisionRequest	true	"the decision"
+//	@Param			body		body		AssessmentReviewRequest	true	"the decision"
 //	@Success		200			{object}	AssessmentResponse
-//	@Failure		400			{object}	Problem
-//	@Failure		401			{object}	Problem
-//	@Failure		403			{object}	Problem
-//	@Failure		404			{object}	Problem
-//	@Failure		409			{object}	Problem
-//	@Failure		412			{object}	Problem
-//	@Failure		422			{object}	Problem
 //	@Router			/api/v1/assessments/{id}/review [post]
 func (s *Server) decideAssessment(c *gin.Context) {
-	var req DecisionRequest
+	var req AssessmentReviewRequest
 	if err := s.decodeJSON(c, &req); err != nil {
 		respondError(c, err)
 		return
@@ -453,13 +424,12 @@ func (s *Server) decideAssessment(c *gin.Context) {
 // getEvidence godoc
 //
 //	@Summary	Get evidence metadata
+//	@ID	getEvidence
 //	@Tags		evidence
 //	@Produce	json
 //	@Security	BearerAuth
 //	@Param		id	path		string	true	"evidence id"
 //	@Success	200	{object}	EvidenceResponse
-//	@Failure	401	{object}	Problem
-//	@Failure	404	{object}	Problem
 //	@Router		/api/v1/evidence/{id} [get]
 func (s *Server) getEvidence(c *gin.Context) {
 	e, err := s.assessments.EvidenceFor(c.Request.Context(), c.Param("id"))
@@ -473,15 +443,13 @@ func (s *Server) getEvidence(c *gin.Context) {
 // getEvidenceContent godoc
 //
 //	@Summary		Download evidence
+//	@ID		downloadEvidenceContent
 //	@Description	Internal roles and the owning supplier only. The content's SHA-256 is checked before anything is sent: a corrupted file is a 500, never served.
 //	@Tags			evidence
-//	@Produce		octet-stream
+//	@Produce		application/pdf,image/png,image/jpeg,text/plain,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet,application/vnd.openxmlformats-officedocument.wordprocessingml.document
 //	@Security		BearerAuth
 //	@Param			id	path		string	true	"evidence id"
-//	@Success		200	{file}		file
-//	@Failure		401	{object}	Problem
-//	@Failure		404	{object}	Problem
-//	@Failure		500	{object}	Problem
+//	@Success		200	{file}		file	"the content, as the media type detected at upload"
 //	@Router			/api/v1/evidence/{id}/content [get]
 func (s *Server) getEvidenceContent(c *gin.Context) {
 	e, data, err := s.assessments.Content(c.Request.Context(), c.Param("id"))

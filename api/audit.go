@@ -138,6 +138,7 @@ func validJSON(m json.RawMessage) json.RawMessage {
 // listAuditEvents godoc
 //
 //	@Summary		List audit events
+//	@ID		listAuditEvents
 //	@Description	Every domain event, newest first: who (key, name, role), what (the event type as action, e.g. vendor.updated; its subject as resource), the request path and id, the changed fields before and after (input) and the subject's state after the change (result). See docs/audit.md and docs/events.md.
 //	@Tags			audit
 //	@Produce		json
@@ -151,9 +152,6 @@ func validJSON(m json.RawMessage) json.RawMessage {
 //	@Param			limit			query		int		false	"page size (1-200, default 50)"
 //	@Param			cursor			query		string	false	"next_cursor of the previous page"
 //	@Success		200				{object}	AuditEventList
-//	@Failure		401				{object}	Problem
-//	@Failure		403				{object}	Problem
-//	@Failure		422				{object}	Problem
 //	@Router			/api/v1/audit-events [get]
 func (s *Server) listAuditEvents(c *gin.Context) {
 	limit, err := queryInt(c, "limit")
@@ -186,13 +184,12 @@ func (s *Server) listAuditEvents(c *gin.Context) {
 // verifyAuditTrail godoc
 //
 //	@Summary		Verify the audit chain
+//	@ID		verifyAuditTrail
 //	@Description	Recomputes every event's hash from the first one (SHA-256 over the previous hash and the event's canonical content, see docs/audit.md) and reports intact, or the first event where the chain breaks and why.
 //	@Tags			audit
 //	@Produce		json
 //	@Security		BearerAuth
 //	@Success		200	{object}	AuditVerification
-//	@Failure		401	{object}	Problem
-//	@Failure		403	{object}	Problem
 //	@Router			/api/v1/audit-events/verify [get]
 func (s *Server) verifyAuditTrail(c *gin.Context) {
 	v, err := s.audit.Verify(c.Request.Context())
@@ -273,14 +270,12 @@ var errNoSigningKey = domain.Errorf(domain.KindNotFound, "no audit signing key i
 // listCheckpoints godoc
 //
 //	@Summary		List signed audit checkpoints
+//	@ID		listAuditCheckpoints
 //	@Description	The chain's head as signed, oldest first, with the Ed25519 key that signs them. Keep copies outside vendorrisk: a checkpoint verifies only if the chain still holds its event with the signed hash, so a truncated or rewritten chain fails against it (POST .../checkpoints/verify). The signed message is "audit-checkpoint-v1\n{seq}\n{hash}\n{signed_at as 2006-01-02T15:04:05.000000Z}".
 //	@Tags			audit
 //	@Produce		json
 //	@Security		BearerAuth
 //	@Success		200	{object}	CheckpointList
-//	@Failure		401	{object}	Problem
-//	@Failure		403	{object}	Problem
-//	@Failure		404	{object}	Problem	"no signing key configured"
 //	@Router			/api/v1/audit-events/checkpoints [get]
 func (s *Server) listCheckpoints(c *gin.Context) {
 	if s.checkpoints == nil {
@@ -304,6 +299,7 @@ func (s *Server) listCheckpoints(c *gin.Context) {
 // verifyCheckpoint godoc
 //
 //	@Summary		Check a kept checkpoint against the chain
+//	@ID		verifyAuditCheckpoint
 //	@Description	Checks a checkpoint as GET .../checkpoints returned it (kept outside vendorrisk): the signature, that this installation's key made it, and that the chain still has its event with the signed hash. Changes nothing.
 //	@Tags			audit
 //	@Accept			json
@@ -311,11 +307,6 @@ func (s *Server) listCheckpoints(c *gin.Context) {
 //	@Security		BearerAuth
 //	@Param			body	body		CheckpointDTO	true	"the checkpoint"
 //	@Success		200		{object}	CheckpointVerification
-//	@Failure		400		{object}	Problem
-//	@Failure		401		{object}	Problem
-//	@Failure		403		{object}	Problem
-//	@Failure		404		{object}	Problem	"no signing key configured"
-//	@Failure		422		{object}	Problem
 //	@Router			/api/v1/audit-events/checkpoints/verify [post]
 func (s *Server) verifyCheckpoint(c *gin.Context) {
 	if s.checkpoints == nil {

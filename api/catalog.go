@@ -235,6 +235,7 @@ func controlResponse(c catalog.Control, ja bool) ControlResponse {
 // listFrameworks godoc
 //
 //	@Summary		List control frameworks
+//	@ID		listFrameworks
 //	@Description	The built-in ISO/IEC 27001 Annex A editions (2005, 2013, 2022), the contract-clause framework, and custom or imported ones.
 //	@Tags			catalog
 //	@Produce		json
@@ -243,9 +244,6 @@ func controlResponse(c catalog.Control, ja bool) ControlResponse {
 //	@Param			limit			query		int		false	"page size (1-200, default 50)"
 //	@Param			cursor			query		string	false	"next_cursor of the previous page"
 //	@Success		200				{object}	FrameworkList
-//	@Failure		401				{object}	Problem
-//	@Failure		404				{object}	Problem
-//	@Failure		422				{object}	Problem
 //	@Router			/api/v1/frameworks [get]
 func (s *Server) listFrameworks(c *gin.Context) {
 	limit, err := queryInt(c, "limit")
@@ -270,14 +268,13 @@ func (s *Server) listFrameworks(c *gin.Context) {
 // getFramework godoc
 //
 //	@Summary	Get a framework with its hierarchy and counts
+//	@ID	getFramework
 //	@Tags		catalog
 //	@Produce	json
 //	@Security	BearerAuth
 //	@Param		id				path		string	true	"framework id, e.g. iso27001-2022"
 //	@Param		Accept-Language	header		string	false	"ja for Japanese texts"
 //	@Success	200				{object}	FrameworkResponse
-//	@Failure	401				{object}	Problem
-//	@Failure	404				{object}	Problem
 //	@Router		/api/v1/frameworks/{id} [get]
 func (s *Server) getFramework(c *gin.Context) {
 	f, err := s.catalog.Get(c.Request.Context(), c.Param("id"))
@@ -292,6 +289,7 @@ func (s *Server) getFramework(c *gin.Context) {
 // listControls godoc
 //
 //	@Summary		List a framework's controls in document order
+//	@ID		listFrameworkControls
 //	@Description	Filters combine (and). A query parameter this list does not know is 400, never ignored.
 //	@Tags			catalog
 //	@Produce		json
@@ -304,10 +302,6 @@ func (s *Server) getFramework(c *gin.Context) {
 //	@Param			limit				query		int		false	"page size (1-200, default 50)"
 //	@Param			cursor				query		string	false	"next_cursor of the previous page"
 //	@Success		200					{object}	ControlList
-//	@Failure		400					{object}	Problem
-//	@Failure		401					{object}	Problem
-//	@Failure		404					{object}	Problem
-//	@Failure		422					{object}	Problem
 //	@Router			/api/v1/frameworks/{id}/controls [get]
 func (s *Server) listControls(c *gin.Context) {
 	if err := onlyQuery(c, "supplier_related", "group", "q", "limit", "cursor"); err != nil {
@@ -330,6 +324,7 @@ func (s *Server) listControls(c *gin.Context) {
 // listAllControls godoc
 //
 //	@Summary		List the controls of every framework
+//	@ID		listControls
 //	@Description	Ordered by framework id, then document order. Filters combine (and); an unknown framework selects nothing. A query parameter this list does not know is 400, never ignored.
 //	@Tags			catalog
 //	@Produce		json
@@ -342,10 +337,6 @@ func (s *Server) listControls(c *gin.Context) {
 //	@Param			limit				query		int		false	"page size (1-200, default 50)"
 //	@Param			cursor				query		string	false	"next_cursor of the previous page"
 //	@Success		200					{object}	ControlList
-//	@Failure		400					{object}	Problem
-//	@Failure		401					{object}	Problem
-//	@Failure		403					{object}	Problem
-//	@Failure		422					{object}	Problem
 //	@Router			/api/v1/controls [get]
 func (s *Server) listAllControls(c *gin.Context) {
 	if err := onlyQuery(c, "framework", "supplier_related", "group", "q", "limit", "cursor"); err != nil {
@@ -397,6 +388,7 @@ func (s *Server) respondControls(c *gin.Context, page domain.Page[catalog.Contro
 // getControl godoc
 //
 //	@Summary		Get a control with its crosswalk
+//	@ID		getControl
 //	@Description	id is the qualified reference framework:ref (e.g. iso27001-2005:A.6.2.3). mappings lists the corresponding controls of other frameworks in both directions of the crosswalk data (direction inverse: derived from a mapping written the other way).
 //	@Tags			catalog
 //	@Produce		json
@@ -404,8 +396,6 @@ func (s *Server) respondControls(c *gin.Context, page domain.Page[catalog.Contro
 //	@Param			id				path		string	true	"qualified control id, e.g. iso27001-2022:5.19"
 //	@Param			Accept-Language	header		string	false	"ja for Japanese texts"
 //	@Success		200				{object}	ControlDetailResponse
-//	@Failure		401				{object}	Problem
-//	@Failure		404				{object}	Problem
 //	@Router			/api/v1/controls/{id} [get]
 func (s *Server) getControl(c *gin.Context) {
 	d, err := s.catalog.Control(c.Request.Context(), c.Param("id"))
@@ -430,6 +420,7 @@ func (s *Server) getControl(c *gin.Context) {
 // createFramework godoc
 //
 //	@Summary		Create a custom framework
+//	@ID		createFramework
 //	@Description	Groups are listed parents first; a control names its innermost group and, for an enhancement, its parent control listed before it.
 //	@Tags			catalog
 //	@Accept			json
@@ -437,14 +428,6 @@ func (s *Server) getControl(c *gin.Context) {
 //	@Security		BearerAuth
 //	@Param			body	body		CustomFrameworkRequest	true	"the framework"
 //	@Success		201		{object}	FrameworkResponse
-//	@Failure		400		{object}	Problem
-//	@Failure		401		{object}	Problem
-//	@Failure		403		{object}	Problem
-//	@Failure		404		{object}	Problem
-//	@Failure		409		{object}	Problem
-//	@Failure		413		{object}	Problem
-//	@Failure		415		{object}	Problem
-//	@Failure		422		{object}	Problem
 //	@Router			/api/v1/frameworks [post]
 func (s *Server) createFramework(c *gin.Context) {
 	var req CustomFrameworkRequest
@@ -483,6 +466,7 @@ func (s *Server) createFramework(c *gin.Context) {
 // importFramework godoc
 //
 //	@Summary		Import an OSCAL catalog
+//	@ID		importFramework
 //	@Description	An OSCAL 1.x catalog as the JSON body, or as the file field of a multipart/form-data upload. Groups, nested groups, controls and their enhancements (nested controls), titles, parts and props are kept. The body is decoded as a stream, up to the import size limit (413 above). Problems are 422 with the JSON path (e.g. catalog.groups[3].controls[2].id); nothing is stored then. The same catalog (uuid and content) imported again returns the stored framework with 200; other content under an imported uuid is 409.
 //	@Tags			catalog
 //	@Accept			json
@@ -493,14 +477,6 @@ func (s *Server) createFramework(c *gin.Context) {
 //	@Param			file	formData	file	false	"the OSCAL catalog JSON (multipart uploads)"
 //	@Success		200		{object}	FrameworkResponse	"already imported"
 //	@Success		201		{object}	FrameworkResponse	"imported"
-//	@Failure		400		{object}	Problem
-//	@Failure		401		{object}	Problem
-//	@Failure		403		{object}	Problem
-//	@Failure		404		{object}	Problem
-//	@Failure		409		{object}	Problem
-//	@Failure		413		{object}	Problem
-//	@Failure		415		{object}	Problem
-//	@Failure		422		{object}	Problem
 //	@Router			/api/v1/frameworks/import [post]
 func (s *Server) importFramework(c *gin.Context) {
 	body := c.Request.Body

@@ -32,12 +32,12 @@ func newCatEnv(t *testing.T, db *repository.DB, cfg api.Config) *catEnv {
 	t.Helper()
 	e := newEnv(t, db, cfg)
 	svc := catalog.NewService(repository.NewCatalogs(db), db, e.clock.Now, audit.NewService(repository.NewAuditTrail(db), db, e.clock.Now))
-	e.h = api.NewHandler(cfg, api.Deps{
+	e.h = specCheck(t, api.NewHandler(cfg, api.Deps{
 		Log: testdb.Logger(), Clock: e.clock.Now, Keys: e.keys, Vendors: e.vendors,
 		Engagements: e.engagements, Contracts: e.contracts, Policies: e.policies, Catalog: svc,
 		Idempotency: repository.NewIdempotency(db), Ready: db.Ping, DB: db.SQL(),
 		Audit: audit.NewService(repository.NewAuditTrail(db), db, e.clock.Now),
-	})
+	}))
 	if changed, err := svc.EnsureBuiltIn(t.Context()); err != nil || !changed {
 		t.Fatalf("EnsureBuiltIn: changed %v, err %v", changed, err)
 	}

@@ -146,6 +146,7 @@ func (s *Server) contractResponse(c contract.Contract) ContractResponse {
 // createContract godoc
 //
 //	@Summary		Add a contract to an engagement
+//	@ID		createContract
 //	@Description	Each clause type appears at most once; the parameters its type needs are required (e.g. hours for breach_notification).
 //	@Tags			contracts
 //	@Accept			json
@@ -155,12 +156,6 @@ func (s *Server) contractResponse(c contract.Contract) ContractResponse {
 //	@Param			Idempotency-Key	header		string			false	"makes a retry return the first result"
 //	@Param			body			body		ContractRequest	true	"the contract"
 //	@Success		201				{object}	ContractResponse
-//	@Failure		400				{object}	Problem
-//	@Failure		401				{object}	Problem
-//	@Failure		403				{object}	Problem
-//	@Failure		404				{object}	Problem
-//	@Failure		415				{object}	Problem
-//	@Failure		422				{object}	Problem
 //	@Router			/api/v1/engagements/{id}/contracts [post]
 func (s *Server) createContract(c *gin.Context) {
 	var req ContractRequest
@@ -185,14 +180,12 @@ func (s *Server) createContract(c *gin.Context) {
 // listContracts godoc
 //
 //	@Summary	List an engagement's contracts
+//	@ID	listContracts
 //	@Tags		contracts
 //	@Produce	json
 //	@Security	BearerAuth
 //	@Param		id	path		string	true	"engagement id"
 //	@Success	200	{object}	ContractList
-//	@Failure	401	{object}	Problem
-//	@Failure	403	{object}	Problem
-//	@Failure	404	{object}	Problem
 //	@Router		/api/v1/engagements/{id}/contracts [get]
 func (s *Server) listContracts(c *gin.Context) {
 	cs, err := s.contracts.List(c.Request.Context(), c.Param("id"))
@@ -210,14 +203,12 @@ func (s *Server) listContracts(c *gin.Context) {
 // getContract godoc
 //
 //	@Summary	Get a contract
+//	@ID	getContract
 //	@Tags		contracts
 //	@Produce	json
 //	@Security	BearerAuth
 //	@Param		id	path		string	true	"contract id"
 //	@Success	200	{object}	ContractResponse
-//	@Failure	401	{object}	Problem
-//	@Failure	403	{object}	Problem
-//	@Failure	404	{object}	Problem
 //	@Router		/api/v1/contracts/{id} [get]
 func (s *Server) getContract(c *gin.Context) {
 	k, err := s.contracts.Get(c.Request.Context(), c.Param("id"))
@@ -232,6 +223,7 @@ func (s *Server) getContract(c *gin.Context) {
 // updateContract godoc
 //
 //	@Summary	Update a contract
+//	@ID	updateContract
 //	@Tags		contracts
 //	@Accept		json
 //	@Produce	json
@@ -240,13 +232,6 @@ func (s *Server) getContract(c *gin.Context) {
 //	@Param		If-Match	header		string					false	"ETag of the version you read"
 //	@Param		body		body		UpdateContractRequest	true	"fields to change"
 //	@Success	200			{object}	ContractResponse
-//	@Failure	400			{object}	Problem
-//	@Failure	401			{object}	Problem
-//	@Failure	403			{object}	Problem
-//	@Failure	404			{object}	Problem
-//	@Failure	412			{object}	Problem
-//	@Failure	415			{object}	Problem
-//	@Failure	422			{object}	Problem
 //	@Router		/api/v1/contracts/{id} [patch]
 func (s *Server) updateContract(c *gin.Context) {
 	var req UpdateContractRequest
@@ -288,15 +273,13 @@ func (s *Server) updateContract(c *gin.Context) {
 // contractGaps godoc
 //
 //	@Summary		Gaps of a contract against the risk policy
+//	@ID		getContractGaps
 //	@Description	Every clause the policy requires for the engagement's effective tier that is missing or weaker (e.g. 72 h breach notification where 24 h is required, data kept in a country the clause does not allow), each with its Annex A controls, a severity and a plain sentence. Severity: the clause type's base (high for confidentiality, data protection, breach notification, data location; medium for most; low for liability and exit assistance), one lower for a weaker clause, one higher on a tier 1 engagement.
 //	@Tags			contracts
 //	@Produce		json
 //	@Security		BearerAuth
 //	@Param			id	path		string	true	"contract id"
 //	@Success		200	{object}	GapReportResponse
-//	@Failure		401	{object}	Problem
-//	@Failure		403	{object}	Problem
-//	@Failure		404	{object}	Problem
 //	@Router			/api/v1/contracts/{id}/gaps [get]
 func (s *Server) contractGaps(c *gin.Context) {
 	r, err := s.contracts.Gaps(c.Request.Context(), c.Param("id"))

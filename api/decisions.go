@@ -33,9 +33,9 @@ type ApproveDecisionRequest struct {
 	Conditions []ConditionRequest `json:"conditions" validate:"max=50,dive"`
 }
 
-// RejectRequest carries the reason for a refusal or revocation.
-type RejectRequest struct {
-	Reason string `json:"reason" validate:"required,max=4000"`
+// RejectDecisionRequest carries the reason for refusing an outsourcing decision.
+type RejectDecisionRequest struct {
+	Reason string `json:"reason" validate:"required,max=4000" maxLength:"4000"`
 }
 
 // PersonDTO is who acted: the credential and its name.
@@ -55,9 +55,9 @@ type CertificationDTO struct {
 // of an engagement that has no contract at all.
 type ContractGapDTO struct {
 	ContractID string `json:"contract_id,omitempty"`
-	ClauseType string `json:"clause_type" binding:"required"`
+	ClauseType string `json:"clause_type" binding:"required" enums:"confidentiality,data_protection,right_to_audit,breach_notification,subcontracting,data_location,return_and_deletion,business_continuity,security_requirements,staff_security,liability,exit_assistance"`
 	Problem    string `json:"problem" binding:"required" enums:"missing,weaker,no_contract"`
-	Severity   string `json:"severity" binding:"required"`
+	Severity   string `json:"severity" binding:"required" enums:"critical,high,medium,low"`
 }
 
 // DecisionInputs are the facts a decision rests on, as snapshotted when it was requested.
@@ -182,6 +182,7 @@ func decisionResponse(d decision.Decision) DecisionResponse {
 // requestDecision godoc
 //
 //	@Summary		Request an outsourcing decision
+//	@ID		requestDecision
 //	@Description	Procurement asks risk owners to approve outsourcing an engagement. The request snapshots its inputs: effective tier, inherent risk, the latest completed assessment's score and residual risk, open findings by severity, contract gaps, valid and expired certifications, and how many distinct risk-owner approvals the tier's policy requires. One pending decision per engagement.
 //	@Tags			decisions
 //	@Accept			json
@@ -190,11 +191,6 @@ func decisionResponse(d decision.Decision) DecisionResponse {
 //	@Param			Idempotency-Key	header		string			false	"makes a retry safe"
 //	@Param			body			body		OutsourcingDecisionRequest	true	"the request"
 //	@Success		201				{object}	DecisionResponse
-//	@Failure		400				{object}	Problem
-//	@Failure		401				{object}	Problem
-//	@Failure		403				{object}	Problem
-//	@Failure		409				{object}	Problem
-//	@Failure		422				{object}	Problem
 //	@Router			/api/v1/decisions [post]
 func (s *Server) requestDecision(c *gin.Context) {
 	var req OutsourcingDecisionRequest
@@ -215,6 +211,7 @@ func (s *Server) requestDecision(c *gin.Context) {
 // listDecisions godoc
 //
 //	@Summary	List outsourcing decisions
+//	@ID	listDecisions
 //	@Tags		decisions
 //	@Produce	json
 //	@Security	BearerAuth
@@ -223,9 +220,6 @@ func (s *Server) requestDecision(c *gin.Context) {
 //	@Param		limit			query		int		false	"page size (1-200, default 50)"
 //	@Param		cursor			query		string	false	"next_cursor of the previous page"
 //	@Success	200				{object}	DecisionList
-//	@Failure	401				{object}	Problem
-//	@Failure	403				{object}	Problem
-//	@Failure	422				{object}	Problem
 //	@Router		/api/v1/decisions [get]
 func (s *Server) listDecisions(c *gin.Context) {
 	limit, err := queryInt(c, "limit")
@@ -249,14 +243,12 @@ func (s *Server) listDecisions(c *gin.Context) {
 // getDecision godoc
 //
 //	@Summary	Get an outsourcing decision
+//	@ID	getDecision
 //	@Tags		decisions
 //	@Produce	json
 //	@Security	BearerAuth
 //	@Param		id	path		string	true	"decision id"
 //	@Success	200	{object}	DecisionResponse
-//	@Failure	401	{object}	Problem
-//	@Failure	403	{object}	Problem
-//	@Failure	404	{object}	Problem
 //	@Router		/api/v1/decisions/{id} [get]
 func (s *Server) getDecision(c *gin.Context) {
 	d, err := s.decisions.Get(c.Request.Context(), c.Param("id"))
@@ -271,6 +263,7 @@ func (s *Server) getDecision(c *gin.Context) {
 // approveDecision godoc
 //
 //	@Summary		Approve an outsourcing decision
+//	@ID		approveDecision
 //	@Description	A risk owner's approval, optionally with conditions (a remediation item of this engagement to be verified, or a contract clause to be in place without a gap, each by a due date). The requester can never approve (four eyes, 403); one credential counts once (a second approval by it is 409). When the distinct approvals reach the tier's quorum the decision is approved, valid until the engagement's next review date; it turns to needs_review by itself when a condition lapses, a newer assessment raises the residual level, a certification expires or the review date passes.
 //	@Tags			decisions
 //	@Accept			json
@@ -280,13 +273,6 @@ func (s *Server) getDecision(c *gin.Context) {
 //	@Param			If-Match	header		string					false	"ETag of the version you read"
 //	@Param			body		body		ApproveDecisionRequest	true	"the approval"
 //	@Success		200			{object}	DecisionResponse
-//	@Failure		400			{object}	Problem
-//	@Failure		401			{object}	Problem
-//	@Failure		403			{object}	Problem
-//	@Failure		404			{object}	Problem
-//	@Failure		409			{object}	Problem
-//	@Failure		412			{object}	Problem
-//	@Failure		422			{object}	Problem
 //	@Router			/api/v1/decisions/{id}/approve [post]
 func (s *Server) approveDecision(c *gin.Context) {
 	var req ApproveDecisionRequest
@@ -317,6 +303,7 @@ func (s *Server) approveDecision(c *gin.Context) {
 // rejectDecision godoc
 //
 //	@Summary		Reject an outsourcing decision
+//	@ID		rejectDecision
 //	@Description	A risk owner other than the requester refuses the outsourcing; the reason is required.
 //	@Tags			decisions
 //	@Accept			json
@@ -324,18 +311,11 @@ func (s *Server) approveDecision(c *gin.Context) {
 //	@Security		BearerAuth
 //	@Param			id			path		string			true	"decision id"
 //	@Param			If-Match	header		string			false	"ETag of the version you read"
-//	@Param			body		body		RejectRequest	true	"the reason"
+//	@Param			body		body		RejectDecisionRequest	true	"the reason"
 //	@Success		200			{object}	DecisionResponse
-//	@Failure		400			{object}	Problem
-//	@Failure		401			{object}	Problem
-//	@Failure		403			{object}	Problem
-//	@Failure		404			{object}	Problem
-//	@Failure		409			{object}	Problem
-//	@Failure		412			{object}	Problem
-//	@Failure		422			{object}	Problem
 //	@Router			/api/v1/decisions/{id}/reject [post]
 func (s *Server) rejectDecision(c *gin.Context) {
-	var req RejectRequest
+	var req RejectDecisionRequest
 	if err := s.decodeJSON(c, &req); err != nil {
 		respondError(c, err)
 		return

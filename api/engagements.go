@@ -308,6 +308,7 @@ func overrideDTO(o *engagement.TierOverride, recommendedNow risk.Tier) *TierOver
 // createEngagement godoc
 //
 //	@Summary		Register an engagement
+//	@ID		createEngagement
 //	@Description	An engagement is a service bought from a vendor; its inherent risk is evaluated at once. C/I/A impact defaults to what the data categories and criticality imply unless impact is given.
 //	@Tags			engagements
 //	@Accept			json
@@ -316,13 +317,6 @@ func overrideDTO(o *engagement.TierOverride, recommendedNow risk.Tier) *TierOver
 //	@Param			Idempotency-Key	header		string					false	"makes a retry return the first result"
 //	@Param			body			body		CreateEngagementRequest	true	"the engagement"
 //	@Success		201				{object}	EngagementResponse
-//	@Failure		400				{object}	Problem
-//	@Failure		401				{object}	Problem
-//	@Failure		403				{object}	Problem
-//	@Failure		404				{object}	Problem
-//	@Failure		409				{object}	Problem
-//	@Failure		415				{object}	Problem
-//	@Failure		422				{object}	Problem
 //	@Router			/api/v1/engagements [post]
 func (s *Server) createEngagement(c *gin.Context) {
 	var req CreateEngagementRequest
@@ -343,6 +337,7 @@ func (s *Server) createEngagement(c *gin.Context) {
 // listEngagements godoc
 //
 //	@Summary		List engagements
+//	@ID		listEngagements
 //	@Description	Tier filters and sorts use the stored evaluation, refreshed whenever the engagement, its vendor's subcontractor graph or the risk policy changes. The review filter uses the stored next review date (last completed assessment + the effective tier's reassessment_months), kept in the same way and when an assessment completes.
 //	@Tags			engagements
 //	@Produce		json
@@ -357,10 +352,6 @@ func (s *Server) createEngagement(c *gin.Context) {
 //	@Param			limit			query		int		false	"page size (1-200, default 50)"
 //	@Param			cursor			query		string	false	"next_cursor of the previous page"
 //	@Success		200				{object}	EngagementList
-//	@Failure		401				{object}	Problem
-//	@Failure		403				{object}	Problem
-//	@Failure		404				{object}	Problem
-//	@Failure		422				{object}	Problem
 //	@Router			/api/v1/engagements [get]
 func (s *Server) listEngagements(c *gin.Context) {
 	limit, err := queryInt(c, "limit")
@@ -392,14 +383,12 @@ func (s *Server) listEngagements(c *gin.Context) {
 // getEngagement godoc
 //
 //	@Summary	Get an engagement with its risk, breach exposure and fourth parties
+//	@ID	getEngagement
 //	@Tags		engagements
 //	@Produce	json
 //	@Security	BearerAuth
 //	@Param		id	path		string	true	"engagement id"
 //	@Success	200	{object}	EngagementResponse
-//	@Failure	401	{object}	Problem
-//	@Failure	403	{object}	Problem
-//	@Failure	404	{object}	Problem
 //	@Router		/api/v1/engagements/{id} [get]
 func (s *Server) getEngagement(c *gin.Context) {
 	e, ev, err := s.engagements.Get(c.Request.Context(), c.Param("id"))
@@ -414,6 +403,7 @@ func (s *Server) getEngagement(c *gin.Context) {
 // updateEngagement godoc
 //
 //	@Summary		Update an engagement
+//	@ID		updateEngagement
 //	@Description	Partial update; the risk is re-evaluated. status follows intake → assessing → decided → active, with reassessment (decided/active → assessing) and ended from any state; an illegal change is 409.
 //	@Tags			engagements
 //	@Accept			json
@@ -423,14 +413,6 @@ func (s *Server) getEngagement(c *gin.Context) {
 //	@Param			If-Match	header		string					false	"ETag of the version you read"
 //	@Param			body		body		UpdateEngagementRequest	true	"fields to change"
 //	@Success		200			{object}	EngagementResponse
-//	@Failure		400			{object}	Problem
-//	@Failure		401			{object}	Problem
-//	@Failure		403			{object}	Problem
-//	@Failure		404			{object}	Problem
-//	@Failure		409			{object}	Problem
-//	@Failure		412			{object}	Problem
-//	@Failure		415			{object}	Problem
-//	@Failure		422			{object}	Problem
 //	@Router			/api/v1/engagements/{id} [patch]
 func (s *Server) updateEngagement(c *gin.Context) {
 	var req UpdateEngagementRequest

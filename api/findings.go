@@ -49,7 +49,7 @@ type SupplierFindingResponse struct {
 	Answer           string   `json:"answer,omitempty"`
 	ControlRefs      []string `json:"control_refs" binding:"required"`
 	Severity         string   `json:"severity" binding:"required" enums:"critical,high,medium,low"`
-	Status           string   `json:"status" binding:"required"`
+	Status           string   `json:"status" binding:"required" enums:"open,remediation_planned,in_progress,resolved,closed,risk_accepted"`
 	SupplierResponse string   `json:"supplier_response,omitempty"`
 	DueDate          *string  `json:"due_date,omitempty" format:"date" example:"2026-12-24"`
 	Overdue          bool     `json:"overdue" binding:"required"`
@@ -125,6 +125,7 @@ func findingFilter(c *gin.Context) (finding.Filter, error) {
 // listFindings godoc
 //
 //	@Summary		List findings
+//	@ID		listFindings
 //	@Description	sort=priority orders by risk: severity rank (critical 4 … low 1) × tier rank (tier 1 → 4 … tier 4 → 1), highest first; equal priorities by the earliest due date of their open remediation items (findings without one last), then id.
 //	@Tags			findings
 //	@Produce		json
@@ -139,9 +140,6 @@ func findingFilter(c *gin.Context) (finding.Filter, error) {
 //	@Param			limit			query		int		false	"page size (1-200, default 50)"
 //	@Param			cursor			query		string	false	"next_cursor of the previous page"
 //	@Success		200				{object}	FindingList
-//	@Failure		401				{object}	Problem
-//	@Failure		404				{object}	Problem
-//	@Failure		422				{object}	Problem
 //	@Router			/api/v1/findings [get]
 func (s *Server) listFindings(c *gin.Context) {
 	f, err := findingFilter(c)
@@ -164,17 +162,13 @@ func (s *Server) listFindings(c *gin.Context) {
 // createFinding godoc
 //
 //	@Summary	Record a finding by hand
+//	@ID	createFinding
 //	@Tags		findings
 //	@Accept		json
 //	@Produce	json
 //	@Security	BearerAuth
 //	@Param		body	body		CreateFindingRequest	true	"the finding"
 //	@Success	201		{object}	FindingResponse
-//	@Failure	400		{object}	Problem
-//	@Failure	401		{object}	Problem
-//	@Failure	403		{object}	Problem
-//	@Failure	404		{object}	Problem
-//	@Failure	422		{object}	Problem
 //	@Router		/api/v1/findings [post]
 func (s *Server) createFinding(c *gin.Context) {
 	var req CreateFindingRequest
@@ -196,13 +190,12 @@ func (s *Server) createFinding(c *gin.Context) {
 // getFinding godoc
 //
 //	@Summary	Get a finding
+//	@ID	getFinding
 //	@Tags		findings
 //	@Produce	json
 //	@Security	BearerAuth
 //	@Param		id	path		string	true	"finding id"
 //	@Success	200	{object}	FindingResponse
-//	@Failure	401	{object}	Problem
-//	@Failure	404	{object}	Problem
 //	@Router		/api/v1/findings/{id} [get]
 func (s *Server) getFinding(c *gin.Context) {
 	f, err := s.findings.Get(c.Request.Context(), c.Param("id"))
@@ -217,6 +210,7 @@ func (s *Server) getFinding(c *gin.Context) {
 // updateFinding godoc
 //
 //	@Summary	Change a finding's status or internal notes
+//	@ID	updateFinding
 //	@Tags		findings
 //	@Accept		json
 //	@Produce	json
@@ -225,13 +219,6 @@ func (s *Server) getFinding(c *gin.Context) {
 //	@Param		If-Match	header		string					false	"ETag of the version you read"
 //	@Param		body		body		UpdateFindingRequest	true	"fields to change"
 //	@Success	200			{object}	FindingResponse
-//	@Failure	400			{object}	Problem
-//	@Failure	401			{object}	Problem
-//	@Failure	403			{object}	Problem
-//	@Failure	404			{object}	Problem
-//	@Failure	409			{object}	Problem
-//	@Failure	412			{object}	Problem
-//	@Failure	422			{object}	Problem
 //	@Router		/api/v1/findings/{id} [patch]
 func (s *Server) updateFinding(c *gin.Context) {
 	var req UpdateFindingRequest
@@ -257,18 +244,16 @@ func (s *Server) updateFinding(c *gin.Context) {
 // supplierListFindings godoc
 //
 //	@Summary	List the supplier's findings
+//	@ID	supplierListFindings
 //	@Tags		supplier
 //	@Produce	json
 //	@Security	BearerAuth
-//	@Param		status	query		string	false	"filter by status"
+//	@Param		status	query		string	false	"filter by status"	Enums(open, remediation_planned, in_progress, resolved, closed, risk_accepted)
 //	@Param		open	query		bool	false	"only findings that still need work"
 //	@Param		overdue	query		bool	false	"only unfinished findings with a remediation item past its due date"
 //	@Param		limit	query		int		false	"page size (1-200, default 50)"
 //	@Param		cursor	query		string	false	"next_cursor of the previous page"
 //	@Success	200		{object}	SupplierFindingList
-//	@Failure	401		{object}	Problem
-//	@Failure	403		{object}	Problem
-//	@Failure	422		{object}	Problem
 //	@Router		/api/v1/supplier/findings [get]
 func (s *Server) supplierListFindings(c *gin.Context) {
 	f, err := findingFilter(c)
@@ -292,6 +277,7 @@ func (s *Server) supplierListFindings(c *gin.Context) {
 // supplierRespondFinding godoc
 //
 //	@Summary	Respond to a finding, propose remediation plans and mark items done
+//	@ID	supplierRespondToFinding
 //	@Tags		supplier
 //	@Accept		json
 //	@Produce	json
@@ -299,12 +285,6 @@ func (s *Server) supplierListFindings(c *gin.Context) {
 //	@Param		id		path		string					true	"finding id"
 //	@Param		body	body		FindingResponseRequest	true	"the response"
 //	@Success	200		{object}	SupplierFindingResponse
-//	@Failure	400		{object}	Problem
-//	@Failure	401		{object}	Problem
-//	@Failure	403		{object}	Problem
-//	@Failure	404		{object}	Problem
-//	@Failure	409		{object}	Problem
-//	@Failure	422		{object}	Problem
 //	@Router		/api/v1/supplier/findings/{id}/response [post]
 func (s *Server) supplierRespondFinding(c *gin.Context) {
 	var req FindingResponseRequest

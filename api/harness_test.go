@@ -110,7 +110,7 @@ func newEnv(t *testing.T, db *repository.DB, cfg api.Config) *env {
 	trail := repository.NewAuditTrail(db)
 	e.checkpoints = audit.NewCheckpoints(trail, trail, testSigner(t), clk.Now)
 	deps.Checkpoints = e.checkpoints
-	e.h = api.NewHandler(cfg, deps)
+	e.h = specCheck(t, api.NewHandler(cfg, deps))
 	e.admin = e.key(t, auth.RoleAdmin, "")
 	return e
 }

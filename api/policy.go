@@ -140,14 +140,12 @@ func policyResponse(p policy.Policy) RiskPolicyResponse {
 // getRiskPolicy godoc
 //
 //	@Summary		Get the risk policy
+//	@ID		getRiskPolicy
 //	@Description	The built-in defaults are version 1 until an admin stores another version.
 //	@Tags			risk-policy
 //	@Produce		json
 //	@Security		BearerAuth
 //	@Success		200	{object}	RiskPolicyResponse
-//	@Header			200	{string}	ETag	"the version, for If-Match"
-//	@Failure		401	{object}	Problem
-//	@Failure		404	{object}	Problem
 //	@Router			/api/v1/risk-policy [get]
 func (s *Server) getRiskPolicy(c *gin.Context) {
 	p, err := s.policies.Current(c.Request.Context())
@@ -162,6 +160,7 @@ func (s *Server) getRiskPolicy(c *gin.Context) {
 // putRiskPolicy godoc
 //
 //	@Summary		Replace the risk policy
+//	@ID		replaceRiskPolicy
 //	@Description	Admins only. Stores the whole policy as the next version (every tier 1-4 once) and re-evaluates every engagement in the same transaction. Send If-Match with the version you read: a stale one is 412.
 //	@Tags			risk-policy
 //	@Accept			json
@@ -170,13 +169,6 @@ func (s *Server) getRiskPolicy(c *gin.Context) {
 //	@Param			If-Match	header		string				false	"ETag of the version you read"
 //	@Param			body		body		RiskPolicyRequest	true	"the policy"
 //	@Success		200			{object}	RiskPolicyResponse
-//	@Failure		400			{object}	Problem
-//	@Failure		401			{object}	Problem
-//	@Failure		403			{object}	Problem
-//	@Failure		404			{object}	Problem
-//	@Failure		412			{object}	Problem
-//	@Failure		415			{object}	Problem
-//	@Failure		422			{object}	Problem
 //	@Router			/api/v1/risk-policy [put]
 func (s *Server) putRiskPolicy(c *gin.Context) {
 	var req RiskPolicyRequest

@@ -261,14 +261,12 @@ func portfolioResponse(s portfolio.Summary) PortfolioSummary {
 // portfolioSummary godoc
 //
 //	@Summary		Portfolio summary
+//	@ID		getPortfolioSummary
 //	@Description	The whole portfolio at one instant, computed in one read transaction with a fixed number of queries: engagements by status and effective tier, reviews overdue and due within 30 days (and never assessed), overdue assessments, open findings by severity, overdue remediation items, breach exposure per currency, certifications and contracts expiring within 90 days, outsourcing decisions by status with the active or decided engagements whose most recent decision is not approved (or that have none), active risk acceptances with those ending within 90 days, and concentration: vendors that many live engagements depend on, directly or through the subcontractor graph at any depth, with the tier-1 engagements behind each and their ids. Ended engagements count only in engagements.total and engagements.by_status. Internal roles only; suppliers get 404.
 //	@Tags			portfolio
 //	@Produce		json
 //	@Security		BearerAuth
 //	@Success		200	{object}	PortfolioSummary
-//	@Failure		401	{object}	Problem
-//	@Failure		403	{object}	Problem
-//	@Failure		404	{object}	Problem
 //	@Router			/api/v1/portfolio/summary [get]
 func (s *Server) portfolioSummary(c *gin.Context) {
 	sum, err := s.portfolio.Summary(c.Request.Context())

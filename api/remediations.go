@@ -67,6 +67,7 @@ func (s *Server) remediationResponse(r finding.Remediation) RemediationResponse 
 // addRemediation godoc
 //
 //	@Summary	Plan a remediation item for a finding
+//	@ID	createRemediation
 //	@Tags		findings
 //	@Accept		json
 //	@Produce	json
@@ -74,12 +75,6 @@ func (s *Server) remediationResponse(r finding.Remediation) RemediationResponse 
 //	@Param		id		path		string				true	"finding id"
 //	@Param		body	body		RemediationRequest	true	"the item"
 //	@Success	201		{object}	RemediationResponse
-//	@Failure	400		{object}	Problem
-//	@Failure	401		{object}	Problem
-//	@Failure	403		{object}	Problem
-//	@Failure	404		{object}	Problem
-//	@Failure	409		{object}	Problem
-//	@Failure	422		{object}	Problem
 //	@Router		/api/v1/findings/{id}/remediations [post]
 func (s *Server) addRemediation(c *gin.Context) {
 	var req RemediationRequest
@@ -94,19 +89,19 @@ func (s *Server) addRemediation(c *gin.Context) {
 		return
 	}
 	setETag(c, r.Version)
+	c.Header("Location", "/api/v1/remediations/"+r.ID)
 	c.JSON(http.StatusCreated, s.remediationResponse(r))
 }
 
 // listRemediations godoc
 //
 //	@Summary	List a finding's remediation items
+//	@ID	listRemediations
 //	@Tags		findings
 //	@Produce	json
 //	@Security	BearerAuth
 //	@Param		id	path		string	true	"finding id"
 //	@Success	200	{object}	RemediationList
-//	@Failure	401	{object}	Problem
-//	@Failure	404	{object}	Problem
 //	@Router		/api/v1/findings/{id}/remediations [get]
 func (s *Server) listRemediations(c *gin.Context) {
 	items, err := s.remediations.List(c.Request.Context(), c.Param("id"))
@@ -124,6 +119,7 @@ func (s *Server) listRemediations(c *gin.Context) {
 // updateRemediation godoc
 //
 //	@Summary		Update a remediation item
+//	@ID		updateRemediation
 //	@Description	The finding follows its items: any started → in_progress, all done → resolved, all verified → closed.
 //	@Tags			findings
 //	@Accept			json
@@ -133,13 +129,6 @@ func (s *Server) listRemediations(c *gin.Context) {
 //	@Param			If-Match	header		string						false	"ETag of the version you read"
 //	@Param			body		body		UpdateRemediationRequest	true	"fields to change"
 //	@Success		200			{object}	RemediationResponse
-//	@Failure		400			{object}	Problem
-//	@Failure		401			{object}	Problem
-//	@Failure		403			{object}	Problem
-//	@Failure		404			{object}	Problem
-//	@Failure		409			{object}	Problem
-//	@Failure		412			{object}	Problem
-//	@Failure		422			{object}	Problem
 //	@Router			/api/v1/remediations/{id} [patch]
 func (s *Server) updateRemediation(c *gin.Context) {
 	var req UpdateRemediationRequest
@@ -165,6 +154,7 @@ func (s *Server) updateRemediation(c *gin.Context) {
 // verifyRemediation godoc
 //
 //	@Summary		Verify a done remediation item
+//	@ID		verifyRemediation
 //	@Description	passed true → verified; false → back to in_progress (comment required). When every item of the finding is verified the finding closes.
 //	@Tags			findings
 //	@Accept			json
@@ -173,12 +163,6 @@ func (s *Server) updateRemediation(c *gin.Context) {
 //	@Param			id		path		string			true	"remediation id"
 //	@Param			body	body		VerifyRequest	true	"the verification"
 //	@Success		200		{object}	RemediationResponse
-//	@Failure		400		{object}	Problem
-//	@Failure		401		{object}	Problem
-//	@Failure		403		{object}	Problem
-//	@Failure		404		{object}	Problem
-//	@Failure		409		{object}	Problem
-//	@Failure		422		{object}	Problem
 //	@Router			/api/v1/remediations/{id}/verify [post]
 func (s *Server) verifyRemediation(c *gin.Context) {
 	var req VerifyRequest
@@ -198,14 +182,12 @@ func (s *Server) verifyRemediation(c *gin.Context) {
 // supplierListRemediations godoc
 //
 //	@Summary	List the remediation items of the supplier's finding
+//	@ID	supplierListRemediations
 //	@Tags		supplier
 //	@Produce	json
 //	@Security	BearerAuth
 //	@Param		id	path		string	true	"finding id"
 //	@Success	200	{object}	RemediationList
-//	@Failure	401	{object}	Problem
-//	@Failure	403	{object}	Problem
-//	@Failure	404	{object}	Problem
 //	@Router		/api/v1/supplier/findings/{id}/remediations [get]
 func (s *Server) supplierListRemediations(c *gin.Context) {
 	s.listRemediations(c)
@@ -214,13 +196,12 @@ func (s *Server) supplierListRemediations(c *gin.Context) {
 // getRemediation godoc
 //
 //	@Summary	Get a remediation item
+//	@ID	getRemediation
 //	@Tags		findings
 //	@Produce	json
 //	@Security	BearerAuth
 //	@Param		id	path		string	true	"remediation id"
 //	@Success	200	{object}	RemediationResponse
-//	@Failure	401	{object}	Problem
-//	@Failure	404	{object}	Problem
 //	@Router		/api/v1/remediations/{id} [get]
 func (s *Server) getRemediation(c *gin.Context) {
 	r, err := s.remediations.Get(c.Request.Context(), c.Param("id"))

@@ -89,15 +89,13 @@ func (s *Server) riskResponse(e engagement.Engagement, ev engagement.Evaluation)
 // getEngagementRisk godoc
 //
 //	@Summary		Explain an engagement's inherent risk
+//	@ID		getEngagementRisk
 //	@Description	Evaluated now with the current model and policy. score is exactly the sum of contributions[].points; score_tier follows tier_thresholds; rules_applied lists floor rules that raised it to recommended_tier; effective_tier is the risk owner's override, if any. See docs/risk-model.md.
 //	@Tags			engagements
 //	@Produce		json
 //	@Security		BearerAuth
 //	@Param			id	path		string	true	"engagement id"
 //	@Success		200	{object}	RiskResponse
-//	@Failure		401	{object}	Problem
-//	@Failure		403	{object}	Problem
-//	@Failure		404	{object}	Problem
 //	@Router			/api/v1/engagements/{id}/risk [get]
 func (s *Server) getEngagementRisk(c *gin.Context) {
 	e, ev, err := s.engagements.Get(c.Request.Context(), c.Param("id"))
@@ -112,6 +110,7 @@ func (s *Server) getEngagementRisk(c *gin.Context) {
 // overrideTier godoc
 //
 //	@Summary		Override an engagement's tier
+//	@ID		overrideEngagementTier
 //	@Description	Risk owners only. Sets the effective tier (or clears the override with tier null); the reason is required and kept with who overrode and when. Responses keep showing the recommended tier beside it.
 //	@Tags			engagements
 //	@Accept			json
@@ -121,13 +120,6 @@ func (s *Server) getEngagementRisk(c *gin.Context) {
 //	@Param			If-Match	header		string				false	"ETag of the version you read"
 //	@Param			body		body		TierOverrideRequest	true	"the override"
 //	@Success		200			{object}	RiskResponse
-//	@Failure		400			{object}	Problem
-//	@Failure		401			{object}	Problem
-//	@Failure		403			{object}	Problem
-//	@Failure		404			{object}	Problem
-//	@Failure		412			{object}	Problem
-//	@Failure		415			{object}	Problem
-//	@Failure		422			{object}	Problem
 //	@Router			/api/v1/engagements/{id}/tier-override [post]
 func (s *Server) overrideTier(c *gin.Context) {
 	var req TierOverrideRequest

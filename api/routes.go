@@ -5,6 +5,7 @@
 //	@version					1.0
 //	@description				Third-party security risk: the vendor register, credentials and roles. Errors are RFC 9457 application/problem+json.
 //	@license.name				Apache-2.0
+//	@license.url				https://www.apache.org/licenses/LICENSE-2.0
 //	@BasePath					/
 //	@securityDefinitions.apikey	BearerAuth
 //	@in							header
@@ -13,11 +14,13 @@
 package api
 
 import (
+	"net/http"
+
 	"github.com/gin-gonic/gin"
 	swaggerFiles "github.com/swaggo/files"
 	ginSwagger "github.com/swaggo/gin-swagger"
 
-	_ "github.com/vendorrisk/vendorrisk/docs" // registers the generated spec for the Swagger UI
+	"github.com/vendorrisk/vendorrisk/docs" // registers the generated spec for the Swagger UI
 
 	"github.com/vendorrisk/vendorrisk/domain/auth"
 )
@@ -27,6 +30,7 @@ func (s *Server) routes(e *gin.Engine) {
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
 	e.GET("/swagger/*any", ginSwagger.WrapHandler(swaggerFiles.Handler))
+	e.GET("/openapi.yaml", openAPIYAML)
 
 	// Every write runs in one transaction that also appends its audit event (see audited).
 	v1 := e.Group("/api/v1", s.authenticate, s.audited)
@@ -154,4 +158,9 @@ func (s *Server) routes(e *gin.Engine) {
 	v1.POST("/risk-acceptances/:id/revoke", accAsk, s.revokeRiskAcceptance)
 
 	v1.GET("/portfolio/summary", require(auth.PermPortfolioRead), s.portfolioSummary)
+}
+
+// openAPIYAML serves the OpenAPI 3 document (docs/openapi.yaml); /swagger/doc.json is the Swagger 2.0 one.
+func openAPIYAML(c *gin.Context) {
+	c.Data(http.StatusOK, "application/yaml", docs.OpenAPIYAML)
 }

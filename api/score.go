@@ -90,14 +90,13 @@ func scoreResponse(id, state string, sc assessment.Score) ScoreResponse {
 // getScore godoc
 //
 //	@Summary		Score an assessment
+//	@ID		getAssessmentScore
 //	@Description	Control score of the answers against the frozen template (algorithm score-v1, docs/scoring.md): provisional until the assessment is completed, final after. overall_bp is exactly the sum of questions[].contribution_bp. Internal roles only.
 //	@Tags			assessments
 //	@Produce		json
 //	@Security		BearerAuth
 //	@Param			id	path		string	true	"assessment id"
 //	@Success		200	{object}	ScoreResponse
-//	@Failure		401	{object}	Problem
-//	@Failure		404	{object}	Problem
 //	@Router			/api/v1/assessments/{id}/score [get]
 func (s *Server) getScore(c *gin.Context) {
 	a, sc, err := s.assessments.Score(c.Request.Context(), c.Param("id"))
@@ -115,6 +114,7 @@ func (s *Server) getScore(c *gin.Context) {
 // simulateScore godoc
 //
 //	@Summary		What-if score
+//	@ID		simulateAssessmentScore
 //	@Description	The same computation with some answers replaced (checked like real answers); nothing is saved.
 //	@Tags			assessments
 //	@Accept			json
@@ -123,13 +123,6 @@ func (s *Server) getScore(c *gin.Context) {
 //	@Param			id		path		string			true	"assessment id"
 //	@Param			body	body		SimulateRequest	true	"answers to replace"
 //	@Success		200		{object}	ScoreResponse
-//	@Failure		400		{object}	Problem
-//	@Failure		401		{object}	Problem
-//	@Failure		403		{object}	Problem
-//	@Failure		404		{object}	Problem
-//	@Failure		409		{object}	Problem
-//	@Failure		415		{object}	Problem
-//	@Failure		422		{object}	Problem
 //	@Router			/api/v1/assessments/{id}/score/simulate [post]
 func (s *Server) simulateScore(c *gin.Context) {
 	var req SimulateRequest

@@ -193,6 +193,7 @@ func NewHandler(cfg Config, d Deps) http.Handler {
 // healthz godoc
 //
 //	@Summary	Liveness: the process answers
+//	@ID	checkLiveness
 //	@Tags		operations
 //	@Produce	json
 //	@Success	200	{object}	HealthResponse
@@ -204,10 +205,11 @@ func (s *Server) healthz(c *gin.Context) {
 // readyz godoc
 //
 //	@Summary	Readiness: the database answers
+//	@ID	checkReadiness
 //	@Tags		operations
 //	@Produce	json
 //	@Success	200	{object}	HealthResponse
-//	@Failure	503	{object}	Problem
+//	@Failure	503	{object}	Problem	"the database does not answer (this annotation also keeps Problem in the spec)"
 //	@Router		/readyz [get]
 func (s *Server) readyz(c *gin.Context) {
 	ctx, cancel := context.WithTimeout(c.Request.Context(), s.cfg.ReadyTimeout)

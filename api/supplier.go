@@ -136,18 +136,16 @@ func (s *Server) respondSupplier(c *gin.Context, status int, a assessment.Assess
 // supplierListAssessments godoc
 //
 //	@Summary	List the supplier's assessments
+//	@ID	supplierListAssessments
 //	@Tags		supplier
 //	@Produce	json
 //	@Security	BearerAuth
-//	@Param		status			query		string	false	"filter by status"
+//	@Param		status			query		string	false	"filter by status"	Enums(draft, sent, in_progress, submitted, under_review, returned, completed, cancelled)
 //	@Param		overdue			query		bool	false	"past due"
 //	@Param		limit			query		int		false	"page size (1-200, default 50)"
 //	@Param		cursor			query		string	false	"next_cursor of the previous page"
 //	@Param		Accept-Language	header		string	false	"ja for Japanese texts"
 //	@Success	200				{object}	SupplierAssessmentList
-//	@Failure	401				{object}	Problem
-//	@Failure	403				{object}	Problem
-//	@Failure	422				{object}	Problem
 //	@Router		/api/v1/supplier/assessments [get]
 func (s *Server) supplierListAssessments(c *gin.Context) {
 	f, cursor, err := assessmentFilter(c)
@@ -172,6 +170,7 @@ func (s *Server) supplierListAssessments(c *gin.Context) {
 // supplierGetAssessment godoc
 //
 //	@Summary		Get an assessment to answer
+//	@ID		supplierGetAssessment
 //	@Description	The visible questions (depth applied, conditions evaluated against the saved answers) in the Accept-Language language, saved answers, progress, due date, and the reviewer's comments when returned. ETag is the answers version, for If-Match on PUT .../answers.
 //	@Tags			supplier
 //	@Produce		json
@@ -179,9 +178,6 @@ func (s *Server) supplierListAssessments(c *gin.Context) {
 //	@Param			id				path		string	true	"assessment id"
 //	@Param			Accept-Language	header		string	false	"ja for Japanese texts"
 //	@Success		200				{object}	SupplierAssessmentResponse
-//	@Failure		401				{object}	Problem
-//	@Failure		403				{object}	Problem
-//	@Failure		404				{object}	Problem
 //	@Router			/api/v1/supplier/assessments/{id} [get]
 func (s *Server) supplierGetAssessment(c *gin.Context) {
 	a, ev, err := s.assessments.SupplierGet(c.Request.Context(), c.Param("id"))
@@ -195,6 +191,7 @@ func (s *Server) supplierGetAssessment(c *gin.Context) {
 // supplierSaveAnswers godoc
 //
 //	@Summary		Save answers
+//	@ID		supplierSaveAnswers
 //	@Description	A batch by question key; partial saves are fine. Each answer is checked for its type; an answer to an unknown or hidden question is 422 naming it. Send If-Match with the answers version (ETag) you read: a stale one is 412, so two people cannot overwrite each other.
 //	@Tags			supplier
 //	@Accept			json
@@ -204,14 +201,6 @@ func (s *Server) supplierGetAssessment(c *gin.Context) {
 //	@Param			If-Match	header		string				false	"answers version you read"
 //	@Param			body		body		SaveAnswersRequest	true	"the answers"
 //	@Success		200			{object}	SupplierAssessmentResponse
-//	@Failure		400			{object}	Problem
-//	@Failure		401			{object}	Problem
-//	@Failure		403			{object}	Problem
-//	@Failure		404			{object}	Problem
-//	@Failure		409			{object}	Problem
-//	@Failure		412			{object}	Problem
-//	@Failure		415			{object}	Problem
-//	@Failure		422			{object}	Problem
 //	@Router			/api/v1/supplier/assessments/{id}/answers [put]
 func (s *Server) supplierSaveAnswers(c *gin.Context) {
 	var req SaveAnswersRequest
@@ -242,6 +231,7 @@ func (s *Server) supplierSaveAnswers(c *gin.Context) {
 // supplierUploadEvidence godoc
 //
 //	@Summary		Upload evidence
+//	@ID		supplierUploadEvidence
 //	@Description	multipart/form-data with file and question_keys (repeat the field or separate keys with commas). The type is decided by the content, not the name: pdf, png, jpeg, txt, csv, xlsx, docx (415 otherwise). Size limit VENDORRISK_MAX_UPLOAD_BYTES (default 20 MB, 413 above). The SHA-256 is recorded. The file name is display text only, kept as given (files are stored by content hash); a name that is or contains .., holds a path separator (/ or \\), a control character or a bidirectional override (U+202A-U+202E, U+2066-U+2069) is 422 naming file.
 //	@Tags			supplier
 //	@Accept			mpfd
@@ -249,16 +239,8 @@ func (s *Server) supplierSaveAnswers(c *gin.Context) {
 //	@Security		BearerAuth
 //	@Param			id				path		string	true	"assessment id"
 //	@Param			file			formData	file	true	"the file"
-//	@Param			question_keys	formData	string	true	"question keys the file answers"
+//	@Param			question_keys	formData	[]string	true	"question keys the file answers (repeat the field, or separate keys with commas)"	collectionFormat(multi)
 //	@Success		201				{object}	EvidenceResponse
-//	@Failure		400				{object}	Problem
-//	@Failure		401				{object}	Problem
-//	@Failure		403				{object}	Problem
-//	@Failure		404				{object}	Problem
-//	@Failure		409				{object}	Problem
-//	@Failure		413				{object}	Problem
-//	@Failure		415				{object}	Problem
-//	@Failure		422				{object}	Problem
 //	@Router			/api/v1/supplier/assessments/{id}/evidence [post]
 func (s *Server) supplierUploadEvidence(c *gin.Context) {
 	mt, _, _ := mime.ParseMediaType(c.GetHeader("Content-Type"))
@@ -319,17 +301,13 @@ func (s *Server) supplierUploadEvidence(c *gin.Context) {
 // supplierSubmit godoc
 //
 //	@Summary		Submit the answers
+//	@ID		supplierSubmitAssessment
 //	@Description	Refused with 422 listing every missing required answer (answers.<key>) and missing required evidence (evidence.<key>); otherwise submitted and frozen.
 //	@Tags			supplier
 //	@Produce		json
 //	@Security		BearerAuth
 //	@Param			id	path		string	true	"assessment id"
 //	@Success		200	{object}	SupplierAssessmentResponse
-//	@Failure		401	{object}	Problem
-//	@Failure		403	{object}	Problem
-//	@Failure		404	{object}	Problem
-//	@Failure		409	{object}	Problem
-//	@Failure		422	{object}	Problem
 //	@Router			/api/v1/supplier/assessments/{id}/submit [post]
 func (s *Server) supplierSubmit(c *gin.Context) {
 	a, err := s.assessments.Submit(c.Request.Context(), c.Param("id"))

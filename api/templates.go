@@ -32,6 +32,41 @@ type ConditionDTO struct {
 	AnyOf    []string `json:"any_of" binding:"required" example:"yes"`
 }
 
+// TemplateDocument is the template export format vendorrisk.questionnaire-template/v1 (GET
+// .../export, POST .../import); it documents the bytes the domain encodes (domain/questionnaire/format.go).
+type TemplateDocument struct {
+	Format      string                    `json:"format" binding:"required" enums:"vendorrisk.questionnaire-template/v1"`
+	Key         string                    `json:"key" binding:"required" example:"contractor-security"`
+	Name        TextDTO                   `json:"name" binding:"required"`
+	Description TextDTO                   `json:"description" binding:"required"`
+	VendorKinds []string                  `json:"vendor_kinds" binding:"required" example:"contractor"`
+	Sections    []TemplateDocumentSection `json:"sections" binding:"required"`
+}
+
+// TemplateDocumentSection is a section of a template document.
+type TemplateDocumentSection struct {
+	Key       string                     `json:"key" binding:"required" example:"staff"`
+	Title     TextDTO                    `json:"title" binding:"required"`
+	Questions []TemplateDocumentQuestion `json:"questions" binding:"required"`
+}
+
+// TemplateDocumentQuestion is a question of a template document; every member is present.
+type TemplateDocumentQuestion struct {
+	Key            string        `json:"key" binding:"required" example:"staff_nda"`
+	Text           TextDTO       `json:"text" binding:"required"`
+	Help           TextDTO       `json:"help" binding:"required"`
+	Type           string        `json:"type" binding:"required" enums:"yes_no,yes_no_na,single_choice,multi_choice,text,number,date,evidence"`
+	Options        []OptionDTO   `json:"options" binding:"required"`
+	Weight         int           `json:"weight" binding:"required" example:"5"`
+	Required       bool          `json:"required" binding:"required"`
+	Evidence       EvidenceDTO   `json:"evidence" binding:"required"`
+	Severity       string        `json:"severity" binding:"required" enums:"critical,high,medium,low"`
+	ThreatCategory string        `json:"threat_category" binding:"required" enums:"external,internal_malicious,internal_error,accidental"`
+	ControlRefs    []string      `json:"control_refs" binding:"required" example:"iso27001-2022:6.6"`
+	Condition      *ConditionDTO `json:"condition" binding:"required"`
+	Depth          string        `json:"depth" binding:"required" enums:"core,extended"`
+}
+
 // QuestionRequest is a question of a draft.
 type QuestionRequest struct {
 	Key            string        `json:"key" example:"staff_nda"`
@@ -199,6 +234,7 @@ func (s *Server) respondTemplate(c *gin.Context, status int, t questionnaire.Tem
 // createTemplate godoc
 //
 //	@Summary		Create a questionnaire template (draft)
+//	@ID		createTemplate
 //	@Tags			questionnaire-templates
 //	@Accept			json
 //	@Produce		json
@@ -206,12 +242,6 @@ func (s *Server) respondTemplate(c *gin.Context, status int, t questionnaire.Tem
 //	@Param			Idempotency-Key	header		string			false	"makes a retry return the first result"
 //	@Param			body			body		TemplateRequest	true	"the draft"
 //	@Success		201				{object}	TemplateResponse
-//	@Failure		400				{object}	Problem
-//	@Failure		401				{object}	Problem
-//	@Failure		403				{object}	Problem
-//	@Failure		404				{object}	Problem
-//	@Failure		415				{object}	Problem
-//	@Failure		422				{object}	Problem
 //	@Router			/api/v1/questionnaire-templates [post]
 func (s *Server) createTemplate(c *gin.Context) {
 	var req TemplateRequest
@@ -233,6 +263,7 @@ func (s *Server) createTemplate(c *gin.Context) {
 // listTemplates godoc
 //
 //	@Summary	List questionnaire templates
+//	@ID	listTemplates
 //	@Tags		questionnaire-templates
 //	@Produce	json
 //	@Security	BearerAuth
@@ -243,9 +274,6 @@ func (s *Server) createTemplate(c *gin.Context) {
 //	@Param		cursor			query		string	false	"next_cursor of the previous page"
 //	@Param		Accept-Language	header		string	false	"ja for Japanese texts"
 //	@Success	200				{object}	TemplateList
-//	@Failure	401				{object}	Problem
-//	@Failure	404				{object}	Problem
-//	@Failure	422				{object}	Problem
 //	@Router		/api/v1/questionnaire-templates [get]
 func (s *Server) listTemplates(c *gin.Context) {
 	limit, err := queryInt(c, "limit")
@@ -271,14 +299,13 @@ func (s *Server) listTemplates(c *gin.Context) {
 // getTemplate godoc
 //
 //	@Summary	Get a questionnaire template
+//	@ID	getTemplate
 //	@Tags		questionnaire-templates
 //	@Produce	json
 //	@Security	BearerAuth
 //	@Param		id				path		string	true	"template id"
 //	@Param		Accept-Language	header		string	false	"ja for Japanese texts"
 //	@Success	200				{object}	TemplateResponse
-//	@Failure	401				{object}	Problem
-//	@Failure	404				{object}	Problem
 //	@Router		/api/v1/questionnaire-templates/{id} [get]
 func (s *Server) getTemplate(c *gin.Context) {
 	t, err := s.templates.Get(c.Request.Context(), c.Param("id"))
@@ -292,6 +319,7 @@ func (s *Server) getTemplate(c *gin.Context) {
 // updateTemplate godoc
 //
 //	@Summary		Replace a draft's content
+//	@ID		updateTemplate
 //	@Description	Drafts only: a published or archived template is immutable (409); make a new version instead.
 //	@Tags			questionnaire-templates
 //	@Accept			json
@@ -301,14 +329,6 @@ func (s *Server) getTemplate(c *gin.Context) {
 //	@Param			If-Match	header		string			false	"ETag of the version you read"
 //	@Param			body		body		TemplateRequest	true	"the new content"
 //	@Success		200			{object}	TemplateResponse
-//	@Failure		400			{object}	Problem
-//	@Failure		401			{object}	Problem
-//	@Failure		403			{object}	Problem
-//	@Failure		404			{object}	Problem
-//	@Failure		409			{object}	Problem
-//	@Failure		412			{object}	Problem
-//	@Failure		415			{object}	Problem
-//	@Failure		422			{object}	Problem
 //	@Router			/api/v1/questionnaire-templates/{id} [patch]
 func (s *Server) updateTemplate(c *gin.Context) {
 	var req TemplateRequest
@@ -332,6 +352,7 @@ func (s *Server) updateTemplate(c *gin.Context) {
 // publishTemplate godoc
 //
 //	@Summary		Publish a draft
+//	@ID		publishTemplate
 //	@Description	Validates the whole template (every problem reported with its path, e.g. sections[2].questions[5].condition; unknown control references are 422) and makes it immutable.
 //	@Tags			questionnaire-templates
 //	@Produce		json
@@ -339,12 +360,6 @@ func (s *Server) updateTemplate(c *gin.Context) {
 //	@Param			id			path		string	true	"template id"
 //	@Param			If-Match	header		string	false	"ETag of the version you read"
 //	@Success		200			{object}	TemplateResponse
-//	@Failure		401			{object}	Problem
-//	@Failure		403			{object}	Problem
-//	@Failure		404			{object}	Problem
-//	@Failure		409			{object}	Problem
-//	@Failure		412			{object}	Problem
-//	@Failure		422			{object}	Problem
 //	@Router			/api/v1/questionnaire-templates/{id}/publish [post]
 func (s *Server) publishTemplate(c *gin.Context) {
 	s.lifecycle(c, s.templates.Publish)
@@ -353,17 +368,13 @@ func (s *Server) publishTemplate(c *gin.Context) {
 // archiveTemplate godoc
 //
 //	@Summary	Archive a published template
+//	@ID	archiveTemplate
 //	@Tags		questionnaire-templates
 //	@Produce	json
 //	@Security	BearerAuth
 //	@Param		id			path		string	true	"template id"
 //	@Param		If-Match	header		string	false	"ETag of the version you read"
 //	@Success	200			{object}	TemplateResponse
-//	@Failure	401			{object}	Problem
-//	@Failure	403			{object}	Problem
-//	@Failure	404			{object}	Problem
-//	@Failure	409			{object}	Problem
-//	@Failure	412			{object}	Problem
 //	@Router		/api/v1/questionnaire-templates/{id}/archive [post]
 func (s *Server) archiveTemplate(c *gin.Context) {
 	s.lifecycle(c, s.templates.Archive)
@@ -386,16 +397,13 @@ func (s *Server) lifecycle(c *gin.Context, fn func(ctx context.Context, id strin
 // newTemplateVersion godoc
 //
 //	@Summary		Start a new version of a published template
+//	@ID		createTemplateVersion
 //	@Description	Copies a published or archived template into a new draft of the same family (number + 1). A family has at most one draft (409).
 //	@Tags			questionnaire-templates
 //	@Produce		json
 //	@Security		BearerAuth
 //	@Param			id	path		string	true	"template id"
 //	@Success		201	{object}	TemplateResponse
-//	@Failure		401	{object}	Problem
-//	@Failure		403	{object}	Problem
-//	@Failure		404	{object}	Problem
-//	@Failure		409	{object}	Problem
 //	@Router			/api/v1/questionnaire-templates/{id}/new-version [post]
 func (s *Server) newTemplateVersion(c *gin.Context) {
 	t, err := s.templates.NewVersion(c.Request.Context(), c.Param("id"))
@@ -410,14 +418,13 @@ func (s *Server) newTemplateVersion(c *gin.Context) {
 // exportTemplate godoc
 //
 //	@Summary		Export a template as a JSON document
+//	@ID		exportTemplate
 //	@Description	The canonical document (format vendorrisk.questionnaire-template/v1): importing it and exporting the result gives the same bytes.
 //	@Tags			questionnaire-templates
 //	@Produce		json
 //	@Security		BearerAuth
 //	@Param			id	path		string	true	"template id"
-//	@Success		200	{object}	object	"the template document"
-//	@Failure		401	{object}	Problem
-//	@Failure		404	{object}	Problem
+//	@Success		200	{object}	TemplateDocument	"the template document"
 //	@Router			/api/v1/questionnaire-templates/{id}/export [get]
 func (s *Server) exportTemplate(c *gin.Context) {
 	doc, t, err := s.templates.Export(c.Request.Context(), c.Param("id"))
@@ -432,19 +439,13 @@ func (s *Server) exportTemplate(c *gin.Context) {
 // importTemplate godoc
 //
 //	@Summary		Import a template document as a new draft
+//	@ID		importTemplate
 //	@Tags			questionnaire-templates
 //	@Accept			json
 //	@Produce		json
 //	@Security		BearerAuth
-//	@Param			body	body		object	true	"a document from GET /questionnaire-templates/{id}/export"
+//	@Param			body	body		TemplateDocument	true	"a document from GET /questionnaire-templates/{id}/export"
 //	@Success		201		{object}	TemplateResponse
-//	@Failure		400		{object}	Problem
-//	@Failure		401		{object}	Problem
-//	@Failure		403		{object}	Problem
-//	@Failure		404		{object}	Problem
-//	@Failure		413		{object}	Problem
-//	@Failure		415		{object}	Problem
-//	@Failure		422		{object}	Problem
 //	@Router			/api/v1/questionnaire-templates/import [post]
 func (s *Server) importTemplate(c *gin.Context) {
 	if err := requireJSON(c.Request); err != nil {

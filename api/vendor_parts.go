@@ -54,6 +54,7 @@ func contactResponse(c vendor.Contact) ContactResponse {
 // createContact godoc
 //
 //	@Summary		Add a contact to a vendor
+//	@ID		createVendorContact
 //	@Description	An e-mail address or a phone number is required. A primary contact replaces the previous primary one.
 //	@Tags			vendors
 //	@Accept			json
@@ -63,12 +64,6 @@ func contactResponse(c vendor.Contact) ContactResponse {
 //	@Param			Idempotency-Key	header		string			false	"makes a retry return the first result"
 //	@Param			body			body		ContactRequest	true	"the contact"
 //	@Success		201				{object}	ContactResponse
-//	@Failure		400				{object}	Problem
-//	@Failure		401				{object}	Problem
-//	@Failure		403				{object}	Problem
-//	@Failure		404				{object}	Problem
-//	@Failure		415				{object}	Problem
-//	@Failure		422				{object}	Problem
 //	@Router			/api/v1/vendors/{id}/contacts [post]
 func (s *Server) createContact(c *gin.Context) {
 	var req ContactRequest
@@ -91,14 +86,12 @@ func (s *Server) createContact(c *gin.Context) {
 // listContacts godoc
 //
 //	@Summary	List a vendor's contacts
+//	@ID	listVendorContacts
 //	@Tags		vendors
 //	@Produce	json
 //	@Security	BearerAuth
 //	@Param		id	path		string	true	"vendor id"
 //	@Success	200	{object}	ContactList
-//	@Failure	401	{object}	Problem
-//	@Failure	403	{object}	Problem
-//	@Failure	404	{object}	Problem
 //	@Router		/api/v1/vendors/{id}/contacts [get]
 func (s *Server) listContacts(c *gin.Context) {
 	cs, err := s.vendors.ListContacts(c.Request.Context(), c.Param("id"))
@@ -116,15 +109,13 @@ func (s *Server) listContacts(c *gin.Context) {
 // getContact godoc
 //
 //	@Summary	Get a contact
+//	@ID	getVendorContact
 //	@Tags		vendors
 //	@Produce	json
 //	@Security	BearerAuth
 //	@Param		id			path		string	true	"vendor id"
 //	@Param		contact_id	path		string	true	"contact id"
 //	@Success	200			{object}	ContactResponse
-//	@Failure	401			{object}	Problem
-//	@Failure	403			{object}	Problem
-//	@Failure	404			{object}	Problem
 //	@Router		/api/v1/vendors/{id}/contacts/{contact_id} [get]
 func (s *Server) getContact(c *gin.Context) {
 	ct, err := s.vendors.GetContact(c.Request.Context(), c.Param("id"), c.Param("contact_id"))
@@ -139,6 +130,7 @@ func (s *Server) getContact(c *gin.Context) {
 // updateContact godoc
 //
 //	@Summary	Update a contact
+//	@ID	updateVendorContact
 //	@Tags		vendors
 //	@Accept		json
 //	@Produce	json
@@ -148,13 +140,6 @@ func (s *Server) getContact(c *gin.Context) {
 //	@Param		If-Match	header		string					false	"ETag of the version you read"
 //	@Param		body		body		UpdateContactRequest	true	"fields to change"
 //	@Success	200			{object}	ContactResponse
-//	@Failure	400			{object}	Problem
-//	@Failure	401			{object}	Problem
-//	@Failure	403			{object}	Problem
-//	@Failure	404			{object}	Problem
-//	@Failure	412			{object}	Problem
-//	@Failure	415			{object}	Problem
-//	@Failure	422			{object}	Problem
 //	@Router		/api/v1/vendors/{id}/contacts/{contact_id} [patch]
 func (s *Server) updateContact(c *gin.Context) {
 	var req UpdateContactRequest
@@ -181,16 +166,13 @@ func (s *Server) updateContact(c *gin.Context) {
 // deleteContact godoc
 //
 //	@Summary	Delete a contact
+//	@ID	deleteVendorContact
 //	@Tags		vendors
 //	@Security	BearerAuth
 //	@Param		id			path	string	true	"vendor id"
 //	@Param		contact_id	path	string	true	"contact id"
 //	@Param		If-Match	header	string	false	"ETag of the version you read"
 //	@Success	204
-//	@Failure	401	{object}	Problem
-//	@Failure	403	{object}	Problem
-//	@Failure	404	{object}	Problem
-//	@Failure	412	{object}	Problem
 //	@Router		/api/v1/vendors/{id}/contacts/{contact_id} [delete]
 func (s *Server) deleteContact(c *gin.Context) {
 	version, err := ifMatch(c)
@@ -279,6 +261,7 @@ func (s *Server) certificationResponse(c vendor.Certification) CertificationResp
 // createCertification godoc
 //
 //	@Summary		Record a vendor certification
+//	@ID		createVendorCertification
 //	@Description	Responses flag expired certifications and those expiring within 90 days.
 //	@Tags			vendors
 //	@Accept			json
@@ -288,12 +271,6 @@ func (s *Server) certificationResponse(c vendor.Certification) CertificationResp
 //	@Param			Idempotency-Key	header		string					false	"makes a retry return the first result"
 //	@Param			body			body		CertificationRequest	true	"the certification"
 //	@Success		201				{object}	CertificationResponse
-//	@Failure		400				{object}	Problem
-//	@Failure		401				{object}	Problem
-//	@Failure		403				{object}	Problem
-//	@Failure		404				{object}	Problem
-//	@Failure		415				{object}	Problem
-//	@Failure		422				{object}	Problem
 //	@Router			/api/v1/vendors/{id}/certifications [post]
 func (s *Server) createCertification(c *gin.Context) {
 	var req CertificationRequest
@@ -317,14 +294,12 @@ func (s *Server) createCertification(c *gin.Context) {
 // listCertifications godoc
 //
 //	@Summary	List a vendor's certifications
+//	@ID	listVendorCertifications
 //	@Tags		vendors
 //	@Produce	json
 //	@Security	BearerAuth
 //	@Param		id	path		string	true	"vendor id"
 //	@Success	200	{object}	CertificationList
-//	@Failure	401	{object}	Problem
-//	@Failure	403	{object}	Problem
-//	@Failure	404	{object}	Problem
 //	@Router		/api/v1/vendors/{id}/certifications [get]
 func (s *Server) listCertifications(c *gin.Context) {
 	cs, err := s.vendors.ListCertifications(c.Request.Context(), c.Param("id"))
@@ -342,15 +317,13 @@ func (s *Server) listCertifications(c *gin.Context) {
 // getCertification godoc
 //
 //	@Summary	Get a certification
+//	@ID	getVendorCertification
 //	@Tags		vendors
 //	@Produce	json
 //	@Security	BearerAuth
 //	@Param		id					path		string	true	"vendor id"
 //	@Param		certification_id	path		string	true	"certification id"
 //	@Success	200					{object}	CertificationResponse
-//	@Failure	401					{object}	Problem
-//	@Failure	403					{object}	Problem
-//	@Failure	404					{object}	Problem
 //	@Router		/api/v1/vendors/{id}/certifications/{certification_id} [get]
 func (s *Server) getCertification(c *gin.Context) {
 	ct, err := s.vendors.GetCertification(c.Request.Context(), c.Param("id"), c.Param("certification_id"))
@@ -365,6 +338,7 @@ func (s *Server) getCertification(c *gin.Context) {
 // updateCertification godoc
 //
 //	@Summary	Update a certification (e.g. after renewal)
+//	@ID	updateVendorCertification
 //	@Tags		vendors
 //	@Accept		json
 //	@Produce	json
@@ -374,13 +348,6 @@ func (s *Server) getCertification(c *gin.Context) {
 //	@Param		If-Match			header		string						false	"ETag of the version you read"
 //	@Param		body				body		UpdateCertificationRequest	true	"fields to change"
 //	@Success	200					{object}	CertificationResponse
-//	@Failure	400					{object}	Problem
-//	@Failure	401					{object}	Problem
-//	@Failure	403					{object}	Problem
-//	@Failure	404					{object}	Problem
-//	@Failure	412					{object}	Problem
-//	@Failure	415					{object}	Problem
-//	@Failure	422					{object}	Problem
 //	@Router		/api/v1/vendors/{id}/certifications/{certification_id} [patch]
 func (s *Server) updateCertification(c *gin.Context) {
 	var req UpdateCertificationRequest
@@ -408,16 +375,13 @@ func (s *Server) updateCertification(c *gin.Context) {
 // deleteCertification godoc
 //
 //	@Summary	Delete a certification
+//	@ID	deleteVendorCertification
 //	@Tags		vendors
 //	@Security	BearerAuth
 //	@Param		id					path	string	true	"vendor id"
 //	@Param		certification_id	path	string	true	"certification id"
 //	@Param		If-Match			header	string	false	"ETag of the version you read"
 //	@Success	204
-//	@Failure	401	{object}	Problem
-//	@Failure	403	{object}	Problem
-//	@Failure	404	{object}	Problem
-//	@Failure	412	{object}	Problem
 //	@Router		/api/v1/vendors/{id}/certifications/{certification_id} [delete]
 func (s *Server) deleteCertification(c *gin.Context) {
 	version, err := ifMatch(c)
@@ -463,6 +427,7 @@ func subcontractorResponse(sc vendor.Subcontractor) SubcontractorResponse {
 // createSubcontractor godoc
 //
 //	@Summary		Link a subcontractor (fourth party)
+//	@ID		createVendorSubcontractor
 //	@Description	The subcontractor must be a vendor of the register. A link that would close a cycle in the graph is 422; a second link to the same subcontractor is 409.
 //	@Tags			vendors
 //	@Accept			json
@@ -472,13 +437,6 @@ func subcontractorResponse(sc vendor.Subcontractor) SubcontractorResponse {
 //	@Param			Idempotency-Key	header		string					false	"makes a retry return the first result"
 //	@Param			body			body		SubcontractorRequest	true	"the link"
 //	@Success		201				{object}	SubcontractorResponse
-//	@Failure		400				{object}	Problem
-//	@Failure		401				{object}	Problem
-//	@Failure		403				{object}	Problem
-//	@Failure		404				{object}	Problem
-//	@Failure		409				{object}	Problem
-//	@Failure		415				{object}	Problem
-//	@Failure		422				{object}	Problem
 //	@Router			/api/v1/vendors/{id}/subcontractors [post]
 func (s *Server) createSubcontractor(c *gin.Context) {
 	var req SubcontractorRequest
@@ -500,14 +458,12 @@ func (s *Server) createSubcontractor(c *gin.Context) {
 // listSubcontractors godoc
 //
 //	@Summary	List a vendor's subcontractors
+//	@ID	listVendorSubcontractors
 //	@Tags		vendors
 //	@Produce	json
 //	@Security	BearerAuth
 //	@Param		id	path		string	true	"vendor id"
 //	@Success	200	{object}	SubcontractorList
-//	@Failure	401	{object}	Problem
-//	@Failure	403	{object}	Problem
-//	@Failure	404	{object}	Problem
 //	@Router		/api/v1/vendors/{id}/subcontractors [get]
 func (s *Server) listSubcontractors(c *gin.Context) {
 	ls, err := s.vendors.ListSubcontractors(c.Request.Context(), c.Param("id"))
@@ -525,14 +481,12 @@ func (s *Server) listSubcontractors(c *gin.Context) {
 // deleteSubcontractor godoc
 //
 //	@Summary	Remove a subcontractor link
+//	@ID	deleteVendorSubcontractor
 //	@Tags		vendors
 //	@Security	BearerAuth
 //	@Param		id		path	string	true	"vendor id"
 //	@Param		link_id	path	string	true	"subcontractor link id"
 //	@Success	204
-//	@Failure	401	{object}	Problem
-//	@Failure	403	{object}	Problem
-//	@Failure	404	{object}	Problem
 //	@Router		/api/v1/vendors/{id}/subcontractors/{link_id} [delete]
 func (s *Server) deleteSubcontractor(c *gin.Context) {
 	if err := s.vendors.RemoveSubcontractor(c.Request.Context(), c.Param("id"), c.Param("link_id")); err != nil {

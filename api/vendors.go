@@ -21,7 +21,7 @@ type CreateVendorRequest struct {
 	Kind            string              `json:"kind" validate:"required,oneof=contractor cloud_provider other" example:"cloud_provider"`
 	Name            string              `json:"name" validate:"required,max=200" example:"Example Cloud"`
 	LegalName       string              `json:"legal_name" validate:"max=200" example:"Example Cloud K.K."`
-	CorporateNumber string              `json:"corporate_number" validate:"omitempty,len=13,numeric" example:"7000012050002"`
+	CorporateNumber string              `json:"corporate_number" validate:"omitempty,len=13,numeric" pattern:"^([0-9]{13})?$" example:"7000012050002"`
 	RegistrationIDs []RegistrationIDDTO `json:"registration_ids" validate:"max=10,dive"`
 	Country         string              `json:"country" validate:"omitempty,len=2" example:"JP"`
 	Website         string              `json:"website" validate:"omitempty,max=2048" example:"https://cloud.example.com"`
@@ -36,7 +36,7 @@ type UpdateVendorRequest struct {
 	Kind            *string              `json:"kind" validate:"omitnil,oneof=contractor cloud_provider other"`
 	Name            *string              `json:"name" validate:"omitnil,max=200"`
 	LegalName       *string              `json:"legal_name" validate:"omitnil,max=200"`
-	CorporateNumber *string              `json:"corporate_number" validate:"omitnil,max=13"`
+	CorporateNumber *string              `json:"corporate_number" validate:"omitnil,max=13" pattern:"^([0-9]{13})?$"`
 	RegistrationIDs *[]RegistrationIDDTO `json:"registration_ids" validate:"omitnil,max=10,dive"`
 	Country         *string              `json:"country" validate:"omitnil,max=2"`
 	Website         *string              `json:"website" validate:"omitnil,max=2048"`
@@ -131,6 +131,7 @@ func principalOf(c *gin.Context) auth.Principal {
 // createVendor godoc
 //
 //	@Summary		Register a vendor
+//	@ID		createVendor
 //	@Description	A new vendor starts as proposed unless status is given. corporate_number is the Japanese 法人番号 (13 digits, check digit validated) and unique.
 //	@Tags			vendors
 //	@Accept			json
@@ -139,16 +140,6 @@ func principalOf(c *gin.Context) auth.Principal {
 //	@Param			Idempotency-Key	header		string				false	"makes a retry return the first result"
 //	@Param			body			body		CreateVendorRequest	true	"the vendor"
 //	@Success		201				{object}	VendorResponse
-//	@Header			201				{string}	ETag		"the version"
-//	@Header			201				{string}	Location	"the vendor's URL"
-//	@Failure		400				{object}	Problem
-//	@Failure		401				{object}	Problem
-//	@Failure		403				{object}	Problem
-//	@Failure		409				{object}	Problem
-//	@Failure		413				{object}	Problem
-//	@Failure		415				{object}	Problem
-//	@Failure		422				{object}	Problem
-//	@Failure		429				{object}	Problem
 //	@Router			/api/v1/vendors [post]
 func (s *Server) createVendor(c *gin.Context) {
 	var req CreateVendorRequest
@@ -169,6 +160,7 @@ func (s *Server) createVendor(c *gin.Context) {
 // listVendors godoc
 //
 //	@Summary		List vendors
+//	@ID		listVendors
 //	@Description	Keyset pagination: pages stay stable while vendors are added. A supplier credential lists only its own vendor.
 //	@Tags			vendors
 //	@Produce		json
@@ -182,10 +174,6 @@ func (s *Server) createVendor(c *gin.Context) {
 //	@Param			limit	query		int		false	"page size (1-200, default 50)"
 //	@Param			cursor	query		string	false	"next_cursor of the previous page"
 //	@Success		200		{object}	VendorList
-//	@Failure		401		{object}	Problem
-//	@Failure		403		{object}	Problem
-//	@Failure		422		{object}	Problem
-//	@Failure		429		{object}	Problem
 //	@Router			/api/v1/vendors [get]
 func (s *Server) listVendors(c *gin.Context) {
 	limit, err := queryInt(c, "limit")
@@ -213,15 +201,12 @@ func (s *Server) listVendors(c *gin.Context) {
 // getVendor godoc
 //
 //	@Summary	Get a vendor
+//	@ID	getVendor
 //	@Tags		vendors
 //	@Produce	json
 //	@Security	BearerAuth
 //	@Param		id	path		string	true	"vendor id"
 //	@Success	200	{object}	VendorResponse
-//	@Header		200	{string}	ETag	"the version, for If-Match"
-//	@Failure	401	{object}	Problem
-//	@Failure	403	{object}	Problem
-//	@Failure	404	{object}	Problem
 //	@Router		/api/v1/vendors/{id} [get]
 func (s *Server) getVendor(c *gin.Context) {
 	v, err := s.vendors.Get(c.Request.Context(), c.Param("id"))
@@ -236,6 +221,7 @@ func (s *Server) getVendor(c *gin.Context) {
 // updateVendor godoc
 //
 //	@Summary		Update a vendor
+//	@ID		updateVendor
 //	@Description	Partial update. status follows the lifecycle proposed → active ⇄ suspended, active/suspended → offboarding → terminated (or back to active), proposed → terminated; an illegal change is 409 naming the current status. Send If-Match with the ETag you read: a stale one is 412.
 //	@Tags			vendors
 //	@Accept			json
@@ -245,14 +231,6 @@ func (s *Server) getVendor(c *gin.Context) {
 //	@Param			If-Match	header		string				false	"ETag of the version you read"
 //	@Param			body		body		UpdateVendorRequest	true	"fields to change"
 //	@Success		200			{object}	VendorResponse
-//	@Failure		400			{object}	Problem
-//	@Failure		401			{object}	Problem
-//	@Failure		403			{object}	Problem
-//	@Failure		404			{object}	Problem
-//	@Failure		409			{object}	Problem
-//	@Failure		412			{object}	Problem
-//	@Failure		415			{object}	Problem
-//	@Failure		422			{object}	Problem
 //	@Router			/api/v1/vendors/{id} [patch]
 func (s *Server) updateVendor(c *gin.Context) {
 	var req UpdateVendorRequest
@@ -277,17 +255,13 @@ func (s *Server) updateVendor(c *gin.Context) {
 // deleteVendor godoc
 //
 //	@Summary		Delete a vendor entered by mistake
+//	@ID		deleteVendor
 //	@Description	Removes the vendor with its contacts, certifications and its own subcontractor links. Refused (409) while another vendor lists it as a subcontractor or a supplier API key is bound to it: end a real relationship through the lifecycle (offboarding, terminated) instead, which keeps the history.
 //	@Tags			vendors
 //	@Security		BearerAuth
 //	@Param			id			path	string	true	"vendor id"
 //	@Param			If-Match	header	string	false	"ETag of the version you read"
 //	@Success		204
-//	@Failure		401	{object}	Problem
-//	@Failure		403	{object}	Problem
-//	@Failure		404	{object}	Problem
-//	@Failure		409	{object}	Problem
-//	@Failure		412	{object}	Problem
 //	@Router			/api/v1/vendors/{id} [delete]
 func (s *Server) deleteVendor(c *gin.Context) {
 	version, err := ifMatch(c)
