@@ -324,7 +324,7 @@ func (s *Server) verifyCheckpoint(c *gin.Context) {
 	v.Check(errPub == nil, "public_key", "must be base64")
 	v.Check(errSig == nil, "signature", "must be base64")
 	v.Check(req.Seq >= 1, "seq", "must be at least 1")
-	v.Check(req.Version == "" || req.Version == audit.CheckpointVersion, "version", "must be "+audit.CheckpointVersion)
+	v.Check(req.Version == audit.CheckpointVersion, "version", "must be "+audit.CheckpointVersion)
 	if err := v.Err(); err != nil {
 		respondError(c, err)
 		return

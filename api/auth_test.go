@@ -385,7 +385,7 @@ func TestRoleMatrix(t *testing.T) {
 			auditReaders, 200, true},
 		{"POST", "/api/v1/audit-events/checkpoints/verify", func(fixture) string { return "/api/v1/audit-events/checkpoints/verify" },
 			func(fixture) any {
-				return map[string]any{"seq": 1, "hash": "x", "signed_at": "2025-04-01T00:00:00Z", "key_id": "k", "public_key": "", "signature": ""}
+				return map[string]any{"seq": 1, "hash": "x", "signed_at": "2025-04-01T00:00:00Z", "key_id": "k", "public_key": "", "signature": "", "version": "audit-checkpoint-v1"}
 			}, auditReaders, 200, true},
 	}
 
