@@ -25,7 +25,7 @@ import (
 const maxAuditBody = 64 << 10
 
 // redacted are JSON keys whose values never reach the audit trail (secrets are shown once only).
-var redacted = map[string]bool{"secret": true, "password": true, "token": true}
+var redacted = map[string]bool{"secret": true, "password": true, "token": true, "portal_url": true, "portal_path": true}
 
 // errRolledBack aborts the request's transaction when the handler answered with an error.
 var errRolledBack = errors.New("request failed: transaction rolled back")
@@ -134,7 +134,7 @@ func (s *Server) audited(c *gin.Context) {
 	err := s.tx.InTx(dbCtx, func(ctx context.Context) error {
 		c.Request = c.Request.WithContext(ctx)
 		c.Next()
-		if w.status >= 300 {
+		if w.status >= 300 && w.status != http.StatusSeeOther { // a portal form's success redirects
 			return errRolledBack
 		}
 		if w.Header().Get("Idempotent-Replayed") == "true" { // a replay changes nothing
@@ -178,7 +178,9 @@ func (s *Server) auditEntry(c *gin.Context, w *bufferedWriter, rec *bodyRecorder
 	typ, id := auditResource(c, route, w)
 	e := audit.Entry{Actor: audit.ActorOf(c.Request.Context()), Action: c.Request.Method + " " + route,
 		ResourceType: typ, ResourceID: id, Path: c.Request.URL.Path, Status: w.status, RequestID: requestIDFrom(c)}
-	if rec.keep && rec.n <= maxAuditBody {
+	if in, ok := portalAuditInput(c.ContentType(), rec.head.Bytes()); ok && rec.n <= maxAuditBody {
+		e.Input = in
+	} else if rec.keep && rec.n <= maxAuditBody {
 		e.Input = redact(rec.head.Bytes())
 	} else {
 		e.Input = bodySummary(c.ContentType(), rec.n, rec.sum)

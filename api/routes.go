@@ -152,4 +152,7 @@ func (s *Server) routes(e *gin.Engine) {
 	v1.POST("/risk-acceptances/:id/revoke", accAsk, s.revokeRiskAcceptance)
 
 	v1.GET("/portfolio/summary", require(auth.PermPortfolioRead), s.portfolioSummary)
+
+	// The supplier portal's pages (api/portal_*.go): the same services for a browser.
+	s.portalRoutes(e)
 }

@@ -873,7 +873,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Moves a draft to sent and returns, once, a supplier API key bound to the vendor (valid until the due date plus 30 days; revocable) and the URL to answer at (supplier_url: the configured public URL, VENDORRISK_PUBLIC_URL, never the request's Host or X-Forwarded-Host). Nothing is e-mailed: pass both on.",
+                "description": "Moves a draft to sent and returns, once, the supplier portal link (portal_url: a one-time invitation that opens a browser session) and a supplier API key bound to the vendor (valid until the due date plus 30 days; revocable) and the URL to answer at (supplier_url: the configured public URL, VENDORRISK_PUBLIC_URL, never the request's Host or X-Forwarded-Host). Nothing is e-mailed: pass both on.",
                 "produces": [
                     "application/json"
                 ],
@@ -11551,6 +11551,7 @@ const docTemplate = `{
             "type": "object",
             "required": [
                 "assessment",
+                "portal_url",
                 "supplier_key",
                 "supplier_path",
                 "supplier_url"
@@ -11558,6 +11559,11 @@ const docTemplate = `{
             "properties": {
                 "assessment": {
                     "$ref": "#/definitions/AssessmentResponse"
+                },
+                "portal_url": {
+                    "description": "PortalURL opens the assessment in the supplier portal (a browser, no code): it holds a one-time\ninvitation, exchanged for a session on first use; shown once, never in the audit trail.",
+                    "type": "string",
+                    "example": "https://vendorrisk.example.com/portal/i/vri_..."
                 },
                 "supplier_key": {
                     "$ref": "#/definitions/SupplierKeyResponse"
