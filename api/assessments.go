@@ -341,7 +341,7 @@ func (s *Server) sendAssessment(c *gin.Context) {
 	}
 	setETag(c, a.Version)
 	c.Header("Cache-Control", "no-store")
-	c.JSON(http.StatusOK, SendResponse{PortalURL: s.cfg.PublicURL + "/portal/i/" + invitation,Assessment: s.assessmentResponse(a, nil, true, false),
+	c.JSON(http.StatusOK, SendResponse{PortalURL: s.cfg.PublicURL + "/portal/i/" + invitation, Assessment: s.assessmentResponse(a, nil, true, false),
 		SupplierKey: SupplierKeyResponse{ID: key.ID, Secret: key.Secret, ExpiresAt: key.ExpiresAt},
 		SupplierURL: s.cfg.PublicURL + "/api/v1/supplier/assessments/" + a.ID, SupplierPath: "/api/v1/supplier/assessments/" + a.ID})
 }

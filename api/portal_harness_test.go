@@ -22,6 +22,8 @@ type portalFixture struct {
 	srv        *httptest.Server
 	id         string
 	vendorID   string
+	engagement string
+	tplID      string
 	secret     string // the supplier API key
 	invitation string // path of the portal_url
 }
@@ -54,7 +56,7 @@ func (a *asmEnv) portalSend(t *testing.T, srv *httptest.Server, vendorName, tplI
 	if err != nil || !strings.HasPrefix(u.Path, "/portal/i/vri_") {
 		t.Fatalf("portal_url %q", sent.PortalURL)
 	}
-	return &portalFixture{asmEnv: a, srv: srv, id: asm.ID, vendorID: vendorID, secret: sent.SupplierKey.Secret, invitation: u.Path}
+	return &portalFixture{asmEnv: a, srv: srv, id: asm.ID, vendorID: vendorID, engagement: eng, tplID: tplID, secret: sent.SupplierKey.Secret, invitation: u.Path}
 }
 
 // browser is a client without JavaScript: it follows redirects and keeps cookies, like a browser.
@@ -150,7 +152,7 @@ func (p page) answerForm(t *testing.T, override map[string]string) url.Values {
 			form.Set("a."+key, v)
 			continue
 		}
-		opts := regexp.MustCompile(`name="a\.` + regexp.QuoteMeta(key) + `" id="[^"]*" value="([^"]*)"`).FindAllStringSubmatch(p.body, -1)
+		opts := regexp.MustCompile(`name="a\.`+regexp.QuoteMeta(key)+`" id="[^"]*" value="([^"]*)"`).FindAllStringSubmatch(p.body, -1)
 		switch {
 		case len(opts) > 0:
 			v := opts[0][1]

@@ -492,9 +492,9 @@ type itemView struct {
 
 type findingView struct {
 	ID, Title, Severity, Status, Answer, Response, Due string
-	Overdue                                           bool
-	ControlRefs                                       []string
-	Items                                             []itemView
+	Overdue                                            bool
+	ControlRefs                                        []string
+	Items                                              []itemView
 }
 
 func (s *Server) findingsPage(c *gin.Context) (pageView, error) {
