@@ -180,6 +180,42 @@ func (b *tab) screenshot(name string) {
 	}
 }
 
+// axeViolation is one rule axe-core finds broken, with the elements that break it.
+type axeViolation struct {
+	ID     string   `json:"id"`
+	Impact string   `json:"impact"`
+	Help   string   `json:"help"`
+	Nodes  []string `json:"nodes"`
+}
+
+// axe runs axe-core (testdata/axe, MPL-2.0) on the page for WCAG 2.0, 2.1 and 2.2 A and AA, and fails
+// on any violation. It is injected through the DevTools protocol, which the page's CSP does not govern.
+func (b *tab) axe(page string) {
+	b.t.Helper()
+	if !b.js {
+		return
+	}
+	src, err := os.ReadFile("testdata/axe/axe.min.js")
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	ctx, cancel := b.timeout()
+	defer cancel()
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[chromedp.Void](string(src))); err != nil {
+		b.t.Fatalf("inject axe-core: %v", err)
+	}
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[[]axeViolation](`axe.run(document, {runOnly: {type: "tag",
+		values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]}}).then(r => r.violations.map(v => ({
+		id: v.id, impact: v.impact || "", help: v.help, nodes: v.nodes.map(n => n.target.join(" "))})).concat(
+		r.passes.length ? [] : [{id: "no-rule-passed", impact: "", help: "axe-core checked nothing", nodes: []}]))`, chromedp.EvalAwaitPromise))
+	if err != nil {
+		b.t.Fatalf("axe-core on %s: %v", page, err)
+	}
+	for _, x := range v {
+		b.t.Errorf("axe-core on the %s page: %s (%s): %s at %v", page, x.ID, x.Impact, x.Help, x.Nodes)
+	}
+}
+
 // answerSection answers every question of the shown section ("yes" where offered, else the first
 // option, 12 for numbers), unless override names a value; it returns what it chose.
 func (b *tab) answerSection(override map[string]string) map[string][]string {
@@ -286,6 +322,7 @@ func browserFlow(t *testing.T, js bool) {
 		t.Fatalf("not Japanese: %.1500s", h)
 	}
 	b.screenshot("questionnaire")
+	b.axe("questionnaire")
 	saved := map[string][]string{}
 	b.answerAll(saved, 2)
 	if !strings.Contains(b.text("#flash"), "回答を保存しました") {
@@ -302,18 +339,21 @@ func browserFlow(t *testing.T, js bool) {
 		t.Fatalf("a used invitation opened %s", b.location())
 	}
 	b.screenshot("sign-in")
+	b.axe("sign-in")
 	b.do(chromedp.SendKeys(chromedp.ID("api_key"), f.secret))
 	b.click("sign-in")
 	if b.path().Path != "/portal/assessments" {
 		t.Fatalf("sign in led to %s", b.location())
 	}
 	b.screenshot("list")
+	b.axe("list")
 	b.navigate("/portal/assessments/" + f.id)
 	b.answerAll(saved, 0)
 
 	// The missing items: evidence for answers that need it, each a link to its upload field.
 	b.click("review-link")
 	b.screenshot("submit-missing")
+	b.axe("submit")
 	items := b.attrs("#missing a")
 	if len(items) == 0 {
 		t.Fatal("no missing items listed")
@@ -334,6 +374,7 @@ func browserFlow(t *testing.T, js bool) {
 		}
 	}
 	b.screenshot("evidence")
+	b.axe("evidence")
 	b.navigate("/portal/assessments/" + f.id + "/submit")
 	if b.hasElement("#missing") || !b.hasElement("#ready") {
 		t.Fatal("still missing items after the uploads")
@@ -354,6 +395,7 @@ func browserFlow(t *testing.T, js bool) {
 		t.Fatal("the returned page does not show the reviewer's comments")
 	}
 	b.screenshot("returned")
+	b.axe("returned")
 	for k, v := range b.answerSection(map[string]string{first: "no"}) {
 		saved[k] = v
 	}
@@ -399,6 +441,7 @@ func browserFlow(t *testing.T, js bool) {
 		t.Fatalf("finding response: %s", b.location())
 	}
 	b.screenshot("findings")
+	b.axe("findings")
 	var sf struct {
 		Items []api.SupplierFindingResponse `json:"items"`
 	}
