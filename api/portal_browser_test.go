@@ -139,10 +139,6 @@ func (b *tab) text(sel string) string {
 	return s
 }
 
-func (b *tab) has(sel string) bool {
-	return strings.Contains(b.html(), sel)
-}
-
 func (b *tab) attrs(sel string) []map[string]string {
 	b.t.Helper()
 	if !b.hasElement(sel) {
@@ -440,6 +436,15 @@ func browserFlow(t *testing.T, js bool) {
 	if !strings.Contains(b.text("#flash"), "回答を記録しました") {
 		t.Fatalf("finding response: %s", b.location())
 	}
+	done := b.attrs(`input[name="done"]`)
+	if len(done) != 1 {
+		t.Fatalf("proposed items: %v", done)
+	}
+	b.do(chromedp.Click(chromedp.ID(done[0]["id"])))
+	b.click("send-" + fid)
+	if !strings.Contains(b.html(), "完了（確認待ち）") {
+		t.Error("the item marked done does not show as done")
+	}
 	b.screenshot("findings")
 	b.axe("findings")
 	var sf struct {
@@ -448,5 +453,12 @@ func browserFlow(t *testing.T, js bool) {
 	must(t, f.do(t, "GET", "/api/v1/supplier/findings", f.secret, nil), http.StatusOK).into(t, &sf)
 	if len(sf.Items) != 1 || sf.Items[0].SupplierResponse != "次回の経営会議で見直します" {
 		t.Errorf("supplier findings %+v", sf.Items)
+	}
+	var rem struct {
+		Items []api.RemediationResponse `json:"items"`
+	}
+	must(t, f.do(t, "GET", "/api/v1/findings/"+fid+"/remediations", f.proc, nil), http.StatusOK).into(t, &rem)
+	if len(rem.Items) != 1 || rem.Items[0].Status != "done" || rem.Items[0].Description != "方針を見直し、承認記録を提出します" {
+		t.Errorf("remediation items %+v", rem.Items)
 	}
 }

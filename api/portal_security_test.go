@@ -112,7 +112,7 @@ func TestPortalHeadersAndNoInlineScript(t *testing.T) {
 	f := newPortalFixture(t, e, "Header vendor")
 	b := newBrowser(t, f.srv.URL, "en")
 	pages := []page{b.get("/portal/sign-in"), b.get(f.invitation), b.get("/portal/assessments"), b.get("/portal/assessments/" + f.id + "/submit"),
-		b.get("/portal/findings"), b.get("/portal/assessments/0193a7c2-5b1e-7d3a-9f00-1c2d3e4f5a6b")}
+		b.get("/portal/findings"), b.get("/portal/assessments/0193a7c2-5b1e-7d3a-9f00-1c2d3e4f5a6b"), b.get("/portal/no-such-page")}
 	for _, p := range pages {
 		h := p.header
 		csp := h.Get("Content-Security-Policy")
@@ -132,8 +132,8 @@ func TestPortalHeadersAndNoInlineScript(t *testing.T) {
 			t.Errorf("%s: inline script or style %q", p.url.Path, loc)
 		}
 	}
-	if pages[5].status != http.StatusNotFound {
-		t.Errorf("unknown assessment: %d", pages[5].status)
+	if pages[5].status != http.StatusNotFound || pages[6].status != http.StatusNotFound || !strings.Contains(pages[6].body, "<h1>Not found</h1>") {
+		t.Errorf("unknown assessment: %d, unknown page: %d", pages[5].status, pages[6].status)
 	}
 }
 

@@ -78,8 +78,13 @@ func (s *Server) portalRoutes(e *gin.Engine) {
 	w.POST("/findings/:id/response", s.portalRespond)
 }
 
-// portalHeaders are every portal response's security headers.
+// portalHeaders sets every portal response's security headers.
 func portalHeaders(c *gin.Context) {
+	setPortalHeaders(c)
+	c.Next()
+}
+
+func setPortalHeaders(c *gin.Context) {
 	h := c.Writer.Header()
 	h.Set("Content-Security-Policy", portalCSP)
 	h.Set("X-Frame-Options", "DENY")
@@ -89,7 +94,6 @@ func portalHeaders(c *gin.Context) {
 	if !strings.HasPrefix(c.Request.URL.Path, "/portal/static/") {
 		h.Set("Cache-Control", "no-store")
 	}
-	c.Next()
 }
 
 // portalSecure reports whether cookies get Secure (and the __Host- names): the request came over TLS,

@@ -186,6 +186,12 @@ func NewHandler(cfg Config, d Deps) http.Handler {
 	}
 	e.Use(s.requestID, apiHeaders, s.observe, s.recovery, s.limitBody)
 	e.NoRoute(func(c *gin.Context) {
+		if strings.HasPrefix(c.Request.URL.Path, "/portal/") { // the portal answers with a page
+			setPortalHeaders(c)
+			l := portalLoc(c)
+			s.portalMessage(c, http.StatusNotFound, l.T("notfound"), l.T("notfound.body"))
+			return
+		}
 		problemStatus(c, http.StatusNotFound, "not-found", "Not found", "no such endpoint")
 	})
 	e.NoMethod(func(c *gin.Context) {

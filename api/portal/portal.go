@@ -147,3 +147,11 @@ func (l Loc) Name() string {
 
 // Status is a status's label.
 func (l Loc) Status(s string) string { return l.T("status." + strings.ToLower(s)) }
+
+// Label is the text of an enumerated value (prefix.value), or the value itself when it has none.
+func (l Loc) Label(prefix, value string) string {
+	if _, ok := messages[prefix+"."+value]; ok {
+		return l.T(prefix + "." + value)
+	}
+	return value
+}
