@@ -41,9 +41,14 @@ func newPortalFixture(t *testing.T, e *env, vendorName string) *portalFixture {
 	if tplID == "" {
 		t.Fatal("built-in contractor-security template not published")
 	}
+	return a.portalSend(t, newPortalServerHTTP(t, e), vendorName, tplID)
+}
+
+func newPortalServerHTTP(t *testing.T, e *env) *httptest.Server {
+	t.Helper()
 	srv := httptest.NewServer(e.h)
 	t.Cleanup(srv.Close)
-	return a.portalSend(t, srv, vendorName, tplID)
+	return srv
 }
 
 // portalSend issues the template to a new vendor at core depth and sends it.
