@@ -324,3 +324,43 @@ func TestPortalStaleSaveConflicts(t *testing.T) {
 		t.Errorf("save after the conflict: %d", r.status)
 	}
 }
+
+// TestPortalInvitationRedeemedOnce: browsers racing on one invitation get one session between them,
+// on both databases; the invitation never reaches the audit trail.
+func TestPortalInvitationRedeemedOnce(t *testing.T) {
+	eachDB(t, func(t *testing.T, e *env) {
+		f := newPortalFixture(t, e, "Racing vendor")
+		const n = 6
+		results := make(chan string, n)
+		for range n {
+			go func() {
+				res, err := noFollow(http.DefaultClient).Get(f.srv.URL + f.invitation)
+				if err != nil {
+					results <- err.Error()
+					return
+				}
+				res.Body.Close()
+				results <- res.Header.Get("Location")
+			}()
+		}
+		opened := 0
+		for range n {
+			if loc := <-results; loc == "/portal/assessments/"+f.id {
+				opened++
+			} else if !strings.HasPrefix(loc, "/portal/sign-in") {
+				t.Errorf("a racing redeem: %q", loc)
+			}
+		}
+		if opened != 1 {
+			t.Errorf("%d sessions from one invitation", opened)
+		}
+		var events struct {
+			Items []api.AuditEventResponse `json:"items"`
+		}
+		must(t, e.do(t, "GET", "/api/v1/audit-events?action=POST+/api/v1/assessments/:id/send", e.admin, nil), http.StatusOK).into(t, &events)
+		token := strings.TrimPrefix(f.invitation, "/portal/i/")
+		if len(events.Items) != 1 || strings.Contains(string(events.Items[0].Result), token) || !strings.Contains(string(events.Items[0].Result), `"portal_url":"[redacted]"`) {
+			t.Errorf("the send's audit event: %s", events.Items[0].Result)
+		}
+	})
+}
