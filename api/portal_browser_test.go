@@ -462,3 +462,59 @@ func browserFlow(t *testing.T, js bool) {
 		t.Errorf("remediation items %+v", rem.Items)
 	}
 }
+
+// TestPortalConditionsInBrowser: with JavaScript a follow-up question shows as soon as the answer it
+// depends on holds (nested ones too) and is saved with it; without JavaScript it shows after the save.
+func TestPortalConditionsInBrowser(t *testing.T) {
+	chromium(t)
+	for _, js := range []bool{true, false} {
+		name := map[bool]string{true: "javascript", false: "no_javascript"}[js]
+		t.Run(name, func(t *testing.T) {
+			e := sqliteOnly(t, api.Config{})
+			a := newAsmEnv(t, e)
+			srv := newPortalServer(t, e)
+			_, eng := a.engagement(t, "Conditions vendor")
+			asm := a.issue(t, eng)
+			u, _ := url.Parse(a.send(t, asm.ID).PortalURL)
+			b := newTab(t, srv, js)
+			b.navigate(u.Path)
+			hidden := func(id string) bool {
+				_, ok := b.attrs("#" + id)[0]["hidden"]
+				return ok
+			}
+			if !hidden("q-sub_list") || !hidden("q-sub_report") {
+				t.Fatal("follow-up questions show before their condition holds")
+			}
+			b.do(chromedp.Click(chromedp.ID("q-uses_subs-0"))) // yes
+			if hidden("q-sub_list") == js {
+				t.Fatalf("with javascript=%v, sub_list hidden=%v after answering uses_subs", js, hidden("q-sub_list"))
+			}
+			if js {
+				b.do(chromedp.SendKeys(chromedp.ID("q-sub_list-input"), "Acme KK"), chromedp.Click(chromedp.ID("q-sub_audited-0")))
+				if hidden("q-sub_report") {
+					t.Error("the nested follow-up does not show")
+				}
+				b.axe("conditions")
+			}
+			b.click("save")
+			if hidden("q-sub_list") {
+				t.Fatal("sub_list hidden after the save")
+			}
+			want := map[string]string{"uses_subs": "yes"}
+			if js {
+				want["sub_list"], want["sub_audited"] = "Acme KK", "yes"
+			}
+			got := map[string]string{}
+			for _, ans := range a.adminGet(t, asm.ID).Answers {
+				if ans.Value != "" {
+					got[ans.Key] = ans.Value
+				}
+			}
+			for k, v := range want {
+				if got[k] != v {
+					t.Errorf("%s = %q, want %q (all: %v)", k, got[k], v, got)
+				}
+			}
+		})
+	}
+}

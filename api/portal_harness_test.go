@@ -129,7 +129,7 @@ func (b *browser) upload(path string, fields map[string]string, name string, dat
 var (
 	reCSRF    = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 	reVersion = regexp.MustCompile(`name="version" value="(\d+)"`)
-	reKey     = regexp.MustCompile(`name="k" value="([^"]+)"`)
+	reKey     = regexp.MustCompile(`name="k" value="([^"]+)">`) // not the disabled ones of hidden questions
 	reSection = regexp.MustCompile(`name="section" value="([^"]*)"`)
 	reNext    = regexp.MustCompile(`name="next" value="([^"]*)"`)
 	reMissing = regexp.MustCompile(`<li><a href="([^"]+)">([^<]+)</a></li>`)

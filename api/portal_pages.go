@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -70,6 +71,10 @@ type questionView struct {
 	Evidence                      []evidenceView
 	Error                         string
 	Theirs                        string
+	// Hidden questions wait for their condition (CondQ's answer any of CondAny, as JSON); the script
+	// shows them as soon as it holds, and without it they appear after the save.
+	Hidden        bool
+	CondQ, CondAny string
 }
 
 type sectionView struct {
@@ -155,12 +160,17 @@ func (s *Server) questionnairePage(c *gin.Context, a assessment.Assessment, ev [
 	}
 	d.Section = sectionView{Key: sec.Key, Title: sec.Title.Pick(ja)}
 	for _, q := range sec.Questions {
-		if !shown[q.Key] {
+		hidden := !shown[q.Key]
+		if hidden && (q.Condition == nil || !d.Editable || (a.Depth == assessment.DepthCore && q.Depth != questionnaire.DepthCore)) {
 			continue
 		}
 		ans, answered := a.Answers[q.Key]
 		qv := questionView{Key: q.Key, Anchor: "q-" + q.Key, Text: q.Text.Pick(ja), Help: q.Help.Pick(ja), Type: string(q.Type),
-			Required: q.Required, ControlRefs: q.ControlRefs, Error: errs[q.Key]}
+			Required: q.Required, ControlRefs: q.ControlRefs, Error: errs[q.Key], Hidden: hidden}
+		if hidden {
+			anyOf, _ := json.Marshal(q.Condition.AnyOf)
+			qv.CondQ, qv.CondAny = q.Condition.Question, string(anyOf)
+		}
 		values := []string{}
 		if answered {
 			values = answerValues(ans)
@@ -280,14 +290,14 @@ func (s *Server) portalSaveAnswers(c *gin.Context) {
 	}
 	entered := posted{}
 	var in []assessment.AnswerInput
-	byKey := map[string]questionnaire.Question{}
-	for _, q := range a.Visible(a.Answers) {
+	byKey := map[string]questionnaire.Question{} // every question: one the script revealed may be answered too
+	for _, q := range a.Template.Questions() {
 		byKey[q.Key] = q
 	}
 	for _, key := range c.PostFormArray("k") {
 		q, ok := byKey[key]
 		if !ok || entered[key] != nil {
-			continue // hidden since the page was read: the save below reports what matters
+			continue // not a question of this template
 		}
 		var vals []string
 		for _, v := range c.PostFormArray("a." + key) {

@@ -37,7 +37,7 @@ func TestPortalQuestionTypesAndConditions(t *testing.T) {
 		}
 	}
 	for _, hidden := range []string{"q-policy_date", "q-sub_list", "q-iso_scope", "q-sub_report"} {
-		if strings.Contains(p.body, `id="`+hidden+`"`) {
+		if strings.Contains(p.body, `id="`+hidden+`"`) && !strings.Contains(p.body, `id="`+hidden+`" hidden data-cond=`) {
 			t.Errorf("%s shows before its condition holds", hidden)
 		}
 	}
@@ -68,7 +68,7 @@ func TestPortalQuestionTypesAndConditions(t *testing.T) {
 		t.Fatalf("save: %d\n%.3000s", p.status, p.body)
 	}
 	for _, shown := range []string{"q-policy_date", "q-sub_list", "q-sub_audited", "q-iso_scope"} {
-		if !strings.Contains(p.body, `id="`+shown+`"`) {
+		if !strings.Contains(p.body, `id="`+shown+`">`) {
 			t.Errorf("%s does not show after its condition holds", shown)
 		}
 	}
