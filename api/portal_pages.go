@@ -73,7 +73,7 @@ type questionView struct {
 	Theirs                        string
 	// Hidden questions wait for their condition (CondQ's answer any of CondAny, as JSON); the script
 	// shows them as soon as it holds, and without it they appear after the save.
-	Hidden        bool
+	Hidden         bool
 	CondQ, CondAny string
 }
 
