@@ -221,8 +221,8 @@ func (b *tab) answerSection(override map[string]string) map[string][]string {
 	choices := map[string][]map[string]string{}
 	for _, in := range b.attrs(`input[form="answers"]`) {
 		name := strings.TrimPrefix(in["name"], "a.")
-		if in["name"] == "k" || in["type"] == "hidden" {
-			continue
+		if _, disabled := in["disabled"]; disabled || in["name"] == "k" || in["type"] == "hidden" {
+			continue // a question whose condition does not hold
 		}
 		if !slices.Contains(order, name) {
 			order = append(order, name)
