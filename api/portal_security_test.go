@@ -132,6 +132,12 @@ func TestPortalHeadersAndNoInlineScript(t *testing.T) {
 			t.Errorf("%s: inline script or style %q", p.url.Path, loc)
 		}
 	}
+	if css := b.get("/portal/static/portal.css"); css.status != http.StatusOK || !strings.HasPrefix(css.header.Get("Content-Type"), "text/css") {
+		t.Errorf("stylesheet: %d %s", css.status, css.header.Get("Content-Type"))
+	}
+	if list := b.get("/portal/static/"); list.status != http.StatusNotFound {
+		t.Errorf("the static directory answers %d", list.status)
+	}
 	if pages[5].status != http.StatusNotFound || pages[6].status != http.StatusNotFound || !strings.Contains(pages[6].body, "<h1>Not found</h1>") {
 		t.Errorf("unknown assessment: %d, unknown page: %d", pages[5].status, pages[6].status)
 	}

@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"io/fs"
 	"net"
 	"net/http"
 	"net/url"
@@ -55,7 +54,11 @@ func (s *Server) portalRoutes(e *gin.Engine) {
 	}
 	e.GET("/", func(c *gin.Context) { c.Redirect(http.StatusSeeOther, "/portal/") })
 	p := e.Group("/portal", portalHeaders)
-	p.StaticFS("/static", http.FS(portal.Static()))
+	static := http.FS(portal.Static())
+	p.GET("/static/:file", func(c *gin.Context) { // the files only: no directory listing
+		c.Header("Cache-Control", "public, max-age=3600")
+		c.FileFromFS(c.Param("file"), static)
+	})
 	p.GET("/", func(c *gin.Context) { c.Redirect(http.StatusSeeOther, "/portal/assessments") })
 	p.GET("/sign-in", s.portalSignInPage)
 	p.POST("/sign-in", s.portalSignIn)
@@ -438,5 +441,3 @@ func portalAuditInput(contentType string, body []byte) (json.RawMessage, bool) {
 	}
 	return redact(b), true
 }
-
-var _ fs.FS = portal.Static()
