@@ -136,6 +136,9 @@ type SendResponse struct {
 	// SupplierURL is built from the configured public URL (api.Config.PublicURL).
 	SupplierURL  string `json:"supplier_url" binding:"required" example:"https://vendorrisk.example.com/api/v1/supplier/assessments/0193a7c2-5b1e-7d3a-9f00-1c2d3e4f5a6b"`
 	SupplierPath string `json:"supplier_path" binding:"required" example:"/api/v1/supplier/assessments/0193a7c2-5b1e-7d3a-9f00-1c2d3e4f5a6b"`
+	// PortalURL opens the assessment in the supplier portal (a browser, no code): it holds a one-time
+	// invitation, exchanged for a session on first use; shown once, never in the audit trail.
+	PortalURL string `json:"portal_url" binding:"required" example:"https://vendorrisk.example.com/portal/i/vri_..."`
 }
 
 func evidenceResponse(e assessment.Evidence) EvidenceResponse {
@@ -299,7 +302,7 @@ func (s *Server) getAssessment(c *gin.Context) {
 //
 //	@Summary		Send an assessment to the supplier
 //	@ID		sendAssessment
-//	@Description	Moves a draft to sent and returns, once, a supplier API key bound to the vendor (valid until the due date plus 30 days; revocable) and the URL to answer at (supplier_url: the configured public URL, VENDORRISK_PUBLIC_URL, never the request's Host or X-Forwarded-Host). Nothing is e-mailed: pass both on.
+//	@Description	Moves a draft to sent and returns, once, the supplier portal link (portal_url: a one-time invitation that opens a browser session) and a supplier API key bound to the vendor (valid until the due date plus 30 days; revocable) and the URL to answer at (supplier_url: the configured public URL, VENDORRISK_PUBLIC_URL, never the request's Host or X-Forwarded-Host). Nothing is e-mailed: pass both on.
 //	@Tags			assessments
 //	@Produce		json
 //	@Security		BearerAuth
@@ -318,9 +321,14 @@ func (s *Server) sendAssessment(c *gin.Context) {
 		respondError(c, err)
 		return
 	}
+	invitation, err := s.portal.Invite(c.Request.Context(), key.ID, a.VendorID, a.ID, key.ExpiresAt)
+	if err != nil {
+		respondError(c, err)
+		return
+	}
 	setETag(c, a.Version)
 	c.Header("Cache-Control", "no-store")
-	c.JSON(http.StatusOK, SendResponse{Assessment: s.assessmentResponse(a, nil, true, false),
+	c.JSON(http.StatusOK, SendResponse{PortalURL: s.cfg.PublicURL + "/portal/i/" + invitation, Assessment: s.assessmentResponse(a, nil, true, false),
 		SupplierKey: SupplierKeyResponse{ID: key.ID, Secret: key.Secret, ExpiresAt: key.ExpiresAt},
 		SupplierURL: s.cfg.PublicURL + "/api/v1/supplier/assessments/" + a.ID, SupplierPath: "/api/v1/supplier/assessments/" + a.ID})
 }

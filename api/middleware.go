@@ -103,7 +103,7 @@ func (s *Server) limitBody(c *gin.Context) {
 	switch c.FullPath() {
 	case importRoute, templateImportRoute:
 		limit = s.cfg.MaxImportBytes
-	case uploadRoute:
+	case uploadRoute, portalUploadRoute:
 		limit = s.cfg.MaxUploadBytes + 64<<10 // room for the multipart framing around the file
 	}
 	if c.Request.ContentLength > limit {

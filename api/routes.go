@@ -158,6 +158,9 @@ func (s *Server) routes(e *gin.Engine) {
 	v1.POST("/risk-acceptances/:id/revoke", accAsk, s.revokeRiskAcceptance)
 
 	v1.GET("/portfolio/summary", require(auth.PermPortfolioRead), s.portfolioSummary)
+
+	// The supplier portal's pages (api/portal_*.go): the same services for a browser.
+	s.portalRoutes(e)
 }
 
 // openAPIYAML serves the OpenAPI 3 document (docs/openapi.yaml); /swagger/doc.json is the Swagger 2.0 one.

@@ -24,6 +24,7 @@ import (
 	"github.com/vendorrisk/vendorrisk/domain/finding"
 	"github.com/vendorrisk/vendorrisk/domain/idempotency"
 	"github.com/vendorrisk/vendorrisk/domain/policy"
+	"github.com/vendorrisk/vendorrisk/domain/portal"
 	"github.com/vendorrisk/vendorrisk/domain/portfolio"
 	"github.com/vendorrisk/vendorrisk/domain/questionnaire"
 	"github.com/vendorrisk/vendorrisk/domain/vendor"
@@ -90,6 +91,8 @@ type Deps struct {
 	Checkpoints *audit.Checkpoints
 	Decisions   *decision.Service
 	Acceptances *acceptance.Service
+	// Portal opens the supplier portal's sessions.
+	Portal *portal.Service
 	// Ready checks that the service can serve (the database answers).
 	Ready func(ctx context.Context) error
 	// DB, when set, adds connection pool statistics to /metrics.
@@ -117,6 +120,8 @@ type Server struct {
 	checkpoints  *audit.Checkpoints
 	decisions    *decision.Service
 	acceptances  *acceptance.Service
+	portal       *portal.Service
+	pages        *pages
 	ready        func(ctx context.Context) error
 	valid        *validator.Validate
 	metrics      *metrics
@@ -164,6 +169,7 @@ func NewHandler(cfg Config, d Deps) http.Handler {
 	}
 	s.portfolio = d.Portfolio
 	s.decisions, s.acceptances = d.Decisions, d.Acceptances
+	s.portal = d.Portal
 	s.limiter = newLimiter(cfg.RateLimit, cfg.RateBurst, d.Clock)
 	s.inflight = newInFlight(cfg.MaxInFlightPerKey)
 	s.authFailures = newLimiter(cfg.AuthFailureRate, cfg.AuthFailureBurst, d.Clock)
@@ -180,6 +186,12 @@ func NewHandler(cfg Config, d Deps) http.Handler {
 	}
 	e.Use(s.requestID, apiHeaders, s.observe, s.recovery, s.limitBody)
 	e.NoRoute(func(c *gin.Context) {
+		if strings.HasPrefix(c.Request.URL.Path, "/portal/") { // the portal answers with a page
+			setPortalHeaders(c)
+			l := portalLoc(c)
+			s.portalMessage(c, http.StatusNotFound, l.T("notfound"), l.T("notfound.body"))
+			return
+		}
 		problemStatus(c, http.StatusNotFound, "not-found", "Not found", "no such endpoint")
 	})
 	e.NoMethod(func(c *gin.Context) {

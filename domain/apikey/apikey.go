@@ -227,6 +227,23 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (auth.Princip
 	return auth.Principal{KeyID: k.ID, Name: k.Name, Role: k.Role, VendorID: k.VendorID}, nil
 }
 
+// PrincipalOf is the principal of an active key, for a session that acts as it (the supplier portal):
+// a revoked, expired or unknown key is Unauthenticated, like its secret.
+func (s *Service) PrincipalOf(ctx context.Context, id string) (auth.Principal, error) {
+	denied := domain.Errorf(domain.KindUnauthenticated, "the credential is missing, unknown, revoked or expired")
+	k, err := s.repo.Get(ctx, id)
+	if errors.Is(err, domain.ErrNotFound) {
+		return auth.Principal{}, denied
+	}
+	if err != nil {
+		return auth.Principal{}, fmt.Errorf("load api key %s: %w", id, err)
+	}
+	if !k.Active(s.now()) {
+		return auth.Principal{}, denied
+	}
+	return auth.Principal{KeyID: k.ID, Name: k.Name, Role: k.Role, VendorID: k.VendorID}, nil
+}
+
 // Bootstrap creates the first admin key when the database has no key at all. It returns the secret,
 // or "" when keys already exist.
 func (s *Service) Bootstrap(ctx context.Context) (Key, string, error) {

@@ -745,15 +745,34 @@ func answered(a Assessment, q questionnaire.Question, withEvidence map[string]bo
 	return ok
 }
 
-func missing(a Assessment, ev []Evidence) error {
+// MissingItem is one thing that stops a submission: a required answer, or evidence an answer needs.
+type MissingItem struct {
+	Key      string
+	Evidence bool
+}
+
+// Missing lists what stops a submission, in question order.
+func Missing(a Assessment, ev []Evidence) []MissingItem {
 	withEvidence := evidenceKeys(ev)
-	var v domain.Validator
+	var out []MissingItem
 	for _, q := range a.Visible(a.Answers) {
 		if q.Required && !answered(a, q, withEvidence) {
-			v.Add("answers."+q.Key, "a required answer is missing")
+			out = append(out, MissingItem{Key: q.Key})
 		}
 		if needsEvidence(q, a.Answers[q.Key]) && !withEvidence[q.Key] {
-			v.Add("evidence."+q.Key, "evidence is required for this answer")
+			out = append(out, MissingItem{Key: q.Key, Evidence: true})
+		}
+	}
+	return out
+}
+
+func missing(a Assessment, ev []Evidence) error {
+	var v domain.Validator
+	for _, m := range Missing(a, ev) {
+		if m.Evidence {
+			v.Add("evidence."+m.Key, "evidence is required for this answer")
+		} else {
+			v.Add("answers."+m.Key, "a required answer is missing")
 		}
 	}
 	if err := v.Err(); err != nil {

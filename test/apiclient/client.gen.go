@@ -1558,7 +1558,13 @@ type SectionResponse struct {
 
 // SendResponse defines model for SendResponse.
 type SendResponse struct {
-	Assessment  AssessmentResponse  `json:"assessment"`
+	Assessment AssessmentResponse `json:"assessment"`
+
+	// PortalUrl PortalURL opens the assessment in the supplier portal (a browser, no code): it holds a one-time
+	// invitation, exchanged for a session on first use; shown once, never in the audit trail.
+	//
+	// Example: https://vendorrisk.example.com/portal/i/vri_...
+	PortalUrl   string              `json:"portal_url"`
 	SupplierKey SupplierKeyResponse `json:"supplier_key"`
 
 	// SupplierPath Example: /api/v1/supplier/assessments/0193a7c2-5b1e-7d3a-9f00-1c2d3e4f5a6b
@@ -2041,7 +2047,7 @@ type ClientInterface interface {
 
 	// SendAssessment Send an assessment to the supplier
 	//
-	// Moves a draft to sent and returns, once, a supplier API key bound to the vendor (valid until the due date plus 30 days; revocable) and the URL to answer at (supplier_url: the configured public URL, VENDORRISK_PUBLIC_URL, never the request's Host or X-Forwarded-Host). Nothing is e-mailed: pass both on.
+	// Moves a draft to sent and returns, once, the supplier portal link (portal_url: a one-time invitation that opens a browser session) and a supplier API key bound to the vendor (valid until the due date plus 30 days; revocable) and the URL to answer at (supplier_url: the configured public URL, VENDORRISK_PUBLIC_URL, never the request's Host or X-Forwarded-Host). Nothing is e-mailed: pass both on.
 	//
 	// Corresponds with POST /api/v1/assessments/{id}/send (the `SendAssessment` operationId).
 	SendAssessment(ctx context.Context, id string, params *SendAssessmentParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -2320,7 +2326,7 @@ func (c *Client) GetAssessmentScore(ctx context.Context, id string, reqEditors .
 
 // SendAssessment Send an assessment to the supplier
 //
-// Moves a draft to sent and returns, once, a supplier API key bound to the vendor (valid until the due date plus 30 days; revocable) and the URL to answer at (supplier_url: the configured public URL, VENDORRISK_PUBLIC_URL, never the request's Host or X-Forwarded-Host). Nothing is e-mailed: pass both on.
+// Moves a draft to sent and returns, once, the supplier portal link (portal_url: a one-time invitation that opens a browser session) and a supplier API key bound to the vendor (valid until the due date plus 30 days; revocable) and the URL to answer at (supplier_url: the configured public URL, VENDORRISK_PUBLIC_URL, never the request's Host or X-Forwarded-Host). Nothing is e-mailed: pass both on.
 //
 // Corresponds with POST /api/v1/assessments/{id}/send (the `SendAssessment` operationId).
 func (c *Client) SendAssessment(ctx context.Context, id string, params *SendAssessmentParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -3838,7 +3844,7 @@ type ClientWithResponsesInterface interface {
 
 	// SendAssessmentWithResponse Send an assessment to the supplier
 	//
-	// Moves a draft to sent and returns, once, a supplier API key bound to the vendor (valid until the due date plus 30 days; revocable) and the URL to answer at (supplier_url: the configured public URL, VENDORRISK_PUBLIC_URL, never the request's Host or X-Forwarded-Host). Nothing is e-mailed: pass both on.
+	// Moves a draft to sent and returns, once, the supplier portal link (portal_url: a one-time invitation that opens a browser session) and a supplier API key bound to the vendor (valid until the due date plus 30 days; revocable) and the URL to answer at (supplier_url: the configured public URL, VENDORRISK_PUBLIC_URL, never the request's Host or X-Forwarded-Host). Nothing is e-mailed: pass both on.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -7888,7 +7894,7 @@ func (c *ClientWithResponses) GetAssessmentScoreWithResponse(ctx context.Context
 
 // SendAssessmentWithResponse Send an assessment to the supplier
 //
-// Moves a draft to sent and returns, once, a supplier API key bound to the vendor (valid until the due date plus 30 days; revocable) and the URL to answer at (supplier_url: the configured public URL, VENDORRISK_PUBLIC_URL, never the request's Host or X-Forwarded-Host). Nothing is e-mailed: pass both on.
+// Moves a draft to sent and returns, once, the supplier portal link (portal_url: a one-time invitation that opens a browser session) and a supplier API key bound to the vendor (valid until the due date plus 30 days; revocable) and the URL to answer at (supplier_url: the configured public URL, VENDORRISK_PUBLIC_URL, never the request's Host or X-Forwarded-Host). Nothing is e-mailed: pass both on.
 //
 // Returns a wrapper object for the known response body format(s).
 //

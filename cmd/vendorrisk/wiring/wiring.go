@@ -22,6 +22,7 @@ import (
 	"github.com/vendorrisk/vendorrisk/domain/engagement"
 	"github.com/vendorrisk/vendorrisk/domain/finding"
 	"github.com/vendorrisk/vendorrisk/domain/policy"
+	"github.com/vendorrisk/vendorrisk/domain/portal"
 	"github.com/vendorrisk/vendorrisk/domain/portfolio"
 	"github.com/vendorrisk/vendorrisk/domain/questionnaire"
 	"github.com/vendorrisk/vendorrisk/domain/risk"
@@ -41,6 +42,7 @@ type Services struct {
 	Catalog      *catalog.Service
 	Templates    *questionnaire.Service
 	Assessments  *assessment.Service
+	Portal       *portal.Service
 	Findings     *finding.Service
 	Remediations *finding.Remediations
 	Portfolio    *portfolio.Service
@@ -104,6 +106,8 @@ func Wire(db *repository.DB, clock domain.Clock, blobs assessment.BlobStore) Ser
 		Findings:     findings,
 		Portfolio:    portfolio.NewService(repository.NewPortfolio(db), policies, db, clock),
 		Remediations: remediations,
+		Portal: portal.NewService(repository.NewPortalTokens(db),
+			portal.Credentials{Authenticate: keys.Authenticate, Principal: keys.PrincipalOf}, db, clock, 0),
 	}
 }
 
@@ -217,6 +221,6 @@ func (s Services) APIDeps(db *repository.DB, log *slog.Logger, clock domain.Cloc
 		Remediations: s.Remediations,
 		Idempotency:  repository.NewIdempotency(db), Ready: db.Ping, DB: db.SQL(),
 		Audit: s.Audit, Decisions: s.Decisions, Acceptances: s.Acceptances,
-		Portfolio: s.Portfolio,
+		Portfolio: s.Portfolio, Portal: s.Portal,
 	}
 }
