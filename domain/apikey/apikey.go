@@ -64,12 +64,19 @@ type Service struct {
 	repo         Repository
 	vendorExists VendorExists
 	now          domain.Clock
+	cache        *authCache
 }
 
-// NewService wires the credential use cases.
+// NewService wires the credential use cases. Verified credentials are cached for DefaultCacheTTL
+// (see CacheFor).
 func NewService(repo Repository, vendorExists VendorExists, now domain.Clock) *Service {
-	return &Service{repo: repo, vendorExists: vendorExists, now: now}
+	return &Service{repo: repo, vendorExists: vendorExists, now: now, cache: newAuthCache(DefaultCacheTTL)}
 }
+
+// CacheFor sets how long a verified credential is believed without a database read; zero or less
+// asks the database on every request. A key revoked through this service is refused at once; one
+// revoked elsewhere (another replica, the CLI) is refused here within ttl. Call it before serving.
+func (s *Service) CacheFor(ttl time.Duration) { s.cache = newAuthCache(ttl) }
 
 // NewKey is the input for Create.
 type NewKey struct {
@@ -182,6 +189,9 @@ func (s *Service) Revoke(ctx context.Context, id string) (Key, error) {
 	if err := s.repo.Revoke(ctx, id, now); err != nil {
 		return Key{}, fmt.Errorf("revoke api key %s: %w", id, err)
 	}
+	// Refused at once here: the entry goes, and the key is not cached again for a while, so that a
+	// request that reads the row before this transaction commits cannot put it back for a TTL.
+	s.cache.revoked(id, now)
 	k.RevokedAt = &now
 	return k, nil
 }
@@ -193,23 +203,46 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (auth.Princip
 	if !strings.HasPrefix(secret, secretPrefix) || len(secret) > 128 {
 		return auth.Principal{}, denied
 	}
-	k, err := s.repo.GetByHash(ctx, hash(secret))
+	h := hash(secret)
+	now := s.now()
+	if e, ok := s.cache.get(h, now); ok {
+		if e.expiresAt != nil && !now.Before(*e.expiresAt) {
+			s.cache.forget(e.principal.KeyID)
+			return auth.Principal{}, denied
+		}
+		if err := s.touch(ctx, h, e.principal.KeyID, e.lastUsed, now); err != nil {
+			return auth.Principal{}, err
+		}
+		return e.principal, nil
+	}
+	k, err := s.repo.GetByHash(ctx, h)
 	if errors.Is(err, domain.ErrNotFound) {
 		return auth.Principal{}, denied
 	}
 	if err != nil {
 		return auth.Principal{}, fmt.Errorf("look up api key: %w", err)
 	}
-	now := s.now()
 	if !k.Active(now) {
 		return auth.Principal{}, denied
 	}
-	if k.LastUsedAt == nil || now.Sub(*k.LastUsedAt) >= lastUsedGranularity {
-		if err := s.repo.TouchLastUsed(ctx, k.ID, now); err != nil {
-			return auth.Principal{}, fmt.Errorf("record api key use: %w", err)
-		}
+	p := auth.Principal{KeyID: k.ID, Name: k.Name, Role: k.Role, VendorID: k.VendorID}
+	s.cache.put(h, cached{principal: p, expiresAt: k.ExpiresAt, lastUsed: k.LastUsedAt, until: now.Add(s.cache.ttl)})
+	if err := s.touch(ctx, h, k.ID, k.LastUsedAt, now); err != nil {
+		return auth.Principal{}, err
 	}
-	return auth.Principal{KeyID: k.ID, Name: k.Name, Role: k.Role, VendorID: k.VendorID}, nil
+	return p, nil
+}
+
+// touch writes last_used_at when the stored one is older than lastUsedGranularity (or absent).
+func (s *Service) touch(ctx context.Context, h, id string, lastUsed *time.Time, now time.Time) error {
+	if lastUsed != nil && now.Sub(*lastUsed) < lastUsedGranularity {
+		return nil
+	}
+	if err := s.repo.TouchLastUsed(ctx, id, now); err != nil {
+		return fmt.Errorf("record api key use: %w", err)
+	}
+	s.cache.touched(h, now)
+	return nil
 }
 
 // Bootstrap creates the first admin key when the database has no key at all. It returns the secret,
