@@ -24,12 +24,12 @@ func TestHotReadStatements(t *testing.T) {
 				name, path string
 				want       int
 			}{
-				{"GET vendor", "/api/v1/vendors/" + f.vendorID, -1},
-				{"list vendors", "/api/v1/vendors?limit=50", -1},
-				{"GET engagement", "/api/v1/engagements/" + f.eng, -1},
-				{"GET engagement risk", "/api/v1/engagements/" + f.eng + "/risk", -1},
-				{"GET assessment", "/api/v1/assessments/" + asm, -1},
-				{"list findings", "/api/v1/findings?limit=50", -1},
+				{"GET vendor", "/api/v1/vendors/" + f.vendorID, 1},
+				{"list vendors", "/api/v1/vendors?limit=50", 1},
+				{"GET engagement", "/api/v1/engagements/" + f.eng, 5},
+				{"GET engagement risk", "/api/v1/engagements/" + f.eng + "/risk", 5},
+				{"GET assessment", "/api/v1/assessments/" + asm, 2},
+				{"list findings", "/api/v1/findings?limit=50", 1},
 			}
 			for _, r := range reads {
 				must(t, e.do(t, "GET", r.path, e.admin, nil), http.StatusOK) // the key is verified and cached
@@ -38,6 +38,18 @@ func TestHotReadStatements(t *testing.T) {
 				if got := counter.Statements(); len(got) != r.want {
 					t.Errorf("%s: %d statements, want %d:\n  %s", r.name, len(got), r.want, strings.Join(got, "\n  "))
 				}
+			}
+			// A key not seen before: its lookup and the first last-used write come on top, once.
+			fresh := e.key(t, "admin", "")
+			counter.Reset()
+			must(t, e.do(t, "GET", reads[0].path, fresh, nil), http.StatusOK)
+			if got := counter.Statements(); len(got) != reads[0].want+2 {
+				t.Errorf("GET vendor with a new key: %d statements, want %d:\n  %s", len(got), reads[0].want+2, strings.Join(got, "\n  "))
+			}
+			counter.Reset()
+			must(t, e.do(t, "GET", reads[0].path, fresh, nil), http.StatusOK)
+			if got := counter.Count(); got != reads[0].want {
+				t.Errorf("GET vendor with the key cached: %d statements, want %d", got, reads[0].want)
 			}
 		})
 	}
