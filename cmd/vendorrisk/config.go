@@ -35,7 +35,7 @@ type config struct {
 	MaxInFlight     int
 	// AuthCacheTTL is how long a verified credential is believed without a database read.
 	AuthCacheTTL time.Duration
-	Migrate         bool
+	Migrate      bool
 	// TrustedProxies are the CIDRs whose X-Forwarded-For is believed; empty believes none.
 	TrustedProxies []string
 	// PublicURL is where clients reach the API; links in answers are built from it.

@@ -142,9 +142,10 @@ func (c *countingConn) ExecContext(ctx context.Context, query string, args []dri
 	return res, err
 }
 
-// PrepareContext does not count: preparing is a round trip on MySQL, but the statement's execution
-// is counted, and a prepared statement reused over many requests costs one execution each.
+// PrepareContext counts a PREPARE: on MySQL it is a round trip of its own (and closing the statement
+// another), so a query that the driver cannot send in one go shows up twice.
 func (c *countingConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
+	c.c.add("PREPARE " + query)
 	var (
 		s   driver.Stmt
 		err error
