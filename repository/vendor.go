@@ -72,8 +72,10 @@ func toVendorRow(v vendor.Vendor) vendorRow {
 
 func (r vendorRow) toDomain(tags []string) (vendor.Vendor, error) {
 	var ids []registrationIDJSON
-	if err := json.Unmarshal([]byte(r.RegistrationIDs), &ids); err != nil {
-		return vendor.Vendor{}, fmt.Errorf("decode registration ids of vendor %s: %w", r.ID, err)
+	if r.RegistrationIDs != "[]" { // most vendors have none: skip the decoder
+		if err := json.Unmarshal([]byte(r.RegistrationIDs), &ids); err != nil {
+			return vendor.Vendor{}, fmt.Errorf("decode registration ids of vendor %s: %w", r.ID, err)
+		}
 	}
 	regs := make([]vendor.RegistrationID, len(ids))
 	for i, id := range ids {
