@@ -38,6 +38,13 @@ func TestHotReadStatements(t *testing.T) {
 				if got := counter.Statements(); len(got) != r.want {
 					t.Errorf("%s: %d statements, want %d:\n  %s", r.name, len(got), r.want, strings.Join(got, "\n  "))
 				}
+				// Statements are prepared once per connection at most, never on every request.
+				for range 9 {
+					must(t, e.do(t, "GET", r.path, e.admin, nil), http.StatusOK)
+				}
+				if p := counter.Prepares(); len(p) >= 10 {
+					t.Errorf("%s: %d statements prepared in 10 requests:\n  %s", r.name, len(p), strings.Join(p, "\n  "))
+				}
 			}
 			// A key not seen before: its lookup and the first last-used write come on top, once.
 			fresh := e.key(t, "admin", "")

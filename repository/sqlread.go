@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"sync"
 
 	"gorm.io/gorm"
 )
@@ -29,4 +30,60 @@ func (d *DB) query(ctx context.Context, query string, args ...any) (*sql.Rows, e
 		return nil, markUnavailable(err)
 	}
 	return rows, nil
+}
+
+// maxPrepared bounds the statements one repository keeps prepared.
+const maxPrepared = 64
+
+// prepared keeps the prepared statements of a repository's hot reads by text, so that SQLite does not
+// parse and plan them on every request (and MySQL executes them in its binary protocol). They serve
+// reads outside a transaction; inside one, the statement runs plainly on the transaction's connection
+// (a prepared one would have to be prepared again there).
+type prepared struct {
+	db *DB
+	mu sync.Mutex
+	m  map[string]*sql.Stmt
+}
+
+func newPrepared(db *DB) *prepared { return &prepared{db: db, m: map[string]*sql.Stmt{}} }
+
+// query runs the statement prepared, or plainly inside a transaction or once maxPrepared are kept.
+func (p *prepared) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if _, inTx := ctx.Value(txKey{}).(*gorm.DB); inTx {
+		return p.db.query(ctx, query, args...)
+	}
+	stmt, err := p.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if stmt == nil {
+		return p.db.query(ctx, query, args...)
+	}
+	rows, err := stmt.QueryContext(ctx, args...)
+	if err != nil {
+		return nil, markUnavailable(err)
+	}
+	return rows, nil
+}
+
+func (p *prepared) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	p.mu.Lock()
+	s, ok := p.m[query]
+	full := len(p.m) >= maxPrepared
+	p.mu.Unlock()
+	if ok || full {
+		return s, nil
+	}
+	s, err := p.db.sql.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, markUnavailable(err)
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if old, ok := p.m[query]; ok { // prepared meanwhile by another request
+		_ = s.Close()
+		return old, nil
+	}
+	p.m[query] = s
+	return s, nil
 }

@@ -14,10 +14,13 @@ import (
 )
 
 // Vendors stores the vendor register.
-type Vendors struct{ db *DB }
+type Vendors struct {
+	db    *DB
+	reads *prepared // the vendor reads, prepared once
+}
 
 // NewVendors returns the vendor repository.
-func NewVendors(db *DB) *Vendors { return &Vendors{db: db} }
+func NewVendors(db *DB) *Vendors { return &Vendors{db: db, reads: newPrepared(db)} }
 
 var _ vendor.Repository = (*Vendors)(nil)
 
@@ -136,7 +139,7 @@ func (s *Vendors) GetForUpdate(ctx context.Context, id string) (vendor.Vendor, e
 }
 
 func (s *Vendors) get(ctx context.Context, id, lock string) (vendor.Vendor, error) {
-	rows, err := s.db.query(ctx, "SELECT "+vendorColumns+" FROM vendors WHERE id = ?"+lock, id)
+	rows, err := s.reads.query(ctx, "SELECT "+vendorColumns+" FROM vendors WHERE id = ?"+lock, id)
 	if err != nil {
 		return vendor.Vendor{}, fmt.Errorf("read vendor %s: %w", id, err)
 	}
@@ -233,7 +236,11 @@ func (s *Vendors) List(ctx context.Context, f vendor.Filter) ([]vendor.Vendor, e
 	}
 	q.WriteString(" ORDER BY " + order + " LIMIT ?")
 	args = append(args, f.Limit)
-	rows, err := s.db.query(ctx, q.String(), args...)
+	query := s.reads.query
+	if f.IDs != nil { // a text per number of IDs: not worth keeping
+		query = s.db.query
+	}
+	rows, err := query(ctx, q.String(), args...)
 	if err != nil {
 		return nil, fmt.Errorf("query vendors: %w", err)
 	}

@@ -21,10 +21,25 @@ import (
 	"github.com/vendorrisk/vendorrisk/test/testdb"
 )
 
-// Counter records the statements sent since the last Reset.
+// Counter records the statements sent since the last Reset. Preparing a statement is kept apart: it
+// happens once per pooled connection and statement text, not once per request.
 type Counter struct {
-	mu   sync.Mutex
-	stmt []string
+	mu       sync.Mutex
+	stmt     []string
+	prepares []string
+}
+
+func (c *Counter) prepare(query string) {
+	c.mu.Lock()
+	c.prepares = append(c.prepares, strings.Join(strings.Fields(query), " "))
+	c.mu.Unlock()
+}
+
+// Prepares returns the statements prepared since the last Reset.
+func (c *Counter) Prepares() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]string(nil), c.prepares...)
 }
 
 func (c *Counter) add(query string) {
@@ -36,7 +51,7 @@ func (c *Counter) add(query string) {
 // Reset forgets what was counted.
 func (c *Counter) Reset() {
 	c.mu.Lock()
-	c.stmt = nil
+	c.stmt, c.prepares = nil, nil
 	c.mu.Unlock()
 }
 
@@ -142,10 +157,11 @@ func (c *countingConn) ExecContext(ctx context.Context, query string, args []dri
 	return res, err
 }
 
-// PrepareContext counts a PREPARE: on MySQL it is a round trip of its own (and closing the statement
-// another), so a query that the driver cannot send in one go shows up twice.
+// PrepareContext records a prepare (see Prepares): on MySQL a round trip of its own, once per
+// connection for a statement the repository keeps prepared, but on every execution when the driver
+// cannot send a query with arguments in one go.
 func (c *countingConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
-	c.c.add("PREPARE " + query)
+	c.c.prepare(query)
 	var (
 		s   driver.Stmt
 		err error
