@@ -317,7 +317,7 @@ func BenchmarkRatio(b *testing.B) {
 					plain := target{base: bs.URL}
 					var pn, bn int64
 					var pt, bt time.Duration
-					var ratios []float64 // per round: product/bare of the pair
+					var ratios []float64                          // per round: product/bare of the pair
 					for _, tg := range []target{product, plain} { // warm-up: connections, caches, pools
 						if _, err := load(client, tg, c.paths, warmTime); err != nil {
 							b.Fatal(err)
