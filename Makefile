@@ -45,7 +45,9 @@ spec-lint: ## lint docs/openapi.yaml with Redocly's recommended rules (needs npx
 migrate: ## apply migrations to the configured database (VENDORRISK_DB_DRIVER / VENDORRISK_DB_DSN)
 	$(GO) run ./cmd/vendorrisk migrate up
 
-bench: ## list latency over 10,000 vendors; a 627-answer assessment; audited writes and chain verification; the portfolio summary over 1,000 engagements; SQLite and MySQL
+bench: ## product/bare throughput of GET one and list 50; list latency at 1k and 1M vendors; list latency over 10,000 vendors; a 627-answer assessment; audited writes and chain verification; the portfolio summary over 1,000 engagements; SQLite and MySQL
+	$(GO) test -run '^$$' -bench Ratio -benchtime 1x -timeout 30m ./bench/
+	$(GO) test -run '^$$' -bench ListDepth -benchtime 300x -timeout 60m ./bench/
 	$(GO) test -run '^$$' -bench ListVendors -benchtime 2000x ./bench/
 	$(GO) test -run '^$$' -bench Answers -benchtime 50x ./bench/
 	$(GO) test -run '^$$' -bench AuditedWrite -benchtime 500x ./bench/

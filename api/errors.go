@@ -10,6 +10,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/vendorrisk/vendorrisk/domain"
+	"github.com/vendorrisk/vendorrisk/domain/auth"
 )
 
 // problemBase prefixes every problem type; each type is documented at that anchor of docs/problems.md.
@@ -138,5 +139,14 @@ func loggerFrom(c *gin.Context) *slog.Logger {
 	if l, ok := c.Get(ctxLogger); ok {
 		return l.(*slog.Logger)
 	}
-	return slog.Default()
+	base, ok := c.Get(ctxBaseLog)
+	if !ok {
+		return slog.Default()
+	}
+	l := base.(*slog.Logger).With("request_id", requestIDFrom(c))
+	if p, ok := c.Get(ctxPrincipal); ok {
+		l = l.With("key_id", p.(auth.Principal).KeyID)
+	}
+	c.Set(ctxLogger, l)
+	return l
 }

@@ -49,12 +49,18 @@ type DB struct {
 // Open connects and checks the connection. dsn must already carry the dialect's required settings
 // (see the config package in cmd): parseTime and UTC for MySQL, pragmas for SQLite.
 func Open(ctx context.Context, dialect, dsn string, pool Pool, log *slog.Logger) (*DB, error) {
+	return OpenDriver(ctx, dialect, "", dsn, pool, log)
+}
+
+// OpenDriver is Open through the database/sql driver registered as driverName ("" for the dialect's
+// own), such as a wrapper that counts statements in tests.
+func OpenDriver(ctx context.Context, dialect, driverName, dsn string, pool Pool, log *slog.Logger) (*DB, error) {
 	var d gorm.Dialector
 	switch dialect {
 	case DialectSQLite:
-		d = sqlite.Open(dsn)
+		d = &sqlite.Dialector{DriverName: driverName, DSN: dsn}
 	case DialectMySQL:
-		d = mysql.Open(dsn)
+		d = mysql.New(mysql.Config{DriverName: driverName, DSN: dsn})
 	default:
 		return nil, fmt.Errorf("unknown database driver %q", dialect)
 	}

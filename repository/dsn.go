@@ -50,7 +50,9 @@ func SQLitePath(dsn string) string {
 }
 
 // NormalizeMySQLDSN parses a go-sql-driver DSN and forces the settings the repositories rely on:
-// times parsed into time.Time in UTC, and matched (not changed) rows reported by UPDATE.
+// times parsed into time.Time in UTC, matched (not changed) rows reported by UPDATE, and parameters
+// interpolated by the driver, so that a statement with arguments is one round trip rather than three
+// (prepare, execute, close); with a utf8 charset (the default utf8mb4), which the driver escapes safely.
 func NormalizeMySQLDSN(dsn string) (string, error) {
 	cfg, err := gomysql.ParseDSN(dsn)
 	if err != nil {
@@ -64,6 +66,10 @@ func NormalizeMySQLDSN(dsn string) (string, error) {
 	}
 	if _, ok := cfg.Params["charset"]; !ok {
 		cfg.Params["charset"] = "utf8mb4"
+	}
+	switch cfg.Params["charset"] {
+	case "utf8mb4", "utf8", "utf8mb3": // the driver refuses interpolation for charsets it cannot escape
+		cfg.InterpolateParams = true
 	}
 	if cfg.Timeout == 0 {
 		cfg.Timeout = 5 * time.Second

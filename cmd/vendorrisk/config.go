@@ -37,7 +37,9 @@ type config struct {
 	SweepInterval   time.Duration
 	DBTimeout       time.Duration
 	MaxInFlight     int
-	Migrate         bool
+	// AuthCacheTTL is how long a verified credential is believed without a database read.
+	AuthCacheTTL time.Duration
+	Migrate      bool
 	// TrustedProxies are the CIDRs whose X-Forwarded-For is believed; empty believes none.
 	TrustedProxies []string
 	// PublicURL is where clients reach the API; links in answers are built from it.
@@ -84,12 +86,14 @@ func newFlagSet(name string, getenv func(string) string, stderr io.Writer) (*fla
 	sweepEvery := env("VENDORRISK_SWEEP_INTERVAL", "5m")
 	dbTimeout := env("VENDORRISK_DB_TIMEOUT", "5s")
 	maxInFlight := env("VENDORRISK_MAX_INFLIGHT_PER_KEY", "8")
+	authCache := env("VENDORRISK_AUTH_CACHE_TTL", "5s")
 	trusted := getenv("VENDORRISK_TRUSTED_PROXIES")
 	cfg.MetricsToken = getenv("VENDORRISK_METRICS_TOKEN")
 	fs.StringVar(&trusted, "trusted-proxies", trusted, "comma-separated CIDRs of reverse proxies whose X-Forwarded-For is believed; empty believes none (VENDORRISK_TRUSTED_PROXIES)")
 	fs.StringVar(&cfg.PublicURL, "public-url", getenv("VENDORRISK_PUBLIC_URL"), "URL clients reach the API at, e.g. https://vendorrisk.example.com; default http://ADDR (VENDORRISK_PUBLIC_URL)")
 	fs.StringVar(&dbTimeout, "db-timeout", dbTimeout, "how long a request may wait for the database before 503 (VENDORRISK_DB_TIMEOUT)")
 	fs.StringVar(&maxInFlight, "max-inflight-per-key", maxInFlight, "requests one credential may have in progress, 0 disables (VENDORRISK_MAX_INFLIGHT_PER_KEY)")
+	fs.StringVar(&authCache, "auth-cache-ttl", authCache, "how long a verified API key is believed without a database read; a revocation on another replica takes effect within it, 0 disables (VENDORRISK_AUTH_CACHE_TTL)")
 	fs.StringVar(&sweepEvery, "sweep-interval", sweepEvery, "how often approvals and risk acceptances are re-checked (VENDORRISK_SWEEP_INTERVAL)")
 	fs.StringVar(&maxBody, "max-body-bytes", maxBody, "request body limit in bytes (VENDORRISK_MAX_BODY_BYTES)")
 	fs.StringVar(&maxUpload, "max-upload-bytes", maxUpload, "evidence upload limit in bytes (VENDORRISK_MAX_UPLOAD_BYTES)")
@@ -118,6 +122,9 @@ func newFlagSet(name string, getenv func(string) string, stderr io.Writer) (*fla
 		}
 		if cfg.DBTimeout, err = time.ParseDuration(dbTimeout); err != nil || cfg.DBTimeout < 100*time.Millisecond {
 			return usageErr("database timeout %q: must be a duration of at least 100ms such as 5s", dbTimeout)
+		}
+		if cfg.AuthCacheTTL, err = time.ParseDuration(authCache); err != nil || cfg.AuthCacheTTL < 0 || cfg.AuthCacheTTL > time.Minute {
+			return usageErr("auth cache ttl %q: must be a duration from 0 to 1m such as 5s", authCache)
 		}
 		if cfg.MaxInFlight, err = strconv.Atoi(maxInFlight); err != nil || cfg.MaxInFlight < 0 {
 			return usageErr("max in-flight requests per key %q: must be an integer of at least 0", maxInFlight)

@@ -40,6 +40,8 @@ func TestBadConfigurationExitsWithTwoAndOneLine(t *testing.T) {
 		{"bad log format", []string{"serve"}, map[string]string{"VENDORRISK_LOG_FORMAT": "xml"}, "log format"},
 		{"bad addr", []string{"serve", "--addr", "nonsense"}, nil, "listen address"},
 		{"bad body limit", []string{"serve"}, map[string]string{"VENDORRISK_MAX_BODY_BYTES": "ten"}, "max body bytes"},
+		{"bad auth cache ttl", []string{"serve"}, map[string]string{"VENDORRISK_AUTH_CACHE_TTL": "5"}, "auth cache ttl"},
+		{"auth cache ttl too long", []string{"serve", "--auth-cache-ttl", "2m"}, nil, "auth cache ttl"},
 		{"memory sqlite", []string{"migrate", "up"}, map[string]string{"VENDORRISK_DB_DSN": ":memory:"}, "in-memory"},
 		{"unknown flag", []string{"serve", "--nope"}, nil, "flag provided but not defined"},
 		{"bad trusted proxy", []string{"serve"}, map[string]string{"VENDORRISK_TRUSTED_PROXIES": "10.0.0.0/8, proxy.internal"}, "trusted proxy"},

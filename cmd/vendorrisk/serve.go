@@ -45,6 +45,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 		return err
 	}
 	svc := wiring.Wire(db, domain.SystemClock, blobs)
+	svc.Keys.CacheFor(cfg.AuthCacheTTL)
 	changed, err := svc.Catalog.EnsureBuiltIn(ctx)
 	if err != nil {
 		return fmt.Errorf("load built-in control catalogs: %w", err)

@@ -67,16 +67,23 @@ type Service struct {
 	now          domain.Clock
 	tx           domain.TxManager
 	events       event.Recorder
+	cache        *authCache
 }
 
-// NewService wires the credential use cases; events records each credential made or revoked.
+// NewService wires the credential use cases; events records each credential made or revoked. Verified
+// credentials are cached for DefaultCacheTTL (see CacheFor).
 func NewService(repo Repository, vendorExists VendorExists, now domain.Clock, tx domain.TxManager, events event.Recorder) *Service {
-	return &Service{repo: repo, vendorExists: vendorExists, now: now, tx: tx, events: events}
+	return &Service{repo: repo, vendorExists: vendorExists, now: now, tx: tx, events: events, cache: newAuthCache(DefaultCacheTTL)}
 }
 
 func subject(k Key) event.Subject {
 	return event.Subject{Type: "api_key", ID: k.ID, VendorID: k.VendorID}
 }
+
+// CacheFor sets how long a verified credential is believed without a database read; zero or less
+// asks the database on every request. A key revoked through this service is refused at once; one
+// revoked elsewhere (another replica, the CLI) is refused here within ttl. Call it before serving.
+func (s *Service) CacheFor(ttl time.Duration) { s.cache = newAuthCache(ttl) }
 
 // NewKey is the input for Create.
 type NewKey struct {
@@ -198,6 +205,9 @@ func (s *Service) Revoke(ctx context.Context, id string) (Key, error) {
 	if err != nil {
 		return Key{}, err
 	}
+	// Refused at once here: the entry goes, and the key is not cached again for a while, so that a
+	// request that reads the row before this transaction commits cannot put it back for a TTL.
+	s.cache.revoked(id, now)
 	return k, nil
 }
 
@@ -208,23 +218,46 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (auth.Princip
 	if !strings.HasPrefix(secret, secretPrefix) || len(secret) > 128 {
 		return auth.Principal{}, denied
 	}
-	k, err := s.repo.GetByHash(ctx, hash(secret))
+	h := hash(secret)
+	now := s.now()
+	if e, ok := s.cache.get(h, now); ok {
+		if e.expiresAt != nil && !now.Before(*e.expiresAt) {
+			s.cache.forget(e.principal.KeyID)
+			return auth.Principal{}, denied
+		}
+		if err := s.touch(ctx, h, e.principal.KeyID, e.lastUsed, now); err != nil {
+			return auth.Principal{}, err
+		}
+		return e.principal, nil
+	}
+	k, err := s.repo.GetByHash(ctx, h)
 	if errors.Is(err, domain.ErrNotFound) {
 		return auth.Principal{}, denied
 	}
 	if err != nil {
 		return auth.Principal{}, fmt.Errorf("look up api key: %w", err)
 	}
-	now := s.now()
 	if !k.Active(now) {
 		return auth.Principal{}, denied
 	}
-	if k.LastUsedAt == nil || now.Sub(*k.LastUsedAt) >= lastUsedGranularity {
-		if err := s.repo.TouchLastUsed(ctx, k.ID, now); err != nil {
-			return auth.Principal{}, fmt.Errorf("record api key use: %w", err)
-		}
+	p := auth.Principal{KeyID: k.ID, Name: k.Name, Role: k.Role, VendorID: k.VendorID}
+	s.cache.put(h, cached{principal: p, expiresAt: k.ExpiresAt, lastUsed: k.LastUsedAt, until: now.Add(s.cache.ttl)})
+	if err := s.touch(ctx, h, k.ID, k.LastUsedAt, now); err != nil {
+		return auth.Principal{}, err
 	}
-	return auth.Principal{KeyID: k.ID, Name: k.Name, Role: k.Role, VendorID: k.VendorID}, nil
+	return p, nil
+}
+
+// touch writes last_used_at when the stored one is older than lastUsedGranularity (or absent).
+func (s *Service) touch(ctx context.Context, h, id string, lastUsed *time.Time, now time.Time) error {
+	if lastUsed != nil && now.Sub(*lastUsed) < lastUsedGranularity {
+		return nil
+	}
+	if err := s.repo.TouchLastUsed(ctx, id, now); err != nil {
+		return fmt.Errorf("record api key use: %w", err)
+	}
+	s.cache.touched(h, now)
+	return nil
 }
 
 // PrincipalOf is the principal of an active key, for a session that acts as it (the supplier portal):

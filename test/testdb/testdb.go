@@ -45,6 +45,13 @@ func ForEach(t *testing.T, fn func(t *testing.T, db *repository.DB)) {
 func Open(t testing.TB, dialect string) *repository.DB {
 	t.Helper()
 	db := OpenEmpty(t, dialect)
+	Migrate(t, db)
+	return db
+}
+
+// Migrate applies every migration to db.
+func Migrate(t testing.TB, db *repository.DB) {
+	t.Helper()
 	m, err := repository.NewMigrator(db)
 	if err != nil {
 		t.Fatalf("migrator: %v", err)
@@ -52,7 +59,6 @@ func Open(t testing.TB, dialect string) *repository.DB {
 	if _, err := m.Up(context.Background()); err != nil {
 		t.Fatalf("migrate: %v", err)
 	}
-	return db
 }
 
 // OpenEmpty returns a fresh database with no migrations applied.
