@@ -3,7 +3,6 @@ package assessment
 import (
 	"archive/zip"
 	"bytes"
-	"context"
 	"fmt"
 	"path"
 	"strings"
@@ -52,15 +51,6 @@ func FileNameProblem(name string) string {
 		}
 	}
 	return ""
-}
-
-// BlobStore keeps evidence files by content hash. The local-directory store is the default; the
-// interface leaves room for an S3-compatible one.
-type BlobStore interface {
-	// Put stores data under its SHA-256 (hex), atomically; storing the same content twice is harmless.
-	Put(ctx context.Context, sha256 string, data []byte) error
-	// Get returns the content stored under sha256.
-	Get(ctx context.Context, sha256 string) ([]byte, error)
 }
 
 // Sniff decides the content type from the bytes, never from the file name: PDF, PNG, JPEG, plain
