@@ -380,4 +380,3 @@ func files(t *testing.T, dir string) []string {
 	slices.Sort(out)
 	return out
 }
-

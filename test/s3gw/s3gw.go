@@ -173,4 +173,3 @@ func (g *Gateway) Bucket(ctx context.Context) repository.S3Config {
 	return repository.S3Config{Bucket: name, Prefix: "evidence", Endpoint: g.Endpoint, Region: "us-east-1",
 		PathStyle: true, AccessKey: AccessKey, SecretKey: SecretKey}
 }
-
