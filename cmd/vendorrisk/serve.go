@@ -40,11 +40,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	if err := prepareSchema(ctx, cfg, db, log); err != nil {
 		return err
 	}
-	blobs, err := repository.NewLocalBlobs(cfg.EvidenceDir)
+	blobs, err := openBlobs(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	svc := wiring.Wire(db, domain.SystemClock, blobs)
+	svc.OrphanGrace = cfg.OrphanGrace
 	changed, err := svc.Catalog.EnsureBuiltIn(ctx)
 	if err != nil {
 		return fmt.Errorf("load built-in control catalogs: %w", err)

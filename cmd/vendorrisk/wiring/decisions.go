@@ -175,13 +175,17 @@ func wireDecisions(db *repository.DB, clock domain.Clock, f facts, trail *audit.
 // systemPrincipal is who the sweep acts as when it reads through the services.
 var systemPrincipal = auth.Principal{KeyID: audit.System.KeyID, Name: audit.System.Name, Role: auth.Role(audit.System.Role)}
 
-// Sweeper is the background job: approvals that no longer hold and risk acceptances that expired or
-// went stale, under the database lease so that one replica at a time runs it.
+// Sweeper is the background job: approvals that no longer hold, risk acceptances that expired or
+// went stale, and stored evidence files that no record names (older than OrphanGrace), under the
+// database lease so that one replica at a time runs it.
 func (s Services) Sweeper(db *repository.DB, holder string, clock domain.Clock, log *slog.Logger) *sweep.Runner {
 	asSystem := func(run func(context.Context) (int, error)) func(context.Context) (int, error) {
 		return func(ctx context.Context) (int, error) { return run(auth.WithPrincipal(ctx, systemPrincipal)) }
 	}
 	return sweep.NewRunner(repository.NewLeases(db), holder, 10*time.Minute, clock, log,
 		sweep.Task{Name: "decisions", Run: asSystem(s.Decisions.Sweep)},
-		sweep.Task{Name: "risk_acceptances", Run: asSystem(s.Acceptances.Sweep)})
+		sweep.Task{Name: "risk_acceptances", Run: asSystem(s.Acceptances.Sweep)},
+		sweep.Task{Name: "evidence_orphans", Run: func(ctx context.Context) (int, error) {
+			return s.Assessments.SweepOrphanBlobs(ctx, s.OrphanGrace)
+		}})
 }

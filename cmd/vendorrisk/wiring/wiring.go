@@ -47,7 +47,13 @@ type Services struct {
 	Audit        *audit.Service
 	Decisions    *decision.Service
 	Acceptances  *acceptance.Service
+	// OrphanGrace is how old an evidence file that no record names must be before the sweep removes
+	// it: longer than any upload's transaction.
+	OrphanGrace time.Duration
 }
+
+// DefaultOrphanGrace is OrphanGrace unless configured.
+const DefaultOrphanGrace = 24 * time.Hour
 
 // Wire builds every service on db. blobs may be nil where no evidence is touched (the CLI).
 func Wire(db *repository.DB, clock domain.Clock, blobs assessment.BlobStore) Services {
@@ -103,6 +109,7 @@ func Wire(db *repository.DB, clock domain.Clock, blobs assessment.BlobStore) Ser
 		Findings:     findings,
 		Portfolio:    portfolio.NewService(repository.NewPortfolio(db), policies, db, clock),
 		Remediations: remediations,
+		OrphanGrace:  DefaultOrphanGrace,
 	}
 }
 
