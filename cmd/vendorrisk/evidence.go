@@ -50,7 +50,7 @@ func evidenceCmd(ctx context.Context, args []string, getenv func(string) string,
 
 type migrateStats struct {
 	files, copied, present, failed int
-	bytes                         int64
+	bytes                          int64
 }
 
 // migrateBlobs copies every blob of from that to lacks, then reads each blob back from to and checks
