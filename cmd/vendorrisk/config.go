@@ -18,23 +18,16 @@ import (
 
 // config is the effective configuration: environment first, flags override.
 type config struct {
-	Addr           string
-	DBDriver       string
-	DBDSN          string
-	LogFormat      string
-	LogLevel       string
-	AdminKeyFile   string
-	MaxBodyBytes   int64
-	MaxImportBytes int64
-	MaxUploadBytes int64
-	EvidenceDir    string
-	// EvidenceStore is "" for the local directory EvidenceDir, or s3://bucket/prefix; S3 says how to
-	// reach the bucket.
-	EvidenceStore string
-	S3            repository.S3Config
-	// OrphanGrace is how old a stored evidence file that no record names must be before the sweep
-	// removes it.
-	OrphanGrace     time.Duration
+	Addr            string
+	DBDriver        string
+	DBDSN           string
+	LogFormat       string
+	LogLevel        string
+	AdminKeyFile    string
+	MaxBodyBytes    int64
+	MaxImportBytes  int64
+	MaxUploadBytes  int64
+	EvidenceDir     string
 	RateLimit       float64
 	ShutdownTimeout time.Duration
 	SweepInterval   time.Duration
@@ -48,6 +41,13 @@ type config struct {
 	// MetricsToken, when set, is the bearer token /metrics requires. Environment only: a flag would
 	// show it in the process list.
 	MetricsToken string
+	// EvidenceStore is "" for the local directory EvidenceDir, or s3://bucket/prefix; S3 says how to
+	// reach the bucket.
+	EvidenceStore string
+	S3            repository.S3Config
+	// OrphanGrace is how old a stored evidence file that no record names must be before the sweep
+	// removes it.
+	OrphanGrace time.Duration
 }
 
 // errUsage marks configuration and usage errors: one line on stderr and exit code 2.
