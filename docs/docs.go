@@ -6759,13 +6759,14 @@ const docTemplate = `{
         },
         "/readyz": {
             "get": {
+                "description": "503 once SIGTERM or SIGINT has been received (for VENDORRISK_DRAIN_DELAY the process still serves, so that a load balancer stops sending before it stops answering), or when the database does not answer within 1 s.",
                 "produces": [
                     "application/json"
                 ],
                 "tags": [
                     "operations"
                 ],
-                "summary": "Readiness: the database answers",
+                "summary": "Readiness: the database answers and the process is not shutting down",
                 "responses": {
                     "200": {
                         "description": "OK",

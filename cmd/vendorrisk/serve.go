@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	"github.com/vendorrisk/vendorrisk/api"
@@ -71,6 +72,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 		return err
 	}
 	deps := svc.APIDeps(db, log, domain.SystemClock)
+	var draining atomic.Bool
+	deps.Ready = func(ctx context.Context) error {
+		if draining.Load() {
+			return api.ErrDraining
+		}
+		return db.Ping(ctx)
+	}
 	handler := api.NewHandler(api.Config{MaxBodyBytes: cfg.MaxBodyBytes, MaxImportBytes: cfg.MaxImportBytes,
 		MaxUploadBytes: cfg.MaxUploadBytes, RateLimit: cfg.RateLimit, DBTimeout: cfg.DBTimeout,
 		MaxInFlightPerKey: cfg.MaxInFlight, TrustedProxies: cfg.TrustedProxies, PublicURL: cfg.PublicURL,
@@ -84,7 +92,22 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	go svc.Sweeper(db, fmt.Sprintf("%s/%d/%s", host, os.Getpid(), domain.NewID()), domain.SystemClock, log).
 		Loop(ctx, cfg.SweepInterval)
 	log.Info("listening", "addr", ln.Addr().String(), "startup_ms", time.Since(start).Milliseconds())
-	return serveHTTP(ctx, ln, handler, cfg.ShutdownTimeout, log)
+	return serveHTTP(drain(ctx, &draining, cfg.DrainDelay, log), ln, handler, cfg.ShutdownTimeout, log)
+}
+
+// drain returns a context that ends delay after ctx does. In between, readiness fails (draining is
+// set) while requests are still served: a load balancer's health check sees the replica leave and
+// stops sending to it before it stops accepting connections.
+func drain(ctx context.Context, draining *atomic.Bool, delay time.Duration, log *slog.Logger) context.Context {
+	serving, stop := context.WithCancel(context.WithoutCancel(ctx))
+	go func() {
+		<-ctx.Done()
+		draining.Store(true)
+		log.Info("draining: readiness fails from now on", "drain_delay", delay.String())
+		time.Sleep(delay)
+		stop()
+	}()
+	return serving
 }
 
 // prepareSchema migrates SQLite always and MySQL only when asked: a shared MySQL schema is changed

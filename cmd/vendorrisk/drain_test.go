@@ -1,0 +1,69 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestReadinessFailsWhileDraining: after SIGTERM (the context ends) /readyz answers 503 at once while
+// the process still serves (/healthz 200) for the drain delay; then it stops.
+func TestReadinessFailsWhileDraining(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{
+		"VENDORRISK_DB_DSN": filepath.Join(dir, "vr.db"), "VENDORRISK_ADDR": "127.0.0.1:0",
+		"VENDORRISK_ADMIN_KEY_FILE": filepath.Join(dir, "key"), "VENDORRISK_LOG_FORMAT": "json",
+		"VENDORRISK_EVIDENCE_DIR": filepath.Join(dir, "evidence"), "VENDORRISK_DRAIN_DELAY": "1500ms",
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	logs := &syncBuffer{}
+	done := make(chan int)
+	go func() { done <- run(ctx, []string{"serve"}, envFrom(env), io.Discard, logs) }()
+	var addr string
+	for deadline := time.Now().Add(20 * time.Second); addr == ""; {
+		for _, line := range strings.Split(logs.String(), "\n") {
+			var l struct{ Msg, Addr string }
+			if json.Unmarshal([]byte(line), &l) == nil && l.Msg == "listening" {
+				addr = l.Addr
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("server did not start: %s", logs.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	status := func(path string) int {
+		resp, err := http.Get("http://" + addr + path)
+		if err != nil {
+			t.Fatalf("GET %s: %v", path, err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if got := status("/readyz"); got != http.StatusOK {
+		t.Fatalf("/readyz before SIGTERM: %d", got)
+	}
+	stopped := time.Now()
+	cancel()
+	for !strings.Contains(logs.String(), "draining") {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if got := status("/readyz"); got != http.StatusServiceUnavailable {
+		t.Errorf("/readyz while draining: %d, want 503", got)
+	}
+	if got := status("/healthz"); got != http.StatusOK {
+		t.Errorf("/healthz while draining: %d, want 200 (still serving)", got)
+	}
+	if code := <-done; code != 0 {
+		t.Fatalf("serve exit %d: %s", code, logs.String())
+	}
+	if d := time.Since(stopped); d < 1500*time.Millisecond {
+		t.Errorf("stopped %v after SIGTERM, before the 1.5 s drain delay", d)
+	}
+}
