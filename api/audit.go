@@ -131,7 +131,9 @@ func (s *Server) audited(c *gin.Context) {
 	defer func() { c.Writer = w.ResponseWriter }() // a panic leaves the held response unsent for recovery
 	dbCtx, cancel := context.WithTimeout(outer, s.dbTimeout(c.FullPath()))
 	defer cancel()
-	err := s.tx.InTx(dbCtx, func(ctx context.Context) error {
+	// The handler has consumed the request: a transaction aborted by a conflict is not run again here
+	// but answered 503 with Retry-After, and the client retries (a create with its Idempotency-Key).
+	err := s.tx.InTx(domain.NoRetry(dbCtx), func(ctx context.Context) error {
 		c.Request = c.Request.WithContext(ctx)
 		c.Next()
 		if w.status >= 300 {

@@ -44,6 +44,7 @@ type DB struct {
 	gorm    *gorm.DB
 	sql     *sql.DB
 	dialect string
+	retry   *TxRetry // nil: DefaultTxRetry
 }
 
 // Open connects and checks the connection. dsn must already carry the dialect's required settings
@@ -111,10 +112,13 @@ func (d *DB) InTx(ctx context.Context, fn func(ctx context.Context) error) error
 	if _, ok := ctx.Value(txKey{}).(*gorm.DB); ok {
 		return fn(ctx)
 	}
-	// Begin and commit do not pass through the statement callbacks: mark their outage errors here.
-	return markUnavailable(d.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		return fn(context.WithValue(ctx, txKey{}, tx))
-	}, d.txOptions()))
+	// A conflict (deadlock, Galera certification failure) runs the whole unit again: retry.go.
+	return d.withRetry(ctx, func() error {
+		// Begin and commit do not pass through the statement callbacks: mark their outage errors here.
+		return markUnavailable(d.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			return fn(context.WithValue(ctx, txKey{}, tx))
+		}, d.txOptions()))
+	})
 }
 
 // txOptions: on MySQL, READ COMMITTED, so that a read after taking a lock row sees what the previous

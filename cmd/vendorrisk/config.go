@@ -50,6 +50,9 @@ type config struct {
 	OrphanGrace time.Duration
 	// DrainDelay is how long the process keeps serving, with readiness failing, after SIGTERM.
 	DrainDelay time.Duration
+	// TxRetries is how many times a unit of work aborted by a conflict (deadlock, Galera
+	// certification failure) runs again.
+	TxRetries int
 }
 
 // errUsage marks configuration and usage errors: one line on stderr and exit code 2.
@@ -97,6 +100,8 @@ func newFlagSet(name string, getenv func(string) string, stderr io.Writer) (*fla
 	cfg.S3.AccessKey, cfg.S3.SecretKey, cfg.S3.SessionToken = getenv("AWS_ACCESS_KEY_ID"), getenv("AWS_SECRET_ACCESS_KEY"), getenv("AWS_SESSION_TOKEN")
 	orphanGrace := env("VENDORRISK_EVIDENCE_ORPHAN_GRACE", "24h")
 	fs.StringVar(&orphanGrace, "evidence-orphan-grace", orphanGrace, "age after which a stored evidence file no record names is removed by the sweep (VENDORRISK_EVIDENCE_ORPHAN_GRACE)")
+	txRetries := env("VENDORRISK_DB_TX_RETRIES", "3")
+	fs.StringVar(&txRetries, "db-tx-retries", txRetries, "how many times a transaction aborted by a deadlock or a Galera certification failure runs again (VENDORRISK_DB_TX_RETRIES)")
 	drainDelay := env("VENDORRISK_DRAIN_DELAY", "5s")
 	fs.StringVar(&drainDelay, "drain-delay", drainDelay, "after SIGTERM, how long /readyz fails while requests are still served, before shutdown (VENDORRISK_DRAIN_DELAY)")
 	rate := env("VENDORRISK_RATE_LIMIT", "50")
@@ -150,6 +155,9 @@ func newFlagSet(name string, getenv func(string) string, stderr io.Writer) (*fla
 		}
 		if cfg.OrphanGrace, err = time.ParseDuration(orphanGrace); err != nil || cfg.OrphanGrace < time.Minute {
 			return usageErr("evidence orphan grace %q: must be a duration of at least 1m such as 24h", orphanGrace)
+		}
+		if cfg.TxRetries, err = strconv.Atoi(txRetries); err != nil || cfg.TxRetries < 0 || cfg.TxRetries > 10 {
+			return usageErr("transaction retries %q: must be an integer from 0 to 10", txRetries)
 		}
 		if cfg.DrainDelay, err = time.ParseDuration(drainDelay); err != nil || cfg.DrainDelay < 0 {
 			return usageErr("drain delay %q: must be a duration of at least 0 such as 5s", drainDelay)
@@ -294,6 +302,6 @@ func (c *config) logAttrs() []any {
 		"db_timeout", c.DBTimeout.String(), "max_inflight_per_key", c.MaxInFlight,
 		"trusted_proxies", strings.Join(c.TrustedProxies, ","), "public_url", c.PublicURL,
 		"metrics_token", c.MetricsToken != "", // whether one is set, never the token
-		"migrate", c.Migrate, "evidence_orphan_grace", c.OrphanGrace.String(), "drain_delay", c.DrainDelay.String(),
+		"migrate", c.Migrate, "evidence_orphan_grace", c.OrphanGrace.String(), "drain_delay", c.DrainDelay.String(), "db_tx_retries", c.TxRetries,
 	}, c.evidenceAttrs()...)
 }
