@@ -53,6 +53,9 @@ type config struct {
 	// TxRetries is how many times a unit of work aborted by a conflict (deadlock, Galera
 	// certification failure) runs again.
 	TxRetries int
+	// Replicas is how many replicas of the service run behind the load balancer; each enforces its
+	// share of the rate limits.
+	Replicas int
 }
 
 // errUsage marks configuration and usage errors: one line on stderr and exit code 2.
@@ -100,6 +103,8 @@ func newFlagSet(name string, getenv func(string) string, stderr io.Writer) (*fla
 	cfg.S3.AccessKey, cfg.S3.SecretKey, cfg.S3.SessionToken = getenv("AWS_ACCESS_KEY_ID"), getenv("AWS_SECRET_ACCESS_KEY"), getenv("AWS_SESSION_TOKEN")
 	orphanGrace := env("VENDORRISK_EVIDENCE_ORPHAN_GRACE", "24h")
 	fs.StringVar(&orphanGrace, "evidence-orphan-grace", orphanGrace, "age after which a stored evidence file no record names is removed by the sweep (VENDORRISK_EVIDENCE_ORPHAN_GRACE)")
+	replicas := env("VENDORRISK_REPLICAS", "1")
+	fs.StringVar(&replicas, "replicas", replicas, "how many replicas run behind the load balancer: each enforces 1/N of the rate limits (VENDORRISK_REPLICAS)")
 	txRetries := env("VENDORRISK_DB_TX_RETRIES", "3")
 	fs.StringVar(&txRetries, "db-tx-retries", txRetries, "how many times a transaction aborted by a deadlock or a Galera certification failure runs again (VENDORRISK_DB_TX_RETRIES)")
 	drainDelay := env("VENDORRISK_DRAIN_DELAY", "5s")
@@ -155,6 +160,9 @@ func newFlagSet(name string, getenv func(string) string, stderr io.Writer) (*fla
 		}
 		if cfg.OrphanGrace, err = time.ParseDuration(orphanGrace); err != nil || cfg.OrphanGrace < time.Minute {
 			return usageErr("evidence orphan grace %q: must be a duration of at least 1m such as 24h", orphanGrace)
+		}
+		if cfg.Replicas, err = strconv.Atoi(replicas); err != nil || cfg.Replicas < 1 || cfg.Replicas > 1000 {
+			return usageErr("replicas %q: must be an integer from 1 to 1000", replicas)
 		}
 		if cfg.TxRetries, err = strconv.Atoi(txRetries); err != nil || cfg.TxRetries < 0 || cfg.TxRetries > 10 {
 			return usageErr("transaction retries %q: must be an integer from 0 to 10", txRetries)
@@ -302,6 +310,6 @@ func (c *config) logAttrs() []any {
 		"db_timeout", c.DBTimeout.String(), "max_inflight_per_key", c.MaxInFlight,
 		"trusted_proxies", strings.Join(c.TrustedProxies, ","), "public_url", c.PublicURL,
 		"metrics_token", c.MetricsToken != "", // whether one is set, never the token
-		"migrate", c.Migrate, "evidence_orphan_grace", c.OrphanGrace.String(), "drain_delay", c.DrainDelay.String(), "db_tx_retries", c.TxRetries,
+		"migrate", c.Migrate, "evidence_orphan_grace", c.OrphanGrace.String(), "drain_delay", c.DrainDelay.String(), "db_tx_retries", c.TxRetries, "replicas", c.Replicas,
 	}, c.evidenceAttrs()...)
 }

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/vendorrisk/vendorrisk/api"
 )
 
 // TestReadinessFailsWhileDraining: after SIGTERM (the context ends) /readyz answers 503 at once while
@@ -65,5 +67,25 @@ func TestReadinessFailsWhileDraining(t *testing.T) {
 	}
 	if d := time.Since(stopped); d < 1500*time.Millisecond {
 		t.Errorf("stopped %v after SIGTERM, before the 1.5 s drain delay", d)
+	}
+}
+
+// TestReplicaShare: each of N replicas enforces 1/N of the per-credential and per-address rate
+// limits (rounded up bursts, at least 1); the in-flight cap is per replica; one replica keeps all.
+func TestReplicaShare(t *testing.T) {
+	base := api.Config{RateLimit: 50, MaxInFlightPerKey: 8}
+	if got := replicaShare(base, 1); got.RateLimit != 50 || got.RateBurst != 0 || got.AuthFailureRate != 0 {
+		t.Errorf("one replica: %+v", got)
+	}
+	got := replicaShare(base, 3)
+	if got.RateLimit*3 != 50 || got.RateBurst != 34 || got.AuthFailureRate*3 != 10 || got.AuthFailureBurst != 7 || got.MaxInFlightPerKey != 8 {
+		t.Errorf("three replicas: rate %v burst %d, auth failures %v burst %d, in flight %d",
+			got.RateLimit, got.RateBurst, got.AuthFailureRate, got.AuthFailureBurst, got.MaxInFlightPerKey)
+	}
+	if got := replicaShare(api.Config{RateLimit: 0}, 4); got.RateLimit != 0 {
+		t.Errorf("a disabled limit stays disabled: %v", got.RateLimit)
+	}
+	if got := replicaShare(api.Config{RateLimit: 1, RateBurst: 2}, 500); got.RateBurst != 1 {
+		t.Errorf("burst %d, want at least 1", got.RateBurst)
 	}
 }

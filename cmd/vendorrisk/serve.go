@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -79,10 +80,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 		}
 		return db.Ping(ctx)
 	}
-	handler := api.NewHandler(api.Config{MaxBodyBytes: cfg.MaxBodyBytes, MaxImportBytes: cfg.MaxImportBytes,
+	handler := api.NewHandler(replicaShare(api.Config{MaxBodyBytes: cfg.MaxBodyBytes, MaxImportBytes: cfg.MaxImportBytes,
 		MaxUploadBytes: cfg.MaxUploadBytes, RateLimit: cfg.RateLimit, DBTimeout: cfg.DBTimeout,
 		MaxInFlightPerKey: cfg.MaxInFlight, TrustedProxies: cfg.TrustedProxies, PublicURL: cfg.PublicURL,
-		MetricsToken: cfg.MetricsToken}, deps)
+		MetricsToken: cfg.MetricsToken}, cfg.Replicas), deps)
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
@@ -93,6 +94,27 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 		Loop(ctx, cfg.SweepInterval)
 	log.Info("listening", "addr", ln.Addr().String(), "startup_ms", time.Since(start).Milliseconds())
 	return serveHTTP(drain(ctx, &draining, cfg.DrainDelay, log), ln, handler, cfg.ShutdownTimeout, log)
+}
+
+// replicaShare gives one of n replicas its share of the per-credential and per-address rate limits:
+// the limits are kept in each process (a counter row in the database would add a write to every
+// request, on the database every replica shares, and on Galera a row every replica conflicts on),
+// and a load balancer spreads one client's requests across the replicas, so each enforces 1/n of
+// the configured budget and together they enforce about all of it. The in-flight cap is not divided:
+// it protects each replica's own connection pool.
+func replicaShare(c api.Config, n int) api.Config {
+	if n <= 1 {
+		return c
+	}
+	share := func(rate float64, burst int) (float64, int) {
+		return rate / float64(n), max(1, (burst+n-1)/n)
+	}
+	if c.RateLimit > 0 {
+		c.RateLimit, c.RateBurst = share(c.RateLimit, cmp.Or(c.RateBurst, api.DefaultConfig.RateBurst))
+	}
+	c.AuthFailureRate, c.AuthFailureBurst = share(cmp.Or(c.AuthFailureRate, api.DefaultConfig.AuthFailureRate),
+		cmp.Or(c.AuthFailureBurst, api.DefaultConfig.AuthFailureBurst))
+	return c
 }
 
 // drain returns a context that ends delay after ctx does. In between, readiness fails (draining is
