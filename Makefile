@@ -4,7 +4,7 @@ VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev
 LDFLAGS  := -X main.version=$(VERSION)
 SWAG     := $(GO) tool swag init -g routes.go -d ./api --outputTypes go,json,yaml --useStructName
 
-.PHONY: run build test docs docs-check lint migrate bench
+.PHONY: run build test docs docs-check lint migrate bench cluster-test
 
 run: ## run the API on ./data/vendorrisk.db (SQLite, migrations applied, first admin key in ./data/admin-key.txt)
 	$(GO) run -ldflags "$(LDFLAGS)" ./cmd/vendorrisk serve
@@ -38,3 +38,10 @@ bench: ## list latency over 10,000 vendors; a 627-answer assessment; audited wri
 	$(GO) test -run '^$$' -bench AuditedWrite -benchtime 500x ./bench/
 	$(GO) test -run '^$$' -bench AuditVerify -benchtime 5x ./bench/
 	$(GO) test -run '^$$' -bench PortfolioSummary -benchtime 500x ./bench/
+
+cluster-test: ## 3 MariaDB Galera nodes, HAProxy, 3 replicas and versitygw on loopback, faults under load (root; about 3 minutes; not in make test)
+	@command -v haproxy >/dev/null 2>&1 && [ -f /usr/lib/galera/libgalera_smm.so ] && command -v rsync >/dev/null 2>&1 || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq galera-4 haproxy rsync >/dev/null; }
+	@command -v versitygw >/dev/null 2>&1 || [ -x "$$($(GO) env GOPATH)/bin/versitygw" ] || \
+		$(GO) install github.com/versity/versitygw/cmd/versitygw@v1.8.0
+	VENDORRISK_REQUIRE_S3=1 $(GO) test -tags cluster -count=1 -v -timeout 20m -run TestCluster ./test/cluster/
