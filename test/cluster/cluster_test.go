@@ -23,8 +23,10 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"os/user"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -124,7 +126,7 @@ func startGalera(t *testing.T, dir string) []*galera {
 		data := filepath.Join(dir, fmt.Sprintf("node%d", i+1))
 		cnf := filepath.Join(dir, fmt.Sprintf("node%d.cnf", i+1))
 		writeFile(t, cnf, fmt.Sprintf(`[mysqld]
-user=root
+user=mysql
 datadir=%[1]s
 socket=%[1]s.sock
 pid-file=%[1]s.pid
@@ -149,7 +151,7 @@ wsrep_sst_method=rsync
 wsrep_sst_receive_address=127.0.0.1:%[7]d
 wsrep_sync_wait=1
 `, data, p.sql, strings.Join(addrs, ","), i+1, p.gcomm, p.ist, p.sst))
-		out, err := exec.Command("mariadb-install-db", "--defaults-file="+cnf, "--auth-root-authentication-method=normal",
+		out, err := exec.Command("mariadb-install-db", "--defaults-file="+cnf, "--user=mysql", "--auth-root-authentication-method=normal",
 			"--skip-test-db").CombinedOutput()
 		if err != nil {
 			t.Fatalf("install node%d: %v: %s", i+1, err, out)
@@ -283,6 +285,22 @@ func TestCluster(t *testing.T) {
 		}
 	}
 	dir := t.TempDir()
+	// The nodes run as the mysql user, as the Debian package runs MariaDB (the rsync state transfer's
+	// daemon would otherwise drop to nobody): it must reach and own the folder.
+	mysqlUser, err := user.Lookup("mysql")
+	if err != nil {
+		t.Fatalf("no mysql user: %v", err)
+	}
+	uid, _ := strconv.Atoi(mysqlUser.Uid)
+	gid, _ := strconv.Atoi(mysqlUser.Gid)
+	for _, d := range []string{filepath.Dir(dir), dir} {
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Chown(dir, uid, gid); err != nil {
+		t.Fatal(err)
+	}
 	began := time.Now()
 	nodes := startGalera(t, dir)
 	t.Logf("galera: 3 nodes synced in %v", time.Since(began).Round(time.Millisecond))
@@ -385,6 +403,17 @@ backend replicas
 		}
 	}
 	lb := client{base: fmt.Sprintf("http://127.0.0.1:%d", httpPort), http: &http.Client{Timeout: 30 * time.Second}}
+	for ok, deadline := 0, time.Now().Add(30*time.Second); ok < 6; { // HAProxy has seen every replica up
+		if st, _, err := lb.do("GET", "/readyz", "", nil, ""); err == nil && st == 200 {
+			ok++
+		} else {
+			ok = 0
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("HAProxy does not reach the replicas")
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 
 	// The story's start: a vendor, an engagement, an assessment of a built-in template sent to the
 	// supplier, whose key uploads evidence during the load.
