@@ -214,7 +214,7 @@ type client struct {
 	http *http.Client
 }
 
-func (c client) do(method, path, key string, body any, ctype string) (int, []byte, error) {
+func (c client) do(method, path, key string, body any, ctype string, headers ...string) (int, []byte, error) {
 	var rd io.Reader
 	switch b := body.(type) {
 	case nil:
@@ -232,6 +232,9 @@ func (c client) do(method, path, key string, body any, ctype string) (int, []byt
 	req.Header.Set("Authorization", "Bearer "+key)
 	if ctype != "" {
 		req.Header.Set("Content-Type", ctype)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
@@ -431,7 +434,7 @@ backend replicas
 		t.Fatalf("no question in %v", sa)
 	}
 
-	// The load: writers create vendors (Idempotency-Key; retried with the same key after an error),
+	// The load: writers create vendors (retried after an error with the same Idempotency-Key),
 	// readers list them, and the supplier uploads evidence, all through HAProxy, for the whole run.
 	const loadFor = 60 * time.Second
 	phases := []*window{{name: "steady", from: 0}, {name: "replica 2 SIGKILLed", from: 8 * time.Second},
@@ -439,6 +442,7 @@ backend replicas
 		{name: "S3 gateway restarted", from: 42 * time.Second}, {name: "after the faults", from: 50 * time.Second}}
 	var mu sync.Mutex
 	loadStart := time.Now()
+	t.Logf("load starts at %s", loadStart.UTC().Format("15:04:05.000"))
 	for _, w := range phases {
 		w.lastOK = loadStart.Add(w.from)
 		w.errorsByKind = map[string]int{}
@@ -473,6 +477,7 @@ backend replicas
 	}
 	type ev struct{ id, sha string }
 	var acked []string
+	ackedAt := map[string]time.Duration{}
 	var evidence []ev
 	var stop atomic.Bool
 	var wg sync.WaitGroup
@@ -482,13 +487,14 @@ backend replicas
 				name := fmt.Sprintf("Load vendor %d-%d", w, i)
 				body := map[string]any{"kind": "contractor", "name": name, "country": "JP"}
 				for try := 0; try < 20 && !stop.Load(); try++ {
-					st, raw, err := lb.do("POST", "/api/v1/vendors", proc, body, "")
+					st, raw, err := lb.do("POST", "/api/v1/vendors", proc, body, "", "Idempotency-Key", name)
 					record(err == nil && st == 201, outcome(st, err))
 					if err == nil && st == 201 {
 						var m map[string]any
 						_ = json.Unmarshal(raw, &m)
 						mu.Lock()
 						acked = append(acked, m["id"].(string))
+						ackedAt[m["id"].(string)] = time.Since(loadStart)
 						mu.Unlock()
 						break
 					}
@@ -566,8 +572,8 @@ backend replicas
 		if err := db.QueryRow("SELECT COUNT(*) FROM vendorrisk.vendors WHERE name LIKE 'Load vendor %'").Scan(&n); err != nil {
 			t.Errorf("node%d: %v", i+1, err)
 		}
-		if n < len(acked) {
-			t.Errorf("node%d holds %d load vendors, fewer than the %d acknowledged", i+1, n, len(acked))
+		if n != len(acked) { // each write retried with its Idempotency-Key: created once, acknowledged once
+			t.Errorf("node%d holds %d load vendors, not the %d acknowledged", i+1, n, len(acked))
 		}
 		db.Close()
 		t.Logf("node%d: cluster size %s, %d load vendors (acknowledged %d)", i+1, size, n, len(acked))
@@ -577,7 +583,7 @@ backend replicas
 		for _, c := range direct {
 			if st, _, err := c.do("GET", "/api/v1/vendors/"+id, proc, nil, ""); err != nil || st != 200 {
 				lost++
-				t.Errorf("acknowledged vendor %s: %d %v through %s", id, st, err, c.base)
+				t.Errorf("acknowledged vendor %s (at t=%v): %d %v through %s", id, ackedAt[id].Round(time.Millisecond), st, err, c.base)
 			}
 		}
 	}
@@ -599,6 +605,19 @@ backend replicas
 		t.Errorf("audit chain: %v", verify)
 	}
 	t.Logf("cluster test took %v", time.Since(began).Round(time.Second))
+	if t.Failed() { // keep the logs of a failed run
+		keep := filepath.Join(os.TempDir(), "vendorrisk-cluster-logs")
+		_ = os.MkdirAll(keep, 0o755)
+		for _, pat := range []string{"*.err", "*.log"} {
+			files, _ := filepath.Glob(filepath.Join(dir, pat))
+			for _, f := range files {
+				if b, err := os.ReadFile(f); err == nil {
+					_ = os.WriteFile(filepath.Join(keep, filepath.Base(f)), b, 0o644)
+				}
+			}
+		}
+		t.Logf("logs kept in %s", keep)
+	}
 }
 
 func firstQuestionKey(sa map[string]any) string {
