@@ -170,6 +170,9 @@ func NewHandler(cfg Config, d Deps) http.Handler {
 	s.authFailures = newLimiter(cfg.AuthFailureRate, cfg.AuthFailureBurst, d.Clock)
 	gin.SetMode(gin.ReleaseMode)
 	e := gin.New()
+	// A multipart file above 1 MiB is parsed to a temporary file, not memory: uploads stream from disk
+	// to the evidence store.
+	e.MaxMultipartMemory = 1 << 20
 	e.HandleMethodNotAllowed = true
 	e.ContextWithFallback = false
 	// Without trusted proxies gin takes the connection's address as the client's and ignores

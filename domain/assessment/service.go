@@ -1,12 +1,12 @@
 package assessment
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"slices"
 	"sort"
@@ -557,10 +557,12 @@ func (s *Service) applyAnswers(a *Assessment, in []AnswerInput, by string) error
 	return nil
 }
 
-// Upload is an evidence file sent by the supplier.
+// Upload is an evidence file sent by the supplier: Size bytes readable from Content (a file the
+// transport spooled to disk, or memory for a small one), never read into memory whole.
 type Upload struct {
 	FileName     string
-	Data         []byte
+	Content      io.ReaderAt
+	Size         int64
 	QuestionKeys []string
 }
 
@@ -580,7 +582,7 @@ func (s *Service) UploadEvidence(ctx context.Context, id string, up Upload) (Evi
 		if msg := FileNameProblem(name); msg != "" {
 			v.Add("file", msg)
 		}
-		v.Check(len(up.Data) > 0, "file", "is empty")
+		v.Check(up.Size > 0, "file", "is empty")
 		v.Check(len(up.QuestionKeys) > 0 && len(up.QuestionKeys) <= 50, "question_keys", "must name 1 to 50 questions")
 		visible := map[string]bool{}
 		for _, q := range a.Visible(a.Answers) {
@@ -592,15 +594,18 @@ func (s *Service) UploadEvidence(ctx context.Context, id string, up Upload) (Evi
 		if err := v.Err(); err != nil {
 			return err
 		}
-		ct, ok := Sniff(name, up.Data)
+		ct, ok := SniffAt(name, up.Content, up.Size)
 		if !ok {
 			return ErrUnsupportedType
 		}
-		sum := sha256.Sum256(up.Data)
+		h := sha256.New()
+		if _, err := io.Copy(h, io.NewSectionReader(up.Content, 0, up.Size)); err != nil {
+			return fmt.Errorf("hash evidence: %w", err)
+		}
 		e := Evidence{ID: domain.NewID(), AssessmentID: a.ID, VendorID: a.VendorID, FileName: name, ContentType: ct,
-			Size: int64(len(up.Data)), SHA256: hex.EncodeToString(sum[:]), QuestionKeys: dedupe(up.QuestionKeys),
+			Size: up.Size, SHA256: hex.EncodeToString(h.Sum(nil)), QuestionKeys: dedupe(up.QuestionKeys),
 			UploadedBy: p.KeyID, CreatedAt: s.now()}
-		if err := s.deps.Blobs.Put(ctx, e.SHA256, bytes.NewReader(up.Data), e.Size); err != nil {
+		if err := s.deps.Blobs.Put(ctx, e.SHA256, io.NewSectionReader(up.Content, 0, up.Size), e.Size); err != nil {
 			return fmt.Errorf("store evidence: %w", err)
 		}
 		if err := s.repo.CreateEvidence(ctx, e); err != nil {
