@@ -17,6 +17,7 @@ import (
 
 	"github.com/minio/minio-go/v7"
 
+	"github.com/vendorrisk/vendorrisk/domain"
 	"github.com/vendorrisk/vendorrisk/domain/assessment"
 	"github.com/vendorrisk/vendorrisk/repository"
 	"github.com/vendorrisk/vendorrisk/test/s3gw"
@@ -79,6 +80,17 @@ func TestBlobStores(t *testing.T) {
 				t.Error("an object outside the prefix was listed")
 			}
 		}
+		t.Run("gateway down", func(t *testing.T) {
+			gw.Stop()
+			defer gw.Restart()
+			d := []byte("%PDF-1.4\nwhile the gateway is down\n")
+			if err := b.Put(t.Context(), blobSHA(d), bytes.NewReader(d), int64(len(d))); !errors.Is(err, domain.ErrUnavailable) {
+				t.Errorf("Put with the gateway down: %v, want ErrUnavailable (503)", err)
+			}
+			if _, err := b.Open(t.Context(), blobSHA(helloPDF())); !errors.Is(err, domain.ErrUnavailable) {
+				t.Errorf("Open with the gateway down: %v, want ErrUnavailable (503)", err)
+			}
+		})
 		t.Run("bad configuration", func(t *testing.T) {
 			for name, c := range map[string]repository.S3Config{
 				"missing bucket": {Bucket: "no-such-bucket", Endpoint: gw.Endpoint, PathStyle: true, AccessKey: s3gw.AccessKey, SecretKey: s3gw.SecretKey, Region: "us-east-1"},
@@ -94,6 +106,8 @@ func TestBlobStores(t *testing.T) {
 		})
 	})
 }
+
+func helloPDF() []byte { return []byte("%PDF-1.4\nhello\n") }
 
 func listBlobs(t *testing.T, s assessment.BlobStore) map[string]assessment.BlobInfo {
 	t.Helper()

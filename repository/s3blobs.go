@@ -5,14 +5,17 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
+	"syscall"
 
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
 	"github.com/minio/minio-go/v7/pkg/encrypt"
 
+	"github.com/vendorrisk/vendorrisk/domain"
 	"github.com/vendorrisk/vendorrisk/domain/assessment"
 )
 
@@ -144,7 +147,7 @@ func (b *S3Blobs) Put(ctx context.Context, sha string, r io.Reader, size int64) 
 		UserMetadata:         map[string]string{"sha256": sha},
 	})
 	if err != nil {
-		return fmt.Errorf("upload blob %s: %w", sha, err)
+		return fmt.Errorf("upload blob %s: %w", sha, s3Unavailable(err))
 	}
 	return nil
 }
@@ -166,7 +169,7 @@ func (b *S3Blobs) Open(ctx context.Context, sha string) (io.ReadCloser, error) {
 		if minio.ToErrorResponse(err).Code == minio.NoSuchKey {
 			return nil, fmt.Errorf("blob %s: %w", sha, assessment.ErrBlobNotFound)
 		}
-		return nil, fmt.Errorf("download blob %s: %w", sha, err)
+		return nil, fmt.Errorf("download blob %s: %w", sha, s3Unavailable(err))
 	}
 	return assessment.VerifyReader(obj, sha, -1), nil
 }
@@ -178,7 +181,7 @@ func (b *S3Blobs) List(ctx context.Context, fn func(assessment.BlobInfo) error) 
 	prefix := b.dirPrefix()
 	for obj := range b.client.ListObjects(ctx, b.cfg.Bucket, minio.ListObjectsOptions{Prefix: prefix, Recursive: true}) {
 		if obj.Err != nil {
-			return fmt.Errorf("list s3 bucket %s: %w", b.cfg.Bucket, obj.Err)
+			return fmt.Errorf("list s3 bucket %s: %w", b.cfg.Bucket, s3Unavailable(obj.Err))
 		}
 		rest := strings.TrimPrefix(obj.Key, prefix)
 		dir, name, ok := strings.Cut(rest, "/")
@@ -199,13 +202,23 @@ func (b *S3Blobs) Delete(ctx context.Context, sha string) error {
 		return err
 	}
 	if err := b.client.RemoveObject(ctx, b.cfg.Bucket, key, minio.RemoveObjectOptions{}); err != nil {
-		return fmt.Errorf("delete blob %s: %w", sha, err)
+		return fmt.Errorf("delete blob %s: %w", sha, s3Unavailable(err))
 	}
 	return nil
 }
 
-// Ping checks the bucket answers (for readiness).
-func (b *S3Blobs) Ping(ctx context.Context) error {
-	_, err := b.client.BucketExists(ctx, b.cfg.Bucket)
+// s3Unavailable marks errors that say the service could not be reached or is overloaded (refused or
+// dropped connections, timeouts, 5xx, SlowDown) with domain.ErrUnavailable: the client gets 503 with
+// Retry-After, as for a database outage, rather than 500.
+func s3Unavailable(err error) error {
+	if err == nil {
+		return nil
+	}
+	var ne net.Error
+	resp := minio.ToErrorResponse(err)
+	if errors.As(err, &ne) || errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) ||
+		resp.StatusCode >= 500 || resp.Code == "SlowDown" {
+		return fmt.Errorf("%w: %w", domain.ErrUnavailable, err)
+	}
 	return err
 }
