@@ -484,10 +484,10 @@ backend replicas
 	for w := range 3 {
 		wg.Go(func() {
 			for i := 0; !stop.Load(); i++ {
-				name := fmt.Sprintf("Load vendor %d-%d", w, i)
+				name, key := fmt.Sprintf("Load vendor %d-%d", w, i), fmt.Sprintf("load-%d-%d", w, i)
 				body := map[string]any{"kind": "contractor", "name": name, "country": "JP"}
 				for try := 0; try < 20 && !stop.Load(); try++ {
-					st, raw, err := lb.do("POST", "/api/v1/vendors", proc, body, "", "Idempotency-Key", name)
+					st, raw, err := lb.do("POST", "/api/v1/vendors", proc, body, "", "Idempotency-Key", key)
 					record(err == nil && st == 201, outcome(st, err))
 					if err == nil && st == 201 {
 						var m map[string]any
@@ -560,6 +560,9 @@ backend replicas
 		t.Logf("window %-26s requests %5d  errors %4d %v  longest gap between successes %v", w.name, w.requests, w.errors, kinds, w.longestGap.Round(time.Millisecond))
 	}
 	t.Logf("load: %d requests, %d errors, %d vendors acknowledged, %d evidence files acknowledged", total, errs, len(acked), len(evidence))
+	if len(acked) < 100 || len(evidence) < 20 || errs > total/10 {
+		t.Errorf("the load did not run: %d vendors and %d evidence files acknowledged, %d of %d requests failed", len(acked), len(evidence), errs, total)
+	}
 
 	for i, g := range nodes {
 		db := g.db(t)
