@@ -9,7 +9,7 @@ SPECS    := docs.go swagger.json swagger.yaml openapi.yaml
 # the Go client the workflow test drives, generated from docs/openapi.yaml
 CLIENT   := $(GO) tool oapi-codegen -config test/apiclient/oapi-codegen.yaml
 
-.PHONY: run build test docs docs-check lint spec-lint migrate bench
+.PHONY: run build test docs docs-check lint spec-lint migrate bench cluster-test
 
 run: ## run the API on ./data/vendorrisk.db (SQLite, migrations applied, first admin key in ./data/admin-key.txt)
 	$(GO) run -ldflags "$(LDFLAGS)" ./cmd/vendorrisk serve
@@ -53,3 +53,10 @@ bench: ## product/bare throughput of GET one and list 50; list latency at 1k and
 	$(GO) test -run '^$$' -bench AuditedWrite -benchtime 500x ./bench/
 	$(GO) test -run '^$$' -bench AuditVerify -benchtime 5x ./bench/
 	$(GO) test -run '^$$' -bench PortfolioSummary -benchtime 500x ./bench/
+
+cluster-test: ## 3 MariaDB Galera nodes, HAProxy, 3 replicas and versitygw on loopback, faults under load (root; about 3 minutes; not in make test)
+	@command -v haproxy >/dev/null 2>&1 && [ -f /usr/lib/galera/libgalera_smm.so ] && command -v rsync >/dev/null 2>&1 || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq galera-4 haproxy rsync >/dev/null; }
+	@command -v versitygw >/dev/null 2>&1 || [ -x "$$($(GO) env GOPATH)/bin/versitygw" ] || \
+		$(GO) install github.com/versity/versitygw/cmd/versitygw@v1.8.0
+	VENDORRISK_REQUIRE_S3=1 $(GO) test -tags cluster -count=1 -v -timeout 20m -run TestCluster ./test/cluster/

@@ -460,7 +460,7 @@ func (s *Server) getEvidence(c *gin.Context) {
 //	@Success		200	{file}		file	"the content, as the media type detected at upload"
 //	@Router			/api/v1/evidence/{id}/content [get]
 func (s *Server) getEvidenceContent(c *gin.Context) {
-	e, data, err := s.assessments.Content(c.Request.Context(), c.Param("id"))
+	e, f, err := s.assessments.Content(c.Request.Context(), c.Param("id"))
 	if err != nil {
 		if errors.Is(err, assessment.ErrCorrupt) {
 			loggerFrom(c).ErrorContext(c.Request.Context(), "corrupted evidence refused", "evidence_id", c.Param("id"))
@@ -468,10 +468,11 @@ func (s *Server) getEvidenceContent(c *gin.Context) {
 		respondError(c, err)
 		return
 	}
+	defer f.Close()
 	c.Header("Content-Disposition", contentDisposition(e.FileName))
 	c.Header("X-Content-Type-Options", "nosniff")
 	if raw, err := hex.DecodeString(e.SHA256); err == nil {
 		c.Header("Repr-Digest", "sha-256=:"+base64.StdEncoding.EncodeToString(raw)+":") // RFC 9530
 	}
-	c.Data(http.StatusOK, e.ContentType, data)
+	c.DataFromReader(http.StatusOK, e.Size, e.ContentType, f, nil) // streamed from a verified temporary file
 }

@@ -72,7 +72,7 @@ type env struct {
 	catalog     *catalog.Service // empty: tests that need the built-ins load them
 	templates   *questionnaire.Service
 	assessments *assessment.Service
-	blobs       *repository.LocalBlobs
+	blobs       assessment.BlobStore
 	checkpoints *audit.Checkpoints // signs with testSigner
 }
 
@@ -90,11 +90,17 @@ func testSigner(t *testing.T) *audit.Signer {
 // newEnv wires the handler with cmd/vendorrisk's own wiring, on the test clock.
 func newEnv(t *testing.T, db *repository.DB, cfg api.Config) *env {
 	t.Helper()
-	clk := &clock{now: start}
 	blobs, err := repository.NewLocalBlobs(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
+	return newEnvWithBlobs(t, db, cfg, blobs)
+}
+
+// newEnvWithBlobs is newEnv with the given evidence store (an S3 bucket, or one shared by replicas).
+func newEnvWithBlobs(t *testing.T, db *repository.DB, cfg api.Config, blobs assessment.BlobStore) *env {
+	t.Helper()
+	clk := &clock{now: start}
 	if cfg.DBTimeout == 0 {
 		// Under -race on a loaded 2-CPU CI machine requests run 5-10 times slower than in production;
 		// the deadline itself is tested with short explicit values (outage_test.go).

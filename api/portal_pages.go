@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -398,13 +397,9 @@ func (s *Server) portalUpload(c *gin.Context) {
 		refuse(http.StatusBadRequest, l.T("evidence.choose"))
 		return
 	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, s.cfg.MaxUploadBytes+1))
-	if err != nil || int64(len(data)) > s.cfg.MaxUploadBytes {
-		refuse(http.StatusRequestEntityTooLarge, l.T("evidence.toolarge"))
-		return
-	}
-	_, err = s.assessments.UploadEvidence(ctx, id, assessment.Upload{FileName: uploadedName(fh), Data: data, QuestionKeys: []string{key}})
+	defer f.Close() // on disk above the handler's multipart memory: never read into memory whole
+	_, err = s.assessments.UploadEvidence(ctx, id, assessment.Upload{FileName: uploadedName(fh), Content: f, Size: fh.Size,
+		QuestionKeys: []string{key}})
 	switch {
 	case err == assessment.ErrUnsupportedType:
 		refuse(http.StatusUnsupportedMediaType, l.T("evidence.type"))
@@ -483,14 +478,15 @@ func (s *Server) portalSubmit(c *gin.Context) {
 
 // portalEvidence downloads a file of the supplier's own (never rendered inline).
 func (s *Server) portalEvidence(c *gin.Context) {
-	e, data, err := s.assessments.Content(c.Request.Context(), c.Param("id"))
+	e, f, err := s.assessments.Content(c.Request.Context(), c.Param("id"))
 	if err != nil {
 		s.portalFail(c, err)
 		return
 	}
+	defer f.Close()
 	c.Header("Content-Disposition", contentDisposition(e.FileName))
 	c.Header("Content-Security-Policy", "default-src 'none'; sandbox")
-	c.Data(http.StatusOK, e.ContentType, data)
+	c.DataFromReader(http.StatusOK, e.Size, e.ContentType, f, nil) // streamed from a verified temporary file
 }
 
 // Findings.

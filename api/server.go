@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -175,6 +176,9 @@ func NewHandler(cfg Config, d Deps) http.Handler {
 	s.authFailures = newLimiter(cfg.AuthFailureRate, cfg.AuthFailureBurst, d.Clock)
 	gin.SetMode(gin.ReleaseMode)
 	e := gin.New()
+	// A multipart file above 1 MiB is parsed to a temporary file, not memory: uploads stream from disk
+	// to the evidence store.
+	e.MaxMultipartMemory = 1 << 20
 	e.HandleMethodNotAllowed = true
 	e.ContextWithFallback = false
 	// Without trusted proxies gin takes the connection's address as the client's and ignores
@@ -216,23 +220,32 @@ func (s *Server) healthz(c *gin.Context) {
 
 // readyz godoc
 //
-//	@Summary	Readiness: the database answers
+//	@Summary		Readiness: the database answers and the process is not shutting down
 //	@ID	checkReadiness
-//	@Tags		operations
-//	@Produce	json
-//	@Success	200	{object}	HealthResponse
-//	@Failure	503	{object}	Problem	"the database does not answer (this annotation also keeps Problem in the spec)"
-//	@Router		/readyz [get]
+//	@Description	503 once SIGTERM or SIGINT has been received (for VENDORRISK_DRAIN_DELAY the process still serves, so that a load balancer stops sending before it stops answering), or when the database does not answer within 1 s.
+//	@Tags			operations
+//	@Produce		json
+//	@Success		200	{object}	HealthResponse
+//	@Failure		503	{object}	Problem	"the database does not answer or the process is draining (this annotation also keeps Problem in the spec)"
+//	@Router			/readyz [get]
 func (s *Server) readyz(c *gin.Context) {
 	ctx, cancel := context.WithTimeout(c.Request.Context(), s.cfg.ReadyTimeout)
 	defer cancel()
 	if err := s.ready(ctx); err != nil {
+		if errors.Is(err, ErrDraining) {
+			problemStatus(c, http.StatusServiceUnavailable, "unavailable", "Service unavailable", "the service is shutting down")
+			return
+		}
 		loggerFrom(c).WarnContext(c.Request.Context(), "not ready", "err", err)
 		problemStatus(c, http.StatusServiceUnavailable, "unavailable", "Service unavailable", "the database does not answer")
 		return
 	}
 	c.JSON(http.StatusOK, HealthResponse{Status: "ok"})
 }
+
+// ErrDraining is what Deps.Ready answers once the process has been asked to stop: readiness fails,
+// so that a load balancer sends no new requests, while the requests it sends meanwhile are served.
+var ErrDraining = errors.New("draining")
 
 // HealthResponse is the body of the health checks.
 type HealthResponse struct {

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"io"
 	"mime"
 	"mime/multipart"
 	"net/http"
@@ -260,21 +259,12 @@ func (s *Server) supplierUploadEvidence(c *gin.Context) {
 		respondError(c, tooLarge)
 		return
 	}
-	f, err := fh.Open()
+	f, err := fh.Open() // on disk above the handler's multipart memory: never read into memory whole
 	if err != nil {
 		respondError(c, badRequest("the uploaded file cannot be read"))
 		return
 	}
 	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, s.cfg.MaxUploadBytes+1))
-	if err != nil {
-		respondError(c, badRequest("the uploaded file cannot be read"))
-		return
-	}
-	if int64(len(data)) > s.cfg.MaxUploadBytes {
-		respondError(c, tooLarge)
-		return
-	}
 	var keys []string
 	for _, v := range c.PostFormArray("question_keys") {
 		for _, k := range strings.Split(v, ",") {
@@ -283,7 +273,7 @@ func (s *Server) supplierUploadEvidence(c *gin.Context) {
 			}
 		}
 	}
-	e, err := s.assessments.UploadEvidence(c.Request.Context(), c.Param("id"), assessment.Upload{FileName: uploadedName(fh), Data: data, QuestionKeys: keys})
+	e, err := s.assessments.UploadEvidence(c.Request.Context(), c.Param("id"), assessment.Upload{FileName: uploadedName(fh), Content: f, Size: fh.Size, QuestionKeys: keys})
 	if err == assessment.ErrUnsupportedType {
 		respondError(c, &httpError{status: http.StatusUnsupportedMediaType, slug: "unsupported-media-type", title: "Unsupported media type",
 			detail: "the file's content is not an allowed type (pdf, png, jpeg, txt, csv, xlsx, docx)",

@@ -314,6 +314,15 @@ func (s *Assessments) GetEvidence(ctx context.Context, id string) (assessment.Ev
 	return row.toDomain()
 }
 
+// EvidenceStored reports whether any evidence record names the blob sha256.
+func (s *Assessments) EvidenceStored(ctx context.Context, sha256 string) (bool, error) {
+	var n int64
+	if err := s.db.conn(ctx).Model(&evidenceRow{}).Where("sha256 = ?", sha256).Limit(1).Count(&n).Error; err != nil {
+		return false, dbErr(err)
+	}
+	return n > 0, nil
+}
+
 // LatestCompleted returns the engagement's most recently completed assessment.
 func (s *Assessments) LatestCompleted(ctx context.Context, engagementID string) (assessment.Assessment, error) {
 	var row assessmentRow

@@ -10,8 +10,6 @@ import (
 	"path/filepath"
 	"reflect"
 	"slices"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -381,78 +379,4 @@ func files(t *testing.T, dir string) []string {
 	}
 	slices.Sort(out)
 	return out
-}
-
-func TestLocalBlobs(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "evidence", "nested")
-	b, err := repository.NewLocalBlobs(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := t.Context()
-	data := []byte("%PDF-1.4\nhello\n")
-	sum := blobSHA(data)
-	if err := b.Put(ctx, sum, data); err != nil {
-		t.Fatal(err)
-	}
-	// Named by hash, fanned out by its first two characters, no temporary file left behind.
-	if got, want := files(t, dir), []string{sum[:2] + "/" + sum}; !slices.Equal(got, want) {
-		t.Errorf("files %v, want %v", got, want)
-	}
-	got, err := b.Get(ctx, sum)
-	if err != nil || !bytes.Equal(got, data) {
-		t.Fatalf("Get = %q, %v", got, err)
-	}
-	// Storing the same content again is harmless.
-	if err := b.Put(ctx, sum, data); err != nil {
-		t.Fatal(err)
-	}
-	if n := len(files(t, dir)); n != 1 {
-		t.Errorf("%d files after a second Put", n)
-	}
-	// Names that are not a SHA-256 never reach the file system (no path traversal).
-	for _, bad := range []string{"", "../../etc/passwd", strings.ToUpper(sum), sum[:63], sum + "0", "zz" + sum[2:]} {
-		if err := b.Put(ctx, bad, data); err == nil {
-			t.Errorf("Put(%q) accepted", bad)
-		}
-		if _, err := b.Get(ctx, bad); err == nil {
-			t.Errorf("Get(%q) accepted", bad)
-		}
-	}
-	if _, err := b.Get(ctx, blobSHA([]byte("never stored"))); err == nil {
-		t.Error("Get of a missing blob succeeded")
-	}
-	// Concurrent writers of the same and of different contents.
-	var wg sync.WaitGroup
-	errs := make(chan error, 16)
-	for i := range 16 {
-		wg.Go(func() {
-			d := []byte(strings.Repeat("x", 1000+i%2))
-			errs <- b.Put(ctx, blobSHA(d), d)
-		})
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		if err != nil {
-			t.Errorf("concurrent Put: %v", err)
-		}
-	}
-	if got := files(t, dir); len(got) != 3 {
-		t.Errorf("files after concurrent puts: %v, want 3 blobs and no temporary files", got)
-	}
-	for _, n := range []int{1000, 1001} {
-		d := []byte(strings.Repeat("x", n))
-		if got, err := b.Get(ctx, blobSHA(d)); err != nil || !bytes.Equal(got, d) {
-			t.Errorf("blob of %d bytes: %d bytes, %v", n, len(got), err)
-		}
-	}
-	// The directory is created when missing, and a file in its way is an error.
-	blocker := filepath.Join(t.TempDir(), "file")
-	if err := os.WriteFile(blocker, nil, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := repository.NewLocalBlobs(blocker); err == nil {
-		t.Error("NewLocalBlobs on a file succeeded")
-	}
 }

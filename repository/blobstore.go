@@ -2,17 +2,21 @@ package repository
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
+	"strings"
+	"time"
 
 	"github.com/vendorrisk/vendorrisk/domain/assessment"
 )
 
 // LocalBlobs keeps evidence files in a directory, named by their SHA-256 and fanned out by its first
-// two characters. Files are written to a temporary name, synced, then renamed: a crash never leaves
-// a half-written file under a real name.
+// two characters. Files are written to a temporary name while their hash is checked, synced, then
+// renamed: a crash never leaves a half-written or wrong file under a real name.
 type LocalBlobs struct{ dir string }
 
 // NewLocalBlobs creates the directory if needed.
@@ -28,22 +32,25 @@ var _ assessment.BlobStore = (*LocalBlobs)(nil)
 // Dir is the directory the blobs live in.
 func (b *LocalBlobs) Dir() string { return b.dir }
 
-var shaPattern = regexp.MustCompile(`^[0-9a-f]{64}$`)
-
 func (b *LocalBlobs) path(sha string) (string, error) {
-	if !shaPattern.MatchString(sha) {
+	if !assessment.ValidSHA256(sha) {
 		return "", fmt.Errorf("blob name %q is not a SHA-256", sha)
 	}
 	return filepath.Join(b.dir, sha[:2], sha), nil
 }
 
-// Put stores data under sha atomically; an existing blob with the same name is kept.
-func (b *LocalBlobs) Put(_ context.Context, sha string, data []byte) error {
+// Put streams r to a temporary file, checks it is size bytes hashing to sha, and renames it into
+// place. An existing blob with the same name is kept, and its time renewed.
+func (b *LocalBlobs) Put(_ context.Context, sha string, r io.Reader, size int64) error {
 	p, err := b.path(sha)
 	if err != nil {
 		return err
 	}
 	if _, err := os.Stat(p); err == nil {
+		now := time.Now()
+		if err := os.Chtimes(p, now, now); err != nil {
+			return fmt.Errorf("renew blob %s: %w", sha, err)
+		}
 		return nil
 	}
 	if err := os.MkdirAll(filepath.Dir(p), 0o750); err != nil {
@@ -55,7 +62,7 @@ func (b *LocalBlobs) Put(_ context.Context, sha string, data []byte) error {
 	}
 	tmp := f.Name()
 	defer os.Remove(tmp) // a no-op once renamed
-	if _, err := f.Write(data); err != nil {
+	if _, err := io.Copy(f, assessment.VerifyReader(r, sha, size)); err != nil {
 		f.Close()
 		return fmt.Errorf("write blob: %w", err)
 	}
@@ -72,15 +79,58 @@ func (b *LocalBlobs) Put(_ context.Context, sha string, data []byte) error {
 	return nil
 }
 
-// Get reads a blob.
-func (b *LocalBlobs) Get(_ context.Context, sha string) ([]byte, error) {
+// Open streams a blob; reading it to the end checks its hash.
+func (b *LocalBlobs) Open(_ context.Context, sha string) (io.ReadCloser, error) {
 	p, err := b.path(sha)
 	if err != nil {
 		return nil, err
 	}
-	data, err := os.ReadFile(p)
-	if err != nil {
-		return nil, fmt.Errorf("read blob %s: %w", sha, err)
+	f, err := os.Open(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("blob %s: %w", sha, assessment.ErrBlobNotFound)
 	}
-	return data, nil
+	if err != nil {
+		return nil, fmt.Errorf("open blob %s: %w", sha, err)
+	}
+	return assessment.VerifyReader(f, sha, -1), nil
+}
+
+// List walks the directory; temporary files of uploads in progress are not blobs.
+func (b *LocalBlobs) List(ctx context.Context, fn func(assessment.BlobInfo) error) error {
+	return filepath.WalkDir(b.dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) { // removed while walking
+				return nil
+			}
+			return err
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		name := d.Name()
+		if d.IsDir() || strings.HasPrefix(name, ".") || !assessment.ValidSHA256(name) ||
+			filepath.Base(filepath.Dir(p)) != name[:2] {
+			return nil
+		}
+		info, err := d.Info()
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		return fn(assessment.BlobInfo{SHA256: name, Size: info.Size(), ModTime: info.ModTime()})
+	})
+}
+
+// Delete removes a blob.
+func (b *LocalBlobs) Delete(_ context.Context, sha string) error {
+	p, err := b.path(sha)
+	if err != nil {
+		return err
+	}
+	if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("delete blob %s: %w", sha, err)
+	}
+	return nil
 }

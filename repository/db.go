@@ -44,6 +44,7 @@ type DB struct {
 	gorm    *gorm.DB
 	sql     *sql.DB
 	dialect string
+	retry   *TxRetry // nil: DefaultTxRetry
 }
 
 // Open connects and checks the connection. dsn must already carry the dialect's required settings
@@ -117,14 +118,18 @@ func (d *DB) InTx(ctx context.Context, fn func(ctx context.Context) error) error
 	if _, ok := ctx.Value(txKey{}).(*gorm.DB); ok {
 		return fn(ctx)
 	}
-	// Begin and commit do not pass through the statement callbacks: mark their outage errors here.
-	return markUnavailable(d.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		ctx, beforeCommit := domain.WithCommitHooks(context.WithValue(ctx, txKey{}, tx))
-		if err := fn(ctx); err != nil {
-			return err
-		}
-		return beforeCommit(ctx)
-	}, d.txOptions()))
+	// A conflict (deadlock, Galera certification failure) runs the whole unit again: retry.go. The
+	// commit hooks are made per attempt, so a retried unit records its events once.
+	return d.withRetry(ctx, func() error {
+		// Begin and commit do not pass through the statement callbacks: mark their outage errors here.
+		return markUnavailable(d.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			ctx, beforeCommit := domain.WithCommitHooks(context.WithValue(ctx, txKey{}, tx))
+			if err := fn(ctx); err != nil {
+				return err
+			}
+			return beforeCommit(ctx)
+		}, d.txOptions()))
+	})
 }
 
 // txOptions: on MySQL, READ COMMITTED, so that a read after taking a lock row sees what the previous

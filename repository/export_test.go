@@ -27,3 +27,6 @@ func CountStatements(d *DB) *atomic.Int64 {
 	}
 	return n
 }
+
+// TakeLock exposes takeLock to the tests.
+var TakeLock = takeLock

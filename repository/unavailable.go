@@ -25,8 +25,9 @@ const (
 )
 
 // MySQL server errors that mean the same: lock wait timeout, deadlock, too many connections, server
-// shutting down, query interrupted by max_statement_time.
-var mysqlRetryable = map[uint16]bool{1205: true, 1213: true, 1040: true, 1053: true, 1969: true, 3024: true}
+// shutting down, query interrupted by max_statement_time, and a Galera node that is not (yet) part
+// of the primary component ("WSREP has not yet prepared node for application use").
+var mysqlRetryable = map[uint16]bool{1205: true, 1213: true, 1040: true, 1053: true, 1969: true, 3024: true, 1047: true}
 
 // unavailable reports whether err says the database could not serve the statement in time (refused,
 // lost or timed-out connection, deadline, lock contention) rather than anything about the statement.

@@ -47,6 +47,21 @@ type config struct {
 	// MetricsToken, when set, is the bearer token /metrics requires. Environment only: a flag would
 	// show it in the process list.
 	MetricsToken string
+	// EvidenceStore is "" for the local directory EvidenceDir, or s3://bucket/prefix; S3 says how to
+	// reach the bucket.
+	EvidenceStore string
+	S3            repository.S3Config
+	// OrphanGrace is how old a stored evidence file that no record names must be before the sweep
+	// removes it.
+	OrphanGrace time.Duration
+	// DrainDelay is how long the process keeps serving, with readiness failing, after SIGTERM.
+	DrainDelay time.Duration
+	// TxRetries is how many times a unit of work aborted by a conflict (deadlock, Galera
+	// certification failure) runs again.
+	TxRetries int
+	// Replicas is how many replicas of the service run behind the load balancer; each enforces its
+	// share of the rate limits.
+	Replicas int
 }
 
 // errUsage marks configuration and usage errors: one line on stderr and exit code 2.
@@ -81,6 +96,28 @@ func newFlagSet(name string, getenv func(string) string, stderr io.Writer) (*fla
 	maxImport := env("VENDORRISK_MAX_IMPORT_BYTES", "20971520")
 	maxUpload := env("VENDORRISK_MAX_UPLOAD_BYTES", "20971520")
 	fs.StringVar(&cfg.EvidenceDir, "evidence-dir", env("VENDORRISK_EVIDENCE_DIR", "./data/evidence"), "where evidence files are stored (VENDORRISK_EVIDENCE_DIR)")
+	fs.StringVar(&cfg.EvidenceStore, "evidence-store", getenv("VENDORRISK_EVIDENCE_STORE"),
+		"empty for the local directory, or s3://bucket/prefix (VENDORRISK_EVIDENCE_STORE)")
+	fs.StringVar(&cfg.S3.Endpoint, "s3-endpoint", env("VENDORRISK_S3_ENDPOINT", env("AWS_ENDPOINT_URL_S3", env("AWS_ENDPOINT_URL", "https://s3.amazonaws.com"))),
+		"S3 service URL (VENDORRISK_S3_ENDPOINT, else AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL)")
+	fs.StringVar(&cfg.S3.Region, "s3-region", env("VENDORRISK_S3_REGION", env("AWS_REGION", env("AWS_DEFAULT_REGION", "us-east-1"))),
+		"S3 region (VENDORRISK_S3_REGION, else AWS_REGION or AWS_DEFAULT_REGION)")
+	pathStyle := env("VENDORRISK_S3_PATH_STYLE", "false")
+	fs.StringVar(&pathStyle, "s3-path-style", pathStyle, "address the bucket in the path, as self-hosted S3 services want (VENDORRISK_S3_PATH_STYLE)")
+	fs.StringVar(&cfg.S3.SSE, "s3-sse", getenv("VENDORRISK_S3_SSE"), "server-side encryption: empty, AES256 or aws:kms (VENDORRISK_S3_SSE)")
+	fs.StringVar(&cfg.S3.SSEKMSKeyID, "s3-sse-kms-key-id", getenv("VENDORRISK_S3_SSE_KMS_KEY_ID"), "KMS key for aws:kms (VENDORRISK_S3_SSE_KMS_KEY_ID)")
+	partSize := env("VENDORRISK_S3_PART_SIZE", "16777216")
+	fs.StringVar(&partSize, "s3-part-size", partSize, "uploads above this many bytes go in parts of this size, at least 5 MiB (VENDORRISK_S3_PART_SIZE)")
+	// Credentials from the standard variables only (never flags: they would show in the process list).
+	cfg.S3.AccessKey, cfg.S3.SecretKey, cfg.S3.SessionToken = getenv("AWS_ACCESS_KEY_ID"), getenv("AWS_SECRET_ACCESS_KEY"), getenv("AWS_SESSION_TOKEN")
+	orphanGrace := env("VENDORRISK_EVIDENCE_ORPHAN_GRACE", "24h")
+	fs.StringVar(&orphanGrace, "evidence-orphan-grace", orphanGrace, "age after which a stored evidence file no record names is removed by the sweep (VENDORRISK_EVIDENCE_ORPHAN_GRACE)")
+	replicas := env("VENDORRISK_REPLICAS", "1")
+	fs.StringVar(&replicas, "replicas", replicas, "how many replicas run behind the load balancer: each enforces 1/N of the rate limits (VENDORRISK_REPLICAS)")
+	txRetries := env("VENDORRISK_DB_TX_RETRIES", "3")
+	fs.StringVar(&txRetries, "db-tx-retries", txRetries, "how many times a transaction aborted by a deadlock or a Galera certification failure runs again (VENDORRISK_DB_TX_RETRIES)")
+	drainDelay := env("VENDORRISK_DRAIN_DELAY", "5s")
+	fs.StringVar(&drainDelay, "drain-delay", drainDelay, "after SIGTERM, how long /readyz fails while requests are still served, before shutdown (VENDORRISK_DRAIN_DELAY)")
 	rate := env("VENDORRISK_RATE_LIMIT", "50")
 	shutdown := env("VENDORRISK_SHUTDOWN_TIMEOUT", "20s")
 	sweepEvery := env("VENDORRISK_SWEEP_INTERVAL", "5m")
@@ -129,6 +166,27 @@ func newFlagSet(name string, getenv func(string) string, stderr io.Writer) (*fla
 		if cfg.MaxInFlight, err = strconv.Atoi(maxInFlight); err != nil || cfg.MaxInFlight < 0 {
 			return usageErr("max in-flight requests per key %q: must be an integer of at least 0", maxInFlight)
 		}
+		if cfg.S3.PathStyle, err = strconv.ParseBool(pathStyle); err != nil {
+			return usageErr("s3 path style %q: must be true or false", pathStyle)
+		}
+		if cfg.S3.PartSize, err = strconv.ParseUint(partSize, 10, 64); err != nil || cfg.S3.PartSize < repository.MinPartSize {
+			return usageErr("s3 part size %q: must be an integer of at least %d (5 MiB)", partSize, repository.MinPartSize)
+		}
+		if cfg.OrphanGrace, err = time.ParseDuration(orphanGrace); err != nil || cfg.OrphanGrace < time.Minute {
+			return usageErr("evidence orphan grace %q: must be a duration of at least 1m such as 24h", orphanGrace)
+		}
+		if cfg.Replicas, err = strconv.Atoi(replicas); err != nil || cfg.Replicas < 1 || cfg.Replicas > 1000 {
+			return usageErr("replicas %q: must be an integer from 1 to 1000", replicas)
+		}
+		if cfg.TxRetries, err = strconv.Atoi(txRetries); err != nil || cfg.TxRetries < 0 || cfg.TxRetries > 10 {
+			return usageErr("transaction retries %q: must be an integer from 0 to 10", txRetries)
+		}
+		if cfg.DrainDelay, err = time.ParseDuration(drainDelay); err != nil || cfg.DrainDelay < 0 {
+			return usageErr("drain delay %q: must be a duration of at least 0 such as 5s", drainDelay)
+		}
+		if err := cfg.parseEvidenceStore(); err != nil {
+			return err
+		}
 		if cfg.TrustedProxies, err = parseCIDRs(trusted); err != nil {
 			return err
 		}
@@ -171,6 +229,42 @@ func (c *config) validate() error {
 		return usageErr("database dsn: %v", err)
 	}
 	return nil
+}
+
+// parseEvidenceStore reads s3://bucket/prefix into the S3 configuration.
+func (c *config) parseEvidenceStore() error {
+	if c.EvidenceStore == "" || c.EvidenceStore == "local" {
+		c.EvidenceStore = ""
+		return nil
+	}
+	u, err := url.Parse(c.EvidenceStore)
+	if err != nil || u.Scheme != "s3" || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		return usageErr("evidence store %q: must be empty (the local directory) or s3://bucket/prefix", c.EvidenceStore)
+	}
+	c.S3.Bucket, c.S3.Prefix = u.Host, strings.Trim(u.Path, "/")
+	switch c.S3.SSE {
+	case "", "AES256":
+	case "aws:kms":
+		if c.S3.SSEKMSKeyID == "" {
+			return usageErr("s3 server-side encryption aws:kms needs VENDORRISK_S3_SSE_KMS_KEY_ID")
+		}
+	default:
+		return usageErr("s3 server-side encryption %q: must be empty, AES256 or aws:kms", c.S3.SSE)
+	}
+	if e, err := url.Parse(c.S3.Endpoint); err != nil || (e.Scheme != "http" && e.Scheme != "https") || e.Host == "" {
+		return usageErr("s3 endpoint %q: must be an http(s) URL such as https://s3.amazonaws.com", c.S3.Endpoint)
+	}
+	return nil
+}
+
+// evidenceAttrs describes the evidence store for the start-up log, without credentials.
+func (c *config) evidenceAttrs() []any {
+	if c.EvidenceStore == "" {
+		return []any{"evidence_store", "local", "evidence_dir", c.EvidenceDir}
+	}
+	return []any{"evidence_store", c.EvidenceStore, "s3_endpoint", c.S3.Endpoint, "s3_region", c.S3.Region,
+		"s3_path_style", c.S3.PathStyle, "s3_sse", c.S3.SSE, "s3_part_size", c.S3.PartSize,
+		"s3_static_credentials", c.S3.AccessKey != ""}
 }
 
 // parseCIDRs reads a comma-separated list of CIDRs (a bare address counts as a single host).
@@ -223,13 +317,13 @@ func (c *config) logger(w io.Writer) *slog.Logger {
 
 // logAttrs is the effective configuration for the start-up log, secrets masked.
 func (c *config) logAttrs() []any {
-	return []any{
+	return append([]any{
 		"addr", c.Addr, "db_driver", c.DBDriver, "db_dsn", repository.MaskDSN(c.DBDriver, c.DBDSN),
 		"log_format", c.LogFormat, "log_level", strings.ToLower(c.LogLevel), "admin_key_file", c.AdminKeyFile,
-		"max_body_bytes", c.MaxBodyBytes, "max_import_bytes", c.MaxImportBytes, "max_upload_bytes", c.MaxUploadBytes, "evidence_dir", c.EvidenceDir, "rate_limit", c.RateLimit, "shutdown_timeout", c.ShutdownTimeout.String(), "sweep_interval", c.SweepInterval.String(),
+		"max_body_bytes", c.MaxBodyBytes, "max_import_bytes", c.MaxImportBytes, "max_upload_bytes", c.MaxUploadBytes, "rate_limit", c.RateLimit, "shutdown_timeout", c.ShutdownTimeout.String(), "sweep_interval", c.SweepInterval.String(),
 		"db_timeout", c.DBTimeout.String(), "max_inflight_per_key", c.MaxInFlight,
 		"trusted_proxies", strings.Join(c.TrustedProxies, ","), "public_url", c.PublicURL,
 		"metrics_token", c.MetricsToken != "", // whether one is set, never the token
-		"migrate", c.Migrate,
-	}
+		"migrate", c.Migrate, "evidence_orphan_grace", c.OrphanGrace.String(), "drain_delay", c.DrainDelay.String(), "db_tx_retries", c.TxRetries, "replicas", c.Replicas,
+	}, c.evidenceAttrs()...)
 }

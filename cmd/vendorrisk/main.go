@@ -3,6 +3,7 @@
 //	vendorrisk serve [--migrate]             run the HTTP API
 //	vendorrisk migrate up|down|status        manage the database schema
 //	vendorrisk apikey create|list|revoke     manage credentials without a running server
+//	vendorrisk evidence migrate              copy local evidence into the S3 store, every hash checked
 //	vendorrisk version                       print the version
 //
 // Configuration comes from VENDORRISK_* environment variables; flags override them.
@@ -56,6 +57,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		err = migrate(ctx, args[1:], getenv, stdout, stderr)
 	case "apikey":
 		err = apikeyCmd(ctx, args[1:], getenv, stdout, stderr)
+	case "evidence":
+		err = evidenceCmd(ctx, args[1:], getenv, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "vendorrisk", version)
 	case "help", "-h", "--help":

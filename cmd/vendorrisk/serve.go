@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -10,6 +11,8 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/vendorrisk/vendorrisk/api"
@@ -40,12 +43,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	if err := prepareSchema(ctx, cfg, db, log); err != nil {
 		return err
 	}
-	blobs, err := repository.NewLocalBlobs(cfg.EvidenceDir)
+	blobs, err := openBlobs(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	svc := wiring.Wire(db, domain.SystemClock, blobs)
 	svc.Keys.CacheFor(cfg.AuthCacheTTL)
+	svc.OrphanGrace = cfg.OrphanGrace
 	changed, err := svc.Catalog.EnsureBuiltIn(ctx)
 	if err != nil {
 		return fmt.Errorf("load built-in control catalogs: %w", err)
@@ -81,20 +85,68 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 		deps.Checkpoints = audit.NewCheckpoints(trail, trail, signer, domain.SystemClock)
 		extra = append(extra, sweep.Task{Name: "audit_checkpoint", Run: deps.Checkpoints.Run})
 	}
-	handler := api.NewHandler(api.Config{MaxBodyBytes: cfg.MaxBodyBytes, MaxImportBytes: cfg.MaxImportBytes,
+	var draining atomic.Bool
+	deps.Ready = func(ctx context.Context) error {
+		if draining.Load() {
+			return api.ErrDraining
+		}
+		return db.Ping(ctx)
+	}
+	handler := api.NewHandler(replicaShare(api.Config{MaxBodyBytes: cfg.MaxBodyBytes, MaxImportBytes: cfg.MaxImportBytes,
 		MaxUploadBytes: cfg.MaxUploadBytes, RateLimit: cfg.RateLimit, DBTimeout: cfg.DBTimeout,
 		MaxInFlightPerKey: cfg.MaxInFlight, TrustedProxies: cfg.TrustedProxies, PublicURL: cfg.PublicURL,
-		MetricsToken: cfg.MetricsToken}, deps)
+		MetricsToken: cfg.MetricsToken}, cfg.Replicas), deps)
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
-	go expireIdempotencyKeys(ctx, deps.Idempotency, log)
+	// The background jobs end, and are waited for, before the database closes (defers run in reverse).
+	bg, stopBackground := context.WithCancel(ctx)
+	var background sync.WaitGroup
+	defer background.Wait()
+	defer stopBackground()
+	background.Go(func() { expireIdempotencyKeys(bg, deps.Idempotency, log) })
 	host, _ := os.Hostname()
-	go svc.Sweeper(db, fmt.Sprintf("%s/%d/%s", host, os.Getpid(), domain.NewID()), domain.SystemClock, log, extra...).
-		Loop(ctx, cfg.SweepInterval)
+	sweeper := svc.Sweeper(db, fmt.Sprintf("%s/%d/%s", host, os.Getpid(), domain.NewID()), domain.SystemClock, log, extra...)
+	background.Go(func() { sweeper.Loop(bg, cfg.SweepInterval) })
 	log.Info("listening", "addr", ln.Addr().String(), "startup_ms", time.Since(start).Milliseconds())
-	return serveHTTP(ctx, ln, handler, cfg.ShutdownTimeout, log)
+	return serveHTTP(drain(ctx, &draining, cfg.DrainDelay, log), ln, handler, cfg.ShutdownTimeout, log)
+}
+
+// replicaShare gives one of n replicas its share of the per-credential and per-address rate limits:
+// the limits are kept in each process (a counter row in the database would add a write to every
+// request, on the database every replica shares, and on Galera a row every replica conflicts on),
+// and a load balancer spreads one client's requests across the replicas, so each enforces 1/n of
+// the configured budget and together they enforce about all of it. The in-flight cap is not divided:
+// it protects each replica's own connection pool.
+func replicaShare(c api.Config, n int) api.Config {
+	if n <= 1 {
+		return c
+	}
+	share := func(rate float64, burst int) (float64, int) {
+		return rate / float64(n), max(1, (burst+n-1)/n)
+	}
+	if c.RateLimit > 0 {
+		c.RateLimit, c.RateBurst = share(c.RateLimit, cmp.Or(c.RateBurst, api.DefaultConfig.RateBurst))
+	}
+	c.AuthFailureRate, c.AuthFailureBurst = share(cmp.Or(c.AuthFailureRate, api.DefaultConfig.AuthFailureRate),
+		cmp.Or(c.AuthFailureBurst, api.DefaultConfig.AuthFailureBurst))
+	return c
+}
+
+// drain returns a context that ends delay after ctx does. In between, readiness fails (draining is
+// set) while requests are still served: a load balancer's health check sees the replica leave and
+// stops sending to it before it stops accepting connections.
+func drain(ctx context.Context, draining *atomic.Bool, delay time.Duration, log *slog.Logger) context.Context {
+	serving, stop := context.WithCancel(context.WithoutCancel(ctx))
+	go func() {
+		<-ctx.Done()
+		draining.Store(true)
+		log.Info("draining: readiness fails from now on", "drain_delay", delay.String())
+		time.Sleep(delay)
+		stop()
+	}()
+	return serving
 }
 
 // prepareSchema migrates SQLite always and MySQL only when asked: a shared MySQL schema is changed

@@ -39,7 +39,14 @@ func openDB(ctx context.Context, cfg *config, log *slog.Logger) (*repository.DB,
 			return nil, fmt.Errorf("create database folder: %w", err)
 		}
 	}
-	return repository.Open(ctx, cfg.DBDriver, cfg.DBDSN, repository.DefaultPool(cfg.DBDriver), log)
+	db, err := repository.Open(ctx, cfg.DBDriver, cfg.DBDSN, repository.DefaultPool(cfg.DBDriver), log)
+	if err != nil {
+		return nil, err
+	}
+	retry := repository.DefaultTxRetry
+	retry.Retries = cfg.TxRetries
+	db.SetTxRetry(retry)
+	return db, nil
 }
 
 // requireSchema fails when migrations are pending, so the service never runs on an old schema.

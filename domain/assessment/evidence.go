@@ -2,9 +2,10 @@ package assessment
 
 import (
 	"archive/zip"
+	"bufio"
 	"bytes"
-	"context"
 	"fmt"
+	"io"
 	"path"
 	"strings"
 	"time"
@@ -54,29 +55,30 @@ func FileNameProblem(name string) string {
 	return ""
 }
 
-// BlobStore keeps evidence files by content hash. The local-directory store is the default; the
-// interface leaves room for an S3-compatible one.
-type BlobStore interface {
-	// Put stores data under its SHA-256 (hex), atomically; storing the same content twice is harmless.
-	Put(ctx context.Context, sha256 string, data []byte) error
-	// Get returns the content stored under sha256.
-	Get(ctx context.Context, sha256 string) ([]byte, error)
-}
-
 // Sniff decides the content type from the bytes, never from the file name: PDF, PNG, JPEG, plain
 // text or CSV (UTF-8 without control characters), and Office Open XML spreadsheets and documents.
 // Anything else (executables, archives, scripts disguised as PDFs) is refused with ok false.
 func Sniff(fileName string, data []byte) (contentType string, ok bool) {
+	return SniffAt(fileName, bytes.NewReader(data), int64(len(data)))
+}
+
+// SniffAt is Sniff over size bytes read from r (an uploaded file on disk): it reads the head, the
+// zip directory of an Office file, or streams through text, and never holds the whole file.
+func SniffAt(fileName string, r io.ReaderAt, size int64) (contentType string, ok bool) {
+	head := make([]byte, min(size, 512))
+	if _, err := r.ReadAt(head, 0); err != nil && err != io.EOF {
+		return "", false
+	}
 	switch {
-	case bytes.HasPrefix(data, []byte("%PDF-")):
+	case bytes.HasPrefix(head, []byte("%PDF-")):
 		return "application/pdf", true
-	case bytes.HasPrefix(data, []byte("\x89PNG\r\n\x1a\n")):
+	case bytes.HasPrefix(head, []byte("\x89PNG\r\n\x1a\n")):
 		return "image/png", true
-	case bytes.HasPrefix(data, []byte("\xff\xd8\xff")):
+	case bytes.HasPrefix(head, []byte("\xff\xd8\xff")):
 		return "image/jpeg", true
-	case bytes.HasPrefix(data, []byte("PK\x03\x04")):
-		return officeType(data)
-	case isText(data) && !disguised(fileName, data):
+	case bytes.HasPrefix(head, []byte("PK\x03\x04")):
+		return officeType(r, size)
+	case isText(r, size) && !disguised(fileName, head):
 		if strings.EqualFold(path.Ext(fileName), ".csv") {
 			return "text/csv; charset=utf-8", true
 		}
@@ -86,8 +88,8 @@ func Sniff(fileName string, data []byte) (contentType string, ok bool) {
 }
 
 // officeType accepts a zip only when it is an xlsx or docx package.
-func officeType(data []byte) (string, bool) {
-	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+func officeType(r io.ReaderAt, size int64) (string, bool) {
+	zr, err := zip.NewReader(r, size)
 	if err != nil {
 		return "", false
 	}
@@ -111,16 +113,24 @@ func officeType(data []byte) (string, bool) {
 	return "", false
 }
 
-func isText(data []byte) bool {
-	if len(data) == 0 || !utf8.Valid(data) {
+// isText: valid UTF-8 without control characters other than tab and line ends, read as a stream.
+func isText(r io.ReaderAt, size int64) bool {
+	if size == 0 {
 		return false
 	}
-	for _, b := range data {
-		if (b < 0x20 && b != '\t' && b != '\n' && b != '\r') || b == 0x7f {
+	br := bufio.NewReaderSize(io.NewSectionReader(r, 0, size), 64<<10)
+	for {
+		c, n, err := br.ReadRune()
+		if err == io.EOF {
+			return true
+		}
+		if err != nil || (c == utf8.RuneError && n == 1) {
+			return false
+		}
+		if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f {
 			return false
 		}
 	}
-	return true
 }
 
 // disguised refuses text that a browser or a shell would run rather than read: markup and scripts.

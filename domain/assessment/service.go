@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
+	"os"
 	"slices"
 	"sort"
 	"strings"
@@ -76,6 +78,8 @@ type Repository interface {
 	CreateEvidence(ctx context.Context, e Evidence) error
 	Evidence(ctx context.Context, assessmentID string) ([]Evidence, error)
 	GetEvidence(ctx context.Context, id string) (Evidence, error)
+	// EvidenceStored reports whether any evidence record names the blob sha256.
+	EvidenceStored(ctx context.Context, sha256 string) (bool, error)
 	// Lock serialises issuing so that two requests cannot both open an assessment for one template.
 	Lock(ctx context.Context) error
 	// LatestCompleted returns the engagement's most recently completed assessment (domain.ErrNotFound if none).
@@ -586,10 +590,12 @@ func (s *Service) applyAnswers(a *Assessment, in []AnswerInput, by string) error
 	return nil
 }
 
-// Upload is an evidence file sent by the supplier.
+// Upload is an evidence file sent by the supplier: Size bytes readable from Content (a file the
+// transport spooled to disk, or memory for a small one), never read into memory whole.
 type Upload struct {
 	FileName     string
-	Data         []byte
+	Content      io.ReaderAt
+	Size         int64
 	QuestionKeys []string
 }
 
@@ -609,7 +615,7 @@ func (s *Service) UploadEvidence(ctx context.Context, id string, up Upload) (Evi
 		if msg := FileNameProblem(name); msg != "" {
 			v.Add("file", msg)
 		}
-		v.Check(len(up.Data) > 0, "file", "is empty")
+		v.Check(up.Size > 0, "file", "is empty")
 		v.Check(len(up.QuestionKeys) > 0 && len(up.QuestionKeys) <= 50, "question_keys", "must name 1 to 50 questions")
 		visible := map[string]bool{}
 		for _, q := range a.Visible(a.Answers) {
@@ -621,15 +627,18 @@ func (s *Service) UploadEvidence(ctx context.Context, id string, up Upload) (Evi
 		if err := v.Err(); err != nil {
 			return err
 		}
-		ct, ok := Sniff(name, up.Data)
+		ct, ok := SniffAt(name, up.Content, up.Size)
 		if !ok {
 			return ErrUnsupportedType
 		}
-		sum := sha256.Sum256(up.Data)
+		h := sha256.New()
+		if _, err := io.Copy(h, io.NewSectionReader(up.Content, 0, up.Size)); err != nil {
+			return fmt.Errorf("hash evidence: %w", err)
+		}
 		e := Evidence{ID: domain.NewID(), AssessmentID: a.ID, VendorID: a.VendorID, FileName: name, ContentType: ct,
-			Size: int64(len(up.Data)), SHA256: hex.EncodeToString(sum[:]), QuestionKeys: dedupe(up.QuestionKeys),
+			Size: up.Size, SHA256: hex.EncodeToString(h.Sum(nil)), QuestionKeys: dedupe(up.QuestionKeys),
 			UploadedBy: p.KeyID, CreatedAt: s.now()}
-		if err := s.deps.Blobs.Put(ctx, e.SHA256, up.Data); err != nil {
+		if err := s.deps.Blobs.Put(ctx, e.SHA256, io.NewSectionReader(up.Content, 0, up.Size), e.Size); err != nil {
 			return fmt.Errorf("store evidence: %w", err)
 		}
 		if err := s.repo.CreateEvidence(ctx, e); err != nil {
@@ -816,20 +825,64 @@ func (s *Service) EvidenceFor(ctx context.Context, id string) (Evidence, error) 
 // ErrCorrupt is stored evidence whose content no longer matches its hash.
 var ErrCorrupt = errors.New("stored evidence does not match its SHA-256")
 
-// Content returns an evidence file after checking its hash; a corrupted file is an error, never served.
-func (s *Service) Content(ctx context.Context, id string) (Evidence, []byte, error) {
+// Content returns an evidence file after checking its hash: the content is copied to an unlinked
+// temporary file while it is hashed, so a corrupted file is an error, never served, and a large one
+// is never held in memory. The caller closes the file.
+func (s *Service) Content(ctx context.Context, id string) (Evidence, *os.File, error) {
 	e, err := s.EvidenceFor(ctx, id)
 	if err != nil {
 		return Evidence{}, nil, err
 	}
-	data, err := s.deps.Blobs.Get(ctx, e.SHA256)
+	r, err := s.deps.Blobs.Open(ctx, e.SHA256)
 	if err != nil {
 		return Evidence{}, nil, fmt.Errorf("read evidence %s: %w", id, err)
 	}
-	if sum := sha256.Sum256(data); hex.EncodeToString(sum[:]) != e.SHA256 {
+	f, n, err := spoolVerified(VerifyReader(r, e.SHA256, e.Size))
+	if err != nil {
+		return Evidence{}, nil, fmt.Errorf("read evidence %s: %w", id, err)
+	}
+	if n != e.Size {
+		f.Close()
 		return Evidence{}, nil, fmt.Errorf("evidence %s: %w", id, ErrCorrupt)
 	}
-	return e, data, nil
+	return e, f, nil
+}
+
+// SweepOrphanBlobs removes stored files that no evidence record names and that were last stored
+// before grace ago: an upload whose record was never committed (the database refused it, the
+// process died between the two). The grace period covers uploads whose transaction is still open.
+func (s *Service) SweepOrphanBlobs(ctx context.Context, grace time.Duration) (int, error) {
+	if s.deps.Blobs == nil {
+		return 0, nil
+	}
+	cutoff := s.now().Add(-grace)
+	var orphans []string
+	err := s.deps.Blobs.List(ctx, func(b BlobInfo) error {
+		if !b.ModTime.Before(cutoff) {
+			return nil
+		}
+		used, err := s.repo.EvidenceStored(ctx, b.SHA256)
+		if err != nil {
+			return fmt.Errorf("look up blob %s: %w", b.SHA256, err)
+		}
+		if !used {
+			orphans = append(orphans, b.SHA256)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("list evidence blobs: %w", err)
+	}
+	removed := 0
+	var errs []error
+	for _, sha := range orphans {
+		if err := s.deps.Blobs.Delete(ctx, sha); err != nil {
+			errs = append(errs, fmt.Errorf("delete orphan blob %s: %w", sha, err))
+			continue
+		}
+		removed++
+	}
+	return removed, errors.Join(errs...)
 }
 
 // EvidenceOf lists the evidence of an assessment the caller has already loaded through a scoped call.

@@ -171,15 +171,19 @@ func wireDecisions(db *repository.DB, clock domain.Clock, f facts, trail *audit.
 // systemPrincipal is who the sweep acts as when it reads through the services.
 var systemPrincipal = auth.Principal{KeyID: audit.System.KeyID, Name: audit.System.Name, Role: auth.Role(audit.System.Role)}
 
-// Sweeper is the background job: approvals that no longer hold and risk acceptances that expired or
-// went stale (and the extra tasks, such as signing the audit chain's head), under the database lease
-// so that one replica at a time runs it.
+// Sweeper is the background job: approvals that no longer hold, risk acceptances that expired or
+// went stale, stored evidence files that no record names (older than OrphanGrace), and the extra
+// tasks (such as signing the audit chain's head), under the database lease so that one replica at a
+// time runs it.
 func (s Services) Sweeper(db *repository.DB, holder string, clock domain.Clock, log *slog.Logger, extra ...sweep.Task) *sweep.Runner {
 	asSystem := func(run func(context.Context) (int, error)) func(context.Context) (int, error) {
 		return func(ctx context.Context) (int, error) { return run(auth.WithPrincipal(ctx, systemPrincipal)) }
 	}
 	tasks := append([]sweep.Task{
 		{Name: "decisions", Run: asSystem(s.Decisions.Sweep)},
-		{Name: "risk_acceptances", Run: asSystem(s.Acceptances.Sweep)}}, extra...)
+		{Name: "risk_acceptances", Run: asSystem(s.Acceptances.Sweep)},
+		{Name: "evidence_orphans", Run: func(ctx context.Context) (int, error) {
+			return s.Assessments.SweepOrphanBlobs(ctx, s.OrphanGrace)
+		}}}, extra...)
 	return sweep.NewRunner(repository.NewLeases(db), holder, 10*time.Minute, clock, log, tasks...)
 }

@@ -49,7 +49,13 @@ type Services struct {
 	Audit        *audit.Service
 	Decisions    *decision.Service
 	Acceptances  *acceptance.Service
+	// OrphanGrace is how old an evidence file that no record names must be before the sweep removes
+	// it: longer than any upload's transaction.
+	OrphanGrace time.Duration
 }
+
+// DefaultOrphanGrace is OrphanGrace unless configured.
+const DefaultOrphanGrace = 24 * time.Hour
 
 // Wire builds every service on db. blobs may be nil where no evidence is touched (the CLI).
 func Wire(db *repository.DB, clock domain.Clock, blobs assessment.BlobStore) Services {
@@ -108,6 +114,7 @@ func Wire(db *repository.DB, clock domain.Clock, blobs assessment.BlobStore) Ser
 		Remediations: remediations,
 		Portal: portal.NewService(repository.NewPortalTokens(db),
 			portal.Credentials{Authenticate: keys.Authenticate, Principal: keys.PrincipalOf}, db, clock, 0),
+		OrphanGrace:  DefaultOrphanGrace,
 	}
 }
 
