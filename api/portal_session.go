@@ -422,4 +422,3 @@ func (s *Server) portalLang(c *gin.Context) {
 	}
 	c.Redirect(http.StatusSeeOther, back)
 }
-

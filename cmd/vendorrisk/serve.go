@@ -19,9 +19,9 @@ import (
 	"github.com/vendorrisk/vendorrisk/cmd/vendorrisk/wiring"
 	"github.com/vendorrisk/vendorrisk/domain"
 	"github.com/vendorrisk/vendorrisk/domain/audit"
-	"github.com/vendorrisk/vendorrisk/domain/sweep"
 	"github.com/vendorrisk/vendorrisk/domain/idempotency"
 	"github.com/vendorrisk/vendorrisk/domain/questionnaire"
+	"github.com/vendorrisk/vendorrisk/domain/sweep"
 	"github.com/vendorrisk/vendorrisk/repository"
 )
 

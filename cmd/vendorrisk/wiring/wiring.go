@@ -114,7 +114,7 @@ func Wire(db *repository.DB, clock domain.Clock, blobs assessment.BlobStore) Ser
 		Remediations: remediations,
 		Portal: portal.NewService(repository.NewPortalTokens(db),
 			portal.Credentials{Authenticate: keys.Authenticate, Principal: keys.PrincipalOf}, db, clock, 0),
-		OrphanGrace:  DefaultOrphanGrace,
+		OrphanGrace: DefaultOrphanGrace,
 	}
 }
 
