@@ -219,7 +219,7 @@ func (s *Server) issueAssessment(c *gin.Context) {
 		return
 	}
 	a, err := s.assessments.Issue(c.Request.Context(), assessment.NewAssessment{EngagementID: req.EngagementID,
-		TemplateID: req.TemplateID, DueDate: parseDate(req.DueDate), Depth: assessment.Depth(req.Depth), Message: req.Message})
+		TemplateID: req.TemplateID, DueDate: parseDate(req.DueDate), Depth: questionnaire.Coverage(req.Depth), Message: req.Message})
 	if err != nil {
 		respondError(c, err)
 		return

@@ -9,6 +9,7 @@ import (
 	"github.com/vendorrisk/vendorrisk/domain"
 	"github.com/vendorrisk/vendorrisk/domain/contract"
 	"github.com/vendorrisk/vendorrisk/domain/policy"
+	"github.com/vendorrisk/vendorrisk/domain/questionnaire"
 	"github.com/vendorrisk/vendorrisk/domain/risk"
 )
 
@@ -77,7 +78,7 @@ type RiskPolicyResponse struct {
 func (r RiskPolicyRequest) toDomain() policy.Policy {
 	p := policy.Policy{HomeCountry: r.HomeCountry}
 	for _, t := range r.Tiers {
-		tp := policy.TierPolicy{Tier: risk.Tier(t.Tier), QuestionnaireDepth: policy.Depth(t.QuestionnaireDepth),
+		tp := policy.TierPolicy{Tier: risk.Tier(t.Tier), QuestionnaireDepth: questionnaire.Coverage(t.QuestionnaireDepth),
 			EvidenceRequired: t.EvidenceRequired, ReassessmentMonths: t.ReassessmentMonths, Approvals: t.Approvals,
 			MaxAcceptanceDays: t.MaxAcceptanceDays,
 			RemediationDays: map[domain.Severity]int{domain.SeverityCritical: t.RemediationDays.Critical,

@@ -160,7 +160,7 @@ func (s *Server) questionnairePage(c *gin.Context, a assessment.Assessment, ev [
 	d.Section = sectionView{Key: sec.Key, Title: sec.Title.Pick(ja)}
 	for _, q := range sec.Questions {
 		hidden := !shown[q.Key]
-		if hidden && (q.Condition == nil || !d.Editable || (a.Depth == assessment.DepthCore && q.Depth != questionnaire.DepthCore)) {
+		if hidden && (q.Condition == nil || !d.Editable || (a.Depth == questionnaire.CoverageCore && q.Depth != questionnaire.DepthCore)) {
 			continue
 		}
 		ans, answered := a.Answers[q.Key]

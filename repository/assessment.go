@@ -135,7 +135,7 @@ func (s *Assessments) toDomain(r assessmentRow) (assessment.Assessment, error) {
 		return assessment.Assessment{}, fmt.Errorf("decode answers of assessment %s: %w", r.ID, err)
 	}
 	a := assessment.Assessment{ID: r.ID, EngagementID: r.EngagementID, VendorID: r.VendorID, Template: tpl,
-		Depth: assessment.Depth(r.Depth), DueDate: *dayPtr(&r.DueDate), Message: r.Message, Status: assessment.Status(r.Status),
+		Depth: questionnaire.Coverage(r.Depth), DueDate: *dayPtr(&r.DueDate), Message: r.Message, Status: assessment.Status(r.Status),
 		SupplierKeyID: r.SupplierKeyID, Answers: make(map[string]assessment.Answer, len(answers)), AnswersVersion: r.AnswersVersion,
 		ReturnComment: r.ReturnComment, CreatedBy: r.CreatedBy, Version: r.Version, CreatedAt: r.CreatedAt.UTC(),
 		UpdatedAt: r.UpdatedAt.UTC(), SentAt: utcPtr(r.SentAt), SubmittedAt: utcPtr(r.SubmittedAt), CompletedAt: utcPtr(r.CompletedAt)}

@@ -63,7 +63,7 @@ func (e *asmRepoEnv) engagementOf(t *testing.T, name string) (vendorID, engageme
 func (e *asmRepoEnv) stored(t *testing.T, vendorID, engagementID string, tpl questionnaire.Template, status assessment.Status, due time.Time) assessment.Assessment {
 	t.Helper()
 	a := assessment.Assessment{ID: domain.NewID(), EngagementID: engagementID, VendorID: vendorID, Template: tpl,
-		Depth: assessment.DepthCore, DueDate: due, Status: status, Answers: map[string]assessment.Answer{}, AnswersVersion: 1,
+		Depth: questionnaire.CoverageCore, DueDate: due, Status: status, Answers: map[string]assessment.Answer{}, AnswersVersion: 1,
 		CreatedBy: "key-1", Version: 1, CreatedAt: start, UpdatedAt: start}
 	if status != assessment.StatusDraft { // every other status comes after sending
 		sent := start

@@ -9,6 +9,7 @@ import (
 	"github.com/vendorrisk/vendorrisk/domain"
 	"github.com/vendorrisk/vendorrisk/domain/contract"
 	"github.com/vendorrisk/vendorrisk/domain/policy"
+	"github.com/vendorrisk/vendorrisk/domain/questionnaire"
 	"github.com/vendorrisk/vendorrisk/domain/risk"
 )
 
@@ -96,7 +97,7 @@ func toPolicyDoc(p policy.Policy) policyDoc {
 func (d policyDoc) toDomain() policy.Policy {
 	p := policy.Policy{HomeCountry: d.HomeCountry}
 	for _, td := range d.Tiers {
-		t := policy.TierPolicy{Tier: risk.Tier(td.Tier), QuestionnaireDepth: policy.Depth(td.QuestionnaireDepth),
+		t := policy.TierPolicy{Tier: risk.Tier(td.Tier), QuestionnaireDepth: questionnaire.Coverage(td.QuestionnaireDepth),
 			EvidenceRequired: td.EvidenceRequired, ReassessmentMonths: td.ReassessmentMonths,
 			RemediationDays: map[domain.Severity]int{}, Approvals: td.Approvals, MaxAcceptanceDays: td.MaxAcceptanceDays}
 		if t.MaxAcceptanceDays == 0 { // stored before the field existed

@@ -59,14 +59,6 @@ func (s Status) SupplierEditable() bool {
 // AwaitsSupplier reports whether the ball is in the supplier's court (for overdue).
 func (s Status) AwaitsSupplier() bool { return s.SupplierEditable() }
 
-// Depth is how much of the template is asked.
-type Depth string
-
-const (
-	DepthCore         Depth = "core"
-	DepthCoreExtended Depth = "core+extended"
-)
-
 // ReviewFlag is the reviewer's verdict on one answer.
 type ReviewFlag string
 
@@ -99,7 +91,7 @@ type Assessment struct {
 	EngagementID   string
 	VendorID       string
 	Template       questionnaire.Template // frozen copy of the version issued
-	Depth          Depth
+	Depth          questionnaire.Coverage
 	DueDate        time.Time // a date
 	Message        string
 	Status         Status
@@ -143,7 +135,7 @@ func (a Assessment) Visible(answers map[string]Answer) []questionnaire.Question 
 	shown := map[string]bool{}
 	var out []questionnaire.Question
 	for _, q := range a.Template.Questions() {
-		if a.Depth == DepthCore && q.Depth != questionnaire.DepthCore {
+		if !a.Depth.Asks(q.Depth) {
 			continue
 		}
 		if c := q.Condition; c != nil {

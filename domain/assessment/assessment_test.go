@@ -167,7 +167,7 @@ func testTemplate() questionnaire.Template {
 		}}
 }
 
-func testAssessment(depth Depth, answers map[string]Answer) Assessment {
+func testAssessment(depth questionnaire.Coverage, answers map[string]Answer) Assessment {
 	if answers == nil {
 		answers = map[string]Answer{}
 	}
@@ -219,26 +219,26 @@ func TestVisible(t *testing.T) {
 	baseExt := with(baseCore, "pentest", "isms_doc")
 	tests := []struct {
 		name    string
-		depth   Depth
+		depth   questionnaire.Coverage
 		answers map[string]Answer
 		want    []string
 	}{
-		{"core, nothing answered", DepthCore, nil, baseCore},
-		{"core+extended, nothing answered", DepthCoreExtended, nil, baseExt},
-		{"condition met", DepthCore, ans("has_policy=yes"), with(baseCore, "policy_date")},
-		{"condition not met", DepthCore, ans("has_policy=no"), baseCore},
-		{"first level of a chain", DepthCore, ans("uses_subs=yes"), with(baseCore, "sub_list", "sub_audited")},
-		{"nested condition met", DepthCore, ans("uses_subs=yes", "sub_audited=yes"), with(baseCore, "sub_list", "sub_audited", "sub_report")},
-		{"nested condition, other answer", DepthCore, ans("uses_subs=yes", "sub_audited=na"), with(baseCore, "sub_list", "sub_audited")},
+		{"core, nothing answered", questionnaire.CoverageCore, nil, baseCore},
+		{"core+extended, nothing answered", questionnaire.CoverageCoreExtended, nil, baseExt},
+		{"condition met", questionnaire.CoverageCore, ans("has_policy=yes"), with(baseCore, "policy_date")},
+		{"condition not met", questionnaire.CoverageCore, ans("has_policy=no"), baseCore},
+		{"first level of a chain", questionnaire.CoverageCore, ans("uses_subs=yes"), with(baseCore, "sub_list", "sub_audited")},
+		{"nested condition met", questionnaire.CoverageCore, ans("uses_subs=yes", "sub_audited=yes"), with(baseCore, "sub_list", "sub_audited", "sub_report")},
+		{"nested condition, other answer", questionnaire.CoverageCore, ans("uses_subs=yes", "sub_audited=na"), with(baseCore, "sub_list", "sub_audited")},
 		// sub_audited keeps its saved "yes", but its parent is hidden now: the whole chain is hidden.
-		{"parent hidden hides the chain", DepthCore, ans("uses_subs=no", "sub_audited=yes"), baseCore},
-		{"condition on a multi_choice (any of)", DepthCore, ans("certs=pci|soc2"), with(baseCore, "iso_scope")},
-		{"condition on a multi_choice, no match", DepthCore, ans("certs=pci"), baseCore},
+		{"parent hidden hides the chain", questionnaire.CoverageCore, ans("uses_subs=no", "sub_audited=yes"), baseCore},
+		{"condition on a multi_choice (any of)", questionnaire.CoverageCore, ans("certs=pci|soc2"), with(baseCore, "iso_scope")},
+		{"condition on a multi_choice, no match", questionnaire.CoverageCore, ans("certs=pci"), baseCore},
 		// pentest_fix is a core question behind an extended one: at core depth pentest is not asked,
 		// so its saved answer cannot reveal anything.
-		{"extended parent at core depth", DepthCore, ans("pentest=yes"), baseCore},
-		{"extended parent at core+extended", DepthCoreExtended, ans("pentest=yes"), with(baseExt, "pentest_fix")},
-		{"unknown keys are ignored", DepthCore, ans("nope=yes"), baseCore},
+		{"extended parent at core depth", questionnaire.CoverageCore, ans("pentest=yes"), baseCore},
+		{"extended parent at core+extended", questionnaire.CoverageCoreExtended, ans("pentest=yes"), with(baseExt, "pentest_fix")},
+		{"unknown keys are ignored", questionnaire.CoverageCore, ans("nope=yes"), baseCore},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -337,24 +337,24 @@ func TestProgressOf(t *testing.T) {
 	ev := func(keys ...string) []Evidence { return []Evidence{{ID: domain.NewID(), QuestionKeys: keys}} }
 	tests := []struct {
 		name    string
-		depth   Depth
+		depth   questionnaire.Coverage
 		answers map[string]Answer
 		ev      []Evidence
 		want    Progress
 	}{
 		// core visible: has_policy*, uses_subs*, hosting*, certs, staff_count*, notes (* required)
-		{"nothing", DepthCore, nil, nil, Progress{Visible: 6, Answered: 0, Required: 4, RequiredAnswered: 0}},
-		{"an optional answer", DepthCore, ans("notes=x"), nil, Progress{Visible: 6, Answered: 1, Required: 4, RequiredAnswered: 0}},
-		{"revealing adds required questions", DepthCore, ans("has_policy=yes", "uses_subs=yes"), nil,
+		{"nothing", questionnaire.CoverageCore, nil, nil, Progress{Visible: 6, Answered: 0, Required: 4, RequiredAnswered: 0}},
+		{"an optional answer", questionnaire.CoverageCore, ans("notes=x"), nil, Progress{Visible: 6, Answered: 1, Required: 4, RequiredAnswered: 0}},
+		{"revealing adds required questions", questionnaire.CoverageCore, ans("has_policy=yes", "uses_subs=yes"), nil,
 			Progress{Visible: 9, Answered: 2, Required: 7, RequiredAnswered: 2}},
-		{"evidence answers an evidence question", DepthCore, ans("uses_subs=yes", "sub_audited=yes"), ev("sub_report"),
+		{"evidence answers an evidence question", questionnaire.CoverageCore, ans("uses_subs=yes", "sub_audited=yes"), ev("sub_report"),
 			Progress{Visible: 9, Answered: 3, Required: 7, RequiredAnswered: 3}},
-		{"evidence for another question does not count", DepthCore, ans("uses_subs=yes", "sub_audited=yes"), ev("hosting"),
+		{"evidence for another question does not count", questionnaire.CoverageCore, ans("uses_subs=yes", "sub_audited=yes"), ev("hosting"),
 			Progress{Visible: 9, Answered: 2, Required: 7, RequiredAnswered: 2}},
 		// Answers to questions that became hidden stay saved but are not counted.
-		{"hidden answers are ignored", DepthCore, ans("uses_subs=no", "sub_list=a", "sub_audited=yes", "pentest=yes", "pentest_fix=x"), nil,
+		{"hidden answers are ignored", questionnaire.CoverageCore, ans("uses_subs=no", "sub_list=a", "sub_audited=yes", "pentest=yes", "pentest_fix=x"), nil,
 			Progress{Visible: 6, Answered: 1, Required: 4, RequiredAnswered: 1}},
-		{"core+extended", DepthCoreExtended, ans("pentest=yes", "pentest_fix=done", "isms_doc=x"), nil,
+		{"core+extended", questionnaire.CoverageCoreExtended, ans("pentest=yes", "pentest_fix=done", "isms_doc=x"), nil,
 			Progress{Visible: 9, Answered: 3, Required: 6, RequiredAnswered: 2}},
 	}
 	for _, tc := range tests {
@@ -370,21 +370,21 @@ func TestProgressOf(t *testing.T) {
 func TestMissing(t *testing.T) {
 	tests := []struct {
 		name    string
-		depth   Depth
+		depth   questionnaire.Coverage
 		answers map[string]Answer
 		ev      []Evidence
 		want    []string // nil: complete
 	}{
-		{"nothing", DepthCore, nil, nil, []string{"answers.has_policy", "answers.uses_subs", "answers.hosting", "answers.staff_count"}},
-		{"evidence when the answer asks for it", DepthCore, ans("has_policy=yes", "policy_date=2024-01-01", "uses_subs=no", "hosting=aws", "staff_count=3"), nil,
+		{"nothing", questionnaire.CoverageCore, nil, nil, []string{"answers.has_policy", "answers.uses_subs", "answers.hosting", "answers.staff_count"}},
+		{"evidence when the answer asks for it", questionnaire.CoverageCore, ans("has_policy=yes", "policy_date=2024-01-01", "uses_subs=no", "hosting=aws", "staff_count=3"), nil,
 			[]string{"evidence.has_policy"}},
-		{"no evidence when the answer does not ask for it", DepthCore, ans("has_policy=no", "uses_subs=no", "hosting=aws", "staff_count=3"), nil, nil},
-		{"evidence given", DepthCore, ans("has_policy=yes", "policy_date=2024-01-01", "uses_subs=no", "hosting=aws", "staff_count=3"),
+		{"no evidence when the answer does not ask for it", questionnaire.CoverageCore, ans("has_policy=no", "uses_subs=no", "hosting=aws", "staff_count=3"), nil, nil},
+		{"evidence given", questionnaire.CoverageCore, ans("has_policy=yes", "policy_date=2024-01-01", "uses_subs=no", "hosting=aws", "staff_count=3"),
 			[]Evidence{{QuestionKeys: []string{"has_policy"}}}, nil},
-		{"revealed follow-ups are required", DepthCore, ans("has_policy=no", "uses_subs=yes", "sub_audited=yes", "hosting=aws", "staff_count=3"), nil,
+		{"revealed follow-ups are required", questionnaire.CoverageCore, ans("has_policy=no", "uses_subs=yes", "sub_audited=yes", "hosting=aws", "staff_count=3"), nil,
 			[]string{"answers.sub_list", "answers.sub_report"}},
-		{"hidden answers are ignored", DepthCore, ans("has_policy=no", "uses_subs=no", "sub_audited=yes", "hosting=aws", "staff_count=3"), nil, nil},
-		{"always-evidence on an unanswered optional question", DepthCoreExtended,
+		{"hidden answers are ignored", questionnaire.CoverageCore, ans("has_policy=no", "uses_subs=no", "sub_audited=yes", "hosting=aws", "staff_count=3"), nil, nil},
+		{"always-evidence on an unanswered optional question", questionnaire.CoverageCoreExtended,
 			ans("has_policy=no", "uses_subs=no", "hosting=aws", "staff_count=3", "pentest=no"), nil, []string{"evidence.isms_doc"}},
 	}
 	for _, tc := range tests {

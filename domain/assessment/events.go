@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/vendorrisk/vendorrisk/domain/event"
+	"github.com/vendorrisk/vendorrisk/domain/questionnaire"
 )
 
 // An assessment's events carry its lifecycle and counts, never the frozen questionnaire (hundreds of
@@ -29,7 +30,7 @@ type summary struct {
 	TemplateID         string
 	TemplateKey        string
 	TemplateNumber     int
-	Depth              Depth
+	Depth              questionnaire.Coverage
 	DueDate            time.Time
 	Message            string
 	Status             Status

@@ -89,7 +89,7 @@ func TestScoreOf(t *testing.T) {
 
 	cases := []struct {
 		name                          string
-		depth                         Depth
+		depth                         questionnaire.Coverage
 		answers                       map[string]Answer
 		overall, coverage, applicable int
 		sections                      []int // access, extended
@@ -97,7 +97,7 @@ func TestScoreOf(t *testing.T) {
 	}{
 		{
 			// (3×10000 + 2×5000) / 5 = 8000
-			name: "A core", depth: DepthCore, answers: ansA, overall: 8000, coverage: 10000, applicable: 5,
+			name: "A core", depth: questionnaire.CoverageCore, answers: ansA, overall: 8000, coverage: 10000, applicable: 5,
 			sections: []int{8000, 0},
 			want: map[string]scoring.Outcome{"mfa": scoring.OutcomeScored, "mfa_how": scoring.OutcomeScored,
 				"backup": scoring.OutcomeNA, "notes": scoring.OutcomeUnscored,
@@ -105,7 +105,7 @@ func TestScoreOf(t *testing.T) {
 		},
 		{
 			// (30000 + 10000 + 5×0 + 1×5000) / 11 = 4090.9 → 4091
-			name: "A core+extended", depth: DepthCoreExtended, answers: ansA, overall: 4091, coverage: 10000, applicable: 11,
+			name: "A core+extended", depth: questionnaire.CoverageCoreExtended, answers: ansA, overall: 4091, coverage: 10000, applicable: 11,
 			sections: []int{8000, 833},
 			want: map[string]scoring.Outcome{"mfa": scoring.OutcomeScored, "mfa_how": scoring.OutcomeScored,
 				"backup": scoring.OutcomeNA, "notes": scoring.OutcomeUnscored,
@@ -113,14 +113,14 @@ func TestScoreOf(t *testing.T) {
 		},
 		{
 			// (3×0 + 2×10000) / 5 = 4000; mfa_how hidden by its condition
-			name: "B core", depth: DepthCore, answers: ansB, overall: 4000, coverage: 10000, applicable: 5,
+			name: "B core", depth: questionnaire.CoverageCore, answers: ansB, overall: 4000, coverage: 10000, applicable: 5,
 			sections: []int{4000, 0},
 			want: map[string]scoring.Outcome{"mfa": scoring.OutcomeScored, "mfa_how": scoring.OutcomeHidden,
 				"backup": scoring.OutcomeScored, "notes": scoring.OutcomeUnscored},
 		},
 		{
 			// pentest and tools unanswered count 0: 20000 / 11 = 1818.2 → 1818; coverage 5/11 → 4545
-			name: "B core+extended", depth: DepthCoreExtended, answers: ansB, overall: 1818, coverage: 4545, applicable: 11,
+			name: "B core+extended", depth: questionnaire.CoverageCoreExtended, answers: ansB, overall: 1818, coverage: 4545, applicable: 11,
 			sections: []int{4000, 0},
 			want: map[string]scoring.Outcome{"mfa_how": scoring.OutcomeHidden,
 				"pentest": scoring.OutcomeUnanswered, "tools": scoring.OutcomeUnanswered},
@@ -168,7 +168,7 @@ func TestScoreOfFrozenTemplate(t *testing.T) {
 	original := scoreTemplate()
 	answers := scoreAnswers(map[string]string{"mfa": "yes", "mfa_how": "sms", "backup": "no", "notes": "n", "pentest": "yes"},
 		map[string][]string{"tools": {"edr"}})
-	a := Assessment{ID: "a1", Template: frozen(original), Depth: DepthCoreExtended, Status: StatusCompleted, Answers: answers}
+	a := Assessment{ID: "a1", Template: frozen(original), Depth: questionnaire.CoverageCoreExtended, Status: StatusCompleted, Answers: answers}
 	before := ScoreOf(a, a.Answers)
 	// 3×10000 + 2×5000 + 2×0 + 5×10000 + 1×0 = 90000 over 13 → 6923
 	if before.OverallBP != 6923 {

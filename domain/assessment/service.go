@@ -44,7 +44,7 @@ type Deps struct {
 	Risk       func(ctx context.Context, engagementID string) (RiskRef, error)
 	Engagement func(ctx context.Context, id string) (EngagementRef, error)
 	Template   func(ctx context.Context, id string) (questionnaire.Template, error)
-	Depth      func(ctx context.Context, tier risk.Tier) (Depth, error)
+	Depth      func(ctx context.Context, tier risk.Tier) (questionnaire.Coverage, error)
 	// NewSupplierKey creates a credential bound to the vendor and returns its id and secret.
 	NewSupplierKey func(ctx context.Context, vendorID, name string, expires time.Time) (string, string, error)
 	RevokeKey      func(ctx context.Context, keyID string) error
@@ -105,7 +105,7 @@ type NewAssessment struct {
 	EngagementID string
 	TemplateID   string
 	DueDate      time.Time
-	Depth        Depth // "" takes the depth of the engagement's effective tier policy
+	Depth        questionnaire.Coverage // "" takes the depth of the engagement's effective tier policy
 	Message      string
 }
 
@@ -120,7 +120,7 @@ func (s *Service) Issue(ctx context.Context, in NewAssessment) (Assessment, erro
 	v.Check(domain.ValidID(in.EngagementID), "engagement_id", "must be an engagement id")
 	v.Check(domain.ValidID(in.TemplateID), "template_id", "must be a questionnaire template id")
 	v.Check(!in.DueDate.IsZero() && !day(in.DueDate).Before(day(s.now())), "due_date", "must be today or later")
-	v.Check(in.Depth == "" || in.Depth == DepthCore || in.Depth == DepthCoreExtended, "depth", "must be core or core+extended")
+	v.Check(in.Depth == "" || slices.Contains(questionnaire.Coverages, in.Depth), "depth", "must be core or core+extended")
 	v.Check(utf8.RuneCountInString(in.Message) <= 4000, "message", "must be at most 4000 characters")
 	if err := v.Err(); err != nil {
 		return Assessment{}, err

@@ -14,21 +14,14 @@ import (
 	"github.com/vendorrisk/vendorrisk/domain/contract"
 	"github.com/vendorrisk/vendorrisk/domain/country"
 	"github.com/vendorrisk/vendorrisk/domain/event"
+	"github.com/vendorrisk/vendorrisk/domain/questionnaire"
 	"github.com/vendorrisk/vendorrisk/domain/risk"
-)
-
-// Depth is how much of a questionnaire is asked.
-type Depth string
-
-const (
-	DepthCore         Depth = "core"
-	DepthCoreExtended Depth = "core+extended"
 )
 
 // TierPolicy is what one tier demands.
 type TierPolicy struct {
 	Tier               risk.Tier
-	QuestionnaireDepth Depth
+	QuestionnaireDepth questionnaire.Coverage
 	EvidenceRequired   bool
 	ReassessmentMonths int
 	RemediationDays    map[domain.Severity]int
@@ -82,7 +75,7 @@ func Default() Policy {
 		},
 		Tiers: []TierPolicy{
 			{
-				Tier: risk.Tier1Critical, QuestionnaireDepth: DepthCoreExtended, EvidenceRequired: true,
+				Tier: risk.Tier1Critical, QuestionnaireDepth: questionnaire.CoverageCoreExtended, EvidenceRequired: true,
 				ReassessmentMonths: 12, Approvals: 2, MaxAcceptanceDays: 90,
 				RemediationDays: days(7, 30, 60, 90),
 				RequiredClauses: []contract.Requirement{
@@ -99,7 +92,7 @@ func Default() Policy {
 				},
 			},
 			{
-				Tier: risk.Tier2High, QuestionnaireDepth: DepthCoreExtended, EvidenceRequired: true,
+				Tier: risk.Tier2High, QuestionnaireDepth: questionnaire.CoverageCoreExtended, EvidenceRequired: true,
 				ReassessmentMonths: 12, Approvals: 1, MaxAcceptanceDays: 180,
 				RemediationDays: days(14, 45, 90, 180),
 				RequiredClauses: []contract.Requirement{
@@ -113,7 +106,7 @@ func Default() Policy {
 				},
 			},
 			{
-				Tier: risk.Tier3Medium, QuestionnaireDepth: DepthCore, ReassessmentMonths: 24, Approvals: 1, MaxAcceptanceDays: 365,
+				Tier: risk.Tier3Medium, QuestionnaireDepth: questionnaire.CoverageCore, ReassessmentMonths: 24, Approvals: 1, MaxAcceptanceDays: 365,
 				RemediationDays: days(30, 60, 120, 180),
 				RequiredClauses: []contract.Requirement{
 					{Type: contract.Confidentiality}, {Type: contract.DataProtection},
@@ -122,7 +115,7 @@ func Default() Policy {
 				},
 			},
 			{
-				Tier: risk.Tier4Low, QuestionnaireDepth: DepthCore, ReassessmentMonths: 36, Approvals: 1, MaxAcceptanceDays: 365,
+				Tier: risk.Tier4Low, QuestionnaireDepth: questionnaire.CoverageCore, ReassessmentMonths: 36, Approvals: 1, MaxAcceptanceDays: 365,
 				RemediationDays: days(30, 90, 180, 365),
 				RequiredClauses: []contract.Requirement{{Type: contract.Confidentiality}},
 			},
@@ -166,7 +159,7 @@ func validateTier(v *domain.Validator, f string, tp TierPolicy, seen map[risk.Ti
 	v.Check(tp.Tier.Valid(), f+".tier", "must be 1, 2, 3 or 4")
 	v.Check(!seen[tp.Tier], f+".tier", "appears twice")
 	seen[tp.Tier] = true
-	v.Check(tp.QuestionnaireDepth == DepthCore || tp.QuestionnaireDepth == DepthCoreExtended, f+".questionnaire_depth", "must be core or core+extended")
+	v.Check(slices.Contains(questionnaire.Coverages, tp.QuestionnaireDepth), f+".questionnaire_depth", "must be core or core+extended")
 	v.Check(tp.ReassessmentMonths >= 1 && tp.ReassessmentMonths <= 120, f+".reassessment_months", "must be between 1 and 120")
 	v.Check(tp.Approvals >= 1 && tp.Approvals <= 5, f+".approvals", "must be between 1 and 5")
 	v.Check(tp.MaxAcceptanceDays >= 1 && tp.MaxAcceptanceDays <= 1095, f+".max_acceptance_days", "must be between 1 and 1095")

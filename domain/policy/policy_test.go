@@ -2,6 +2,7 @@ package policy
 
 import (
 	"errors"
+	"github.com/vendorrisk/vendorrisk/domain/questionnaire"
 	"reflect"
 	"slices"
 	"strings"
@@ -59,7 +60,7 @@ func TestDefaultIsValid(t *testing.T) {
 func TestDefaultTier1(t *testing.T) {
 	tp := Default().ForTier(risk.Tier1Critical)
 	if tp.Tier != risk.Tier1Critical || tp.ReassessmentMonths != 12 || tp.Approvals != 2 || !tp.EvidenceRequired ||
-		tp.QuestionnaireDepth != DepthCoreExtended {
+		tp.QuestionnaireDepth != questionnaire.CoverageCoreExtended {
 		t.Errorf("tier 1 = %+v; want reassessment 12 months, 2 approvals, evidence, core+extended", tp)
 	}
 	if r := requirement(t, tp, contract.BreachNotification); r.MaxNotificationHours != 24 {

@@ -71,6 +71,21 @@ const (
 	DepthExtended Depth = "extended"
 )
 
+// Coverage is how much of a questionnaire is asked: the core questions, or core and extended. It is
+// the one questionnaire-depth type: the policy sets it per tier and an assessment carries it.
+type Coverage string
+
+const (
+	CoverageCore         Coverage = "core"
+	CoverageCoreExtended Coverage = "core+extended"
+)
+
+// Coverages lists every coverage.
+var Coverages = []Coverage{CoverageCore, CoverageCoreExtended}
+
+// Asks reports whether a question of depth d is asked at coverage c.
+func (c Coverage) Asks(d Depth) bool { return c != CoverageCore || d == DepthCore }
+
 // EvidenceMode says when evidence must come with an answer.
 type EvidenceMode string
 

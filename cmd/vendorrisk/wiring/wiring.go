@@ -168,12 +168,12 @@ func assessmentDeps(e *engagement.Service, t *questionnaire.Service, p *policy.S
 			return assessment.EngagementRef{ID: i.ID, VendorID: i.VendorID, EffectiveTier: i.EffectiveTier}, err
 		},
 		Template: t.Get,
-		Depth: func(ctx context.Context, tier risk.Tier) (assessment.Depth, error) {
+		Depth: func(ctx context.Context, tier risk.Tier) (questionnaire.Coverage, error) {
 			pol, err := p.Current(ctx)
 			if err != nil {
 				return "", err
 			}
-			return assessment.Depth(pol.ForTier(tier).QuestionnaireDepth), nil
+			return questionnaire.Coverage(pol.ForTier(tier).QuestionnaireDepth), nil
 		},
 		NewSupplierKey: func(ctx context.Context, vendorID, name string, expires time.Time) (string, string, error) {
 			key, secret, err := k.Create(ctx, apikey.NewKey{Name: name, Role: auth.RoleSupplier, VendorID: vendorID,
