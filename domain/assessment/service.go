@@ -805,21 +805,8 @@ func needsEvidence(q questionnaire.Question, ans Answer) bool {
 
 // EvidenceFor returns evidence metadata for internal roles or the owning supplier.
 func (s *Service) EvidenceFor(ctx context.Context, id string) (Evidence, error) {
-	p, err := auth.Caller(ctx)
-	if err != nil {
-		return Evidence{}, err
-	}
-	if !domain.ValidID(id) {
-		return Evidence{}, domain.NotFound("evidence", id)
-	}
-	e, err := s.repo.GetEvidence(ctx, id)
-	if errors.Is(err, domain.ErrNotFound) || (err == nil && !p.SeesVendor(e.VendorID)) {
-		return Evidence{}, domain.NotFound("evidence", id)
-	}
-	if err != nil {
-		return Evidence{}, fmt.Errorf("load evidence %s: %w", id, err)
-	}
-	return e, nil
+	e, _, err := auth.Load(ctx, "evidence", id, s.repo.GetEvidence, func(e Evidence) string { return e.VendorID })
+	return e, err
 }
 
 // ErrCorrupt is stored evidence whose content no longer matches its hash.

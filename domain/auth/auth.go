@@ -122,6 +122,34 @@ func (p Principal) SeesVendor(vendorID string) bool {
 	return !p.IsSupplier() || p.VendorID == vendorID
 }
 
+// Scope is nil when the principal may see resource id of vendorID, else NotFound: outside its scope a
+// supplier learns nothing, not even that the record exists (never Forbidden). Every service checks a
+// record's vendor through it (or Load).
+func (p Principal) Scope(resource, id, vendorID string) error {
+	if !p.SeesVendor(vendorID) {
+		return domain.NotFound(resource, id)
+	}
+	return nil
+}
+
+// Load reads a record by an id that came from the caller, and returns it only when the caller may see
+// its vendor: a malformed id, a missing record and another vendor's record are all NotFound.
+func Load[T any](ctx context.Context, resource, id string, get domain.Getter[T], vendorOf func(T) string) (T, Principal, error) {
+	var zero T
+	p, err := Caller(ctx)
+	if err != nil {
+		return zero, p, err
+	}
+	v, err := domain.Load(ctx, resource, id, get, get, false)
+	if err != nil {
+		return zero, p, err
+	}
+	if err := p.Scope(resource, id, vendorOf(v)); err != nil {
+		return zero, p, err
+	}
+	return v, p, nil
+}
+
 // SeesInternalFields reports whether internal-only fields (owners, notes, tiers, scores) may be shown.
 func (p Principal) SeesInternalFields() bool { return !p.IsSupplier() }
 

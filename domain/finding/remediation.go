@@ -285,8 +285,8 @@ func (r *Remediations) mutate(ctx context.Context, id string, ifMatch *int, typ 
 		if err != nil {
 			return err
 		}
-		if !p.SeesVendor(rem.VendorID) {
-			return domain.NotFound("remediation", id)
+		if err := p.Scope("remediation", id, rem.VendorID); err != nil {
+			return err
 		}
 		if ifMatch != nil && *ifMatch != rem.Version {
 			return domain.Errorf(domain.KindPreconditionFailed, "the item has changed: If-Match names version %d, the current version is %d", *ifMatch, rem.Version)
@@ -449,21 +449,8 @@ func (r *Remediations) RespondWithPlan(ctx context.Context, findingID string, pl
 
 // Get returns one item to whoever may see its finding's vendor.
 func (r *Remediations) Get(ctx context.Context, id string) (Remediation, error) {
-	p, err := auth.Caller(ctx)
-	if err != nil {
-		return Remediation{}, err
-	}
-	if !domain.ValidID(id) {
-		return Remediation{}, domain.NotFound("remediation", id)
-	}
-	rem, err := r.repo.GetRemediation(ctx, id)
-	if errors.Is(err, domain.ErrNotFound) || (err == nil && !p.SeesVendor(rem.VendorID)) {
-		return Remediation{}, domain.NotFound("remediation", id)
-	}
-	if err != nil {
-		return Remediation{}, fmt.Errorf("load remediation %s: %w", id, err)
-	}
-	return rem, nil
+	rem, _, err := auth.Load(ctx, "remediation", id, r.repo.GetRemediation, func(r Remediation) string { return r.VendorID })
+	return rem, err
 }
 
 func sameDay(a, b *time.Time) bool {

@@ -205,8 +205,8 @@ func (s *Service) Get(ctx context.Context, id string) (Stored, error) {
 	if err != nil {
 		return Stored{}, err
 	}
-	if !p.SeesVendor(f.VendorID) {
-		return Stored{}, domain.NotFound("finding", id)
+	if err := p.Scope("finding", id, f.VendorID); err != nil {
+		return Stored{}, err
 	}
 	return f, nil
 }
@@ -390,7 +390,10 @@ func (s *Service) changeNamed(ctx context.Context, id string, ifMatch *int, name
 		if err != nil {
 			return err
 		}
-		if !p.SeesVendor(f.VendorID) || (internal && p.IsSupplier()) {
+		if err := p.Scope("finding", id, f.VendorID); err != nil {
+			return err
+		}
+		if internal && p.IsSupplier() {
 			return domain.NotFound("finding", id)
 		}
 		if ifMatch != nil && *ifMatch != f.Version {

@@ -160,10 +160,10 @@ func (s *Service) visible(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	if !domain.ValidID(id) || !p.SeesVendor(id) {
+	if !domain.ValidID(id) {
 		return domain.NotFound("vendor", id)
 	}
-	return nil
+	return p.Scope("vendor", id, id)
 }
 
 // List returns one page of the vendors the caller may see.
