@@ -152,4 +152,17 @@ func (s *Server) routes(e *gin.Engine) {
 	v1.POST("/risk-acceptances/:id/revoke", accAsk, s.revokeRiskAcceptance)
 
 	v1.GET("/portfolio/summary", require(auth.PermPortfolioRead), s.portfolioSummary)
+
+	hooks := require(auth.PermWebhooksManage)
+	v1.GET("/event-types", require(auth.PermEventTypesRead), s.listEventTypes)
+	// No Idempotency-Key on create and rotate: a replay would need the stored secret in the answer.
+	v1.POST("/webhook-endpoints", hooks, s.createWebhookEndpoint)
+	v1.GET("/webhook-endpoints", hooks, s.listWebhookEndpoints)
+	v1.GET("/webhook-endpoints/:id", hooks, s.getWebhookEndpoint)
+	v1.PATCH("/webhook-endpoints/:id", hooks, s.updateWebhookEndpoint)
+	v1.DELETE("/webhook-endpoints/:id", hooks, s.deleteWebhookEndpoint)
+	v1.POST("/webhook-endpoints/:id/rotate-secret", hooks, s.rotateWebhookSecret)
+	v1.POST("/webhook-endpoints/:id/test", hooks, s.testWebhookEndpoint)
+	v1.GET("/webhook-endpoints/:id/deliveries", hooks, s.listWebhookDeliveries)
+	v1.POST("/webhook-endpoints/:id/deliveries/:delivery_id/redeliver", hooks, s.redeliverWebhook)
 }

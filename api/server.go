@@ -27,6 +27,7 @@ import (
 	"github.com/vendorrisk/vendorrisk/domain/portfolio"
 	"github.com/vendorrisk/vendorrisk/domain/questionnaire"
 	"github.com/vendorrisk/vendorrisk/domain/vendor"
+	"github.com/vendorrisk/vendorrisk/domain/webhook"
 )
 
 // Config holds the transport's limits.
@@ -88,6 +89,7 @@ type Deps struct {
 	Audit        *audit.Service
 	Decisions    *decision.Service
 	Acceptances  *acceptance.Service
+	Webhooks     *webhook.Service
 	// Ready checks that the service can serve (the database answers).
 	Ready func(ctx context.Context) error
 	// DB, when set, adds connection pool statistics to /metrics.
@@ -114,6 +116,7 @@ type Server struct {
 	audit        *audit.Service
 	decisions    *decision.Service
 	acceptances  *acceptance.Service
+	webhooks     *webhook.Service
 	ready        func(ctx context.Context) error
 	valid        *validator.Validate
 	metrics      *metrics
@@ -161,6 +164,7 @@ func NewHandler(cfg Config, d Deps) http.Handler {
 	}
 	s.portfolio = d.Portfolio
 	s.decisions, s.acceptances = d.Decisions, d.Acceptances
+	s.webhooks = d.Webhooks
 	s.limiter = newLimiter(cfg.RateLimit, cfg.RateBurst, d.Clock)
 	s.inflight = newInFlight(cfg.MaxInFlightPerKey)
 	s.authFailures = newLimiter(cfg.AuthFailureRate, cfg.AuthFailureBurst, d.Clock)

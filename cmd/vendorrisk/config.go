@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/vendorrisk/vendorrisk/domain/webhook"
 	"github.com/vendorrisk/vendorrisk/repository"
 )
 
@@ -41,6 +42,10 @@ type config struct {
 	// MetricsToken, when set, is the bearer token /metrics requires. Environment only: a flag would
 	// show it in the process list.
 	MetricsToken string
+	// Webhook delivery: the SSRF guard's exceptions and the retry schedule.
+	WebhookAllowHTTP    bool
+	WebhookAllowPrivate bool
+	Webhook             webhook.Config
 }
 
 // errUsage marks configuration and usage errors: one line on stderr and exit code 2.
@@ -78,6 +83,14 @@ func newFlagSet(name string, getenv func(string) string, stderr io.Writer) (*fla
 	dbTimeout := env("VENDORRISK_DB_TIMEOUT", "5s")
 	maxInFlight := env("VENDORRISK_MAX_INFLIGHT_PER_KEY", "8")
 	trusted := getenv("VENDORRISK_TRUSTED_PROXIES")
+	hookHTTP := env("VENDORRISK_WEBHOOK_ALLOW_HTTP", "false")
+	hookPrivate := env("VENDORRISK_WEBHOOK_ALLOW_PRIVATE", "false")
+	hookTimeout := env("VENDORRISK_WEBHOOK_TIMEOUT", "10s")
+	hookBase := env("VENDORRISK_WEBHOOK_RETRY_BASE", "30s")
+	hookMaxDelay := env("VENDORRISK_WEBHOOK_RETRY_MAX_DELAY", "12h")
+	hookRetryFor := env("VENDORRISK_WEBHOOK_RETRY_FOR", "72h")
+	hookDisable := env("VENDORRISK_WEBHOOK_DISABLE_AFTER", "15")
+	hookPoll := env("VENDORRISK_WEBHOOK_POLL_INTERVAL", "1s")
 	cfg.MetricsToken = getenv("VENDORRISK_METRICS_TOKEN")
 	fs.StringVar(&trusted, "trusted-proxies", trusted, "comma-separated CIDRs of reverse proxies whose X-Forwarded-For is believed; empty believes none (VENDORRISK_TRUSTED_PROXIES)")
 	fs.StringVar(&cfg.PublicURL, "public-url", getenv("VENDORRISK_PUBLIC_URL"), "URL clients reach the API at, e.g. https://vendorrisk.example.com; default http://ADDR (VENDORRISK_PUBLIC_URL)")
@@ -91,6 +104,9 @@ func newFlagSet(name string, getenv func(string) string, stderr io.Writer) (*fla
 	fs.StringVar(&shutdown, "shutdown-timeout", shutdown, "grace period for in-flight requests (VENDORRISK_SHUTDOWN_TIMEOUT)")
 	finish := func() error {
 		var err error
+		if err := cfg.parseWebhook(hookHTTP, hookPrivate, hookTimeout, hookBase, hookMaxDelay, hookRetryFor, hookDisable, hookPoll); err != nil {
+			return err
+		}
 		if cfg.MaxBodyBytes, err = strconv.ParseInt(maxBody, 10, 64); err != nil || cfg.MaxBodyBytes < 1024 {
 			return usageErr("max body bytes %q: must be an integer of at least 1024", maxBody)
 		}
@@ -121,6 +137,36 @@ func newFlagSet(name string, getenv func(string) string, stderr io.Writer) (*fla
 		return cfg.validate()
 	}
 	return fs, cfg, finish
+}
+
+// parseWebhook reads the webhook settings (environment only).
+func (c *config) parseWebhook(allowHTTP, allowPrivate, timeout, base, maxDelay, retryFor, disableAfter, poll string) error {
+	var err error
+	if c.WebhookAllowHTTP, err = strconv.ParseBool(allowHTTP); err != nil {
+		return usageErr("VENDORRISK_WEBHOOK_ALLOW_HTTP %q: must be true or false", allowHTTP)
+	}
+	if c.WebhookAllowPrivate, err = strconv.ParseBool(allowPrivate); err != nil {
+		return usageErr("VENDORRISK_WEBHOOK_ALLOW_PRIVATE %q: must be true or false", allowPrivate)
+	}
+	for _, d := range []struct {
+		name, raw string
+		dst       *time.Duration
+		least     time.Duration
+	}{
+		{"VENDORRISK_WEBHOOK_TIMEOUT", timeout, &c.Webhook.Timeout, 100 * time.Millisecond},
+		{"VENDORRISK_WEBHOOK_RETRY_BASE", base, &c.Webhook.RetryBase, 10 * time.Millisecond},
+		{"VENDORRISK_WEBHOOK_RETRY_MAX_DELAY", maxDelay, &c.Webhook.RetryMaxDelay, 10 * time.Millisecond},
+		{"VENDORRISK_WEBHOOK_RETRY_FOR", retryFor, &c.Webhook.RetryFor, time.Second},
+		{"VENDORRISK_WEBHOOK_POLL_INTERVAL", poll, &c.Webhook.PollInterval, 10 * time.Millisecond},
+	} {
+		if *d.dst, err = time.ParseDuration(d.raw); err != nil || *d.dst < d.least {
+			return usageErr("%s %q: must be a duration of at least %s", d.name, d.raw, d.least)
+		}
+	}
+	if c.Webhook.DisableAfter, err = strconv.Atoi(disableAfter); err != nil || c.Webhook.DisableAfter < 0 {
+		return usageErr("VENDORRISK_WEBHOOK_DISABLE_AFTER %q: must be an integer of at least 0 (0 never disables)", disableAfter)
+	}
+	return nil
 }
 
 // validate checks and completes the configuration; the DSN gets the settings the repositories need.
@@ -217,5 +263,8 @@ func (c *config) logAttrs() []any {
 		"trusted_proxies", strings.Join(c.TrustedProxies, ","), "public_url", c.PublicURL,
 		"metrics_token", c.MetricsToken != "", // whether one is set, never the token
 		"migrate", c.Migrate,
+		"webhook_allow_http", c.WebhookAllowHTTP, "webhook_allow_private", c.WebhookAllowPrivate,
+		"webhook_timeout", c.Webhook.Timeout.String(), "webhook_retry_for", c.Webhook.RetryFor.String(),
+		"webhook_disable_after", c.Webhook.DisableAfter,
 	}
 }

@@ -17,6 +17,8 @@ import (
 	"github.com/vendorrisk/vendorrisk/domain"
 	"github.com/vendorrisk/vendorrisk/domain/idempotency"
 	"github.com/vendorrisk/vendorrisk/domain/questionnaire"
+	"github.com/vendorrisk/vendorrisk/domain/webhook"
+	"github.com/vendorrisk/vendorrisk/outbound"
 	"github.com/vendorrisk/vendorrisk/repository"
 )
 
@@ -42,7 +44,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	if err != nil {
 		return err
 	}
-	svc := wiring.Wire(db, domain.SystemClock, blobs)
+	guard := webhook.Guard{AllowHTTP: cfg.WebhookAllowHTTP, AllowPrivate: cfg.WebhookAllowPrivate}
+	svc := wiring.WireWith(db, domain.SystemClock, blobs, wiring.Options{Webhooks: guard})
 	changed, err := svc.Catalog.EnsureBuiltIn(ctx)
 	if err != nil {
 		return fmt.Errorf("load built-in control catalogs: %w", err)
@@ -80,6 +83,23 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	host, _ := os.Hostname()
 	go svc.Sweeper(db, fmt.Sprintf("%s/%d/%s", host, os.Getpid(), domain.NewID()), domain.SystemClock, log).
 		Loop(ctx, cfg.SweepInterval)
+	// Webhook delivery runs beside the server and stops with it: the attempt in progress finishes
+	// (within the webhook timeout), then the loop returns.
+	sender := outbound.New(guard, cfg.Webhook.Timeout)
+	worker := svc.WebhookWorker(db, fmt.Sprintf("%s/%d/%s", host, os.Getpid(), domain.NewID()), domain.SystemClock, sender,
+		cfg.Webhook, log)
+	workerCtx, stopWorker := context.WithCancel(ctx)
+	workerDone := make(chan struct{})
+	go func() {
+		defer close(workerDone)
+		worker.Loop(workerCtx)
+	}()
+	defer func() {
+		stopWorker()
+		<-workerDone
+		sender.CloseIdle()
+		log.Info("webhook delivery stopped")
+	}()
 	log.Info("listening", "addr", ln.Addr().String(), "startup_ms", time.Since(start).Milliseconds())
 	return serveHTTP(ctx, ln, handler, cfg.ShutdownTimeout, log)
 }

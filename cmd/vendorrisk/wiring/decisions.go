@@ -13,10 +13,12 @@ import (
 	"github.com/vendorrisk/vendorrisk/domain/contract"
 	"github.com/vendorrisk/vendorrisk/domain/decision"
 	"github.com/vendorrisk/vendorrisk/domain/engagement"
+	"github.com/vendorrisk/vendorrisk/domain/event"
 	"github.com/vendorrisk/vendorrisk/domain/finding"
 	"github.com/vendorrisk/vendorrisk/domain/policy"
 	"github.com/vendorrisk/vendorrisk/domain/sweep"
 	"github.com/vendorrisk/vendorrisk/domain/vendor"
+	"github.com/vendorrisk/vendorrisk/domain/webhook"
 	"github.com/vendorrisk/vendorrisk/repository"
 )
 
@@ -161,7 +163,7 @@ func (a acceptanceFindings) Reopen(ctx context.Context, id string) error {
 }
 
 // wireDecisions builds decisions and risk acceptances.
-func wireDecisions(db *repository.DB, clock domain.Clock, f facts, trail *audit.Service) (*decision.Service, *acceptance.Service) {
+func wireDecisions(db *repository.DB, clock domain.Clock, f facts, trail event.Recorder) (*decision.Service, *acceptance.Service) {
 	decisions := decision.NewService(repository.NewDecisions(db), decision.Deps{Gather: f.gather,
 		RemediationOf: f.remediationOf}, db, clock, trail)
 	acceptances := acceptance.NewService(repository.NewAcceptances(db), acceptanceFindings{f}, trail, db, clock)
@@ -180,4 +182,11 @@ func (s Services) Sweeper(db *repository.DB, holder string, clock domain.Clock, 
 	return sweep.NewRunner(repository.NewLeases(db), holder, 10*time.Minute, clock, log,
 		sweep.Task{Name: "decisions", Run: asSystem(s.Decisions.Sweep)},
 		sweep.Task{Name: "risk_acceptances", Run: asSystem(s.Acceptances.Sweep)})
+}
+
+// WebhookWorker delivers the outbox to the webhook endpoints; holder names this replica.
+func (s Services) WebhookWorker(db *repository.DB, holder string, clock domain.Clock, sender webhook.Sender,
+	cfg webhook.Config, log *slog.Logger) *webhook.Worker {
+	return webhook.NewWorker(repository.NewWebhooks(db), repository.NewOutbox(db), repository.NewLeases(db), sender, db, clock,
+		s.Events, holder, cfg, log)
 }
