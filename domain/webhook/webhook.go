@@ -136,9 +136,6 @@ func (g Guard) CheckURL(raw string) error {
 	if addr, err := netip.ParseAddr(host); err == nil {
 		return g.CheckAddr(addr)
 	}
-	if strings.EqualFold(strings.TrimSuffix(host, "."), "localhost") || strings.HasSuffix(strings.ToLower(strings.TrimSuffix(host, ".")), ".localhost") {
-		return g.CheckAddr(netip.MustParseAddr("127.0.0.1"))
-	}
 	return nil
 }
 
