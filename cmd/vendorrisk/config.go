@@ -89,7 +89,7 @@ func newFlagSet(name string, getenv func(string) string, stderr io.Writer) (*fla
 	hookBase := env("VENDORRISK_WEBHOOK_RETRY_BASE", "30s")
 	hookMaxDelay := env("VENDORRISK_WEBHOOK_RETRY_MAX_DELAY", "12h")
 	hookRetryFor := env("VENDORRISK_WEBHOOK_RETRY_FOR", "72h")
-	hookDisable := env("VENDORRISK_WEBHOOK_DISABLE_AFTER", "15")
+	hookDisable := env("VENDORRISK_WEBHOOK_DISABLE_AFTER", "16")
 	hookPoll := env("VENDORRISK_WEBHOOK_POLL_INTERVAL", "1s")
 	cfg.MetricsToken = getenv("VENDORRISK_METRICS_TOKEN")
 	fs.StringVar(&trusted, "trusted-proxies", trusted, "comma-separated CIDRs of reverse proxies whose X-Forwarded-For is believed; empty believes none (VENDORRISK_TRUSTED_PROXIES)")

@@ -53,10 +53,10 @@ type Config struct {
 	PollInterval time.Duration
 }
 
-// DefaultConfig retries for three days: 30 s, 1 min, 2 min ... doubling to 12 h, about 15 attempts;
-// an endpoint that fails them all (15 in a row) is disabled.
+// DefaultConfig retries for three days: 30 s, 1 min, 2 min ... doubling to 12 h, 16 attempts in all;
+// an endpoint that fails them all (16 in a row) is disabled.
 var DefaultConfig = Config{Timeout: 10 * time.Second, RetryBase: 30 * time.Second, RetryMaxDelay: 12 * time.Hour,
-	RetryFor: 72 * time.Hour, DisableAfter: 15, PollInterval: time.Second}
+	RetryFor: 72 * time.Hour, DisableAfter: 16, PollInterval: time.Second}
 
 func (c Config) withDefaults() Config {
 	d := DefaultConfig
