@@ -32,9 +32,11 @@ lint: ## gofmt, go vet and staticcheck (pinned as a tool in go.mod)
 migrate: ## apply migrations to the configured database (VENDORRISK_DB_DRIVER / VENDORRISK_DB_DSN)
 	$(GO) run ./cmd/vendorrisk migrate up
 
-bench: ## list latency over 10,000 vendors; a 627-answer assessment; audited writes and chain verification; the portfolio summary over 1,000 engagements; SQLite and MySQL
+bench: ## list latency over 10,000 vendors; a 627-answer assessment; audited writes and chain verification; the portfolio summary over 1,000 engagements; a write with the webhook outbox (none, 0 and 5 endpoints) and delivery throughput; SQLite and MySQL
 	$(GO) test -run '^$$' -bench ListVendors -benchtime 2000x ./bench/
 	$(GO) test -run '^$$' -bench Answers -benchtime 50x ./bench/
 	$(GO) test -run '^$$' -bench AuditedWrite -benchtime 500x ./bench/
 	$(GO) test -run '^$$' -bench AuditVerify -benchtime 5x ./bench/
 	$(GO) test -run '^$$' -bench PortfolioSummary -benchtime 500x ./bench/
+	$(GO) test -run '^$$' -bench WebhookWrite -benchtime 500x ./bench/
+	$(GO) test -run '^$$' -bench WebhookDelivery -benchtime 1x ./bench/

@@ -167,6 +167,7 @@ func (w *Worker) endpoint(ctx context.Context, id string, st *Stats) error {
 	if err != nil || !ok {
 		return err
 	}
+	claimed := w.now()
 	defer func() {
 		if err := w.lease.Release(context.WithoutCancel(ctx), leaseName(id), w.holder); err != nil {
 			w.log.WarnContext(ctx, "release a webhook lease", "endpoint", id, "err", err)
@@ -199,11 +200,14 @@ func (w *Worker) endpoint(ctx context.Context, id string, st *Stats) error {
 		if d.NextAttemptAt != nil && d.NextAttemptAt.After(w.now()) {
 			return nil // in order: later messages wait for this one
 		}
-		if ok, err := w.claim(ctx, id); err != nil || !ok { // renew before sending
-			if err == nil {
-				err = errors.New("lost the lease")
+		if w.now().Sub(claimed) > w.leaseTTL()/3 { // renew well before it could lapse mid-send
+			if ok, err := w.claim(ctx, id); err != nil || !ok {
+				if err == nil {
+					err = errors.New("lost the lease")
+				}
+				return err
 			}
-			return err
+			claimed = w.now()
 		}
 		if err := w.attempt(ctx, ep, d, msg, st); err != nil {
 			if errors.Is(err, errStop) {

@@ -59,6 +59,8 @@ type Services struct {
 type Options struct {
 	// Webhooks is the SSRF policy endpoint URLs are checked against when saved.
 	Webhooks webhook.Guard
+	// NoOutbox records events to the audit trail alone: the benchmark's baseline, never production.
+	NoOutbox bool
 }
 
 // Wire builds every service on db with the default options (the strict SSRF guard). blobs may be nil
@@ -75,6 +77,9 @@ func WireWith(db *repository.DB, clock domain.Clock, blobs assessment.BlobStore,
 	audited := audit.NewService(repository.NewAuditTrail(db), db, clock)
 	outbox := repository.NewOutbox(db)
 	trail := event.Recorders{audited, webhook.NewOutbox(outbox, clock)}
+	if opt.NoOutbox {
+		trail = event.Recorders{audited}
+	}
 	vendors := vendor.NewService(repository.NewVendors(db), db, clock, trail)
 	policies := policy.NewService(repository.NewPolicies(db), db, clock, trail)
 	engagements := engagement.NewService(repository.NewEngagements(db), vendorReader{vendors}, policies, db, clock, trail)
