@@ -90,6 +90,8 @@ type Deps struct {
 	Decisions    *decision.Service
 	Acceptances  *acceptance.Service
 	Webhooks     *webhook.Service
+	// WebhookWorker, when set, is this process's delivery worker, whose attempts /metrics counts.
+	WebhookWorker *webhook.Worker
 	// Ready checks that the service can serve (the database answers).
 	Ready func(ctx context.Context) error
 	// DB, when set, adds connection pool statistics to /metrics.
@@ -165,6 +167,9 @@ func NewHandler(cfg Config, d Deps) http.Handler {
 	s.portfolio = d.Portfolio
 	s.decisions, s.acceptances = d.Decisions, d.Acceptances
 	s.webhooks = d.Webhooks
+	if d.Webhooks != nil {
+		s.metrics.reg.MustRegister(newWebhookCollector(d.Webhooks, d.WebhookWorker, d.Clock))
+	}
 	s.limiter = newLimiter(cfg.RateLimit, cfg.RateBurst, d.Clock)
 	s.inflight = newInFlight(cfg.MaxInFlightPerKey)
 	s.authFailures = newLimiter(cfg.AuthFailureRate, cfg.AuthFailureBurst, d.Clock)

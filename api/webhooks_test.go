@@ -284,6 +284,12 @@ func TestWebhookDelivery(t *testing.T) {
 			}
 		}
 
+		// /metrics shows the backlog (empty now) from the database.
+		if m := must(t, h.do(t, "GET", "/metrics", "", nil), http.StatusOK); !strings.Contains(string(m.Raw), "vendorrisk_webhook_pending_deliveries 0") ||
+			!strings.Contains(string(m.Raw), "vendorrisk_webhook_oldest_pending_seconds 0") {
+			t.Errorf("/metrics lacks the webhook backlog")
+		}
+
 		// The catalog lists what can be subscribed to.
 		var cat api.EventTypeList
 		must(t, h.do(t, "GET", "/api/v1/event-types", h.key(t, auth.RoleAuditor, ""), nil), http.StatusOK).into(t, &cat)
@@ -307,6 +313,11 @@ func TestWebhookRetriesInOrderAndRedeliver(t *testing.T) {
 
 		pass(t, w)
 		pass(t, w) // the retry is not due yet, and Second waits behind First
+		h.clock.Advance(time.Second)
+		if m := string(must(t, h.do(t, "GET", "/metrics", "", nil), http.StatusOK).Raw); !strings.Contains(m, "vendorrisk_webhook_pending_deliveries 2") ||
+			!strings.Contains(m, "vendorrisk_webhook_oldest_pending_seconds 1") {
+			t.Errorf("/metrics does not show two deliveries pending for a second")
+		}
 		if n := len(rcv.hits()); n != 1 {
 			t.Fatalf("after two passes the receiver got %d requests, want 1", n)
 		}

@@ -71,6 +71,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 		return err
 	}
 	deps := svc.APIDeps(db, log, domain.SystemClock)
+	host, _ := os.Hostname()
+	// Webhook delivery runs beside the server and stops with it: the attempt in progress finishes
+	// (within the webhook timeout), then the loop returns.
+	sender := outbound.New(guard, cfg.Webhook.Timeout)
+	worker := svc.WebhookWorker(db, fmt.Sprintf("%s/%d/%s", host, os.Getpid(), domain.NewID()), domain.SystemClock, sender,
+		cfg.Webhook, log)
+	deps.WebhookWorker = worker
 	handler := api.NewHandler(api.Config{MaxBodyBytes: cfg.MaxBodyBytes, MaxImportBytes: cfg.MaxImportBytes,
 		MaxUploadBytes: cfg.MaxUploadBytes, RateLimit: cfg.RateLimit, DBTimeout: cfg.DBTimeout,
 		MaxInFlightPerKey: cfg.MaxInFlight, TrustedProxies: cfg.TrustedProxies, PublicURL: cfg.PublicURL,
@@ -80,14 +87,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
 	go expireIdempotencyKeys(ctx, deps.Idempotency, log)
-	host, _ := os.Hostname()
 	go svc.Sweeper(db, fmt.Sprintf("%s/%d/%s", host, os.Getpid(), domain.NewID()), domain.SystemClock, log).
 		Loop(ctx, cfg.SweepInterval)
-	// Webhook delivery runs beside the server and stops with it: the attempt in progress finishes
-	// (within the webhook timeout), then the loop returns.
-	sender := outbound.New(guard, cfg.Webhook.Timeout)
-	worker := svc.WebhookWorker(db, fmt.Sprintf("%s/%d/%s", host, os.Getpid(), domain.NewID()), domain.SystemClock, sender,
-		cfg.Webhook, log)
 	workerCtx, stopWorker := context.WithCancel(ctx)
 	workerDone := make(chan struct{})
 	go func() {

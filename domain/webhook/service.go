@@ -376,5 +376,10 @@ func (s *Service) Redeliver(ctx context.Context, endpointID, id string) (Deliver
 	return out, err
 }
 
+// Backlog is how many deliveries are pending and when the oldest of them was queued (nil for none).
+func (s *Service) Backlog(ctx context.Context) (int64, *time.Time, error) {
+	return s.repo.Backlog(ctx)
+}
+
 // errStop ends a worker's pass over an endpoint.
 var errStop = errors.New("stop")

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/vendorrisk/vendorrisk/domain"
@@ -110,9 +111,11 @@ type Worker struct {
 	holder string
 	cfg    Config
 	log    *slog.Logger
-	// OnAttempt, when set, sees each attempt's outcome (metrics).
-	OnAttempt func(a Attempt)
+	succeeded, failed atomic.Int64
 }
+
+// Outcomes counts this process's attempts since it started, by outcome (for metrics).
+func (w *Worker) Outcomes() (succeeded, failed int64) { return w.succeeded.Load(), w.failed.Load() }
 
 // NewWorker builds a worker; holder names this replica (unique per process).
 func NewWorker(repo Repository, outbox OutboxRepository, lease Lease, sender Sender, tx domain.TxManager, now domain.Clock,
@@ -313,8 +316,10 @@ func (w *Worker) attempt(ctx context.Context, ep Endpoint, d Delivery, msg Messa
 			disable = strconv.Itoa(failures) + " consecutive failed attempts"
 		}
 	}
-	if w.OnAttempt != nil {
-		w.OnAttempt(a)
+	if a.Succeeded {
+		w.succeeded.Add(1)
+	} else {
+		w.failed.Add(1)
 	}
 	err = w.tx.InTx(context.WithoutCancel(ctx), func(ctx context.Context) error {
 		if err := w.repo.SaveAttempt(ctx, d, a); err != nil {
