@@ -640,3 +640,31 @@ func TestWebhookReplicas(t *testing.T) {
 		}
 	})
 }
+
+// TestWebhookNothingForARolledBackChange: when the outbox insert fails, the whole write rolls back
+// (the vendor and its audit event too) and nothing is ever delivered for it; the next write is.
+func TestWebhookNothingForARolledBackChange(t *testing.T) {
+	eachHookDB(t, open, func(t *testing.T, h *hookEnv) {
+		rcv := newReceiver(t, nil)
+		h.subscribe(t, rcv.url(), "vendor.*")
+		w := h.worker("replica-1", open)
+		before := h.countVendors(t)
+		lastSeq := h.lastAuditEvent(t)["seq"]
+		h.sqlExec(t, "DELETE FROM locks WHERE name = 'outbox'") // the outbox writer's lock row: its insert fails
+		wantProblem(t, h.do(t, "POST", "/api/v1/vendors", h.admin, vendorBody("Rolled Back KK")), http.StatusInternalServerError)
+		if h.countVendors(t) != before || h.lastAuditEvent(t)["seq"] != lastSeq {
+			t.Fatal("the failed write left its vendor or its audit event behind")
+		}
+		pass(t, w)
+		if n := len(rcv.hits()); n != 0 {
+			t.Fatalf("the receiver got %d messages for a change that rolled back", n)
+		}
+		h.sqlExec(t, "INSERT INTO locks (name, version) VALUES ('outbox', 0)")
+		h.newVendor(t, "Committed KK")
+		pass(t, w)
+		got := rcv.ok()
+		if len(got) != 1 || got[0].event(t).Data["name"] != "Committed KK" {
+			t.Fatalf("receiver got %d messages, want only the committed vendor", len(got))
+		}
+	})
+}
