@@ -103,6 +103,8 @@ type EventTypeResponse struct {
 	Type        string `json:"type" binding:"required" example:"vendor.updated"`
 	Subject     string `json:"subject" binding:"required" example:"vendor"`
 	Description string `json:"description" binding:"required"`
+	// Schema is the JSON Schema of the body a webhook receives for this type.
+	Schema map[string]any `json:"schema" binding:"required" swaggertype:"object"`
 }
 
 // EventTypeList is the catalog of published events.
@@ -411,7 +413,7 @@ func (s *Server) redeliverWebhook(c *gin.Context) {
 // listEventTypes godoc
 //
 //	@Summary		List the published event types
-//	@Description	What webhook endpoints subscribe to (docs/events.md describes each payload).
+//	@Description	What webhook endpoints subscribe to, each with the JSON Schema of the body delivered (docs/events.md describes them). data is described where it is a snapshot of the subject; otherwise as an object.
 //	@Tags			webhooks
 //	@Produce		json
 //	@Security		BearerAuth
@@ -422,7 +424,7 @@ func (s *Server) redeliverWebhook(c *gin.Context) {
 func (s *Server) listEventTypes(c *gin.Context) {
 	out := EventTypeList{Items: make([]EventTypeResponse, len(event.Catalog))}
 	for i, t := range event.Catalog {
-		out.Items[i] = EventTypeResponse{Type: t.Type, Subject: t.Subject, Description: t.Description}
+		out.Items[i] = EventTypeResponse{Type: t.Type, Subject: t.Subject, Description: t.Description, Schema: eventSchema(t)}
 	}
 	c.JSON(http.StatusOK, out)
 }

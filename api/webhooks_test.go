@@ -668,3 +668,131 @@ func TestWebhookNothingForARolledBackChange(t *testing.T) {
 		}
 	})
 }
+
+// validate checks v (decoded JSON) against the subset of JSON Schema the catalog uses: type,
+// properties, required, items, additionalProperties and const. It returns the first violation.
+func validate(schema map[string]any, v any, path string) string {
+	if c, ok := schema["const"]; ok && c != v {
+		return fmt.Sprintf("%s: %v, want %v", path, v, c)
+	}
+	if typ, ok := schema["type"]; ok {
+		var types []any
+		switch x := typ.(type) {
+		case string:
+			types = []any{x}
+		case []any:
+			types = x
+		}
+		kind := "null"
+		switch n := v.(type) {
+		case string:
+			kind = "string"
+		case bool:
+			kind = "boolean"
+		case float64:
+			kind = "number"
+			if n == float64(int64(n)) {
+				kind = "integer"
+			}
+		case []any:
+			kind = "array"
+		case map[string]any:
+			kind = "object"
+		}
+		if !slices.Contains(types, any(kind)) && !(kind == "integer" && slices.Contains(types, any("number"))) {
+			return fmt.Sprintf("%s: %s, want %v", path, kind, types)
+		}
+	}
+	switch x := v.(type) {
+	case map[string]any:
+		props, _ := schema["properties"].(map[string]any)
+		for _, r := range asSlice(schema["required"]) {
+			if _, ok := x[r.(string)]; !ok {
+				return fmt.Sprintf("%s: %s is missing", path, r)
+			}
+		}
+		for k, val := range x {
+			sub, ok := props[k].(map[string]any)
+			if !ok {
+				sub, _ = schema["additionalProperties"].(map[string]any)
+			}
+			if sub != nil {
+				if msg := validate(sub, val, path+"."+k); msg != "" {
+					return msg
+				}
+			}
+		}
+	case []any:
+		if items, ok := schema["items"].(map[string]any); ok {
+			for i, it := range x {
+				if msg := validate(items, it, fmt.Sprintf("%s[%d]", path, i)); msg != "" {
+					return msg
+				}
+			}
+		}
+	}
+	return ""
+}
+
+func asSlice(v any) []any { s, _ := v.([]any); return s }
+
+// TestWebhookPayloadsMatchSchemas: every message a "*" subscriber receives while the API is driven
+// is of a catalogued type, and its body validates against the schema GET /event-types publishes.
+func TestWebhookPayloadsMatchSchemas(t *testing.T) {
+	eachHookDB(t, open, func(t *testing.T, h *hookEnv) {
+		rcv := newReceiver(t, nil)
+		ep := h.subscribe(t, rcv.url(), "*")
+		v := h.newVendor(t, "Schema Vendor")
+		must(t, h.do(t, "PATCH", "/api/v1/vendors/"+v, h.admin, map[string]any{"name": "Schema Vendor 2", "tags": []string{"x"}}), http.StatusOK)
+		h.newContact(t, v, map[string]any{"name": "Hanako", "email": "hanako@example.com"})
+		must(t, h.do(t, "POST", "/api/v1/vendors/"+v+"/certifications", h.admin, map[string]any{"scheme": "ismap",
+			"valid_from": "2025-01-01", "valid_until": "2026-01-01"}), http.StatusCreated)
+		h.link(t, v, h.newVendor(t, "Schema Sub"))
+		eng := h.createEngagement(t, engagementBody(v)).ID
+		must(t, h.do(t, "POST", "/api/v1/engagements/"+eng+"/tier-override", h.key(t, auth.RoleRiskOwner, ""),
+			map[string]any{"tier": 1, "reason": "runs payroll"}), http.StatusOK)
+		h.createContract(t, eng, contractBody())
+		must(t, h.do(t, "POST", "/api/v1/api-keys", h.admin, map[string]any{"role": "auditor"}), http.StatusCreated)
+		must(t, h.do(t, "PATCH", "/api/v1/webhook-endpoints/"+ep.ID, h.admin, map[string]any{"description": "all"}), http.StatusOK)
+		must(t, h.do(t, "POST", "/api/v1/webhook-endpoints/"+ep.ID+"/test", h.admin, nil), http.StatusAccepted)
+		w := h.worker("replica-1", open)
+		for range 3 {
+			pass(t, w)
+		}
+		r := must(t, h.do(t, "GET", "/api/v1/event-types", h.admin, nil), http.StatusOK)
+		schemas := map[string]map[string]any{}
+		for _, it := range r.items(t) {
+			schemas[it["type"].(string)] = it["schema"].(map[string]any)
+		}
+		seen := map[string]bool{}
+		for _, g := range rcv.hits() {
+			var body map[string]any
+			if err := json.Unmarshal(g.body, &body); err != nil {
+				t.Fatal(err)
+			}
+			typ, _ := body["type"].(string)
+			seen[typ] = true
+			schema, ok := schemas[typ]
+			if !ok {
+				t.Errorf("%s is not in GET /event-types", typ)
+				continue
+			}
+			if msg := validate(schema, body, typ); msg != "" {
+				t.Errorf("%s does not match its schema: %s", typ, msg)
+			}
+		}
+		// The check has teeth: a wrong type or a missing field is caught.
+		bad := map[string]any{"id": "x", "type": "vendor.created", "version": 1.0, "timestamp": "t",
+			"subject": map[string]any{"type": "vendor", "id": "x"}, "data": map[string]any{"name": 5.0}}
+		if validate(schemas["vendor.created"], bad, "bad") == "" {
+			t.Error("a vendor.created whose data lacks fields and has a numeric name validates")
+		}
+		for _, want := range []string{"vendor.created", "vendor.updated", "vendor.contact.created", "vendor.certification.created",
+			"vendor.subcontractor.linked", "engagement.created", "engagement.tier_overridden", "engagement.tier_changed",
+			"contract.created", "api_key.created", "webhook_endpoint.updated", "webhook_endpoint.tested", "webhook.ping"} {
+			if !seen[want] {
+				t.Errorf("no %s delivered (got %v)", want, seen)
+			}
+		}
+	})
+}

@@ -2460,7 +2460,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "What webhook endpoints subscribe to (docs/events.md describes each payload).",
+                "description": "What webhook endpoints subscribe to, each with the JSON Schema of the body delivered (docs/events.md describes them). data is described where it is a snapshot of the subject; otherwise as an object.",
                 "produces": [
                     "application/json"
                 ],
@@ -9858,12 +9858,17 @@ const docTemplate = `{
             "type": "object",
             "required": [
                 "description",
+                "schema",
                 "subject",
                 "type"
             ],
             "properties": {
                 "description": {
                     "type": "string"
+                },
+                "schema": {
+                    "description": "Schema is the JSON Schema of the body a webhook receives for this type.",
+                    "type": "object"
                 },
                 "subject": {
                     "type": "string",

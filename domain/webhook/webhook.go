@@ -258,3 +258,29 @@ type BodySubject struct {
 	Type string `json:"type"`
 	ID   string `json:"id"`
 }
+
+// BodySchema is the JSON Schema of the body delivered for events of type typ whose data is described
+// by data (the subject's snapshot; {"type": "object"} when not described).
+func BodySchema(typ string, data map[string]any) map[string]any {
+	str := map[string]any{"type": "string"}
+	return map[string]any{
+		"$schema": "https://json-schema.org/draft/2020-12/schema",
+		"title":   typ,
+		"type":    "object",
+		"properties": map[string]any{
+			"id":        str,
+			"type":      map[string]any{"const": typ},
+			"version":   map[string]any{"type": "integer"},
+			"timestamp": map[string]any{"type": "string", "format": "date-time"},
+			"subject": map[string]any{"type": "object", "required": []any{"type", "id"},
+				"properties": map[string]any{"type": str, "id": str}},
+			"vendor_id": str,
+			"data":      data,
+			"changes": map[string]any{"type": "array", "items": map[string]any{"type": "object", "required": []any{"field"},
+				"properties": map[string]any{"field": str, "before": map[string]any{}, "after": map[string]any{}}}},
+			"reason":     str,
+			"request_id": str,
+		},
+		"required": []any{"id", "type", "version", "timestamp", "subject", "data"},
+	}
+}
