@@ -796,3 +796,54 @@ func TestWebhookPayloadsMatchSchemas(t *testing.T) {
 		}
 	})
 }
+
+// TestWebhookRetention: after the retention, delivered messages and their history are purged; a
+// message a pending delivery still needs stays, and is still delivered.
+func TestWebhookRetention(t *testing.T) {
+	eachHookDB(t, open, func(t *testing.T, h *hookEnv) {
+		ok := newReceiver(t, nil)
+		down := true
+		var mu sync.Mutex
+		flaky := newReceiver(t, func(int) int {
+			mu.Lock()
+			defer mu.Unlock()
+			if down {
+				return http.StatusServiceUnavailable
+			}
+			return http.StatusOK
+		})
+		h.subscribe(t, ok.url(), "vendor.created")
+		slow := h.subscribe(t, flaky.url(), "vendor.updated")
+		v := h.newVendor(t, "Old News")
+		must(t, h.do(t, "PATCH", "/api/v1/vendors/"+v, h.admin, map[string]any{"name": "Old News 2"}), http.StatusOK)
+		w := h.svc.WebhookWorker(h.db, "replica-1", h.clock.Now, outbound.New(open, time.Second),
+			webhook.Config{RetryBase: time.Minute, RetryFor: 90 * 24 * time.Hour, Retention: 30 * 24 * time.Hour}, testdb.Logger())
+		pass(t, w)
+		if len(ok.ok()) != 1 || len(flaky.ok()) != 0 {
+			t.Fatalf("before the purge: %d and %d delivered", len(ok.ok()), len(flaky.ok()))
+		}
+		before := count(t, h.env, "SELECT COUNT(*) FROM outbox")
+		h.clock.Advance(31 * 24 * time.Hour)
+		n, err := w.Purge(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		after := count(t, h.env, "SELECT COUNT(*) FROM outbox")
+		if n == 0 || after != before-int(n) || after != 1 {
+			t.Errorf("purged %d of %d messages, %d left; want all but the pending vendor.updated", n, before, after)
+		}
+		if d := count(t, h.env, "SELECT COUNT(*) FROM webhook_deliveries"); d != 1 {
+			t.Errorf("%d deliveries left, want the pending one", d)
+		}
+		mu.Lock()
+		down = false
+		mu.Unlock()
+		pass(t, w)
+		if got := flaky.ok(); len(got) != 1 || got[0].event(t).Type != "vendor.updated" {
+			t.Errorf("the pending message was not delivered after the purge")
+		}
+		if len(h.deliveries(t, slow.ID)) != 1 {
+			t.Error("the delivered message's history went with the purge too early")
+		}
+	})
+}

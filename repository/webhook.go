@@ -399,3 +399,43 @@ func (s *Webhooks) Backlog(ctx context.Context) (int64, *time.Time, error) {
 	at := oldest.CreatedAt.UTC()
 	return n, &at, nil
 }
+
+// Purge removes what is older than before and no longer needed: outbox messages every enabled
+// endpoint has moved past, with their finished deliveries and attempts. Messages a pending delivery
+// still needs stay. It returns how many messages it removed.
+func (s *Webhooks) Purge(ctx context.Context, before time.Time) (int64, error) {
+	var n int64
+	err := s.db.InTx(ctx, func(ctx context.Context) error {
+		conn := s.db.conn(ctx)
+		var cutoff struct{ Seq *int64 }
+		if err := conn.Raw("SELECT MAX(seq) AS seq FROM outbox WHERE occurred_at < ?", before.UTC()).Scan(&cutoff).Error; err != nil {
+			return fmt.Errorf("find the purge cutoff: %w", dbErr(err))
+		}
+		if cutoff.Seq == nil {
+			return nil
+		}
+		limit := *cutoff.Seq
+		var least struct{ Seq *int64 }
+		if err := conn.Raw("SELECT MIN(outbox_cursor) AS seq FROM webhook_endpoints WHERE enabled = ?", true).Scan(&least).Error; err != nil {
+			return fmt.Errorf("find the endpoints' least cursor: %w", dbErr(err))
+		}
+		if least.Seq != nil && *least.Seq < limit {
+			limit = *least.Seq
+		}
+		final := []string{string(webhook.StatusSucceeded), string(webhook.StatusFailed)}
+		if err := conn.Exec("DELETE FROM webhook_attempts WHERE delivery_id IN (SELECT id FROM webhook_deliveries WHERE outbox_seq <= ? AND status IN ?)",
+			limit, final).Error; err != nil {
+			return fmt.Errorf("purge attempts: %w", dbErr(err))
+		}
+		if err := conn.Exec("DELETE FROM webhook_deliveries WHERE outbox_seq <= ? AND status IN ?", limit, final).Error; err != nil {
+			return fmt.Errorf("purge deliveries: %w", dbErr(err))
+		}
+		res := conn.Exec("DELETE FROM outbox WHERE seq <= ? AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.outbox_seq = outbox.seq)", limit)
+		if res.Error != nil {
+			return fmt.Errorf("purge outbox: %w", dbErr(res.Error))
+		}
+		n = res.RowsAffected
+		return nil
+	})
+	return n, err
+}

@@ -91,6 +91,7 @@ func newFlagSet(name string, getenv func(string) string, stderr io.Writer) (*fla
 	hookRetryFor := env("VENDORRISK_WEBHOOK_RETRY_FOR", "72h")
 	hookDisable := env("VENDORRISK_WEBHOOK_DISABLE_AFTER", "16")
 	hookPoll := env("VENDORRISK_WEBHOOK_POLL_INTERVAL", "1s")
+	hookRetention := env("VENDORRISK_WEBHOOK_RETENTION", "720h")
 	cfg.MetricsToken = getenv("VENDORRISK_METRICS_TOKEN")
 	fs.StringVar(&trusted, "trusted-proxies", trusted, "comma-separated CIDRs of reverse proxies whose X-Forwarded-For is believed; empty believes none (VENDORRISK_TRUSTED_PROXIES)")
 	fs.StringVar(&cfg.PublicURL, "public-url", getenv("VENDORRISK_PUBLIC_URL"), "URL clients reach the API at, e.g. https://vendorrisk.example.com; default http://ADDR (VENDORRISK_PUBLIC_URL)")
@@ -104,7 +105,7 @@ func newFlagSet(name string, getenv func(string) string, stderr io.Writer) (*fla
 	fs.StringVar(&shutdown, "shutdown-timeout", shutdown, "grace period for in-flight requests (VENDORRISK_SHUTDOWN_TIMEOUT)")
 	finish := func() error {
 		var err error
-		if err := cfg.parseWebhook(hookHTTP, hookPrivate, hookTimeout, hookBase, hookMaxDelay, hookRetryFor, hookDisable, hookPoll); err != nil {
+		if err := cfg.parseWebhook(hookHTTP, hookPrivate, hookTimeout, hookBase, hookMaxDelay, hookRetryFor, hookDisable, hookPoll, hookRetention); err != nil {
 			return err
 		}
 		if cfg.MaxBodyBytes, err = strconv.ParseInt(maxBody, 10, 64); err != nil || cfg.MaxBodyBytes < 1024 {
@@ -140,7 +141,7 @@ func newFlagSet(name string, getenv func(string) string, stderr io.Writer) (*fla
 }
 
 // parseWebhook reads the webhook settings (environment only).
-func (c *config) parseWebhook(allowHTTP, allowPrivate, timeout, base, maxDelay, retryFor, disableAfter, poll string) error {
+func (c *config) parseWebhook(allowHTTP, allowPrivate, timeout, base, maxDelay, retryFor, disableAfter, poll, retention string) error {
 	var err error
 	if c.WebhookAllowHTTP, err = strconv.ParseBool(allowHTTP); err != nil {
 		return usageErr("VENDORRISK_WEBHOOK_ALLOW_HTTP %q: must be true or false", allowHTTP)
@@ -158,6 +159,7 @@ func (c *config) parseWebhook(allowHTTP, allowPrivate, timeout, base, maxDelay, 
 		{"VENDORRISK_WEBHOOK_RETRY_MAX_DELAY", maxDelay, &c.Webhook.RetryMaxDelay, 10 * time.Millisecond},
 		{"VENDORRISK_WEBHOOK_RETRY_FOR", retryFor, &c.Webhook.RetryFor, time.Second},
 		{"VENDORRISK_WEBHOOK_POLL_INTERVAL", poll, &c.Webhook.PollInterval, 10 * time.Millisecond},
+		{"VENDORRISK_WEBHOOK_RETENTION", retention, &c.Webhook.Retention, time.Hour},
 	} {
 		if *d.dst, err = time.ParseDuration(d.raw); err != nil || *d.dst < d.least {
 			return usageErr("%s %q: must be a duration of at least %s", d.name, d.raw, d.least)

@@ -89,6 +89,9 @@ type Repository interface {
 	Attempts(ctx context.Context, deliveryIDs []string) (map[string][]Attempt, error)
 	// Backlog counts pending deliveries and gives the oldest pending one's creation time.
 	Backlog(ctx context.Context) (int64, *time.Time, error)
+	// Purge removes outbox messages older than before that every enabled endpoint has moved past and
+	// no pending delivery needs, with their finished deliveries and attempts.
+	Purge(ctx context.Context, before time.Time) (int64, error)
 }
 
 // DefaultGrace is how long a rotated-out secret still signs.

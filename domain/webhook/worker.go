@@ -52,12 +52,14 @@ type Config struct {
 	DisableAfter int
 	// PollInterval is how often the worker looks for work.
 	PollInterval time.Duration
+	// Retention is how long outbox messages and finished deliveries are kept (then purged, hourly).
+	Retention time.Duration
 }
 
 // DefaultConfig retries for three days: 30 s, 1 min, 2 min ... doubling to 12 h, 16 attempts in all;
 // an endpoint that fails them all (16 in a row) is disabled.
 var DefaultConfig = Config{Timeout: 10 * time.Second, RetryBase: 30 * time.Second, RetryMaxDelay: 12 * time.Hour,
-	RetryFor: 72 * time.Hour, DisableAfter: 16, PollInterval: time.Second}
+	RetryFor: 72 * time.Hour, DisableAfter: 16, PollInterval: time.Second, Retention: 30 * 24 * time.Hour}
 
 func (c Config) withDefaults() Config {
 	d := DefaultConfig
@@ -78,6 +80,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.PollInterval <= 0 {
 		c.PollInterval = d.PollInterval
+	}
+	if c.Retention <= 0 {
+		c.Retention = d.Retention
 	}
 	return c
 }
@@ -112,6 +117,7 @@ type Worker struct {
 	cfg    Config
 	log    *slog.Logger
 	succeeded, failed atomic.Int64
+	purged              time.Time // when this worker last purged
 }
 
 // Outcomes counts this process's attempts since it started, by outcome (for metrics).
@@ -133,10 +139,29 @@ func leaseName(endpointID string) string { return "webhook:" + endpointID }
 // leaseTTL outlasts an attempt several times over, so a live holder never loses its lease mid-send.
 func (w *Worker) leaseTTL() time.Duration { return 3*w.cfg.Timeout + 30*time.Second }
 
+// purgeEvery is how often a worker purges what the retention let go.
+const purgeEvery = time.Hour
+
+// Purge removes outbox messages and finished deliveries older than the retention (see
+// Repository.Purge); RunOnce calls it hourly. It returns how many messages went.
+func (w *Worker) Purge(ctx context.Context) (int64, error) {
+	w.purged = w.now()
+	n, err := w.repo.Purge(ctx, w.now().Add(-w.cfg.Retention))
+	if err != nil {
+		return 0, fmt.Errorf("purge the webhook outbox: %w", err)
+	}
+	return n, nil
+}
+
 // RunOnce makes one pass over every enabled endpoint whose lease this replica gets.
 func (w *Worker) RunOnce(ctx context.Context) (Stats, error) {
 	var st Stats
 	var errs []error
+	if w.now().Sub(w.purged) >= purgeEvery {
+		if _, err := w.Purge(ctx); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	after := ""
 	for {
 		eps, err := w.repo.ListEndpoints(ctx, after, batch)

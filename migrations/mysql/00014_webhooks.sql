@@ -14,7 +14,8 @@ CREATE TABLE outbox (
     payload      LONGTEXT     NOT NULL,
     request_id   VARCHAR(128) NOT NULL,
     occurred_at  DATETIME(6)  NOT NULL,
-    UNIQUE KEY ux_outbox_id (id)
+    UNIQUE KEY ux_outbox_id (id),
+    KEY ix_outbox_time (occurred_at)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
 INSERT INTO locks (name, version) VALUES ('outbox', 0);
 
@@ -52,6 +53,7 @@ CREATE TABLE webhook_deliveries (
     UNIQUE KEY ux_webhook_deliveries_message (endpoint_id, outbox_seq),
     KEY ix_webhook_deliveries_queue (endpoint_id, status, outbox_seq),
     KEY ix_webhook_deliveries_pending (status, created_at),
+    KEY ix_webhook_deliveries_seq (outbox_seq),
     CONSTRAINT fk_webhook_deliveries_endpoint FOREIGN KEY (endpoint_id) REFERENCES webhook_endpoints (id) ON DELETE CASCADE
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
 

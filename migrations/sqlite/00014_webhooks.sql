@@ -15,6 +15,7 @@ CREATE TABLE outbox (
     request_id   TEXT     NOT NULL,
     occurred_at  DATETIME NOT NULL
 );
+CREATE INDEX ix_outbox_time ON outbox (occurred_at);
 INSERT INTO locks (name, version) VALUES ('outbox', 0);
 
 CREATE TABLE webhook_endpoints (
@@ -52,6 +53,7 @@ CREATE TABLE webhook_deliveries (
 );
 CREATE INDEX ix_webhook_deliveries_queue ON webhook_deliveries (endpoint_id, status, outbox_seq);
 CREATE INDEX ix_webhook_deliveries_pending ON webhook_deliveries (status, created_at);
+CREATE INDEX ix_webhook_deliveries_seq ON webhook_deliveries (outbox_seq);
 
 CREATE TABLE webhook_attempts (
     id           TEXT     NOT NULL PRIMARY KEY,
