@@ -343,6 +343,9 @@ func (s *Webhooks) UpdateDelivery(ctx context.Context, d webhook.Delivery) error
 	if res.Error != nil {
 		return fmt.Errorf("update delivery %s: %w", d.ID, dbErr(res.Error))
 	}
+	if res.RowsAffected == 0 { // purged or its endpoint deleted meanwhile
+		return fmt.Errorf("update delivery %s: %w", d.ID, domain.ErrNotFound)
+	}
 	return nil
 }
 
