@@ -106,18 +106,18 @@ type Stats struct {
 // Worker delivers the outbox to the endpoints: each endpoint under its own database lease, so that
 // any number of replicas deliver each message once between them, in order per endpoint.
 type Worker struct {
-	repo   Repository
-	outbox OutboxRepository
-	lease  Lease
-	sender Sender
-	tx     domain.TxManager
-	now    domain.Clock
-	events event.Recorder
-	holder string
-	cfg    Config
-	log    *slog.Logger
+	repo              Repository
+	outbox            OutboxRepository
+	lease             Lease
+	sender            Sender
+	tx                domain.TxManager
+	now               domain.Clock
+	events            event.Recorder
+	holder            string
+	cfg               Config
+	log               *slog.Logger
 	succeeded, failed atomic.Int64
-	purged              time.Time // when this worker last purged
+	purged            time.Time // when this worker last purged
 }
 
 // Outcomes counts this process's attempts since it started, by outcome (for metrics).
