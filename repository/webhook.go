@@ -425,6 +425,15 @@ func (s *Webhooks) Purge(ctx context.Context, before time.Time) (int64, error) {
 		if least.Seq != nil && *least.Seq < limit {
 			limit = *least.Seq
 		}
+		// The newest message always stays, so that the table is never empty and a database whose
+		// auto-increment counter does not survive a restart cannot hand out a seq again.
+		var last struct{ Seq *int64 }
+		if err := conn.Raw("SELECT MAX(seq) AS seq FROM outbox").Scan(&last).Error; err != nil {
+			return fmt.Errorf("find the outbox's end: %w", dbErr(err))
+		}
+		if last.Seq != nil && *last.Seq-1 < limit {
+			limit = *last.Seq - 1
+		}
 		final := []string{string(webhook.StatusSucceeded), string(webhook.StatusFailed)}
 		if err := conn.Exec("DELETE FROM webhook_attempts WHERE delivery_id IN (SELECT id FROM webhook_deliveries WHERE outbox_seq <= ? AND status IN ?)",
 			limit, final).Error; err != nil {
