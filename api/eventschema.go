@@ -17,9 +17,11 @@ import (
 // occasion) are described as an object.
 var (
 	eventDataByType = map[string]any{
-		"engagement.tier_changed": engagement.TierChange{},
-		"webhook_endpoint.tested": nil,
-		webhook.PingType:          nil,
+		"engagement.tier_changed":       engagement.TierChange{},
+		"webhook_endpoint.tested":       nil,
+		"vendor.certification.expiring": nil,
+		"vendor.certification.expired":  nil,
+		webhook.PingType:                nil,
 	}
 	eventDataBySubject = map[string]any{
 		"vendor": vendor.Vendor{}, "contact": vendor.Contact{}, "certification": vendor.Certification{},

@@ -847,3 +847,64 @@ func TestWebhookRetention(t *testing.T) {
 		}
 	})
 }
+
+// TestCertificateNotices: the sweep announces a certificate 30 days before its last valid day and
+// when it passed, each once (across passes and replicas), as events webhooks receive; a renewed
+// certificate is announced again.
+func TestCertificateNotices(t *testing.T) {
+	eachHookDB(t, open, func(t *testing.T, h *hookEnv) {
+		rcv := newReceiver(t, nil)
+		h.subscribe(t, rcv.url(), "vendor.certification.*")
+		v := h.newVendor(t, "Certified")
+		cert := h.seedCertification(t, v, "2024-04-01", start.AddDate(0, 0, 40).Format(time.DateOnly))
+		h.seedCertification(t, v, "2024-04-01", "2030-01-01") // far off: never announced
+		w := h.worker("replica-1", open)
+		sweep := func(holder string) {
+			t.Helper()
+			if _, err := h.svc.Sweeper(h.db, holder, h.clock.Now, testdb.Logger()).RunOnce(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			pass(t, w)
+		}
+		types := func() []string {
+			var out []string
+			for _, g := range rcv.ok() {
+				b := g.event(t)
+				if b.Subject.ID != cert {
+					t.Errorf("notice about %s", b.Subject.ID)
+				}
+				out = append(out, b.Type)
+			}
+			return out
+		}
+		sweep("a")
+		if got := types(); len(got) != 0 {
+			t.Fatalf("40 days ahead: %v", got)
+		}
+		h.clock.Advance(11 * 24 * time.Hour) // 29 days ahead
+		sweep("a")
+		sweep("b")
+		if got := types(); !slices.Equal(got, []string{"vendor.certification.expiring"}) {
+			t.Fatalf("29 days ahead: %v, want one expiring", got)
+		}
+		if b := rcv.ok()[0].event(t); b.Data["days_left"] != 29.0 || b.Reason == "" || b.VendorID != v {
+			t.Errorf("expiring %+v", b)
+		}
+		h.clock.Advance(30 * 24 * time.Hour)
+		sweep("b")
+		sweep("a")
+		if got := types(); !slices.Equal(got, []string{"vendor.certification.expiring", "vendor.certification.expired"}) {
+			t.Fatalf("after expiry: %v", got)
+		}
+		// Renewed: the new expiry date is announced in its turn.
+		must(t, h.do(t, "PATCH", "/api/v1/vendors/"+v+"/certifications/"+cert, h.admin,
+			map[string]any{"valid_until": h.clock.Now().AddDate(0, 0, 10).Format(time.DateOnly)}), http.StatusOK)
+		sweep("a")
+		if got := types(); len(got) != 4 || got[2] != "vendor.certification.updated" || got[3] != "vendor.certification.expiring" {
+			t.Errorf("after renewal: %v", got)
+		}
+		if ev := h.lastAuditEvent(t); ev["actor_role"] != "system" {
+			t.Errorf("notices recorded by %v, want the system", ev["actor_role"])
+		}
+	})
+}

@@ -23,6 +23,8 @@ var Catalog = []Type{
 	{"vendor.certification.created", "certification", "a certificate the vendor holds was recorded"},
 	{"vendor.certification.updated", "certification", "a certificate changed"},
 	{"vendor.certification.deleted", "certification", "a certificate was removed"},
+	{"vendor.certification.expiring", "certification", "the sweep: a certificate's last valid day is within 30 days (once per expiry date)"},
+	{"vendor.certification.expired", "certification", "the sweep: a certificate's last valid day passed (once per expiry date)"},
 	{"vendor.subcontractor.linked", "subcontractor_link", "a subcontractor (fourth party) was linked"},
 	{"vendor.subcontractor.unlinked", "subcontractor_link", "a subcontractor link was removed"},
 	{"engagement.created", "engagement", "an engagement was opened"},

@@ -15,6 +15,7 @@ import (
 	"github.com/vendorrisk/vendorrisk/domain/engagement"
 	"github.com/vendorrisk/vendorrisk/domain/event"
 	"github.com/vendorrisk/vendorrisk/domain/finding"
+	"github.com/vendorrisk/vendorrisk/domain/notice"
 	"github.com/vendorrisk/vendorrisk/domain/policy"
 	"github.com/vendorrisk/vendorrisk/domain/sweep"
 	"github.com/vendorrisk/vendorrisk/domain/vendor"
@@ -173,15 +174,16 @@ func wireDecisions(db *repository.DB, clock domain.Clock, f facts, trail event.R
 // systemPrincipal is who the sweep acts as when it reads through the services.
 var systemPrincipal = auth.Principal{KeyID: audit.System.KeyID, Name: audit.System.Name, Role: auth.Role(audit.System.Role)}
 
-// Sweeper is the background job: approvals that no longer hold and risk acceptances that expired or
-// went stale, under the database lease so that one replica at a time runs it.
+// Sweeper is the background job: approvals that no longer hold, risk acceptances that expired or
+// went stale, and certificates expiring or expired (raised once each), under the database lease so that one replica at a time runs it.
 func (s Services) Sweeper(db *repository.DB, holder string, clock domain.Clock, log *slog.Logger) *sweep.Runner {
 	asSystem := func(run func(context.Context) (int, error)) func(context.Context) (int, error) {
 		return func(ctx context.Context) (int, error) { return run(auth.WithPrincipal(ctx, systemPrincipal)) }
 	}
 	return sweep.NewRunner(repository.NewLeases(db), holder, 10*time.Minute, clock, log,
 		sweep.Task{Name: "decisions", Run: asSystem(s.Decisions.Sweep)},
-		sweep.Task{Name: "risk_acceptances", Run: asSystem(s.Acceptances.Sweep)})
+		sweep.Task{Name: "risk_acceptances", Run: asSystem(s.Acceptances.Sweep)},
+		sweep.Task{Name: "certificates", Run: asSystem(notice.NewService(repository.NewNotices(db), db, clock, s.Events).SweepCertificates)})
 }
 
 // WebhookWorker delivers the outbox to the webhook endpoints; holder names this replica.

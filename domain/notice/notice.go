@@ -1,0 +1,110 @@
+// Package notice raises the events nobody's write causes, because a date passed: a certificate about
+// to expire, or expired. Each is raised once per occasion, across restarts and replicas: the notice
+// is stored with its event, in one transaction, under a key of kind, subject and occasion.
+package notice
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/vendorrisk/vendorrisk/domain"
+	"github.com/vendorrisk/vendorrisk/domain/event"
+)
+
+// Event types raised.
+const (
+	CertificateExpiring = "vendor.certification.expiring"
+	CertificateExpired  = "vendor.certification.expired"
+)
+
+// Certificate is a vendor's certification as the sweep watches it.
+type Certificate struct {
+	ID         string
+	VendorID   string
+	Scheme     string
+	SchemeName string
+	ValidUntil time.Time // the last day it is valid
+}
+
+// Repository finds what is due and remembers what was raised.
+type Repository interface {
+	// CertificatesUntil returns certifications valid until at most until, by id after afterID.
+	CertificatesUntil(ctx context.Context, until time.Time, afterID string, limit int) ([]Certificate, error)
+	// Raise stores that kind happened to subject on occasion, in ctx's transaction; false when it
+	// was stored before.
+	Raise(ctx context.Context, kind, subjectID, occasion string, at time.Time) (bool, error)
+}
+
+// Service raises the notices.
+type Service struct {
+	repo   Repository
+	tx     domain.TxManager
+	now    domain.Clock
+	events event.Recorder
+	// Warn is how long before its last valid day a certificate is announced as expiring.
+	Warn time.Duration
+}
+
+// DefaultWarn announces a certificate 30 days before it expires.
+const DefaultWarn = 30 * 24 * time.Hour
+
+// NewService wires the notices.
+func NewService(repo Repository, tx domain.TxManager, now domain.Clock, events event.Recorder) *Service {
+	return &Service{repo: repo, tx: tx, now: now, events: events, Warn: DefaultWarn}
+}
+
+const page = 100
+
+// SweepCertificates raises vendor.certification.expiring for certificates within the warning period
+// and vendor.certification.expired for those past their last valid day, each once per certificate
+// and expiry date (a renewed certificate, with a new date, is announced again). It returns how many
+// it raised.
+func (s *Service) SweepCertificates(ctx context.Context) (int, error) {
+	y, m, d := s.now().UTC().Date()
+	today := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+	raised := 0
+	var errs []error
+	after := ""
+	for {
+		certs, err := s.repo.CertificatesUntil(ctx, today.Add(s.Warn), after, page)
+		if err != nil {
+			return raised, fmt.Errorf("list expiring certificates: %w", err)
+		}
+		for _, c := range certs {
+			ok, err := s.certificate(ctx, c, today)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("certificate %s: %w", c.ID, err))
+			} else if ok {
+				raised++
+			}
+		}
+		if len(certs) < page {
+			return raised, errors.Join(errs...)
+		}
+		after = certs[len(certs)-1].ID
+	}
+}
+
+func (s *Service) certificate(ctx context.Context, c Certificate, today time.Time) (bool, error) {
+	until := c.ValidUntil.UTC().Format(time.DateOnly)
+	kind, why := CertificateExpiring, "the certificate expires after "+until
+	if c.ValidUntil.Before(today) {
+		kind, why = CertificateExpired, "the certificate expired after "+until
+	}
+	days := int(c.ValidUntil.Sub(today).Hours() / 24)
+	raised := false
+	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+		ok, err := s.repo.Raise(ctx, kind, c.ID, until, s.now())
+		if err != nil || !ok {
+			return err
+		}
+		raised = true
+		ev := event.Event{Type: kind, Version: 1, Subject: event.Subject{Type: "certification", ID: c.ID, VendorID: c.VendorID},
+			Data: map[string]any{"certification_id": c.ID, "vendor_id": c.VendorID, "scheme": c.Scheme, "scheme_name": c.SchemeName,
+				"valid_until": until, "days_left": days}, Reason: why}
+		return s.events.Record(ctx, ev)
+	})
+	return raised, err
+}

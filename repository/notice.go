@@ -1,0 +1,53 @@
+package repository
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/vendorrisk/vendorrisk/domain"
+	"github.com/vendorrisk/vendorrisk/domain/notice"
+)
+
+// Notices stores raised notices and finds what is due.
+type Notices struct{ db *DB }
+
+// NewNotices returns the notice repository.
+func NewNotices(db *DB) *Notices { return &Notices{db: db} }
+
+var _ notice.Repository = (*Notices)(nil)
+
+// CertificatesUntil returns certifications whose last valid day is at most until.
+func (s *Notices) CertificatesUntil(ctx context.Context, until time.Time, afterID string, limit int) ([]notice.Certificate, error) {
+	var rows []struct {
+		ID, VendorID, Scheme, SchemeName string
+		ValidUntil                       time.Time
+	}
+	q := s.db.conn(ctx).Table("vendor_certifications").Select("id, vendor_id, scheme, scheme_name, valid_until").
+		Where("valid_until <= ?", until.UTC())
+	if afterID != "" {
+		q = q.Where("id > ?", afterID)
+	}
+	if err := q.Order("id").Limit(limit).Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("query certifications: %w", dbErr(err))
+	}
+	out := make([]notice.Certificate, len(rows))
+	for i, r := range rows {
+		out[i] = notice.Certificate{ID: r.ID, VendorID: r.VendorID, Scheme: r.Scheme, SchemeName: r.SchemeName, ValidUntil: r.ValidUntil.UTC()}
+	}
+	return out, nil
+}
+
+// Raise inserts the notice; an existing one (the primary key) means it was raised before.
+func (s *Notices) Raise(ctx context.Context, kind, subjectID, occasion string, at time.Time) (bool, error) {
+	err := dbErr(s.db.conn(ctx).Exec("INSERT INTO notices (kind, subject_id, occasion, raised_at) VALUES (?, ?, ?, ?)",
+		kind, subjectID, occasion, at.UTC()).Error)
+	if errors.Is(err, domain.ErrDuplicate) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("store notice: %w", err)
+	}
+	return true, nil
+}
