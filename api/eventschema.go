@@ -21,6 +21,8 @@ var (
 		"webhook_endpoint.tested":       nil,
 		"vendor.certification.expiring": nil,
 		"vendor.certification.expired":  nil,
+		"engagement.review_due":         nil,
+		"engagement.review_overdue":     nil,
 		webhook.PingType:                nil,
 	}
 	eventDataBySubject = map[string]any{

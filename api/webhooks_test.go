@@ -908,3 +908,41 @@ func TestCertificateNotices(t *testing.T) {
 		}
 	})
 }
+
+// TestReviewNotices: an engagement's periodic review is announced when due within 30 days and when
+// overdue, each once per review date.
+func TestReviewNotices(t *testing.T) {
+	eachHookDB(t, open, func(t *testing.T, h *hookEnv) {
+		rcv := newReceiver(t, nil)
+		h.subscribe(t, rcv.url(), "engagement.review_due", "engagement.review_overdue")
+		eng := h.createEngagement(t, engagementBody(h.newVendor(t, "Reviewed"))).ID
+		ended := h.createEngagement(t, engagementBody(h.newVendor(t, "Gone"))).ID
+		due := start.AddDate(0, 0, 20)
+		h.sqlExec(t, "UPDATE engagements SET next_review_on = ? WHERE id IN (?, ?)", time.Date(due.Year(), due.Month(), due.Day(), 0, 0, 0, 0, time.UTC), eng, ended)
+		h.sqlExec(t, "UPDATE engagements SET status = 'ended' WHERE id = ?", ended)
+		w := h.worker("replica-1", open)
+		sweep := func() {
+			t.Helper()
+			if _, err := h.svc.Sweeper(h.db, "a", h.clock.Now, testdb.Logger()).RunOnce(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			pass(t, w)
+		}
+		sweep()
+		sweep()
+		h.clock.Advance(25 * 24 * time.Hour)
+		sweep()
+		sweep()
+		var got []string
+		for _, g := range rcv.ok() {
+			b := g.event(t)
+			if b.Subject.ID != eng {
+				t.Errorf("notice about %s (ended engagements are not reviewed)", b.Subject.ID)
+			}
+			got = append(got, b.Type+" "+fmt.Sprint(b.Data["days_left"]))
+		}
+		if !slices.Equal(got, []string{"engagement.review_due 20", "engagement.review_overdue -5"}) {
+			t.Errorf("delivered %v", got)
+		}
+	})
+}

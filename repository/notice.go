@@ -39,6 +39,27 @@ func (s *Notices) CertificatesUntil(ctx context.Context, until time.Time, afterI
 	return out, nil
 }
 
+// ReviewsUntil returns engagements that have not ended whose next review is on or before until.
+func (s *Notices) ReviewsUntil(ctx context.Context, until time.Time, afterID string, limit int) ([]notice.Review, error) {
+	var rows []struct {
+		ID, VendorID, Name string
+		NextReviewOn       time.Time
+	}
+	q := s.db.conn(ctx).Table("engagements").Select("id, vendor_id, name, next_review_on").
+		Where("next_review_on IS NOT NULL AND next_review_on <= ? AND status <> ?", until.UTC(), "ended")
+	if afterID != "" {
+		q = q.Where("id > ?", afterID)
+	}
+	if err := q.Order("id").Limit(limit).Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("query engagement reviews: %w", dbErr(err))
+	}
+	out := make([]notice.Review, len(rows))
+	for i, r := range rows {
+		out[i] = notice.Review{EngagementID: r.ID, VendorID: r.VendorID, Name: r.Name, NextReviewOn: r.NextReviewOn.UTC()}
+	}
+	return out, nil
+}
+
 // Raise inserts the notice; an existing one (the primary key) means it was raised before.
 func (s *Notices) Raise(ctx context.Context, kind, subjectID, occasion string, at time.Time) (bool, error) {
 	err := dbErr(s.db.conn(ctx).Exec("INSERT INTO notices (kind, subject_id, occasion, raised_at) VALUES (?, ?, ?, ?)",

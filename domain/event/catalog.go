@@ -33,6 +33,8 @@ var Catalog = []Type{
 	{"engagement.tier_changed", "engagement", "the effective tier moved, whatever the cause"},
 	{"engagement.risk_recomputed", "engagement", "the system re-rated an engagement; reason says why"},
 	{"engagement.assessed", "engagement", "an assessment completed: last assessed and next review dates moved"},
+	{"engagement.review_due", "engagement", "the sweep: the periodic review is due within 30 days (once per review date)"},
+	{"engagement.review_overdue", "engagement", "the sweep: the periodic review date passed (once per review date)"},
 	{"contract.created", "contract", "a contract was recorded"},
 	{"contract.updated", "contract", "a contract or its clauses changed"},
 	{"framework.created", "framework", "a custom control framework was created"},

@@ -17,7 +17,17 @@ import (
 const (
 	CertificateExpiring = "vendor.certification.expiring"
 	CertificateExpired  = "vendor.certification.expired"
+	ReviewDue           = "engagement.review_due"
+	ReviewOverdue       = "engagement.review_overdue"
 )
+
+// Review is an engagement's next periodic review, as the sweep watches it.
+type Review struct {
+	EngagementID string
+	VendorID     string
+	Name         string
+	NextReviewOn time.Time
+}
 
 // Certificate is a vendor's certification as the sweep watches it.
 type Certificate struct {
@@ -32,6 +42,9 @@ type Certificate struct {
 type Repository interface {
 	// CertificatesUntil returns certifications valid until at most until, by id after afterID.
 	CertificatesUntil(ctx context.Context, until time.Time, afterID string, limit int) ([]Certificate, error)
+	// ReviewsUntil returns engagements that have not ended whose next review is on or before until,
+	// by id after afterID.
+	ReviewsUntil(ctx context.Context, until time.Time, afterID string, limit int) ([]Review, error)
 	// Raise stores that kind happened to subject on occasion, in ctx's transaction; false when it
 	// was stored before.
 	Raise(ctx context.Context, kind, subjectID, occasion string, at time.Time) (bool, error)
@@ -93,18 +106,60 @@ func (s *Service) certificate(ctx context.Context, c Certificate, today time.Tim
 	if c.ValidUntil.Before(today) {
 		kind, why = CertificateExpired, "the certificate expired after "+until
 	}
-	days := int(c.ValidUntil.Sub(today).Hours() / 24)
+	return s.raise(ctx, kind, event.Subject{Type: "certification", ID: c.ID, VendorID: c.VendorID}, until, why,
+		map[string]any{"certification_id": c.ID, "vendor_id": c.VendorID, "scheme": c.Scheme, "scheme_name": c.SchemeName,
+			"valid_until": until, "days_left": daysBetween(today, c.ValidUntil)})
+}
+
+func daysBetween(from, to time.Time) int { return int(to.Sub(from).Hours() / 24) }
+
+// raise records the event kind about subject once per occasion, with the notice, in one transaction.
+func (s *Service) raise(ctx context.Context, kind string, subject event.Subject, occasion, why string, data map[string]any) (bool, error) {
 	raised := false
 	err := s.tx.InTx(ctx, func(ctx context.Context) error {
-		ok, err := s.repo.Raise(ctx, kind, c.ID, until, s.now())
+		ok, err := s.repo.Raise(ctx, kind, subject.ID, occasion, s.now())
 		if err != nil || !ok {
 			return err
 		}
 		raised = true
-		ev := event.Event{Type: kind, Version: 1, Subject: event.Subject{Type: "certification", ID: c.ID, VendorID: c.VendorID},
-			Data: map[string]any{"certification_id": c.ID, "vendor_id": c.VendorID, "scheme": c.Scheme, "scheme_name": c.SchemeName,
-				"valid_until": until, "days_left": days}, Reason: why}
-		return s.events.Record(ctx, ev)
+		return s.events.Record(ctx, event.Event{Type: kind, Version: 1, Subject: subject, Data: data, Reason: why})
 	})
 	return raised, err
+}
+
+// SweepReviews raises engagement.review_due when an engagement's next periodic review is within the
+// warning period and engagement.review_overdue once the day passed, each once per engagement and
+// review date (an assessment moves the date, and the next one is announced in its turn). It returns
+// how many it raised.
+func (s *Service) SweepReviews(ctx context.Context) (int, error) {
+	y, m, d := s.now().UTC().Date()
+	today := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+	raised := 0
+	var errs []error
+	after := ""
+	for {
+		rs, err := s.repo.ReviewsUntil(ctx, today.Add(s.Warn), after, page)
+		if err != nil {
+			return raised, fmt.Errorf("list due reviews: %w", err)
+		}
+		for _, r := range rs {
+			on := r.NextReviewOn.UTC().Format(time.DateOnly)
+			kind, why := ReviewDue, "the engagement's periodic review is due on "+on
+			if r.NextReviewOn.Before(today) {
+				kind, why = ReviewOverdue, "the engagement's periodic review was due on "+on
+			}
+			ok, err := s.raise(ctx, kind, event.Subject{Type: "engagement", ID: r.EngagementID, VendorID: r.VendorID}, on, why,
+				map[string]any{"engagement_id": r.EngagementID, "vendor_id": r.VendorID, "name": r.Name, "next_review_on": on,
+					"days_left": daysBetween(today, r.NextReviewOn)})
+			if err != nil {
+				errs = append(errs, fmt.Errorf("engagement %s: %w", r.EngagementID, err))
+			} else if ok {
+				raised++
+			}
+		}
+		if len(rs) < page {
+			return raised, errors.Join(errs...)
+		}
+		after = rs[len(rs)-1].EngagementID
+	}
 }

@@ -175,15 +175,17 @@ func wireDecisions(db *repository.DB, clock domain.Clock, f facts, trail event.R
 var systemPrincipal = auth.Principal{KeyID: audit.System.KeyID, Name: audit.System.Name, Role: auth.Role(audit.System.Role)}
 
 // Sweeper is the background job: approvals that no longer hold, risk acceptances that expired or
-// went stale, and certificates expiring or expired (raised once each), under the database lease so that one replica at a time runs it.
+// went stale, certificates expiring or expired and periodic reviews due or overdue (raised once each), under the database lease so that one replica at a time runs it.
 func (s Services) Sweeper(db *repository.DB, holder string, clock domain.Clock, log *slog.Logger) *sweep.Runner {
 	asSystem := func(run func(context.Context) (int, error)) func(context.Context) (int, error) {
 		return func(ctx context.Context) (int, error) { return run(auth.WithPrincipal(ctx, systemPrincipal)) }
 	}
+	notices := notice.NewService(repository.NewNotices(db), db, clock, s.Events)
 	return sweep.NewRunner(repository.NewLeases(db), holder, 10*time.Minute, clock, log,
 		sweep.Task{Name: "decisions", Run: asSystem(s.Decisions.Sweep)},
 		sweep.Task{Name: "risk_acceptances", Run: asSystem(s.Acceptances.Sweep)},
-		sweep.Task{Name: "certificates", Run: asSystem(notice.NewService(repository.NewNotices(db), db, clock, s.Events).SweepCertificates)})
+		sweep.Task{Name: "certificates", Run: asSystem(notices.SweepCertificates)},
+		sweep.Task{Name: "reviews", Run: asSystem(notices.SweepReviews)})
 }
 
 // WebhookWorker delivers the outbox to the webhook endpoints; holder names this replica.
