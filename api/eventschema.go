@@ -17,13 +17,15 @@ import (
 // occasion) are described as an object.
 var (
 	eventDataByType = map[string]any{
-		"engagement.tier_changed":       engagement.TierChange{},
-		"webhook_endpoint.tested":       nil,
-		"vendor.certification.expiring": nil,
-		"vendor.certification.expired":  nil,
-		"engagement.review_due":         nil,
-		"engagement.review_overdue":     nil,
-		webhook.PingType:                nil,
+		"engagement.tier_changed":         engagement.TierChange{},
+		"webhook_endpoint.tested":         nil,
+		"vendor.certification.expiring":   nil,
+		"vendor.certification.expired":    nil,
+		"engagement.review_due":           nil,
+		"engagement.review_overdue":       nil,
+		"contract.notice_deadline_near":   nil,
+		"contract.notice_deadline_passed": nil,
+		webhook.PingType:                  nil,
 	}
 	eventDataBySubject = map[string]any{
 		"vendor": vendor.Vendor{}, "contact": vendor.Contact{}, "certification": vendor.Certification{},

@@ -946,3 +946,40 @@ func TestReviewNotices(t *testing.T) {
 		}
 	})
 }
+
+// TestContractNoticeDeadlines: the last day to give notice on a contract (its end less the notice
+// days) is announced when near and when passed, each once; a contract without an end is not.
+func TestContractNoticeDeadlines(t *testing.T) {
+	eachHookDB(t, open, func(t *testing.T, h *hookEnv) {
+		rcv := newReceiver(t, nil)
+		h.subscribe(t, rcv.url(), "contract.notice_deadline_near", "contract.notice_deadline_passed")
+		eng := h.createEngagement(t, engagementBody(h.newVendor(t, "Contracted"))).ID
+		ends := start.AddDate(0, 0, 100).Format(time.DateOnly) // notice 90 days before: 10 days from now
+		c := h.createContract(t, eng, contractBody("ends_on", ends, "notice_days", 90, "auto_renew", true)).ID
+		h.createContract(t, eng, contractBody("title", "Open-ended"))
+		w := h.worker("replica-1", open)
+		sweep := func() {
+			t.Helper()
+			if _, err := h.svc.Sweeper(h.db, "a", h.clock.Now, testdb.Logger()).RunOnce(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			pass(t, w)
+		}
+		sweep()
+		sweep()
+		h.clock.Advance(15 * 24 * time.Hour)
+		sweep()
+		sweep()
+		var got []string
+		for _, g := range rcv.ok() {
+			b := g.event(t)
+			if b.Subject.ID != c || b.Data["auto_renew"] != true {
+				t.Errorf("notice %+v", b)
+			}
+			got = append(got, b.Type+" "+fmt.Sprint(b.Data["days_left"]))
+		}
+		if !slices.Equal(got, []string{"contract.notice_deadline_near 10", "contract.notice_deadline_passed -5"}) {
+			t.Errorf("delivered %v", got)
+		}
+	})
+}

@@ -60,6 +60,32 @@ func (s *Notices) ReviewsUntil(ctx context.Context, until time.Time, afterID str
 	return out, nil
 }
 
+// RunningContracts returns contracts ending on or after from, with their engagement's vendor.
+func (s *Notices) RunningContracts(ctx context.Context, from time.Time, afterID string, limit int) ([]notice.Contract, error) {
+	var rows []struct {
+		ID, EngagementID, VendorID, Title string
+		EndsOn                            time.Time
+		NoticeDays                        int
+		AutoRenew                         bool
+	}
+	q := s.db.conn(ctx).Table("contracts AS c").Joins("JOIN engagements AS e ON e.id = c.engagement_id").
+		Select("c.id AS id, c.engagement_id AS engagement_id, e.vendor_id AS vendor_id, c.title AS title, c.ends_on AS ends_on, "+
+			"c.notice_days AS notice_days, c.auto_renew AS auto_renew").
+		Where("c.ends_on IS NOT NULL AND c.ends_on >= ?", from.UTC())
+	if afterID != "" {
+		q = q.Where("c.id > ?", afterID)
+	}
+	if err := q.Order("c.id").Limit(limit).Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("query running contracts: %w", dbErr(err))
+	}
+	out := make([]notice.Contract, len(rows))
+	for i, r := range rows {
+		out[i] = notice.Contract{ID: r.ID, EngagementID: r.EngagementID, VendorID: r.VendorID, Title: r.Title,
+			EndsOn: r.EndsOn.UTC(), NoticeDays: r.NoticeDays, AutoRenew: r.AutoRenew}
+	}
+	return out, nil
+}
+
 // Raise inserts the notice; an existing one (the primary key) means it was raised before.
 func (s *Notices) Raise(ctx context.Context, kind, subjectID, occasion string, at time.Time) (bool, error) {
 	err := dbErr(s.db.conn(ctx).Exec("INSERT INTO notices (kind, subject_id, occasion, raised_at) VALUES (?, ?, ?, ?)",

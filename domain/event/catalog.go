@@ -37,6 +37,8 @@ var Catalog = []Type{
 	{"engagement.review_overdue", "engagement", "the sweep: the periodic review date passed (once per review date)"},
 	{"contract.created", "contract", "a contract was recorded"},
 	{"contract.updated", "contract", "a contract or its clauses changed"},
+	{"contract.notice_deadline_near", "contract", "the sweep: the last day to give notice (end date less notice days) is within 30 days"},
+	{"contract.notice_deadline_passed", "contract", "the sweep: the notice deadline passed while the contract runs (an auto-renewing one renews)"},
 	{"framework.created", "framework", "a custom control framework was created"},
 	{"framework.imported", "framework", "a control framework was imported (OSCAL)"},
 	{"questionnaire_template.created", "questionnaire_template", "a questionnaire template draft was created"},

@@ -19,7 +19,20 @@ const (
 	CertificateExpired  = "vendor.certification.expired"
 	ReviewDue           = "engagement.review_due"
 	ReviewOverdue       = "engagement.review_overdue"
+	NoticeNear          = "contract.notice_deadline_near"
+	NoticePassed        = "contract.notice_deadline_passed"
 )
+
+// Contract is a running contract with an end date, as the sweep watches its notice deadline.
+type Contract struct {
+	ID           string
+	EngagementID string
+	VendorID     string
+	Title        string
+	EndsOn       time.Time
+	NoticeDays   int
+	AutoRenew    bool
+}
 
 // Review is an engagement's next periodic review, as the sweep watches it.
 type Review struct {
@@ -45,6 +58,8 @@ type Repository interface {
 	// ReviewsUntil returns engagements that have not ended whose next review is on or before until,
 	// by id after afterID.
 	ReviewsUntil(ctx context.Context, until time.Time, afterID string, limit int) ([]Review, error)
+	// RunningContracts returns contracts with an end date on or after from, by id after afterID.
+	RunningContracts(ctx context.Context, from time.Time, afterID string, limit int) ([]Contract, error)
 	// Raise stores that kind happened to subject on occasion, in ctx's transaction; false when it
 	// was stored before.
 	Raise(ctx context.Context, kind, subjectID, occasion string, at time.Time) (bool, error)
@@ -161,5 +176,47 @@ func (s *Service) SweepReviews(ctx context.Context) (int, error) {
 			return raised, errors.Join(errs...)
 		}
 		after = rs[len(rs)-1].EngagementID
+	}
+}
+
+// SweepContracts raises contract.notice_deadline_near when the last day to give notice of
+// termination or non-renewal (the end date less the notice days) is within the warning period, and
+// contract.notice_deadline_passed once it passed while the contract runs (an automatically renewing
+// contract then renews), each once per contract and deadline. It returns how many it raised.
+func (s *Service) SweepContracts(ctx context.Context) (int, error) {
+	y, m, d := s.now().UTC().Date()
+	today := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+	raised := 0
+	var errs []error
+	after := ""
+	for {
+		cs, err := s.repo.RunningContracts(ctx, today, after, page)
+		if err != nil {
+			return raised, fmt.Errorf("list running contracts: %w", err)
+		}
+		for _, c := range cs {
+			deadline := c.EndsOn.AddDate(0, 0, -c.NoticeDays)
+			if deadline.Sub(today) > s.Warn {
+				continue
+			}
+			dl := deadline.Format(time.DateOnly)
+			kind, why := NoticeNear, "the last day to give notice on the contract is "+dl
+			if deadline.Before(today) {
+				kind, why = NoticePassed, "the last day to give notice on the contract was "+dl
+			}
+			ok, err := s.raise(ctx, kind, event.Subject{Type: "contract", ID: c.ID, VendorID: c.VendorID}, dl, why,
+				map[string]any{"contract_id": c.ID, "engagement_id": c.EngagementID, "vendor_id": c.VendorID, "title": c.Title,
+					"ends_on": c.EndsOn.Format(time.DateOnly), "notice_deadline": dl, "auto_renew": c.AutoRenew,
+					"days_left": daysBetween(today, deadline)})
+			if err != nil {
+				errs = append(errs, fmt.Errorf("contract %s: %w", c.ID, err))
+			} else if ok {
+				raised++
+			}
+		}
+		if len(cs) < page {
+			return raised, errors.Join(errs...)
+		}
+		after = cs[len(cs)-1].ID
 	}
 }
