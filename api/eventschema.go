@@ -25,7 +25,8 @@ var (
 		"engagement.review_overdue":       nil,
 		"contract.notice_deadline_near":   nil,
 		"contract.notice_deadline_passed": nil,
-		webhook.PingType:                  nil,
+		"assessment.reminder":             nil, "assessment.overdue": nil, "remediation.overdue": nil,
+		webhook.PingType: nil,
 	}
 	eventDataBySubject = map[string]any{
 		"vendor": vendor.Vendor{}, "contact": vendor.Contact{}, "certification": vendor.Certification{},

@@ -983,3 +983,68 @@ func TestContractNoticeDeadlines(t *testing.T) {
 		}
 	})
 }
+
+// TestAssessmentAndRemediationReminders: an assessment waiting on the supplier is reminded 7, 3 and
+// 1 days before it is due (a late sweep sends only the latest) and announced overdue, each once; a
+// remediation item not yet done is announced overdue once; what is not waiting is left alone.
+func TestAssessmentAndRemediationReminders(t *testing.T) {
+	eachHookDB(t, open, func(t *testing.T, h *hookEnv) {
+		rcv := newReceiver(t, nil)
+		h.subscribe(t, rcv.url(), "assessment.reminder", "assessment.overdue", "remediation.overdue")
+		f := h.fixture(t)
+		h.assessmentFixture(t, &f) // due 2025-06-30: one draft, one sent, one submitted
+		eng := h.createEngagement(t, engagementBody(f.vendor)).ID
+		fnd := must(t, h.do(t, "POST", "/api/v1/findings", h.admin, map[string]any{"engagement_id": eng, "title": "No MFA",
+			"severity": "high"}), http.StatusCreated).str("id")
+		rem := must(t, h.do(t, "POST", "/api/v1/findings/"+fnd+"/remediations", h.admin, map[string]any{"type": "corrective",
+			"owner": "supplier", "description": "Enable MFA"}), http.StatusCreated)
+		remDue, err := time.Parse(time.DateOnly, rem.str("due_date"))
+		if err != nil {
+			t.Fatalf("remediation due date %q: %v", rem.str("due_date"), err)
+		}
+		w := h.worker("replica-1", open)
+		sweepAt := func(day string) {
+			t.Helper()
+			at, _ := time.Parse(time.DateOnly, day)
+			h.clock.Advance(at.Add(9*time.Hour).Sub(h.clock.Now()))
+			for range 2 {
+				if _, err := h.svc.Sweeper(h.db, "a", h.clock.Now, testdb.Logger()).RunOnce(t.Context()); err != nil {
+					t.Fatal(err)
+				}
+			}
+			pass(t, w)
+		}
+		sweepAt("2025-06-20") // 10 days ahead: nothing
+		sweepAt("2025-06-24") // 6 days: the 7-day reminder
+		sweepAt("2025-06-29") // 1 day: the 3-day reminder was missed, the 1-day one goes
+		sweepAt("2025-07-02") // overdue
+		var got []string
+		for _, g := range rcv.ok() {
+			b := g.event(t)
+			if b.Type == "remediation.overdue" {
+				continue
+			}
+			if b.Subject.ID != f.asSent || b.VendorID != f.vendor {
+				t.Errorf("%s about %s, want only the sent assessment", b.Type, b.Subject.ID)
+			}
+			got = append(got, b.Type+" "+fmt.Sprint(b.Data["days_left"]))
+		}
+		if !slices.Equal(got, []string{"assessment.reminder 6", "assessment.reminder 1", "assessment.overdue -2"}) {
+			t.Errorf("assessment notices %v", got)
+		}
+		sweepAt(remDue.AddDate(0, 0, 1).Format(time.DateOnly))
+		sweepAt(remDue.AddDate(0, 0, 3).Format(time.DateOnly))
+		n := 0
+		for _, g := range rcv.ok() {
+			if b := g.event(t); b.Type == "remediation.overdue" {
+				n++
+				if b.Subject.ID != rem.str("id") || b.Data["finding_id"] != fnd {
+					t.Errorf("remediation.overdue %+v", b)
+				}
+			}
+		}
+		if n != 1 {
+			t.Errorf("%d remediation.overdue, want 1", n)
+		}
+	})
+}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"gorm.io/gorm"
+
 	"github.com/vendorrisk/vendorrisk/domain"
 	"github.com/vendorrisk/vendorrisk/domain/notice"
 )
@@ -56,6 +58,42 @@ func (s *Notices) ReviewsUntil(ctx context.Context, until time.Time, afterID str
 	out := make([]notice.Review, len(rows))
 	for i, r := range rows {
 		out[i] = notice.Review{EngagementID: r.ID, VendorID: r.VendorID, Name: r.Name, NextReviewOn: r.NextReviewOn.UTC()}
+	}
+	return out, nil
+}
+
+// AssessmentsDue returns assessments waiting on the supplier (sent, in progress, returned) due on or
+// before until.
+func (s *Notices) AssessmentsDue(ctx context.Context, until time.Time, afterID string, limit int) ([]notice.Due, error) {
+	return s.due(ctx, s.db.conn(ctx).Table("assessments").Select("id, vendor_id, engagement_id AS parent_id, due_date AS due_on, status").
+		Where("due_date <= ? AND status IN ?", until.UTC(), []string{"sent", "in_progress", "returned"}), afterID, limit)
+}
+
+// RemediationsDue returns remediation items not yet done (open, in progress) due on or before until.
+func (s *Notices) RemediationsDue(ctx context.Context, until time.Time, afterID string, limit int) ([]notice.Due, error) {
+	return s.due(ctx, s.db.conn(ctx).Table("remediations AS r").Joins("JOIN findings AS f ON f.id = r.finding_id").
+		Select("r.id AS id, f.vendor_id AS vendor_id, r.finding_id AS parent_id, r.due_date AS due_on, r.status AS status").
+		Where("r.due_date <= ? AND r.status IN ?", until.UTC(), []string{"open", "in_progress"}), afterID, limit, "r.")
+}
+
+func (s *Notices) due(_ context.Context, q *gorm.DB, afterID string, limit int, prefix ...string) ([]notice.Due, error) {
+	col := "id"
+	if len(prefix) > 0 {
+		col = prefix[0] + "id"
+	}
+	if afterID != "" {
+		q = q.Where(col+" > ?", afterID)
+	}
+	var rows []struct {
+		ID, VendorID, ParentID, Status string
+		DueOn                          time.Time
+	}
+	if err := q.Order(col).Limit(limit).Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("query due items: %w", dbErr(err))
+	}
+	out := make([]notice.Due, len(rows))
+	for i, r := range rows {
+		out[i] = notice.Due{ID: r.ID, VendorID: r.VendorID, ParentID: r.ParentID, DueOn: r.DueOn.UTC(), Status: r.Status}
 	}
 	return out, nil
 }

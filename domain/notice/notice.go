@@ -19,9 +19,25 @@ const (
 	CertificateExpired  = "vendor.certification.expired"
 	ReviewDue           = "engagement.review_due"
 	ReviewOverdue       = "engagement.review_overdue"
+	AssessmentReminder  = "assessment.reminder"
+	AssessmentOverdue   = "assessment.overdue"
+	RemediationOverdue  = "remediation.overdue"
 	NoticeNear          = "contract.notice_deadline_near"
 	NoticePassed        = "contract.notice_deadline_passed"
 )
+
+// Due is something with a due date that is still waiting: an assessment with the supplier (sent, in
+// progress or returned), or a remediation item not yet done.
+type Due struct {
+	ID       string
+	VendorID string
+	ParentID string // the assessment's engagement, the remediation item's finding
+	DueOn    time.Time
+	Status   string
+}
+
+// ReminderOffsets are the days before an assessment's due date the supplier is reminded.
+var ReminderOffsets = []int{7, 3, 1}
 
 // Contract is a running contract with an end date, as the sweep watches its notice deadline.
 type Contract struct {
@@ -58,6 +74,10 @@ type Repository interface {
 	// ReviewsUntil returns engagements that have not ended whose next review is on or before until,
 	// by id after afterID.
 	ReviewsUntil(ctx context.Context, until time.Time, afterID string, limit int) ([]Review, error)
+	// AssessmentsDue returns assessments waiting on the supplier due on or before until, by id.
+	AssessmentsDue(ctx context.Context, until time.Time, afterID string, limit int) ([]Due, error)
+	// RemediationsDue returns remediation items not yet done due on or before until, by id.
+	RemediationsDue(ctx context.Context, until time.Time, afterID string, limit int) ([]Due, error)
 	// RunningContracts returns contracts with an end date on or after from, by id after afterID.
 	RunningContracts(ctx context.Context, from time.Time, afterID string, limit int) ([]Contract, error)
 	// Raise stores that kind happened to subject on occasion, in ctx's transaction; false when it
@@ -219,4 +239,69 @@ func (s *Service) SweepContracts(ctx context.Context) (int, error) {
 		}
 		after = cs[len(cs)-1].ID
 	}
+}
+
+// each walks what list returns due on or before until, a page at a time, and raises what one says.
+func (s *Service) each(ctx context.Context, until time.Time, list func(context.Context, time.Time, string, int) ([]Due, error),
+	one func(ctx context.Context, d Due) (bool, error)) (int, error) {
+	raised := 0
+	var errs []error
+	after := ""
+	for {
+		ds, err := list(ctx, until, after, page)
+		if err != nil {
+			return raised, err
+		}
+		for _, d := range ds {
+			ok, err := one(ctx, d)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", d.ID, err))
+			} else if ok {
+				raised++
+			}
+		}
+		if len(ds) < page {
+			return raised, errors.Join(errs...)
+		}
+		after = ds[len(ds)-1].ID
+	}
+}
+
+// SweepAssessments reminds the supplier 7, 3 and 1 days before an assessment's due date
+// (assessment.reminder; a sweep that comes late sends only the latest reminder due) and raises
+// assessment.overdue once the date passed, each once per assessment and due date.
+func (s *Service) SweepAssessments(ctx context.Context) (int, error) {
+	y, m, d := s.now().UTC().Date()
+	today := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+	return s.each(ctx, today.AddDate(0, 0, ReminderOffsets[0]), s.repo.AssessmentsDue, func(ctx context.Context, a Due) (bool, error) {
+		due := a.DueOn.UTC().Format(time.DateOnly)
+		left := daysBetween(today, a.DueOn)
+		kind, occasion, why := AssessmentOverdue, due, "the assessment was due on "+due
+		if left >= 0 {
+			offset := ReminderOffsets[0]
+			for _, o := range ReminderOffsets {
+				if left <= o {
+					offset = o
+				}
+			}
+			kind, occasion = AssessmentReminder, due+"/"+fmt.Sprint(offset)+"d"
+			why = fmt.Sprintf("the assessment is due on %s (%d days' reminder)", due, offset)
+		}
+		return s.raise(ctx, kind, event.Subject{Type: "assessment", ID: a.ID, VendorID: a.VendorID}, occasion, why,
+			map[string]any{"assessment_id": a.ID, "engagement_id": a.ParentID, "vendor_id": a.VendorID, "due_date": due,
+				"days_left": left, "status": a.Status})
+	})
+}
+
+// SweepRemediations raises remediation.overdue once a remediation item not yet done passed its due
+// date, once per item and due date.
+func (s *Service) SweepRemediations(ctx context.Context) (int, error) {
+	y, m, d := s.now().UTC().Date()
+	today := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+	return s.each(ctx, today.AddDate(0, 0, -1), s.repo.RemediationsDue, func(ctx context.Context, r Due) (bool, error) {
+		due := r.DueOn.UTC().Format(time.DateOnly)
+		return s.raise(ctx, RemediationOverdue, event.Subject{Type: "remediation", ID: r.ID, VendorID: r.VendorID}, due,
+			"the remediation item was due on "+due, map[string]any{"remediation_id": r.ID, "finding_id": r.ParentID,
+				"vendor_id": r.VendorID, "due_date": due, "days_left": daysBetween(today, r.DueOn), "status": r.Status})
+	})
 }

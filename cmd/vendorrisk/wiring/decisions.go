@@ -175,8 +175,8 @@ func wireDecisions(db *repository.DB, clock domain.Clock, f facts, trail event.R
 var systemPrincipal = auth.Principal{KeyID: audit.System.KeyID, Name: audit.System.Name, Role: auth.Role(audit.System.Role)}
 
 // Sweeper is the background job: approvals that no longer hold, risk acceptances that expired or
-// went stale, certificates expiring or expired, periodic reviews due or overdue and contract notice deadlines
-// near or passed (raised once each), under the database lease so that one replica at a time runs it.
+// went stale, certificates expiring or expired, periodic reviews due or overdue, contract notice deadlines
+// near or passed, assessment reminders and overdue assessments and remediation items (raised once each), under the database lease so that one replica at a time runs it.
 func (s Services) Sweeper(db *repository.DB, holder string, clock domain.Clock, log *slog.Logger) *sweep.Runner {
 	asSystem := func(run func(context.Context) (int, error)) func(context.Context) (int, error) {
 		return func(ctx context.Context) (int, error) { return run(auth.WithPrincipal(ctx, systemPrincipal)) }
@@ -187,7 +187,9 @@ func (s Services) Sweeper(db *repository.DB, holder string, clock domain.Clock, 
 		sweep.Task{Name: "risk_acceptances", Run: asSystem(s.Acceptances.Sweep)},
 		sweep.Task{Name: "certificates", Run: asSystem(notices.SweepCertificates)},
 		sweep.Task{Name: "reviews", Run: asSystem(notices.SweepReviews)},
-		sweep.Task{Name: "contract_notices", Run: asSystem(notices.SweepContracts)})
+		sweep.Task{Name: "contract_notices", Run: asSystem(notices.SweepContracts)},
+		sweep.Task{Name: "assessment_reminders", Run: asSystem(notices.SweepAssessments)},
+		sweep.Task{Name: "remediations_overdue", Run: asSystem(notices.SweepRemediations)})
 }
 
 // WebhookWorker delivers the outbox to the webhook endpoints; holder names this replica.
