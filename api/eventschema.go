@@ -26,6 +26,7 @@ var (
 		"contract.notice_deadline_near":   nil,
 		"contract.notice_deadline_passed": nil,
 		"assessment.reminder":             nil, "assessment.overdue": nil, "remediation.overdue": nil,
+		"assessment.escalated": nil, "remediation.escalated": nil,
 		webhook.PingType: nil,
 	}
 	eventDataBySubject = map[string]any{

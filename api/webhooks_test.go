@@ -990,8 +990,9 @@ func TestContractNoticeDeadlines(t *testing.T) {
 func TestAssessmentAndRemediationReminders(t *testing.T) {
 	eachHookDB(t, open, func(t *testing.T, h *hookEnv) {
 		rcv := newReceiver(t, nil)
-		h.subscribe(t, rcv.url(), "assessment.reminder", "assessment.overdue", "remediation.overdue")
+		h.subscribe(t, rcv.url(), "assessment.reminder", "assessment.overdue", "assessment.escalated", "remediation.overdue")
 		f := h.fixture(t)
+		must(t, h.do(t, "PATCH", "/api/v1/vendors/"+f.vendor, h.admin, map[string]any{"internal_owner": "Ken Sato"}), http.StatusOK)
 		h.assessmentFixture(t, &f) // due 2025-06-30: one draft, one sent, one submitted
 		eng := h.createEngagement(t, engagementBody(f.vendor)).ID
 		fnd := must(t, h.do(t, "POST", "/api/v1/findings", h.admin, map[string]any{"engagement_id": eng, "title": "No MFA",
@@ -1018,6 +1019,8 @@ func TestAssessmentAndRemediationReminders(t *testing.T) {
 		sweepAt("2025-06-24") // 6 days: the 7-day reminder
 		sweepAt("2025-06-29") // 1 day: the 3-day reminder was missed, the 1-day one goes
 		sweepAt("2025-07-02") // overdue
+		sweepAt("2025-07-08") // 8 days overdue: escalated, naming the owners
+		sweepAt("2025-07-20")
 		var got []string
 		for _, g := range rcv.ok() {
 			b := g.event(t)
@@ -1028,8 +1031,11 @@ func TestAssessmentAndRemediationReminders(t *testing.T) {
 				t.Errorf("%s about %s, want only the sent assessment", b.Type, b.Subject.ID)
 			}
 			got = append(got, b.Type+" "+fmt.Sprint(b.Data["days_left"]))
+			if b.Type == "assessment.escalated" && (b.Data["internal_owner"] != "Ken Sato" || !strings.Contains(b.Reason, "Ken Sato")) {
+				t.Errorf("escalation does not name the vendor's internal owner: %+v", b)
+			}
 		}
-		if !slices.Equal(got, []string{"assessment.reminder 6", "assessment.reminder 1", "assessment.overdue -2"}) {
+		if !slices.Equal(got, []string{"assessment.reminder 6", "assessment.reminder 1", "assessment.overdue -2", "assessment.escalated -8"}) {
 			t.Errorf("assessment notices %v", got)
 		}
 		sweepAt(remDue.AddDate(0, 0, 1).Format(time.DateOnly))

@@ -65,14 +65,19 @@ func (s *Notices) ReviewsUntil(ctx context.Context, until time.Time, afterID str
 // AssessmentsDue returns assessments waiting on the supplier (sent, in progress, returned) due on or
 // before until.
 func (s *Notices) AssessmentsDue(ctx context.Context, until time.Time, afterID string, limit int) ([]notice.Due, error) {
-	return s.due(ctx, s.db.conn(ctx).Table("assessments").Select("id, vendor_id, engagement_id AS parent_id, due_date AS due_on, status").
-		Where("due_date <= ? AND status IN ?", until.UTC(), []string{"sent", "in_progress", "returned"}), afterID, limit)
+	return s.due(ctx, s.db.conn(ctx).Table("assessments AS a").Joins("JOIN engagements AS e ON e.id = a.engagement_id").
+		Joins("JOIN vendors AS v ON v.id = a.vendor_id").
+		Select("a.id AS id, a.vendor_id AS vendor_id, a.engagement_id AS parent_id, a.due_date AS due_on, a.status AS status, "+
+			"e.business_owner AS business_owner, v.internal_owner AS internal_owner").
+		Where("a.due_date <= ? AND a.status IN ?", until.UTC(), []string{"sent", "in_progress", "returned"}), afterID, limit, "a.")
 }
 
 // RemediationsDue returns remediation items not yet done (open, in progress) due on or before until.
 func (s *Notices) RemediationsDue(ctx context.Context, until time.Time, afterID string, limit int) ([]notice.Due, error) {
 	return s.due(ctx, s.db.conn(ctx).Table("remediations AS r").Joins("JOIN findings AS f ON f.id = r.finding_id").
-		Select("r.id AS id, f.vendor_id AS vendor_id, r.finding_id AS parent_id, r.due_date AS due_on, r.status AS status").
+		Joins("JOIN engagements AS e ON e.id = f.engagement_id").Joins("JOIN vendors AS v ON v.id = f.vendor_id").
+		Select("r.id AS id, f.vendor_id AS vendor_id, r.finding_id AS parent_id, r.due_date AS due_on, r.status AS status, "+
+			"e.business_owner AS business_owner, v.internal_owner AS internal_owner").
 		Where("r.due_date <= ? AND r.status IN ?", until.UTC(), []string{"open", "in_progress"}), afterID, limit, "r.")
 }
 
@@ -86,6 +91,7 @@ func (s *Notices) due(_ context.Context, q *gorm.DB, afterID string, limit int, 
 	}
 	var rows []struct {
 		ID, VendorID, ParentID, Status string
+		BusinessOwner, InternalOwner   string
 		DueOn                          time.Time
 	}
 	if err := q.Order(col).Limit(limit).Scan(&rows).Error; err != nil {
@@ -93,7 +99,8 @@ func (s *Notices) due(_ context.Context, q *gorm.DB, afterID string, limit int, 
 	}
 	out := make([]notice.Due, len(rows))
 	for i, r := range rows {
-		out[i] = notice.Due{ID: r.ID, VendorID: r.VendorID, ParentID: r.ParentID, DueOn: r.DueOn.UTC(), Status: r.Status}
+		out[i] = notice.Due{ID: r.ID, VendorID: r.VendorID, ParentID: r.ParentID, DueOn: r.DueOn.UTC(), Status: r.Status,
+			BusinessOwner: r.BusinessOwner, InternalOwner: r.InternalOwner}
 	}
 	return out, nil
 }

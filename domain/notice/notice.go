@@ -15,15 +15,17 @@ import (
 
 // Event types raised.
 const (
-	CertificateExpiring = "vendor.certification.expiring"
-	CertificateExpired  = "vendor.certification.expired"
-	ReviewDue           = "engagement.review_due"
-	ReviewOverdue       = "engagement.review_overdue"
-	AssessmentReminder  = "assessment.reminder"
-	AssessmentOverdue   = "assessment.overdue"
-	RemediationOverdue  = "remediation.overdue"
-	NoticeNear          = "contract.notice_deadline_near"
-	NoticePassed        = "contract.notice_deadline_passed"
+	CertificateExpiring  = "vendor.certification.expiring"
+	CertificateExpired   = "vendor.certification.expired"
+	ReviewDue            = "engagement.review_due"
+	ReviewOverdue        = "engagement.review_overdue"
+	AssessmentReminder   = "assessment.reminder"
+	AssessmentOverdue    = "assessment.overdue"
+	RemediationOverdue   = "remediation.overdue"
+	AssessmentEscalated  = "assessment.escalated"
+	RemediationEscalated = "remediation.escalated"
+	NoticeNear           = "contract.notice_deadline_near"
+	NoticePassed         = "contract.notice_deadline_passed"
 )
 
 // Due is something with a due date that is still waiting: an assessment with the supplier (sent, in
@@ -34,7 +36,14 @@ type Due struct {
 	ParentID string // the assessment's engagement, the remediation item's finding
 	DueOn    time.Time
 	Status   string
+	// BusinessOwner is the engagement's business owner, InternalOwner the vendor's: whom an
+	// escalation names.
+	BusinessOwner string
+	InternalOwner string
 }
+
+// EscalateAfterDays is how many days overdue an assessment or remediation item is escalated.
+const EscalateAfterDays = 7
 
 // ReminderOffsets are the days before an assessment's due date the supplier is reminded.
 var ReminderOffsets = []int{7, 3, 1}
@@ -276,7 +285,9 @@ func (s *Service) SweepAssessments(ctx context.Context) (int, error) {
 	return s.each(ctx, today.AddDate(0, 0, ReminderOffsets[0]), s.repo.AssessmentsDue, func(ctx context.Context, a Due) (bool, error) {
 		due := a.DueOn.UTC().Format(time.DateOnly)
 		left := daysBetween(today, a.DueOn)
-		kind, occasion, why := AssessmentOverdue, due, "the assessment was due on "+due
+		subject := event.Subject{Type: "assessment", ID: a.ID, VendorID: a.VendorID}
+		data := map[string]any{"assessment_id": a.ID, "engagement_id": a.ParentID, "vendor_id": a.VendorID, "due_date": due,
+			"days_left": left, "status": a.Status}
 		if left >= 0 {
 			offset := ReminderOffsets[0]
 			for _, o := range ReminderOffsets {
@@ -284,13 +295,35 @@ func (s *Service) SweepAssessments(ctx context.Context) (int, error) {
 					offset = o
 				}
 			}
-			kind, occasion = AssessmentReminder, due+"/"+fmt.Sprint(offset)+"d"
-			why = fmt.Sprintf("the assessment is due on %s (%d days' reminder)", due, offset)
+			return s.raise(ctx, AssessmentReminder, subject, due+"/"+fmt.Sprint(offset)+"d",
+				fmt.Sprintf("the assessment is due on %s (%d days' reminder)", due, offset), data)
 		}
-		return s.raise(ctx, kind, event.Subject{Type: "assessment", ID: a.ID, VendorID: a.VendorID}, occasion, why,
-			map[string]any{"assessment_id": a.ID, "engagement_id": a.ParentID, "vendor_id": a.VendorID, "due_date": due,
-				"days_left": left, "status": a.Status})
+		return s.overdue(ctx, AssessmentOverdue, AssessmentEscalated, subject, a, due, left, "the assessment", data)
 	})
+}
+
+// overdue raises the overdue event once, and the escalation, naming the owners, once the item is
+// EscalateAfterDays overdue.
+func (s *Service) overdue(ctx context.Context, kind, escalated string, subject event.Subject, d Due, due string, left int,
+	what string, data map[string]any) (bool, error) {
+	ok, err := s.raise(ctx, kind, subject, due, what+" was due on "+due, data)
+	if err != nil || left > -EscalateAfterDays {
+		return ok, err
+	}
+	esc := map[string]any{"business_owner": d.BusinessOwner, "internal_owner": d.InternalOwner}
+	for k, v := range data {
+		esc[k] = v
+	}
+	okEsc, err := s.raise(ctx, escalated, subject, due, fmt.Sprintf("%s is %d days overdue; escalated to its owners (%s, %s)",
+		what, -left, orNone(d.BusinessOwner), orNone(d.InternalOwner)), esc)
+	return ok || okEsc, err
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "no owner recorded"
+	}
+	return s
 }
 
 // SweepRemediations raises remediation.overdue once a remediation item not yet done passed its due
@@ -300,8 +333,9 @@ func (s *Service) SweepRemediations(ctx context.Context) (int, error) {
 	today := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 	return s.each(ctx, today.AddDate(0, 0, -1), s.repo.RemediationsDue, func(ctx context.Context, r Due) (bool, error) {
 		due := r.DueOn.UTC().Format(time.DateOnly)
-		return s.raise(ctx, RemediationOverdue, event.Subject{Type: "remediation", ID: r.ID, VendorID: r.VendorID}, due,
-			"the remediation item was due on "+due, map[string]any{"remediation_id": r.ID, "finding_id": r.ParentID,
-				"vendor_id": r.VendorID, "due_date": due, "days_left": daysBetween(today, r.DueOn), "status": r.Status})
+		left := daysBetween(today, r.DueOn)
+		return s.overdue(ctx, RemediationOverdue, RemediationEscalated, event.Subject{Type: "remediation", ID: r.ID, VendorID: r.VendorID},
+			r, due, left, "the remediation item", map[string]any{"remediation_id": r.ID, "finding_id": r.ParentID,
+				"vendor_id": r.VendorID, "due_date": due, "days_left": left, "status": r.Status})
 	})
 }
