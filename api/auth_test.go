@@ -347,6 +347,7 @@ func TestRoleMatrix(t *testing.T) {
 		{"GET", "/api/v1/supplier/findings/:id/remediations",
 			func(f fixture) string { return "/api/v1/supplier/findings/" + f.finding + "/remediations" }, nil, suppliers, 200, false},
 		{"GET", "/api/v1/supplier/findings", func(fixture) string { return "/api/v1/supplier/findings" }, nil, suppliers, 200, false},
+		{"GET", "/api/v1/supplier/reminders", func(fixture) string { return "/api/v1/supplier/reminders" }, nil, suppliers, 200, false},
 		{"POST", "/api/v1/supplier/findings/:id/response",
 			func(f fixture) string { return "/api/v1/supplier/findings/" + f.finding + "/response" },
 			func(fixture) any { return map[string]any{"response": "MFA is on since March."} }, suppliers, 200, false},
@@ -528,6 +529,9 @@ func readBack(method, path string) string {
 	path = strings.TrimSuffix(path, "/import")
 	// Supplier actions and assessment transitions show on the assessment as an admin reads it.
 	if path == "/api/v1/supplier/assessments" {
+		path = "/api/v1/assessments"
+	}
+	if path == "/api/v1/supplier/reminders" {
 		path = "/api/v1/assessments"
 	}
 	if path == "/api/v1/supplier/findings" {

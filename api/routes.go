@@ -129,6 +129,7 @@ func (s *Server) routes(e *gin.Engine) {
 	v1.GET("/supplier/findings", answer, s.supplierListFindings)
 	v1.GET("/supplier/findings/:id/remediations", answer, s.supplierListRemediations)
 	v1.POST("/supplier/findings/:id/response", answer, s.supplierRespondFinding)
+	v1.GET("/supplier/reminders", answer, s.supplierReminders)
 
 	v1.GET("/evidence/:id", require(auth.PermEvidenceRead), s.getEvidence)
 	v1.GET("/evidence/:id/content", require(auth.PermEvidenceRead), s.getEvidenceContent)

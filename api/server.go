@@ -23,6 +23,7 @@ import (
 	"github.com/vendorrisk/vendorrisk/domain/engagement"
 	"github.com/vendorrisk/vendorrisk/domain/finding"
 	"github.com/vendorrisk/vendorrisk/domain/idempotency"
+	"github.com/vendorrisk/vendorrisk/domain/notice"
 	"github.com/vendorrisk/vendorrisk/domain/policy"
 	"github.com/vendorrisk/vendorrisk/domain/portfolio"
 	"github.com/vendorrisk/vendorrisk/domain/questionnaire"
@@ -90,6 +91,7 @@ type Deps struct {
 	Decisions    *decision.Service
 	Acceptances  *acceptance.Service
 	Webhooks     *webhook.Service
+	Notices      *notice.Service
 	// WebhookWorker, when set, is this process's delivery worker, whose attempts /metrics counts.
 	WebhookWorker *webhook.Worker
 	// Ready checks that the service can serve (the database answers).
@@ -119,6 +121,7 @@ type Server struct {
 	decisions    *decision.Service
 	acceptances  *acceptance.Service
 	webhooks     *webhook.Service
+	notices      *notice.Service
 	ready        func(ctx context.Context) error
 	valid        *validator.Validate
 	metrics      *metrics
@@ -166,7 +169,7 @@ func NewHandler(cfg Config, d Deps) http.Handler {
 	}
 	s.portfolio = d.Portfolio
 	s.decisions, s.acceptances = d.Decisions, d.Acceptances
-	s.webhooks = d.Webhooks
+	s.webhooks, s.notices = d.Webhooks, d.Notices
 	if d.Webhooks != nil {
 		s.metrics.reg.MustRegister(newWebhookCollector(d.Webhooks, d.WebhookWorker, d.Clock))
 	}

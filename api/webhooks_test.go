@@ -1007,13 +1007,33 @@ func TestAssessmentAndRemediationReminders(t *testing.T) {
 		sweepAt := func(day string) {
 			t.Helper()
 			at, _ := time.Parse(time.DateOnly, day)
-			h.clock.Advance(at.Add(9*time.Hour).Sub(h.clock.Now()))
+			h.clock.Advance(at.Add(9 * time.Hour).Sub(h.clock.Now()))
 			for range 2 {
 				if _, err := h.svc.Sweeper(h.db, "a", h.clock.Now, testdb.Logger()).RunOnce(t.Context()); err != nil {
 					t.Fatal(err)
 				}
 			}
 			pass(t, w)
+		}
+		// The supplier sees what it must still do, and by when: the sent assessment (not the draft, not
+		// the submitted one) and the remediation item it owns.
+		sup := h.key(t, auth.RoleSupplier, f.vendor)
+		var pending api.SupplierReminderList
+		must(t, h.do(t, "GET", "/api/v1/supplier/reminders", sup, nil), http.StatusOK).into(t, &pending)
+		var kinds []string
+		for _, it := range pending.Items {
+			kinds = append(kinds, it.Kind+" "+it.ID)
+		}
+		slices.Sort(kinds)
+		want := []string{"assessment " + f.asSent, "remediation " + rem.str("id")}
+		slices.Sort(want)
+		if !slices.Equal(kinds, want) {
+			t.Errorf("supplier reminders %v, want %v", kinds, want)
+		}
+		wantProblem(t, h.do(t, "GET", "/api/v1/supplier/reminders", h.admin, nil), http.StatusForbidden)
+		if other := h.key(t, auth.RoleSupplier, f.other); len(must(t, h.do(t, "GET", "/api/v1/supplier/reminders", other, nil),
+			http.StatusOK).items(t)) != 0 {
+			t.Error("another vendor's supplier sees these reminders")
 		}
 		sweepAt("2025-06-20") // 10 days ahead: nothing
 		sweepAt("2025-06-24") // 6 days: the 7-day reminder

@@ -5435,6 +5435,43 @@ const docTemplate = `{
                 }
             }
         },
+        "/api/v1/supplier/reminders": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "The calling supplier's assessments waiting on it (sent, in progress, returned) and the remediation items it owns not yet done, soonest due first (at most 200 of each). Reminders are sent 7, 3 and 1 days before an assessment is due, as assessment.reminder events.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "supplier"
+                ],
+                "summary": "What the supplier must still do, and by when",
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/SupplierReminderList"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
         "/api/v1/vendors": {
             "get": {
                 "security": [
@@ -12728,6 +12765,63 @@ const docTemplate = `{
                         "date",
                         "evidence"
                     ]
+                }
+            }
+        },
+        "SupplierReminderList": {
+            "type": "object",
+            "required": [
+                "items"
+            ],
+            "properties": {
+                "items": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/SupplierReminderResponse"
+                    }
+                }
+            }
+        },
+        "SupplierReminderResponse": {
+            "type": "object",
+            "required": [
+                "days_left",
+                "due_date",
+                "id",
+                "kind",
+                "overdue",
+                "parent_id",
+                "status"
+            ],
+            "properties": {
+                "days_left": {
+                    "type": "integer",
+                    "example": 6
+                },
+                "due_date": {
+                    "type": "string",
+                    "format": "date",
+                    "example": "2025-06-30"
+                },
+                "id": {
+                    "type": "string"
+                },
+                "kind": {
+                    "type": "string",
+                    "enum": [
+                        "assessment",
+                        "remediation"
+                    ]
+                },
+                "overdue": {
+                    "type": "boolean"
+                },
+                "parent_id": {
+                    "type": "string"
+                },
+                "status": {
+                    "type": "string",
+                    "example": "in_progress"
                 }
             }
         },

@@ -105,6 +105,34 @@ func (s *Notices) due(_ context.Context, q *gorm.DB, afterID string, limit int, 
 	return out, nil
 }
 
+// Pending returns the vendor's assessments waiting on it and the remediation items it owns not yet
+// done, by due date.
+func (s *Notices) Pending(ctx context.Context, vendorID string, limit int) ([]notice.Due, []notice.Due, error) {
+	var as, rs []notice.Due
+	for _, q := range []struct {
+		dst *[]notice.Due
+		tx  *gorm.DB
+	}{
+		{&as, s.db.conn(ctx).Table("assessments").Select("id, vendor_id, engagement_id AS parent_id, due_date AS due_on, status").
+			Where("vendor_id = ? AND status IN ?", vendorID, []string{"sent", "in_progress", "returned"})},
+		{&rs, s.db.conn(ctx).Table("remediations AS r").Joins("JOIN findings AS f ON f.id = r.finding_id").
+			Select("r.id AS id, f.vendor_id AS vendor_id, r.finding_id AS parent_id, r.due_date AS due_on, r.status AS status").
+			Where("f.vendor_id = ? AND r.owner = ? AND r.status IN ?", vendorID, "supplier", []string{"open", "in_progress"})},
+	} {
+		var rows []struct {
+			ID, VendorID, ParentID, Status string
+			DueOn                          time.Time
+		}
+		if err := q.tx.Order("due_on").Limit(limit).Scan(&rows).Error; err != nil {
+			return nil, nil, fmt.Errorf("query pending work: %w", dbErr(err))
+		}
+		for _, r := range rows {
+			*q.dst = append(*q.dst, notice.Due{ID: r.ID, VendorID: r.VendorID, ParentID: r.ParentID, DueOn: r.DueOn.UTC(), Status: r.Status})
+		}
+	}
+	return as, rs, nil
+}
+
 // RunningContracts returns contracts ending on or after from, with their engagement's vendor.
 func (s *Notices) RunningContracts(ctx context.Context, from time.Time, afterID string, limit int) ([]notice.Contract, error) {
 	var rows []struct {

@@ -7,9 +7,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/vendorrisk/vendorrisk/domain"
+	"github.com/vendorrisk/vendorrisk/domain/auth"
 	"github.com/vendorrisk/vendorrisk/domain/event"
 )
 
@@ -87,6 +90,9 @@ type Repository interface {
 	AssessmentsDue(ctx context.Context, until time.Time, afterID string, limit int) ([]Due, error)
 	// RemediationsDue returns remediation items not yet done due on or before until, by id.
 	RemediationsDue(ctx context.Context, until time.Time, afterID string, limit int) ([]Due, error)
+	// Pending returns what vendorID's supplier must still do, by due date: its assessments waiting on
+	// it, and the remediation items it owns not yet done (at most limit of each).
+	Pending(ctx context.Context, vendorID string, limit int) (assessments, remediations []Due, err error)
 	// RunningContracts returns contracts with an end date on or after from, by id after afterID.
 	RunningContracts(ctx context.Context, from time.Time, afterID string, limit int) ([]Contract, error)
 	// Raise stores that kind happened to subject on occasion, in ctx's transaction; false when it
@@ -338,4 +344,42 @@ func (s *Service) SweepRemediations(ctx context.Context) (int, error) {
 			r, due, left, "the remediation item", map[string]any{"remediation_id": r.ID, "finding_id": r.ParentID,
 				"vendor_id": r.VendorID, "due_date": due, "days_left": left, "status": r.Status})
 	})
+}
+
+// Reminder is one thing a supplier must still do, and by when.
+type Reminder struct {
+	Kind     string // "assessment" or "remediation"
+	ID       string
+	ParentID string // the engagement of an assessment, the finding of a remediation item
+	DueOn    time.Time
+	DaysLeft int // negative when overdue
+	Status   string
+}
+
+// Pending lists what the calling supplier must still do, soonest due first: its assessments waiting
+// on it and the remediation items it owns. Only a supplier has reminders.
+func (s *Service) Pending(ctx context.Context) ([]Reminder, error) {
+	p, ok := auth.FromContext(ctx)
+	if !ok || p.Role != auth.RoleSupplier || p.VendorID == "" {
+		return nil, domain.Errorf(domain.KindForbidden, "only a supplier credential has reminders")
+	}
+	as, rs, err := s.repo.Pending(ctx, p.VendorID, 200)
+	if err != nil {
+		return nil, fmt.Errorf("list pending work of vendor %s: %w", p.VendorID, err)
+	}
+	y, m, d := s.now().UTC().Date()
+	today := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+	out := make([]Reminder, 0, len(as)+len(rs))
+	for kind, ds := range map[string][]Due{"assessment": as, "remediation": rs} {
+		for _, x := range ds {
+			out = append(out, Reminder{Kind: kind, ID: x.ID, ParentID: x.ParentID, DueOn: x.DueOn, DaysLeft: daysBetween(today, x.DueOn), Status: x.Status})
+		}
+	}
+	slices.SortFunc(out, func(a, b Reminder) int {
+		if c := a.DueOn.Compare(b.DueOn); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	return out, nil
 }

@@ -181,7 +181,7 @@ func (s Services) Sweeper(db *repository.DB, holder string, clock domain.Clock, 
 	asSystem := func(run func(context.Context) (int, error)) func(context.Context) (int, error) {
 		return func(ctx context.Context) (int, error) { return run(auth.WithPrincipal(ctx, systemPrincipal)) }
 	}
-	notices := notice.NewService(repository.NewNotices(db), db, clock, s.Events)
+	notices := notice.NewService(repository.NewNotices(db), db, clock, s.Events) // on the sweep's own clock
 	return sweep.NewRunner(repository.NewLeases(db), holder, 10*time.Minute, clock, log,
 		sweep.Task{Name: "decisions", Run: asSystem(s.Decisions.Sweep)},
 		sweep.Task{Name: "risk_acceptances", Run: asSystem(s.Acceptances.Sweep)},

@@ -22,6 +22,7 @@ import (
 	"github.com/vendorrisk/vendorrisk/domain/engagement"
 	"github.com/vendorrisk/vendorrisk/domain/event"
 	"github.com/vendorrisk/vendorrisk/domain/finding"
+	"github.com/vendorrisk/vendorrisk/domain/notice"
 	"github.com/vendorrisk/vendorrisk/domain/policy"
 	"github.com/vendorrisk/vendorrisk/domain/portfolio"
 	"github.com/vendorrisk/vendorrisk/domain/questionnaire"
@@ -50,6 +51,8 @@ type Services struct {
 	Decisions    *decision.Service
 	Acceptances  *acceptance.Service
 	Webhooks     *webhook.Service
+	// Notices raises the date-driven events (the sweep) and lists a supplier's pending work.
+	Notices *notice.Service
 	// Events is the one recorder every use case records its domain events through: the audit trail
 	// and the webhook outbox, both in the use case's own transaction.
 	Events event.Recorder
@@ -119,6 +122,7 @@ func WireWith(db *repository.DB, clock domain.Clock, blobs assessment.BlobStore,
 		Audit:        audited,
 		Events:       trail,
 		Webhooks:     webhook.NewService(repository.NewWebhooks(db), outbox, db, clock, trail, opt.Webhooks),
+		Notices:      notice.NewService(repository.NewNotices(db), db, clock, trail),
 		Decisions:    decisions,
 		Acceptances:  acceptances,
 		Keys:         keys,
@@ -245,6 +249,6 @@ func (s Services) APIDeps(db *repository.DB, log *slog.Logger, clock domain.Cloc
 		Remediations: s.Remediations,
 		Idempotency:  repository.NewIdempotency(db), Ready: db.Ping, DB: db.SQL(),
 		Audit: s.Audit, Decisions: s.Decisions, Acceptances: s.Acceptances,
-		Portfolio: s.Portfolio, Webhooks: s.Webhooks,
+		Portfolio: s.Portfolio, Webhooks: s.Webhooks, Notices: s.Notices,
 	}
 }
