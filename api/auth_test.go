@@ -13,8 +13,11 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/vendorrisk/vendorrisk/api"
+	"github.com/vendorrisk/vendorrisk/domain"
 	"github.com/vendorrisk/vendorrisk/domain/apikey"
 	"github.com/vendorrisk/vendorrisk/domain/auth"
+	"github.com/vendorrisk/vendorrisk/domain/webhook"
+	"github.com/vendorrisk/vendorrisk/repository"
 )
 
 func TestUnauthenticated(t *testing.T) {
@@ -79,6 +82,8 @@ type fixture struct {
 	// decision is a pending outsourcing decision the admin requested; acceptance a pending risk
 	// acceptance of finding the admin asked for (filled for their routes).
 	decision, acceptance string
+	// hook is a webhook endpoint with one queued delivery (filled for the webhook routes).
+	hook, delivery string
 }
 
 // assessmentFixture issues assessments of f.published on three fresh engagements of f.vendor.
@@ -178,6 +183,7 @@ func TestRoleMatrix(t *testing.T) {
 	eng := func(f fixture) string { return "/api/v1/engagements/" + f.engagement }
 	con := func(f fixture) string { return "/api/v1/contracts/" + f.contract }
 	policyPath := func(fixture) string { return "/api/v1/risk-policy" }
+	hook := func(f fixture) string { return "/api/v1/webhook-endpoints/" + f.hook }
 	routes := []route{
 		{"POST", "/api/v1/api-keys", func(fixture) string { return "/api/v1/api-keys" },
 			func(fixture) any { return map[string]any{"role": "auditor", "name": "new"} }, admins, 201, false},
@@ -341,6 +347,7 @@ func TestRoleMatrix(t *testing.T) {
 		{"GET", "/api/v1/supplier/findings/:id/remediations",
 			func(f fixture) string { return "/api/v1/supplier/findings/" + f.finding + "/remediations" }, nil, suppliers, 200, false},
 		{"GET", "/api/v1/supplier/findings", func(fixture) string { return "/api/v1/supplier/findings" }, nil, suppliers, 200, false},
+		{"GET", "/api/v1/supplier/reminders", func(fixture) string { return "/api/v1/supplier/reminders" }, nil, suppliers, 200, false},
 		{"POST", "/api/v1/supplier/findings/:id/response",
 			func(f fixture) string { return "/api/v1/supplier/findings/" + f.finding + "/response" },
 			func(fixture) any { return map[string]any{"response": "MFA is on since March."} }, suppliers, 200, false},
@@ -377,6 +384,25 @@ func TestRoleMatrix(t *testing.T) {
 			func(fixture) any { return map[string]any{"reason": "changed our mind"} }, riskOwners, 200, true},
 
 		{"GET", "/api/v1/portfolio/summary", func(fixture) string { return "/api/v1/portfolio/summary" }, nil, internal, 200, true},
+
+		// Webhooks are the admin's; every internal role reads the event catalog.
+		{"GET", "/api/v1/event-types", func(fixture) string { return "/api/v1/event-types" }, nil, internal, 200, true},
+		{"POST", "/api/v1/webhook-endpoints", func(fixture) string { return "/api/v1/webhook-endpoints" },
+			func(fixture) any {
+				return map[string]any{"url": "https://hooks.example.com/new", "event_types": []string{"vendor.*"}}
+			}, admins, 201, true},
+		{"GET", "/api/v1/webhook-endpoints", func(fixture) string { return "/api/v1/webhook-endpoints" }, nil, admins, 200, true},
+		{"GET", "/api/v1/webhook-endpoints/:id", hook, nil, admins, 200, true},
+		{"PATCH", "/api/v1/webhook-endpoints/:id", hook, func(fixture) any { return map[string]any{"description": "changed"} },
+			admins, 200, true},
+		{"DELETE", "/api/v1/webhook-endpoints/:id", hook, nil, admins, 204, true},
+		{"POST", "/api/v1/webhook-endpoints/:id/rotate-secret", func(f fixture) string { return hook(f) + "/rotate-secret" }, nil,
+			admins, 200, true},
+		{"POST", "/api/v1/webhook-endpoints/:id/test", func(f fixture) string { return hook(f) + "/test" }, nil, admins, 202, true},
+		{"GET", "/api/v1/webhook-endpoints/:id/deliveries", func(f fixture) string { return hook(f) + "/deliveries" }, nil,
+			admins, 200, true},
+		{"POST", "/api/v1/webhook-endpoints/:id/deliveries/:delivery_id/redeliver",
+			func(f fixture) string { return hook(f) + "/deliveries/" + f.delivery + "/redeliver" }, nil, admins, 202, true},
 
 		{"GET", "/api/v1/audit-events", func(fixture) string { return "/api/v1/audit-events" }, nil, auditReaders, 200, true},
 		{"GET", "/api/v1/audit-events/verify", func(fixture) string { return "/api/v1/audit-events/verify" }, nil,
@@ -428,6 +454,9 @@ func TestRoleMatrix(t *testing.T) {
 					"justification": "compensating control", "expires_on": start.AddDate(0, 1, 0).Format("2006-01-02")}),
 					http.StatusCreated).str("id")
 			}
+			if strings.Contains(template, "webhook-endpoints") {
+				f.hook, f.delivery = e.hookFixture(t)
+			}
 			if strings.Contains(template, "/decisions/") {
 				f.decision = must(t, e.do(t, "POST", "/api/v1/decisions", e.admin, map[string]any{"engagement_id": f.engagement}),
 					http.StatusCreated).str("id")
@@ -443,7 +472,7 @@ func TestRoleMatrix(t *testing.T) {
 					case rt.method != "GET":
 						f = build(t, rt.template)
 					case shared == nil:
-						full := build(t, "assessments findings risk-acceptances/ /decisions/")
+						full := build(t, "assessments findings risk-acceptances/ /decisions/ webhook-endpoints")
 						shared, f = &full, full
 					default:
 						f = *shared
@@ -509,6 +538,9 @@ func readBack(method, path string) string {
 	if path == "/api/v1/supplier/assessments" {
 		path = "/api/v1/assessments"
 	}
+	if path == "/api/v1/supplier/reminders" {
+		path = "/api/v1/assessments"
+	}
 	if path == "/api/v1/supplier/findings" {
 		path = "/api/v1/findings"
 	}
@@ -535,6 +567,13 @@ func readBack(method, path string) string {
 			path = strings.TrimSuffix(path, suffix)
 		}
 	}
+	// A webhook endpoint's actions show on it; a redelivery in its deliveries.
+	if strings.HasPrefix(path, "/api/v1/webhook-endpoints/") {
+		path = strings.TrimSuffix(strings.TrimSuffix(path, "/rotate-secret"), "/test")
+		if i := strings.Index(path, "/deliveries/"); i > 0 {
+			path = path[:i] + "/deliveries"
+		}
+	}
 	// Publishing and archiving show on the template; a new version in the list of templates.
 	path = strings.TrimSuffix(strings.TrimSuffix(path, "/publish"), "/archive")
 	if strings.HasSuffix(path, "/new-version") {
@@ -550,7 +589,11 @@ func (e *env) snapshot(t *testing.T, path string) string {
 	if _, ok := r.JSON["items"]; ok && r.Status == http.StatusOK {
 		var ids []string
 		for _, it := range r.items(t) {
-			ids = append(ids, it["id"].(string))
+			id, ok := it["id"].(string)
+			if !ok { // the event catalog has no ids
+				id, _ = it["type"].(string)
+			}
+			ids = append(ids, id)
 		}
 		slices.Sort(ids)
 		return strings.Join(ids, ",")
@@ -704,53 +747,79 @@ func (e *env) lastAuditEvent(t *testing.T) map[string]any {
 // alternatives separated by |). Every write route must be listed: a use case that records nothing is
 // a change the audit trail would miss.
 var routeEvents = map[string]string{
-	"POST /api/v1/api-keys":                                       "api_key.created",
-	"DELETE /api/v1/api-keys/:id":                                 "api_key.revoked",
-	"POST /api/v1/vendors":                                        "vendor.created",
-	"PATCH /api/v1/vendors/:id":                                   "vendor.updated",
-	"DELETE /api/v1/vendors/:id":                                  "vendor.deleted",
-	"POST /api/v1/vendors/:id/contacts":                           "vendor.contact.created",
-	"PATCH /api/v1/vendors/:id/contacts/:contact_id":              "vendor.contact.updated",
-	"DELETE /api/v1/vendors/:id/contacts/:contact_id":             "vendor.contact.deleted",
-	"POST /api/v1/vendors/:id/certifications":                     "vendor.certification.created",
-	"PATCH /api/v1/vendors/:id/certifications/:certification_id":  "vendor.certification.updated",
-	"DELETE /api/v1/vendors/:id/certifications/:certification_id": "vendor.certification.deleted",
-	"POST /api/v1/vendors/:id/subcontractors":                     "vendor.subcontractor.linked",
-	"DELETE /api/v1/vendors/:id/subcontractors/:link_id":          "vendor.subcontractor.unlinked",
-	"POST /api/v1/engagements":                                    "engagement.created",
-	"PATCH /api/v1/engagements/:id":                               "engagement.updated",
-	"POST /api/v1/engagements/:id/tier-override":                  "engagement.tier_overridden",
-	"POST /api/v1/engagements/:id/contracts":                      "contract.created",
-	"PATCH /api/v1/contracts/:id":                                 "contract.updated",
-	"POST /api/v1/frameworks":                                     "framework.created",
-	"POST /api/v1/frameworks/import":                              "framework.imported",
-	"POST /api/v1/questionnaire-templates":                        "questionnaire_template.created",
-	"POST /api/v1/questionnaire-templates/import":                 "questionnaire_template.imported",
-	"PATCH /api/v1/questionnaire-templates/:id":                   "questionnaire_template.updated",
-	"POST /api/v1/questionnaire-templates/:id/publish":            "questionnaire_template.published",
-	"POST /api/v1/questionnaire-templates/:id/archive":            "questionnaire_template.archived",
-	"POST /api/v1/questionnaire-templates/:id/new-version":        "questionnaire_template.version_created",
-	"POST /api/v1/assessments":                                    "assessment.created",
-	"POST /api/v1/assessments/:id/send":                           "assessment.sent",
-	"POST /api/v1/assessments/:id/cancel":                         "assessment.cancelled",
-	"POST /api/v1/assessments/:id/answer-reviews":                 "assessment.answers_reviewed",
-	"POST /api/v1/assessments/:id/review":                         "assessment.completed|assessment.returned",
-	"PUT /api/v1/supplier/assessments/:id/answers":                "assessment.answers_saved",
-	"POST /api/v1/supplier/assessments/:id/evidence":              "assessment.evidence_added",
-	"POST /api/v1/supplier/assessments/:id/submit":                "assessment.submitted",
-	"POST /api/v1/findings":                                       "finding.raised",
-	"PATCH /api/v1/findings/:id":                                  "finding.updated",
-	"POST /api/v1/findings/:id/remediations":                      "remediation.created",
-	"PATCH /api/v1/remediations/:id":                              "remediation.updated",
-	"POST /api/v1/remediations/:id/verify":                        "remediation.verified",
-	"POST /api/v1/supplier/findings/:id/response":                 "finding.supplier_responded",
-	"PUT /api/v1/risk-policy":                                     "risk_policy.updated",
-	"POST /api/v1/decisions":                                      "decision.requested",
-	"POST /api/v1/decisions/:id/approve":                          "decision.approval_given|decision.approved",
-	"POST /api/v1/decisions/:id/reject":                           "decision.rejected",
-	"POST /api/v1/findings/:id/risk-acceptances":                  "risk_acceptance.requested",
-	"POST /api/v1/risk-acceptances/:id/approve":                   "risk_acceptance.approved",
-	"POST /api/v1/risk-acceptances/:id/revoke":                    "risk_acceptance.revoked",
+	"POST /api/v1/api-keys":                                                "api_key.created",
+	"DELETE /api/v1/api-keys/:id":                                          "api_key.revoked",
+	"POST /api/v1/vendors":                                                 "vendor.created",
+	"PATCH /api/v1/vendors/:id":                                            "vendor.updated",
+	"DELETE /api/v1/vendors/:id":                                           "vendor.deleted",
+	"POST /api/v1/vendors/:id/contacts":                                    "vendor.contact.created",
+	"PATCH /api/v1/vendors/:id/contacts/:contact_id":                       "vendor.contact.updated",
+	"DELETE /api/v1/vendors/:id/contacts/:contact_id":                      "vendor.contact.deleted",
+	"POST /api/v1/vendors/:id/certifications":                              "vendor.certification.created",
+	"PATCH /api/v1/vendors/:id/certifications/:certification_id":           "vendor.certification.updated",
+	"DELETE /api/v1/vendors/:id/certifications/:certification_id":          "vendor.certification.deleted",
+	"POST /api/v1/vendors/:id/subcontractors":                              "vendor.subcontractor.linked",
+	"DELETE /api/v1/vendors/:id/subcontractors/:link_id":                   "vendor.subcontractor.unlinked",
+	"POST /api/v1/engagements":                                             "engagement.created",
+	"PATCH /api/v1/engagements/:id":                                        "engagement.updated",
+	"POST /api/v1/engagements/:id/tier-override":                           "engagement.tier_overridden",
+	"POST /api/v1/engagements/:id/contracts":                               "contract.created",
+	"PATCH /api/v1/contracts/:id":                                          "contract.updated",
+	"POST /api/v1/frameworks":                                              "framework.created",
+	"POST /api/v1/frameworks/import":                                       "framework.imported",
+	"POST /api/v1/questionnaire-templates":                                 "questionnaire_template.created",
+	"POST /api/v1/questionnaire-templates/import":                          "questionnaire_template.imported",
+	"PATCH /api/v1/questionnaire-templates/:id":                            "questionnaire_template.updated",
+	"POST /api/v1/questionnaire-templates/:id/publish":                     "questionnaire_template.published",
+	"POST /api/v1/questionnaire-templates/:id/archive":                     "questionnaire_template.archived",
+	"POST /api/v1/questionnaire-templates/:id/new-version":                 "questionnaire_template.version_created",
+	"POST /api/v1/assessments":                                             "assessment.created",
+	"POST /api/v1/assessments/:id/send":                                    "assessment.sent",
+	"POST /api/v1/assessments/:id/cancel":                                  "assessment.cancelled",
+	"POST /api/v1/assessments/:id/answer-reviews":                          "assessment.answers_reviewed",
+	"POST /api/v1/assessments/:id/review":                                  "assessment.completed|assessment.returned",
+	"PUT /api/v1/supplier/assessments/:id/answers":                         "assessment.answers_saved",
+	"POST /api/v1/supplier/assessments/:id/evidence":                       "assessment.evidence_added",
+	"POST /api/v1/supplier/assessments/:id/submit":                         "assessment.submitted",
+	"POST /api/v1/findings":                                                "finding.raised",
+	"PATCH /api/v1/findings/:id":                                           "finding.updated",
+	"POST /api/v1/findings/:id/remediations":                               "remediation.created",
+	"PATCH /api/v1/remediations/:id":                                       "remediation.updated",
+	"POST /api/v1/remediations/:id/verify":                                 "remediation.verified",
+	"POST /api/v1/supplier/findings/:id/response":                          "finding.supplier_responded",
+	"PUT /api/v1/risk-policy":                                              "risk_policy.updated",
+	"POST /api/v1/decisions":                                               "decision.requested",
+	"POST /api/v1/decisions/:id/approve":                                   "decision.approval_given|decision.approved",
+	"POST /api/v1/decisions/:id/reject":                                    "decision.rejected",
+	"POST /api/v1/findings/:id/risk-acceptances":                           "risk_acceptance.requested",
+	"POST /api/v1/risk-acceptances/:id/approve":                            "risk_acceptance.approved",
+	"POST /api/v1/risk-acceptances/:id/revoke":                             "risk_acceptance.revoked",
+	"POST /api/v1/webhook-endpoints":                                       "webhook_endpoint.created",
+	"PATCH /api/v1/webhook-endpoints/:id":                                  "webhook_endpoint.updated",
+	"DELETE /api/v1/webhook-endpoints/:id":                                 "webhook_endpoint.deleted",
+	"POST /api/v1/webhook-endpoints/:id/rotate-secret":                     "webhook_endpoint.secret_rotated",
+	"POST /api/v1/webhook-endpoints/:id/test":                              "webhook_endpoint.tested",
+	"POST /api/v1/webhook-endpoints/:id/deliveries/:delivery_id/redeliver": "webhook_delivery.redelivery_requested",
+}
+
+// hookFixture subscribes a webhook endpoint and queues one delivery to it straight in storage (as
+// the delivery worker would), returning both ids.
+func (e *env) hookFixture(t *testing.T) (string, string) {
+	t.Helper()
+	id := must(t, e.do(t, "POST", "/api/v1/webhook-endpoints", e.admin, map[string]any{"url": "https://hooks.example.com/matrix",
+		"event_types": []string{"vendor.*"}}), http.StatusCreated).str("id")
+	repo := repository.NewWebhooks(e.db)
+	cursor, err := repo.Cursor(t.Context(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := e.clock.Now()
+	d := webhook.Delivery{ID: domain.NewID(), EndpointID: id, Seq: cursor + 1, MessageID: domain.NewID(), EventType: "vendor.created",
+		Status: webhook.StatusFailed, RetryFrom: now, CreatedAt: now, UpdatedAt: now}
+	if err := repo.Enqueue(t.Context(), id, []webhook.Delivery{d}, cursor, cursor); err != nil {
+		t.Fatal(err)
+	}
+	return id, d.ID
 }
 
 // wantEvents checks the audit events the write r just made (those after prev): at least one, the

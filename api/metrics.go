@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"crypto/sha256"
 	"crypto/subtle"
 	"database/sql"
@@ -14,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/vendorrisk/vendorrisk/domain"
+	"github.com/vendorrisk/vendorrisk/domain/webhook"
 )
 
 // metrics are registered on the server's own registry, never the global one.
@@ -65,4 +67,47 @@ func (s *Server) metricsAuth(c *gin.Context) {
 		return
 	}
 	c.Next()
+}
+
+// webhookCollector reads the delivery backlog from the database at each scrape (every replica shares
+// it), and this process's attempt outcomes from its worker.
+type webhookCollector struct {
+	svc           *webhook.Service
+	worker        *webhook.Worker
+	now           domain.Clock
+	depth, oldest *prometheus.Desc
+	attempts      *prometheus.Desc
+}
+
+func newWebhookCollector(svc *webhook.Service, worker *webhook.Worker, now domain.Clock) *webhookCollector {
+	return &webhookCollector{svc: svc, worker: worker, now: now,
+		depth: prometheus.NewDesc("vendorrisk_webhook_pending_deliveries", "Webhook deliveries not yet made (queue depth).", nil, nil),
+		oldest: prometheus.NewDesc("vendorrisk_webhook_oldest_pending_seconds",
+			"Age of the oldest webhook delivery not yet made (0 when none).", nil, nil),
+		attempts: prometheus.NewDesc("vendorrisk_webhook_attempts_total",
+			"Webhook delivery attempts made by this process, by outcome.", []string{"outcome"}, nil)}
+}
+
+func (c *webhookCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- c.depth
+	ch <- c.oldest
+	ch <- c.attempts
+}
+
+func (c *webhookCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if n, oldest, err := c.svc.Backlog(ctx); err == nil {
+		age := 0.0
+		if oldest != nil {
+			age = max(0, c.now().Sub(*oldest).Seconds())
+		}
+		ch <- prometheus.MustNewConstMetric(c.depth, prometheus.GaugeValue, float64(n))
+		ch <- prometheus.MustNewConstMetric(c.oldest, prometheus.GaugeValue, age)
+	}
+	if c.worker != nil {
+		ok, failed := c.worker.Outcomes()
+		ch <- prometheus.MustNewConstMetric(c.attempts, prometheus.CounterValue, float64(ok), "succeeded")
+		ch <- prometheus.MustNewConstMetric(c.attempts, prometheus.CounterValue, float64(failed), "failed")
+	}
 }

@@ -135,6 +135,7 @@ func (s *Server) routes(e *gin.Engine) {
 	v1.GET("/supplier/findings", answer, s.supplierListFindings)
 	v1.GET("/supplier/findings/:id/remediations", answer, s.supplierListRemediations)
 	v1.POST("/supplier/findings/:id/response", answer, s.supplierRespondFinding)
+	v1.GET("/supplier/reminders", answer, s.supplierReminders)
 
 	v1.GET("/evidence/:id", require(auth.PermEvidenceRead), s.getEvidence)
 	v1.GET("/evidence/:id/content", require(auth.PermEvidenceRead), s.getEvidenceContent)
@@ -159,6 +160,18 @@ func (s *Server) routes(e *gin.Engine) {
 
 	v1.GET("/portfolio/summary", require(auth.PermPortfolioRead), s.portfolioSummary)
 
+	hooks := require(auth.PermWebhooksManage)
+	v1.GET("/event-types", require(auth.PermEventTypesRead), s.listEventTypes)
+	// No Idempotency-Key on create and rotate: a replay would need the stored secret in the answer.
+	v1.POST("/webhook-endpoints", hooks, s.createWebhookEndpoint)
+	v1.GET("/webhook-endpoints", hooks, s.listWebhookEndpoints)
+	v1.GET("/webhook-endpoints/:id", hooks, s.getWebhookEndpoint)
+	v1.PATCH("/webhook-endpoints/:id", hooks, s.updateWebhookEndpoint)
+	v1.DELETE("/webhook-endpoints/:id", hooks, s.deleteWebhookEndpoint)
+	v1.POST("/webhook-endpoints/:id/rotate-secret", hooks, s.rotateWebhookSecret)
+	v1.POST("/webhook-endpoints/:id/test", hooks, s.testWebhookEndpoint)
+	v1.GET("/webhook-endpoints/:id/deliveries", hooks, s.listWebhookDeliveries)
+	v1.POST("/webhook-endpoints/:id/deliveries/:delivery_id/redeliver", hooks, s.redeliverWebhook)
 	// The supplier portal's pages (api/portal_*.go): the same services for a browser.
 	s.portalRoutes(e)
 }

@@ -24,11 +24,13 @@ import (
 	"github.com/vendorrisk/vendorrisk/domain/engagement"
 	"github.com/vendorrisk/vendorrisk/domain/finding"
 	"github.com/vendorrisk/vendorrisk/domain/idempotency"
+	"github.com/vendorrisk/vendorrisk/domain/notice"
 	"github.com/vendorrisk/vendorrisk/domain/policy"
 	"github.com/vendorrisk/vendorrisk/domain/portal"
 	"github.com/vendorrisk/vendorrisk/domain/portfolio"
 	"github.com/vendorrisk/vendorrisk/domain/questionnaire"
 	"github.com/vendorrisk/vendorrisk/domain/vendor"
+	"github.com/vendorrisk/vendorrisk/domain/webhook"
 )
 
 // Config holds the transport's limits.
@@ -93,7 +95,11 @@ type Deps struct {
 	Decisions   *decision.Service
 	Acceptances *acceptance.Service
 	// Portal opens the supplier portal's sessions.
-	Portal *portal.Service
+	Portal   *portal.Service
+	Webhooks *webhook.Service
+	Notices  *notice.Service
+	// WebhookWorker, when set, is this process's delivery worker, whose attempts /metrics counts.
+	WebhookWorker *webhook.Worker
 	// Ready checks that the service can serve (the database answers).
 	Ready func(ctx context.Context) error
 	// DB, when set, adds connection pool statistics to /metrics.
@@ -123,6 +129,8 @@ type Server struct {
 	acceptances  *acceptance.Service
 	portal       *portal.Service
 	pages        *pages
+	webhooks     *webhook.Service
+	notices      *notice.Service
 	ready        func(ctx context.Context) error
 	valid        *validator.Validate
 	metrics      *metrics
@@ -171,6 +179,11 @@ func NewHandler(cfg Config, d Deps) http.Handler {
 	s.portfolio = d.Portfolio
 	s.decisions, s.acceptances = d.Decisions, d.Acceptances
 	s.portal = d.Portal
+
+	s.webhooks, s.notices = d.Webhooks, d.Notices
+	if d.Webhooks != nil {
+		s.metrics.reg.MustRegister(newWebhookCollector(d.Webhooks, d.WebhookWorker, d.Clock))
+	}
 	s.limiter = newLimiter(cfg.RateLimit, cfg.RateBurst, d.Clock)
 	s.inflight = newInFlight(cfg.MaxInFlightPerKey)
 	s.authFailures = newLimiter(cfg.AuthFailureRate, cfg.AuthFailureBurst, d.Clock)

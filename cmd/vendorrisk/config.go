@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/vendorrisk/vendorrisk/domain/webhook"
 	"github.com/vendorrisk/vendorrisk/repository"
 )
 
@@ -62,6 +63,10 @@ type config struct {
 	// Replicas is how many replicas of the service run behind the load balancer; each enforces its
 	// share of the rate limits.
 	Replicas int
+	// Webhook delivery: the SSRF guard's exceptions and the retry schedule.
+	WebhookAllowHTTP    bool
+	WebhookAllowPrivate bool
+	Webhook             webhook.Config
 }
 
 // errUsage marks configuration and usage errors: one line on stderr and exit code 2.
@@ -125,6 +130,15 @@ func newFlagSet(name string, getenv func(string) string, stderr io.Writer) (*fla
 	maxInFlight := env("VENDORRISK_MAX_INFLIGHT_PER_KEY", "8")
 	authCache := env("VENDORRISK_AUTH_CACHE_TTL", "5s")
 	trusted := getenv("VENDORRISK_TRUSTED_PROXIES")
+	hookHTTP := env("VENDORRISK_WEBHOOK_ALLOW_HTTP", "false")
+	hookPrivate := env("VENDORRISK_WEBHOOK_ALLOW_PRIVATE", "false")
+	hookTimeout := env("VENDORRISK_WEBHOOK_TIMEOUT", "10s")
+	hookBase := env("VENDORRISK_WEBHOOK_RETRY_BASE", "30s")
+	hookMaxDelay := env("VENDORRISK_WEBHOOK_RETRY_MAX_DELAY", "12h")
+	hookRetryFor := env("VENDORRISK_WEBHOOK_RETRY_FOR", "72h")
+	hookDisable := env("VENDORRISK_WEBHOOK_DISABLE_AFTER", "16")
+	hookPoll := env("VENDORRISK_WEBHOOK_POLL_INTERVAL", "1s")
+	hookRetention := env("VENDORRISK_WEBHOOK_RETENTION", "720h")
 	cfg.MetricsToken = getenv("VENDORRISK_METRICS_TOKEN")
 	fs.StringVar(&trusted, "trusted-proxies", trusted, "comma-separated CIDRs of reverse proxies whose X-Forwarded-For is believed; empty believes none (VENDORRISK_TRUSTED_PROXIES)")
 	fs.StringVar(&cfg.PublicURL, "public-url", getenv("VENDORRISK_PUBLIC_URL"), "URL clients reach the API at, e.g. https://vendorrisk.example.com; default http://ADDR (VENDORRISK_PUBLIC_URL)")
@@ -139,6 +153,9 @@ func newFlagSet(name string, getenv func(string) string, stderr io.Writer) (*fla
 	fs.StringVar(&shutdown, "shutdown-timeout", shutdown, "grace period for in-flight requests (VENDORRISK_SHUTDOWN_TIMEOUT)")
 	finish := func() error {
 		var err error
+		if err := cfg.parseWebhook(hookHTTP, hookPrivate, hookTimeout, hookBase, hookMaxDelay, hookRetryFor, hookDisable, hookPoll, hookRetention); err != nil {
+			return err
+		}
 		if cfg.MaxBodyBytes, err = strconv.ParseInt(maxBody, 10, 64); err != nil || cfg.MaxBodyBytes < 1024 {
 			return usageErr("max body bytes %q: must be an integer of at least 1024", maxBody)
 		}
@@ -193,6 +210,37 @@ func newFlagSet(name string, getenv func(string) string, stderr io.Writer) (*fla
 		return cfg.validate()
 	}
 	return fs, cfg, finish
+}
+
+// parseWebhook reads the webhook settings (environment only).
+func (c *config) parseWebhook(allowHTTP, allowPrivate, timeout, base, maxDelay, retryFor, disableAfter, poll, retention string) error {
+	var err error
+	if c.WebhookAllowHTTP, err = strconv.ParseBool(allowHTTP); err != nil {
+		return usageErr("VENDORRISK_WEBHOOK_ALLOW_HTTP %q: must be true or false", allowHTTP)
+	}
+	if c.WebhookAllowPrivate, err = strconv.ParseBool(allowPrivate); err != nil {
+		return usageErr("VENDORRISK_WEBHOOK_ALLOW_PRIVATE %q: must be true or false", allowPrivate)
+	}
+	for _, d := range []struct {
+		name, raw string
+		dst       *time.Duration
+		least     time.Duration
+	}{
+		{"VENDORRISK_WEBHOOK_TIMEOUT", timeout, &c.Webhook.Timeout, 100 * time.Millisecond},
+		{"VENDORRISK_WEBHOOK_RETRY_BASE", base, &c.Webhook.RetryBase, 10 * time.Millisecond},
+		{"VENDORRISK_WEBHOOK_RETRY_MAX_DELAY", maxDelay, &c.Webhook.RetryMaxDelay, 10 * time.Millisecond},
+		{"VENDORRISK_WEBHOOK_RETRY_FOR", retryFor, &c.Webhook.RetryFor, time.Second},
+		{"VENDORRISK_WEBHOOK_POLL_INTERVAL", poll, &c.Webhook.PollInterval, 10 * time.Millisecond},
+		{"VENDORRISK_WEBHOOK_RETENTION", retention, &c.Webhook.Retention, time.Hour},
+	} {
+		if *d.dst, err = time.ParseDuration(d.raw); err != nil || *d.dst < d.least {
+			return usageErr("%s %q: must be a duration of at least %s", d.name, d.raw, d.least)
+		}
+	}
+	if c.Webhook.DisableAfter, err = strconv.Atoi(disableAfter); err != nil || c.Webhook.DisableAfter < 0 {
+		return usageErr("VENDORRISK_WEBHOOK_DISABLE_AFTER %q: must be an integer of at least 0 (0 never disables)", disableAfter)
+	}
+	return nil
 }
 
 // validate checks and completes the configuration; the DSN gets the settings the repositories need.
@@ -325,5 +373,8 @@ func (c *config) logAttrs() []any {
 		"trusted_proxies", strings.Join(c.TrustedProxies, ","), "public_url", c.PublicURL,
 		"metrics_token", c.MetricsToken != "", // whether one is set, never the token
 		"migrate", c.Migrate, "evidence_orphan_grace", c.OrphanGrace.String(), "drain_delay", c.DrainDelay.String(), "db_tx_retries", c.TxRetries, "replicas", c.Replicas,
+		"webhook_allow_http", c.WebhookAllowHTTP, "webhook_allow_private", c.WebhookAllowPrivate,
+		"webhook_timeout", c.Webhook.Timeout.String(), "webhook_retry_for", c.Webhook.RetryFor.String(),
+		"webhook_disable_after", c.Webhook.DisableAfter,
 	}, c.evidenceAttrs()...)
 }

@@ -22,6 +22,8 @@ import (
 	"github.com/vendorrisk/vendorrisk/domain/idempotency"
 	"github.com/vendorrisk/vendorrisk/domain/questionnaire"
 	"github.com/vendorrisk/vendorrisk/domain/sweep"
+	"github.com/vendorrisk/vendorrisk/domain/webhook"
+	"github.com/vendorrisk/vendorrisk/outbound"
 	"github.com/vendorrisk/vendorrisk/repository"
 )
 
@@ -47,7 +49,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	if err != nil {
 		return err
 	}
-	svc := wiring.Wire(db, domain.SystemClock, blobs)
+	guard := webhook.Guard{AllowHTTP: cfg.WebhookAllowHTTP, AllowPrivate: cfg.WebhookAllowPrivate}
+	svc := wiring.WireWith(db, domain.SystemClock, blobs, wiring.Options{Webhooks: guard})
 	svc.Keys.CacheFor(cfg.AuthCacheTTL)
 	svc.OrphanGrace = cfg.OrphanGrace
 	changed, err := svc.Catalog.EnsureBuiltIn(ctx)
@@ -92,6 +95,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 		}
 		return db.Ping(ctx)
 	}
+	host, _ := os.Hostname()
+	// Webhook delivery runs beside the server and stops with it: the attempt in progress finishes
+	// (within the webhook timeout), then the loop returns.
+	sender := outbound.New(guard, cfg.Webhook.Timeout)
+	worker := svc.WebhookWorker(db, fmt.Sprintf("%s/%d/%s", host, os.Getpid(), domain.NewID()), domain.SystemClock, sender,
+		cfg.Webhook, log)
+	deps.WebhookWorker = worker
 	handler := api.NewHandler(replicaShare(api.Config{MaxBodyBytes: cfg.MaxBodyBytes, MaxImportBytes: cfg.MaxImportBytes,
 		MaxUploadBytes: cfg.MaxUploadBytes, RateLimit: cfg.RateLimit, DBTimeout: cfg.DBTimeout,
 		MaxInFlightPerKey: cfg.MaxInFlight, TrustedProxies: cfg.TrustedProxies, PublicURL: cfg.PublicURL,
@@ -106,9 +116,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	defer background.Wait()
 	defer stopBackground()
 	background.Go(func() { expireIdempotencyKeys(bg, deps.Idempotency, log) })
-	host, _ := os.Hostname()
 	sweeper := svc.Sweeper(db, fmt.Sprintf("%s/%d/%s", host, os.Getpid(), domain.NewID()), domain.SystemClock, log, extra...)
 	background.Go(func() { sweeper.Loop(bg, cfg.SweepInterval) })
+	background.Go(func() {
+		worker.Loop(bg)
+		sender.CloseIdle()
+		log.Info("webhook delivery stopped")
+	})
 	log.Info("listening", "addr", ln.Addr().String(), "startup_ms", time.Since(start).Milliseconds())
 	return serveHTTP(drain(ctx, &draining, cfg.DrainDelay, log), ln, handler, cfg.ShutdownTimeout, log)
 }

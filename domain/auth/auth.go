@@ -63,18 +63,23 @@ const (
 	PermRiskAcceptAsk    Permission = "risk_acceptances:request"
 	PermRiskAcceptDecide Permission = "risk_acceptances:decide"
 	PermPortfolioRead    Permission = "portfolio:read"
+	// PermWebhooksManage subscribes webhook endpoints and reads their deliveries.
+	PermWebhooksManage Permission = "webhooks:manage"
+	// PermEventTypesRead reads the catalog of published events.
+	PermEventTypesRead Permission = "event_types:read"
 )
 
 // internalReads are the read permissions of every internal role (everything but suppliers).
 var internalReads = []Permission{PermVendorsRead, PermEngagementsRead, PermContractsRead, PermPolicyRead, PermCatalogRead,
-	PermTemplatesRead, PermAssessmentsRead, PermEvidenceRead, PermFindingsRead, PermPortfolioRead, PermDecisionsRead, PermRiskAcceptRead}
+	PermTemplatesRead, PermAssessmentsRead, PermEvidenceRead, PermFindingsRead, PermPortfolioRead, PermDecisionsRead, PermRiskAcceptRead,
+	PermEventTypesRead}
 
 // table is the permission matrix. Supplier permissions are additionally scoped to the supplier's own
 // vendor by the services (see Principal.SeesVendor).
 var table = map[Role][]Permission{
 	RoleAdmin: append([]Permission{PermAuditRead, PermAPIKeysManage, PermVendorsWrite, PermVendorsDelete, PermEngagementsWrite,
 		PermContractsWrite, PermPolicyWrite, PermCatalogWrite, PermTemplatesWrite, PermAssessmentsWrite, PermFindingsWrite,
-		PermDecisionsRequest, PermRiskAcceptAsk}, internalReads...),
+		PermDecisionsRequest, PermRiskAcceptAsk, PermWebhooksManage}, internalReads...),
 	RoleProcurement: append([]Permission{PermVendorsWrite, PermVendorsDelete, PermEngagementsWrite, PermContractsWrite,
 		PermCatalogWrite, PermTemplatesWrite, PermAssessmentsWrite, PermFindingsWrite, PermDecisionsRequest, PermRiskAcceptAsk},
 		internalReads...),
@@ -93,7 +98,7 @@ var hiddenFromSuppliers = []Permission{PermEngagementsRead, PermEngagementsWrite
 	PermContractsRead, PermContractsWrite, PermPolicyRead, PermPolicyWrite, PermCatalogRead, PermCatalogWrite,
 	PermTemplatesRead, PermTemplatesWrite, PermAssessmentsRead, PermAssessmentsWrite, PermFindingsRead, PermFindingsWrite, PermAuditRead,
 	PermDecisionsRead, PermDecisionsRequest, PermDecisionsDecide, PermRiskAcceptRead, PermRiskAcceptAsk, PermRiskAcceptDecide,
-	PermPortfolioRead}
+	PermPortfolioRead, PermWebhooksManage, PermEventTypesRead}
 
 // HiddenFrom reports whether a refusal of perm to role must look like "not found".
 func HiddenFrom(role Role, perm Permission) bool {

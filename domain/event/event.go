@@ -306,3 +306,17 @@ func Record(ctx context.Context, r Recorder, typ string, s Subject, before, afte
 	}
 	return nil
 }
+
+// Recorders is one recorder that hands every event to each of its recorders in turn, in the caller's
+// transaction (the audit trail and the webhook outbox): the first error stops it and rolls the change back.
+type Recorders []Recorder
+
+// Record implements Recorder.
+func (rs Recorders) Record(ctx context.Context, events ...Event) error {
+	for _, r := range rs {
+		if err := r.Record(ctx, events...); err != nil {
+			return err
+		}
+	}
+	return nil
+}

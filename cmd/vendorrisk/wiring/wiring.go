@@ -20,7 +20,9 @@ import (
 	"github.com/vendorrisk/vendorrisk/domain/contract"
 	"github.com/vendorrisk/vendorrisk/domain/decision"
 	"github.com/vendorrisk/vendorrisk/domain/engagement"
+	"github.com/vendorrisk/vendorrisk/domain/event"
 	"github.com/vendorrisk/vendorrisk/domain/finding"
+	"github.com/vendorrisk/vendorrisk/domain/notice"
 	"github.com/vendorrisk/vendorrisk/domain/policy"
 	"github.com/vendorrisk/vendorrisk/domain/portal"
 	"github.com/vendorrisk/vendorrisk/domain/portfolio"
@@ -28,6 +30,7 @@ import (
 	"github.com/vendorrisk/vendorrisk/domain/risk"
 	"github.com/vendorrisk/vendorrisk/domain/scoring"
 	"github.com/vendorrisk/vendorrisk/domain/vendor"
+	"github.com/vendorrisk/vendorrisk/domain/webhook"
 	"github.com/vendorrisk/vendorrisk/repository"
 )
 
@@ -52,16 +55,42 @@ type Services struct {
 	// OrphanGrace is how old an evidence file that no record names must be before the sweep removes
 	// it: longer than any upload's transaction.
 	OrphanGrace time.Duration
+	Webhooks    *webhook.Service
+	// Notices raises the date-driven events (the sweep) and lists a supplier's pending work.
+	Notices *notice.Service
+	// Events is the one recorder every use case records its domain events through: the audit trail
+	// and the webhook outbox, both in the use case's own transaction.
+	Events event.Recorder
+}
+
+// Options are what the services need beyond the database and the clock.
+type Options struct {
+	// Webhooks is the SSRF policy endpoint URLs are checked against when saved.
+	Webhooks webhook.Guard
+	// NoOutbox records events to the audit trail alone: the benchmark's baseline, never production.
+	NoOutbox bool
 }
 
 // DefaultOrphanGrace is OrphanGrace unless configured.
 const DefaultOrphanGrace = 24 * time.Hour
 
-// Wire builds every service on db. blobs may be nil where no evidence is touched (the CLI).
+// Wire builds every service on db with the default options (the strict SSRF guard). blobs may be nil
+// where no evidence is touched (the CLI).
 func Wire(db *repository.DB, clock domain.Clock, blobs assessment.BlobStore) Services {
+	return WireWith(db, clock, blobs, Options{})
+}
+
+// WireWith builds every service on db.
+func WireWith(db *repository.DB, clock domain.Clock, blobs assessment.BlobStore, opt Options) Services {
 	keyRepo := repository.NewAPIKeys(db)
-	// The trail records every use case's domain events in the use case's own transaction.
-	trail := audit.NewService(repository.NewAuditTrail(db), db, clock)
+	// One writer: every use case's domain events go to the audit trail and to the webhook outbox, in
+	// the use case's own transaction.
+	audited := audit.NewService(repository.NewAuditTrail(db), db, clock)
+	outbox := repository.NewOutbox(db)
+	trail := event.Recorders{audited, webhook.NewOutbox(outbox, clock)}
+	if opt.NoOutbox {
+		trail = event.Recorders{audited}
+	}
 	vendors := vendor.NewService(repository.NewVendors(db), db, clock, trail)
 	policies := policy.NewService(repository.NewPolicies(db), db, clock, trail)
 	engagements := engagement.NewService(repository.NewEngagements(db), vendorReader{vendors}, policies, db, clock, trail)
@@ -98,7 +127,10 @@ func Wire(db *repository.DB, clock domain.Clock, blobs assessment.BlobStore) Ser
 	decisions, acceptances := wireDecisions(db, clock, facts{engagements: engagements, policies: policies,
 		contracts: contracts, vendors: vendors, findings: findings, remediations: remediations, now: clock}, trail)
 	return Services{
-		Audit:        trail,
+		Audit:        audited,
+		Events:       trail,
+		Webhooks:     webhook.NewService(repository.NewWebhooks(db), outbox, db, clock, trail, opt.Webhooks),
+		Notices:      notice.NewService(repository.NewNotices(db), db, clock, trail),
 		Decisions:    decisions,
 		Acceptances:  acceptances,
 		Keys:         keys,
@@ -228,6 +260,6 @@ func (s Services) APIDeps(db *repository.DB, log *slog.Logger, clock domain.Cloc
 		Remediations: s.Remediations,
 		Idempotency:  repository.NewIdempotency(db), Ready: db.Ping, DB: db.SQL(),
 		Audit: s.Audit, Decisions: s.Decisions, Acceptances: s.Acceptances,
-		Portfolio: s.Portfolio, Portal: s.Portal,
+		Portfolio: s.Portfolio, Portal: s.Portal, Webhooks: s.Webhooks, Notices: s.Notices,
 	}
 }
