@@ -8,7 +8,7 @@ import (
 	"github.com/vendorrisk/vendorrisk/domain/engagement"
 	"github.com/vendorrisk/vendorrisk/domain/event"
 	"github.com/vendorrisk/vendorrisk/domain/policy"
-	"github.com/vendorrisk/vendorrisk/domain/vendor"
+	"github.com/vendorrisk/vendorrisk/domain/register"
 	"github.com/vendorrisk/vendorrisk/domain/webhook"
 )
 
@@ -30,8 +30,8 @@ var (
 		webhook.PingType: nil,
 	}
 	eventDataBySubject = map[string]any{
-		"vendor": vendor.Vendor{}, "contact": vendor.Contact{}, "certification": vendor.Certification{},
-		"subcontractor_link": vendor.Subcontractor{}, "engagement": engagement.Engagement{}, "contract": contract.Contract{},
+		"vendor": register.Vendor{}, "contact": register.Contact{}, "certification": register.Certification{},
+		"subcontractor_link": register.Subcontractor{}, "engagement": engagement.Engagement{}, "contract": contract.Contract{},
 		"risk_policy": policy.Policy{}, "decision": decision.Decision{}, "risk_acceptance": acceptance.Acceptance{},
 		"api_key": apikey.Key{}, "webhook_endpoint": webhook.Endpoint{}, "webhook_delivery": webhook.Delivery{},
 	}

@@ -30,7 +30,7 @@ import (
 	"github.com/vendorrisk/vendorrisk/domain/engagement"
 	"github.com/vendorrisk/vendorrisk/domain/policy"
 	"github.com/vendorrisk/vendorrisk/domain/questionnaire"
-	"github.com/vendorrisk/vendorrisk/domain/vendor"
+	"github.com/vendorrisk/vendorrisk/domain/register"
 	"github.com/vendorrisk/vendorrisk/repository"
 	"github.com/vendorrisk/vendorrisk/test/testdb"
 )
@@ -62,7 +62,7 @@ type env struct {
 	h       http.Handler
 	clock   *clock
 	keys    *apikey.Service
-	vendors *vendor.Service
+	vendors *register.Service
 	repo    *repository.Vendors // for seeding only; requests go through the handler
 	admin   string              // an admin secret
 
@@ -382,8 +382,8 @@ func (e *env) newContact(t *testing.T, vendorID string, body map[string]any) api
 func (e *env) seedCertification(t *testing.T, vendorID, from, until string) string {
 	t.Helper()
 	now := e.clock.Now()
-	c := vendor.Certification{
-		ID: domain.NewID(), VendorID: vendorID, Scheme: vendor.SchemeISO27001, Issuer: "BSI",
+	c := register.Certification{
+		ID: domain.NewID(), VendorID: vendorID, Scheme: register.SchemeISO27001, Issuer: "BSI",
 		ValidFrom: mustDate(t, from), ValidUntil: mustDate(t, until), Version: 1, CreatedAt: now, UpdatedAt: now,
 	}
 	if err := e.repo.CreateCertification(t.Context(), c); err != nil {

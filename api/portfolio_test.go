@@ -11,14 +11,14 @@ import (
 	"github.com/vendorrisk/vendorrisk/api"
 	"github.com/vendorrisk/vendorrisk/domain"
 	"github.com/vendorrisk/vendorrisk/domain/auth"
-	"github.com/vendorrisk/vendorrisk/domain/vendor"
+	"github.com/vendorrisk/vendorrisk/domain/register"
 )
 
 // seedCertificationOf stores a certification of a scheme straight in the repository.
-func (e *env) seedCertificationOf(t *testing.T, vendorID string, scheme vendor.Scheme, until string) {
+func (e *env) seedCertificationOf(t *testing.T, vendorID string, scheme register.Scheme, until string) {
 	t.Helper()
 	u := mustDate(t, until)
-	c := vendor.Certification{ID: domain.NewID(), VendorID: vendorID, Scheme: scheme, Issuer: "JQA", ValidFrom: u.AddDate(-1, 0, 0),
+	c := register.Certification{ID: domain.NewID(), VendorID: vendorID, Scheme: scheme, Issuer: "JQA", ValidFrom: u.AddDate(-1, 0, 0),
 		ValidUntil: u, Version: 1, CreatedAt: e.clock.Now(), UpdatedAt: e.clock.Now()}
 	if err := e.repo.CreateCertification(t.Context(), c); err != nil {
 		t.Fatalf("seed certification: %v", err)
@@ -161,13 +161,13 @@ func TestPortfolioSummary(t *testing.T) {
 		accept(e5, "2025-06-01")
 
 		// Certifications.
-		e.seedCertificationOf(t, a, vendor.SchemeISO27001, "2024-06-30")    // renewed by the next one
-		e.seedCertificationOf(t, a, vendor.SchemeISO27001, "2025-06-30")    // expiring
-		e.seedCertificationOf(t, b, vendor.SchemeSOC2Type2, "2025-04-15")   // expired
-		e.seedCertificationOf(t, c, vendor.SchemeISMAP, "2026-03-31")       // beyond the horizon
-		e.seedCertificationOf(t, c, vendor.SchemeISO27017, "2025-07-30")    // expiring: the horizon's last day
-		e.seedCertificationOf(t, d, vendor.SchemePrivacyMark, "2025-05-01") // expiring: today
-		e.seedCertificationOf(t, x, vendor.SchemeISO27001, "2025-05-10")    // only the ended E5 depends on X
+		e.seedCertificationOf(t, a, register.SchemeISO27001, "2024-06-30")    // renewed by the next one
+		e.seedCertificationOf(t, a, register.SchemeISO27001, "2025-06-30")    // expiring
+		e.seedCertificationOf(t, b, register.SchemeSOC2Type2, "2025-04-15")   // expired
+		e.seedCertificationOf(t, c, register.SchemeISMAP, "2026-03-31")       // beyond the horizon
+		e.seedCertificationOf(t, c, register.SchemeISO27017, "2025-07-30")    // expiring: the horizon's last day
+		e.seedCertificationOf(t, d, register.SchemePrivacyMark, "2025-05-01") // expiring: today
+		e.seedCertificationOf(t, x, register.SchemeISO27001, "2025-05-10")    // only the ended E5 depends on X
 
 		// Contracts.
 		k1 := e.createContract(t, e1, contractBody("ends_on", "2025-06-15", "auto_renew", true, "notice_days", 30)).ID

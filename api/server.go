@@ -29,7 +29,7 @@ import (
 	"github.com/vendorrisk/vendorrisk/domain/portal"
 	"github.com/vendorrisk/vendorrisk/domain/portfolio"
 	"github.com/vendorrisk/vendorrisk/domain/questionnaire"
-	"github.com/vendorrisk/vendorrisk/domain/vendor"
+	"github.com/vendorrisk/vendorrisk/domain/register"
 	"github.com/vendorrisk/vendorrisk/domain/webhook"
 )
 
@@ -78,7 +78,7 @@ type Deps struct {
 	Log          *slog.Logger
 	Clock        domain.Clock
 	Keys         *apikey.Service
-	Vendors      *vendor.Service
+	Vendors      *register.Service
 	Engagements  *engagement.Service
 	Contracts    *contract.Service
 	Policies     *policy.Service
@@ -112,7 +112,7 @@ type Server struct {
 	log          *slog.Logger
 	now          domain.Clock
 	keys         *apikey.Service
-	vendors      *vendor.Service
+	vendors      *register.Service
 	engagements  *engagement.Service
 	contracts    *contract.Service
 	policies     *policy.Service

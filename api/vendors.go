@@ -7,7 +7,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/vendorrisk/vendorrisk/domain/auth"
-	"github.com/vendorrisk/vendorrisk/domain/vendor"
+	"github.com/vendorrisk/vendorrisk/domain/register"
 )
 
 // RegistrationIDDTO is an identifier in another registry (e.g. duns, lei, vat).
@@ -73,27 +73,27 @@ type VendorList struct {
 	NextCursor string           `json:"next_cursor,omitempty"`
 }
 
-func toRegistrationIDs(in []RegistrationIDDTO) []vendor.RegistrationID {
-	out := make([]vendor.RegistrationID, len(in))
+func toRegistrationIDs(in []RegistrationIDDTO) []register.RegistrationID {
+	out := make([]register.RegistrationID, len(in))
 	for i, r := range in {
-		out[i] = vendor.RegistrationID{Scheme: r.Scheme, Value: r.Value}
+		out[i] = register.RegistrationID{Scheme: r.Scheme, Value: r.Value}
 	}
 	return out
 }
 
-func (r CreateVendorRequest) toDomain() vendor.Vendor {
-	return vendor.Vendor{
-		Kind: vendor.Kind(r.Kind), Name: r.Name, LegalName: r.LegalName, CorporateNumber: r.CorporateNumber,
+func (r CreateVendorRequest) toDomain() register.Vendor {
+	return register.Vendor{
+		Kind: register.Kind(r.Kind), Name: r.Name, LegalName: r.LegalName, CorporateNumber: r.CorporateNumber,
 		RegistrationIDs: toRegistrationIDs(r.RegistrationIDs), Country: r.Country, Website: r.Website,
-		Description: r.Description, InternalOwner: r.InternalOwner, Tags: r.Tags, Status: vendor.Status(r.Status),
+		Description: r.Description, InternalOwner: r.InternalOwner, Tags: r.Tags, Status: register.Status(r.Status),
 	}
 }
 
-func (r UpdateVendorRequest) toDomain() vendor.Patch {
-	p := vendor.Patch{
+func (r UpdateVendorRequest) toDomain() register.Patch {
+	p := register.Patch{
 		Name: r.Name, LegalName: r.LegalName, CorporateNumber: r.CorporateNumber, Country: r.Country,
 		Website: r.Website, Description: r.Description, InternalOwner: r.InternalOwner, Tags: r.Tags,
-		Kind: (*vendor.Kind)(r.Kind), Status: (*vendor.Status)(r.Status),
+		Kind: (*register.Kind)(r.Kind), Status: (*register.Status)(r.Status),
 	}
 	if r.RegistrationIDs != nil {
 		ids := toRegistrationIDs(*r.RegistrationIDs)
@@ -102,7 +102,7 @@ func (r UpdateVendorRequest) toDomain() vendor.Patch {
 	return p
 }
 
-func vendorResponse(v vendor.Vendor, p auth.Principal) VendorResponse {
+func vendorResponse(v register.Vendor, p auth.Principal) VendorResponse {
 	out := VendorResponse{
 		ID: v.ID, Kind: string(v.Kind), Name: v.Name, LegalName: v.LegalName, CorporateNumber: v.CorporateNumber,
 		RegistrationIDs: make([]RegistrationIDDTO, len(v.RegistrationIDs)), Country: v.Country, Website: v.Website,
@@ -114,8 +114,8 @@ func vendorResponse(v vendor.Vendor, p auth.Principal) VendorResponse {
 	if p.SeesInternalFields() {
 		out.Description, out.InternalOwner, out.Tags = &v.Description, &v.InternalOwner, v.Tags
 		out.AllowedTransitions = []string{}
-		for _, st := range vendor.Statuses {
-			if st != v.Status && vendor.CanTransition(v.Status, st) {
+		for _, st := range register.Statuses {
+			if st != v.Status && register.CanTransition(v.Status, st) {
 				out.AllowedTransitions = append(out.AllowedTransitions, string(st))
 			}
 		}
@@ -181,8 +181,8 @@ func (s *Server) listVendors(c *gin.Context) {
 		respondError(c, err)
 		return
 	}
-	f := vendor.Filter{
-		Kind: vendor.Kind(c.Query("kind")), Status: vendor.Status(c.Query("status")), Tag: c.Query("tag"),
+	f := register.Filter{
+		Kind: register.Kind(c.Query("kind")), Status: register.Status(c.Query("status")), Tag: c.Query("tag"),
 		Country: c.Query("country"), Query: c.Query("q"), Sort: c.Query("sort"), Limit: limit,
 	}
 	page, err := s.vendors.List(c.Request.Context(), f, c.Query("cursor"))

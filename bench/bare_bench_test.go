@@ -35,7 +35,7 @@ import (
 	"github.com/vendorrisk/vendorrisk/domain"
 	"github.com/vendorrisk/vendorrisk/domain/apikey"
 	"github.com/vendorrisk/vendorrisk/domain/auth"
-	"github.com/vendorrisk/vendorrisk/domain/vendor"
+	"github.com/vendorrisk/vendorrisk/domain/register"
 	"github.com/vendorrisk/vendorrisk/repository"
 	"github.com/vendorrisk/vendorrisk/test/testdb"
 )
@@ -79,7 +79,7 @@ func seedVendors(b *testing.B, db *sql.DB, n, tagsEach int) []string {
 					vq.WriteString(",")
 				}
 				vq.WriteString("(?,?,?,?,NULL,'[]',?,?,?,?,?,1,?,?)")
-				vargs = append(vargs, ids[i], string(vendor.Kinds[i%len(vendor.Kinds)]), fmt.Sprintf("Vendor %07d", (i*7919)%n),
+				vargs = append(vargs, ids[i], string(register.Kinds[i%len(register.Kinds)]), fmt.Sprintf("Vendor %07d", (i*7919)%n),
 					fmt.Sprintf("Vendor %07d Ltd.", i), countries[i%len(countries)], "https://example.com", "seeded for the benchmarks",
 					"owner@example.com", "active", now, now)
 				for t := range tagsEach {

@@ -18,7 +18,7 @@ import (
 	"github.com/vendorrisk/vendorrisk/domain"
 	"github.com/vendorrisk/vendorrisk/domain/apikey"
 	"github.com/vendorrisk/vendorrisk/domain/auth"
-	"github.com/vendorrisk/vendorrisk/domain/vendor"
+	"github.com/vendorrisk/vendorrisk/domain/register"
 	"github.com/vendorrisk/vendorrisk/test/testdb"
 )
 
@@ -40,12 +40,12 @@ func setup(b *testing.B, dialect string) fixture {
 	}
 	ctx := auth.WithPrincipal(context.Background(), auth.Principal{KeyID: "bench", Role: auth.RoleProcurement})
 	start := time.Now()
-	kinds := vendor.Kinds
+	kinds := register.Kinds
 	countries := []string{"JP", "US", "DE", "SG", "IE"}
 	for batch := 0; batch < vendors; batch += 500 {
 		err := db.InTx(ctx, func(ctx context.Context) error {
 			for i := batch; i < batch+500; i++ {
-				_, err := vs.Create(ctx, vendor.Vendor{
+				_, err := vs.Create(ctx, register.Vendor{
 					Kind: kinds[i%len(kinds)], Name: fmt.Sprintf("Vendor %05d", (i*7919)%vendors), Country: countries[i%len(countries)],
 					Tags: []string{fmt.Sprintf("group-%d", i%10), "bench"}, Description: "seeded for the list benchmark",
 				})

@@ -16,8 +16,8 @@ import (
 	"github.com/vendorrisk/vendorrisk/domain/auth"
 	"github.com/vendorrisk/vendorrisk/domain/engagement"
 	"github.com/vendorrisk/vendorrisk/domain/finding"
+	"github.com/vendorrisk/vendorrisk/domain/register"
 	"github.com/vendorrisk/vendorrisk/domain/risk"
-	"github.com/vendorrisk/vendorrisk/domain/vendor"
 	"github.com/vendorrisk/vendorrisk/test/testdb"
 )
 
@@ -57,7 +57,7 @@ func seedPortfolio(b *testing.B, dialect string) (http.Handler, string) {
 	start := time.Now()
 	vids := make([]string, portfolioVendors)
 	inBatches("vendor", portfolioVendors, func(ctx context.Context, i int) error {
-		v, err := svc.Vendors.Create(ctx, vendor.Vendor{Kind: vendor.Kinds[i%len(vendor.Kinds)], Name: fmt.Sprintf("Vendor %03d", i),
+		v, err := svc.Vendors.Create(ctx, register.Vendor{Kind: register.Kinds[i%len(register.Kinds)], Name: fmt.Sprintf("Vendor %03d", i),
 			Country: "JP"})
 		vids[i] = v.ID
 		return err
@@ -67,7 +67,7 @@ func seedPortfolio(b *testing.B, dialect string) (http.Handler, string) {
 		if i >= 200 {
 			sub = 280 + i%20 // 200-279 → 280-299
 		}
-		_, err := svc.Vendors.AddSubcontractor(ctx, vids[i], vendor.Subcontractor{SubcontractorID: vids[sub], Service: "hosting"})
+		_, err := svc.Vendors.AddSubcontractor(ctx, vids[i], register.Subcontractor{SubcontractorID: vids[sub], Service: "hosting"})
 		return err
 	})
 	statuses := []engagement.Status{engagement.StatusIntake, engagement.StatusAssessing, engagement.StatusDecided,
@@ -89,7 +89,7 @@ func seedPortfolio(b *testing.B, dialect string) (http.Handler, string) {
 	today := time.Now().UTC().Truncate(24 * time.Hour)
 	inBatches("certification", portfolioVendors, func(ctx context.Context, i int) error {
 		until := today.AddDate(0, 0, i%200-30) // 30 days expired to 169 days ahead
-		_, err := svc.Vendors.AddCertification(ctx, vids[i], vendor.Certification{Scheme: vendor.SchemeISO27001, Issuer: "JQA",
+		_, err := svc.Vendors.AddCertification(ctx, vids[i], register.Certification{Scheme: register.SchemeISO27001, Issuer: "JQA",
 			ValidFrom: until.AddDate(-1, 0, 0), ValidUntil: until})
 		return err
 	})

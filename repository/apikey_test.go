@@ -13,7 +13,7 @@ import (
 	"github.com/vendorrisk/vendorrisk/domain/apikey"
 	"github.com/vendorrisk/vendorrisk/domain/audit"
 	"github.com/vendorrisk/vendorrisk/domain/auth"
-	"github.com/vendorrisk/vendorrisk/domain/vendor"
+	"github.com/vendorrisk/vendorrisk/domain/register"
 	"github.com/vendorrisk/vendorrisk/repository"
 	"github.com/vendorrisk/vendorrisk/test/testdb"
 )
@@ -45,7 +45,7 @@ func TestAPIKeyRepository(t *testing.T) {
 	testdb.ForEach(t, func(t *testing.T, db *repository.DB) {
 		e := newVendorEnv(t, db)
 		keys := repository.NewAPIKeys(db)
-		v := e.create(t, vendor.Vendor{Name: "Supplier Co"})
+		v := e.create(t, register.Vendor{Name: "Supplier Co"})
 
 		roundTrips := []apikey.Key{
 			{ID: domain.NewID(), Name: "supplier portal", Role: auth.RoleSupplier, VendorID: v.ID, Prefix: "vrk_abcdefgh",
@@ -205,7 +205,7 @@ func newKeyEnv(t *testing.T, db *repository.DB) *keyEnv {
 func TestAPIKeyServiceCreate(t *testing.T) {
 	testdb.ForEach(t, func(t *testing.T, db *repository.DB) {
 		e := newKeyEnv(t, db)
-		v := e.create(t, vendor.Vendor{Name: "Supplier Co"})
+		v := e.create(t, register.Vendor{Name: "Supplier Co"})
 		now := e.clock.Now()
 		tests := []struct {
 			name   string

@@ -16,7 +16,7 @@ import (
 	"github.com/vendorrisk/vendorrisk/domain"
 	"github.com/vendorrisk/vendorrisk/domain/assessment"
 	"github.com/vendorrisk/vendorrisk/domain/questionnaire"
-	"github.com/vendorrisk/vendorrisk/domain/vendor"
+	"github.com/vendorrisk/vendorrisk/domain/register"
 	"github.com/vendorrisk/vendorrisk/repository"
 	"github.com/vendorrisk/vendorrisk/test/testdb"
 )
@@ -52,7 +52,7 @@ type asmRepoEnv struct {
 // engagementOf stores a vendor and a minimal engagement of it.
 func (e *asmRepoEnv) engagementOf(t *testing.T, name string) (vendorID, engagementID string) {
 	t.Helper()
-	v := e.ve.create(t, vendor.Vendor{Name: name})
+	v := e.ve.create(t, register.Vendor{Name: name})
 	eng := minimalEngagement(v.ID, name+" service")
 	if err := repository.NewEngagements(e.db).Create(e.ve.ctx, eng); err != nil {
 		t.Fatal(err)

@@ -9,7 +9,7 @@ import (
 
 	"github.com/vendorrisk/vendorrisk/domain"
 	"github.com/vendorrisk/vendorrisk/domain/contract"
-	"github.com/vendorrisk/vendorrisk/domain/vendor"
+	"github.com/vendorrisk/vendorrisk/domain/register"
 	"github.com/vendorrisk/vendorrisk/repository"
 	"github.com/vendorrisk/vendorrisk/test/testdb"
 )
@@ -60,7 +60,7 @@ func assertSameContract(t *testing.T, got, want contract.Contract) {
 // engagementFor stores a minimal engagement and returns its id.
 func engagementFor(t *testing.T, db *repository.DB, ve *vendorEnv, name string) string {
 	t.Helper()
-	v := ve.create(t, vendor.Vendor{Name: name + " vendor"})
+	v := ve.create(t, register.Vendor{Name: name + " vendor"})
 	e := minimalEngagement(v.ID, name)
 	if err := repository.NewEngagements(db).Create(ve.ctx, e); err != nil {
 		t.Fatal(err)

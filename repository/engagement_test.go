@@ -12,8 +12,8 @@ import (
 
 	"github.com/vendorrisk/vendorrisk/domain"
 	"github.com/vendorrisk/vendorrisk/domain/engagement"
+	"github.com/vendorrisk/vendorrisk/domain/register"
 	"github.com/vendorrisk/vendorrisk/domain/risk"
-	"github.com/vendorrisk/vendorrisk/domain/vendor"
 	"github.com/vendorrisk/vendorrisk/repository"
 	"github.com/vendorrisk/vendorrisk/test/testdb"
 )
@@ -102,7 +102,7 @@ func dump(e engagement.Engagement) string {
 func TestEngagementRepositoryRoundTrip(t *testing.T) {
 	testdb.ForEach(t, func(t *testing.T, db *repository.DB) {
 		ve := newVendorEnv(t, db)
-		v := ve.create(t, vendor.Vendor{Name: "Engaged"})
+		v := ve.create(t, register.Vendor{Name: "Engaged"})
 		repo := repository.NewEngagements(db)
 
 		zeroes := minimalEngagement(v.ID, "zero values that are not absent")
@@ -213,7 +213,7 @@ func TestEngagementRepositoryRoundTrip(t *testing.T) {
 func TestEngagementRepositoryList(t *testing.T) {
 	testdb.ForEach(t, func(t *testing.T, db *repository.DB) {
 		ve := newVendorEnv(t, db)
-		v1, v2 := ve.create(t, vendor.Vendor{Name: "One"}), ve.create(t, vendor.Vendor{Name: "Two"})
+		v1, v2 := ve.create(t, register.Vendor{Name: "One"}), ve.create(t, register.Vendor{Name: "Two"})
 		repo := repository.NewEngagements(db)
 		ctx := t.Context()
 		add := func(vendorID, name string, mut func(e *engagement.Engagement)) string {
@@ -303,7 +303,7 @@ func cursorAfter(sort string, last engagement.Engagement) *domain.Cursor {
 func TestEngagementRepositoryKeysetPaging(t *testing.T) {
 	testdb.ForEach(t, func(t *testing.T, db *repository.DB) {
 		ve := newVendorEnv(t, db)
-		v := ve.create(t, vendor.Vendor{Name: "Paged"})
+		v := ve.create(t, register.Vendor{Name: "Paged"})
 		repo := repository.NewEngagements(db)
 		ctx := t.Context()
 		add := func(name string, score int) {
@@ -402,7 +402,7 @@ func cmpOr(a, b int) int {
 func TestEngagementRepositoryIDs(t *testing.T) {
 	testdb.ForEach(t, func(t *testing.T, db *repository.DB) {
 		ve := newVendorEnv(t, db)
-		a, b, c := ve.create(t, vendor.Vendor{Name: "A"}), ve.create(t, vendor.Vendor{Name: "B"}), ve.create(t, vendor.Vendor{Name: "C"})
+		a, b, c := ve.create(t, register.Vendor{Name: "A"}), ve.create(t, register.Vendor{Name: "B"}), ve.create(t, register.Vendor{Name: "C"})
 		repo := repository.NewEngagements(db)
 		ctx := t.Context()
 		byVendor := map[string][]string{}
@@ -475,8 +475,8 @@ func TestEngagementRepositoryIDs(t *testing.T) {
 func TestVendorReferencedByEngagement(t *testing.T) {
 	testdb.ForEach(t, func(t *testing.T, db *repository.DB) {
 		ve := newVendorEnv(t, db)
-		v := ve.create(t, vendor.Vendor{Name: "Engaged vendor"})
-		free := ve.create(t, vendor.Vendor{Name: "Free vendor"})
+		v := ve.create(t, register.Vendor{Name: "Engaged vendor"})
+		free := ve.create(t, register.Vendor{Name: "Free vendor"})
 		repo := repository.NewEngagements(db)
 		e := minimalEngagement(v.ID, "keeps the vendor")
 		if err := repo.Create(ve.ctx, e); err != nil {

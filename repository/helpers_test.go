@@ -14,7 +14,7 @@ import (
 	"github.com/vendorrisk/vendorrisk/domain/apikey"
 	"github.com/vendorrisk/vendorrisk/domain/audit"
 	"github.com/vendorrisk/vendorrisk/domain/auth"
-	"github.com/vendorrisk/vendorrisk/domain/vendor"
+	"github.com/vendorrisk/vendorrisk/domain/register"
 	"github.com/vendorrisk/vendorrisk/repository"
 )
 
@@ -57,7 +57,7 @@ func asSupplier(t *testing.T, vendorID string) context.Context {
 type vendorEnv struct {
 	db    *repository.DB
 	repo  *repository.Vendors
-	svc   *vendor.Service
+	svc   *register.Service
 	clock *clock
 	ctx   context.Context // an admin
 }
@@ -67,14 +67,14 @@ func newVendorEnv(t *testing.T, db *repository.DB) *vendorEnv {
 	c := newClock()
 	repo := repository.NewVendors(db)
 	trail := audit.NewService(repository.NewAuditTrail(db), db, c.Now)
-	return &vendorEnv{db: db, repo: repo, svc: vendor.NewService(repo, db, c.Now, trail), clock: c, ctx: as(t, auth.RoleAdmin)}
+	return &vendorEnv{db: db, repo: repo, svc: register.NewService(repo, db, c.Now, trail), clock: c, ctx: as(t, auth.RoleAdmin)}
 }
 
 // create registers a vendor through the service and fails the test on error.
-func (e *vendorEnv) create(t *testing.T, v vendor.Vendor) vendor.Vendor {
+func (e *vendorEnv) create(t *testing.T, v register.Vendor) register.Vendor {
 	t.Helper()
 	if v.Kind == "" {
-		v.Kind = vendor.KindContractor
+		v.Kind = register.KindContractor
 	}
 	got, err := e.svc.Create(e.ctx, v)
 	if err != nil {

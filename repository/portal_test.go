@@ -8,7 +8,7 @@ import (
 	"github.com/vendorrisk/vendorrisk/domain/apikey"
 	"github.com/vendorrisk/vendorrisk/domain/auth"
 	"github.com/vendorrisk/vendorrisk/domain/portal"
-	"github.com/vendorrisk/vendorrisk/domain/vendor"
+	"github.com/vendorrisk/vendorrisk/domain/register"
 	"github.com/vendorrisk/vendorrisk/repository"
 	"github.com/vendorrisk/vendorrisk/test/testdb"
 )
@@ -21,7 +21,7 @@ func TestPortalSessions(t *testing.T) {
 		e := newKeyEnv(t, db)
 		svc := portal.NewService(repository.NewPortalTokens(db),
 			portal.Credentials{Authenticate: e.svc.Authenticate, Principal: e.svc.PrincipalOf}, db, e.clock.Now, time.Hour)
-		v := e.create(t, vendor.Vendor{Name: "Portal Co"})
+		v := e.create(t, register.Vendor{Name: "Portal Co"})
 		key, secret, err := e.svc.Create(e.ctx, apikey.NewKey{Name: "supplier", Role: auth.RoleSupplier, VendorID: v.ID, CreatedBy: "test"})
 		if err != nil {
 			t.Fatal(err)

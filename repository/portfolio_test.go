@@ -16,8 +16,8 @@ import (
 	"github.com/vendorrisk/vendorrisk/domain/policy"
 	"github.com/vendorrisk/vendorrisk/domain/portfolio"
 	"github.com/vendorrisk/vendorrisk/domain/questionnaire"
+	"github.com/vendorrisk/vendorrisk/domain/register"
 	"github.com/vendorrisk/vendorrisk/domain/risk"
-	"github.com/vendorrisk/vendorrisk/domain/vendor"
 	"github.com/vendorrisk/vendorrisk/repository"
 	"github.com/vendorrisk/vendorrisk/test/testdb"
 )
@@ -55,12 +55,12 @@ func portfolioSeed(t *testing.T, db *repository.DB, ve *vendorEnv, tpl func() qu
 		return v
 	}
 	dp := func(s string) *time.Time { v := d(s); return &v }
-	p := ve.create(t, vendor.Vendor{Name: "P"})
-	s1 := ve.create(t, vendor.Vendor{Name: "S1"})
-	s2 := ve.create(t, vendor.Vendor{Name: "S2"})
-	q := ve.create(t, vendor.Vendor{Name: "Q"})
+	p := ve.create(t, register.Vendor{Name: "P"})
+	s1 := ve.create(t, register.Vendor{Name: "S1"})
+	s2 := ve.create(t, register.Vendor{Name: "S2"})
+	q := ve.create(t, register.Vendor{Name: "Q"})
 	for _, l := range [][2]string{{p.ID, s1.ID}, {s1.ID, s2.ID}, {q.ID, s2.ID}} {
-		if _, err := ve.svc.AddSubcontractor(ctx, l[0], vendor.Subcontractor{SubcontractorID: l[1], Service: "hosting"}); err != nil {
+		if _, err := ve.svc.AddSubcontractor(ctx, l[0], register.Subcontractor{SubcontractorID: l[1], Service: "hosting"}); err != nil {
 			t.Fatalf("link: %v", err)
 		}
 	}
@@ -111,17 +111,17 @@ func portfolioSeed(t *testing.T, db *repository.DB, ve *vendorEnv, tpl func() qu
 	f4 := fnd(e4, p.ID, domain.SeverityCritical, finding.StatusRemediationPlanned, dp("2025-03-01"))
 	item(f4, p.ID, finding.RemOpen, "2025-03-01")
 
-	cert := func(vendorID string, scheme vendor.Scheme, until string) {
-		c := vendor.Certification{ID: domain.NewID(), VendorID: vendorID, Scheme: scheme, ValidFrom: d(until).AddDate(-1, 0, 0),
+	cert := func(vendorID string, scheme register.Scheme, until string) {
+		c := register.Certification{ID: domain.NewID(), VendorID: vendorID, Scheme: scheme, ValidFrom: d(until).AddDate(-1, 0, 0),
 			ValidUntil: d(until), Version: 1, CreatedAt: start, UpdatedAt: start}
 		if err := ve.repo.CreateCertification(ctx, c); err != nil {
 			t.Fatal(err)
 		}
 	}
-	cert(s2.ID, vendor.SchemeISO27001, "2024-05-01")
-	cert(s2.ID, vendor.SchemeISO27001, "2025-05-01")
-	cert(q.ID, vendor.SchemeSOC2Type2, "2025-03-01")
-	cert(p.ID, vendor.SchemeISMAP, "2026-01-01")
+	cert(s2.ID, register.SchemeISO27001, "2024-05-01")
+	cert(s2.ID, register.SchemeISO27001, "2025-05-01")
+	cert(q.ID, register.SchemeSOC2Type2, "2025-03-01")
+	cert(p.ID, register.SchemeISMAP, "2026-01-01")
 
 	cr := repository.NewContracts(db)
 	con := func(engID, ends string) {

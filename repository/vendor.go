@@ -10,7 +10,7 @@ import (
 	"database/sql"
 
 	"github.com/vendorrisk/vendorrisk/domain"
-	"github.com/vendorrisk/vendorrisk/domain/vendor"
+	"github.com/vendorrisk/vendorrisk/domain/register"
 )
 
 // Vendors stores the vendor register.
@@ -22,7 +22,7 @@ type Vendors struct {
 // NewVendors returns the vendor repository.
 func NewVendors(db *DB) *Vendors { return &Vendors{db: db, reads: newPrepared(db)} }
 
-var _ vendor.Repository = (*Vendors)(nil)
+var _ register.Repository = (*Vendors)(nil)
 
 type vendorRow struct {
 	ID              string `gorm:"primaryKey"`
@@ -55,7 +55,7 @@ type registrationIDJSON struct {
 	Value  string `json:"value"`
 }
 
-func toVendorRow(v vendor.Vendor) vendorRow {
+func toVendorRow(v register.Vendor) vendorRow {
 	ids := make([]registrationIDJSON, len(v.RegistrationIDs))
 	for i, r := range v.RegistrationIDs {
 		ids[i] = registrationIDJSON(r)
@@ -73,21 +73,21 @@ func toVendorRow(v vendor.Vendor) vendorRow {
 	}
 }
 
-func (r vendorRow) toDomain(tags []string) (vendor.Vendor, error) {
+func (r vendorRow) toDomain(tags []string) (register.Vendor, error) {
 	var ids []registrationIDJSON
 	if r.RegistrationIDs != "[]" { // most vendors have none: skip the decoder
 		if err := json.Unmarshal([]byte(r.RegistrationIDs), &ids); err != nil {
-			return vendor.Vendor{}, fmt.Errorf("decode registration ids of vendor %s: %w", r.ID, err)
+			return register.Vendor{}, fmt.Errorf("decode registration ids of vendor %s: %w", r.ID, err)
 		}
 	}
-	regs := make([]vendor.RegistrationID, len(ids))
+	regs := make([]register.RegistrationID, len(ids))
 	for i, id := range ids {
-		regs[i] = vendor.RegistrationID(id)
+		regs[i] = register.RegistrationID(id)
 	}
-	v := vendor.Vendor{
-		ID: r.ID, Kind: vendor.Kind(r.Kind), Name: r.Name, LegalName: r.LegalName, RegistrationIDs: regs,
+	v := register.Vendor{
+		ID: r.ID, Kind: register.Kind(r.Kind), Name: r.Name, LegalName: r.LegalName, RegistrationIDs: regs,
 		Country: r.Country, Website: r.Website, Description: r.Description, InternalOwner: r.InternalOwner,
-		Tags: tags, Status: vendor.Status(r.Status), Version: r.Version,
+		Tags: tags, Status: register.Status(r.Status), Version: r.Version,
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
 	}
 	if v.Tags == nil {
@@ -100,7 +100,7 @@ func (r vendorRow) toDomain(tags []string) (vendor.Vendor, error) {
 }
 
 // Create inserts the vendor and its tags in one transaction.
-func (s *Vendors) Create(ctx context.Context, v vendor.Vendor) error {
+func (s *Vendors) Create(ctx context.Context, v register.Vendor) error {
 	return s.db.InTx(ctx, func(ctx context.Context) error {
 		row := toVendorRow(v)
 		if err := s.db.conn(ctx).Create(&row).Error; err != nil {
@@ -125,12 +125,12 @@ func (s *Vendors) insertTags(ctx context.Context, id string, tags []string) erro
 }
 
 // Get reads one vendor with its tags, in one statement.
-func (s *Vendors) Get(ctx context.Context, id string) (vendor.Vendor, error) {
+func (s *Vendors) Get(ctx context.Context, id string) (register.Vendor, error) {
 	return s.get(ctx, id, "")
 }
 
 // GetForUpdate reads one vendor and locks its row (MySQL; SQLite transactions already hold the write lock).
-func (s *Vendors) GetForUpdate(ctx context.Context, id string) (vendor.Vendor, error) {
+func (s *Vendors) GetForUpdate(ctx context.Context, id string) (register.Vendor, error) {
 	lock := ""
 	if s.db.dialect == DialectMySQL {
 		lock = " FOR UPDATE"
@@ -138,17 +138,17 @@ func (s *Vendors) GetForUpdate(ctx context.Context, id string) (vendor.Vendor, e
 	return s.get(ctx, id, lock)
 }
 
-func (s *Vendors) get(ctx context.Context, id, lock string) (vendor.Vendor, error) {
+func (s *Vendors) get(ctx context.Context, id, lock string) (register.Vendor, error) {
 	rows, err := s.reads.query(ctx, "SELECT "+vendorColumns+" FROM vendors WHERE id = ?"+lock, id)
 	if err != nil {
-		return vendor.Vendor{}, fmt.Errorf("read vendor %s: %w", id, err)
+		return register.Vendor{}, fmt.Errorf("read vendor %s: %w", id, err)
 	}
 	vs, err := scanVendors(rows, 1)
 	if err != nil {
-		return vendor.Vendor{}, fmt.Errorf("read vendor %s: %w", id, err)
+		return register.Vendor{}, fmt.Errorf("read vendor %s: %w", id, err)
 	}
 	if len(vs) == 0 {
-		return vendor.Vendor{}, domain.ErrNotFound
+		return register.Vendor{}, domain.ErrNotFound
 	}
 	return vs[0], nil
 }
@@ -161,9 +161,9 @@ description, internal_owner, status, version, created_at, updated_at,
 (SELECT GROUP_CONCAT(t.tag ORDER BY t.tag) FROM vendor_tags t WHERE t.vendor_id = vendors.id) AS tags`
 
 // scanVendors reads rows of vendorColumns.
-func scanVendors(rows *sql.Rows, capacity int) ([]vendor.Vendor, error) {
+func scanVendors(rows *sql.Rows, capacity int) ([]register.Vendor, error) {
 	defer rows.Close()
-	out := make([]vendor.Vendor, 0, capacity)
+	out := make([]register.Vendor, 0, capacity)
 	for rows.Next() {
 		var (
 			r    vendorRow
@@ -194,14 +194,14 @@ var likeEscaper = strings.NewReplacer("!", "!!", "%", "!%", "_", "!_")
 
 // List applies the filter with keyset pagination: rows after the cursor in the sort order, ID breaking
 // ties. One statement reads the page with its tags.
-func (s *Vendors) List(ctx context.Context, f vendor.Filter) ([]vendor.Vendor, error) {
+func (s *Vendors) List(ctx context.Context, f register.Filter) ([]register.Vendor, error) {
 	var (
 		where []string
 		args  []any
 	)
 	if f.IDs != nil {
 		if len(f.IDs) == 0 {
-			return []vendor.Vendor{}, nil
+			return []register.Vendor{}, nil
 		}
 		where = append(where, "id IN (?"+strings.Repeat(",?", len(f.IDs)-1)+")")
 		for _, id := range f.IDs {
@@ -274,7 +274,7 @@ func keysetSQL(sort string, after *domain.Cursor) (cond, order string, args []an
 }
 
 // Update writes v when the stored version is v.Version-1 and replaces its tags.
-func (s *Vendors) Update(ctx context.Context, v vendor.Vendor) error {
+func (s *Vendors) Update(ctx context.Context, v register.Vendor) error {
 	return s.db.InTx(ctx, func(ctx context.Context) error {
 		row := toVendorRow(v)
 		res := s.db.conn(ctx).Model(&vendorRow{}).Where("id = ? AND version = ?", v.ID, v.Version-1).

@@ -12,19 +12,19 @@ import (
 
 	"github.com/vendorrisk/vendorrisk/domain"
 	"github.com/vendorrisk/vendorrisk/domain/auth"
-	"github.com/vendorrisk/vendorrisk/domain/vendor"
+	"github.com/vendorrisk/vendorrisk/domain/register"
 	"github.com/vendorrisk/vendorrisk/repository"
 	"github.com/vendorrisk/vendorrisk/test/testdb"
 )
 
 // assertSameVendor compares every field; times by instant, empty and nil slices alike.
-func assertSameVendor(t *testing.T, got, want vendor.Vendor) {
+func assertSameVendor(t *testing.T, got, want register.Vendor) {
 	t.Helper()
 	type plain struct {
 		ID, Kind, Name, LegalName, CorporateNumber, Country, Website, Description, InternalOwner, Status string
 		Version                                                                                          int
 	}
-	flat := func(v vendor.Vendor) plain {
+	flat := func(v register.Vendor) plain {
 		return plain{v.ID, string(v.Kind), v.Name, v.LegalName, v.CorporateNumber, v.Country, v.Website, v.Description,
 			v.InternalOwner, string(v.Status), v.Version}
 	}
@@ -53,29 +53,29 @@ func TestVendorRepositoryRoundTrip(t *testing.T) {
 		repo := repository.NewVendors(db)
 		tests := []struct {
 			name     string
-			v        vendor.Vendor
+			v        register.Vendor
 			corpNull bool
 		}{
-			{"every field", vendor.Vendor{
-				ID: domain.NewID(), Kind: vendor.KindCloudProvider, Name: "Acme Cloud", LegalName: "Acme Cloud K.K.",
+			{"every field", register.Vendor{
+				ID: domain.NewID(), Kind: register.KindCloudProvider, Name: "Acme Cloud", LegalName: "Acme Cloud K.K.",
 				CorporateNumber: "7000012050002",
-				RegistrationIDs: []vendor.RegistrationID{{Scheme: "duns", Value: "123456789"}, {Scheme: "lei", Value: "5493001KJTIIGC8Y1R12"}},
+				RegistrationIDs: []register.RegistrationID{{Scheme: "duns", Value: "123456789"}, {Scheme: "lei", Value: "5493001KJTIIGC8Y1R12"}},
 				Country:         "JP", Website: "https://acme.example/about?x=1", Description: "IaaS\nsecond line, 100% \"quoted\"",
-				InternalOwner: "it-security", Tags: []string{"cloud", "critical", "tier:1"}, Status: vendor.StatusActive,
+				InternalOwner: "it-security", Tags: []string{"cloud", "critical", "tier:1"}, Status: register.StatusActive,
 				Version: 3, CreatedAt: start, UpdatedAt: start.Add(90 * time.Minute),
 			}, false},
-			{"no corporate number, tags or registration ids", vendor.Vendor{
-				ID: domain.NewID(), Kind: vendor.KindOther, Name: "Minimal", Status: vendor.StatusProposed,
+			{"no corporate number, tags or registration ids", register.Vendor{
+				ID: domain.NewID(), Kind: register.KindOther, Name: "Minimal", Status: register.StatusProposed,
 				Version: 1, CreatedAt: start, UpdatedAt: start,
 			}, true},
-			{"a second vendor without corporate number: NULLs do not collide", vendor.Vendor{
-				ID: domain.NewID(), Kind: vendor.KindContractor, Name: "Also minimal", Status: vendor.StatusSuspended,
+			{"a second vendor without corporate number: NULLs do not collide", register.Vendor{
+				ID: domain.NewID(), Kind: register.KindContractor, Name: "Also minimal", Status: register.StatusSuspended,
 				Version: 1, CreatedAt: start, UpdatedAt: start,
 			}, true},
-			{"multibyte text", vendor.Vendor{
-				ID: domain.NewID(), Kind: vendor.KindContractor, Name: "株式会社テスト", LegalName: "株式会社テスト ホールディングス",
+			{"multibyte text", register.Vendor{
+				ID: domain.NewID(), Kind: register.KindContractor, Name: "株式会社テスト", LegalName: "株式会社テスト ホールディングス",
 				CorporateNumber: "1180301018771", Country: "JP", Description: "絵文字 🚀", Tags: []string{"ja"},
-				Status: vendor.StatusOffboarding, Version: 7, CreatedAt: start.Add(-24 * time.Hour), UpdatedAt: start,
+				Status: register.StatusOffboarding, Version: 7, CreatedAt: start.Add(-24 * time.Hour), UpdatedAt: start,
 			}, false},
 		}
 		for _, tt := range tests {
@@ -124,30 +124,30 @@ func TestVendorServiceCreate(t *testing.T) {
 		tests := []struct {
 			name   string
 			ctx    func(t *testing.T) context.Context
-			in     vendor.Vendor
-			want   func(v vendor.Vendor) vendor.Vendor // the expected stored vendor, given the created one
+			in     register.Vendor
+			want   func(v register.Vendor) register.Vendor // the expected stored vendor, given the created one
 			kind   domain.Kind
 			fields []string
 		}{
 			{name: "defaults and normalisation", ctx: admin(e),
-				in: vendor.Vendor{Kind: vendor.KindCloudProvider, Name: "  Acme  ", Country: "jp", CorporateNumber: " 4000012090001 ",
-					Tags: []string{"Critical", "cloud", "CLOUD"}, RegistrationIDs: []vendor.RegistrationID{{Scheme: " DUNS ", Value: " 1 "}}},
-				want: func(v vendor.Vendor) vendor.Vendor {
-					return vendor.Vendor{ID: v.ID, Kind: vendor.KindCloudProvider, Name: "Acme", Country: "JP",
+				in: register.Vendor{Kind: register.KindCloudProvider, Name: "  Acme  ", Country: "jp", CorporateNumber: " 4000012090001 ",
+					Tags: []string{"Critical", "cloud", "CLOUD"}, RegistrationIDs: []register.RegistrationID{{Scheme: " DUNS ", Value: " 1 "}}},
+				want: func(v register.Vendor) register.Vendor {
+					return register.Vendor{ID: v.ID, Kind: register.KindCloudProvider, Name: "Acme", Country: "JP",
 						CorporateNumber: "4000012090001", Tags: []string{"cloud", "critical"},
-						RegistrationIDs: []vendor.RegistrationID{{Scheme: "duns", Value: "1"}},
-						Status:          vendor.StatusProposed, Version: 1, CreatedAt: e.clock.Now(), UpdatedAt: e.clock.Now()}
+						RegistrationIDs: []register.RegistrationID{{Scheme: "duns", Value: "1"}},
+						Status:          register.StatusProposed, Version: 1, CreatedAt: e.clock.Now(), UpdatedAt: e.clock.Now()}
 				}},
-			{name: "explicit status kept", ctx: admin(e), in: vendor.Vendor{Kind: vendor.KindOther, Name: "Active one", Status: vendor.StatusActive},
-				want: func(v vendor.Vendor) vendor.Vendor {
-					return vendor.Vendor{ID: v.ID, Kind: vendor.KindOther, Name: "Active one", Status: vendor.StatusActive,
+			{name: "explicit status kept", ctx: admin(e), in: register.Vendor{Kind: register.KindOther, Name: "Active one", Status: register.StatusActive},
+				want: func(v register.Vendor) register.Vendor {
+					return register.Vendor{ID: v.ID, Kind: register.KindOther, Name: "Active one", Status: register.StatusActive,
 						Version: 1, CreatedAt: e.clock.Now(), UpdatedAt: e.clock.Now()}
 				}},
 			{name: "invalid fields are all reported", ctx: admin(e),
-				in:   vendor.Vendor{Kind: "x", Name: "", Country: "XX", Tags: []string{"no way"}},
+				in:   register.Vendor{Kind: "x", Name: "", Country: "XX", Tags: []string{"no way"}},
 				kind: domain.KindInvalid, fields: []string{"kind", "name", "country", "tags[0]"}},
 			{name: "no principal", ctx: func(t *testing.T) context.Context { return t.Context() },
-				in: vendor.Vendor{Kind: vendor.KindOther, Name: "Nobody"}, kind: domain.KindUnauthenticated},
+				in: register.Vendor{Kind: register.KindOther, Name: "Nobody"}, kind: domain.KindUnauthenticated},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
@@ -182,8 +182,8 @@ func admin(e *vendorEnv) func(t *testing.T) context.Context {
 func TestVendorDuplicateCorporateNumber(t *testing.T) {
 	testdb.ForEach(t, func(t *testing.T, db *repository.DB) {
 		e := newVendorEnv(t, db)
-		first := e.create(t, vendor.Vendor{Name: "First", CorporateNumber: "7000012050002"})
-		other := e.create(t, vendor.Vendor{Name: "Other", CorporateNumber: "5010401067252"})
+		first := e.create(t, register.Vendor{Name: "First", CorporateNumber: "7000012050002"})
+		other := e.create(t, register.Vendor{Name: "Other", CorporateNumber: "5010401067252"})
 		tests := []struct {
 			name string
 			run  func() error
@@ -191,8 +191,8 @@ func TestVendorDuplicateCorporateNumber(t *testing.T) {
 			repoLevel bool
 		}{
 			{"repository create", func() error {
-				return e.repo.Create(e.ctx, vendor.Vendor{ID: domain.NewID(), Kind: vendor.KindOther, Name: "Dup",
-					CorporateNumber: first.CorporateNumber, Status: vendor.StatusProposed, Version: 1, CreatedAt: start, UpdatedAt: start})
+				return e.repo.Create(e.ctx, register.Vendor{ID: domain.NewID(), Kind: register.KindOther, Name: "Dup",
+					CorporateNumber: first.CorporateNumber, Status: register.StatusProposed, Version: 1, CreatedAt: start, UpdatedAt: start})
 			}, true},
 			{"repository update", func() error {
 				v := other
@@ -201,11 +201,11 @@ func TestVendorDuplicateCorporateNumber(t *testing.T) {
 				return e.repo.Update(e.ctx, v)
 			}, true},
 			{"service create", func() error {
-				_, err := e.svc.Create(e.ctx, vendor.Vendor{Kind: vendor.KindOther, Name: "Dup", CorporateNumber: first.CorporateNumber})
+				_, err := e.svc.Create(e.ctx, register.Vendor{Kind: register.KindOther, Name: "Dup", CorporateNumber: first.CorporateNumber})
 				return err
 			}, false},
 			{"service update", func() error {
-				_, err := e.svc.Update(e.ctx, other.ID, vendor.Patch{CorporateNumber: ptr(first.CorporateNumber)}, nil)
+				_, err := e.svc.Update(e.ctx, other.ID, register.Patch{CorporateNumber: ptr(first.CorporateNumber)}, nil)
 				return err
 			}, false},
 		}
@@ -229,10 +229,10 @@ func TestVendorDuplicateCorporateNumber(t *testing.T) {
 			})
 		}
 		t.Run("clearing frees the number", func(t *testing.T) {
-			if _, err := e.svc.Update(e.ctx, first.ID, vendor.Patch{CorporateNumber: ptr("")}, nil); err != nil {
+			if _, err := e.svc.Update(e.ctx, first.ID, register.Patch{CorporateNumber: ptr("")}, nil); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := e.svc.Update(e.ctx, other.ID, vendor.Patch{CorporateNumber: ptr(first.CorporateNumber)}, nil); err != nil {
+			if _, err := e.svc.Update(e.ctx, other.ID, register.Patch{CorporateNumber: ptr(first.CorporateNumber)}, nil); err != nil {
 				t.Fatalf("taking a freed corporate number: %v", err)
 			}
 		})
@@ -242,62 +242,62 @@ func TestVendorDuplicateCorporateNumber(t *testing.T) {
 func TestVendorUpdateVersions(t *testing.T) {
 	testdb.ForEach(t, func(t *testing.T, db *repository.DB) {
 		e := newVendorEnv(t, db)
-		v := e.create(t, vendor.Vendor{Name: "Versioned", Tags: []string{"a", "b"}})
+		v := e.create(t, register.Vendor{Name: "Versioned", Tags: []string{"a", "b"}})
 		tests := []struct {
 			name        string
-			run         func(current vendor.Vendor) error
+			run         func(current register.Vendor) error
 			wantErr     func(t *testing.T, err error)
 			wantVersion int
 		}{
-			{"repository: version not one ahead of the stored one is stale", func(cur vendor.Vendor) error {
+			{"repository: version not one ahead of the stored one is stale", func(cur register.Vendor) error {
 				cur.Name = "lost update"
 				return e.repo.Update(e.ctx, cur) // expects stored version cur.Version-1
 			}, sentinel(domain.ErrStaleVersion), 1},
-			{"repository: version two ahead is stale", func(cur vendor.Vendor) error {
+			{"repository: version two ahead is stale", func(cur register.Vendor) error {
 				cur.Name = "lost update"
 				cur.Version += 2
 				return e.repo.Update(e.ctx, cur)
 			}, sentinel(domain.ErrStaleVersion), 1},
-			{"repository: next version writes", func(cur vendor.Vendor) error {
+			{"repository: next version writes", func(cur register.Vendor) error {
 				cur.Name = "Renamed by repo"
 				cur.Version++
 				return e.repo.Update(e.ctx, cur)
 			}, nil, 2},
-			{"repository: unknown id writes nothing", func(cur vendor.Vendor) error {
+			{"repository: unknown id writes nothing", func(cur register.Vendor) error {
 				cur.ID = domain.NewID()
 				cur.Version++
 				return e.repo.Update(e.ctx, cur)
 			}, sentinel(domain.ErrStaleVersion), 2},
-			{"service: stale If-Match", func(vendor.Vendor) error {
-				_, err := e.svc.Update(e.ctx, v.ID, vendor.Patch{Name: ptr("lost update")}, ptr(1))
+			{"service: stale If-Match", func(register.Vendor) error {
+				_, err := e.svc.Update(e.ctx, v.ID, register.Patch{Name: ptr("lost update")}, ptr(1))
 				return err
 			}, kind(domain.KindPreconditionFailed), 2},
-			{"service: current If-Match", func(vendor.Vendor) error {
-				_, err := e.svc.Update(e.ctx, v.ID, vendor.Patch{Name: ptr("Renamed by service")}, ptr(2))
+			{"service: current If-Match", func(register.Vendor) error {
+				_, err := e.svc.Update(e.ctx, v.ID, register.Patch{Name: ptr("Renamed by service")}, ptr(2))
 				return err
 			}, nil, 3},
-			{"service: no If-Match", func(vendor.Vendor) error {
-				_, err := e.svc.Update(e.ctx, v.ID, vendor.Patch{Description: ptr("unconditional")}, nil)
+			{"service: no If-Match", func(register.Vendor) error {
+				_, err := e.svc.Update(e.ctx, v.ID, register.Patch{Description: ptr("unconditional")}, nil)
 				return err
 			}, nil, 4},
-			{"service: illegal transition", func(vendor.Vendor) error {
-				_, err := e.svc.Update(e.ctx, v.ID, vendor.Patch{Status: ptr(vendor.StatusSuspended)}, nil)
+			{"service: illegal transition", func(register.Vendor) error {
+				_, err := e.svc.Update(e.ctx, v.ID, register.Patch{Status: ptr(register.StatusSuspended)}, nil)
 				return err
 			}, kind(domain.KindConflict), 4},
-			{"service: unknown status", func(vendor.Vendor) error {
-				_, err := e.svc.Update(e.ctx, v.ID, vendor.Patch{Status: ptr(vendor.Status("archived"))}, nil)
+			{"service: unknown status", func(register.Vendor) error {
+				_, err := e.svc.Update(e.ctx, v.ID, register.Patch{Status: ptr(register.Status("archived"))}, nil)
 				return err
 			}, kind(domain.KindInvalid, "status"), 4},
-			{"service: invalid patch", func(vendor.Vendor) error {
-				_, err := e.svc.Update(e.ctx, v.ID, vendor.Patch{Name: ptr(" "), Website: ptr("nope")}, nil)
+			{"service: invalid patch", func(register.Vendor) error {
+				_, err := e.svc.Update(e.ctx, v.ID, register.Patch{Name: ptr(" "), Website: ptr("nope")}, nil)
 				return err
 			}, kind(domain.KindInvalid, "name", "website"), 4},
-			{"service: legal transition", func(vendor.Vendor) error {
-				_, err := e.svc.Update(e.ctx, v.ID, vendor.Patch{Status: ptr(vendor.StatusActive)}, nil)
+			{"service: legal transition", func(register.Vendor) error {
+				_, err := e.svc.Update(e.ctx, v.ID, register.Patch{Status: ptr(register.StatusActive)}, nil)
 				return err
 			}, nil, 5},
-			{"service: unknown vendor", func(vendor.Vendor) error {
-				_, err := e.svc.Update(e.ctx, domain.NewID(), vendor.Patch{Name: ptr("x")}, nil)
+			{"service: unknown vendor", func(register.Vendor) error {
+				_, err := e.svc.Update(e.ctx, domain.NewID(), register.Patch{Name: ptr("x")}, nil)
 				return err
 			}, kind(domain.KindNotFound), 5},
 		}
@@ -331,7 +331,7 @@ func TestVendorUpdateVersions(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got.Name != "Renamed by service" || got.Description != "unconditional" || got.Status != vendor.StatusActive ||
+		if got.Name != "Renamed by service" || got.Description != "unconditional" || got.Status != register.StatusActive ||
 			!got.CreatedAt.Equal(v.CreatedAt) {
 			t.Fatalf("final vendor = %+v", got)
 		}
@@ -358,18 +358,18 @@ func kind(k domain.Kind, fields ...string) func(t *testing.T, err error) {
 func TestVendorTagsReplacedOnUpdate(t *testing.T) {
 	testdb.ForEach(t, func(t *testing.T, db *repository.DB) {
 		e := newVendorEnv(t, db)
-		v := e.create(t, vendor.Vendor{Name: "Tagged", Tags: []string{"old", "kept"}})
-		bystander := e.create(t, vendor.Vendor{Name: "Bystander", Tags: []string{"old"}})
+		v := e.create(t, register.Vendor{Name: "Tagged", Tags: []string{"old", "kept"}})
+		bystander := e.create(t, register.Vendor{Name: "Bystander", Tags: []string{"old"}})
 		tests := []struct {
 			name  string
-			patch vendor.Patch
+			patch register.Patch
 			want  []string
 		}{
-			{"untouched when the patch has no tags", vendor.Patch{Name: ptr("Tagged 2")}, []string{"kept", "old"}},
-			{"replaced", vendor.Patch{Tags: &[]string{"New", "kept", "new"}}, []string{"kept", "new"}},
-			{"replaced again", vendor.Patch{Tags: &[]string{"z", "a"}}, []string{"a", "z"}},
-			{"cleared", vendor.Patch{Tags: &[]string{}}, []string{}},
-			{"set after clearing", vendor.Patch{Tags: &[]string{"old"}}, []string{"old"}},
+			{"untouched when the patch has no tags", register.Patch{Name: ptr("Tagged 2")}, []string{"kept", "old"}},
+			{"replaced", register.Patch{Tags: &[]string{"New", "kept", "new"}}, []string{"kept", "new"}},
+			{"replaced again", register.Patch{Tags: &[]string{"z", "a"}}, []string{"a", "z"}},
+			{"cleared", register.Patch{Tags: &[]string{}}, []string{}},
+			{"set after clearing", register.Patch{Tags: &[]string{"old"}}, []string{"old"}},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
@@ -400,24 +400,24 @@ func TestVendorTagsReplacedOnUpdate(t *testing.T) {
 }
 
 // listFixture is the register the list tests page through.
-var listFixture = []vendor.Vendor{
-	{Name: "Acme Cloud", LegalName: "Acme Cloud KK", Kind: vendor.KindCloudProvider, Status: vendor.StatusActive, Country: "JP", Tags: []string{"cloud", "critical"}},
-	{Name: "beta Systems", Kind: vendor.KindContractor, Status: vendor.StatusProposed, Country: "US", Tags: []string{"it"}},
-	{Name: "Gamma 100% Services", Kind: vendor.KindContractor, Status: vendor.StatusActive, Country: "JP", Tags: []string{"critical"}},
-	{Name: "delta_ops", Kind: vendor.KindOther, Status: vendor.StatusSuspended, Country: "DE"},
-	{Name: "delta-ops", Kind: vendor.KindOther, Status: vendor.StatusActive, Country: "DE", Tags: []string{"it"}},
-	{Name: "Epsilon", LegalName: "100 percent Holdings", Kind: vendor.KindCloudProvider, Status: vendor.StatusOffboarding, Country: "US"},
-	{Name: "Same Name", Kind: vendor.KindContractor, Status: vendor.StatusActive, Country: "JP", Tags: []string{"dup"}},
-	{Name: "Same Name", Kind: vendor.KindContractor, Status: vendor.StatusActive, Country: "JP", Tags: []string{"dup", "it"}},
-	{Name: "zeta! corp", Kind: vendor.KindOther, Status: vendor.StatusProposed},
-	{Name: "Same Name", Kind: vendor.KindContractor, Status: vendor.StatusActive, Country: "JP", Tags: []string{"dup"}},
-	{Name: "Omega", LegalName: "Legal Only Match Ltd", Kind: vendor.KindContractor, Status: vendor.StatusTerminated, Country: "GB"},
-	{Name: "ALPHA upper", Kind: vendor.KindCloudProvider, Status: vendor.StatusActive, Country: "US", Tags: []string{"cloud"}},
+var listFixture = []register.Vendor{
+	{Name: "Acme Cloud", LegalName: "Acme Cloud KK", Kind: register.KindCloudProvider, Status: register.StatusActive, Country: "JP", Tags: []string{"cloud", "critical"}},
+	{Name: "beta Systems", Kind: register.KindContractor, Status: register.StatusProposed, Country: "US", Tags: []string{"it"}},
+	{Name: "Gamma 100% Services", Kind: register.KindContractor, Status: register.StatusActive, Country: "JP", Tags: []string{"critical"}},
+	{Name: "delta_ops", Kind: register.KindOther, Status: register.StatusSuspended, Country: "DE"},
+	{Name: "delta-ops", Kind: register.KindOther, Status: register.StatusActive, Country: "DE", Tags: []string{"it"}},
+	{Name: "Epsilon", LegalName: "100 percent Holdings", Kind: register.KindCloudProvider, Status: register.StatusOffboarding, Country: "US"},
+	{Name: "Same Name", Kind: register.KindContractor, Status: register.StatusActive, Country: "JP", Tags: []string{"dup"}},
+	{Name: "Same Name", Kind: register.KindContractor, Status: register.StatusActive, Country: "JP", Tags: []string{"dup", "it"}},
+	{Name: "zeta! corp", Kind: register.KindOther, Status: register.StatusProposed},
+	{Name: "Same Name", Kind: register.KindContractor, Status: register.StatusActive, Country: "JP", Tags: []string{"dup"}},
+	{Name: "Omega", LegalName: "Legal Only Match Ltd", Kind: register.KindContractor, Status: register.StatusTerminated, Country: "GB"},
+	{Name: "ALPHA upper", Kind: register.KindCloudProvider, Status: register.StatusActive, Country: "US", Tags: []string{"cloud"}},
 }
 
 // compareFor orders vendors as the list must: by the sort key (names case-insensitively), then ID.
-func compareFor(sort string) func(a, b vendor.Vendor) int {
-	return func(a, b vendor.Vendor) int {
+func compareFor(sort string) func(a, b register.Vendor) int {
+	return func(a, b register.Vendor) int {
 		c := 0
 		if strings.TrimPrefix(sort, "-") == "name" {
 			c = strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name))
@@ -433,7 +433,7 @@ func compareFor(sort string) func(a, b vendor.Vendor) int {
 }
 
 // matches is the filter's meaning, written independently of the repository's SQL.
-func matches(v vendor.Vendor, f vendor.Filter) bool {
+func matches(v register.Vendor, f register.Filter) bool {
 	q := strings.ToLower(strings.TrimSpace(f.Query))
 	country := strings.ToUpper(strings.TrimSpace(f.Country))
 	tag := strings.ToLower(strings.TrimSpace(f.Tag))
@@ -444,7 +444,7 @@ func matches(v vendor.Vendor, f vendor.Filter) bool {
 		(q == "" || strings.Contains(strings.ToLower(v.Name), q) || strings.Contains(strings.ToLower(v.LegalName), q))
 }
 
-func ids(vs []vendor.Vendor) []string {
+func ids(vs []register.Vendor) []string {
 	out := make([]string, len(vs))
 	for i, v := range vs {
 		out[i] = v.ID
@@ -452,7 +452,7 @@ func ids(vs []vendor.Vendor) []string {
 	return out
 }
 
-func names(vs []vendor.Vendor) []string {
+func names(vs []register.Vendor) []string {
 	out := make([]string, len(vs))
 	for i, v := range vs {
 		out[i] = v.Name
@@ -461,9 +461,9 @@ func names(vs []vendor.Vendor) []string {
 }
 
 // walk pages through the list and calls between(cursorRow) after every page but the last.
-func walk(t *testing.T, e *vendorEnv, f vendor.Filter, between func(last vendor.Vendor)) []vendor.Vendor {
+func walk(t *testing.T, e *vendorEnv, f register.Filter, between func(last register.Vendor)) []register.Vendor {
 	t.Helper()
-	var all []vendor.Vendor
+	var all []register.Vendor
 	cursor := ""
 	for pages := 0; ; pages++ {
 		if pages > 100 {
@@ -493,39 +493,39 @@ func walk(t *testing.T, e *vendorEnv, f vendor.Filter, between func(last vendor.
 func TestVendorListFiltersAndSorts(t *testing.T) {
 	testdb.ForEach(t, func(t *testing.T, db *repository.DB) {
 		e := newVendorEnv(t, db)
-		var fixture []vendor.Vendor
+		var fixture []register.Vendor
 		for _, v := range listFixture {
 			fixture = append(fixture, e.create(t, v))
 		}
 		filters := []struct {
 			name string
-			f    vendor.Filter
+			f    register.Filter
 			want int // how many rows match, to keep the fixture honest
 		}{
-			{"all", vendor.Filter{}, 12},
-			{"kind", vendor.Filter{Kind: vendor.KindContractor}, 6},
-			{"status", vendor.Filter{Status: vendor.StatusActive}, 7},
-			{"country, lower case", vendor.Filter{Country: "jp"}, 5},
-			{"tag", vendor.Filter{Tag: "critical"}, 2},
-			{"tag, upper case", vendor.Filter{Tag: " IT "}, 3},
-			{"q matches name, case-insensitively", vendor.Filter{Query: "same"}, 3},
-			{"q matches legal name only", vendor.Filter{Query: "only match"}, 1},
-			{"q % is literal", vendor.Filter{Query: "%"}, 1},
-			{"q 100% is literal", vendor.Filter{Query: "100%"}, 1},
-			{"q _ is literal", vendor.Filter{Query: "_"}, 1},
-			{"q delta_ops is literal", vendor.Filter{Query: "delta_ops"}, 1},
-			{"q with the escape character", vendor.Filter{Query: "a!"}, 1},
-			{"q with a backslash", vendor.Filter{Query: `\`}, 0},
-			{"q no match", vendor.Filter{Query: "no such vendor"}, 0},
-			{"combined", vendor.Filter{Kind: vendor.KindContractor, Status: vendor.StatusActive, Country: "JP", Tag: "dup"}, 3},
+			{"all", register.Filter{}, 12},
+			{"kind", register.Filter{Kind: register.KindContractor}, 6},
+			{"status", register.Filter{Status: register.StatusActive}, 7},
+			{"country, lower case", register.Filter{Country: "jp"}, 5},
+			{"tag", register.Filter{Tag: "critical"}, 2},
+			{"tag, upper case", register.Filter{Tag: " IT "}, 3},
+			{"q matches name, case-insensitively", register.Filter{Query: "same"}, 3},
+			{"q matches legal name only", register.Filter{Query: "only match"}, 1},
+			{"q % is literal", register.Filter{Query: "%"}, 1},
+			{"q 100% is literal", register.Filter{Query: "100%"}, 1},
+			{"q _ is literal", register.Filter{Query: "_"}, 1},
+			{"q delta_ops is literal", register.Filter{Query: "delta_ops"}, 1},
+			{"q with the escape character", register.Filter{Query: "a!"}, 1},
+			{"q with a backslash", register.Filter{Query: `\`}, 0},
+			{"q no match", register.Filter{Query: "no such vendor"}, 0},
+			{"combined", register.Filter{Kind: register.KindContractor, Status: register.StatusActive, Country: "JP", Tag: "dup"}, 3},
 		}
-		for _, sort := range vendor.Sorts {
+		for _, sort := range register.Sorts {
 			for _, fl := range filters {
 				for _, limit := range []int{3, 5, 50} {
 					t.Run(fmt.Sprintf("%s/%s/limit %d", sort, fl.name, limit), func(t *testing.T) {
 						f := fl.f
 						f.Sort, f.Limit = sort, limit
-						var want []vendor.Vendor
+						var want []register.Vendor
 						for _, v := range fixture {
 							if matches(v, f) {
 								want = append(want, v)
@@ -544,7 +544,7 @@ func TestVendorListFiltersAndSorts(t *testing.T) {
 			}
 		}
 		t.Run("default sort is created_at", func(t *testing.T) {
-			page, err := e.svc.List(e.ctx, vendor.Filter{}, "")
+			page, err := e.svc.List(e.ctx, register.Filter{}, "")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -558,22 +558,22 @@ func TestVendorListFiltersAndSorts(t *testing.T) {
 func TestVendorListRejects(t *testing.T) {
 	testdb.ForEach(t, func(t *testing.T, db *repository.DB) {
 		e := newVendorEnv(t, db)
-		v := e.create(t, vendor.Vendor{Name: "Only"})
+		v := e.create(t, register.Vendor{Name: "Only"})
 		nameCursor := domain.Cursor{Sort: "name", Value: v.Name, ID: v.ID}.Encode()
 		tests := []struct {
 			name   string
-			f      vendor.Filter
+			f      register.Filter
 			cursor string
 			kind   domain.Kind
 			fields []string
 		}{
-			{"unknown sort", vendor.Filter{Sort: "created"}, "", domain.KindInvalid, []string{"sort"}},
-			{"unknown kind", vendor.Filter{Kind: "vendor"}, "", domain.KindInvalid, []string{"kind"}},
-			{"unknown status", vendor.Filter{Status: "gone"}, "", domain.KindInvalid, []string{"status"}},
-			{"q too long", vendor.Filter{Query: strings.Repeat("q", 201)}, "", domain.KindInvalid, []string{"q"}},
-			{"limit too large", vendor.Filter{Limit: 201}, "", domain.KindInvalid, []string{"limit"}},
-			{"cursor of another sort", vendor.Filter{Sort: "-name"}, nameCursor, domain.KindInvalid, []string{"cursor"}},
-			{"garbage cursor", vendor.Filter{}, "garbage", domain.KindInvalid, []string{"cursor"}},
+			{"unknown sort", register.Filter{Sort: "created"}, "", domain.KindInvalid, []string{"sort"}},
+			{"unknown kind", register.Filter{Kind: "vendor"}, "", domain.KindInvalid, []string{"kind"}},
+			{"unknown status", register.Filter{Status: "gone"}, "", domain.KindInvalid, []string{"status"}},
+			{"q too long", register.Filter{Query: strings.Repeat("q", 201)}, "", domain.KindInvalid, []string{"q"}},
+			{"limit too large", register.Filter{Limit: 201}, "", domain.KindInvalid, []string{"limit"}},
+			{"cursor of another sort", register.Filter{Sort: "-name"}, nameCursor, domain.KindInvalid, []string{"cursor"}},
+			{"garbage cursor", register.Filter{}, "garbage", domain.KindInvalid, []string{"cursor"}},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
@@ -581,7 +581,7 @@ func TestVendorListRejects(t *testing.T) {
 				assertKind(t, err, tt.kind, tt.fields...)
 			})
 		}
-		if _, err := e.svc.List(t.Context(), vendor.Filter{}, ""); !domain.IsKind(err, domain.KindUnauthenticated) {
+		if _, err := e.svc.List(t.Context(), register.Filter{}, ""); !domain.IsKind(err, domain.KindUnauthenticated) {
 			t.Fatalf("List without principal err = %v, want unauthenticated", err)
 		}
 	})
@@ -592,20 +592,20 @@ func TestVendorListRejects(t *testing.T) {
 func TestVendorListStableUnderInserts(t *testing.T) {
 	testdb.ForEach(t, func(t *testing.T, db *repository.DB) {
 		e := newVendorEnv(t, db)
-		var existing []vendor.Vendor
+		var existing []register.Vendor
 		for _, v := range listFixture {
 			existing = append(existing, e.create(t, v))
 		}
 		n := 0
-		for _, sort := range vendor.Sorts {
+		for _, sort := range register.Sorts {
 			t.Run(sort, func(t *testing.T) {
 				before := slices.Clone(existing)
 				cmp := compareFor(sort)
-				var appear []vendor.Vendor
-				insert := func(last vendor.Vendor) {
+				var appear []register.Vendor
+				insert := func(last register.Vendor) {
 					// One row sorting first, one last, and one tied on name with the cursor row.
 					for _, name := range []string{fmt.Sprintf("aaa new %02d", n), fmt.Sprintf("zzz new %02d", n), last.Name} {
-						v := e.create(t, vendor.Vendor{Name: name, Kind: vendor.KindOther})
+						v := e.create(t, register.Vendor{Name: name, Kind: register.KindOther})
 						existing = append(existing, v)
 						if cmp(v, last) > 0 {
 							appear = append(appear, v)
@@ -613,7 +613,7 @@ func TestVendorListStableUnderInserts(t *testing.T) {
 					}
 					n++
 				}
-				got := walk(t, e, vendor.Filter{Sort: sort, Limit: 4}, insert)
+				got := walk(t, e, register.Filter{Sort: sort, Limit: 4}, insert)
 				want := append(slices.Clone(before), appear...)
 				slices.SortFunc(want, cmp)
 				if !slices.Equal(ids(got), ids(want)) {
@@ -642,20 +642,20 @@ func TestVendorListStableUnderInserts(t *testing.T) {
 func TestVendorSupplierScope(t *testing.T) {
 	testdb.ForEach(t, func(t *testing.T, db *repository.DB) {
 		e := newVendorEnv(t, db)
-		own := e.create(t, vendor.Vendor{Name: "Own", Kind: vendor.KindContractor, Tags: []string{"x"}})
-		other := e.create(t, vendor.Vendor{Name: "Other", Kind: vendor.KindContractor, Tags: []string{"x"}})
-		e.create(t, vendor.Vendor{Name: "Third", Kind: vendor.KindOther})
+		own := e.create(t, register.Vendor{Name: "Own", Kind: register.KindContractor, Tags: []string{"x"}})
+		other := e.create(t, register.Vendor{Name: "Other", Kind: register.KindContractor, Tags: []string{"x"}})
+		e.create(t, register.Vendor{Name: "Third", Kind: register.KindOther})
 		ctx := asSupplier(t, own.ID)
 
 		lists := []struct {
 			name string
-			f    vendor.Filter
+			f    register.Filter
 			want []string
 		}{
-			{"no filter", vendor.Filter{}, []string{own.ID}},
-			{"filter matching both", vendor.Filter{Kind: vendor.KindContractor, Sort: "name"}, []string{own.ID}}, // tags are internal: refused to suppliers
-			{"filter excluding own", vendor.Filter{Kind: vendor.KindOther}, []string{}},
-			{"query naming the other", vendor.Filter{Query: "Other"}, []string{}},
+			{"no filter", register.Filter{}, []string{own.ID}},
+			{"filter matching both", register.Filter{Kind: register.KindContractor, Sort: "name"}, []string{own.ID}}, // tags are internal: refused to suppliers
+			{"filter excluding own", register.Filter{Kind: register.KindOther}, []string{}},
+			{"query naming the other", register.Filter{Query: "Other"}, []string{}},
 		}
 		for _, tt := range lists {
 			t.Run("list "+tt.name, func(t *testing.T) {
@@ -675,12 +675,12 @@ func TestVendorSupplierScope(t *testing.T) {
 		}{
 			{"get", func(id string) error { _, err := e.svc.Get(ctx, id); return err }},
 			{"update", func(id string) error {
-				_, err := e.svc.Update(ctx, id, vendor.Patch{Description: ptr("supplier edit")}, nil)
+				_, err := e.svc.Update(ctx, id, register.Patch{Description: ptr("supplier edit")}, nil)
 				return err
 			}},
 			{"list contacts", func(id string) error { _, err := e.svc.ListContacts(ctx, id); return err }},
 			{"add contact", func(id string) error {
-				_, err := e.svc.AddContact(ctx, id, vendor.Contact{Name: "S", Email: "s@x.example"})
+				_, err := e.svc.AddContact(ctx, id, register.Contact{Name: "S", Email: "s@x.example"})
 				return err
 			}},
 			{"list certifications", func(id string) error { _, err := e.svc.ListCertifications(ctx, id); return err }},
@@ -713,7 +713,7 @@ func TestVendorSupplierScope(t *testing.T) {
 		})
 		t.Run("internal roles see every vendor", func(t *testing.T) {
 			for _, role := range []auth.Role{auth.RoleAdmin, auth.RoleProcurement, auth.RoleRiskOwner, auth.RoleAuditor} {
-				page, err := e.svc.List(as(t, role), vendor.Filter{}, "")
+				page, err := e.svc.List(as(t, role), register.Filter{}, "")
 				if err != nil || len(page.Items) != 3 {
 					t.Fatalf("%s sees %d vendors, %v; want 3", role, len(page.Items), err)
 				}
@@ -729,21 +729,21 @@ func TestVendorDelete(t *testing.T) {
 		children := []string{"vendor_tags", "vendor_contacts", "vendor_certifications", "vendor_subcontractors"}
 
 		// full creates a vendor with a tag, a contact, a certification and a link to a fresh subcontractor.
-		full := func(t *testing.T, name string) (v, sub vendor.Vendor) {
+		full := func(t *testing.T, name string) (v, sub register.Vendor) {
 			t.Helper()
-			v = e.create(t, vendor.Vendor{Name: name, Tags: []string{"a", "b"}})
-			sub = e.create(t, vendor.Vendor{Name: name + " sub"})
-			if _, err := e.svc.AddContact(e.ctx, v.ID, vendor.Contact{Name: "C", Email: "c@x.example", Primary: true}); err != nil {
+			v = e.create(t, register.Vendor{Name: name, Tags: []string{"a", "b"}})
+			sub = e.create(t, register.Vendor{Name: name + " sub"})
+			if _, err := e.svc.AddContact(e.ctx, v.ID, register.Contact{Name: "C", Email: "c@x.example", Primary: true}); err != nil {
 				t.Fatal(err)
 			}
 			// Through the repository: this fixture must not depend on the service's certification path,
 			// which TestCertifications covers.
-			if err := e.repo.CreateCertification(e.ctx, vendor.Certification{ID: domain.NewID(), VendorID: v.ID,
-				Scheme: vendor.SchemeISO27001, ValidFrom: vendor.Day(start), ValidUntil: vendor.Day(start.AddDate(1, 0, 0)),
+			if err := e.repo.CreateCertification(e.ctx, register.Certification{ID: domain.NewID(), VendorID: v.ID,
+				Scheme: register.SchemeISO27001, ValidFrom: register.Day(start), ValidUntil: register.Day(start.AddDate(1, 0, 0)),
 				Version: 1, CreatedAt: start, UpdatedAt: start}); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := e.svc.AddSubcontractor(e.ctx, v.ID, vendor.Subcontractor{SubcontractorID: sub.ID, Service: "hosting"}); err != nil {
+			if _, err := e.svc.AddSubcontractor(e.ctx, v.ID, register.Subcontractor{SubcontractorID: sub.ID, Service: "hosting"}); err != nil {
 				t.Fatal(err)
 			}
 			return v, sub
@@ -759,21 +759,21 @@ func TestVendorDelete(t *testing.T) {
 
 		tests := []struct {
 			name    string
-			setup   func(t *testing.T, v vendor.Vendor)
+			setup   func(t *testing.T, v register.Vendor)
 			ifMatch *int
 			kind    domain.Kind // 0: deleted
 			message string
 		}{
-			{name: "cascades to tags, contacts, certifications and own links", setup: func(*testing.T, vendor.Vendor) {}},
-			{name: "with current If-Match", setup: func(*testing.T, vendor.Vendor) {}, ifMatch: ptr(1)},
-			{name: "stale If-Match", setup: func(*testing.T, vendor.Vendor) {}, ifMatch: ptr(7), kind: domain.KindPreconditionFailed},
-			{name: "refused while another vendor links to it", setup: func(t *testing.T, v vendor.Vendor) {
-				parent := e.create(t, vendor.Vendor{Name: v.Name + " parent"})
-				if _, err := e.svc.AddSubcontractor(e.ctx, parent.ID, vendor.Subcontractor{SubcontractorID: v.ID, Service: "support"}); err != nil {
+			{name: "cascades to tags, contacts, certifications and own links", setup: func(*testing.T, register.Vendor) {}},
+			{name: "with current If-Match", setup: func(*testing.T, register.Vendor) {}, ifMatch: ptr(1)},
+			{name: "stale If-Match", setup: func(*testing.T, register.Vendor) {}, ifMatch: ptr(7), kind: domain.KindPreconditionFailed},
+			{name: "refused while another vendor links to it", setup: func(t *testing.T, v register.Vendor) {
+				parent := e.create(t, register.Vendor{Name: v.Name + " parent"})
+				if _, err := e.svc.AddSubcontractor(e.ctx, parent.ID, register.Subcontractor{SubcontractorID: v.ID, Service: "support"}); err != nil {
 					t.Fatal(err)
 				}
 			}, kind: domain.KindConflict, message: "subcontractor links"},
-			{name: "refused while a supplier key references it", setup: func(t *testing.T, v vendor.Vendor) {
+			{name: "refused while a supplier key references it", setup: func(t *testing.T, v register.Vendor) {
 				if err := keys.Create(e.ctx, supplierKey(v.ID)); err != nil {
 					t.Fatal(err)
 				}
@@ -825,10 +825,10 @@ func TestVendorDelete(t *testing.T) {
 		})
 		t.Run("the database itself refuses to orphan references", func(t *testing.T) {
 			for _, ref := range []string{"link", "key"} {
-				v := e.create(t, vendor.Vendor{Name: "Referenced by " + ref})
+				v := e.create(t, register.Vendor{Name: "Referenced by " + ref})
 				if ref == "link" {
-					parent := e.create(t, vendor.Vendor{Name: "Parent"})
-					if _, err := e.svc.AddSubcontractor(e.ctx, parent.ID, vendor.Subcontractor{SubcontractorID: v.ID, Service: "x"}); err != nil {
+					parent := e.create(t, register.Vendor{Name: "Parent"})
+					if _, err := e.svc.AddSubcontractor(e.ctx, parent.ID, register.Subcontractor{SubcontractorID: v.ID, Service: "x"}); err != nil {
 						t.Fatal(err)
 					}
 				} else if err := keys.Create(e.ctx, supplierKey(v.ID)); err != nil {

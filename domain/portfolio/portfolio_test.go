@@ -13,8 +13,8 @@ import (
 	"github.com/vendorrisk/vendorrisk/domain/decision"
 	"github.com/vendorrisk/vendorrisk/domain/engagement"
 	"github.com/vendorrisk/vendorrisk/domain/policy"
+	"github.com/vendorrisk/vendorrisk/domain/register"
 	"github.com/vendorrisk/vendorrisk/domain/risk"
-	"github.com/vendorrisk/vendorrisk/domain/vendor"
 )
 
 var now = time.Date(2025, 5, 1, 9, 30, 0, 0, time.UTC)
@@ -42,7 +42,7 @@ func byVendor(s Summary) map[string]Concentration {
 
 func TestThresholdsMatchTheResources(t *testing.T) {
 	h := time.Duration(ExpiryHorizonDays) * 24 * time.Hour
-	for name, other := range map[string]time.Duration{"contract.Horizon": contract.Horizon, "vendor.ExpiryWarning": vendor.ExpiryWarning} {
+	for name, other := range map[string]time.Duration{"contract.Horizon": contract.Horizon, "register.ExpiryWarning": register.ExpiryWarning} {
 		if other != h {
 			t.Errorf("portfolio horizon %s, %s %s: they must agree", h, name, other)
 		}

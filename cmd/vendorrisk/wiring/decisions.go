@@ -17,8 +17,8 @@ import (
 	"github.com/vendorrisk/vendorrisk/domain/finding"
 	"github.com/vendorrisk/vendorrisk/domain/notice"
 	"github.com/vendorrisk/vendorrisk/domain/policy"
+	"github.com/vendorrisk/vendorrisk/domain/register"
 	"github.com/vendorrisk/vendorrisk/domain/sweep"
-	"github.com/vendorrisk/vendorrisk/domain/vendor"
 	"github.com/vendorrisk/vendorrisk/domain/webhook"
 	"github.com/vendorrisk/vendorrisk/repository"
 )
@@ -28,7 +28,7 @@ type facts struct {
 	engagements  *engagement.Service
 	policies     *policy.Service
 	contracts    *contract.Service
-	vendors      *vendor.Service
+	vendors      *register.Service
 	findings     *finding.Service
 	remediations *finding.Remediations
 	now          domain.Clock
@@ -78,7 +78,7 @@ func (f facts) gather(ctx context.Context, engagementID string) (decision.Inputs
 	return in, nil
 }
 
-func certName(c vendor.Certification) string {
+func certName(c register.Certification) string {
 	if c.SchemeName != "" {
 		return c.SchemeName
 	}

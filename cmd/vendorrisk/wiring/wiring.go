@@ -27,9 +27,9 @@ import (
 	"github.com/vendorrisk/vendorrisk/domain/portal"
 	"github.com/vendorrisk/vendorrisk/domain/portfolio"
 	"github.com/vendorrisk/vendorrisk/domain/questionnaire"
+	"github.com/vendorrisk/vendorrisk/domain/register"
 	"github.com/vendorrisk/vendorrisk/domain/risk"
 	"github.com/vendorrisk/vendorrisk/domain/scoring"
-	"github.com/vendorrisk/vendorrisk/domain/vendor"
 	"github.com/vendorrisk/vendorrisk/domain/webhook"
 	"github.com/vendorrisk/vendorrisk/repository"
 )
@@ -38,7 +38,7 @@ import (
 // so that no domain package depends on another's service.
 type Services struct {
 	Keys         *apikey.Service
-	Vendors      *vendor.Service
+	Vendors      *register.Service
 	Engagements  *engagement.Service
 	Contracts    *contract.Service
 	Policies     *policy.Service
@@ -91,7 +91,7 @@ func WireWith(db *repository.DB, clock domain.Clock, blobs assessment.BlobStore,
 	if opt.NoOutbox {
 		trail = event.Recorders{audited}
 	}
-	vendors := vendor.NewService(repository.NewVendors(db), db, clock, trail)
+	vendors := register.NewService(repository.NewVendors(db), db, clock, trail)
 	policies := policy.NewService(repository.NewPolicies(db), db, clock, trail)
 	engagements := engagement.NewService(repository.NewEngagements(db), vendorReader{vendors}, policies, db, clock, trail)
 	catalogs := catalog.NewService(repository.NewCatalogs(db), db, clock, trail)
@@ -151,7 +151,7 @@ func WireWith(db *repository.DB, clock domain.Clock, blobs assessment.BlobStore,
 }
 
 // vendorReader gives engagements what they need of the vendor register.
-type vendorReader struct{ s *vendor.Service }
+type vendorReader struct{ s *register.Service }
 
 func (r vendorReader) VendorInfo(ctx context.Context, id string) (engagement.VendorInfo, error) {
 	v, err := r.s.Info(ctx, id)

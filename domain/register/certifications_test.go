@@ -1,4 +1,4 @@
-package vendor
+package register
 
 import (
 	"strings"
@@ -57,33 +57,6 @@ func TestDay(t *testing.T) {
 	}
 }
 
-func TestContactValidation(t *testing.T) {
-	tests := []struct {
-		name   string
-		c      Contact
-		fields []string
-	}{
-		{"email only", Contact{Name: "Hanako", Email: "hanako@acme.example"}, nil},
-		{"phone only", Contact{Name: "Hanako", Phone: "+81 (3) 1234-5678"}, nil},
-		{"name missing", Contact{Name: "  ", Email: "a@acme.example"}, []string{"name"}},
-		{"name too long", Contact{Name: strings.Repeat("n", 201), Email: "a@acme.example"}, []string{"name"}},
-		{"email with display name", Contact{Name: "A", Email: "A <a@acme.example>"}, []string{"email"}},
-		{"email without domain", Contact{Name: "A", Email: "a@"}, []string{"email"}},
-		{"phone with letters", Contact{Name: "A", Phone: "call me"}, []string{"phone"}},
-		{"phone too short", Contact{Name: "A", Phone: "123"}, []string{"phone"}},
-		{"neither email nor phone", Contact{Name: "A"}, []string{"email"}},
-		{"role too long", Contact{Name: "A", Email: "a@acme.example", Role: strings.Repeat("r", 201)}, []string{"role"}},
-		{"everything wrong", Contact{Email: "nope", Phone: "x"}, []string{"name", "email", "phone"}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			c := tt.c
-			c.normalize()
-			assertFields(t, c.validate(), tt.fields)
-		})
-	}
-}
-
 func TestCertificationValidation(t *testing.T) {
 	ok := Certification{Scheme: SchemeISO27001, ValidFrom: date(2024, 1, 1), ValidUntil: date(2027, 1, 1)}
 	tests := []struct {
@@ -112,28 +85,6 @@ func TestCertificationValidation(t *testing.T) {
 			tt.mutate(&c)
 			c.normalize()
 			assertFields(t, c.validate(), tt.fields)
-		})
-	}
-}
-
-func TestSubcontractorValidation(t *testing.T) {
-	const a, b = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b", "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5c"
-	tests := []struct {
-		name   string
-		s      Subcontractor
-		fields []string
-	}{
-		{"valid", Subcontractor{VendorID: a, SubcontractorID: b, Service: "hosting"}, nil},
-		{"self link", Subcontractor{VendorID: a, SubcontractorID: a, Service: "hosting"}, []string{"subcontractor_id"}},
-		{"not an id", Subcontractor{VendorID: a, SubcontractorID: "acme", Service: "hosting"}, []string{"subcontractor_id"}},
-		{"service blank", Subcontractor{VendorID: a, SubcontractorID: b, Service: "  "}, []string{"service"}},
-		{"service too long", Subcontractor{VendorID: a, SubcontractorID: b, Service: strings.Repeat("s", 201)}, []string{"service"}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			s := tt.s
-			s.normalize()
-			assertFields(t, s.validate(), tt.fields)
 		})
 	}
 }

@@ -1,4 +1,4 @@
-package vendor
+package register
 
 // ValidCorporateNumber checks a Japanese corporate number (法人番号): 13 digits whose first digit is a
 // check digit over the other twelve, as defined by the National Tax Agency:

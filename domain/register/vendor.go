@@ -1,6 +1,6 @@
-// Package vendor is the vendor register: the legal entities (contractors, cloud providers) we buy from,
+// Package register is the vendor register: the legal entities (contractors, cloud providers) we buy from,
 // their contacts, certifications and the subcontractors they rely on (our fourth parties).
-package vendor
+package register
 
 import (
 	"net/url"

@@ -1,9 +1,9 @@
-package vendor_test
+package register_test
 
 import (
 	"testing"
 
-	"github.com/vendorrisk/vendorrisk/domain/vendor"
+	"github.com/vendorrisk/vendorrisk/domain/register"
 )
 
 // Corporate numbers published by the National Tax Agency (国税庁法人番号公表サイト).
@@ -51,7 +51,7 @@ func TestValidCorporateNumber(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := vendor.ValidCorporateNumber(tt.in); got != tt.want {
+			if got := register.ValidCorporateNumber(tt.in); got != tt.want {
 				t.Errorf("ValidCorporateNumber(%q) = %v, want %v", tt.in, got, tt.want)
 			}
 		})
