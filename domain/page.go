@@ -1,8 +1,10 @@
 package domain
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 )
 
 // Page limits for every list endpoint.
@@ -85,4 +87,24 @@ func PageOf[T any](rows []T, limit int, cursor func(last T) Cursor) Page[T] {
 		return Page[T]{Items: rows}
 	}
 	return Page[T]{Items: rows[:limit], NextCursor: cursor(rows[limit-1]).Encode()}
+}
+
+// ListPage runs one keyset page, the prologue and epilogue every list shares: it checks limit (0 is
+// the default page), decodes cursor for sort, asks fetch for one row more than the page (so whether a
+// next page exists is known without counting), and cuts the page with the cursor of its last row.
+func ListPage[T any](ctx context.Context, what string, limit int, cursor, sort string,
+	fetch func(ctx context.Context, after *Cursor, limit int) ([]T, error), next func(last T) Cursor) (Page[T], error) {
+	limit, err := ClampLimit(limit)
+	if err != nil {
+		return Page[T]{}, err
+	}
+	after, err := DecodeCursor(cursor, sort)
+	if err != nil {
+		return Page[T]{}, err
+	}
+	rows, err := fetch(ctx, after, limit+1)
+	if err != nil {
+		return Page[T]{}, fmt.Errorf("list %s: %w", what, err)
+	}
+	return PageOf(rows, limit, next), nil
 }

@@ -263,19 +263,11 @@ func (s *Service) List(ctx context.Context, f Filter, cursor string) (domain.Pag
 	if err := v.Err(); err != nil {
 		return domain.Page[Acceptance]{}, err
 	}
-	limit, err := domain.ClampLimit(f.Limit)
-	if err != nil {
-		return domain.Page[Acceptance]{}, err
-	}
-	if f.After, err = domain.DecodeCursor(cursor, "id"); err != nil {
-		return domain.Page[Acceptance]{}, err
-	}
-	f.Limit = limit + 1
-	rows, err := s.repo.List(ctx, f)
-	if err != nil {
-		return domain.Page[Acceptance]{}, fmt.Errorf("list risk acceptances: %w", err)
-	}
-	return domain.PageOf(rows, limit, func(a Acceptance) domain.Cursor { return domain.Cursor{Sort: "id", ID: a.ID} }), nil
+	return domain.ListPage(ctx, "risk acceptances", f.Limit, cursor, "id",
+		func(ctx context.Context, after *domain.Cursor, limit int) ([]Acceptance, error) {
+			f.After, f.Limit = after, limit
+			return s.repo.List(ctx, f)
+		}, func(a Acceptance) domain.Cursor { return domain.Cursor{Sort: "id", ID: a.ID} })
 }
 
 // change runs one read-modify-write of an acceptance and records it as an event of type typ.

@@ -165,23 +165,14 @@ func (s *Service) Get(ctx context.Context, id string) (Key, error) {
 
 // List returns one page of keys, oldest first.
 func (s *Service) List(ctx context.Context, limit int, cursor string) (domain.Page[Key], error) {
-	limit, err := domain.ClampLimit(limit)
-	if err != nil {
-		return domain.Page[Key]{}, err
-	}
-	c, err := domain.DecodeCursor(cursor, "created_at")
-	if err != nil {
-		return domain.Page[Key]{}, err
-	}
-	after := ""
-	if c != nil {
-		after = c.ID
-	}
-	keys, err := s.repo.List(ctx, after, limit+1)
-	if err != nil {
-		return domain.Page[Key]{}, fmt.Errorf("list api keys: %w", err)
-	}
-	return domain.PageOf(keys, limit, func(k Key) domain.Cursor { return domain.Cursor{Sort: "created_at", ID: k.ID} }), nil
+	return domain.ListPage(ctx, "api keys", limit, cursor, "created_at",
+		func(ctx context.Context, after *domain.Cursor, limit int) ([]Key, error) {
+			id := ""
+			if after != nil {
+				id = after.ID
+			}
+			return s.repo.List(ctx, id, limit)
+		}, func(k Key) domain.Cursor { return domain.Cursor{Sort: "created_at", ID: k.ID} })
 }
 
 // Revoke ends a key at once. Revoking a revoked key is a no-op that keeps the first revocation time.

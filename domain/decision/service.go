@@ -132,19 +132,11 @@ func (s *Service) List(ctx context.Context, f Filter, cursor string) (domain.Pag
 	if err := v.Err(); err != nil {
 		return domain.Page[Decision]{}, err
 	}
-	limit, err := domain.ClampLimit(f.Limit)
-	if err != nil {
-		return domain.Page[Decision]{}, err
-	}
-	if f.After, err = domain.DecodeCursor(cursor, "id"); err != nil {
-		return domain.Page[Decision]{}, err
-	}
-	f.Limit = limit + 1
-	rows, err := s.repo.List(ctx, f)
-	if err != nil {
-		return domain.Page[Decision]{}, fmt.Errorf("list decisions: %w", err)
-	}
-	return domain.PageOf(rows, limit, func(d Decision) domain.Cursor { return domain.Cursor{Sort: "id", ID: d.ID} }), nil
+	return domain.ListPage(ctx, "decisions", f.Limit, cursor, "id",
+		func(ctx context.Context, after *domain.Cursor, limit int) ([]Decision, error) {
+			f.After, f.Limit = after, limit
+			return s.repo.List(ctx, f)
+		}, func(d Decision) domain.Cursor { return domain.Cursor{Sort: "id", ID: d.ID} })
 }
 
 // NewCondition is a condition an approver attaches.

@@ -164,23 +164,14 @@ func (s *Service) Get(ctx context.Context, id string) (Endpoint, error) {
 
 // List returns one page of endpoints, oldest first.
 func (s *Service) List(ctx context.Context, limit int, cursor string) (domain.Page[Endpoint], error) {
-	limit, err := domain.ClampLimit(limit)
-	if err != nil {
-		return domain.Page[Endpoint]{}, err
-	}
-	c, err := domain.DecodeCursor(cursor, "created_at")
-	if err != nil {
-		return domain.Page[Endpoint]{}, err
-	}
-	after := ""
-	if c != nil {
-		after = c.ID
-	}
-	es, err := s.repo.ListEndpoints(ctx, after, limit+1)
-	if err != nil {
-		return domain.Page[Endpoint]{}, fmt.Errorf("list webhook endpoints: %w", err)
-	}
-	return domain.PageOf(es, limit, func(e Endpoint) domain.Cursor { return domain.Cursor{Sort: "created_at", ID: e.ID} }), nil
+	return domain.ListPage(ctx, "webhook endpoints", limit, cursor, "created_at",
+		func(ctx context.Context, after *domain.Cursor, limit int) ([]Endpoint, error) {
+			id := ""
+			if after != nil {
+				id = after.ID
+			}
+			return s.repo.ListEndpoints(ctx, id, limit)
+		}, func(e Endpoint) domain.Cursor { return domain.Cursor{Sort: "created_at", ID: e.ID} })
 }
 
 // Patch changes an endpoint; nil fields stay.
