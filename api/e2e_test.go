@@ -65,6 +65,14 @@ func TestADayWithVendorrisk(t *testing.T) {
 		if overall := score.JSON["overall_bp"].(float64); sum != overall || score.JSON["state"] != "final" {
 			t.Errorf("score %v (%v): contributions add up to %v", overall, score.JSON["state"], sum)
 		}
+		// The built-in questionnaire maps to ISO/IEC 27001 Annex A: the score rolls up to its domains.
+		domains := map[string]bool{}
+		for _, d := range score.JSON["domains"].([]any) {
+			domains[d.(map[string]any)["key"].(string)] = true
+		}
+		if !domains["iso27001-2022:5"] {
+			t.Errorf("score domains %v: want the 2022 organizational theme among them", domains)
+		}
 		residual := score.JSON["residual_risk"].(map[string]any)
 		if residual["level"] == "" || len(residual["explanation"].([]any)) == 0 {
 			t.Errorf("residual risk without level or explanation: %v", residual)

@@ -31,19 +31,22 @@ type RollupDTO struct {
 // ScoreResponse is an assessment's control score with its explanation: overall_bp is exactly the sum
 // of questions[].contribution_bp; see docs/scoring.md.
 type ScoreResponse struct {
-	AssessmentID     string             `json:"assessment_id" binding:"required"`
-	Version          string             `json:"algorithm_version" binding:"required" example:"score-v1"`
-	State            string             `json:"state" binding:"required" enums:"provisional,final,simulated"`
-	Overall          int                `json:"overall" binding:"required" example:"73"`
-	OverallBP        int                `json:"overall_bp" binding:"required" example:"7312"`
-	CoverageBP       int                `json:"coverage_bp" binding:"required" example:"9500"`
-	ApplicableWeight int                `json:"applicable_weight" binding:"required"`
-	AnsweredWeight   int                `json:"answered_weight" binding:"required"`
-	Sections         []RollupDTO        `json:"sections" binding:"required"`
-	Controls         []RollupDTO        `json:"controls" binding:"required"`
-	Questions        []QuestionScoreDTO `json:"questions" binding:"required"`
-	ResidualRisk     ResidualDTO        `json:"residual_risk" binding:"required"`
-	BreachExposure   []MoneyDTO         `json:"breach_exposure" binding:"required"`
+	AssessmentID     string      `json:"assessment_id" binding:"required"`
+	Version          string      `json:"algorithm_version" binding:"required" example:"score-v1"`
+	State            string      `json:"state" binding:"required" enums:"provisional,final,simulated"`
+	Overall          int         `json:"overall" binding:"required" example:"73"`
+	OverallBP        int         `json:"overall_bp" binding:"required" example:"7312"`
+	CoverageBP       int         `json:"coverage_bp" binding:"required" example:"9500"`
+	ApplicableWeight int         `json:"applicable_weight" binding:"required"`
+	AnsweredWeight   int         `json:"answered_weight" binding:"required"`
+	Sections         []RollupDTO `json:"sections" binding:"required"`
+	Controls         []RollupDTO `json:"controls" binding:"required"`
+	// Domains rolls the controls up to ISO/IEC 27001 Annex A domains: "iso27001-2013:A.9" (2005: A.5–A.15,
+	// 2013: A.5–A.18), "iso27001-2022:5".."iso27001-2022:8" (the 2022 themes); a question counts once per domain.
+	Domains        []RollupDTO        `json:"domains" binding:"required"`
+	Questions      []QuestionScoreDTO `json:"questions" binding:"required"`
+	ResidualRisk   ResidualDTO        `json:"residual_risk" binding:"required"`
+	BreachExposure []MoneyDTO         `json:"breach_exposure" binding:"required"`
 }
 
 // ResidualDTO is the risk left after the vendor's controls (residual-v1, docs/scoring.md).
@@ -70,7 +73,7 @@ func scoreResponse(id, state string, sc assessment.Score) ScoreResponse {
 	r, res := sc.Result, sc.Residual
 	out := ScoreResponse{ResidualRisk: *residualDTO(res, ""), BreachExposure: []MoneyDTO{}, AssessmentID: id, Version: r.Version, State: state, Overall: (r.OverallBP + 50) / 100,
 		OverallBP: r.OverallBP, CoverageBP: r.CoverageBP, ApplicableWeight: r.ApplicableWeight, AnsweredWeight: r.AnsweredWeight,
-		Sections: []RollupDTO{}, Controls: []RollupDTO{}, Questions: []QuestionScoreDTO{}}
+		Sections: []RollupDTO{}, Controls: []RollupDTO{}, Domains: []RollupDTO{}, Questions: []QuestionScoreDTO{}}
 	for _, q := range r.Questions {
 		out.Questions = append(out.Questions, QuestionScoreDTO{Key: q.Key, Section: q.Section, Outcome: string(q.Outcome),
 			Weight: q.Weight, ScoreBP: q.ScoreBP, ContributionBP: q.Contribution})
@@ -80,6 +83,9 @@ func scoreResponse(id, state string, sc assessment.Score) ScoreResponse {
 	}
 	for _, c := range r.Controls {
 		out.Controls = append(out.Controls, RollupDTO(c))
+	}
+	for _, d := range r.Domains {
+		out.Domains = append(out.Domains, RollupDTO(d))
 	}
 	for _, m := range sc.Exposure {
 		out.BreachExposure = append(out.BreachExposure, moneyDTO(m))

@@ -5,6 +5,8 @@ package scoring
 import (
 	"slices"
 	"sort"
+	"strconv"
+	"strings"
 )
 
 // Version names the rules below; any change to them is a new version.
@@ -73,6 +75,9 @@ type Result struct {
 	Questions        []QuestionScore // in the order given
 	Sections         []Rollup        // in order of first appearance
 	Controls         []Rollup        // by control reference
+	// Domains rolls controls up to ISO/IEC 27001 Annex A domains (2005: A.5–A.15, 2013: A.5–A.18,
+	// 2022: the four themes 5–8), by key "iso27001-2013:A.9"; a question counts once per domain.
+	Domains []Rollup
 }
 
 // Score computes the result. Rules (score-v1):
@@ -107,7 +112,47 @@ func Score(qs []Question, answers map[string]Answer) Result {
 	r.Sections = rollup(qs, r.Questions, func(q Question) []string { return []string{q.Section} })
 	r.Controls = rollup(qs, r.Questions, func(q Question) []string { return q.ControlRefs })
 	sort.Slice(r.Controls, func(i, j int) bool { return r.Controls[i].Key < r.Controls[j].Key })
+	r.Domains = rollup(qs, r.Questions, func(q Question) []string { return AnnexADomains(q.ControlRefs) })
+	sort.Slice(r.Domains, func(i, j int) bool { return domainLess(r.Domains[i].Key, r.Domains[j].Key) })
 	return r
+}
+
+// AnnexADomains maps control references to their ISO/IEC 27001 Annex A domains, each once, in order:
+// "iso27001-2013:A.9.2.1" → "iso27001-2013:A.9"; "iso27001-2022:5.19" (or "A.5.19") → the theme
+// "iso27001-2022:5". References to other frameworks have no Annex A domain.
+func AnnexADomains(refs []string) []string {
+	var out []string
+	for _, ref := range refs {
+		fw, id, ok := strings.Cut(ref, ":")
+		if !ok || !strings.HasPrefix(fw, "iso27001-") {
+			continue
+		}
+		id = strings.TrimPrefix(id, "A.")
+		major, _, _ := strings.Cut(id, ".")
+		if _, err := strconv.Atoi(major); err != nil {
+			continue
+		}
+		d := fw + ":" + major
+		if fw != "iso27001-2022" {
+			d = fw + ":A." + major
+		}
+		if !slices.Contains(out, d) {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// domainLess orders domains by edition, then numerically (A.5 before A.10).
+func domainLess(a, b string) bool {
+	fa, ia, _ := strings.Cut(a, ":")
+	fb, ib, _ := strings.Cut(b, ":")
+	if fa != fb {
+		return fa < fb
+	}
+	na, _ := strconv.Atoi(strings.TrimPrefix(ia, "A."))
+	nb, _ := strconv.Atoi(strings.TrimPrefix(ib, "A."))
+	return na < nb
 }
 
 func judge(q Question, answers map[string]Answer) (Outcome, int) {

@@ -1526,6 +1526,10 @@ type ScoreResponse struct {
 	// CoverageBp Example: 9500
 	CoverageBp int `json:"coverage_bp"`
 
+	// Domains Domains rolls the controls up to ISO/IEC 27001 Annex A domains: "iso27001-2013:A.9" (2005: A.5–A.15,
+	// 2013: A.5–A.18), "iso27001-2022:5".."iso27001-2022:8" (the 2022 themes); a question counts once per domain.
+	Domains []RollupDTO `json:"domains"`
+
 	// Overall Example: 73
 	Overall int `json:"overall"`
 
