@@ -142,3 +142,16 @@ func (v *Validator) Err() error {
 	}
 	return &Error{Kind: KindInvalid, Message: "the request has invalid fields", Fields: v.fields}
 }
+
+// NextStates names the states a lifecycle allows next, for a Conflict message: "active, suspended",
+// or "none, it is final".
+func NextStates[T ~string](next []T) string {
+	if len(next) == 0 {
+		return "none, it is final"
+	}
+	names := make([]string, len(next))
+	for i, n := range next {
+		names[i] = string(n)
+	}
+	return strings.Join(names, ", ")
+}

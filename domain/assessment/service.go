@@ -300,15 +300,8 @@ func (s *Service) Cancel(ctx context.Context, id string, ifMatch *int) (Assessme
 
 func transition(a *Assessment, to Status) error {
 	if !CanTransition(a.Status, to) {
-		next := make([]string, len(transitions[a.Status]))
-		for i, st := range transitions[a.Status] {
-			next[i] = string(st)
-		}
-		allowed := strings.Join(next, ", ")
-		if allowed == "" {
-			allowed = "none, it is final"
-		}
-		return domain.Errorf(domain.KindConflict, "the assessment is %s and cannot become %s (allowed: %s)", a.Status, to, allowed)
+		return domain.Errorf(domain.KindConflict, "the assessment is %s and cannot become %s (allowed: %s)", a.Status, to,
+			domain.NextStates(transitions[a.Status]))
 	}
 	a.Status = to
 	return nil

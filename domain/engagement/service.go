@@ -377,17 +377,7 @@ func (s *Service) Update(ctx context.Context, id string, p Patch, ifMatch *int) 
 	})
 }
 
-func allowed(st Status) string {
-	next := AllowedNext(st)
-	if len(next) == 0 {
-		return "none, it is final"
-	}
-	names := make([]string, len(next))
-	for i, n := range next {
-		names[i] = string(n)
-	}
-	return strings.Join(names, ", ")
-}
+func allowed(st Status) string { return domain.NextStates(AllowedNext(st)) }
 
 func (p Patch) apply(e *Engagement) {
 	domain.Set(&e.Name, p.Name)

@@ -269,17 +269,7 @@ func (s *Service) Update(ctx context.Context, id string, patch Patch, ifMatch *i
 	return v, duplicateCorporateNumber(translate(err, "update vendor"), number)
 }
 
-func allowedNext(st Status) string {
-	next := transitions[st]
-	if len(next) == 0 {
-		return "none, it is final"
-	}
-	names := make([]string, len(next))
-	for i, n := range next {
-		names[i] = string(n)
-	}
-	return strings.Join(names, ", ")
-}
+func allowedNext(st Status) string { return domain.NextStates(transitions[st]) }
 
 func (p Patch) apply(v *Vendor) {
 	domain.Set(&v.Kind, p.Kind)
