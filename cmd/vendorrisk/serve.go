@@ -236,7 +236,9 @@ func expireIdempotencyKeys(ctx context.Context, store idempotency.Store, log *sl
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
 	for {
-		n, err := store.DeleteBefore(ctx, time.Now().Add(-idempotency.TTL))
+		dbCtx, cancel := context.WithTimeout(ctx, time.Minute) // a stuck delete must not hold the job forever
+		n, err := store.DeleteBefore(dbCtx, time.Now().Add(-idempotency.TTL))
+		cancel()
 		if err != nil && ctx.Err() == nil {
 			log.Warn("expire idempotency keys", "err", err)
 		} else if n > 0 {

@@ -96,7 +96,10 @@ func (r *Runner) Loop(ctx context.Context, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
-		res, err := r.RunOnce(ctx)
+		// A run may not outlive its lease: past it, another replica may start the same work.
+		runCtx, cancel := context.WithTimeout(ctx, r.ttl)
+		res, err := r.RunOnce(runCtx)
+		cancel()
 		switch {
 		case err != nil:
 			r.log.ErrorContext(ctx, "sweep failed", "err", err)
