@@ -269,47 +269,30 @@ func (r *Remediations) Verify(ctx context.Context, id string, passed bool, comme
 // or verified → resolved; all verified → closed.
 func (r *Remediations) mutate(ctx context.Context, id string, ifMatch *int, typ func(before, after Remediation) string,
 	fn func(rem *Remediation, supplier bool) error) (Remediation, error) {
-	if !domain.ValidID(id) {
-		return Remediation{}, domain.NotFound("remediation", id)
+	p, err := auth.Caller(ctx)
+	if err != nil {
+		return Remediation{}, err
 	}
-	var out Remediation
-	err := r.findings.tx.InTx(ctx, func(ctx context.Context) error {
-		rem, err := r.repo.GetRemediation(ctx, id)
-		if errors.Is(err, domain.ErrNotFound) {
-			return domain.NotFound("remediation", id)
-		}
-		if err != nil {
-			return fmt.Errorf("load remediation %s: %w", id, err)
-		}
-		p, err := auth.Caller(ctx)
-		if err != nil {
-			return err
-		}
-		if err := p.Scope("remediation", id, rem.VendorID); err != nil {
-			return err
-		}
-		if ifMatch != nil && *ifMatch != rem.Version {
-			return domain.Errorf(domain.KindPreconditionFailed, "the item has changed: If-Match names version %d, the current version is %d", *ifMatch, rem.Version)
-		}
-		before := rem
-		if err := fn(&rem, p.IsSupplier()); err != nil {
-			return err
-		}
-		rem.Version++
-		rem.UpdatedAt = r.findings.now()
-		if err := r.repo.UpdateRemediation(ctx, rem); err != nil {
-			if errors.Is(err, domain.ErrStaleVersion) {
-				return domain.Errorf(domain.KindPreconditionFailed, "the item was changed by another request; read it again")
+	c := domain.Change[Remediation]{Resource: "remediation", Store: r.repo.UpdateRemediation,
+		// Read without a row lock: the store's version check refuses a concurrent writer (412).
+		Lock: func(ctx context.Context, id string) (Remediation, error) {
+			rem, err := r.repo.GetRemediation(ctx, id)
+			if err != nil {
+				return Remediation{}, err
 			}
-			return fmt.Errorf("update remediation %s: %w", id, err)
-		}
-		out = rem
-		if err := r.findings.record(ctx, event.New(typ(before, rem), remSubject(rem), before, rem)); err != nil {
-			return err
-		}
-		return r.follow(ctx, rem.FindingID)
+			return rem, p.Scope("remediation", id, rem.VendorID)
+		},
+		Version: func(rem *Remediation) *int { return &rem.Version },
+		Touch:   func(rem *Remediation) { rem.UpdatedAt = r.findings.now() },
+		Record: func(ctx context.Context, before, after Remediation) error {
+			if err := r.findings.record(ctx, event.New(typ(before, after), remSubject(after), before, after)); err != nil {
+				return err
+			}
+			return r.follow(ctx, after.FindingID)
+		}}
+	return c.Apply(ctx, r.findings.tx, id, ifMatch, func(_ context.Context, rem *Remediation) error {
+		return fn(rem, p.IsSupplier())
 	})
-	return out, err
 }
 
 // follow derives the finding's status from its items.

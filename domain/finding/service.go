@@ -384,42 +384,29 @@ func (s *Service) changeNamed(ctx context.Context, id string, ifMatch *int, name
 	if err != nil {
 		return Stored{}, err
 	}
-	var out Stored
-	err = s.tx.InTx(ctx, func(ctx context.Context) error {
-		f, err := s.load(ctx, id, true)
-		if err != nil {
-			return err
-		}
-		if err := p.Scope("finding", id, f.VendorID); err != nil {
-			return err
-		}
-		if internal && p.IsSupplier() {
-			return domain.NotFound("finding", id)
-		}
-		if ifMatch != nil && *ifMatch != f.Version {
-			return domain.Errorf(domain.KindPreconditionFailed,
-				"the finding has changed: If-Match names version %d, the current version is %d", *ifMatch, f.Version)
-		}
-		before := f
-		if err := mutate(ctx, &f); err != nil {
-			return err
-		}
-		f.Version++
-		f.UpdatedAt = s.now()
-		if err := s.repo.Update(ctx, f); err != nil {
-			if errors.Is(err, domain.ErrStaleVersion) {
-				return domain.Errorf(domain.KindPreconditionFailed, "the finding was changed by another request; read it again")
+	c := domain.Change[Stored]{Resource: "finding", Store: s.repo.Update,
+		Lock: func(ctx context.Context, id string) (Stored, error) {
+			f, err := s.repo.GetForUpdate(ctx, id)
+			if err != nil {
+				return Stored{}, err
 			}
-			return fmt.Errorf("update finding %s: %w", id, err)
-		}
-		out = f
-		typ, reason := name(before, f)
-		if typ == "" {
-			return nil
-		}
-		return s.record(ctx, eventOf(typ, &before, f).Because(reason))
-	})
-	return out, err
+			if err := p.Scope("finding", id, f.VendorID); err != nil {
+				return Stored{}, err
+			}
+			if internal && p.IsSupplier() {
+				return Stored{}, domain.NotFound("finding", id)
+			}
+			return f, nil
+		},
+		Version: func(f *Stored) *int { return &f.Version }, Touch: func(f *Stored) { f.UpdatedAt = s.now() },
+		Record: func(ctx context.Context, before, after Stored) error {
+			typ, reason := name(before, after)
+			if typ == "" {
+				return nil
+			}
+			return s.record(ctx, eventOf(typ, &before, after).Because(reason))
+		}}
+	return c.Apply(ctx, s.tx, id, ifMatch, mutate)
 }
 
 // noDue stands for "no pending item" in priority order: after every real date.
