@@ -125,29 +125,12 @@ const page = 100
 // and expiry date (a renewed certificate, with a new date, is announced again). It returns how many
 // it raised.
 func (s *Service) SweepCertificates(ctx context.Context) (int, error) {
-	y, m, d := s.now().UTC().Date()
-	today := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
-	raised := 0
-	var errs []error
-	after := ""
-	for {
-		certs, err := s.repo.CertificatesUntil(ctx, today.Add(s.Warn), after, page)
-		if err != nil {
-			return raised, fmt.Errorf("list expiring certificates: %w", err)
-		}
-		for _, c := range certs {
-			ok, err := s.certificate(ctx, c, today)
-			if err != nil {
-				errs = append(errs, fmt.Errorf("certificate %s: %w", c.ID, err))
-			} else if ok {
-				raised++
-			}
-		}
-		if len(certs) < page {
-			return raised, errors.Join(errs...)
-		}
-		after = certs[len(certs)-1].ID
-	}
+	today := s.today()
+	return walk(ctx, "certificate", func(ctx context.Context, after string) ([]Certificate, error) {
+		return s.repo.CertificatesUntil(ctx, today.Add(s.Warn), after, page)
+	}, func(c Certificate) string { return c.ID }, func(ctx context.Context, c Certificate) (bool, error) {
+		return s.certificate(ctx, c, today)
+	})
 }
 
 func (s *Service) certificate(ctx context.Context, c Certificate, today time.Time) (bool, error) {
@@ -182,36 +165,19 @@ func (s *Service) raise(ctx context.Context, kind string, subject event.Subject,
 // review date (an assessment moves the date, and the next one is announced in its turn). It returns
 // how many it raised.
 func (s *Service) SweepReviews(ctx context.Context) (int, error) {
-	y, m, d := s.now().UTC().Date()
-	today := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
-	raised := 0
-	var errs []error
-	after := ""
-	for {
-		rs, err := s.repo.ReviewsUntil(ctx, today.Add(s.Warn), after, page)
-		if err != nil {
-			return raised, fmt.Errorf("list due reviews: %w", err)
+	today := s.today()
+	return walk(ctx, "engagement", func(ctx context.Context, after string) ([]Review, error) {
+		return s.repo.ReviewsUntil(ctx, today.Add(s.Warn), after, page)
+	}, func(r Review) string { return r.EngagementID }, func(ctx context.Context, r Review) (bool, error) {
+		on := r.NextReviewOn.UTC().Format(time.DateOnly)
+		kind, why := ReviewDue, "the engagement's periodic review is due on "+on
+		if r.NextReviewOn.Before(today) {
+			kind, why = ReviewOverdue, "the engagement's periodic review was due on "+on
 		}
-		for _, r := range rs {
-			on := r.NextReviewOn.UTC().Format(time.DateOnly)
-			kind, why := ReviewDue, "the engagement's periodic review is due on "+on
-			if r.NextReviewOn.Before(today) {
-				kind, why = ReviewOverdue, "the engagement's periodic review was due on "+on
-			}
-			ok, err := s.raise(ctx, kind, event.Subject{Type: "engagement", ID: r.EngagementID, VendorID: r.VendorID}, on, why,
-				map[string]any{"engagement_id": r.EngagementID, "vendor_id": r.VendorID, "name": r.Name, "next_review_on": on,
-					"days_left": daysBetween(today, r.NextReviewOn)})
-			if err != nil {
-				errs = append(errs, fmt.Errorf("engagement %s: %w", r.EngagementID, err))
-			} else if ok {
-				raised++
-			}
-		}
-		if len(rs) < page {
-			return raised, errors.Join(errs...)
-		}
-		after = rs[len(rs)-1].EngagementID
-	}
+		return s.raise(ctx, kind, event.Subject{Type: "engagement", ID: r.EngagementID, VendorID: r.VendorID}, on, why,
+			map[string]any{"engagement_id": r.EngagementID, "vendor_id": r.VendorID, "name": r.Name, "next_review_on": on,
+				"days_left": daysBetween(today, r.NextReviewOn)})
+	})
 }
 
 // SweepContracts raises contract.notice_deadline_near when the last day to give notice of
@@ -219,76 +185,72 @@ func (s *Service) SweepReviews(ctx context.Context) (int, error) {
 // contract.notice_deadline_passed once it passed while the contract runs (an automatically renewing
 // contract then renews), each once per contract and deadline. It returns how many it raised.
 func (s *Service) SweepContracts(ctx context.Context) (int, error) {
-	y, m, d := s.now().UTC().Date()
-	today := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
-	raised := 0
-	var errs []error
-	after := ""
-	for {
-		cs, err := s.repo.RunningContracts(ctx, today, after, page)
-		if err != nil {
-			return raised, fmt.Errorf("list running contracts: %w", err)
+	today := s.today()
+	return walk(ctx, "contract", func(ctx context.Context, after string) ([]Contract, error) {
+		return s.repo.RunningContracts(ctx, today, after, page)
+	}, func(c Contract) string { return c.ID }, func(ctx context.Context, c Contract) (bool, error) {
+		deadline := c.EndsOn.AddDate(0, 0, -c.NoticeDays)
+		if deadline.Sub(today) > s.Warn {
+			return false, nil
 		}
-		for _, c := range cs {
-			deadline := c.EndsOn.AddDate(0, 0, -c.NoticeDays)
-			if deadline.Sub(today) > s.Warn {
-				continue
-			}
-			dl := deadline.Format(time.DateOnly)
-			kind, why := NoticeNear, "the last day to give notice on the contract is "+dl
-			if deadline.Before(today) {
-				kind, why = NoticePassed, "the last day to give notice on the contract was "+dl
-			}
-			ok, err := s.raise(ctx, kind, event.Subject{Type: "contract", ID: c.ID, VendorID: c.VendorID}, dl, why,
-				map[string]any{"contract_id": c.ID, "engagement_id": c.EngagementID, "vendor_id": c.VendorID, "title": c.Title,
-					"ends_on": c.EndsOn.Format(time.DateOnly), "notice_deadline": dl, "auto_renew": c.AutoRenew,
-					"days_left": daysBetween(today, deadline)})
-			if err != nil {
-				errs = append(errs, fmt.Errorf("contract %s: %w", c.ID, err))
-			} else if ok {
-				raised++
-			}
+		dl := deadline.Format(time.DateOnly)
+		kind, why := NoticeNear, "the last day to give notice on the contract is "+dl
+		if deadline.Before(today) {
+			kind, why = NoticePassed, "the last day to give notice on the contract was "+dl
 		}
-		if len(cs) < page {
-			return raised, errors.Join(errs...)
-		}
-		after = cs[len(cs)-1].ID
-	}
+		return s.raise(ctx, kind, event.Subject{Type: "contract", ID: c.ID, VendorID: c.VendorID}, dl, why,
+			map[string]any{"contract_id": c.ID, "engagement_id": c.EngagementID, "vendor_id": c.VendorID, "title": c.Title,
+				"ends_on": c.EndsOn.Format(time.DateOnly), "notice_deadline": dl, "auto_renew": c.AutoRenew,
+				"days_left": daysBetween(today, deadline)})
+	})
 }
 
 // each walks what list returns due on or before until, a page at a time, and raises what one says.
-func (s *Service) each(ctx context.Context, until time.Time, list func(context.Context, time.Time, string, int) ([]Due, error),
+func (s *Service) each(ctx context.Context, what string, until time.Time, list func(context.Context, time.Time, string, int) ([]Due, error),
 	one func(ctx context.Context, d Due) (bool, error)) (int, error) {
+	return walk(ctx, what, func(ctx context.Context, after string) ([]Due, error) { return list(ctx, until, after, page) },
+		func(d Due) string { return d.ID }, one)
+}
+
+// walk reads what list returns a page at a time (keyset on id) and runs one on each: a record that
+// fails is reported with the others but does not stop them. It returns how many one raised.
+func walk[T any](ctx context.Context, what string, list func(ctx context.Context, after string) ([]T, error),
+	id func(T) string, one func(ctx context.Context, x T) (bool, error)) (int, error) {
 	raised := 0
 	var errs []error
 	after := ""
 	for {
-		ds, err := list(ctx, until, after, page)
+		xs, err := list(ctx, after)
 		if err != nil {
-			return raised, err
+			return raised, errors.Join(append(errs, fmt.Errorf("list %ss: %w", what, err))...)
 		}
-		for _, d := range ds {
-			ok, err := one(ctx, d)
+		for _, x := range xs {
+			ok, err := one(ctx, x)
 			if err != nil {
-				errs = append(errs, fmt.Errorf("%s: %w", d.ID, err))
+				errs = append(errs, fmt.Errorf("%s %s: %w", what, id(x), err))
 			} else if ok {
 				raised++
 			}
 		}
-		if len(ds) < page {
+		if len(xs) < page {
 			return raised, errors.Join(errs...)
 		}
-		after = ds[len(ds)-1].ID
+		after = id(xs[len(xs)-1])
 	}
+}
+
+// today is the day of the service's clock, in UTC.
+func (s *Service) today() time.Time {
+	y, m, d := s.now().UTC().Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
 
 // SweepAssessments reminds the supplier 7, 3 and 1 days before an assessment's due date
 // (assessment.reminder; a sweep that comes late sends only the latest reminder due) and raises
 // assessment.overdue once the date passed, each once per assessment and due date.
 func (s *Service) SweepAssessments(ctx context.Context) (int, error) {
-	y, m, d := s.now().UTC().Date()
-	today := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
-	return s.each(ctx, today.AddDate(0, 0, ReminderOffsets[0]), s.repo.AssessmentsDue, func(ctx context.Context, a Due) (bool, error) {
+	today := s.today()
+	return s.each(ctx, "assessment", today.AddDate(0, 0, ReminderOffsets[0]), s.repo.AssessmentsDue, func(ctx context.Context, a Due) (bool, error) {
 		due := a.DueOn.UTC().Format(time.DateOnly)
 		left := daysBetween(today, a.DueOn)
 		subject := event.Subject{Type: "assessment", ID: a.ID, VendorID: a.VendorID}
@@ -335,9 +297,8 @@ func orNone(s string) string {
 // SweepRemediations raises remediation.overdue once a remediation item not yet done passed its due
 // date, once per item and due date.
 func (s *Service) SweepRemediations(ctx context.Context) (int, error) {
-	y, m, d := s.now().UTC().Date()
-	today := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
-	return s.each(ctx, today.AddDate(0, 0, -1), s.repo.RemediationsDue, func(ctx context.Context, r Due) (bool, error) {
+	today := s.today()
+	return s.each(ctx, "remediation", today.AddDate(0, 0, -1), s.repo.RemediationsDue, func(ctx context.Context, r Due) (bool, error) {
 		due := r.DueOn.UTC().Format(time.DateOnly)
 		left := daysBetween(today, r.DueOn)
 		return s.overdue(ctx, RemediationOverdue, RemediationEscalated, event.Subject{Type: "remediation", ID: r.ID, VendorID: r.VendorID},
@@ -367,8 +328,7 @@ func (s *Service) Pending(ctx context.Context) ([]Reminder, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list pending work of vendor %s: %w", p.VendorID, err)
 	}
-	y, m, d := s.now().UTC().Date()
-	today := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+	today := s.today()
 	out := make([]Reminder, 0, len(as)+len(rs))
 	for kind, ds := range map[string][]Due{"assessment": as, "remediation": rs} {
 		for _, x := range ds {
