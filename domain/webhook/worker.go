@@ -346,7 +346,10 @@ func (w *Worker) attempt(ctx context.Context, ep Endpoint, d Delivery, msg Messa
 	} else {
 		w.failed.Add(1)
 	}
-	err = w.tx.InTx(context.WithoutCancel(ctx), func(ctx context.Context) error {
+	// Stored even when the pass is being stopped (the attempt happened), but never waited for forever.
+	storeCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), w.leaseTTL())
+	defer cancel()
+	err = w.tx.InTx(storeCtx, func(ctx context.Context) error {
 		if err := w.repo.SaveAttempt(ctx, d, a); err != nil {
 			return fmt.Errorf("store attempt: %w", err)
 		}
@@ -393,7 +396,10 @@ func (w *Worker) Loop(ctx context.Context) {
 	t := time.NewTicker(w.cfg.PollInterval)
 	defer t.Stop()
 	for {
-		st, err := w.RunOnce(ctx)
+		// A pass gets the lease's time per endpoint it may visit; a pass cut short resumes at the next tick.
+		passCtx, cancel := context.WithTimeout(ctx, 10*w.leaseTTL())
+		st, err := w.RunOnce(passCtx)
+		cancel()
 		switch {
 		case err != nil && ctx.Err() == nil:
 			w.log.ErrorContext(ctx, "webhook delivery pass failed", "err", err)
