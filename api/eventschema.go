@@ -25,7 +25,7 @@ var (
 		"engagement.review_overdue":       nil,
 		"contract.notice_deadline_near":   nil,
 		"contract.notice_deadline_passed": nil,
-		"assessment.reminder":             nil, "assessment.overdue": nil, "remediation.overdue": nil,
+		"assessment.reminder":             nil, "assessment.overdue": nil, "remediation.overdue": nil, "remediation.reminder": nil,
 		"assessment.escalated": nil, "remediation.escalated": nil,
 		webhook.PingType: nil,
 	}

@@ -49,6 +49,11 @@ type TierPolicyDTO struct {
 	// MaxAcceptanceDays may be left out of a PUT: the tier's built-in limit (90/180/365/365) applies.
 	MaxAcceptanceDays int              `json:"max_acceptance_days" binding:"required" example:"90"`
 	RequiredClauses   []RequirementDTO `json:"required_clauses" binding:"required" validate:"dive"`
+	// ReminderDays may be left out of a PUT: the tier's built-in schedule applies (tier 1: 14, 7, 3, 1;
+	// tiers 2 and 3: 7, 3, 1; tier 4: 7, 1). An empty list sends no reminders.
+	ReminderDays []int `json:"reminder_days" example:"7,3,1"`
+	// EscalateAfterDays may be left out of a PUT: the tier's built-in delay (3/5/7/14) applies.
+	EscalateAfterDays int `json:"escalate_after_days" example:"3"`
 }
 
 // BreachCostDTO is the cost of one leaked record of a category.
@@ -80,7 +85,7 @@ func (r RiskPolicyRequest) toDomain() policy.Policy {
 	for _, t := range r.Tiers {
 		tp := policy.TierPolicy{Tier: risk.Tier(t.Tier), QuestionnaireDepth: questionnaire.Coverage(t.QuestionnaireDepth),
 			EvidenceRequired: t.EvidenceRequired, ReassessmentMonths: t.ReassessmentMonths, Approvals: t.Approvals,
-			MaxAcceptanceDays: t.MaxAcceptanceDays,
+			MaxAcceptanceDays: t.MaxAcceptanceDays, ReminderDays: t.ReminderDays, EscalateAfterDays: t.EscalateAfterDays,
 			RemediationDays: map[domain.Severity]int{domain.SeverityCritical: t.RemediationDays.Critical,
 				domain.SeverityHigh: t.RemediationDays.High, domain.SeverityMedium: t.RemediationDays.Medium,
 				domain.SeverityLow: t.RemediationDays.Low}}
@@ -123,7 +128,7 @@ func policyResponse(p policy.Policy) RiskPolicyResponse {
 	for _, t := range p.Tiers {
 		td := TierPolicyDTO{Tier: int(t.Tier), QuestionnaireDepth: string(t.QuestionnaireDepth), EvidenceRequired: t.EvidenceRequired,
 			ReassessmentMonths: t.ReassessmentMonths, Approvals: t.Approvals, MaxAcceptanceDays: t.MaxAcceptanceDays,
-			RequiredClauses: []RequirementDTO{},
+			RequiredClauses: []RequirementDTO{}, ReminderDays: t.ReminderDays, EscalateAfterDays: t.EscalateAfterDays,
 			RemediationDays: RemediationDaysDTO{Critical: t.RemediationDays[domain.SeverityCritical],
 				High: t.RemediationDays[domain.SeverityHigh], Medium: t.RemediationDays[domain.SeverityMedium],
 				Low: t.RemediationDays[domain.SeverityLow]}}

@@ -17,7 +17,7 @@ const defaultPolicyJSON = `{
   "home_country": "JP",
   "tiers": [
     {"tier": 1, "questionnaire_depth": "core+extended", "evidence_required": true, "reassessment_months": 12,
-     "remediation_days": {"critical": 7, "high": 30, "medium": 60, "low": 90}, "approvals": 2, "max_acceptance_days": 90,
+     "remediation_days": {"critical": 7, "high": 30, "medium": 60, "low": 90}, "approvals": 2, "max_acceptance_days": 90, "reminder_days": [14, 7, 3, 1], "escalate_after_days": 3,
      "required_clauses": [
        {"type": "confidentiality"}, {"type": "data_protection"},
        {"type": "right_to_audit", "max_audit_notice_days": 30},
@@ -30,7 +30,7 @@ const defaultPolicyJSON = `{
        {"type": "staff_security", "require_nda": true, "require_training": true},
        {"type": "exit_assistance", "min_exit_assistance_days": 90}]},
     {"tier": 2, "questionnaire_depth": "core+extended", "evidence_required": true, "reassessment_months": 12,
-     "remediation_days": {"critical": 14, "high": 45, "medium": 90, "low": 180}, "approvals": 1, "max_acceptance_days": 180,
+     "remediation_days": {"critical": 14, "high": 45, "medium": 90, "low": 180}, "approvals": 1, "max_acceptance_days": 180, "reminder_days": [7, 3, 1], "escalate_after_days": 5,
      "required_clauses": [
        {"type": "confidentiality"}, {"type": "data_protection"},
        {"type": "right_to_audit", "max_audit_notice_days": 30},
@@ -40,13 +40,13 @@ const defaultPolicyJSON = `{
        {"type": "return_and_deletion", "max_deletion_days": 60},
        {"type": "staff_security", "require_nda": true}]},
     {"tier": 3, "questionnaire_depth": "core", "evidence_required": false, "reassessment_months": 24,
-     "remediation_days": {"critical": 30, "high": 60, "medium": 120, "low": 180}, "approvals": 1, "max_acceptance_days": 365,
+     "remediation_days": {"critical": 30, "high": 60, "medium": 120, "low": 180}, "approvals": 1, "max_acceptance_days": 365, "reminder_days": [7, 3, 1], "escalate_after_days": 7,
      "required_clauses": [
        {"type": "confidentiality"}, {"type": "data_protection"},
        {"type": "breach_notification", "max_notification_hours": 72},
        {"type": "subcontracting", "min_subcontracting": "notify"}]},
     {"tier": 4, "questionnaire_depth": "core", "evidence_required": false, "reassessment_months": 36,
-     "remediation_days": {"critical": 30, "high": 90, "medium": 180, "low": 365}, "approvals": 1, "max_acceptance_days": 365,
+     "remediation_days": {"critical": 30, "high": 90, "medium": 180, "low": 365}, "approvals": 1, "max_acceptance_days": 365, "reminder_days": [7, 1], "escalate_after_days": 14,
      "required_clauses": [{"type": "confidentiality"}]}
   ],
   "breach_costs": [

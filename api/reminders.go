@@ -26,7 +26,7 @@ type SupplierReminderList struct {
 //
 //	@Summary		What the supplier must still do, and by when
 //	@ID		listSupplierReminders
-//	@Description	The calling supplier's assessments waiting on it (sent, in progress, returned) and the remediation items it owns not yet done, soonest due first (at most 200 of each). Reminders are sent 7, 3 and 1 days before an assessment is due, as assessment.reminder events.
+//	@Description	The calling supplier's assessments waiting on it (sent, in progress, returned) and the remediation items it owns not yet done, soonest due first (at most 200 of each). Reminders are sent on the days before an assessment or remediation item is due that the risk policy names for the engagement's tier (reminder_days), as assessment.reminder and remediation.reminder events.
 //	@Tags			supplier
 //	@Produce		json
 //	@Security		BearerAuth

@@ -10,6 +10,7 @@ import (
 
 	"github.com/vendorrisk/vendorrisk/domain"
 	"github.com/vendorrisk/vendorrisk/domain/notice"
+	"github.com/vendorrisk/vendorrisk/domain/risk"
 )
 
 // Notices stores raised notices and finds what is due.
@@ -68,7 +69,7 @@ func (s *Notices) AssessmentsDue(ctx context.Context, until time.Time, afterID s
 	return s.due(ctx, s.db.conn(ctx).Table("assessments AS a").Joins("JOIN engagements AS e ON e.id = a.engagement_id").
 		Joins("JOIN vendors AS v ON v.id = a.vendor_id").
 		Select("a.id AS id, a.vendor_id AS vendor_id, a.engagement_id AS parent_id, a.due_date AS due_on, a.status AS status, "+
-			"e.business_owner AS business_owner, v.internal_owner AS internal_owner").
+			"e.business_owner AS business_owner, v.internal_owner AS internal_owner, e.effective_tier AS tier").
 		Where("a.due_date <= ? AND a.status IN ?", until.UTC(), []string{"sent", "in_progress", "returned"}), afterID, limit, "a.")
 }
 
@@ -77,7 +78,7 @@ func (s *Notices) RemediationsDue(ctx context.Context, until time.Time, afterID 
 	return s.due(ctx, s.db.conn(ctx).Table("remediations AS r").Joins("JOIN findings AS f ON f.id = r.finding_id").
 		Joins("JOIN engagements AS e ON e.id = f.engagement_id").Joins("JOIN vendors AS v ON v.id = f.vendor_id").
 		Select("r.id AS id, f.vendor_id AS vendor_id, r.finding_id AS parent_id, r.due_date AS due_on, r.status AS status, "+
-			"e.business_owner AS business_owner, v.internal_owner AS internal_owner").
+			"e.business_owner AS business_owner, v.internal_owner AS internal_owner, e.effective_tier AS tier").
 		Where("r.due_date <= ? AND r.status IN ?", until.UTC(), []string{"open", "in_progress"}), afterID, limit, "r.")
 }
 
@@ -93,6 +94,7 @@ func (s *Notices) due(_ context.Context, q *gorm.DB, afterID string, limit int, 
 		ID, VendorID, ParentID, Status string
 		BusinessOwner, InternalOwner   string
 		DueOn                          time.Time
+		Tier                           int
 	}
 	if err := q.Order(col).Limit(limit).Scan(&rows).Error; err != nil {
 		return nil, fmt.Errorf("query due items: %w", dbErr(err))
@@ -100,7 +102,7 @@ func (s *Notices) due(_ context.Context, q *gorm.DB, afterID string, limit int, 
 	out := make([]notice.Due, len(rows))
 	for i, r := range rows {
 		out[i] = notice.Due{ID: r.ID, VendorID: r.VendorID, ParentID: r.ParentID, DueOn: r.DueOn.UTC(), Status: r.Status,
-			BusinessOwner: r.BusinessOwner, InternalOwner: r.InternalOwner}
+			BusinessOwner: r.BusinessOwner, InternalOwner: r.InternalOwner, Tier: risk.Tier(r.Tier)}
 	}
 	return out, nil
 }

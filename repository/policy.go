@@ -43,6 +43,8 @@ type tierPolicyDoc struct {
 	EvidenceRequired   bool             `json:"evidence_required"`
 	ReassessmentMonths int              `json:"reassessment_months"`
 	MaxAcceptanceDays  int              `json:"max_acceptance_days,omitempty"`
+	ReminderDays       []int            `json:"reminder_days"` // no omitempty: an empty list (no reminders) differs from one stored before the field existed
+	EscalateAfterDays  int              `json:"escalate_after_days,omitempty"`
 	RemediationDays    map[string]int   `json:"remediation_days"`
 	Approvals          int              `json:"approvals"`
 	RequiredClauses    []requirementDoc `json:"required_clauses"`
@@ -74,7 +76,7 @@ func toPolicyDoc(p policy.Policy) policyDoc {
 	for _, t := range p.Tiers {
 		td := tierPolicyDoc{Tier: int(t.Tier), QuestionnaireDepth: string(t.QuestionnaireDepth), EvidenceRequired: t.EvidenceRequired,
 			ReassessmentMonths: t.ReassessmentMonths, RemediationDays: map[string]int{}, Approvals: t.Approvals,
-			MaxAcceptanceDays: t.MaxAcceptanceDays}
+			MaxAcceptanceDays: t.MaxAcceptanceDays, ReminderDays: t.ReminderDays, EscalateAfterDays: t.EscalateAfterDays}
 		for s, n := range t.RemediationDays {
 			td.RemediationDays[string(s)] = n
 		}
@@ -99,10 +101,8 @@ func (d policyDoc) toDomain() policy.Policy {
 	for _, td := range d.Tiers {
 		t := policy.TierPolicy{Tier: risk.Tier(td.Tier), QuestionnaireDepth: questionnaire.Coverage(td.QuestionnaireDepth),
 			EvidenceRequired: td.EvidenceRequired, ReassessmentMonths: td.ReassessmentMonths,
-			RemediationDays: map[domain.Severity]int{}, Approvals: td.Approvals, MaxAcceptanceDays: td.MaxAcceptanceDays}
-		if t.MaxAcceptanceDays == 0 { // stored before the field existed
-			t.MaxAcceptanceDays = policy.DefaultMaxAcceptanceDays(t.Tier)
-		}
+			RemediationDays: map[domain.Severity]int{}, Approvals: td.Approvals, MaxAcceptanceDays: td.MaxAcceptanceDays,
+			ReminderDays: td.ReminderDays, EscalateAfterDays: td.EscalateAfterDays}
 		for s, n := range td.RemediationDays {
 			t.RemediationDays[domain.Severity(s)] = n
 		}
@@ -120,6 +120,7 @@ func (d policyDoc) toDomain() policy.Policy {
 		p.BreachCosts = append(p.BreachCosts, risk.CostPerRecord{Category: risk.DataCategory(c.Category),
 			Cost: domain.Money{Amount: c.Amount, Currency: c.Currency}})
 	}
+	p.FillDefaults() // fields stored before they existed
 	return p
 }
 

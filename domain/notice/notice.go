@@ -14,6 +14,8 @@ import (
 	"github.com/vendorrisk/vendorrisk/domain"
 	"github.com/vendorrisk/vendorrisk/domain/auth"
 	"github.com/vendorrisk/vendorrisk/domain/event"
+	"github.com/vendorrisk/vendorrisk/domain/policy"
+	"github.com/vendorrisk/vendorrisk/domain/risk"
 )
 
 // Event types raised.
@@ -24,6 +26,7 @@ const (
 	ReviewOverdue        = "engagement.review_overdue"
 	AssessmentReminder   = "assessment.reminder"
 	AssessmentOverdue    = "assessment.overdue"
+	RemediationReminder  = "remediation.reminder"
 	RemediationOverdue   = "remediation.overdue"
 	AssessmentEscalated  = "assessment.escalated"
 	RemediationEscalated = "remediation.escalated"
@@ -43,13 +46,14 @@ type Due struct {
 	// escalation names.
 	BusinessOwner string
 	InternalOwner string
+	// Tier is the engagement's effective tier: its policy sets the reminders and the escalation.
+	Tier risk.Tier
 }
 
-// EscalateAfterDays is how many days overdue an assessment or remediation item is escalated.
-const EscalateAfterDays = 7
-
-// ReminderOffsets are the days before an assessment's due date the supplier is reminded.
-var ReminderOffsets = []int{7, 3, 1}
+// Policies gives the current risk policy, whose tiers set reminder offsets and escalation delays.
+type Policies interface {
+	Current(ctx context.Context) (policy.Policy, error)
+}
 
 // Contract is a running contract with an end date, as the sweep watches its notice deadline.
 type Contract struct {
@@ -106,6 +110,7 @@ type Service struct {
 	tx     domain.TxManager
 	now    domain.Clock
 	events event.Recorder
+	pols   Policies
 	// Warn is how long before its last valid day a certificate is announced as expiring.
 	Warn time.Duration
 }
@@ -114,8 +119,8 @@ type Service struct {
 const DefaultWarn = 30 * 24 * time.Hour
 
 // NewService wires the notices.
-func NewService(repo Repository, tx domain.TxManager, now domain.Clock, events event.Recorder) *Service {
-	return &Service{repo: repo, tx: tx, now: now, events: events, Warn: DefaultWarn}
+func NewService(repo Repository, tx domain.TxManager, now domain.Clock, events event.Recorder, pols Policies) *Service {
+	return &Service{repo: repo, tx: tx, now: now, events: events, pols: pols, Warn: DefaultWarn}
 }
 
 const page = 100
@@ -245,46 +250,86 @@ func (s *Service) today() time.Time {
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
 
-// SweepAssessments reminds the supplier 7, 3 and 1 days before an assessment's due date
-// (assessment.reminder; a sweep that comes late sends only the latest reminder due) and raises
-// assessment.overdue once the date passed, each once per assessment and due date.
+// SweepAssessments reminds the supplier on the days before an assessment's due date its tier's policy
+// names (assessment.reminder; a sweep that comes late sends only the latest reminder due), raises
+// assessment.overdue once the date passed and assessment.escalated once it is the tier's escalation
+// delay overdue, each once per assessment and due date.
 func (s *Service) SweepAssessments(ctx context.Context) (int, error) {
-	today := s.today()
-	return s.each(ctx, "assessment", today.AddDate(0, 0, ReminderOffsets[0]), s.repo.AssessmentsDue, func(ctx context.Context, a Due) (bool, error) {
-		due := a.DueOn.UTC().Format(time.DateOnly)
-		left := daysBetween(today, a.DueOn)
-		subject := event.Subject{Type: "assessment", ID: a.ID, VendorID: a.VendorID}
-		data := map[string]any{"assessment_id": a.ID, "engagement_id": a.ParentID, "vendor_id": a.VendorID, "due_date": due,
-			"days_left": left, "status": a.Status}
-		if left >= 0 {
-			offset := ReminderOffsets[0]
-			for _, o := range ReminderOffsets {
-				if left <= o {
-					offset = o
-				}
-			}
-			return s.raise(ctx, AssessmentReminder, subject, due+"/"+fmt.Sprint(offset)+"d",
-				fmt.Sprintf("the assessment is due on %s (%d days' reminder)", due, offset), data)
-		}
-		return s.overdue(ctx, AssessmentOverdue, AssessmentEscalated, subject, a, due, left, "the assessment", data)
+	return s.sweepDue(ctx, "assessment", s.repo.AssessmentsDue, func(a Due) dueKinds {
+		return dueKinds{reminder: AssessmentReminder, overdue: AssessmentOverdue, escalated: AssessmentEscalated,
+			what: "the assessment", subject: event.Subject{Type: "assessment", ID: a.ID, VendorID: a.VendorID},
+			data: map[string]any{"assessment_id": a.ID, "engagement_id": a.ParentID, "vendor_id": a.VendorID}}
 	})
 }
 
-// overdue raises the overdue event once, and the escalation, naming the owners, once the item is
-// EscalateAfterDays overdue.
-func (s *Service) overdue(ctx context.Context, kind, escalated string, subject event.Subject, d Due, due string, left int,
-	what string, data map[string]any) (bool, error) {
-	ok, err := s.raise(ctx, kind, subject, due, what+" was due on "+due, data)
-	if err != nil || left > -EscalateAfterDays {
+// SweepRemediations does the same for remediation items not yet done: remediation.reminder,
+// remediation.overdue and remediation.escalated.
+func (s *Service) SweepRemediations(ctx context.Context) (int, error) {
+	return s.sweepDue(ctx, "remediation", s.repo.RemediationsDue, func(r Due) dueKinds {
+		return dueKinds{reminder: RemediationReminder, overdue: RemediationOverdue, escalated: RemediationEscalated,
+			what: "the remediation item", subject: event.Subject{Type: "remediation", ID: r.ID, VendorID: r.VendorID},
+			data: map[string]any{"remediation_id": r.ID, "finding_id": r.ParentID, "vendor_id": r.VendorID}}
+	})
+}
+
+// dueKinds names the events of one kind of due item and what they carry.
+type dueKinds struct {
+	reminder, overdue, escalated, what string
+	subject                            event.Subject
+	data                               map[string]any
+}
+
+func (s *Service) sweepDue(ctx context.Context, what string, list func(context.Context, time.Time, string, int) ([]Due, error),
+	kinds func(Due) dueKinds) (int, error) {
+	pol, err := s.pols.Current(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("read the risk policy for %s reminders: %w", what, err)
+	}
+	today := s.today()
+	return s.each(ctx, what, today.AddDate(0, 0, pol.MaxReminderDays()), list, func(ctx context.Context, d Due) (bool, error) {
+		return s.due(ctx, d, kinds(d), pol.ForTier(d.Tier), today)
+	})
+}
+
+// due raises what one waiting item is owed today under its tier's policy tp.
+func (s *Service) due(ctx context.Context, d Due, k dueKinds, tp policy.TierPolicy, today time.Time) (bool, error) {
+	due := d.DueOn.UTC().Format(time.DateOnly)
+	left := daysBetween(today, d.DueOn)
+	data := map[string]any{"due_date": due, "days_left": left, "status": d.Status, "tier": int(d.Tier)}
+	for key, v := range k.data {
+		data[key] = v
+	}
+	if left >= 0 {
+		offset, ok := reminderOffset(tp.ReminderDays, left)
+		if !ok {
+			return false, nil
+		}
+		return s.raise(ctx, k.reminder, k.subject, due+"/"+fmt.Sprint(offset)+"d",
+			fmt.Sprintf("%s is due on %s (%d days' reminder, tier %d policy)", k.what, due, offset, d.Tier), data)
+	}
+	ok, err := s.raise(ctx, k.overdue, k.subject, due, k.what+" was due on "+due, data)
+	if err != nil || -left < tp.EscalateAfterDays {
 		return ok, err
 	}
-	esc := map[string]any{"business_owner": d.BusinessOwner, "internal_owner": d.InternalOwner}
-	for k, v := range data {
-		esc[k] = v
-	}
-	okEsc, err := s.raise(ctx, escalated, subject, due, fmt.Sprintf("%s is %d days overdue; escalated to its owners (%s, %s)",
-		what, -left, orNone(d.BusinessOwner), orNone(d.InternalOwner)), esc)
+	data["business_owner"], data["internal_owner"], data["escalate_after_days"] = d.BusinessOwner, d.InternalOwner, tp.EscalateAfterDays
+	okEsc, err := s.raise(ctx, k.escalated, k.subject, due, fmt.Sprintf("%s is %d days overdue (tier %d escalates after %d); escalated to its owners (%s, %s)",
+		k.what, -left, d.Tier, tp.EscalateAfterDays, orNone(d.BusinessOwner), orNone(d.InternalOwner)), data)
 	return ok || okEsc, err
+}
+
+// reminderOffset is the reminder due with left days to go: the smallest offset (days before the due
+// date, largest first) not below left. None when the first reminder is still ahead.
+func reminderOffset(offsets []int, left int) (int, bool) {
+	if len(offsets) == 0 || left > offsets[0] {
+		return 0, false
+	}
+	offset := offsets[0]
+	for _, o := range offsets {
+		if left <= o {
+			offset = o
+		}
+	}
+	return offset, true
 }
 
 func orNone(s string) string {
@@ -292,19 +337,6 @@ func orNone(s string) string {
 		return "no owner recorded"
 	}
 	return s
-}
-
-// SweepRemediations raises remediation.overdue once a remediation item not yet done passed its due
-// date, once per item and due date.
-func (s *Service) SweepRemediations(ctx context.Context) (int, error) {
-	today := s.today()
-	return s.each(ctx, "remediation", today.AddDate(0, 0, -1), s.repo.RemediationsDue, func(ctx context.Context, r Due) (bool, error) {
-		due := r.DueOn.UTC().Format(time.DateOnly)
-		left := daysBetween(today, r.DueOn)
-		return s.overdue(ctx, RemediationOverdue, RemediationEscalated, event.Subject{Type: "remediation", ID: r.ID, VendorID: r.VendorID},
-			r, due, left, "the remediation item", map[string]any{"remediation_id": r.ID, "finding_id": r.ParentID,
-				"vendor_id": r.VendorID, "due_date": due, "days_left": left, "status": r.Status})
-	})
 }
 
 // Reminder is one thing a supplier must still do, and by when.

@@ -29,6 +29,60 @@ type TierPolicy struct {
 	// MaxAcceptanceDays is the longest a risk acceptance on this tier may run.
 	MaxAcceptanceDays int
 	RequiredClauses   []contract.Requirement
+	// ReminderDays are the days before a due date (an assessment's, a remediation item's) the supplier
+	// is reminded, largest first; EscalateAfterDays is how many days overdue the item is escalated to
+	// its internal owners.
+	ReminderDays      []int
+	EscalateAfterDays int
+}
+
+// defaultReminders: a critical supplier is reminded earlier and escalated sooner.
+var defaultReminders = map[risk.Tier]struct {
+	days     []int
+	escalate int
+}{
+	risk.Tier1Critical: {[]int{14, 7, 3, 1}, 3},
+	risk.Tier2High:     {[]int{7, 3, 1}, 5},
+	risk.Tier3Medium:   {[]int{7, 3, 1}, 7},
+	risk.Tier4Low:      {[]int{7, 1}, 14},
+}
+
+// DefaultReminderDays is the built-in reminder schedule of a tier (policies stored before the field
+// existed get it).
+func DefaultReminderDays(t risk.Tier) []int { return slices.Clone(defaultReminders[t].days) }
+
+// DefaultEscalateAfterDays is the built-in escalation delay of a tier.
+func DefaultEscalateAfterDays(t risk.Tier) int { return defaultReminders[t].escalate }
+
+// MaxReminderDays is the earliest reminder any tier sends: how far ahead the sweep must look.
+func (p Policy) MaxReminderDays() int {
+	most := 0
+	for _, t := range p.Tiers {
+		if len(t.ReminderDays) > 0 {
+			most = max(most, t.ReminderDays[0])
+		}
+	}
+	return most
+}
+
+// fillDefaults gives fields a stored or submitted policy left out their tier's built-in value.
+func (tp *TierPolicy) fillDefaults() {
+	if tp.MaxAcceptanceDays == 0 {
+		tp.MaxAcceptanceDays = DefaultMaxAcceptanceDays(tp.Tier)
+	}
+	if tp.ReminderDays == nil {
+		tp.ReminderDays = DefaultReminderDays(tp.Tier)
+	}
+	if tp.EscalateAfterDays == 0 {
+		tp.EscalateAfterDays = DefaultEscalateAfterDays(tp.Tier)
+	}
+}
+
+// FillDefaults gives every tier's fields left out their built-in value.
+func (p *Policy) FillDefaults() {
+	for i := range p.Tiers {
+		p.Tiers[i].fillDefaults()
+	}
 }
 
 // defaultMaxAcceptanceDays: the more critical the tier, the sooner an accepted risk is looked at again.
@@ -61,7 +115,7 @@ func yen(n int64) domain.Money { return domain.Money{Amount: n, Currency: "JPY"}
 
 // Default is the built-in policy (version 1), used until an admin stores another.
 func Default() Policy {
-	return Policy{
+	p := Policy{
 		Version:     1,
 		HomeCountry: "JP",
 		UpdatedBy:   "built-in",
@@ -121,6 +175,8 @@ func Default() Policy {
 			},
 		},
 	}
+	p.FillDefaults()
+	return p
 }
 
 func days(critical, high, medium, low int) map[domain.Severity]int {
@@ -135,11 +191,9 @@ func (p *Policy) Validate() error {
 	v.Check(country.Valid(p.HomeCountry), "home_country", "must be an ISO 3166-1 alpha-2 code")
 	v.Check(len(p.Tiers) == len(risk.Tiers), "tiers", "must hold exactly one entry for each of the tiers 1 to 4")
 	seen := map[risk.Tier]bool{}
-	for i, tp := range p.Tiers {
-		if tp.MaxAcceptanceDays == 0 {
-			p.Tiers[i].MaxAcceptanceDays = DefaultMaxAcceptanceDays(tp.Tier)
-			tp = p.Tiers[i]
-		}
+	for i := range p.Tiers {
+		p.Tiers[i].fillDefaults()
+		tp := p.Tiers[i]
 		validateTier(&v, "tiers["+strconv.Itoa(i)+"]", tp, seen)
 	}
 	slices.SortFunc(p.Tiers, func(a, b TierPolicy) int { return int(a.Tier - b.Tier) })
@@ -163,6 +217,7 @@ func validateTier(v *domain.Validator, f string, tp TierPolicy, seen map[risk.Ti
 	v.Check(tp.ReassessmentMonths >= 1 && tp.ReassessmentMonths <= 120, f+".reassessment_months", "must be between 1 and 120")
 	v.Check(tp.Approvals >= 1 && tp.Approvals <= 5, f+".approvals", "must be between 1 and 5")
 	v.Check(tp.MaxAcceptanceDays >= 1 && tp.MaxAcceptanceDays <= 1095, f+".max_acceptance_days", "must be between 1 and 1095")
+	validateReminders(v, f, tp)
 	for _, s := range domain.Severities {
 		d, ok := tp.RemediationDays[s]
 		v.Check(ok && d >= 1 && d <= 3650, f+".remediation_days."+string(s), "must be between 1 and 3650")
@@ -175,6 +230,15 @@ func validateTier(v *domain.Validator, f string, tp TierPolicy, seen map[risk.Ti
 		seenClause[r.Type] = true
 		validateRequirement(v, cf, r)
 	}
+}
+
+func validateReminders(v *domain.Validator, f string, tp TierPolicy) {
+	v.Check(len(tp.ReminderDays) <= 6, f+".reminder_days", "must hold at most 6 offsets")
+	for i, d := range tp.ReminderDays {
+		v.Check(d >= 1 && d <= 90, f+".reminder_days["+strconv.Itoa(i)+"]", "must be between 1 and 90")
+		v.Check(i == 0 || d < tp.ReminderDays[i-1], f+".reminder_days["+strconv.Itoa(i)+"]", "must be smaller than the offset before it (largest first, no repeats)")
+	}
+	v.Check(tp.EscalateAfterDays >= 1 && tp.EscalateAfterDays <= 365, f+".escalate_after_days", "must be between 1 and 365")
 }
 
 func validateRequirement(v *domain.Validator, f string, r contract.Requirement) {

@@ -168,6 +168,15 @@ func TestValidate(t *testing.T) {
 		{"missing remediation severity", func(p *Policy) { delete(p.Tiers[2].RemediationDays, domain.SeverityMedium) }, []string{"tiers[2].remediation_days.medium"}},
 		{"no remediation days at all", func(p *Policy) { p.Tiers[0].RemediationDays = nil }, []string{"tiers[0].remediation_days.critical",
 			"tiers[0].remediation_days.high", "tiers[0].remediation_days.medium", "tiers[0].remediation_days.low"}},
+		{"reminders left out get the tier's", func(p *Policy) { p.Tiers[0].ReminderDays, p.Tiers[0].EscalateAfterDays = nil, 0 }, nil},
+		{"no reminders", func(p *Policy) { p.Tiers[3].ReminderDays = []int{} }, nil},
+		{"reminder 0 days", func(p *Policy) { p.Tiers[1].ReminderDays = []int{3, 0} }, []string{"tiers[1].reminder_days[1]"}},
+		{"reminder 91 days", func(p *Policy) { p.Tiers[1].ReminderDays = []int{91} }, []string{"tiers[1].reminder_days[0]"}},
+		{"reminders not largest first", func(p *Policy) { p.Tiers[2].ReminderDays = []int{1, 7} }, []string{"tiers[2].reminder_days[1]"}},
+		{"repeated reminder", func(p *Policy) { p.Tiers[2].ReminderDays = []int{7, 7} }, []string{"tiers[2].reminder_days[1]"}},
+		{"seven reminders", func(p *Policy) { p.Tiers[0].ReminderDays = []int{30, 20, 14, 7, 3, 2, 1} }, []string{"tiers[0].reminder_days"}},
+		{"escalation after 366 days", func(p *Policy) { p.Tiers[0].EscalateAfterDays = 366 }, []string{"tiers[0].escalate_after_days"}},
+		{"escalation after -1 days", func(p *Policy) { p.Tiers[0].EscalateAfterDays = -1 }, []string{"tiers[0].escalate_after_days"}},
 		{"approvals 0", func(p *Policy) { p.Tiers[1].Approvals = 0 }, []string{"tiers[1].approvals"}},
 		{"approvals 6", func(p *Policy) { p.Tiers[1].Approvals = 6 }, []string{"tiers[1].approvals"}},
 		{"approvals 5", func(p *Policy) { p.Tiers[1].Approvals = 5 }, nil},
@@ -288,5 +297,21 @@ func TestValidatedAllowedCountriesMatchContractCountries(t *testing.T) {
 		if strings.Contains(g.Detail, "policy allows only") {
 			t.Errorf("a contract keeping data in JP only breaks a policy that allows jp: %s", g.Detail)
 		}
+	}
+}
+
+func TestDefaultReminders(t *testing.T) {
+	p := Default()
+	if got := p.MaxReminderDays(); got != 14 {
+		t.Errorf("MaxReminderDays = %d, want 14 (tier 1's first reminder)", got)
+	}
+	for _, tp := range p.Tiers {
+		if !slices.IsSortedFunc(tp.ReminderDays, func(a, b int) int { return b - a }) || tp.EscalateAfterDays == 0 {
+			t.Errorf("tier %d: reminders %v, escalation after %d", tp.Tier, tp.ReminderDays, tp.EscalateAfterDays)
+		}
+	}
+	if t1, t4 := p.ForTier(risk.Tier1Critical), p.ForTier(risk.Tier4Low); t1.EscalateAfterDays >= t4.EscalateAfterDays {
+		t.Errorf("tier 1 escalates after %d days, tier 4 after %d: a critical supplier must be escalated sooner",
+			t1.EscalateAfterDays, t4.EscalateAfterDays)
 	}
 }

@@ -184,7 +184,7 @@ func (s Services) Sweeper(db *repository.DB, holder string, clock domain.Clock, 
 	asSystem := func(run func(context.Context) (int, error)) func(context.Context) (int, error) {
 		return func(ctx context.Context) (int, error) { return run(auth.WithPrincipal(ctx, systemPrincipal)) }
 	}
-	notices := notice.NewService(repository.NewNotices(db), db, clock, s.Events) // on the sweep's own clock
+	notices := notice.NewService(repository.NewNotices(db), db, clock, s.Events, s.Policies) // on the sweep's own clock
 	tasks := append([]sweep.Task{
 		{Name: "decisions", Run: asSystem(s.Decisions.Sweep)},
 		{Name: "risk_acceptances", Run: asSystem(s.Acceptances.Sweep)},
