@@ -16,6 +16,10 @@ type CreateWebhookEndpointRequest struct {
 	Description string   `json:"description" validate:"max=500" example:"ticket system"`
 	EventTypes  []string `json:"event_types" validate:"required,min=1,max=100" example:"assessment.*,vendor.created"`
 	Enabled     *bool    `json:"enabled" example:"true"`
+	// VendorID scopes the endpoint to one supplier's system: it receives only that vendor's events a
+	// supplier may see (its vendor, contacts, certifications, assessments, findings and remediation
+	// items; no escalations), without internal fields. Fixed at creation.
+	VendorID string `json:"vendor_id" validate:"omitempty,max=36" example:"0190c2a4-6f1e-7c3a-9b2d-3f5e8a1c2b4d"`
 }
 
 // UpdateWebhookEndpointRequest changes an endpoint; absent fields stay.
@@ -39,6 +43,7 @@ type WebhookEndpointResponse struct {
 	URL                 string     `json:"url" binding:"required" example:"https://hooks.example.com/vendorrisk"`
 	Description         string     `json:"description" binding:"required"`
 	EventTypes          []string   `json:"event_types" binding:"required" example:"assessment.*"`
+	VendorID            string     `json:"vendor_id,omitempty"`
 	Enabled             bool       `json:"enabled" binding:"required"`
 	DisabledReason      string     `json:"disabled_reason,omitempty" example:"the receiver answered 410 Gone"`
 	ConsecutiveFailures int        `json:"consecutive_failures" binding:"required"`
@@ -117,7 +122,7 @@ func webhookEndpointResponse(e webhook.Endpoint) WebhookEndpointResponse {
 	if types == nil {
 		types = []string{}
 	}
-	return WebhookEndpointResponse{ID: e.ID, URL: e.URL, Description: e.Description, EventTypes: types, Enabled: e.Enabled,
+	return WebhookEndpointResponse{ID: e.ID, URL: e.URL, Description: e.Description, EventTypes: types, VendorID: e.VendorID, Enabled: e.Enabled,
 		DisabledReason: e.DisabledReason, ConsecutiveFailures: e.ConsecutiveFailures, PreviousSecretUntil: e.PreviousSecretUntil,
 		Version: e.Version, CreatedAt: e.CreatedAt, UpdatedAt: e.UpdatedAt}
 }
@@ -152,7 +157,7 @@ func (s *Server) createWebhookEndpoint(c *gin.Context) {
 		return
 	}
 	e, err := s.webhooks.Create(c.Request.Context(), webhook.NewEndpoint{URL: req.URL, Description: req.Description,
-		EventTypes: req.EventTypes, Enabled: req.Enabled})
+		EventTypes: req.EventTypes, Enabled: req.Enabled, VendorID: req.VendorID})
 	if err != nil {
 		respondError(c, err)
 		return

@@ -100,6 +100,7 @@ type endpointRow struct {
 	URL                 string
 	Description         string
 	EventTypes          string
+	VendorID            string
 	Enabled             bool
 	DisabledReason      string
 	Secret              string
@@ -119,7 +120,7 @@ func toEndpointRow(e webhook.Endpoint) (endpointRow, error) {
 	if err != nil {
 		return endpointRow{}, fmt.Errorf("encode event types: %w", err)
 	}
-	return endpointRow{ID: e.ID, URL: e.URL, Description: e.Description, EventTypes: string(types), Enabled: e.Enabled,
+	return endpointRow{ID: e.ID, URL: e.URL, Description: e.Description, EventTypes: string(types), VendorID: e.VendorID, Enabled: e.Enabled,
 		DisabledReason: e.DisabledReason, Secret: e.Secret, PreviousSecret: e.PreviousSecret, PreviousSecretUntil: utcPtr(e.PreviousSecretUntil),
 		ConsecutiveFailures: e.ConsecutiveFailures, Version: e.Version, CreatedAt: e.CreatedAt.UTC(), UpdatedAt: e.UpdatedAt.UTC()}, nil
 }
@@ -129,7 +130,7 @@ func (r endpointRow) toDomain() (webhook.Endpoint, error) {
 	if err := json.Unmarshal([]byte(r.EventTypes), &types); err != nil {
 		return webhook.Endpoint{}, fmt.Errorf("decode event types of endpoint %s: %w", r.ID, err)
 	}
-	return webhook.Endpoint{ID: r.ID, URL: r.URL, Description: r.Description, EventTypes: types, Enabled: r.Enabled,
+	return webhook.Endpoint{ID: r.ID, URL: r.URL, Description: r.Description, EventTypes: types, VendorID: r.VendorID, Enabled: r.Enabled,
 		DisabledReason: r.DisabledReason, Secret: r.Secret, PreviousSecret: r.PreviousSecret, PreviousSecretUntil: utcPtr(r.PreviousSecretUntil),
 		ConsecutiveFailures: r.ConsecutiveFailures, Version: r.Version, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}, nil
 }

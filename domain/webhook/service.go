@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/vendorrisk/vendorrisk/domain"
@@ -105,11 +106,16 @@ type Service struct {
 	now    domain.Clock
 	events event.Recorder
 	guard  Guard
+	vendor VendorCheck
 }
 
+// VendorCheck returns domain.ErrNotFound when no vendor has the id.
+type VendorCheck func(ctx context.Context, id string) error
+
 // NewService wires the endpoint use cases; events records each change to an endpoint.
-func NewService(repo Repository, outbox OutboxRepository, tx domain.TxManager, now domain.Clock, events event.Recorder, guard Guard) *Service {
-	return &Service{repo: repo, outbox: outbox, tx: tx, now: now, events: events, guard: guard}
+func NewService(repo Repository, outbox OutboxRepository, tx domain.TxManager, now domain.Clock, events event.Recorder, guard Guard,
+	vendor VendorCheck) *Service {
+	return &Service{repo: repo, outbox: outbox, tx: tx, now: now, events: events, guard: guard, vendor: vendor}
 }
 
 // Guard is the SSRF policy the service checks URLs with.
@@ -122,7 +128,9 @@ type NewEndpoint struct {
 	URL         string
 	Description string
 	EventTypes  []string
-	Enabled     *bool // default true
+	// VendorID scopes the endpoint to one supplier ("" for an internal consumer); it cannot change.
+	VendorID string
+	Enabled  *bool // default true
 }
 
 // Create subscribes an endpoint to events from now on; the returned endpoint carries its secret,
@@ -130,10 +138,17 @@ type NewEndpoint struct {
 func (s *Service) Create(ctx context.Context, in NewEndpoint) (Endpoint, error) {
 	now := s.now()
 	e := Endpoint{ID: domain.NewID(), URL: in.URL, Description: in.Description, EventTypes: append([]string(nil), in.EventTypes...),
-		Enabled: true, Version: 1, CreatedAt: now, UpdatedAt: now}
+		VendorID: strings.TrimSpace(in.VendorID), Enabled: true, Version: 1, CreatedAt: now, UpdatedAt: now}
 	domain.Set(&e.Enabled, in.Enabled)
 	if err := e.validate(s.guard); err != nil {
 		return Endpoint{}, err
+	}
+	if e.VendorID != "" {
+		if err := s.vendor(ctx, e.VendorID); errors.Is(err, domain.ErrNotFound) {
+			return Endpoint{}, domain.Invalid("vendor_id", "no vendor has this id")
+		} else if err != nil {
+			return Endpoint{}, fmt.Errorf("check the endpoint's vendor: %w", err)
+		}
 	}
 	secret, err := NewSecret()
 	if err != nil {

@@ -35,7 +35,10 @@ type Endpoint struct {
 	// EventTypes selects the events sent: an exact type ("vendor.updated"), a prefix ("assessment.*")
 	// or "*" for every event.
 	EventTypes []string
-	Enabled    bool
+	// VendorID scopes the endpoint to a supplier: it receives only that vendor's events a supplier may
+	// see, without internal fields (supplier.go). "" is an internal consumer that receives everything.
+	VendorID string
+	Enabled  bool
 	// DisabledReason says why the service disabled the endpoint on its own ("" otherwise).
 	DisabledReason string
 	Secret         string `event:"-"` // never in an event

@@ -269,7 +269,7 @@ func (w *Worker) enqueue(ctx context.Context, id string, st *Stats) error {
 			now := w.now()
 			var ds []Delivery
 			for _, m := range msgs {
-				if (m.EndpointID == "" && ep.Wants(m.Type)) || m.EndpointID == id {
+				if ep.wants(m) {
 					ds = append(ds, Delivery{ID: domain.NewID(), EndpointID: id, Seq: m.Seq, MessageID: m.ID, EventType: m.Type,
 						Status: StatusPending, NextAttemptAt: &now, RetryFrom: now, CreatedAt: now, UpdatedAt: now})
 				}
@@ -291,11 +291,15 @@ func (w *Worker) enqueue(ctx context.Context, id string, st *Stats) error {
 func (w *Worker) attempt(ctx context.Context, ep Endpoint, d Delivery, msg Message, st *Stats) error {
 	now := w.now()
 	ts := now.Unix()
-	sig, err := Signatures(ep.Secrets(now), msg.ID, ts, msg.Payload)
+	body, err := ep.payload(msg)
 	if err != nil {
 		return err
 	}
-	req := Request{URL: ep.URL, Body: msg.Payload, Header: map[string]string{
+	sig, err := Signatures(ep.Secrets(now), msg.ID, ts, body)
+	if err != nil {
+		return err
+	}
+	req := Request{URL: ep.URL, Body: body, Header: map[string]string{
 		"Content-Type": "application/json", "User-Agent": "vendorrisk-webhooks/1",
 		"webhook-id": msg.ID, "webhook-timestamp": strconv.FormatInt(ts, 10), "webhook-signature": sig,
 	}}

@@ -127,9 +127,10 @@ func WireWith(db *repository.DB, clock domain.Clock, blobs assessment.BlobStore,
 	decisions, acceptances := wireDecisions(db, clock, facts{engagements: engagements, policies: policies,
 		contracts: contracts, vendors: vendors, findings: findings, remediations: remediations, now: clock}, trail)
 	return Services{
-		Audit:        audited,
-		Events:       trail,
-		Webhooks:     webhook.NewService(repository.NewWebhooks(db), outbox, db, clock, trail, opt.Webhooks),
+		Audit:  audited,
+		Events: trail,
+		Webhooks: webhook.NewService(repository.NewWebhooks(db), outbox, db, clock, trail, opt.Webhooks,
+			func(ctx context.Context, id string) error { _, err := vendors.Info(ctx, id); return err }),
 		Notices:      notice.NewService(repository.NewNotices(db), db, clock, trail, policies),
 		Decisions:    decisions,
 		Acceptances:  acceptances,

@@ -1,0 +1,6 @@
+-- +goose Up
+-- A webhook endpoint scoped to a supplier receives only its vendor's events, as the supplier sees them.
+ALTER TABLE webhook_endpoints ADD COLUMN vendor_id TEXT NOT NULL DEFAULT '';
+
+-- +goose Down
+ALTER TABLE webhook_endpoints DROP COLUMN vendor_id;
