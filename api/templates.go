@@ -421,7 +421,7 @@ func (s *Server) newTemplateVersion(c *gin.Context) {
 //
 //	@Summary		Export a template as a JSON document or an Excel workbook
 //	@ID		exportTemplate
-//	@Description	The canonical document (format vendorrisk.questionnaire-template/v1): importing it and exporting the result gives the same bytes. With format=xlsx, the same content as a workbook (sheets Template, Sections, Questions, Options; see docs/excel.md) that POST .../import?format=xlsx reads back into an equal template.
+//	@Description	The canonical document (format vendorrisk.questionnaire-template/v1): importing it and exporting the result gives the same bytes. With format=xlsx, the same content as a workbook (sheets Template, Sections, Questions, Options; see docs/questionnaire-excel.md) that POST .../import?format=xlsx reads back into an equal template.
 //	@Tags			questionnaire-templates
 //	@Produce		json
 //	@Produce		application/vnd.openxmlformats-officedocument.spreadsheetml.sheet
