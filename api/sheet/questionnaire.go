@@ -203,11 +203,11 @@ func (qw *questionnaireWriter) validation(sheet, cell string, q QuestionRow) err
 	dv := excelize.NewDataValidation(true)
 	dv.SetSqref(cell)
 	if len(q.Options) == 0 || q.Multi {
-		msg := q.Type
-		if q.Multi {
-			msg = strings.Join(q.Options, ", ")
+		hint := inputHint(q, qw.ja)
+		if hint == "" {
+			return nil
 		}
-		dv.SetInput("", inputHint(q, qw.ja)+msg)
+		dv.SetInput("", hint)
 		return qw.f.AddDataValidation(sheet, dv)
 	}
 	if err := dv.SetDropList(q.Options); err != nil {
@@ -222,14 +222,21 @@ func (qw *questionnaireWriter) validation(sheet, cell string, q QuestionRow) err
 	return qw.f.AddDataValidation(sheet, dv)
 }
 
+// inputHint is the message a cell shows while it is edited, for answers a drop-down cannot offer.
 func inputHint(q QuestionRow, ja bool) string {
 	switch {
 	case q.Multi && ja:
-		return "カンマ区切りで複数可: "
+		return "カンマ区切りで複数可: " + strings.Join(q.Options, ", ")
 	case q.Multi:
-		return "one or more, separated by commas: "
+		return "one or more, separated by commas: " + strings.Join(q.Options, ", ")
+	case q.Type == "date" && ja:
+		return "日付 (YYYY-MM-DD)"
 	case q.Type == "date":
-		return "YYYY-MM-DD: "
+		return "a date as YYYY-MM-DD"
+	case q.Type == "number" && ja:
+		return "数値"
+	case q.Type == "number":
+		return "a number"
 	}
 	return ""
 }
