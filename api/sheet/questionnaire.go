@@ -257,7 +257,7 @@ func (qw *questionnaireWriter) list(values []string) (string, error) {
 		return "", err
 	}
 	last, _ := excelize.ColumnNumberToName(len(values))
-	return fmt.Sprintf("%s!$A$%d:$%s$%d", listsSheet, qw.lists, last, qw.lists), nil
+	return fmt.Sprintf("'%s'!$A$%d:$%s$%d", listsSheet, qw.lists, last, qw.lists), nil
 }
 
 func optionsText(q QuestionRow) string {
@@ -307,11 +307,16 @@ func sheetNames(sections []QuestionSection) []string {
 	return out
 }
 
+// cut shortens s to at most n characters, at a space when one falls in the second half.
 func cut(s string, n int) string {
 	if utf8.RuneCountInString(s) <= n {
 		return s
 	}
-	return strings.TrimSpace(string([]rune(s)[:n]))
+	r := []rune(s)[:n]
+	if i := strings.LastIndex(string(r), " "); i > len(string(r))/2 {
+		return strings.TrimSpace(string(r)[:i])
+	}
+	return strings.TrimSpace(string(r))
 }
 
 // Filled is what a returned questionnaire workbook holds: its identity and, per question row, the key,

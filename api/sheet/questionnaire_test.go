@@ -19,6 +19,7 @@ func TestSheetNames(t *testing.T) {
 		{"characters Excel refuses", []string{"Data: at rest/in transit [core]?", "'quoted'"},
 			[]string{"Data  at rest in transit  core", "quoted"}},
 		{"too long", []string{strings.Repeat("x", 40)}, []string{strings.Repeat("x", 31)}},
+		{"too long, cut at a word", []string{"Devices, private PCs and file sharing"}, []string{"Devices, private PCs and file"}},
 		{"repeated, in any case", []string{"Staff", "STAFF", "staff"}, []string{"Staff", "STAFF (2)", "staff (3)"}},
 		{"empty", []string{"", "  "}, []string{"Section 1", "Section 2"}},
 		{"the lists sheet's name", []string{"_lists"}, []string{"_lists (2)"}},
@@ -69,7 +70,7 @@ func TestQuestionnaireLongList(t *testing.T) {
 	for _, dv := range dvs {
 		formulas[dv.Sqref] = dv.Formula1
 	}
-	if got := formulas["E2"]; !strings.Contains(got, listsSheet+"!$A$1:$T$1") {
+	if got := formulas["E2"]; !strings.Contains(got, "'"+listsSheet+"'!$A$1:$T$1") {
 		t.Errorf("E2's drop-down %q, want the lists sheet's row", got)
 	}
 	if got := formulas["E3"]; !strings.Contains(got, "yes,no") {
