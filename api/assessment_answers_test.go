@@ -251,7 +251,9 @@ func TestAssessmentAnswerTypes(t *testing.T) {
 			{"text blank", []map[string]any{av("notes", "   ")}, 422, "answers[0].value"},
 			{"value for an evidence question", []map[string]any{av("uses_subs", "yes"), av("sub_audited", "yes"), av("sub_report", "see the file")}, 422, "answers[2]"},
 			{"value of the wrong JSON type", []map[string]any{{"key": "staff_count", "value": 12}}, 400, ""},
-			{"unknown member", []map[string]any{{"key": "notes", "value": "x", "comment": "y"}}, 400, ""},
+			{"unknown member", []map[string]any{{"key": "notes", "value": "x", "remark": "y"}}, 400, ""},
+			{"with a comment", []map[string]any{{"key": "notes", "value": "x", "comment": "y"}}, 200, ""},
+			{"comment too long", []map[string]any{{"key": "notes", "value": "x", "comment": strings.Repeat("c", 4001)}}, 422, "answers[0].comment"},
 			{"several problems at once", []map[string]any{av("hosting", "azure"), av("staff_count", "x"), al("certs", "soc2", "soc2")}, 422, "answers[0].value|answers[1].value|answers[2].values[1]"},
 		}
 		for _, tc := range tests {

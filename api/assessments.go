@@ -49,6 +49,7 @@ type AnswerResponse struct {
 	Type      string           `json:"type" binding:"required"`
 	Value     string           `json:"value,omitempty"`
 	Values    []string         `json:"values,omitempty"`
+	Comment   string           `json:"comment,omitempty"`
 	Visible   bool             `json:"visible" binding:"required"`
 	UpdatedAt time.Time        `json:"updated_at" binding:"required" format:"date-time"`
 	Review    *AnswerReviewOut `json:"review,omitempty"`
@@ -180,7 +181,7 @@ func (s *Server) assessmentResponse(a assessment.Assessment, ev []assessment.Evi
 
 func answerResponse(q questionnaire.Question, ans assessment.Answer, visible, ja bool) AnswerResponse {
 	r := AnswerResponse{Key: q.Key, Question: q.Text.Pick(ja), Type: string(q.Type), Value: ans.Value, Values: ans.Values,
-		Visible: visible, UpdatedAt: ans.UpdatedAt}
+		Comment: ans.Comment, Visible: visible, UpdatedAt: ans.UpdatedAt}
 	if rv := ans.Review; rv != nil {
 		r.Review = &AnswerReviewOut{Flag: string(rv.Flag), Comment: rv.Comment, At: rv.At}
 	}

@@ -77,6 +77,8 @@ type fixture struct {
 	// Assessments of published on engagements of vendor: a draft, a sent one (with evidence), a
 	// submitted one; evidence is the sent one's file. Filled only for assessment and evidence routes.
 	asDraft, asSent, asSubmitted, evidence string
+	// asSentSheet is asSent's workbook with q1's answer changed from yes to no.
+	asSentSheet []byte
 	// finding is a manual finding on an engagement of vendor (filled for finding routes).
 	finding, remediation string
 	// decision is a pending outsourcing decision the admin requested; acceptance a pending risk
@@ -105,6 +107,7 @@ func (e *env) assessmentFixture(t *testing.T, f *fixture) {
 		http.StatusCreated).str("id")
 	must(t, e.do(t, "PUT", "/api/v1/supplier/assessments/"+f.asSent+"/answers", sup,
 		map[string]any{"answers": []map[string]any{{"key": "q1", "value": "yes"}}}), http.StatusOK)
+	f.asSentSheet = changedSheet(t, must(t, e.do(t, "GET", "/api/v1/supplier/assessments/"+f.asSent+"/export", sup, nil), http.StatusOK).Raw)
 	sup = send(f.asSubmitted)
 	must(t, e.do(t, "PUT", "/api/v1/supplier/assessments/"+f.asSubmitted+"/answers", sup,
 		map[string]any{"answers": []map[string]any{{"key": "q1", "value": "yes"}}}), http.StatusOK)
@@ -304,6 +307,8 @@ func TestRoleMatrix(t *testing.T) {
 			func(fixture) any { return map[string]any{"decision": "complete"} }, writers, 200, true},
 		{"GET", "/api/v1/assessments/:id/score", func(f fixture) string { return "/api/v1/assessments/" + f.asSent + "/score" },
 			nil, internal, 200, true},
+		{"GET", "/api/v1/assessments/:id/export", func(f fixture) string { return "/api/v1/assessments/" + f.asSent + "/export" },
+			nil, internal, 200, true},
 		{"POST", "/api/v1/assessments/:id/score/simulate",
 			func(f fixture) string { return "/api/v1/assessments/" + f.asSent + "/score/simulate" },
 			func(fixture) any { return map[string]any{"answers": []map[string]any{{"key": "q1", "value": "no"}}} },
@@ -321,6 +326,11 @@ func TestRoleMatrix(t *testing.T) {
 			func(fixture) any {
 				return upload{field: "file", name: "more.txt", data: []byte("more"), fields: map[string][]string{"question_keys": {"q1"}}}
 			}, suppliers, 201, false},
+		{"GET", "/api/v1/supplier/assessments/:id/export",
+			func(f fixture) string { return "/api/v1/supplier/assessments/" + f.asSent + "/export" }, nil, suppliers, 200, false},
+		{"POST", "/api/v1/supplier/assessments/:id/answers/import",
+			func(f fixture) string { return "/api/v1/supplier/assessments/" + f.asSent + "/answers/import" },
+			func(f fixture) any { return upload{field: "file", name: "answers.xlsx", data: f.asSentSheet} }, suppliers, 200, false},
 		{"POST", "/api/v1/supplier/assessments/:id/submit",
 			func(f fixture) string { return "/api/v1/supplier/assessments/" + f.asSent + "/submit" }, nil, suppliers, 200, false},
 		// Findings: internal roles read, admin and procurement write; suppliers use /supplier/findings.
@@ -780,6 +790,7 @@ var routeEvents = map[string]string{
 	"POST /api/v1/assessments/:id/review":                                  "assessment.completed|assessment.returned",
 	"PUT /api/v1/supplier/assessments/:id/answers":                         "assessment.answers_saved",
 	"POST /api/v1/supplier/assessments/:id/evidence":                       "assessment.evidence_added",
+	"POST /api/v1/supplier/assessments/:id/answers/import":                 "assessment.answers_saved",
 	"POST /api/v1/supplier/assessments/:id/submit":                         "assessment.submitted",
 	"POST /api/v1/findings":                                                "finding.raised",
 	"PATCH /api/v1/findings/:id":                                           "finding.updated",

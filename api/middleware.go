@@ -108,7 +108,7 @@ func (s *Server) recovery(c *gin.Context) {
 func (s *Server) limitBody(c *gin.Context) {
 	limit := s.cfg.MaxBodyBytes
 	switch c.FullPath() {
-	case importRoute, templateImportRoute:
+	case importRoute, templateImportRoute, answersImportRoute:
 		limit = s.cfg.MaxImportBytes
 	case uploadRoute, portalUploadRoute:
 		limit = s.cfg.MaxUploadBytes + 64<<10 // room for the multipart framing around the file
@@ -127,6 +127,7 @@ const (
 	importRoute         = "/api/v1/frameworks/import"
 	templateImportRoute = "/api/v1/questionnaire-templates/import"
 	uploadRoute         = "/api/v1/supplier/assessments/:id/evidence"
+	answersImportRoute  = "/api/v1/supplier/assessments/:id/answers/import"
 )
 
 // authenticate resolves the bearer secret into a principal carried by the request context.

@@ -113,12 +113,15 @@ func (s *Server) routes(e *gin.Engine) {
 	v1.POST("/assessments/:id/answer-reviews", asWrite, s.reviewAnswers)
 	v1.POST("/assessments/:id/review", asWrite, s.decideAssessment)
 	v1.GET("/assessments/:id/score", asRead, s.getScore)
+	v1.GET("/assessments/:id/export", asRead, s.exportAssessment)
 	v1.POST("/assessments/:id/score/simulate", asRead, s.simulateScore)
 
 	answer := require(auth.PermSupplierAnswer)
 	v1.GET("/supplier/assessments", answer, s.supplierListAssessments)
 	v1.GET("/supplier/assessments/:id", answer, s.supplierGetAssessment)
 	v1.PUT("/supplier/assessments/:id/answers", answer, s.supplierSaveAnswers)
+	v1.GET("/supplier/assessments/:id/export", answer, s.supplierExportAssessment)
+	v1.POST("/supplier/assessments/:id/answers/import", answer, s.supplierImportAnswers)
 	v1.POST("/supplier/assessments/:id/evidence", answer, s.supplierUploadEvidence)
 	v1.POST("/supplier/assessments/:id/submit", answer, s.supplierSubmit)
 

@@ -20,7 +20,9 @@ type AnswerInputDTO struct {
 	Key    string   `json:"key" validate:"required,max=64" example:"staff_nda"`
 	Value  *string  `json:"value,omitempty" example:"yes"`
 	Values []string `json:"values,omitempty"`
-	Clear  bool     `json:"clear,omitempty"`
+	// Comment is the supplier's remark on its answer (at most 4000 characters); omitted keeps the saved one.
+	Comment *string `json:"comment,omitempty" example:"Signed by every employee on joining"`
+	Clear   bool    `json:"clear,omitempty"`
 }
 
 // SaveAnswersRequest is a batch of answers; partial saves are fine.
@@ -52,6 +54,7 @@ type SupplierOption struct {
 type SupplierAnswer struct {
 	Value              string    `json:"value,omitempty"`
 	Values             []string  `json:"values,omitempty"`
+	Comment            string    `json:"comment,omitempty"`
 	UpdatedAt          time.Time `json:"updated_at" binding:"required" format:"date-time"`
 	ClarificationAsked string    `json:"clarification_requested,omitempty"`
 }
@@ -105,7 +108,7 @@ func (s *Server) supplierResponse(a assessment.Assessment, ev []assessment.Evide
 			sq.Options = append(sq.Options, SupplierOption{Value: o.Value, Label: o.Label.Pick(ja)})
 		}
 		if ans, ok := a.Answers[q.Key]; ok {
-			sq.Answer = &SupplierAnswer{Value: ans.Value, Values: ans.Values, UpdatedAt: ans.UpdatedAt}
+			sq.Answer = &SupplierAnswer{Value: ans.Value, Values: ans.Values, Comment: ans.Comment, UpdatedAt: ans.UpdatedAt}
 			if r := ans.Review; r != nil && r.Flag == assessment.FlagNeedsClarification && a.Status.SupplierEditable() {
 				sq.Answer.ClarificationAsked = r.Comment
 			}
@@ -214,7 +217,7 @@ func (s *Server) supplierSaveAnswers(c *gin.Context) {
 	}
 	in := make([]assessment.AnswerInput, len(req.Answers))
 	for i, a := range req.Answers {
-		in[i] = assessment.AnswerInput{Key: a.Key, Values: a.Values, Clear: a.Clear}
+		in[i] = assessment.AnswerInput{Key: a.Key, Values: a.Values, Comment: a.Comment, Clear: a.Clear}
 		if a.Value != nil {
 			in[i].Value = *a.Value
 		}

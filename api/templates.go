@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"net/http"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/vendorrisk/vendorrisk/api/sheet"
 	"github.com/vendorrisk/vendorrisk/domain"
 	"github.com/vendorrisk/vendorrisk/domain/questionnaire"
 )
@@ -417,37 +419,78 @@ func (s *Server) newTemplateVersion(c *gin.Context) {
 
 // exportTemplate godoc
 //
-//	@Summary		Export a template as a JSON document
+//	@Summary		Export a template as a JSON document or an Excel workbook
 //	@ID		exportTemplate
-//	@Description	The canonical document (format vendorrisk.questionnaire-template/v1): importing it and exporting the result gives the same bytes.
+//	@Description	The canonical document (format vendorrisk.questionnaire-template/v1): importing it and exporting the result gives the same bytes. With format=xlsx, the same content as a workbook (sheets Template, Sections, Questions, Options; see docs/questionnaire-excel.md) that POST .../import?format=xlsx reads back into an equal template.
 //	@Tags			questionnaire-templates
 //	@Produce		json
+//	@Produce		application/vnd.openxmlformats-officedocument.spreadsheetml.sheet
 //	@Security		BearerAuth
-//	@Param			id	path		string	true	"template id"
-//	@Success		200	{object}	TemplateDocument	"the template document"
+//	@Param			id		path		string	true	"template id"
+//	@Param			format	query		string	false	"json (the default) or xlsx"
+//	@Success		200		{object}	TemplateDocument	"the template document (or the workbook, for format=xlsx)"
 //	@Router			/api/v1/questionnaire-templates/{id}/export [get]
 func (s *Server) exportTemplate(c *gin.Context) {
+	xlsx, err := templateFormat(c)
+	if err != nil {
+		respondError(c, err)
+		return
+	}
 	doc, t, err := s.templates.Export(c.Request.Context(), c.Param("id"))
 	if err != nil {
 		respondError(c, err)
 		return
 	}
-	c.Header("Content-Disposition", `attachment; filename="questionnaire-template-`+t.FamilyID+`-v`+strconv.Itoa(t.Number)+`.json"`)
-	c.Data(http.StatusOK, "application/json; charset=utf-8", doc)
+	name := "questionnaire-template-" + t.FamilyID + "-v" + strconv.Itoa(t.Number)
+	if !xlsx {
+		c.Header("Content-Disposition", `attachment; filename="`+name+`.json"`)
+		c.Data(http.StatusOK, "application/json; charset=utf-8", doc)
+		return
+	}
+	var buf bytes.Buffer
+	if err := sheet.WriteTemplate(&buf, t); err != nil {
+		respondError(c, err)
+		return
+	}
+	c.Header("Content-Disposition", `attachment; filename="`+name+`.xlsx"`)
+	c.Data(http.StatusOK, sheet.XLSX.ContentType(), buf.Bytes())
+}
+
+// templateFormat reads ?format= of the template export and import: json (the default) or xlsx.
+func templateFormat(c *gin.Context) (bool, error) {
+	switch c.Query("format") {
+	case "", "json":
+		return false, nil
+	case string(sheet.XLSX):
+		return true, nil
+	}
+	return false, domain.Invalid("format", "must be json or xlsx")
 }
 
 // importTemplate godoc
 //
-//	@Summary		Import a template document as a new draft
+//	@Summary		Import a template document or workbook as a new draft
 //	@ID		importTemplate
+//	@Description	A JSON document as the body (TemplateDocument, as from GET .../export), or with format=xlsx a workbook (as from GET .../export?format=xlsx) as the file field of multipart/form-data. Both are checked the same way; a workbook's problems are listed with their cells (field "Questions!H7", the question key at the head of the message), every one of them, and nothing is stored then.
 //	@Tags			questionnaire-templates
 //	@Accept			json
+//	@Accept			mpfd
 //	@Produce		json
 //	@Security		BearerAuth
-//	@Param			body	body		TemplateDocument	true	"a document from GET /questionnaire-templates/{id}/export"
+//	@Param			format	query		string				false	"json (the default) or xlsx"
+//	@Param			file	formData	file				false	"the workbook (format=xlsx)"
 //	@Success		201		{object}	TemplateResponse
 //	@Router			/api/v1/questionnaire-templates/import [post]
 func (s *Server) importTemplate(c *gin.Context) {
+	xlsx, err := templateFormat(c)
+	if err != nil {
+		respondError(c, err)
+		return
+	}
+	if xlsx {
+		s.importTemplateSheet(c)
+		return
+	}
 	if err := requireJSON(c.Request); err != nil {
 		respondError(c, err)
 		return
@@ -460,6 +503,30 @@ func (s *Server) importTemplate(c *gin.Context) {
 	t, err := s.templates.Import(c.Request.Context(), doc)
 	if err != nil {
 		respondError(c, err)
+		return
+	}
+	c.Header("Location", "/api/v1/questionnaire-templates/"+t.ID)
+	s.respondTemplate(c, http.StatusCreated, t)
+}
+
+// importTemplateSheet reads a workbook into the template format's document and imports that through
+// the one import use case, so that both formats are checked alike; the problems point at cells.
+func (s *Server) importTemplateSheet(c *gin.Context) {
+	type read struct {
+		t     questionnaire.Template
+		cells sheet.TemplateCells
+	}
+	in, err := readUploadedWorkbook(c, func(r io.Reader) (read, error) {
+		t, cells, err := sheet.ReadTemplate(r)
+		return read{t, cells}, err
+	})
+	if err != nil {
+		respondError(c, err)
+		return
+	}
+	t, err := s.templates.Import(c.Request.Context(), questionnaire.Encode(in.t))
+	if err != nil {
+		respondError(c, in.cells.Locate(err))
 		return
 	}
 	c.Header("Location", "/api/v1/questionnaire-templates/"+t.ID)

@@ -87,6 +87,7 @@ func (assessmentRow) TableName() string { return "assessments" }
 type answerJSON struct {
 	Value     string      `json:"value,omitempty"`
 	Values    []string    `json:"values,omitempty"`
+	Comment   string      `json:"comment,omitempty"`
 	UpdatedAt time.Time   `json:"updated_at"`
 	UpdatedBy string      `json:"updated_by"`
 	Review    *reviewJSON `json:"review,omitempty"`
@@ -102,7 +103,7 @@ type reviewJSON struct {
 func toAssessmentRow(a assessment.Assessment, withTemplate bool) assessmentRow {
 	answers := make(map[string]answerJSON, len(a.Answers))
 	for k, ans := range a.Answers {
-		aj := answerJSON{Value: ans.Value, Values: ans.Values, UpdatedAt: ans.UpdatedAt.UTC(), UpdatedBy: ans.UpdatedBy}
+		aj := answerJSON{Value: ans.Value, Values: ans.Values, Comment: ans.Comment, UpdatedAt: ans.UpdatedAt.UTC(), UpdatedBy: ans.UpdatedBy}
 		if r := ans.Review; r != nil {
 			aj.Review = &reviewJSON{Flag: string(r.Flag), Comment: r.Comment, By: r.By, At: r.At.UTC()}
 		}
@@ -146,7 +147,7 @@ func (s *Assessments) toDomain(r assessmentRow) (assessment.Assessment, error) {
 		}
 	}
 	for k, aj := range answers {
-		ans := assessment.Answer{Key: k, Value: aj.Value, Values: aj.Values, UpdatedAt: aj.UpdatedAt.UTC(), UpdatedBy: aj.UpdatedBy}
+		ans := assessment.Answer{Key: k, Value: aj.Value, Values: aj.Values, Comment: aj.Comment, UpdatedAt: aj.UpdatedAt.UTC(), UpdatedBy: aj.UpdatedBy}
 		if rv := aj.Review; rv != nil {
 			ans.Review = &assessment.Review{Flag: assessment.ReviewFlag(rv.Flag), Comment: rv.Comment, By: rv.By, At: rv.At.UTC()}
 		}

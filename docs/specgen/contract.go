@@ -201,6 +201,16 @@ func refineV3(doc *openapi3.T) error {
 			h.Value.Required = true
 		}
 	}
+	// The template import takes a JSON document or a workbook upload; swag cannot declare a body beside
+	// a form. Set before refineSchemas, which makes request bodies strict.
+	if item := doc.Paths.Value("/api/v1/questionnaire-templates/import"); item != nil && item.Post != nil && item.Post.RequestBody != nil {
+		ref := doc.Components.Schemas["TemplateDocument"]
+		if ref == nil {
+			return fmt.Errorf("no schema TemplateDocument for the template import")
+		}
+		item.Post.RequestBody.Value.Content[jsonMedia] = openapi3.NewMediaType().WithSchemaRef(
+			openapi3.NewSchemaRef("#/components/schemas/TemplateDocument", ref.Value))
+	}
 	if err := refineSchemas(doc); err != nil {
 		return err
 	}
@@ -243,6 +253,12 @@ func refineResponse(r *openapi3.Response, isError bool) {
 	for media := range r.Content {
 		if (media == problemMedia) != isError {
 			delete(r.Content, media)
+		}
+	}
+	for media, mt := range r.Content {
+		// A success that is not JSON (a workbook, a file) is bytes, whatever the JSON variant's schema.
+		if !isError && !strings.Contains(media, "json") && mt.Schema != nil && mt.Schema.Value != nil && mt.Schema.Value.Format != "binary" {
+			r.Content[media] = openapi3.NewMediaType().WithSchema(openapi3.NewStringSchema().WithFormat("binary"))
 		}
 	}
 	if isError && r.Content[problemMedia] == nil {

@@ -80,6 +80,7 @@ type Answer struct {
 	Key       string
 	Value     string
 	Values    []string
+	Comment   string // the supplier's remark on its answer
 	UpdatedAt time.Time
 	UpdatedBy string
 	Review    *Review
@@ -162,8 +163,11 @@ func matches(a Answer, anyOf []string) bool {
 	return false
 }
 
-// maxText bounds a text answer.
-const maxText = 10000
+// maxText bounds a text answer; maxComment the supplier's remark on an answer.
+const (
+	maxText    = 10000
+	maxComment = 4000
+)
 
 // checkAnswer validates an answer against its question's type.
 func checkAnswer(v *domain.Validator, field string, q questionnaire.Question, a Answer) {
@@ -194,4 +198,5 @@ func checkAnswer(v *domain.Validator, field string, q questionnaire.Question, a 
 	case questionnaire.TypeEvidence:
 		v.Add(field, "is answered by uploading evidence for this question, not with a value")
 	}
+	v.Check(utf8.RuneCountInString(a.Comment) <= maxComment, field+".comment", "must be at most 4000 characters")
 }

@@ -127,6 +127,9 @@ func answerView(answers map[string]Answer, key string) map[string]any {
 	} else {
 		m["value"] = bounded(ans.Value)
 	}
+	if ans.Comment != "" {
+		m["comment"] = bounded(ans.Comment)
+	}
 	if r := ans.Review; r != nil {
 		m["review"] = map[string]any{"flag": string(r.Flag), "comment": bounded(r.Comment), "by": r.By}
 	}

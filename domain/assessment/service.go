@@ -485,12 +485,14 @@ func (s *Service) SupplierGet(ctx context.Context, id string) (Assessment, []Evi
 	return s.withEvidence(ctx, id)
 }
 
-// AnswerInput is one answer in a batch; Clear removes a saved answer.
+// AnswerInput is one answer in a batch; Clear removes a saved answer. Comment nil keeps the saved
+// comment, so that clients that never send one do not erase it.
 type AnswerInput struct {
-	Key    string
-	Value  string
-	Values []string
-	Clear  bool
+	Key     string
+	Value   string
+	Values  []string
+	Comment *string
+	Clear   bool
 }
 
 // SaveAnswers stores a batch of answers (partial saves allowed). Each answer is checked against its
@@ -499,19 +501,8 @@ type AnswerInput struct {
 func (s *Service) SaveAnswers(ctx context.Context, id string, in []AnswerInput, ifMatch *int) (Assessment, error) {
 	var out Assessment
 	err := s.tx.InTx(ctx, func(ctx context.Context) error {
-		p, a, err := s.supplierScope(ctx, id, true)
+		a, before, err := s.answered(ctx, id, in, ifMatch, true)
 		if err != nil {
-			return err
-		}
-		if !a.Status.SupplierEditable() {
-			return domain.Errorf(domain.KindConflict, "the assessment is %s; answers can no longer change", a.Status)
-		}
-		if ifMatch != nil && *ifMatch != a.AnswersVersion {
-			return domain.Errorf(domain.KindPreconditionFailed,
-				"the answers have changed: If-Match names version %d, the current version is %d", *ifMatch, a.AnswersVersion)
-		}
-		before := cloneAnswers(a)
-		if err := s.applyAnswers(&a, in, p.KeyID); err != nil {
 			return err
 		}
 		if a.Status == StatusSent || a.Status == StatusReturned {
@@ -535,6 +526,34 @@ func (s *Service) SaveAnswers(ctx context.Context, id string, in []AnswerInput, 
 	return out, err
 }
 
+// CheckAnswers runs SaveAnswers' checks on a batch without saving it (a dry run): the same scope,
+// state, If-Match and per-answer rules, the same errors.
+func (s *Service) CheckAnswers(ctx context.Context, id string, in []AnswerInput, ifMatch *int) error {
+	_, _, err := s.answered(ctx, id, in, ifMatch, false)
+	return err
+}
+
+// answered loads the supplier's assessment and applies the batch to it in memory: the assessment as
+// the batch leaves it, and a copy of it before.
+func (s *Service) answered(ctx context.Context, id string, in []AnswerInput, ifMatch *int, forUpdate bool) (Assessment, Assessment, error) {
+	p, a, err := s.supplierScope(ctx, id, forUpdate)
+	if err != nil {
+		return Assessment{}, Assessment{}, err
+	}
+	if !a.Status.SupplierEditable() {
+		return Assessment{}, Assessment{}, domain.Errorf(domain.KindConflict, "the assessment is %s; answers can no longer change", a.Status)
+	}
+	if ifMatch != nil && *ifMatch != a.AnswersVersion {
+		return Assessment{}, Assessment{}, domain.Errorf(domain.KindPreconditionFailed,
+			"the answers have changed: If-Match names version %d, the current version is %d", *ifMatch, a.AnswersVersion)
+	}
+	before := cloneAnswers(a)
+	if err := s.applyAnswers(&a, in, p.KeyID); err != nil {
+		return Assessment{}, Assessment{}, err
+	}
+	return a, before, nil
+}
+
 func (s *Service) applyAnswers(a *Assessment, in []AnswerInput, by string) error {
 	var v domain.Validator
 	v.Check(len(in) > 0 && len(in) <= 2000, "answers", "must list 1 to 2000 answers")
@@ -553,11 +572,15 @@ func (s *Service) applyAnswers(a *Assessment, in []AnswerInput, by string) error
 			continue
 		}
 		prev := merged[x.Key]
+		comment := prev.Comment
+		if x.Comment != nil {
+			comment = strings.TrimSpace(*x.Comment)
+		}
 		review := prev.Review
-		if prev.Value != x.Value || !slices.Equal(prev.Values, x.Values) {
+		if prev.Value != x.Value || !slices.Equal(prev.Values, x.Values) || prev.Comment != comment {
 			review = nil // a changed answer needs a new review
 		}
-		merged[x.Key] = Answer{Key: x.Key, Value: x.Value, Values: x.Values, UpdatedAt: now, UpdatedBy: by, Review: review}
+		merged[x.Key] = Answer{Key: x.Key, Value: x.Value, Values: x.Values, Comment: comment, UpdatedAt: now, UpdatedBy: by, Review: review}
 	}
 	// Visibility is judged on the answers as they will be, so one batch may answer a question and
 	// the follow-up it reveals.

@@ -772,6 +772,11 @@ type AccessType string
 type AnswerInputDTO struct {
 	Clear *bool `json:"clear,omitempty"`
 
+	// Comment Comment is the supplier's remark on its answer (at most 4000 characters); omitted keeps the saved one.
+	//
+	// Example: Signed by every employee on joining
+	Comment *string `json:"comment,omitempty"`
+
 	// Key Example: staff_nda
 	Key string `json:"key"`
 
@@ -782,6 +787,7 @@ type AnswerInputDTO struct {
 
 // AnswerResponse defines model for AnswerResponse.
 type AnswerResponse struct {
+	Comment   *string          `json:"comment,omitempty"`
 	Key       string           `json:"key"`
 	Question  string           `json:"question"`
 	Review    *AnswerReviewOut `json:"review,omitempty"`
@@ -1592,6 +1598,7 @@ type Substitutability string
 // SupplierAnswer defines model for SupplierAnswer.
 type SupplierAnswer struct {
 	ClarificationRequested *string   `json:"clarification_requested,omitempty"`
+	Comment                *string   `json:"comment,omitempty"`
 	UpdatedAt              time.Time `json:"updated_at"`
 	Value                  *string   `json:"value,omitempty"`
 	Values                 *[]string `json:"values,omitempty"`
