@@ -315,29 +315,21 @@ var batchField = regexp.MustCompile(`^answers\[(\d+)\](.*)$`)
 // atCells renames the batch's field errors (answers[3].value) to the cells they came from
 // ("Access control!E7"), with the question key at the head of the message.
 func atCells(err error, rows []sheet.FilledRow) error {
-	var de *domain.Error
-	if !errors.As(err, &de) || de.Kind != domain.KindInvalid {
-		return err
-	}
-	out := *de
-	out.Fields = make([]domain.FieldError, len(de.Fields))
-	for i, fe := range de.Fields {
-		out.Fields[i] = fe
-		m := batchField.FindStringSubmatch(fe.Field)
-		if m == nil {
-			continue
-		}
-		n, _ := strconv.Atoi(m[1])
-		if n >= len(rows) {
-			continue
-		}
-		r := rows[n]
-		cell := r.AnswerCell()
-		if m[2] == ".comment" {
-			cell = r.CommentCell()
-		}
-		out.Fields[i] = domain.FieldError{Field: cell, Message: r.Key + ": " + fe.Message}
-	}
-	out.Message = "the file's answers are not valid: every error is listed by cell; nothing was saved"
-	return &out
+	return domain.MapFields(err, "the file's answers are not valid: every error is listed by cell; nothing was saved",
+		func(fe domain.FieldError) domain.FieldError {
+			m := batchField.FindStringSubmatch(fe.Field)
+			if m == nil {
+				return fe
+			}
+			n, _ := strconv.Atoi(m[1])
+			if n >= len(rows) {
+				return fe
+			}
+			r := rows[n]
+			cell := r.AnswerCell()
+			if m[2] == ".comment" {
+				cell = r.CommentCell()
+			}
+			return domain.FieldError{Field: cell, Message: r.Key + ": " + fe.Message}
+		})
 }

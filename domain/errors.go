@@ -83,6 +83,23 @@ func Invalid(field, message string) *Error {
 	return &Error{Kind: KindInvalid, Message: "the request has invalid fields", Fields: []FieldError{{field, message}}}
 }
 
+// MapFields returns an invalid-request err with each field error passed through fn and message as
+// its message (where the fields came from a file, say, and are renamed to its cells); any other
+// error is returned unchanged.
+func MapFields(err error, message string, fn func(FieldError) FieldError) error {
+	var de *Error
+	if !errors.As(err, &de) || de.Kind != KindInvalid {
+		return err
+	}
+	out := *de
+	out.Message = message
+	out.Fields = make([]FieldError, len(de.Fields))
+	for i, fe := range de.Fields {
+		out.Fields[i] = fn(fe)
+	}
+	return &out
+}
+
 // NotFound says a resource does not exist or is not visible to the caller.
 func NotFound(resource, id string) *Error {
 	return Errorf(KindNotFound, "%s %q not found", resource, id)

@@ -127,30 +127,22 @@ var lastStep = regexp.MustCompile(`(\.[a-z_]+|\[\d+\])$`)
 // Locate rewrites the field errors of err (paths of the template format) to the cells they came from,
 // with the key of their question or section at the head of the message. Other errors pass unchanged.
 func (tc TemplateCells) Locate(err error) error {
-	var de *domain.Error
-	if !errors.As(err, &de) || de.Kind != domain.KindInvalid {
-		return err
-	}
-	out := *de
-	out.Fields = make([]domain.FieldError, len(de.Fields))
-	for i, fe := range de.Fields {
-		out.Fields[i] = fe
-		out.Message = "the workbook's template is not valid: every problem is listed with its cell"
-		for path := fe.Field; path != ""; path = lastStep.ReplaceAllString(path, "") {
-			if p, ok := tc.cells[path]; ok {
-				msg := fe.Message
-				if p.label != "" {
-					msg = p.label + ": " + msg
+	return domain.MapFields(err, "the workbook's template is not valid: every problem is listed with its cell",
+		func(fe domain.FieldError) domain.FieldError {
+			for path := fe.Field; path != ""; path = lastStep.ReplaceAllString(path, "") {
+				if p, ok := tc.cells[path]; ok {
+					msg := fe.Message
+					if p.label != "" {
+						msg = p.label + ": " + msg
+					}
+					return domain.FieldError{Field: p.cell, Message: msg}
 				}
-				out.Fields[i] = domain.FieldError{Field: p.cell, Message: msg}
-				break
+				if !lastStep.MatchString(path) {
+					break
+				}
 			}
-			if !lastStep.MatchString(path) {
-				break
-			}
-		}
-	}
-	return &out
+			return fe
+		})
 }
 
 // ReadTemplate reads a template workbook. Cells that cannot be read as their column's type (a weight
