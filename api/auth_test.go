@@ -79,6 +79,8 @@ type fixture struct {
 	asDraft, asSent, asSubmitted, evidence string
 	// finding is a manual finding on an engagement of vendor (filled for finding routes).
 	finding, remediation string
+	// findingEngagement is finding's engagement.
+	findingEngagement string
 	// decision is a pending outsourcing decision the admin requested; acceptance a pending risk
 	// acceptance of finding the admin asked for (filled for their routes).
 	decision, acceptance string
@@ -304,6 +306,10 @@ func TestRoleMatrix(t *testing.T) {
 			func(fixture) any { return map[string]any{"decision": "complete"} }, writers, 200, true},
 		{"GET", "/api/v1/assessments/:id/score", func(f fixture) string { return "/api/v1/assessments/" + f.asSent + "/score" },
 			nil, internal, 200, true},
+		{"GET", "/api/v1/assessments/:id/oscal/assessment-results",
+			func(f fixture) string { return "/api/v1/assessments/" + f.asSent + "/oscal/assessment-results" }, nil, internal, 200, true},
+		{"GET", "/api/v1/engagements/:id/oscal/poam",
+			func(f fixture) string { return "/api/v1/engagements/" + f.findingEngagement + "/oscal/poam" }, nil, internal, 200, true},
 		{"POST", "/api/v1/assessments/:id/score/simulate",
 			func(f fixture) string { return "/api/v1/assessments/" + f.asSent + "/score/simulate" },
 			func(fixture) any { return map[string]any{"answers": []map[string]any{{"key": "q1", "value": "no"}}} },
@@ -443,6 +449,7 @@ func TestRoleMatrix(t *testing.T) {
 			if strings.Contains(template, "findings") || strings.Contains(template, "remediations") ||
 				strings.Contains(template, "risk-acceptances") {
 				eng := e.createEngagement(t, engagementBody(f.vendor)).ID
+				f.findingEngagement = eng
 				f.finding = must(t, e.do(t, "POST", "/api/v1/findings", e.admin, map[string]any{"engagement_id": eng,
 					"title": "No MFA on remote access", "severity": "high"}), http.StatusCreated).str("id")
 				f.remediation = must(t, e.do(t, "POST", "/api/v1/findings/"+f.finding+"/remediations", e.admin, map[string]any{

@@ -75,6 +75,7 @@ func (s *Server) routes(e *gin.Engine) {
 	v1.GET("/engagements/:id", engRead, s.getEngagement)
 	v1.PATCH("/engagements/:id", engWrite, s.updateEngagement)
 	v1.GET("/engagements/:id/risk", engRead, s.getEngagementRisk)
+	v1.GET("/engagements/:id/oscal/poam", require(auth.PermFindingsRead), s.exportPOAM)
 	v1.POST("/engagements/:id/tier-override", require(auth.PermTierOverride), s.overrideTier)
 
 	conRead, conWrite := require(auth.PermContractsRead), require(auth.PermContractsWrite)
@@ -114,6 +115,7 @@ func (s *Server) routes(e *gin.Engine) {
 	v1.POST("/assessments/:id/review", asWrite, s.decideAssessment)
 	v1.GET("/assessments/:id/score", asRead, s.getScore)
 	v1.POST("/assessments/:id/score/simulate", asRead, s.simulateScore)
+	v1.GET("/assessments/:id/oscal/assessment-results", asRead, s.exportAssessmentResults)
 
 	answer := require(auth.PermSupplierAnswer)
 	v1.GET("/supplier/assessments", answer, s.supplierListAssessments)
