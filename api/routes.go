@@ -49,6 +49,7 @@ func (s *Server) routes(e *gin.Engine) {
 	read, write := require(auth.PermVendorsRead), require(auth.PermVendorsWrite)
 	v1.POST("/vendors", write, s.idempotent, s.createVendor)
 	v1.GET("/vendors", read, s.listVendors)
+	v1.GET("/vendors/export", read, s.exportVendors)
 	v1.GET("/vendors/:id", read, s.getVendor)
 	v1.PATCH("/vendors/:id", write, s.updateVendor)
 	v1.DELETE("/vendors/:id", require(auth.PermVendorsDelete), s.deleteVendor)
@@ -72,6 +73,7 @@ func (s *Server) routes(e *gin.Engine) {
 	engRead, engWrite := require(auth.PermEngagementsRead), require(auth.PermEngagementsWrite)
 	v1.POST("/engagements", engWrite, s.idempotent, s.createEngagement)
 	v1.GET("/engagements", engRead, s.listEngagements)
+	v1.GET("/engagements/export", engRead, s.exportEngagements)
 	v1.GET("/engagements/:id", engRead, s.getEngagement)
 	v1.PATCH("/engagements/:id", engWrite, s.updateEngagement)
 	v1.GET("/engagements/:id/risk", engRead, s.getEngagementRisk)
@@ -126,6 +128,7 @@ func (s *Server) routes(e *gin.Engine) {
 
 	finRead, finWrite := require(auth.PermFindingsRead), require(auth.PermFindingsWrite)
 	v1.GET("/findings", finRead, s.listFindings)
+	v1.GET("/findings/export", finRead, s.exportFindings)
 	v1.POST("/findings", finWrite, s.createFinding)
 	v1.GET("/findings/:id", finRead, s.getFinding)
 	v1.PATCH("/findings/:id", finWrite, s.updateFinding)
