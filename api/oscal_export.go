@@ -88,12 +88,10 @@ func (s *Server) exportPOAM(c *gin.Context) {
 		respondError(c, domain.Invalid("id", "the engagement has no open findings, and an OSCAL POA&M needs at least one poam-item"))
 		return
 	}
-	rems := make(map[string][]finding.Remediation, len(open))
-	for _, f := range open {
-		if rems[f.ID], err = s.remediations.List(ctx, f.ID); err != nil {
-			respondError(c, err)
-			return
-		}
+	rems, err := s.remediations.Of(ctx, open)
+	if err != nil {
+		respondError(c, err)
+		return
 	}
 	c.JSON(http.StatusOK, oscalout.BuildPOAM(oscalout.POAMInput{EngagementID: eng.ID, EngagementName: eng.Name,
 		VendorID: v.ID, VendorName: v.Name, Findings: open, Remediations: rems, Fallback: eng.UpdatedAt}))
