@@ -3,8 +3,10 @@ package api
 import (
 	"context"
 	"net/http"
+	"strings"
 
 	"github.com/gin-gonic/gin"
+	"github.com/gin-gonic/gin/render"
 
 	"github.com/vendorrisk/vendorrisk/api/oscalout"
 	"github.com/vendorrisk/vendorrisk/domain"
@@ -15,9 +17,9 @@ import (
 //
 //	@Summary		Assessment results in OSCAL
 //	@ID				exportAssessmentResultsOSCAL
-//	@Description	The assessment as OSCAL 1.1.3 assessment results: one result; each answer an observation (its evidence files as relevant evidence, their SHA-256 in the back matter); each finding the assessment raised or last confirmed a finding whose target is the first control its question maps to (all of them as control-ref props). UUIDs are UUIDv5 of vendorrisk's ids and last-modified is the latest change of the content, so exporting the same content twice gives the same bytes. Internal roles only.
+//	@Description	The assessment as OSCAL 1.1.3 assessment results: one result; each answer an observation (its evidence files as relevant evidence, their SHA-256 in the back matter); each finding the assessment raised or last confirmed a finding whose target is the first control its question maps to (all of them as control-ref props). UUIDs are UUIDv5 of vendorrisk's ids and last-modified is the latest change of the content, so exporting the same content twice gives the same bytes. Sent as application/oscal+json when Accept asks for it. Internal roles only.
 //	@Tags			assessments
-//	@Produce		json
+//	@Produce		json,application/oscal+json
 //	@Security		BearerAuth
 //	@Param			id				path		string	true	"assessment id"
 //	@Param			Accept-Language	header		string	false	"ja for Japanese question texts"
@@ -51,8 +53,8 @@ func (s *Server) exportAssessmentResults(c *gin.Context) {
 			mine = append(mine, f)
 		}
 	}
-	c.Header("Vary", "Accept-Language")
-	c.JSON(http.StatusOK, oscalout.BuildAssessmentResults(oscalout.ARInput{Assessment: a, Evidence: ev, Findings: mine,
+	c.Header("Vary", "Accept, Accept-Language")
+	respondOSCAL(c, oscalout.BuildAssessmentResults(oscalout.ARInput{Assessment: a, Evidence: ev, Findings: mine,
 		VendorName: v.Name, EngagementName: eng.Name, JA: preferJA(c.GetHeader("Accept-Language"))}))
 }
 
@@ -60,9 +62,9 @@ func (s *Server) exportAssessmentResults(c *gin.Context) {
 //
 //	@Summary		Plan of action and milestones in OSCAL
 //	@ID				exportPOAMOSCAL
-//	@Description	The engagement's open findings as an OSCAL 1.1.3 plan of action and milestones: one poam-item per finding that still needs work, each with an OSCAL finding (its target control) and an OSCAL risk (status: open, remediating; severity as a characterization; deadline the earliest pending due date) whose remediations are the finding's remediation items (lifecycle planned or completed, due date as a milestone). Stable UUIDs and last-modified as for assessment results. 422 (field id) when nothing is open: OSCAL requires at least one poam-item. Internal roles only.
+//	@Description	The engagement's open findings as an OSCAL 1.1.3 plan of action and milestones: one poam-item per finding that still needs work, each with an OSCAL finding (its target control) and an OSCAL risk (status: open, remediating; severity as a characterization; deadline the earliest pending due date) whose remediations are the finding's remediation items (lifecycle planned or completed, due date as a milestone). Stable UUIDs and last-modified as for assessment results. 422 (field id) when nothing is open: OSCAL requires at least one poam-item. Sent as application/oscal+json when Accept asks for it. Internal roles only.
 //	@Tags			findings
-//	@Produce		json
+//	@Produce		json,application/oscal+json
 //	@Security		BearerAuth
 //	@Param			id	path		string	true	"engagement id"
 //	@Success		200	{object}	oscalout.POAMDocument
@@ -93,8 +95,23 @@ func (s *Server) exportPOAM(c *gin.Context) {
 		respondError(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, oscalout.BuildPOAM(oscalout.POAMInput{EngagementID: eng.ID, EngagementName: eng.Name,
+	c.Header("Vary", "Accept")
+	respondOSCAL(c, oscalout.BuildPOAM(oscalout.POAMInput{EngagementID: eng.ID, EngagementName: eng.Name,
 		VendorID: v.ID, VendorName: v.Name, Findings: open, Remediations: rems, Fallback: eng.UpdatedAt}))
+}
+
+// oscalMediaType is OSCAL's own JSON media type, sent to clients that ask for it in Accept.
+const oscalMediaType = "application/oscal+json"
+
+// respondOSCAL writes an OSCAL document as application/json, or as application/oscal+json when the
+// client's Accept names that type.
+func respondOSCAL(c *gin.Context, doc any) {
+	if !strings.Contains(strings.ToLower(c.GetHeader("Accept")), oscalMediaType) {
+		c.JSON(http.StatusOK, doc)
+		return
+	}
+	c.Header("Content-Type", oscalMediaType+"; charset=utf-8") // render.JSON keeps a Content-Type already set
+	c.Render(http.StatusOK, render.JSON{Data: doc})
 }
 
 // allFindings pages through every finding the filter selects (an engagement has tens, not thousands).

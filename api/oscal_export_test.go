@@ -90,9 +90,15 @@ func TestOSCALAssessmentResults(t *testing.T) {
 		path := "/api/v1/assessments/" + asmID + "/oscal/assessment-results"
 		first := must(t, e.do(t, "GET", path, e.admin, nil), http.StatusOK)
 		validateOSCAL(t, sch, first.Raw)
-		again := must(t, e.do(t, "GET", path, e.key(t, auth.RoleAuditor, ""), nil), http.StatusOK)
+		again := must(t, e.do(t, "GET", path, e.key(t, auth.RoleAuditor, ""), nil, "Accept", "application/oscal+json"), http.StatusOK)
 		if !bytes.Equal(first.Raw, again.Raw) {
 			t.Errorf("the same export twice differs:\n%s\n%s", first.Raw, again.Raw)
+		}
+		if ct := again.Header.Get("Content-Type"); ct != "application/oscal+json; charset=utf-8" {
+			t.Errorf("Content-Type %q when Accept asks for application/oscal+json", ct)
+		}
+		if ct := first.Header.Get("Content-Type"); ct != "application/json; charset=utf-8" {
+			t.Errorf("Content-Type %q by default, want application/json", ct)
 		}
 
 		var doc struct {
