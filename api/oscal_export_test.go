@@ -184,6 +184,12 @@ func TestOSCALAssessmentResults(t *testing.T) {
 			}
 		}
 
+		// A draft (no answers, no evidence, no findings) is valid OSCAL too.
+		draft := must(t, e.do(t, "POST", "/api/v1/assessments", e.admin, map[string]any{"engagement_id": f.eng, "template_id": f.tpl,
+			"due_date": "2025-06-30"}), http.StatusCreated).str("id")
+		validateOSCAL(t, sch, must(t, e.do(t, "GET", "/api/v1/assessments/"+draft+"/oscal/assessment-results", e.admin, nil,
+			"Accept-Language", "ja"), http.StatusOK).Raw)
+
 		wantProblem(t, e.do(t, "GET", path, e.key(t, auth.RoleSupplier, f.vendorID), nil), http.StatusNotFound)
 		wantProblem(t, e.do(t, "GET", "/api/v1/assessments/0193a7c2-5b1e-7d3a-9f00-1c2d3e4f5a6b/oscal/assessment-results", e.admin, nil), http.StatusNotFound)
 	})
@@ -195,6 +201,12 @@ func TestOSCALPOAM(t *testing.T) {
 		f := newFindingEnv(t, e)
 		path := "/api/v1/engagements/" + f.eng + "/oscal/poam"
 		wantProblem(t, e.do(t, "GET", path, e.admin, nil), http.StatusUnprocessableEntity, "id")
+
+		// A manual finding maps to no control: its target is the finding itself.
+		manual := must(t, e.do(t, "POST", "/api/v1/findings", e.admin, map[string]any{"engagement_id": f.eng,
+			"title": "  Backups never restored  ", "severity": "low"}), http.StatusCreated).str("id")
+		validateOSCAL(t, sch, must(t, e.do(t, "GET", path, e.admin, nil), http.StatusOK).Raw)
+		must(t, e.do(t, "PATCH", "/api/v1/findings/"+manual, e.admin, map[string]any{"status": "closed"}), http.StatusOK)
 
 		_, q1, _ := oscalAssessment(t, f)
 		first := must(t, e.do(t, "GET", path, e.admin, nil), http.StatusOK)
