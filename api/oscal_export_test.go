@@ -50,6 +50,9 @@ func oscalSchema(t *testing.T, name string) *jsonschema.Schema {
 	return sch
 }
 
+// validateOSCAL checks an export against the schema, and that every UUID it refers to (an observation,
+// risk, finding or actor, or a "#uuid" link to a back-matter resource) is defined in it: the schema
+// cannot check references.
 func validateOSCAL(t *testing.T, sch *jsonschema.Schema, body []byte) {
 	t.Helper()
 	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(body))
@@ -58,6 +61,38 @@ func validateOSCAL(t *testing.T, sch *jsonschema.Schema, body []byte) {
 	}
 	if err := sch.Validate(inst); err != nil {
 		t.Fatalf("export is not valid OSCAL 1.1.3: %v\n%s", err, body)
+	}
+	defined, refs := map[string]bool{}, map[string]string{}
+	var walk func(v any)
+	walk = func(v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			for k, x := range v {
+				s, _ := x.(string)
+				switch {
+				case k == "uuid":
+					defined[s] = true
+				case k == "observation-uuid" || k == "risk-uuid" || k == "finding-uuid" || k == "actor-uuid":
+					refs[s] = k
+				case k == "href" && strings.HasPrefix(s, "#"):
+					refs[s[1:]] = k
+				}
+				walk(x)
+			}
+		case []any:
+			for _, x := range v {
+				walk(x)
+			}
+		}
+	}
+	walk(inst)
+	if len(refs) == 0 { // every export links at least its plan (import-ap) or a finding's risk
+		t.Errorf("no references found in the export: the check checks nothing")
+	}
+	for ref, k := range refs {
+		if !defined[ref] {
+			t.Errorf("%s %s refers to nothing in the export", k, ref)
+		}
 	}
 }
 

@@ -225,7 +225,7 @@ func findingOf(f finding.Stored) Finding {
 		desc += "\n\nAnswer given: " + f.Answer
 	}
 	return Finding{UUID: id("finding", f.ID), Title: line(cmp.Or(f.Title, f.ID)), Description: desc, Props: props,
-		Target: target, RelatedRisks: []RelatedRisk{{RiskUUID: id("risk", f.ID)}}}
+		Target: target}
 }
 
 // POAMInput is what a POA&M is made of: the engagement's open findings and their remediation items.
@@ -256,7 +256,9 @@ func BuildPOAM(in POAMInput) POAMDocument {
 		for _, r := range rems {
 			last = append(last, r.UpdatedAt)
 		}
-		doc.Findings = append(doc.Findings, findingOf(f))
+		of := findingOf(f)
+		of.RelatedRisks = []RelatedRisk{{RiskUUID: id("risk", f.ID)}} // the POA&M carries the risks
+		doc.Findings = append(doc.Findings, of)
 		doc.Risks = append(doc.Risks, riskOf(f, rems, party))
 		doc.POAMItems = append(doc.POAMItems, POAMItem{UUID: id("poam-item", f.ID), Title: line(cmp.Or(f.Title, f.ID)),
 			Description: cmp.Or(strings.TrimSpace(f.SupplierResponse), f.Title, f.ID),
