@@ -48,14 +48,16 @@ func (s *Server) exportAssessmentResults(c *gin.Context) {
 		return
 	}
 	var mine []finding.Stored
+	around := oscalout.LastOf(v.UpdatedAt, eng.UpdatedAt)
 	for _, f := range all {
+		around = oscalout.LastOf(around, f.UpdatedAt)
 		if f.AssessmentID == a.ID {
 			mine = append(mine, f)
 		}
 	}
 	c.Header("Vary", "Accept, Accept-Language")
 	respondOSCAL(c, oscalout.BuildAssessmentResults(oscalout.ARInput{Assessment: a, Evidence: ev, Findings: mine,
-		VendorName: v.Name, EngagementName: eng.Name, JA: preferJA(c.GetHeader("Accept-Language"))}))
+		VendorName: v.Name, EngagementName: eng.Name, JA: preferJA(c.GetHeader("Accept-Language")), Around: around}))
 }
 
 // exportPOAM godoc
@@ -81,10 +83,18 @@ func (s *Server) exportPOAM(c *gin.Context) {
 		respondError(c, err)
 		return
 	}
-	open, err := s.allFindings(ctx, finding.Filter{EngagementID: eng.ID, OpenOnly: true})
+	all, err := s.allFindings(ctx, finding.Filter{EngagementID: eng.ID})
 	if err != nil {
 		respondError(c, err)
 		return
+	}
+	var open []finding.Stored
+	around := oscalout.LastOf(v.UpdatedAt, eng.UpdatedAt)
+	for _, f := range all {
+		around = oscalout.LastOf(around, f.UpdatedAt)
+		if !f.Status.Closed() {
+			open = append(open, f)
+		}
 	}
 	if len(open) == 0 {
 		respondError(c, domain.Invalid("id", "the engagement has no open findings, and an OSCAL POA&M needs at least one poam-item"))
@@ -97,7 +107,7 @@ func (s *Server) exportPOAM(c *gin.Context) {
 	}
 	c.Header("Vary", "Accept")
 	respondOSCAL(c, oscalout.BuildPOAM(oscalout.POAMInput{EngagementID: eng.ID, EngagementName: eng.Name,
-		VendorID: v.ID, VendorName: v.Name, Findings: open, Remediations: rems, Fallback: eng.UpdatedAt}))
+		VendorID: v.ID, VendorName: v.Name, Findings: open, Remediations: rems, Around: around}))
 }
 
 // oscalMediaType is OSCAL's own JSON media type, sent to clients that ask for it in Accept.

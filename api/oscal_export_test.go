@@ -4,12 +4,13 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
@@ -303,20 +304,39 @@ func TestOSCALPOAM(t *testing.T) {
 			t.Errorf("no risk carries q1's (%s) remediation item: %s", q1, first.Raw)
 		}
 
-		// Closing q2's finding drops it from the plan.
+		// Closing q2's finding, a day later, drops it from the plan; q1's item keeps its UUID, and the
+		// plan's last-modified moves to the change.
+		e.clock.Advance(24 * time.Hour)
 		for _, it := range must(t, e.do(t, "GET", "/api/v1/findings?engagement_id="+f.eng, e.admin, nil), http.StatusOK).items(t) {
 			if it["question_key"] == "q2" {
 				must(t, e.do(t, "PATCH", "/api/v1/findings/"+it["id"].(string), e.admin, map[string]any{"status": "closed"}), http.StatusOK)
 			}
 		}
-		var after struct {
+		type item struct {
+			UUID  string                         `json:"uuid"`
+			Props []struct{ Name, Value string } `json:"props"`
+		}
+		var before, after struct {
 			P struct {
-				Items []json.RawMessage `json:"poam-items"`
+				Metadata struct {
+					LastModified string `json:"last-modified"`
+				} `json:"metadata"`
+				Items []item `json:"poam-items"`
 			} `json:"plan-of-action-and-milestones"`
 		}
+		first.into(t, &before)
 		must(t, e.do(t, "GET", path, e.admin, nil), http.StatusOK).into(t, &after)
 		if len(after.P.Items) != 1 {
-			t.Errorf("after closing q2 the plan has %d items, want 1", len(after.P.Items))
+			t.Fatalf("after closing q2 the plan has %d items, want 1", len(after.P.Items))
+		}
+		kept := slices.ContainsFunc(before.P.Items, func(it item) bool { return it.UUID == after.P.Items[0].UUID })
+		if !kept || !slices.Contains(after.P.Items[0].Props, struct{ Name, Value string }{"finding-id", q1}) {
+			t.Errorf("q1's poam-item %s is not the one of the first export %+v", after.P.Items[0].UUID, before.P.Items)
+		}
+		if want := e.clock.Now().UTC().Format(time.RFC3339Nano); after.P.Metadata.LastModified != want ||
+			before.P.Metadata.LastModified == want {
+			t.Errorf("last-modified %s → %s, want it to move to the change at %s", before.P.Metadata.LastModified,
+				after.P.Metadata.LastModified, want)
 		}
 
 		wantProblem(t, e.do(t, "GET", path, e.key(t, auth.RoleSupplier, f.vendorID), nil), http.StatusNotFound)

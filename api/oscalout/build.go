@@ -54,8 +54,9 @@ func prop(name, value string) []Prop {
 	return nil
 }
 
-// lastOf is the latest of the times: the document's last-modified, which depends on its content only.
-func lastOf(ts ...time.Time) time.Time {
+// LastOf is the latest of the times. A document's last-modified is the latest change of what decides
+// its content (never the time of the request), so that unchanged content exports to the same bytes.
+func LastOf(ts ...time.Time) time.Time {
 	var last time.Time
 	for _, t := range ts {
 		if t.After(last) {
@@ -73,6 +74,9 @@ type ARInput struct {
 	VendorName     string
 	EngagementName string
 	JA             bool // question texts in Japanese
+	// Around is the latest change of the records around the assessment that decide the document too
+	// (the vendor's and engagement's names, findings that moved on to a later assessment).
+	Around time.Time
 }
 
 // BuildAssessmentResults builds the OSCAL assessment results of one assessment: the assessment is the
@@ -90,7 +94,7 @@ func BuildAssessmentResults(in ARInput) AssessmentResultsDocument {
 	byQuestion := map[string][]assessment.Evidence{}
 	evidence := slices.Clone(in.Evidence)
 	slices.SortFunc(evidence, func(x, y assessment.Evidence) int { return cmp.Compare(x.ID, y.ID) })
-	last := []time.Time{a.UpdatedAt}
+	last := []time.Time{a.UpdatedAt, in.Around}
 	for _, ev := range evidence {
 		for _, k := range ev.QuestionKeys {
 			byQuestion[k] = append(byQuestion[k], ev)
@@ -136,7 +140,7 @@ func BuildAssessmentResults(in ARInput) AssessmentResultsDocument {
 	if len(findings) == 0 {
 		result.Findings = nil
 	}
-	modified := lastOf(last...)
+	modified := LastOf(last...)
 	return AssessmentResultsDocument{AssessmentResults: AssessmentResults{
 		UUID: id("assessment-results", a.ID),
 		Metadata: Metadata{Title: line("Assessment results: " + in.VendorName + " — " + in.EngagementName),
@@ -236,7 +240,9 @@ type POAMInput struct {
 	VendorName     string
 	Findings       []finding.Stored
 	Remediations   map[string][]finding.Remediation // by finding id
-	Fallback       time.Time                        // last-modified when there is nothing else (the engagement's update)
+	// Around is the latest change of the records that decide the plan besides its items: the vendor, the
+	// engagement, and every finding of it, open or not (closing one drops its item).
+	Around time.Time
 }
 
 // BuildPOAM builds the plan of action and milestones of an engagement: one poam-item per open finding,
@@ -244,7 +250,7 @@ type POAMInput struct {
 // OSCAL requires at least one poam-item; the caller refuses an engagement without open findings.
 func BuildPOAM(in POAMInput) POAMDocument {
 	party := id("party", in.VendorID)
-	last := []time.Time{in.Fallback}
+	last := []time.Time{in.Around}
 	doc := POAM{UUID: id("poam", in.EngagementID),
 		SystemID: &SystemID{IdentifierType: NS + "/engagement", ID: in.EngagementID}}
 	for _, f := range sortedFindings(in.Findings) {
@@ -267,7 +273,7 @@ func BuildPOAM(in POAMInput) POAMDocument {
 			RelatedFindings: []RelatedFinding{{FindingUUID: id("finding", f.ID)}},
 			RelatedRisks:    []RelatedRisk{{RiskUUID: id("risk", f.ID)}}})
 	}
-	modified := lastOf(last...)
+	modified := LastOf(last...)
 	doc.Metadata = Metadata{Title: line("Plan of action and milestones: " + in.VendorName + " — " + in.EngagementName),
 		LastModified: ts(modified), Version: ts(modified), OSCALVersion: Version,
 		Parties: []Party{{UUID: party, Type: "organization", Name: line(in.VendorName), Props: prop("vendor-id", in.VendorID)}}}
