@@ -123,6 +123,11 @@ func TestExportVendors(t *testing.T) {
 				for _, c := range tc.wantCols {
 					column(t, rows, c)
 				}
+				if strings.Contains(tc.query, "sort=name") {
+					if names := column(t, rows, rows[0][1]); !slices.IsSorted(names) {
+						t.Errorf("sort=name: names not in order across pages: %q", names)
+					}
+				}
 				ids := column(t, rows, rows[0][0])
 				if len(slices.Compact(slices.Sorted(slices.Values(ids)))) != len(ids) {
 					t.Errorf("an id appears twice across pages")
