@@ -81,6 +81,8 @@ type fixture struct {
 	asSentSheet []byte
 	// finding is a manual finding on an engagement of vendor (filled for finding routes).
 	finding, remediation string
+	// findingEngagement is finding's engagement.
+	findingEngagement string
 	// decision is a pending outsourcing decision the admin requested; acceptance a pending risk
 	// acceptance of finding the admin asked for (filled for their routes).
 	decision, acceptance string
@@ -197,6 +199,9 @@ func TestRoleMatrix(t *testing.T) {
 		{"POST", "/api/v1/vendors", func(fixture) string { return "/api/v1/vendors" },
 			func(fixture) any { return vendorBody("Created") }, writers, 201, false},
 		{"GET", "/api/v1/vendors", func(fixture) string { return "/api/v1/vendors" }, nil, readers, 200, false},
+		{"GET", "/api/v1/vendors/export", func(fixture) string { return "/api/v1/vendors/export" }, nil, readers, 200, false},
+		{"GET", "/api/v1/engagements/export", func(fixture) string { return "/api/v1/engagements/export" }, nil, internal, 200, true},
+		{"GET", "/api/v1/findings/export", func(fixture) string { return "/api/v1/findings/export" }, nil, internal, 200, true},
 		{"GET", "/api/v1/vendors/:id", v, nil, readers, 200, false},
 		{"PATCH", "/api/v1/vendors/:id", v, func(fixture) any { return map[string]any{"name": "Renamed"} }, writers, 200, false},
 		{"DELETE", "/api/v1/vendors/:id", v, nil, writers, 204, false},
@@ -309,6 +314,10 @@ func TestRoleMatrix(t *testing.T) {
 			nil, internal, 200, true},
 		{"GET", "/api/v1/assessments/:id/export", func(f fixture) string { return "/api/v1/assessments/" + f.asSent + "/export" },
 			nil, internal, 200, true},
+		{"GET", "/api/v1/assessments/:id/oscal/assessment-results",
+			func(f fixture) string { return "/api/v1/assessments/" + f.asSent + "/oscal/assessment-results" }, nil, internal, 200, true},
+		{"GET", "/api/v1/engagements/:id/oscal/poam",
+			func(f fixture) string { return "/api/v1/engagements/" + f.findingEngagement + "/oscal/poam" }, nil, internal, 200, true},
 		{"POST", "/api/v1/assessments/:id/score/simulate",
 			func(f fixture) string { return "/api/v1/assessments/" + f.asSent + "/score/simulate" },
 			func(fixture) any { return map[string]any{"answers": []map[string]any{{"key": "q1", "value": "no"}}} },
@@ -453,6 +462,7 @@ func TestRoleMatrix(t *testing.T) {
 			if strings.Contains(template, "findings") || strings.Contains(template, "remediations") ||
 				strings.Contains(template, "risk-acceptances") {
 				eng := e.createEngagement(t, engagementBody(f.vendor)).ID
+				f.findingEngagement = eng
 				f.finding = must(t, e.do(t, "POST", "/api/v1/findings", e.admin, map[string]any{"engagement_id": eng,
 					"title": "No MFA on remote access", "severity": "high"}), http.StatusCreated).str("id")
 				f.remediation = must(t, e.do(t, "POST", "/api/v1/findings/"+f.finding+"/remediations", e.admin, map[string]any{

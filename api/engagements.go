@@ -334,6 +334,21 @@ func (s *Server) createEngagement(c *gin.Context) {
 	c.JSON(http.StatusCreated, engagementResponse(e, &ev, s.now()))
 }
 
+// engagementFilter reads the engagement list's filters (the list and the export share them).
+func engagementFilter(c *gin.Context) (engagement.Filter, error) {
+	limit, err := queryInt(c, "limit")
+	if err != nil {
+		return engagement.Filter{}, err
+	}
+	tier, err := queryInt(c, "tier")
+	if err != nil {
+		return engagement.Filter{}, err
+	}
+	return engagement.Filter{VendorID: c.Query("vendor_id"), Status: engagement.Status(c.Query("status")), Tier: risk.Tier(tier),
+		ServiceType: engagement.ServiceType(c.Query("service_type")), Review: engagement.ReviewStatus(c.Query("review")),
+		Query: c.Query("q"), Sort: c.Query("sort"), Limit: limit}, nil
+}
+
 // listEngagements godoc
 //
 //	@Summary		List engagements
@@ -354,19 +369,11 @@ func (s *Server) createEngagement(c *gin.Context) {
 //	@Success		200				{object}	EngagementList
 //	@Router			/api/v1/engagements [get]
 func (s *Server) listEngagements(c *gin.Context) {
-	limit, err := queryInt(c, "limit")
+	f, err := engagementFilter(c)
 	if err != nil {
 		respondError(c, err)
 		return
 	}
-	tier, err := queryInt(c, "tier")
-	if err != nil {
-		respondError(c, err)
-		return
-	}
-	f := engagement.Filter{VendorID: c.Query("vendor_id"), Status: engagement.Status(c.Query("status")), Tier: risk.Tier(tier),
-		ServiceType: engagement.ServiceType(c.Query("service_type")), Review: engagement.ReviewStatus(c.Query("review")),
-		Query: c.Query("q"), Sort: c.Query("sort"), Limit: limit}
 	page, err := s.engagements.List(c.Request.Context(), f, c.Query("cursor"))
 	if err != nil {
 		respondError(c, err)

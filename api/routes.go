@@ -49,6 +49,7 @@ func (s *Server) routes(e *gin.Engine) {
 	read, write := require(auth.PermVendorsRead), require(auth.PermVendorsWrite)
 	v1.POST("/vendors", write, s.idempotent, s.createVendor)
 	v1.GET("/vendors", read, s.listVendors)
+	v1.GET("/vendors/export", read, s.exportVendors)
 	v1.GET("/vendors/:id", read, s.getVendor)
 	v1.PATCH("/vendors/:id", write, s.updateVendor)
 	v1.DELETE("/vendors/:id", require(auth.PermVendorsDelete), s.deleteVendor)
@@ -72,9 +73,11 @@ func (s *Server) routes(e *gin.Engine) {
 	engRead, engWrite := require(auth.PermEngagementsRead), require(auth.PermEngagementsWrite)
 	v1.POST("/engagements", engWrite, s.idempotent, s.createEngagement)
 	v1.GET("/engagements", engRead, s.listEngagements)
+	v1.GET("/engagements/export", engRead, s.exportEngagements)
 	v1.GET("/engagements/:id", engRead, s.getEngagement)
 	v1.PATCH("/engagements/:id", engWrite, s.updateEngagement)
 	v1.GET("/engagements/:id/risk", engRead, s.getEngagementRisk)
+	v1.GET("/engagements/:id/oscal/poam", require(auth.PermFindingsRead), s.exportPOAM)
 	v1.POST("/engagements/:id/tier-override", require(auth.PermTierOverride), s.overrideTier)
 
 	conRead, conWrite := require(auth.PermContractsRead), require(auth.PermContractsWrite)
@@ -115,6 +118,7 @@ func (s *Server) routes(e *gin.Engine) {
 	v1.GET("/assessments/:id/score", asRead, s.getScore)
 	v1.GET("/assessments/:id/export", asRead, s.exportAssessment)
 	v1.POST("/assessments/:id/score/simulate", asRead, s.simulateScore)
+	v1.GET("/assessments/:id/oscal/assessment-results", asRead, s.exportAssessmentResults)
 
 	answer := require(auth.PermSupplierAnswer)
 	v1.GET("/supplier/assessments", answer, s.supplierListAssessments)
@@ -127,6 +131,7 @@ func (s *Server) routes(e *gin.Engine) {
 
 	finRead, finWrite := require(auth.PermFindingsRead), require(auth.PermFindingsWrite)
 	v1.GET("/findings", finRead, s.listFindings)
+	v1.GET("/findings/export", finRead, s.exportFindings)
 	v1.POST("/findings", finWrite, s.createFinding)
 	v1.GET("/findings/:id", finRead, s.getFinding)
 	v1.PATCH("/findings/:id", finWrite, s.updateFinding)

@@ -157,6 +157,18 @@ func (s *Server) createVendor(c *gin.Context) {
 	c.JSON(http.StatusCreated, vendorResponse(v, principalOf(c)))
 }
 
+// vendorFilter reads the vendor list's filters (the list and the export share them).
+func vendorFilter(c *gin.Context) (register.Filter, error) {
+	limit, err := queryInt(c, "limit")
+	if err != nil {
+		return register.Filter{}, err
+	}
+	return register.Filter{
+		Kind: register.Kind(c.Query("kind")), Status: register.Status(c.Query("status")), Tag: c.Query("tag"),
+		Country: c.Query("country"), Query: c.Query("q"), Sort: c.Query("sort"), Limit: limit,
+	}, nil
+}
+
 // listVendors godoc
 //
 //	@Summary		List vendors
@@ -176,14 +188,10 @@ func (s *Server) createVendor(c *gin.Context) {
 //	@Success		200		{object}	VendorList
 //	@Router			/api/v1/vendors [get]
 func (s *Server) listVendors(c *gin.Context) {
-	limit, err := queryInt(c, "limit")
+	f, err := vendorFilter(c)
 	if err != nil {
 		respondError(c, err)
 		return
-	}
-	f := register.Filter{
-		Kind: register.Kind(c.Query("kind")), Status: register.Status(c.Query("status")), Tag: c.Query("tag"),
-		Country: c.Query("country"), Query: c.Query("q"), Sort: c.Query("sort"), Limit: limit,
 	}
 	page, err := s.vendors.List(c.Request.Context(), f, c.Query("cursor"))
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"gorm.io/gorm"
@@ -245,6 +246,22 @@ func (s *Findings) UpdateRemediation(ctx context.Context, r finding.Remediation)
 	res := s.db.conn(ctx).Model(&remediationRow{}).Where("id = ? AND version = ?", r.ID, r.Version-1).
 		Select("*").Omit("id", "finding_id", "vendor_id", "created_at").Updates(&row)
 	return affectedOne(res.Error, res.RowsAffected, "update remediation "+r.ID)
+}
+
+// RemediationsOf lists the items of several findings in one statement per 500 findings, each
+// finding's oldest first.
+func (s *Findings) RemediationsOf(ctx context.Context, findingIDs []string) (map[string][]finding.Remediation, error) {
+	out := make(map[string][]finding.Remediation, len(findingIDs))
+	for ids := range slices.Chunk(findingIDs, 500) {
+		var rows []remediationRow
+		if err := s.db.conn(ctx).Where("finding_id IN ?", ids).Order("finding_id, id").Find(&rows).Error; err != nil {
+			return nil, fmt.Errorf("query remediations: %w", dbErr(err))
+		}
+		for _, r := range rows {
+			out[r.FindingID] = append(out[r.FindingID], r.toDomain())
+		}
+	}
+	return out, nil
 }
 
 // Remediations lists a finding's items, oldest first.

@@ -651,3 +651,55 @@ func TestFindingNextDueBackfill(t *testing.T) {
 		}
 	})
 }
+
+// RemediationsOf reads the items of several findings at once, each finding's in creation order, and
+// nothing of findings not asked for.
+func TestFindingRemediationsOf(t *testing.T) {
+	testdb.ForEach(t, func(t *testing.T, db *repository.DB) {
+		e := &asmRepoEnv{db: db, repo: repository.NewAssessments(db), ve: newVendorEnv(t, db)}
+		repo := repository.NewFindings(db)
+		ctx := t.Context()
+		vID, engID := e.engagementOf(t, "Remediations Of KK")
+		items := map[string][]string{} // finding id → item ids in creation order
+		var findings []string
+		for i, n := range []int{2, 0, 3, 1} {
+			f := finding.Stored{Finding: finding.Finding{ID: domain.NewID(), EngagementID: engID, VendorID: vID,
+				QuestionKey: fmt.Sprintf("ro%d", i), Title: "t", Severity: domain.SeverityLow, Status: finding.StatusOpen,
+				Source: finding.SourceAssessment, Version: 1, CreatedAt: start, UpdatedAt: start,
+				EvidenceIDs: []string{}, ControlRefs: []string{}}, Priority: 1}
+			if err := repo.Create(ctx, f); err != nil {
+				t.Fatal(err)
+			}
+			findings = append(findings, f.ID)
+			for range n {
+				id := domain.NewID()
+				if err := repo.CreateRemediation(ctx, finding.Remediation{ID: id, FindingID: f.ID, VendorID: vID,
+					Type: "corrective", Owner: "supplier", Description: "d", DueDate: *date(t, "2025-06-30"), Status: finding.RemOpen,
+					Version: 1, CreatedAt: start, UpdatedAt: start}); err != nil {
+					t.Fatal(err)
+				}
+				items[f.ID] = append(items[f.ID], id)
+			}
+		}
+		asked := []string{findings[0], findings[1], findings[2]} // not findings[3]
+		got, err := repo.RemediationsOf(ctx, asked)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 2 {
+			t.Errorf("items of %d findings, want 2 (the one without items and the one not asked for are absent)", len(got))
+		}
+		for _, f := range asked {
+			var ids []string
+			for _, r := range got[f] {
+				ids = append(ids, r.ID)
+			}
+			if !slices.Equal(ids, items[f]) {
+				t.Errorf("finding %s: items %v, want %v", f, ids, items[f])
+			}
+		}
+		if none, err := repo.RemediationsOf(ctx, nil); err != nil || len(none) != 0 {
+			t.Errorf("no findings: %v, %v", none, err)
+		}
+	})
+}

@@ -75,6 +75,8 @@ type RemediationRepository interface {
 	GetRemediation(ctx context.Context, id string) (Remediation, error)
 	UpdateRemediation(ctx context.Context, r Remediation) error
 	Remediations(ctx context.Context, findingID string) ([]Remediation, error)
+	// RemediationsOf lists the items of several findings, keyed by finding id.
+	RemediationsOf(ctx context.Context, findingIDs []string) (map[string][]Remediation, error)
 }
 
 // DueDays gives the policy's remediation days for a severity on a tier.
@@ -191,6 +193,23 @@ func (r *Remediations) List(ctx context.Context, findingID string) ([]Remediatio
 		return nil, err
 	}
 	return r.repo.Remediations(ctx, findingID)
+}
+
+// Of lists the remediation items of findings the caller loaded through a scoped read (List or Get),
+// keyed by finding id, in one read instead of one per finding. The scope is checked again here.
+func (r *Remediations) Of(ctx context.Context, findings []Stored) (map[string][]Remediation, error) {
+	p, err := auth.Caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, len(findings))
+	for i, f := range findings {
+		if err := p.Scope("finding", f.ID, f.VendorID); err != nil {
+			return nil, err
+		}
+		ids[i] = f.ID
+	}
+	return r.repo.RemediationsOf(ctx, ids)
 }
 
 // RemediationPatch changes an item; nil means unchanged.

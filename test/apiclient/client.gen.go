@@ -330,6 +330,24 @@ func (e FindingResponseSource) Valid() bool {
 	}
 }
 
+// Defines values for FindingSort.
+const (
+	CreatedAt FindingSort = "created_at"
+	Priority  FindingSort = "priority"
+)
+
+// Valid indicates whether the value is a known member of the FindingSort enum.
+func (e FindingSort) Valid() bool {
+	switch e {
+	case CreatedAt:
+		return true
+	case Priority:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for FindingStatus.
 const (
 	FindingStatusClosed             FindingStatus = "closed"
@@ -741,24 +759,6 @@ func (e VendorStatus) Valid() bool {
 	case VendorStatusSuspended:
 		return true
 	case VendorStatusTerminated:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ListFindingsParamsSort.
-const (
-	CreatedAt ListFindingsParamsSort = "created_at"
-	Priority  ListFindingsParamsSort = "priority"
-)
-
-// Valid indicates whether the value is a known member of the ListFindingsParamsSort enum.
-func (e ListFindingsParamsSort) Valid() bool {
-	switch e {
-	case CreatedAt:
-		return true
-	case Priority:
 		return true
 	default:
 		return false
@@ -1191,6 +1191,9 @@ type FindingResponseCloseReason string
 
 // FindingResponseSource defines model for FindingResponse.Source.
 type FindingResponseSource string
+
+// FindingSort defines model for FindingSort.
+type FindingSort string
 
 // FindingStatus defines model for FindingStatus.
 type FindingStatus string
@@ -1856,7 +1859,7 @@ type ListFindingsParams struct {
 	Overdue *bool `form:"overdue,omitempty" json:"overdue,omitempty"`
 
 	// Sort sort order
-	Sort *ListFindingsParamsSort `form:"sort,omitempty" json:"sort,omitempty"`
+	Sort *FindingSort `form:"sort,omitempty" json:"sort,omitempty"`
 
 	// Limit page size (1-200, default 50)
 	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
@@ -1864,9 +1867,6 @@ type ListFindingsParams struct {
 	// Cursor next_cursor of the previous page
 	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
-
-// ListFindingsParamsSort defines parameters for ListFindings.
-type ListFindingsParamsSort string
 
 // CreateTemplateParams defines parameters for CreateTemplate.
 type CreateTemplateParams struct {
