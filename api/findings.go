@@ -38,6 +38,25 @@ type FindingResponse struct {
 	// CloseReason is why an assessment closed the finding: its latest answer passes, or the question was
 	// hidden or answered not applicable. Absent while open or when closed by hand.
 	CloseReason string `json:"close_reason,omitempty" enums:"passed,not_applicable"`
+	// RemediationPlan is the supplier's proposed plan as procurement judged it; absent when the
+	// supplier proposed nothing.
+	RemediationPlan *RemediationPlanDTO `json:"remediation_plan,omitempty"`
+}
+
+// RemediationPlanDTO is the state of the supplier's remediation plan of a finding: proposed (its items
+// wait, status proposed), accepted (they are tracked) or rejected (with the reason; the supplier may
+// propose again).
+type RemediationPlanDTO struct {
+	Status    string     `json:"status" binding:"required" enums:"proposed,accepted,rejected"`
+	Reason    string     `json:"reason,omitempty"`
+	DecidedAt *time.Time `json:"decided_at,omitempty" format:"date-time"`
+}
+
+func remediationPlanDTO(p finding.Plan) *RemediationPlanDTO {
+	if p.Status == finding.PlanNone {
+		return nil
+	}
+	return &RemediationPlanDTO{Status: string(p.Status), Reason: p.Reason, DecidedAt: p.DecidedAt}
 }
 
 // SupplierFindingResponse is a finding as its supplier sees it: no notes, score, tier or priority.
@@ -53,6 +72,8 @@ type SupplierFindingResponse struct {
 	SupplierResponse string   `json:"supplier_response,omitempty"`
 	DueDate          *string  `json:"due_date,omitempty" format:"date" example:"2026-12-24"`
 	Overdue          bool     `json:"overdue" binding:"required"`
+	// RemediationPlan is the plan the supplier proposed, and procurement's answer to it.
+	RemediationPlan *RemediationPlanDTO `json:"remediation_plan,omitempty"`
 }
 
 // FindingList is one page of findings.
@@ -97,13 +118,13 @@ func findingResponse(f finding.Stored, now time.Time) FindingResponse {
 		ControlRefs: nonNilStrings(f.ControlRefs), ThreatCategory: f.ThreatCategory, Severity: string(f.Severity),
 		Priority: f.Priority, Status: string(f.Status), Source: string(f.Source), InternalNotes: f.InternalNotes,
 		SupplierResponse: f.SupplierResponse, Version: f.Version, CreatedAt: f.CreatedAt, UpdatedAt: f.UpdatedAt, ClosedAt: f.ClosedAt,
-		CloseReason: string(f.CloseReason)}
+		CloseReason: string(f.CloseReason), RemediationPlan: remediationPlanDTO(f.Plan)}
 }
 
 func supplierFindingResponse(f finding.Stored, now time.Time) SupplierFindingResponse {
 	return SupplierFindingResponse{DueDate: formatDatePtr(f.DueDate()), Overdue: f.Overdue(now), ID: f.ID, AssessmentID: f.AssessmentID, QuestionKey: f.QuestionKey, Title: f.Title,
 		Answer: f.Answer, ControlRefs: nonNilStrings(f.ControlRefs), Severity: string(f.Severity), Status: string(f.Status),
-		SupplierResponse: f.SupplierResponse}
+		SupplierResponse: f.SupplierResponse, RemediationPlan: remediationPlanDTO(f.Plan)}
 }
 
 func findingFilter(c *gin.Context) (finding.Filter, error) {

@@ -42,6 +42,10 @@ type findingRow struct {
 	SupplierResponse string
 	NextDue          time.Time
 	CloseReason      string
+	PlanStatus       string
+	PlanReason       string
+	PlanDecidedBy    string
+	PlanDecidedAt    *time.Time
 	Version          int
 	CreatedAt        time.Time
 	UpdatedAt        time.Time `gorm:"autoUpdateTime:false"`
@@ -56,7 +60,8 @@ func toFindingRow(f finding.Stored) findingRow {
 		ControlRefs: mustJSON(nonNil(f.ControlRefs)), ThreatCategory: f.ThreatCategory, QuestionSeverity: string(f.QuestionSeverity),
 		Severity: string(f.Severity), Priority: f.Priority, Status: string(f.Status), Source: string(f.Source), InternalNotes: f.InternalNotes,
 		SupplierResponse: f.SupplierResponse, NextDue: finding.NoDueDate(), CloseReason: string(f.CloseReason), Version: f.Version, CreatedAt: f.CreatedAt.UTC(),
-		UpdatedAt: f.UpdatedAt.UTC(), ClosedAt: utcPtr(f.ClosedAt)}
+		UpdatedAt: f.UpdatedAt.UTC(), ClosedAt: utcPtr(f.ClosedAt), PlanStatus: string(f.Plan.Status), PlanReason: f.Plan.Reason,
+		PlanDecidedBy: f.Plan.DecidedBy, PlanDecidedAt: utcPtr(f.Plan.DecidedAt)}
 	if f.NextDue != nil {
 		row.NextDue = *f.NextDue
 	}
@@ -68,7 +73,9 @@ func (r findingRow) toDomain() (finding.Stored, error) {
 		AssessmentID: r.AssessmentID, QuestionKey: r.QuestionKey, Title: r.Title, Answer: r.Answer, ScoreBP: r.ScoreBP,
 		ThreatCategory: r.ThreatCategory, QuestionSeverity: domain.Severity(r.QuestionSeverity), Severity: domain.Severity(r.Severity), Status: finding.Status(r.Status),
 		Source: finding.Source(r.Source), CloseReason: finding.CloseReason(r.CloseReason), InternalNotes: r.InternalNotes, SupplierResponse: r.SupplierResponse, Version: r.Version,
-		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), ClosedAt: utcPtr(r.ClosedAt)}, Priority: r.Priority}
+		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), ClosedAt: utcPtr(r.ClosedAt),
+		Plan: finding.Plan{Status: finding.PlanStatus(r.PlanStatus), Reason: r.PlanReason, DecidedBy: r.PlanDecidedBy,
+			DecidedAt: utcPtr(r.PlanDecidedAt)}}, Priority: r.Priority}
 	if !finding.NoDue(r.NextDue) {
 		f.NextDue = dayPtr(&r.NextDue)
 	}

@@ -87,10 +87,12 @@ type Finding struct {
 	NextDue *time.Time
 	// CloseReason is why an assessment closed it; "" while open or when closed by hand.
 	CloseReason CloseReason
-	Version     int
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
-	ClosedAt    *time.Time
+	// Plan is the state of the remediation plan the supplier proposed, as procurement judged it.
+	Plan      Plan
+	Version   int
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	ClosedAt  *time.Time
 }
 
 // DueDate is the date the finding's work is next due; nil when nothing is pending or it is closed.

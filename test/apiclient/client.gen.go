@@ -47,16 +47,16 @@ func (e AccessType) Valid() bool {
 
 // Defines values for AnswerReviewFlag.
 const (
-	Accepted           AnswerReviewFlag = "accepted"
-	NeedsClarification AnswerReviewFlag = "needs_clarification"
+	AnswerReviewFlagAccepted           AnswerReviewFlag = "accepted"
+	AnswerReviewFlagNeedsClarification AnswerReviewFlag = "needs_clarification"
 )
 
 // Valid indicates whether the value is a known member of the AnswerReviewFlag enum.
 func (e AnswerReviewFlag) Valid() bool {
 	switch e {
-	case Accepted:
+	case AnswerReviewFlagAccepted:
 		return true
-	case NeedsClarification:
+	case AnswerReviewFlagNeedsClarification:
 		return true
 	default:
 		return false
@@ -224,22 +224,22 @@ func (e ContractGapDTOProblem) Valid() bool {
 
 // Defines values for DecisionStatus.
 const (
-	Approved    DecisionStatus = "approved"
-	NeedsReview DecisionStatus = "needs_review"
-	Pending     DecisionStatus = "pending"
-	Rejected    DecisionStatus = "rejected"
+	DecisionStatusApproved    DecisionStatus = "approved"
+	DecisionStatusNeedsReview DecisionStatus = "needs_review"
+	DecisionStatusPending     DecisionStatus = "pending"
+	DecisionStatusRejected    DecisionStatus = "rejected"
 )
 
 // Valid indicates whether the value is a known member of the DecisionStatus enum.
 func (e DecisionStatus) Valid() bool {
 	switch e {
-	case Approved:
+	case DecisionStatusApproved:
 		return true
-	case NeedsReview:
+	case DecisionStatusNeedsReview:
 		return true
-	case Pending:
+	case DecisionStatusPending:
 		return true
-	case Rejected:
+	case DecisionStatusRejected:
 		return true
 	default:
 		return false
@@ -486,6 +486,27 @@ func (e QuestionType) Valid() bool {
 	case YesNo:
 		return true
 	case YesNoNa:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RemediationPlanDTOStatus.
+const (
+	RemediationPlanDTOStatusAccepted RemediationPlanDTOStatus = "accepted"
+	RemediationPlanDTOStatusProposed RemediationPlanDTOStatus = "proposed"
+	RemediationPlanDTOStatusRejected RemediationPlanDTOStatus = "rejected"
+)
+
+// Valid indicates whether the value is a known member of the RemediationPlanDTOStatus enum.
+func (e RemediationPlanDTOStatus) Valid() bool {
+	switch e {
+	case RemediationPlanDTOStatusAccepted:
+		return true
+	case RemediationPlanDTOStatusProposed:
+		return true
+	case RemediationPlanDTOStatusRejected:
 		return true
 	default:
 		return false
@@ -1165,8 +1186,12 @@ type FindingResponse struct {
 	Overdue       bool                `json:"overdue"`
 
 	// Priority Example: 12
-	Priority         int                   `json:"priority"`
-	QuestionKey      *string               `json:"question_key,omitempty"`
+	Priority    int     `json:"priority"`
+	QuestionKey *string `json:"question_key,omitempty"`
+
+	// RemediationPlan RemediationPlan is the supplier's proposed plan as procurement judged it; absent when the
+	// supplier proposed nothing.
+	RemediationPlan  *RemediationPlanDTO   `json:"remediation_plan,omitempty"`
 	ScoreBp          int                   `json:"score_bp"`
 	Severity         Severity              `json:"severity"`
 	Source           FindingResponseSource `json:"source"`
@@ -1408,6 +1433,16 @@ type RegistrationIDDTO struct {
 	// Value Example: 123456789
 	Value string `json:"value"`
 }
+
+// RemediationPlanDTO defines model for RemediationPlanDTO.
+type RemediationPlanDTO struct {
+	DecidedAt *time.Time               `json:"decided_at,omitempty"`
+	Reason    *string                  `json:"reason,omitempty"`
+	Status    RemediationPlanDTOStatus `json:"status"`
+}
+
+// RemediationPlanDTOStatus defines model for RemediationPlanDTO.Status.
+type RemediationPlanDTOStatus string
 
 // ResidualDTO defines model for ResidualDTO.
 type ResidualDTO struct {
