@@ -6,6 +6,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/vendorrisk/vendorrisk/api/i18n"
 	"github.com/vendorrisk/vendorrisk/domain"
 	"github.com/vendorrisk/vendorrisk/domain/finding"
 )
@@ -112,17 +113,17 @@ type FindingResponseRequest struct {
 	Done     []string          `json:"done" validate:"max=50"`
 }
 
-func findingResponse(f finding.Stored, now time.Time) FindingResponse {
+func findingResponse(f finding.Stored, now time.Time, lang i18n.Lang) FindingResponse {
 	return FindingResponse{DueDate: formatDatePtr(f.DueDate()), Overdue: f.Overdue(now), ID: f.ID, EngagementID: f.EngagementID, VendorID: f.VendorID, AssessmentID: f.AssessmentID,
-		QuestionKey: f.QuestionKey, Title: f.Title, Answer: f.Answer, ScoreBP: f.ScoreBP, EvidenceIDs: nonNilStrings(f.EvidenceIDs),
+		QuestionKey: f.QuestionKey, Title: f.TitleIn(string(lang)), Answer: f.Answer, ScoreBP: f.ScoreBP, EvidenceIDs: nonNilStrings(f.EvidenceIDs),
 		ControlRefs: nonNilStrings(f.ControlRefs), ThreatCategory: f.ThreatCategory, Severity: string(f.Severity),
 		Priority: f.Priority, Status: string(f.Status), Source: string(f.Source), InternalNotes: f.InternalNotes,
 		SupplierResponse: f.SupplierResponse, Version: f.Version, CreatedAt: f.CreatedAt, UpdatedAt: f.UpdatedAt, ClosedAt: f.ClosedAt,
 		CloseReason: string(f.CloseReason), RemediationPlan: remediationPlanDTO(f.Plan)}
 }
 
-func supplierFindingResponse(f finding.Stored, now time.Time) SupplierFindingResponse {
-	return SupplierFindingResponse{DueDate: formatDatePtr(f.DueDate()), Overdue: f.Overdue(now), ID: f.ID, AssessmentID: f.AssessmentID, QuestionKey: f.QuestionKey, Title: f.Title,
+func supplierFindingResponse(f finding.Stored, now time.Time, lang i18n.Lang) SupplierFindingResponse {
+	return SupplierFindingResponse{DueDate: formatDatePtr(f.DueDate()), Overdue: f.Overdue(now), ID: f.ID, AssessmentID: f.AssessmentID, QuestionKey: f.QuestionKey, Title: f.TitleIn(string(lang)),
 		Answer: f.Answer, ControlRefs: nonNilStrings(f.ControlRefs), Severity: string(f.Severity), Status: string(f.Status),
 		SupplierResponse: f.SupplierResponse, RemediationPlan: remediationPlanDTO(f.Plan)}
 }
@@ -173,9 +174,10 @@ func (s *Server) listFindings(c *gin.Context) {
 		respondError(c, err)
 		return
 	}
+	lang := localized(c)
 	out := FindingList{Items: []FindingResponse{}, NextCursor: page.NextCursor}
 	for _, it := range page.Items {
-		out.Items = append(out.Items, findingResponse(it, s.now()))
+		out.Items = append(out.Items, findingResponse(it, s.now(), lang))
 	}
 	c.JSON(http.StatusOK, out)
 }
@@ -205,7 +207,7 @@ func (s *Server) createFinding(c *gin.Context) {
 	}
 	setETag(c, f.Version)
 	c.Header("Location", "/api/v1/findings/"+f.ID)
-	c.JSON(http.StatusCreated, findingResponse(f, s.now()))
+	c.JSON(http.StatusCreated, findingResponse(f, s.now(), localized(c)))
 }
 
 // getFinding godoc
@@ -225,7 +227,7 @@ func (s *Server) getFinding(c *gin.Context) {
 		return
 	}
 	setETag(c, f.Version)
-	c.JSON(http.StatusOK, findingResponse(f, s.now()))
+	c.JSON(http.StatusOK, findingResponse(f, s.now(), localized(c)))
 }
 
 // updateFinding godoc
@@ -259,7 +261,7 @@ func (s *Server) updateFinding(c *gin.Context) {
 		return
 	}
 	setETag(c, f.Version)
-	c.JSON(http.StatusOK, findingResponse(f, s.now()))
+	c.JSON(http.StatusOK, findingResponse(f, s.now(), localized(c)))
 }
 
 // supplierListFindings godoc
@@ -288,9 +290,10 @@ func (s *Server) supplierListFindings(c *gin.Context) {
 		respondError(c, err)
 		return
 	}
+	lang := localized(c)
 	out := SupplierFindingList{Items: []SupplierFindingResponse{}, NextCursor: page.NextCursor}
 	for _, it := range page.Items {
-		out.Items = append(out.Items, supplierFindingResponse(it, s.now()))
+		out.Items = append(out.Items, supplierFindingResponse(it, s.now(), lang))
 	}
 	c.JSON(http.StatusOK, out)
 }
@@ -322,5 +325,5 @@ func (s *Server) supplierRespondFinding(c *gin.Context) {
 		respondError(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, supplierFindingResponse(f, s.now()))
+	c.JSON(http.StatusOK, supplierFindingResponse(f, s.now(), localized(c)))
 }

@@ -242,7 +242,7 @@ func (s *Server) acceptRemediationPlan(c *gin.Context) {
 		return
 	}
 	setETag(c, f.Version)
-	c.JSON(http.StatusOK, findingResponse(f, s.now()))
+	c.JSON(http.StatusOK, findingResponse(f, s.now(), localized(c)))
 }
 
 // rejectRemediationPlan godoc
@@ -276,5 +276,5 @@ func (s *Server) rejectRemediationPlan(c *gin.Context) {
 		return
 	}
 	setETag(c, f.Version)
-	c.JSON(http.StatusOK, findingResponse(f, s.now()))
+	c.JSON(http.StatusOK, findingResponse(f, s.now(), localized(c)))
 }

@@ -28,6 +28,7 @@ type findingRow struct {
 	AssessmentID     string
 	QuestionKey      string
 	Title            string
+	TitleJA          string `gorm:"column:title_ja"`
 	Answer           string
 	ScoreBP          int    `gorm:"column:score_bp"`
 	EvidenceIDs      string `gorm:"column:evidence_ids"`
@@ -56,7 +57,7 @@ func (findingRow) TableName() string { return "findings" }
 
 func toFindingRow(f finding.Stored) findingRow {
 	row := findingRow{ID: f.ID, EngagementID: f.EngagementID, VendorID: f.VendorID, AssessmentID: f.AssessmentID,
-		QuestionKey: f.QuestionKey, Title: f.Title, Answer: f.Answer, ScoreBP: f.ScoreBP, EvidenceIDs: mustJSON(nonNil(f.EvidenceIDs)),
+		QuestionKey: f.QuestionKey, Title: f.Title, TitleJA: f.TitleJA, Answer: f.Answer, ScoreBP: f.ScoreBP, EvidenceIDs: mustJSON(nonNil(f.EvidenceIDs)),
 		ControlRefs: mustJSON(nonNil(f.ControlRefs)), ThreatCategory: f.ThreatCategory, QuestionSeverity: string(f.QuestionSeverity),
 		Severity: string(f.Severity), Priority: f.Priority, Status: string(f.Status), Source: string(f.Source), InternalNotes: f.InternalNotes,
 		SupplierResponse: f.SupplierResponse, NextDue: finding.NoDueDate(), CloseReason: string(f.CloseReason), Version: f.Version, CreatedAt: f.CreatedAt.UTC(),
@@ -70,7 +71,7 @@ func toFindingRow(f finding.Stored) findingRow {
 
 func (r findingRow) toDomain() (finding.Stored, error) {
 	f := finding.Stored{Finding: finding.Finding{ID: r.ID, EngagementID: r.EngagementID, VendorID: r.VendorID,
-		AssessmentID: r.AssessmentID, QuestionKey: r.QuestionKey, Title: r.Title, Answer: r.Answer, ScoreBP: r.ScoreBP,
+		AssessmentID: r.AssessmentID, QuestionKey: r.QuestionKey, Title: r.Title, TitleJA: r.TitleJA, Answer: r.Answer, ScoreBP: r.ScoreBP,
 		ThreatCategory: r.ThreatCategory, QuestionSeverity: domain.Severity(r.QuestionSeverity), Severity: domain.Severity(r.Severity), Status: finding.Status(r.Status),
 		Source: finding.Source(r.Source), CloseReason: finding.CloseReason(r.CloseReason), InternalNotes: r.InternalNotes, SupplierResponse: r.SupplierResponse, Version: r.Version,
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), ClosedAt: utcPtr(r.ClosedAt),

@@ -936,7 +936,9 @@ type ContractGapDTOProblem string
 
 // ContributionDTO defines model for ContributionDTO.
 type ContributionDTO struct {
-	// Basis Example: 1150000 non-public records: band >= 1000000
+	// Basis Basis is in the request's language (Accept-Language).
+	//
+	// Example: 1150000 non-public records: band >= 1000000
 	Basis string `json:"basis"`
 
 	// Factor Example: data_volume
@@ -1484,8 +1486,13 @@ type RiskResponse struct {
 	Contributions  []ContributionDTO `json:"contributions"`
 
 	// EffectiveTier Example: 2
-	EffectiveTier       int            `json:"effective_tier"`
-	EffectiveTierLabel  Severity       `json:"effective_tier_label"`
+	EffectiveTier      int      `json:"effective_tier"`
+	EffectiveTierLabel Severity `json:"effective_tier_label"`
+
+	// EffectiveTierText EffectiveText and RecommendedText name the tiers in the request's language; the labels are codes.
+	//
+	// Example: tier 2 (high)
+	EffectiveTierText   string         `json:"effective_tier_text"`
 	EngagementId        string         `json:"engagement_id"`
 	EngagementUpdatedAt time.Time      `json:"engagement_updated_at"`
 	EngagementVersion   int            `json:"engagement_version"`
@@ -1503,6 +1510,9 @@ type RiskResponse struct {
 	// RecommendedTier Example: 2
 	RecommendedTier      int      `json:"recommended_tier"`
 	RecommendedTierLabel Severity `json:"recommended_tier_label"`
+
+	// RecommendedTierText Example: tier 2 (high)
+	RecommendedTierText string `json:"recommended_tier_text"`
 
 	// ResidualRisk ResidualRisk is this inherent risk reduced by the latest completed assessment's control score.
 	ResidualRisk      *ResidualDTO `json:"residual_risk,omitempty"`
@@ -1522,6 +1532,11 @@ type RiskSummary struct {
 	// EffectiveTier Example: 2
 	EffectiveTier      int      `json:"effective_tier"`
 	EffectiveTierLabel Severity `json:"effective_tier_label"`
+
+	// EffectiveTierText EffectiveText names the effective tier in the request's language (Accept-Language).
+	//
+	// Example: tier 2 (high)
+	EffectiveTierText string `json:"effective_tier_text"`
 
 	// ModelVersion Example: inherent-v1
 	ModelVersion string                `json:"model_version"`
