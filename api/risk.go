@@ -79,11 +79,22 @@ func basisText(c risk.Contribution, lang i18n.Lang) string {
 	return strings.Join(parts, "; ")
 }
 
+// rulesText are the floor rules that raised the tier, in lang.
+func rulesText(a risk.Assessment, lang i18n.Lang) []string {
+	out := append([]string{}, a.RulesApplied...)
+	if lang != i18n.EN && len(a.RuleTexts) == len(out) {
+		for i, t := range a.RuleTexts {
+			out[i] = lang.Text(t)
+		}
+	}
+	return out
+}
+
 func (s *Server) riskResponse(e engagement.Engagement, ev engagement.Evaluation, lang i18n.Lang) RiskResponse {
 	a := ev.Assessment
 	out := RiskResponse{
 		EngagementID: e.ID, ModelVersion: a.ModelVersion, Score: a.Score, MaxScore: a.MaxPossibleScore,
-		ScoreTier: int(a.ScoreTier), RulesApplied: append([]string{}, a.RulesApplied...),
+		ScoreTier: int(a.ScoreTier), RulesApplied: rulesText(a, lang),
 		RecommendedTier: int(ev.RecommendedTier), RecommendedLabel: ev.RecommendedTier.Label(), RecommendedText: tierText(ev.RecommendedTier, lang),
 		EffectiveTier: int(ev.EffectiveTier), EffectiveLabel: ev.EffectiveTier.Label(), EffectiveText: tierText(ev.EffectiveTier, lang),
 		Override: overrideDTO(ev.Override, ev.RecommendedTier), FourthPartyCount: len(ev.FourthParties),

@@ -91,6 +91,10 @@ func TestText(t *testing.T) {
 		{"a date range", i18n.JA, domain.Textf(domain.DateRangeMessage), "1900-01-01 から 9999-12-31（UTC）の範囲で指定してください"},
 		{"unknown stays english", i18n.JA, domain.Textf("nothing like %d", 3), "nothing like 3"},
 		{"tier", i18n.JA, domain.Textf("tier %d (%s)", 1, "critical"), "ティア 1（重大）"},
+		{"a floor rule", i18n.JA, domain.Textf("floor: %d records of sensitive personal, payment card or credential data (>= 1,000,000) → at least tier 1",
+			1200000), "下限規則: 要配慮個人情報・クレジットカード情報・認証情報が 1200000 件（100 万件以上）→ ティア 1 以上"},
+		{"a conflict with a state term", i18n.JA, domain.Textf("the item is %s and cannot become %s", "proposed", "done"),
+			"項目は「提案中」の状態で、「完了（確認待ち）」にはできません"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := tc.lang.Text(tc.text); got != tc.want {

@@ -110,6 +110,79 @@ var messages = map[string]Message{
 	"is required when verification fails":   {"is required when verification fails", "確認で不合格とする場合は必須です"},
 	"is not a cursor returned by this API":  {"is not a cursor returned by this API", "この API が返したカーソルではありません"},
 
+	// State conflicts and refusals of the domain (domain.Errorf).
+	"acceptance %s of this finding is %s": {"acceptance %s of this finding is %s", "この指摘事項のリスク受容 %[1]s は「%[2]s」の状態です"},
+	"assessment %s of this template is still %s for this engagement; complete or cancel it first": {
+		"assessment %s of this template is still %s for this engagement; complete or cancel it first",
+		"この委託業務には、このテンプレートの評価 %[1]s がまだ「%[2]s」の状態で残っています。先に完了するか取り消してください"},
+	"decision %s for this engagement is still pending": {"decision %s for this engagement is still pending",
+		"この委託業務の委託判断 %[1]s はまだ判断待ちです"},
+	"engagement status cannot change from %s to %s (allowed: %s)": {"engagement status cannot change from %s to %s (allowed: %s)",
+		"委託業務の状態は「%[1]s」から「%[2]s」に変更できません（変更できる状態: %[3]s）"},
+	"vendor status cannot change from %s to %s (allowed: %s)": {"vendor status cannot change from %s to %s (allowed: %s)",
+		"委託先の状態は「%[1]s」から「%[2]s」に変更できません（変更できる状態: %[3]s）"},
+	"four eyes: the requester of a decision cannot approve or reject it": {"four eyes: the requester of a decision cannot approve or reject it",
+		"四つの目の原則: 委託判断の申請者は承認も却下もできません"},
+	"four eyes: the requester of a risk acceptance cannot accept it": {"four eyes: the requester of a risk acceptance cannot accept it",
+		"四つの目の原則: リスク受容の申請者は承認できません"},
+	"only a risk owner or the requester can revoke an acceptance": {"only a risk owner or the requester can revoke an acceptance",
+		"リスク受容を取り消せるのはリスクオーナーか申請者のみです"},
+	"only a supplier credential has reminders": {"only a supplier credential has reminders", "リマインダーがあるのは委託先の認証情報のみです"},
+	"template %s is %s and cannot change; create a new version with POST /questionnaire-templates/%s/new-version": {
+		"template %s is %s and cannot change; create a new version with POST /questionnaire-templates/%s/new-version",
+		"テンプレート %[1]s は「%[2]s」の状態のため変更できません。POST /questionnaire-templates/%[3]s/new-version で新しい版を作成してください"},
+	"template %s is %s; only a draft can be published": {"template %s is %s; only a draft can be published",
+		"テンプレート %[1]s は「%[2]s」の状態です。公開できるのは下書きのみです"},
+	"template %s is %s; only a published template can be archived": {"template %s is %s; only a published template can be archived",
+		"テンプレート %[1]s は「%[2]s」の状態です。アーカイブできるのは公開済みのテンプレートのみです"},
+	"template %s is a draft; edit it instead of versioning it": {"template %s is a draft; edit it instead of versioning it",
+		"テンプレート %[1]s は下書きです。新しい版を作らずに編集してください"},
+	"this template already has a draft version: %s": {"this template already has a draft version: %s", "このテンプレートには下書きの版がすでにあります: %[1]s"},
+	"the acceptance is %s already":                  {"the acceptance is %s already", "リスク受容はすでに「%[1]s」の状態です"},
+	"the acceptance is %s; only a pending one can be approved": {"the acceptance is %s; only a pending one can be approved",
+		"リスク受容は「%[1]s」の状態です。承認できるのは承認待ちのもののみです"},
+	"the acceptance would expire today or earlier; ask again with a later date": {
+		"the acceptance would expire today or earlier; ask again with a later date",
+		"このリスク受容は今日以前に期限切れとなります。より後の日付で申請し直してください"},
+	"the assessment is %s and cannot be submitted": {"the assessment is %s and cannot be submitted", "評価は「%[1]s」の状態のため提出できません"},
+	"the assessment is %s and cannot become %s (allowed: %s)": {"the assessment is %s and cannot become %s (allowed: %s)",
+		"評価は「%[1]s」の状態で、「%[2]s」にはできません（変更できる状態: %[3]s）"},
+	"the assessment is %s; answers are reviewed once it is submitted": {"the assessment is %s; answers are reviewed once it is submitted",
+		"評価は「%[1]s」の状態です。回答の確認は提出後に行います"},
+	"the assessment is %s; answers can no longer change": {"the assessment is %s; answers can no longer change",
+		"評価は「%[1]s」の状態のため、回答はもう変更できません"},
+	"the assessment is %s; evidence can no longer be added": {"the assessment is %s; evidence can no longer be added",
+		"評価は「%[1]s」の状態のため、エビデンスはもう追加できません"},
+	"the assessment is a draft; there is nothing to score yet": {"the assessment is a draft; there is nothing to score yet",
+		"評価は下書きのため、まだ採点するものがありません"},
+	"the credential is missing, unknown, revoked or expired": {"the credential is missing, unknown, revoked or expired",
+		"認証情報がないか、不明、失効済み、または期限切れです"},
+	"the decision is %s; only a pending decision can be approved or rejected": {
+		"the decision is %s; only a pending decision can be approved or rejected",
+		"委託判断は「%[1]s」の状態です。承認・却下できるのは判断待ちのもののみです"},
+	"the finding is closed or already accepted": {"the finding is closed or already accepted", "指摘事項は完了済みか、すでにリスク受容されています"},
+	"the item is %s; only a done item is verified": {"the item is %s; only a done item is verified",
+		"項目は「%[1]s」の状態です。確認できるのは完了した項目のみです"},
+	"the item is %s: it changes only when procurement accepts or rejects the supplier's remediation plan": {
+		"the item is %s: it changes only when procurement accepts or rejects the supplier's remediation plan",
+		"項目は「%[1]s」の状態です。委託先の是正計画を調達担当が承認または差し戻すまで変更できません"},
+	"this item is owned internally":                  {"this item is owned internally", "この項目は社内の担当です"},
+	"vendor %s is already linked as a subcontractor": {"vendor %s is already linked as a subcontractor", "委託先 %[1]s はすでに再委託先として登録されています"},
+	"vendor %s is terminated: no new engagements":    {"vendor %s is terminated: no new engagements", "委託先 %[1]s は取引終了のため、新しい委託業務は登録できません"},
+	"vendor is referenced by %s; move it to offboarding or terminated instead": {
+		"vendor is referenced by %s; move it to offboarding or terminated instead",
+		"委託先は %[1]s から参照されています。削除せず、offboarding または terminated に移してください"},
+	"you approved this decision already; one person counts once (%d of %d approvals)": {
+		"you approved this decision already; one person counts once (%d of %d approvals)",
+		"この委託判断はすでに承認済みです。一人は一回と数えます（承認 %[1]d / %[2]d）"},
+	"items are verified with POST /remediations/{id}/verify": {"items are verified with POST /remediations/{id}/verify",
+		"項目の確認は POST /remediations/{id}/verify で行います"},
+	"no such remediation item of yours": {"no such remediation item of yours", "該当する貴社の是正項目はありません"},
+	"belongs to another finding":        {"belongs to another finding", "別の指摘事項の項目です"},
+	"must be a plain e-mail address":    {"must be a plain e-mail address", "通常のメールアドレスを指定してください"},
+	"is listed twice":                   {"is listed twice", "重複しています"},
+	"must not be before starts_on":      {"must not be before starts_on", "starts_on より前にはできません"},
+
 	// Contract gaps (domain/contract/gaps.go).
 	"The contract has no %s clause, which the policy requires.": {"The contract has no %s clause, which the policy requires.",
 		"契約に、ポリシーが求める%[1]s条項がありません。"},
@@ -174,6 +247,16 @@ var messages = map[string]Message{
 	"data stored in %s only (+0)":                {"data stored in %s only (+0)", "データの保管は %[1]s 国内のみ（+0）"},
 	"not cloud-hosted, no data held (+0)":        {"not cloud-hosted, no data held (+0)", "クラウド利用なし、データ保有なし（+0）"},
 
+	"floor: %d records of sensitive personal, payment card or credential data (>= 1,000,000) → at least tier 1": {
+		"floor: %d records of sensitive personal, payment card or credential data (>= 1,000,000) → at least tier 1",
+		"下限規則: 要配慮個人情報・クレジットカード情報・認証情報が %[1]d 件（100 万件以上）→ ティア 1 以上"},
+	"floor: %d records of sensitive personal, payment card or credential data (>= 100,000) → at least tier 2": {
+		"floor: %d records of sensitive personal, payment card or credential data (>= 100,000) → at least tier 2",
+		"下限規則: 要配慮個人情報・クレジットカード情報・認証情報が %[1]d 件（10 万件以上）→ ティア 2 以上"},
+	"floor: privileged administrative access to systems of a critical process → at least tier 2": {
+		"floor: privileged administrative access to systems of a critical process → at least tier 2",
+		"下限規則: 重要業務のシステムへの特権管理者アクセス → ティア 2 以上"},
+
 	// Residual risk (domain/risk/residual.go).
 	"control reduction = control score %d bp × cap %d bp = %d bp": {"control reduction = control score %d bp × cap %d bp = %d bp",
 		"管理策による低減 = 管理策スコア %[1]d bp × 上限 %[2]d bp = %[3]d bp"},
@@ -198,7 +281,9 @@ var terms = map[string]string{
 	"vendor": "委託先", "engagement": "委託業務", "contract": "契約", "finding": "指摘事項", "remediation": "是正項目",
 	"assessment": "評価", "decision": "委託判断", "risk acceptance": "リスク受容", "risk_acceptance": "リスク受容",
 	"framework": "管理策フレームワーク", "control": "管理策", "questionnaire template": "質問票テンプレート",
-	"api key": "API キー", "evidence": "エビデンス", "contact": "連絡先", "certification": "認証", "subcontractor link": "再委託先の関係",
+	"api key": "API キー", "draft": "下書き", "published": "公開済み", "archived": "アーカイブ済み",
+	"sent": "送付済み", "submitted": "提出済み", "returned": "差し戻し", "completed": "完了", "cancelled": "取消済み",
+	"pending": "承認待ち", "approved": "承認済み", "active": "有効", "revoked": "取消済み", "expired": "期限切れ", "evidence": "エビデンス", "contact": "連絡先", "certification": "認証", "subcontractor link": "再委託先の関係",
 	"webhook endpoint": "Webhook エンドポイント", "risk policy": "リスクポリシー",
 	// tier labels, severities and levels
 	"critical": "重大", "high": "高", "medium": "中", "low": "低",

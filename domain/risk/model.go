@@ -134,6 +134,7 @@ type Assessment struct {
 	Tier             Tier // after the floor rules
 	Contributions    []Contribution
 	RulesApplied     []string
+	RuleTexts        []domain.Text // RulesApplied as Texts, for other languages
 	TierThresholds   []Threshold
 	MaxPossibleScore int
 }
@@ -206,19 +207,20 @@ func (a *Assessment) applyFloors(in Input) {
 			harmRecords += h.Records
 		}
 	}
-	raise := func(to Tier, rule string) {
+	raise := func(to Tier, rule domain.Text) {
 		if a.Tier > to {
 			a.Tier = to
-			a.RulesApplied = append(a.RulesApplied, rule)
+			a.RulesApplied = append(a.RulesApplied, rule.String())
+			a.RuleTexts = append(a.RuleTexts, rule)
 		}
 	}
 	if harmRecords >= 1_000_000 {
-		raise(Tier1Critical, fmt.Sprintf("floor: %d records of sensitive personal, payment card or credential data (>= 1,000,000) → at least tier 1", harmRecords))
+		raise(Tier1Critical, domain.Textf("floor: %d records of sensitive personal, payment card or credential data (>= 1,000,000) → at least tier 1", harmRecords))
 	} else if harmRecords >= 100_000 {
-		raise(Tier2High, fmt.Sprintf("floor: %d records of sensitive personal, payment card or credential data (>= 100,000) → at least tier 2", harmRecords))
+		raise(Tier2High, domain.Textf("floor: %d records of sensitive personal, payment card or credential data (>= 100,000) → at least tier 2", harmRecords))
 	}
 	if in.Access == AccessPrivilegedAdm && in.CriticalProcess {
-		raise(Tier2High, "floor: privileged administrative access to systems of a critical process → at least tier 2")
+		raise(Tier2High, domain.Textf("floor: privileged administrative access to systems of a critical process → at least tier 2"))
 	}
 }
 
