@@ -56,6 +56,37 @@ var messages = map[string]Message{
 	"send the body as application/json (UTF-8)": {"send the body as application/json (UTF-8)", "本文は application/json（UTF-8）で送信してください"},
 	"the query has a parameter this list does not know": {"the query has a parameter this list does not know",
 		"この一覧が受け付けないクエリパラメータがあります"},
+	"a request with this Idempotency-Key is still being processed; retry shortly": {
+		"a request with this Idempotency-Key is still being processed; retry shortly",
+		"この Idempotency-Key のリクエストはまだ処理中です。しばらくしてから再試行してください"},
+	"a request with this Idempotency-Key just finished without a result; retry": {
+		"a request with this Idempotency-Key just finished without a result; retry",
+		"この Idempotency-Key のリクエストは結果なしで終了しました。再試行してください"},
+	"the database does not answer": {"the database does not answer", "データベースが応答しません"},
+	"the service is shutting down": {"the service is shutting down", "サービスは停止処理中です"},
+	"this credential has %d requests in progress already; retry when one has finished": {
+		"this credential has %d requests in progress already; retry when one has finished",
+		"この認証情報ではすでに %[1]d 件のリクエストを処理中です。いずれかが終わってから再試行してください"},
+	"this credential sent too many requests; retry after the number of seconds in Retry-After": {
+		"this credential sent too many requests; retry after the number of seconds in Retry-After",
+		"この認証情報からのリクエストが多すぎます。Retry-After の秒数が経過してから再試行してください"},
+	"too many failed authentications from this address; retry after the number of seconds in Retry-After": {
+		"too many failed authentications from this address; retry after the number of seconds in Retry-After",
+		"このアドレスからの認証の失敗が多すぎます。Retry-After の秒数が経過してから再試行してください"},
+	"the body must hold exactly one JSON document": {"the body must hold exactly one JSON document", "本文には JSON ドキュメントを一つだけ含めてください"},
+	"the body must hold exactly one JSON value":    {"the body must hold exactly one JSON value", "本文には JSON 値を一つだけ含めてください"},
+	"the multipart body cannot be read":            {"the multipart body cannot be read", "マルチパートの本文を読み取れません"},
+	"the uploaded file cannot be read":             {"the uploaded file cannot be read", "アップロードされたファイルを読み取れません"},
+	"the file must be at most %d bytes":            {"the file must be at most %d bytes", "ファイルは %[1]d バイト以下にしてください"},
+	"the file's content is not an allowed type (pdf, png, jpeg, txt, csv, xlsx, docx)": {
+		"the file's content is not an allowed type (pdf, png, jpeg, txt, csv, xlsx, docx)",
+		"ファイルの内容が許可された種類（pdf、png、jpeg、txt、csv、xlsx、docx）ではありません"},
+	"content type not allowed": {"content type not allowed", "許可されていない種類です"},
+	"upload evidence as multipart/form-data with a file field": {"upload evidence as multipart/form-data with a file field",
+		"エビデンスは file 項目を含む multipart/form-data でアップロードしてください"},
+	"send the catalog as application/json (UTF-8) or as the file field of multipart/form-data": {
+		"send the catalog as application/json (UTF-8) or as the file field of multipart/form-data",
+		"カタログは application/json（UTF-8）か、multipart/form-data の file 項目で送信してください"},
 	"the finding is %s": {"the finding is %s", "指摘事項は「%[1]s」の状態です"},
 	"the %s role may not accept or reject a remediation plan": {"the %s role may not accept or reject a remediation plan",
 		"%[1]s ロールは是正計画を承認・差し戻しできません"},
