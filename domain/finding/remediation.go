@@ -388,7 +388,7 @@ func (r *Remediations) RespondWithPlan(ctx context.Context, findingID string, pl
 			var de *domain.Error
 			if errors.As(err, &de) {
 				for _, fe := range de.Fields {
-					v.Add(fe.Field, fe.Message)
+					v.AddField(fe)
 				}
 			}
 		}
