@@ -363,6 +363,12 @@ func TestRoleMatrix(t *testing.T) {
 			func(fixture) any { return map[string]any{"description": "Enable MFA everywhere"} }, writers, 200, true},
 		{"POST", "/api/v1/remediations/:id/verify", func(f fixture) string { return "/api/v1/remediations/" + f.remediation + "/verify" },
 			func(fixture) any { return map[string]any{"passed": true} }, writers, 200, true},
+		// A supplier reaches the plan's judgement and is refused by the service: 403 on its own finding.
+		{"POST", "/api/v1/findings/:id/remediation-plan/accept",
+			func(f fixture) string { return "/api/v1/findings/" + f.finding + "/remediation-plan/accept" }, nil, writers, 200, false},
+		{"POST", "/api/v1/findings/:id/remediation-plan/reject",
+			func(f fixture) string { return "/api/v1/findings/" + f.finding + "/remediation-plan/reject" },
+			func(fixture) any { return map[string]any{"reason": "dates too late"} }, writers, 200, false},
 		{"GET", "/api/v1/supplier/findings/:id/remediations",
 			func(f fixture) string { return "/api/v1/supplier/findings/" + f.finding + "/remediations" }, nil, suppliers, 200, false},
 		{"GET", "/api/v1/supplier/findings", func(fixture) string { return "/api/v1/supplier/findings" }, nil, suppliers, 200, false},
@@ -468,6 +474,11 @@ func TestRoleMatrix(t *testing.T) {
 				f.remediation = must(t, e.do(t, "POST", "/api/v1/findings/"+f.finding+"/remediations", e.admin, map[string]any{
 					"type": "corrective", "owner": "supplier", "description": "Enable MFA"}), http.StatusCreated).str("id")
 				must(t, e.do(t, "PATCH", "/api/v1/remediations/"+f.remediation, e.admin, map[string]any{"status": "done"}), http.StatusOK)
+				if strings.Contains(template, "remediation-plan") {
+					must(t, e.do(t, "POST", "/api/v1/supplier/findings/"+f.finding+"/response", e.key(t, auth.RoleSupplier, f.vendor),
+						map[string]any{"response": "We plan.", "plans": []map[string]any{{"type": "corrective", "description": "Enable MFA",
+							"due_date": "2025-06-30"}}}), http.StatusOK)
+				}
 			}
 			if strings.Contains(template, "risk-acceptances/") {
 				f.acceptance = must(t, e.do(t, "POST", "/api/v1/findings/"+f.finding+"/risk-acceptances", e.admin, map[string]any{
@@ -574,6 +585,9 @@ func readBack(method, path string) string {
 		if strings.HasPrefix(path, "/api/v1/decisions/") || strings.HasPrefix(path, "/api/v1/risk-acceptances/") {
 			path = strings.TrimSuffix(path, suffix)
 		}
+	}
+	if strings.HasPrefix(path, "/api/v1/findings/") {
+		path = strings.TrimSuffix(strings.TrimSuffix(path, "/remediation-plan/accept"), "/remediation-plan/reject")
 	}
 	if strings.HasPrefix(path, "/api/v1/remediations/") {
 		path = strings.TrimSuffix(path, "/verify")
@@ -807,6 +821,8 @@ var routeEvents = map[string]string{
 	"POST /api/v1/findings/:id/remediations":                               "remediation.created",
 	"PATCH /api/v1/remediations/:id":                                       "remediation.updated",
 	"POST /api/v1/remediations/:id/verify":                                 "remediation.verified",
+	"POST /api/v1/findings/:id/remediation-plan/accept":                    "remediation_plan.accepted",
+	"POST /api/v1/findings/:id/remediation-plan/reject":                    "remediation_plan.rejected",
 	"POST /api/v1/supplier/findings/:id/response":                          "finding.supplier_responded",
 	"PUT /api/v1/risk-policy":                                              "risk_policy.updated",
 	"POST /api/v1/decisions":                                               "decision.requested",

@@ -3,12 +3,11 @@ package api
 import (
 	"mime"
 	"net/http"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/vendorrisk/vendorrisk/api/i18n"
 	"github.com/vendorrisk/vendorrisk/domain"
 	"github.com/vendorrisk/vendorrisk/domain/catalog"
 )
@@ -146,27 +145,8 @@ type CustomFrameworkRequest struct {
 	Controls    []CustomControlRequest `json:"controls" validate:"required,min=1,max=5000,dive"`
 }
 
-// preferJA reports whether Accept-Language ranks Japanese above English.
-func preferJA(header string) bool {
-	best, bestQ := "", -1.0
-	for _, part := range strings.Split(header, ",") {
-		tag, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-		q := 1.0
-		if v, ok := strings.CutPrefix(strings.TrimSpace(params), "q="); ok {
-			if f, err := strconv.ParseFloat(v, 64); err == nil {
-				q = f
-			}
-		}
-		lang := strings.ToLower(strings.SplitN(tag, "-", 2)[0])
-		if q <= 0 { // q=0 means "not this language"
-			continue
-		}
-		if (lang == "ja" || lang == "en") && q > bestQ {
-			best, bestQ = lang, q
-		}
-	}
-	return best == "ja"
-}
+// preferJA reports whether Accept-Language ranks Japanese above English (i18n.Negotiate).
+func preferJA(header string) bool { return i18n.Negotiate(header) == i18n.JA }
 
 func pick(t catalog.Text, ja bool) string {
 	if ja && t.JA != "" {

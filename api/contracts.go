@@ -292,8 +292,9 @@ func (s *Server) contractGaps(c *gin.Context) {
 	for _, q := range r.Requirements {
 		out.Requirements = append(out.Requirements, requirementDTO(q))
 	}
+	lang := localized(c)
 	for _, g := range r.Gaps {
-		out.Gaps = append(out.Gaps, GapDTO{ClauseType: string(g.ClauseType), Problem: g.Problem, Detail: g.Detail,
+		out.Gaps = append(out.Gaps, GapDTO{ClauseType: string(g.ClauseType), Problem: g.Problem, Detail: lang.Text(g.Text),
 			Severity: string(g.Severity), ControlRefs: g.ControlRefs})
 	}
 	c.JSON(http.StatusOK, out)

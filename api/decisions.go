@@ -6,6 +6,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/vendorrisk/vendorrisk/api/i18n"
 	"github.com/vendorrisk/vendorrisk/domain"
 	"github.com/vendorrisk/vendorrisk/domain/contract"
 	"github.com/vendorrisk/vendorrisk/domain/decision"
@@ -146,7 +147,8 @@ func decisionInputs(in decision.Inputs) DecisionInputs {
 		out.OpenFindings[string(sev)] = in.OpenFindings[sev]
 	}
 	if in.Residual != nil {
-		out.Residual = residualDTO(*in.Residual, in.AssessmentID)
+		// The snapshot is the record of what the approvers were shown: it stays as it was made, in English.
+		out.Residual = residualDTO(*in.Residual, in.AssessmentID, i18n.EN)
 	}
 	for _, g := range in.ContractGaps {
 		out.ContractGaps = append(out.ContractGaps, ContractGapDTO{ContractID: g.ContractID, ClauseType: string(g.ClauseType),

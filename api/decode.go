@@ -118,7 +118,7 @@ func decodeError(err error) error {
 			field = "body"
 		}
 		return badRequest("a field has the wrong JSON type",
-			domain.FieldError{Field: field, Message: "must be a JSON " + jsonKind(typ.Type)})
+			domain.Fieldf(field, "must be a JSON %s", jsonKind(typ.Type)))
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
 		return badRequest("the body has a field this endpoint does not know", domain.FieldError{Field: name, Message: "is not a known field"})
@@ -156,49 +156,53 @@ func (s *Server) validate(dst any) error {
 	var v domain.Validator
 	for _, fe := range ves {
 		_, path, _ := strings.Cut(fe.Namespace(), ".") // drop the struct name
-		v.Add(path, ruleMessage(fe))
+		v.AddField(ruleMessage(path, fe))
 	}
 	return v.Err()
 }
 
-func ruleMessage(fe validator.FieldError) string {
+// ruleMessage words a broken validator rule for the field at path (format and arguments, so that the
+// problem can be put into the request's language).
+func ruleMessage(path string, fe validator.FieldError) domain.FieldError {
 	unit := ""
 	if fe.Kind() == reflect.String {
 		unit = " characters"
 	} else if fe.Kind() == reflect.Slice {
 		unit = " entries"
 	}
+	n, _ := strconv.Atoi(fe.Param())
+	f := func(format string, args ...any) domain.FieldError { return domain.Fieldf(path, format, args...) }
 	switch fe.Tag() {
 	case "required":
-		return "is required"
+		return f("is required")
 	case "oneof":
-		return "must be one of " + strings.ReplaceAll(fe.Param(), " ", ", ")
+		return f("must be one of %s", strings.ReplaceAll(fe.Param(), " ", ", "))
 	case "max":
-		return "must be at most " + fe.Param() + unit
+		return f("must be at most %d"+unit, n)
 	case "min":
-		return "must be at least " + fe.Param() + unit
+		return f("must be at least %d"+unit, n)
 	case "len":
-		return "must be exactly " + fe.Param() + unit
+		return f("must be exactly %d"+unit, n)
 	case "email":
-		return "must be an e-mail address"
+		return f("must be an e-mail address")
 	case "url", "http_url":
-		return "must be an absolute URL"
+		return f("must be an absolute URL")
 	case "numeric":
-		return "must contain digits only"
+		return f("must contain digits only")
 	case "uuid":
-		return "must be an id returned by this API"
+		return f("must be an id returned by this API")
 	case "datetime":
 		if raw, ok := fieldString(fe.Value()); ok {
 			if _, err := time.Parse(fe.Param(), raw); err == nil {
-				return domain.DateRangeMessage
+				return domain.FieldError{Field: path, Message: domain.DateRangeMessage}
 			}
 		}
 		if fe.Param() == "2006-01-02" {
-			return "must be a date as YYYY-MM-DD"
+			return f("must be a date as YYYY-MM-DD")
 		}
-		return "must be a time in RFC 3339 format"
+		return f("must be a time in RFC 3339 format")
 	}
-	return "breaks the rule " + fe.Tag()
+	return f("breaks the rule %s", fe.Tag())
 }
 
 // fieldString returns a string field's value, through a pointer if need be.

@@ -96,6 +96,7 @@ func TestADayWithVendorrisk(t *testing.T) {
 			"response": "We will enforce MFA", "plans": []map[string]any{{"type": "corrective", "description": "Enforce MFA"}}}),
 			http.StatusOK)
 		_ = plan
+		must(t, e.do(t, "POST", "/api/v1/findings/"+byQ["q1"]+"/remediation-plan/accept", proc, nil), http.StatusOK)
 		items := must(t, e.do(t, "GET", "/api/v1/findings/"+byQ["q1"]+"/remediations", proc, nil), http.StatusOK).items(t)
 		if len(items) != 1 || items[0]["due_date"] == "" {
 			t.Fatalf("remediation items %v, want one with a due date", items)

@@ -6,6 +6,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/vendorrisk/vendorrisk/api/i18n"
 	"github.com/vendorrisk/vendorrisk/domain"
 	"github.com/vendorrisk/vendorrisk/domain/engagement"
 	"github.com/vendorrisk/vendorrisk/domain/risk"
@@ -93,12 +94,14 @@ type TierOverrideResponse struct {
 
 // RiskSummary is the engagement's tier at a glance; GET /engagements/{id}/risk explains it.
 type RiskSummary struct {
-	Score           int                   `json:"score" binding:"required" example:"52"`
-	RecommendedTier int                   `json:"recommended_tier" binding:"required" example:"2"`
-	EffectiveTier   int                   `json:"effective_tier" binding:"required" example:"2"`
-	EffectiveLabel  string                `json:"effective_tier_label" binding:"required" enums:"critical,high,medium,low"`
-	ModelVersion    string                `json:"model_version" binding:"required" example:"inherent-v1"`
-	Override        *TierOverrideResponse `json:"override,omitempty"`
+	Score           int    `json:"score" binding:"required" example:"52"`
+	RecommendedTier int    `json:"recommended_tier" binding:"required" example:"2"`
+	EffectiveTier   int    `json:"effective_tier" binding:"required" example:"2"`
+	EffectiveLabel  string `json:"effective_tier_label" binding:"required" enums:"critical,high,medium,low"`
+	// EffectiveText names the effective tier in the request's language (Accept-Language).
+	EffectiveText string                `json:"effective_tier_text" binding:"required" example:"tier 2 (high)"`
+	ModelVersion  string                `json:"model_version" binding:"required" example:"inherent-v1"`
+	Override      *TierOverrideResponse `json:"override,omitempty"`
 }
 
 // ExposureLineDTO is one category's records × cost per record.
@@ -253,7 +256,7 @@ func exposureDTO(e risk.Exposure) *ExposureDTO {
 	return out
 }
 
-func engagementResponse(e engagement.Engagement, ev *engagement.Evaluation, now time.Time) EngagementResponse {
+func engagementResponse(e engagement.Engagement, ev *engagement.Evaluation, now time.Time, lang i18n.Lang) EngagementResponse {
 	out := EngagementResponse{
 		ID: e.ID, Vendor: VendorRef{ID: e.VendorID}, Name: e.Name, Description: e.Description, BusinessOwner: e.BusinessOwner,
 		ServiceType: string(e.ServiceType), DataCategories: make([]HoldingDTO, len(e.Holdings)), AccessType: string(e.Access),
@@ -281,12 +284,12 @@ func engagementResponse(e engagement.Engagement, ev *engagement.Evaluation, now 
 		out.AllowedTransitions = append(out.AllowedTransitions, string(st))
 	}
 	out.Risk = RiskSummary{Score: e.Risk.Score, RecommendedTier: int(e.Risk.RecommendedTier), EffectiveTier: int(e.Risk.EffectiveTier),
-		EffectiveLabel: e.Risk.EffectiveTier.Label(), ModelVersion: e.Risk.ModelVersion, Override: overrideDTO(e.Override, e.Risk.RecommendedTier)}
+		EffectiveLabel: e.Risk.EffectiveTier.Label(), EffectiveText: tierText(e.Risk.EffectiveTier, lang), ModelVersion: e.Risk.ModelVersion, Override: overrideDTO(e.Override, e.Risk.RecommendedTier)}
 	if ev != nil {
 		out.Vendor.Name = ev.Vendor.Name
 		out.BreachExposure = exposureDTO(ev.Exposure)
 		if ev.Residual != nil {
-			out.ResidualRisk = residualDTO(*ev.Residual, ev.ResidualAssessmentID)
+			out.ResidualRisk = residualDTO(*ev.Residual, ev.ResidualAssessmentID, lang)
 		}
 		out.FourthParties = []FourthPartyDTO{}
 		for _, f := range ev.FourthParties {
@@ -331,7 +334,7 @@ func (s *Server) createEngagement(c *gin.Context) {
 	}
 	setETag(c, e.Version)
 	c.Header("Location", "/api/v1/engagements/"+e.ID)
-	c.JSON(http.StatusCreated, engagementResponse(e, &ev, s.now()))
+	c.JSON(http.StatusCreated, engagementResponse(e, &ev, s.now(), localized(c)))
 }
 
 // engagementFilter reads the engagement list's filters (the list and the export share them).
@@ -380,9 +383,9 @@ func (s *Server) listEngagements(c *gin.Context) {
 		return
 	}
 	out := EngagementList{Items: make([]EngagementResponse, len(page.Items)), NextCursor: page.NextCursor}
-	now := s.now()
+	now, lang := s.now(), localized(c)
 	for i, e := range page.Items {
-		out.Items[i] = engagementResponse(e, nil, now)
+		out.Items[i] = engagementResponse(e, nil, now, lang)
 	}
 	c.JSON(http.StatusOK, out)
 }
@@ -404,7 +407,7 @@ func (s *Server) getEngagement(c *gin.Context) {
 		return
 	}
 	setETag(c, e.Version)
-	c.JSON(http.StatusOK, engagementResponse(e, &ev, s.now()))
+	c.JSON(http.StatusOK, engagementResponse(e, &ev, s.now(), localized(c)))
 }
 
 // updateEngagement godoc
@@ -443,5 +446,5 @@ func (s *Server) updateEngagement(c *gin.Context) {
 		return
 	}
 	setETag(c, e.Version)
-	c.JSON(http.StatusOK, engagementResponse(e, &ev, s.now()))
+	c.JSON(http.StatusOK, engagementResponse(e, &ev, s.now(), localized(c)))
 }

@@ -9,9 +9,22 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/vendorrisk/vendorrisk/api/i18n"
 	"github.com/vendorrisk/vendorrisk/domain"
 	"github.com/vendorrisk/vendorrisk/domain/auth"
 )
+
+// localized is the request's language for a response that puts texts into it; the response says so
+// in Content-Language (and Vary: Accept-Language, since it depends on it).
+func localized(c *gin.Context) i18n.Lang {
+	lang := requestLang(c)
+	c.Header("Content-Language", string(lang))
+	c.Header("Vary", "Accept-Language")
+	return lang
+}
+
+// requestLang is the language the request asks for (Accept-Language; English by default).
+func requestLang(c *gin.Context) i18n.Lang { return i18n.Negotiate(c.GetHeader("Accept-Language")) }
 
 // problemBase prefixes every problem type; each type is documented at that anchor of docs/problems.md.
 const problemBase = "https://github.com/vendorrisk/vendorrisk/blob/main/docs/problems.md#"
@@ -25,6 +38,11 @@ type Problem struct {
 	Instance  string         `json:"instance,omitempty" example:"/api/v1/vendors"`
 	RequestID string         `json:"request_id,omitempty" example:"0193a7c2-5b1e-7d3a-9f00-1c2d3e4f5a6b"`
 	Errors    []FieldProblem `json:"errors,omitempty"`
+
+	// detail and fields are Detail and Errors as the domain said them (key and arguments), for
+	// writeProblem to put into the request's language; a zero detail is looked up by Detail.
+	detail domain.Text
+	fields []domain.FieldError
 }
 
 // FieldProblem names the JSON field that was wrong.
@@ -83,7 +101,8 @@ func respondError(c *gin.Context, err error) {
 func toProblem(err error) Problem {
 	var he *httpError
 	if errors.As(err, &he) {
-		return Problem{Type: problemBase + he.slug, Title: he.title, Status: he.status, Detail: he.detail, Errors: fieldProblems(he.fields)}
+		return Problem{Type: problemBase + he.slug, Title: he.title, Status: he.status, Detail: he.detail, Errors: fieldProblems(he.fields),
+			fields: he.fields}
 	}
 	kind := domain.KindOf(err)
 	if kind == domain.KindUnavailable || errors.Is(err, context.DeadlineExceeded) {
@@ -94,7 +113,8 @@ func toProblem(err error) Problem {
 	var de *domain.Error
 	if errors.As(err, &de) && de.Kind == kind && kind != domain.KindInternal {
 		k := kinds[de.Kind]
-		return Problem{Type: problemBase + k.slug, Title: k.title, Status: k.status, Detail: de.Message, Errors: fieldProblems(de.Fields)}
+		return Problem{Type: problemBase + k.slug, Title: k.title, Status: k.status, Detail: de.Message, Errors: fieldProblems(de.Fields),
+			detail: de.Text(), fields: de.Fields}
 	}
 	if kind == domain.KindPreconditionFailed { // a stale version caught by the repository's update
 		k := kinds[kind]
@@ -117,7 +137,29 @@ func fieldProblems(fs []domain.FieldError) []FieldProblem {
 	return out
 }
 
+// localize puts the problem's title, detail and field messages into lang (the catalog's keys are their
+// English wording).
+func (p *Problem) localize(lang i18n.Lang) {
+	p.Title = lang.T(p.Title)
+	if p.detail.Format == "" {
+		p.detail = domain.Textf(p.Detail)
+	}
+	p.Detail = lang.Text(p.detail)
+	for i := range p.Errors {
+		if i < len(p.fields) {
+			p.Errors[i].Message = lang.Text(p.fields[i].Text())
+		} else {
+			p.Errors[i].Message = lang.T(p.Errors[i].Message)
+		}
+	}
+}
+
 func writeProblem(c *gin.Context, p Problem) {
+	lang := requestLang(c)
+	if lang != i18n.EN {
+		p.localize(lang)
+	}
+	c.Header("Content-Language", string(lang))
 	p.Instance = c.Request.URL.Path
 	p.RequestID = requestIDFrom(c)
 	switch p.Status {

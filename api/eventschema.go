@@ -7,6 +7,7 @@ import (
 	"github.com/vendorrisk/vendorrisk/domain/decision"
 	"github.com/vendorrisk/vendorrisk/domain/engagement"
 	"github.com/vendorrisk/vendorrisk/domain/event"
+	"github.com/vendorrisk/vendorrisk/domain/finding"
 	"github.com/vendorrisk/vendorrisk/domain/policy"
 	"github.com/vendorrisk/vendorrisk/domain/register"
 	"github.com/vendorrisk/vendorrisk/domain/webhook"
@@ -18,6 +19,9 @@ import (
 var (
 	eventDataByType = map[string]any{
 		"engagement.tier_changed":         engagement.TierChange{},
+		"remediation_plan.proposed":       finding.PlanDecision{},
+		"remediation_plan.accepted":       finding.PlanDecision{},
+		"remediation_plan.rejected":       finding.PlanDecision{},
 		"webhook_endpoint.tested":         nil,
 		"vendor.certification.expiring":   nil,
 		"vendor.certification.expired":    nil,

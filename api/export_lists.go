@@ -166,11 +166,11 @@ func (s *Server) exportEngagements(c *gin.Context) {
 		return
 	}
 	f.Limit = domain.MaxPageLimit
-	now := s.now()
+	now, lang := s.now(), requestLang(c)
 	streamExport(s, c, export[EngagementResponse]{name: "engagements", columns: engagementColumns,
 		page: func(ctx context.Context, cursor string) (domain.Page[EngagementResponse], error) {
 			page, err := s.engagements.List(ctx, f, cursor)
-			return mapPage(page, func(e engagement.Engagement) EngagementResponse { return engagementResponse(e, nil, now) }), err
+			return mapPage(page, func(e engagement.Engagement) EngagementResponse { return engagementResponse(e, nil, now, lang) }), err
 		}})
 }
 
@@ -200,10 +200,10 @@ func (s *Server) exportFindings(c *gin.Context) {
 		return
 	}
 	f.Limit = domain.MaxPageLimit
-	now := s.now()
+	now, lang := s.now(), requestLang(c)
 	streamExport(s, c, export[FindingResponse]{name: "findings", columns: findingColumns,
 		page: func(ctx context.Context, cursor string) (domain.Page[FindingResponse], error) {
 			page, err := s.findings.List(ctx, f, cursor)
-			return mapPage(page, func(f finding.Stored) FindingResponse { return findingResponse(f, now) }), err
+			return mapPage(page, func(f finding.Stored) FindingResponse { return findingResponse(f, now, lang) }), err
 		}})
 }

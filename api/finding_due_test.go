@@ -60,7 +60,8 @@ func (e *env) addItem(t *testing.T, findingID, description, due string) api.Reme
 	return out
 }
 
-// plan has the supplier propose one item (due "" leaves the date to the policy) and returns the item.
+// plan has the supplier propose one item (due "" leaves the date to the policy), procurement accept it,
+// and returns the item.
 func (d *dueFixture) plan(t *testing.T, findingID, description, due string) api.RemediationResponse {
 	t.Helper()
 	p := map[string]any{"type": "corrective", "description": description}
@@ -69,6 +70,7 @@ func (d *dueFixture) plan(t *testing.T, findingID, description, due string) api.
 	}
 	must(t, d.do(t, "POST", "/api/v1/supplier/findings/"+findingID+"/response", d.sup, map[string]any{
 		"response": "Planned: " + description, "plans": []map[string]any{p}}), http.StatusOK)
+	must(t, d.do(t, "POST", "/api/v1/findings/"+findingID+"/remediation-plan/accept", d.admin, nil), http.StatusOK)
 	var l api.RemediationList
 	must(t, d.do(t, "GET", "/api/v1/supplier/findings/"+findingID+"/remediations", d.sup, nil), http.StatusOK).into(t, &l)
 	for _, it := range l.Items {

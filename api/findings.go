@@ -6,6 +6,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/vendorrisk/vendorrisk/api/i18n"
 	"github.com/vendorrisk/vendorrisk/domain"
 	"github.com/vendorrisk/vendorrisk/domain/finding"
 )
@@ -38,6 +39,25 @@ type FindingResponse struct {
 	// CloseReason is why an assessment closed the finding: its latest answer passes, or the question was
 	// hidden or answered not applicable. Absent while open or when closed by hand.
 	CloseReason string `json:"close_reason,omitempty" enums:"passed,not_applicable"`
+	// RemediationPlan is the supplier's proposed plan as procurement judged it; absent when the
+	// supplier proposed nothing.
+	RemediationPlan *RemediationPlanDTO `json:"remediation_plan,omitempty"`
+}
+
+// RemediationPlanDTO is the state of the supplier's remediation plan of a finding: proposed (its items
+// wait, status proposed), accepted (they are tracked) or rejected (with the reason; the supplier may
+// propose again).
+type RemediationPlanDTO struct {
+	Status    string     `json:"status" binding:"required" enums:"proposed,accepted,rejected"`
+	Reason    string     `json:"reason,omitempty"`
+	DecidedAt *time.Time `json:"decided_at,omitempty" format:"date-time"`
+}
+
+func remediationPlanDTO(p finding.Plan) *RemediationPlanDTO {
+	if p.Status == finding.PlanNone {
+		return nil
+	}
+	return &RemediationPlanDTO{Status: string(p.Status), Reason: p.Reason, DecidedAt: p.DecidedAt}
 }
 
 // SupplierFindingResponse is a finding as its supplier sees it: no notes, score, tier or priority.
@@ -53,6 +73,8 @@ type SupplierFindingResponse struct {
 	SupplierResponse string   `json:"supplier_response,omitempty"`
 	DueDate          *string  `json:"due_date,omitempty" format:"date" example:"2026-12-24"`
 	Overdue          bool     `json:"overdue" binding:"required"`
+	// RemediationPlan is the plan the supplier proposed, and procurement's answer to it.
+	RemediationPlan *RemediationPlanDTO `json:"remediation_plan,omitempty"`
 }
 
 // FindingList is one page of findings.
@@ -91,19 +113,19 @@ type FindingResponseRequest struct {
 	Done     []string          `json:"done" validate:"max=50"`
 }
 
-func findingResponse(f finding.Stored, now time.Time) FindingResponse {
+func findingResponse(f finding.Stored, now time.Time, lang i18n.Lang) FindingResponse {
 	return FindingResponse{DueDate: formatDatePtr(f.DueDate()), Overdue: f.Overdue(now), ID: f.ID, EngagementID: f.EngagementID, VendorID: f.VendorID, AssessmentID: f.AssessmentID,
-		QuestionKey: f.QuestionKey, Title: f.Title, Answer: f.Answer, ScoreBP: f.ScoreBP, EvidenceIDs: nonNilStrings(f.EvidenceIDs),
+		QuestionKey: f.QuestionKey, Title: f.TitleIn(string(lang)), Answer: f.Answer, ScoreBP: f.ScoreBP, EvidenceIDs: nonNilStrings(f.EvidenceIDs),
 		ControlRefs: nonNilStrings(f.ControlRefs), ThreatCategory: f.ThreatCategory, Severity: string(f.Severity),
 		Priority: f.Priority, Status: string(f.Status), Source: string(f.Source), InternalNotes: f.InternalNotes,
 		SupplierResponse: f.SupplierResponse, Version: f.Version, CreatedAt: f.CreatedAt, UpdatedAt: f.UpdatedAt, ClosedAt: f.ClosedAt,
-		CloseReason: string(f.CloseReason)}
+		CloseReason: string(f.CloseReason), RemediationPlan: remediationPlanDTO(f.Plan)}
 }
 
-func supplierFindingResponse(f finding.Stored, now time.Time) SupplierFindingResponse {
-	return SupplierFindingResponse{DueDate: formatDatePtr(f.DueDate()), Overdue: f.Overdue(now), ID: f.ID, AssessmentID: f.AssessmentID, QuestionKey: f.QuestionKey, Title: f.Title,
+func supplierFindingResponse(f finding.Stored, now time.Time, lang i18n.Lang) SupplierFindingResponse {
+	return SupplierFindingResponse{DueDate: formatDatePtr(f.DueDate()), Overdue: f.Overdue(now), ID: f.ID, AssessmentID: f.AssessmentID, QuestionKey: f.QuestionKey, Title: f.TitleIn(string(lang)),
 		Answer: f.Answer, ControlRefs: nonNilStrings(f.ControlRefs), Severity: string(f.Severity), Status: string(f.Status),
-		SupplierResponse: f.SupplierResponse}
+		SupplierResponse: f.SupplierResponse, RemediationPlan: remediationPlanDTO(f.Plan)}
 }
 
 func findingFilter(c *gin.Context) (finding.Filter, error) {
@@ -152,9 +174,10 @@ func (s *Server) listFindings(c *gin.Context) {
 		respondError(c, err)
 		return
 	}
+	lang := localized(c)
 	out := FindingList{Items: []FindingResponse{}, NextCursor: page.NextCursor}
 	for _, it := range page.Items {
-		out.Items = append(out.Items, findingResponse(it, s.now()))
+		out.Items = append(out.Items, findingResponse(it, s.now(), lang))
 	}
 	c.JSON(http.StatusOK, out)
 }
@@ -184,7 +207,7 @@ func (s *Server) createFinding(c *gin.Context) {
 	}
 	setETag(c, f.Version)
 	c.Header("Location", "/api/v1/findings/"+f.ID)
-	c.JSON(http.StatusCreated, findingResponse(f, s.now()))
+	c.JSON(http.StatusCreated, findingResponse(f, s.now(), localized(c)))
 }
 
 // getFinding godoc
@@ -204,7 +227,7 @@ func (s *Server) getFinding(c *gin.Context) {
 		return
 	}
 	setETag(c, f.Version)
-	c.JSON(http.StatusOK, findingResponse(f, s.now()))
+	c.JSON(http.StatusOK, findingResponse(f, s.now(), localized(c)))
 }
 
 // updateFinding godoc
@@ -238,7 +261,7 @@ func (s *Server) updateFinding(c *gin.Context) {
 		return
 	}
 	setETag(c, f.Version)
-	c.JSON(http.StatusOK, findingResponse(f, s.now()))
+	c.JSON(http.StatusOK, findingResponse(f, s.now(), localized(c)))
 }
 
 // supplierListFindings godoc
@@ -267,9 +290,10 @@ func (s *Server) supplierListFindings(c *gin.Context) {
 		respondError(c, err)
 		return
 	}
+	lang := localized(c)
 	out := SupplierFindingList{Items: []SupplierFindingResponse{}, NextCursor: page.NextCursor}
 	for _, it := range page.Items {
-		out.Items = append(out.Items, supplierFindingResponse(it, s.now()))
+		out.Items = append(out.Items, supplierFindingResponse(it, s.now(), lang))
 	}
 	c.JSON(http.StatusOK, out)
 }
@@ -301,5 +325,5 @@ func (s *Server) supplierRespondFinding(c *gin.Context) {
 		respondError(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, supplierFindingResponse(f, s.now()))
+	c.JSON(http.StatusOK, supplierFindingResponse(f, s.now(), localized(c)))
 }

@@ -176,6 +176,20 @@ func (s *Server) authenticate(c *gin.Context) {
 	c.Next()
 }
 
+// requireUnlessSupplier is require for internal roles, while a supplier passes on to the service, which
+// checks perm itself: it answers 404 for another vendor's record and 403 for the supplier's own (where
+// the refusal reveals nothing), as for a supplier judging its own remediation plan.
+func requireUnlessSupplier(perm auth.Permission) gin.HandlerFunc {
+	gate := require(perm)
+	return func(c *gin.Context) {
+		if p, ok := auth.FromContext(c.Request.Context()); ok && p.IsSupplier() {
+			c.Next()
+			return
+		}
+		gate(c)
+	}
+}
+
 // require lets the request through only when the principal's role holds perm (the permission table
 // in domain/auth decides).
 func require(perm auth.Permission) gin.HandlerFunc {

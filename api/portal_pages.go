@@ -498,6 +498,7 @@ type itemView struct {
 
 type findingView struct {
 	ID, Title, Severity, Status, Answer, Response, Due string
+	Plan, PlanReason                                   string // the proposed plan's state and a rejection's reason
 	Overdue                                            bool
 	ControlRefs                                        []string
 	Items                                              []itemView
@@ -511,9 +512,14 @@ func (s *Server) findingsPage(c *gin.Context) (pageView, error) {
 		return pageView{}, err
 	}
 	out := []findingView{}
+	lang := "en"
+	if l.JA() {
+		lang = "ja"
+	}
 	for _, f := range page.Items {
-		fv := findingView{ID: f.ID, Title: f.Title, Severity: string(f.Severity), Status: string(f.Status), Answer: f.Answer,
-			Response: f.SupplierResponse, Overdue: f.Overdue(s.now()), ControlRefs: f.ControlRefs}
+		fv := findingView{ID: f.ID, Title: f.TitleIn(lang), Severity: string(f.Severity), Status: string(f.Status), Answer: f.Answer,
+			Response: f.SupplierResponse, Overdue: f.Overdue(s.now()), ControlRefs: f.ControlRefs, Plan: string(f.Plan.Status),
+			PlanReason: f.Plan.Reason}
 		if due := f.DueDate(); due != nil {
 			fv.Due = l.Date(*due)
 		}

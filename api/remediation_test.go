@@ -31,10 +31,15 @@ func TestFindingToClosedThroughSupplierAndVerification(t *testing.T) {
 			return must(t, e.do(t, "GET", "/api/v1/findings/"+fid, e.admin, nil), http.StatusOK).str("status")
 		}
 
-		// The supplier answers with a plan: the finding is planned, the item is the supplier's, due by
-		// default after the policy's days for a high finding on tier 2 (45 days in the built-in policy).
+		// The supplier answers with a plan and procurement accepts it: the finding is planned, the item is
+		// the supplier's, due by default after the policy's days for a high finding on tier 2 (45 days in
+		// the built-in policy).
 		must(t, e.do(t, "POST", "/api/v1/supplier/findings/"+fid+"/response", sup, map[string]any{
 			"response": "We will enable it.", "plans": []map[string]any{{"type": "corrective", "description": "Enable MFA"}}}), http.StatusOK)
+		if got := status(); got != "open" {
+			t.Fatalf("with the plan proposed the finding is %s, want open until procurement accepts", got)
+		}
+		must(t, e.do(t, "POST", "/api/v1/findings/"+fid+"/remediation-plan/accept", e.admin, nil), http.StatusOK)
 		if got := status(); got != "remediation_planned" {
 			t.Fatalf("after the plan the finding is %s, want remediation_planned", got)
 		}

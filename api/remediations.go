@@ -47,7 +47,7 @@ type RemediationResponse struct {
 	Description string     `json:"description" binding:"required"`
 	DueDate     string     `json:"due_date" binding:"required" format:"date"`
 	Overdue     bool       `json:"overdue" binding:"required"`
-	Status      string     `json:"status" binding:"required" enums:"open,in_progress,done,verified"`
+	Status      string     `json:"status" binding:"required" enums:"proposed,open,in_progress,done,verified,rejected"`
 	Comment     string     `json:"comment,omitempty"`
 	VerifiedAt  *time.Time `json:"verified_at,omitempty" format:"date-time"`
 	Version     int        `json:"version" binding:"required"`
@@ -211,4 +211,70 @@ func (s *Server) getRemediation(c *gin.Context) {
 	}
 	setETag(c, r.Version)
 	c.JSON(http.StatusOK, s.remediationResponse(r))
+}
+
+// RejectPlanRequest sends a supplier's proposed remediation plan back.
+type RejectPlanRequest struct {
+	Reason string `json:"reason" validate:"required,max=2000" maxLength:"2000"`
+}
+
+// acceptRemediationPlan godoc
+//
+//	@Summary		Accept the supplier's proposed remediation plan
+//	@ID		acceptRemediationPlan
+//	@Description	The finding's proposed items become open: they now count toward its due date, overdue notices and status (an open finding becomes remediation_planned). 409 when no plan is proposed. A supplier gets 403 on its own finding (it cannot accept its own plan) and 404 on another vendor's.
+//	@Tags			findings
+//	@Produce		json
+//	@Security		BearerAuth
+//	@Param			id			path		string	true	"finding id"
+//	@Param			If-Match	header		string	false	"ETag of the finding version you read"
+//	@Success		200			{object}	FindingResponse
+//	@Router			/api/v1/findings/{id}/remediation-plan/accept [post]
+func (s *Server) acceptRemediationPlan(c *gin.Context) {
+	version, err := ifMatch(c)
+	if err != nil {
+		respondError(c, err)
+		return
+	}
+	f, err := s.remediations.AcceptPlan(c.Request.Context(), c.Param("id"), version)
+	if err != nil {
+		respondError(c, err)
+		return
+	}
+	setETag(c, f.Version)
+	c.JSON(http.StatusOK, findingResponse(f, s.now(), localized(c)))
+}
+
+// rejectRemediationPlan godoc
+//
+//	@Summary		Reject the supplier's proposed remediation plan
+//	@ID		rejectRemediationPlan
+//	@Description	The finding's proposed items become rejected (kept, never tracked) and the plan goes back to the supplier with the reason; the supplier may propose again (POST /supplier/findings/{id}/response with plans). 409 when no plan is proposed. A supplier gets 403 on its own finding and 404 on another vendor's.
+//	@Tags			findings
+//	@Accept			json
+//	@Produce		json
+//	@Security		BearerAuth
+//	@Param			id			path		string				true	"finding id"
+//	@Param			If-Match	header		string				false	"ETag of the finding version you read"
+//	@Param			body		body		RejectPlanRequest	true	"the reason"
+//	@Success		200			{object}	FindingResponse
+//	@Router			/api/v1/findings/{id}/remediation-plan/reject [post]
+func (s *Server) rejectRemediationPlan(c *gin.Context) {
+	var req RejectPlanRequest
+	if err := s.decodeJSON(c, &req); err != nil {
+		respondError(c, err)
+		return
+	}
+	version, err := ifMatch(c)
+	if err != nil {
+		respondError(c, err)
+		return
+	}
+	f, err := s.remediations.RejectPlan(c.Request.Context(), c.Param("id"), req.Reason, version)
+	if err != nil {
+		respondError(c, err)
+		return
+	}
+	setETag(c, f.Version)
+	c.JSON(http.StatusOK, findingResponse(f, s.now(), localized(c)))
 }

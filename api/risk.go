@@ -2,10 +2,12 @@ package api
 
 import (
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/vendorrisk/vendorrisk/api/i18n"
 	"github.com/vendorrisk/vendorrisk/domain/engagement"
 	"github.com/vendorrisk/vendorrisk/domain/risk"
 )
@@ -15,7 +17,8 @@ type ContributionDTO struct {
 	Factor string `json:"factor" binding:"required" example:"data_volume"`
 	Points int    `json:"points" binding:"required" example:"15"`
 	Max    int    `json:"max" binding:"required" example:"15"`
-	Basis  string `json:"basis" binding:"required" example:"1150000 non-public records: band >= 1000000"`
+	// Basis is in the request's language (Accept-Language).
+	Basis string `json:"basis" binding:"required" example:"1150000 non-public records: band >= 1000000"`
 }
 
 // ThresholdDTO is the lowest score of a tier.
@@ -27,18 +30,21 @@ type ThresholdDTO struct {
 // RiskResponse explains an engagement's inherent risk: score = sum of contributions; the tier comes
 // from the score bands, raised by any floor rule listed; the effective tier is the override, if any.
 type RiskResponse struct {
-	EngagementID        string                `json:"engagement_id" binding:"required"`
-	ModelVersion        string                `json:"model_version" binding:"required" example:"inherent-v1"`
-	Score               int                   `json:"score" binding:"required" example:"52"`
-	MaxScore            int                   `json:"max_score" binding:"required" example:"100"`
-	Contributions       []ContributionDTO     `json:"contributions" binding:"required"`
-	TierThresholds      []ThresholdDTO        `json:"tier_thresholds" binding:"required"`
-	ScoreTier           int                   `json:"score_tier" binding:"required" example:"2"`
-	RulesApplied        []string              `json:"rules_applied" binding:"required"`
-	RecommendedTier     int                   `json:"recommended_tier" binding:"required" example:"2"`
-	RecommendedLabel    string                `json:"recommended_tier_label" binding:"required" enums:"critical,high,medium,low"`
-	EffectiveTier       int                   `json:"effective_tier" binding:"required" example:"2"`
-	EffectiveLabel      string                `json:"effective_tier_label" binding:"required" enums:"critical,high,medium,low"`
+	EngagementID     string            `json:"engagement_id" binding:"required"`
+	ModelVersion     string            `json:"model_version" binding:"required" example:"inherent-v1"`
+	Score            int               `json:"score" binding:"required" example:"52"`
+	MaxScore         int               `json:"max_score" binding:"required" example:"100"`
+	Contributions    []ContributionDTO `json:"contributions" binding:"required"`
+	TierThresholds   []ThresholdDTO    `json:"tier_thresholds" binding:"required"`
+	ScoreTier        int               `json:"score_tier" binding:"required" example:"2"`
+	RulesApplied     []string          `json:"rules_applied" binding:"required"`
+	RecommendedTier  int               `json:"recommended_tier" binding:"required" example:"2"`
+	RecommendedLabel string            `json:"recommended_tier_label" binding:"required" enums:"critical,high,medium,low"`
+	RecommendedText  string            `json:"recommended_tier_text" binding:"required" example:"tier 2 (high)"`
+	EffectiveTier    int               `json:"effective_tier" binding:"required" example:"2"`
+	EffectiveLabel   string            `json:"effective_tier_label" binding:"required" enums:"critical,high,medium,low"`
+	// EffectiveText and RecommendedText name the tiers in the request's language; the labels are codes.
+	EffectiveText       string                `json:"effective_tier_text" binding:"required" example:"tier 2 (high)"`
 	Override            *TierOverrideResponse `json:"override,omitempty"`
 	Impact              ImpactResponse        `json:"impact" binding:"required"`
 	FourthPartyCount    int                   `json:"fourth_party_count" binding:"required"`
@@ -58,13 +64,39 @@ type TierOverrideRequest struct {
 	Reason string `json:"reason" validate:"required,max=2000" example:"Handles the payroll of all staff; the model does not see that."`
 }
 
-func (s *Server) riskResponse(e engagement.Engagement, ev engagement.Evaluation) RiskResponse {
+// tierText names a tier in lang: "tier 2 (high)", 「ティア 2（高）」.
+func tierText(t risk.Tier, lang i18n.Lang) string { return lang.T("tier %d (%s)", int(t), t.Label()) }
+
+// basisText is a factor's basis in lang (its parts joined as Basis joins them).
+func basisText(c risk.Contribution, lang i18n.Lang) string {
+	if lang == i18n.EN || len(c.Parts) == 0 {
+		return c.Basis
+	}
+	parts := make([]string, len(c.Parts))
+	for i, p := range c.Parts {
+		parts[i] = lang.Text(p)
+	}
+	return strings.Join(parts, "; ")
+}
+
+// rulesText are the floor rules that raised the tier, in lang.
+func rulesText(a risk.Assessment, lang i18n.Lang) []string {
+	out := append([]string{}, a.RulesApplied...)
+	if lang != i18n.EN && len(a.RuleTexts) == len(out) {
+		for i, t := range a.RuleTexts {
+			out[i] = lang.Text(t)
+		}
+	}
+	return out
+}
+
+func (s *Server) riskResponse(e engagement.Engagement, ev engagement.Evaluation, lang i18n.Lang) RiskResponse {
 	a := ev.Assessment
 	out := RiskResponse{
 		EngagementID: e.ID, ModelVersion: a.ModelVersion, Score: a.Score, MaxScore: a.MaxPossibleScore,
-		ScoreTier: int(a.ScoreTier), RulesApplied: append([]string{}, a.RulesApplied...),
-		RecommendedTier: int(ev.RecommendedTier), RecommendedLabel: ev.RecommendedTier.Label(),
-		EffectiveTier: int(ev.EffectiveTier), EffectiveLabel: ev.EffectiveTier.Label(),
+		ScoreTier: int(a.ScoreTier), RulesApplied: rulesText(a, lang),
+		RecommendedTier: int(ev.RecommendedTier), RecommendedLabel: ev.RecommendedTier.Label(), RecommendedText: tierText(ev.RecommendedTier, lang),
+		EffectiveTier: int(ev.EffectiveTier), EffectiveLabel: ev.EffectiveTier.Label(), EffectiveText: tierText(ev.EffectiveTier, lang),
 		Override: overrideDTO(ev.Override, ev.RecommendedTier), FourthPartyCount: len(ev.FourthParties),
 		BreachExposure: *exposureDTO(ev.Exposure), RiskPolicyVersion: ev.PolicyVersion, EvaluatedAt: s.now(),
 		EngagementVersion: e.Version, EngagementUpdatedAt: e.UpdatedAt,
@@ -75,10 +107,10 @@ func (s *Server) riskResponse(e engagement.Engagement, ev engagement.Evaluation)
 		out.Impact.Source = "override"
 	}
 	if ev.Residual != nil {
-		out.ResidualRisk = residualDTO(*ev.Residual, ev.ResidualAssessmentID)
+		out.ResidualRisk = residualDTO(*ev.Residual, ev.ResidualAssessmentID, lang)
 	}
 	for _, c := range a.Contributions {
-		out.Contributions = append(out.Contributions, ContributionDTO{Factor: c.Factor, Points: c.Points, Max: c.Max, Basis: c.Basis})
+		out.Contributions = append(out.Contributions, ContributionDTO{Factor: c.Factor, Points: c.Points, Max: c.Max, Basis: basisText(c, lang)})
 	}
 	for _, t := range a.TierThresholds {
 		out.TierThresholds = append(out.TierThresholds, ThresholdDTO{Tier: int(t.Tier), MinScore: t.MinScore})
@@ -104,7 +136,7 @@ func (s *Server) getEngagementRisk(c *gin.Context) {
 		return
 	}
 	setETag(c, e.Version)
-	c.JSON(http.StatusOK, s.riskResponse(e, ev))
+	c.JSON(http.StatusOK, s.riskResponse(e, ev, localized(c)))
 }
 
 // overrideTier godoc
@@ -142,5 +174,5 @@ func (s *Server) overrideTier(c *gin.Context) {
 		return
 	}
 	setETag(c, e.Version)
-	c.JSON(http.StatusOK, s.riskResponse(e, ev))
+	c.JSON(http.StatusOK, s.riskResponse(e, ev, localized(c)))
 }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/vendorrisk/vendorrisk/api/i18n"
 	"github.com/vendorrisk/vendorrisk/domain/assessment"
 	"github.com/vendorrisk/vendorrisk/domain/risk"
 )
@@ -69,9 +70,9 @@ type SimulateRequest struct {
 	Answers []AnswerInputDTO `json:"answers" validate:"required,min=1,max=2000,dive"`
 }
 
-func scoreResponse(id, state string, sc assessment.Score) ScoreResponse {
+func scoreResponse(id, state string, sc assessment.Score, lang i18n.Lang) ScoreResponse {
 	r, res := sc.Result, sc.Residual
-	out := ScoreResponse{ResidualRisk: *residualDTO(res, ""), BreachExposure: []MoneyDTO{}, AssessmentID: id, Version: r.Version, State: state, Overall: (r.OverallBP + 50) / 100,
+	out := ScoreResponse{ResidualRisk: *residualDTO(res, "", lang), BreachExposure: []MoneyDTO{}, AssessmentID: id, Version: r.Version, State: state, Overall: (r.OverallBP + 50) / 100,
 		OverallBP: r.OverallBP, CoverageBP: r.CoverageBP, ApplicableWeight: r.ApplicableWeight, AnsweredWeight: r.AnsweredWeight,
 		Sections: []RollupDTO{}, Controls: []RollupDTO{}, Domains: []RollupDTO{}, Questions: []QuestionScoreDTO{}}
 	for _, q := range r.Questions {
@@ -114,7 +115,7 @@ func (s *Server) getScore(c *gin.Context) {
 	if sc.Final {
 		state = "final"
 	}
-	c.JSON(http.StatusOK, scoreResponse(a.ID, state, sc))
+	c.JSON(http.StatusOK, scoreResponse(a.ID, state, sc, localized(c)))
 }
 
 // simulateScore godoc
@@ -148,11 +149,20 @@ func (s *Server) simulateScore(c *gin.Context) {
 		respondError(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, scoreResponse(a.ID, "simulated", sc))
+	c.JSON(http.StatusOK, scoreResponse(a.ID, "simulated", sc, localized(c)))
 }
 
-func residualDTO(res risk.Residual, assessmentID string) *ResidualDTO {
+// residualDTO shows a residual risk with its explanation in lang (English where the residual predates
+// its Texts).
+func residualDTO(res risk.Residual, assessmentID string, lang i18n.Lang) *ResidualDTO {
+	explanation := res.Explanation
+	if lang != i18n.EN && len(res.Texts) == len(res.Explanation) {
+		explanation = make([]string, len(res.Texts))
+		for i, t := range res.Texts {
+			explanation[i] = lang.Text(t)
+		}
+	}
 	return &ResidualDTO{AssessmentID: assessmentID, Version: res.Version, InherentScore: res.InherentScore,
 		ControlScoreBP: res.ControlScoreBP, ControlCapBP: risk.ControlCap, ReductionBP: res.ReductionBP, ScoreX100: res.ScoreX100,
-		Likelihood: res.Likelihood, Impact: res.Impact, Level: string(res.Level), Explanation: res.Explanation}
+		Likelihood: res.Likelihood, Impact: res.Impact, Level: string(res.Level), Explanation: explanation}
 }

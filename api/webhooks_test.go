@@ -752,6 +752,14 @@ func TestWebhookPayloadsMatchSchemas(t *testing.T) {
 		must(t, h.do(t, "POST", "/api/v1/engagements/"+eng+"/tier-override", h.key(t, auth.RoleRiskOwner, ""),
 			map[string]any{"tier": 1, "reason": "runs payroll"}), http.StatusOK)
 		h.createContract(t, eng, contractBody())
+		fid := must(t, h.do(t, "POST", "/api/v1/findings", h.admin, map[string]any{"engagement_id": eng, "title": "No MFA",
+			"severity": "high"}), http.StatusCreated).str("id")
+		sup := h.key(t, auth.RoleSupplier, v)
+		for _, judge := range []string{"reject", "accept"} {
+			must(t, h.do(t, "POST", "/api/v1/supplier/findings/"+fid+"/response", sup, map[string]any{"response": "Plan",
+				"plans": []map[string]any{{"type": "corrective", "description": "Enable MFA"}}}), http.StatusOK)
+			must(t, h.do(t, "POST", "/api/v1/findings/"+fid+"/remediation-plan/"+judge, h.admin, map[string]any{"reason": "too late"}), http.StatusOK)
+		}
 		must(t, h.do(t, "POST", "/api/v1/api-keys", h.admin, map[string]any{"role": "auditor"}), http.StatusCreated)
 		must(t, h.do(t, "PATCH", "/api/v1/webhook-endpoints/"+ep.ID, h.admin, map[string]any{"description": "all"}), http.StatusOK)
 		must(t, h.do(t, "POST", "/api/v1/webhook-endpoints/"+ep.ID+"/test", h.admin, nil), http.StatusAccepted)
@@ -789,7 +797,8 @@ func TestWebhookPayloadsMatchSchemas(t *testing.T) {
 		}
 		for _, want := range []string{"vendor.created", "vendor.updated", "vendor.contact.created", "vendor.certification.created",
 			"vendor.subcontractor.linked", "engagement.created", "engagement.tier_overridden", "engagement.tier_changed",
-			"contract.created", "api_key.created", "webhook_endpoint.updated", "webhook_endpoint.tested", "webhook.ping"} {
+			"contract.created", "api_key.created", "webhook_endpoint.updated", "webhook_endpoint.tested", "webhook.ping",
+			"remediation_plan.proposed", "remediation_plan.rejected", "remediation_plan.accepted"} {
 			if !seen[want] {
 				t.Errorf("no %s delivered (got %v)", want, seen)
 			}

@@ -49,7 +49,8 @@ func (c Change[T]) Apply(ctx context.Context, tx TxManager, id string, ifMatch *
 		c.Touch(&v)
 		if err := c.Store(ctx, v); err != nil {
 			if errors.Is(err, ErrStaleVersion) {
-				return &Error{Kind: KindPreconditionFailed, Message: "the " + c.Resource + " was changed by another request; read it again", Err: err}
+				return &Error{Kind: KindPreconditionFailed, Message: "the " + c.Resource + " was changed by another request; read it again",
+					Format: "the %s was changed by another request; read it again", Args: []any{c.Resource}, Err: err}
 			}
 			return fmt.Errorf("store %s %s: %w", c.Resource, id, err)
 		}

@@ -45,18 +45,46 @@ func (k Kind) String() string {
 	}
 }
 
-// FieldError names the JSON field (e.g. "contacts[1].email") that broke a rule.
+// FieldError names the JSON field (e.g. "contacts[1].email") that broke a rule. Message is English;
+// Format and Args, when set, are Message before formatting (the key a transport translates it by);
+// otherwise Message itself is the key.
 type FieldError struct {
 	Field   string
 	Message string
+	Format  string
+	Args    []any
 }
 
-// Error is a business error safe to show to the client: Message never carries internals.
+// Fieldf builds a FieldError from a format and its arguments.
+func Fieldf(field, format string, args ...any) FieldError {
+	return FieldError{Field: field, Message: fmt.Sprintf(format, args...), Format: format, Args: args}
+}
+
+// Text is the message as a Text (the key and its arguments).
+func (f FieldError) Text() Text {
+	if f.Format == "" {
+		return Text{Format: f.Message}
+	}
+	return Text{Format: f.Format, Args: f.Args}
+}
+
+// Error is a business error safe to show to the client: Message never carries internals. Format and
+// Args are Message before formatting (set by Errorf): the key a transport translates it by.
 type Error struct {
 	Kind    Kind
 	Message string
+	Format  string
+	Args    []any
 	Fields  []FieldError
 	Err     error // the cause, for logs only
+}
+
+// Text is the message as a Text (the key and its arguments).
+func (e *Error) Text() Text {
+	if e.Format == "" {
+		return Text{Format: e.Message}
+	}
+	return Text{Format: e.Format, Args: e.Args}
 }
 
 func (e *Error) Error() string {
@@ -75,12 +103,12 @@ func (e *Error) Unwrap() error { return e.Err }
 
 // Errorf builds an Error of the given kind.
 func Errorf(kind Kind, format string, args ...any) *Error {
-	return &Error{Kind: kind, Message: fmt.Sprintf(format, args...)}
+	return &Error{Kind: kind, Message: fmt.Sprintf(format, args...), Format: format, Args: args}
 }
 
 // Invalid builds a validation error naming one field.
 func Invalid(field, message string) *Error {
-	return &Error{Kind: KindInvalid, Message: "the request has invalid fields", Fields: []FieldError{{field, message}}}
+	return &Error{Kind: KindInvalid, Message: "the request has invalid fields", Fields: []FieldError{{Field: field, Message: message}}}
 }
 
 // MapFields returns an invalid-request err with each field error passed through fn and message as
@@ -143,14 +171,17 @@ type Validator struct {
 // Check records message for field when ok is false.
 func (v *Validator) Check(ok bool, field, message string) {
 	if !ok {
-		v.fields = append(v.fields, FieldError{field, message})
+		v.fields = append(v.fields, FieldError{Field: field, Message: message})
 	}
 }
 
 // Add records a field error.
 func (v *Validator) Add(field, message string) {
-	v.fields = append(v.fields, FieldError{field, message})
+	v.fields = append(v.fields, FieldError{Field: field, Message: message})
 }
+
+// AddField records a field error built elsewhere (with its Format and Args).
+func (v *Validator) AddField(f FieldError) { v.fields = append(v.fields, f) }
 
 // Err returns an Invalid error with every recorded field, or nil.
 func (v *Validator) Err() error {

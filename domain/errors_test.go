@@ -86,7 +86,7 @@ func TestValidatorCollectsEveryField(t *testing.T) {
 	if !errors.As(v.Err(), &de) || de.Kind != domain.KindInvalid {
 		t.Fatalf("Err() = %v, want an invalid *domain.Error", v.Err())
 	}
-	want := []domain.FieldError{{"name", "is required"}, {"tags[0]", "is bad"}, {"name", "is too long"}}
+	want := []domain.FieldError{{Field: "name", Message: "is required"}, {Field: "tags[0]", Message: "is bad"}, {Field: "name", Message: "is too long"}}
 	if fmt.Sprint(de.Fields) != fmt.Sprint(want) {
 		t.Errorf("fields = %v, want %v", de.Fields, want)
 	}

@@ -29,6 +29,7 @@ type findingRow struct {
 	AssessmentID     string
 	QuestionKey      string
 	Title            string
+	TitleJA          string `gorm:"column:title_ja"`
 	Answer           string
 	ScoreBP          int    `gorm:"column:score_bp"`
 	EvidenceIDs      string `gorm:"column:evidence_ids"`
@@ -43,6 +44,10 @@ type findingRow struct {
 	SupplierResponse string
 	NextDue          time.Time
 	CloseReason      string
+	PlanStatus       string
+	PlanReason       string
+	PlanDecidedBy    string
+	PlanDecidedAt    *time.Time
 	Version          int
 	CreatedAt        time.Time
 	UpdatedAt        time.Time `gorm:"autoUpdateTime:false"`
@@ -53,11 +58,12 @@ func (findingRow) TableName() string { return "findings" }
 
 func toFindingRow(f finding.Stored) findingRow {
 	row := findingRow{ID: f.ID, EngagementID: f.EngagementID, VendorID: f.VendorID, AssessmentID: f.AssessmentID,
-		QuestionKey: f.QuestionKey, Title: f.Title, Answer: f.Answer, ScoreBP: f.ScoreBP, EvidenceIDs: mustJSON(nonNil(f.EvidenceIDs)),
+		QuestionKey: f.QuestionKey, Title: f.Title, TitleJA: f.TitleJA, Answer: f.Answer, ScoreBP: f.ScoreBP, EvidenceIDs: mustJSON(nonNil(f.EvidenceIDs)),
 		ControlRefs: mustJSON(nonNil(f.ControlRefs)), ThreatCategory: f.ThreatCategory, QuestionSeverity: string(f.QuestionSeverity),
 		Severity: string(f.Severity), Priority: f.Priority, Status: string(f.Status), Source: string(f.Source), InternalNotes: f.InternalNotes,
 		SupplierResponse: f.SupplierResponse, NextDue: finding.NoDueDate(), CloseReason: string(f.CloseReason), Version: f.Version, CreatedAt: f.CreatedAt.UTC(),
-		UpdatedAt: f.UpdatedAt.UTC(), ClosedAt: utcPtr(f.ClosedAt)}
+		UpdatedAt: f.UpdatedAt.UTC(), ClosedAt: utcPtr(f.ClosedAt), PlanStatus: string(f.Plan.Status), PlanReason: f.Plan.Reason,
+		PlanDecidedBy: f.Plan.DecidedBy, PlanDecidedAt: utcPtr(f.Plan.DecidedAt)}
 	if f.NextDue != nil {
 		row.NextDue = *f.NextDue
 	}
@@ -66,10 +72,12 @@ func toFindingRow(f finding.Stored) findingRow {
 
 func (r findingRow) toDomain() (finding.Stored, error) {
 	f := finding.Stored{Finding: finding.Finding{ID: r.ID, EngagementID: r.EngagementID, VendorID: r.VendorID,
-		AssessmentID: r.AssessmentID, QuestionKey: r.QuestionKey, Title: r.Title, Answer: r.Answer, ScoreBP: r.ScoreBP,
+		AssessmentID: r.AssessmentID, QuestionKey: r.QuestionKey, Title: r.Title, TitleJA: r.TitleJA, Answer: r.Answer, ScoreBP: r.ScoreBP,
 		ThreatCategory: r.ThreatCategory, QuestionSeverity: domain.Severity(r.QuestionSeverity), Severity: domain.Severity(r.Severity), Status: finding.Status(r.Status),
 		Source: finding.Source(r.Source), CloseReason: finding.CloseReason(r.CloseReason), InternalNotes: r.InternalNotes, SupplierResponse: r.SupplierResponse, Version: r.Version,
-		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), ClosedAt: utcPtr(r.ClosedAt)}, Priority: r.Priority}
+		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), ClosedAt: utcPtr(r.ClosedAt),
+		Plan: finding.Plan{Status: finding.PlanStatus(r.PlanStatus), Reason: r.PlanReason, DecidedBy: r.PlanDecidedBy,
+			DecidedAt: utcPtr(r.PlanDecidedAt)}}, Priority: r.Priority}
 	if !finding.NoDue(r.NextDue) {
 		f.NextDue = dayPtr(&r.NextDue)
 	}

@@ -29,7 +29,8 @@ type Requirement struct {
 type Gap struct {
 	ClauseType  ClauseType
 	Problem     string // "missing" or "weaker"; "no_contract" when the engagement has no contract at all
-	Detail      string
+	Detail      string // in English; Text is the same sentence for other languages
+	Text        domain.Text
 	Severity    domain.Severity
 	ControlRefs []string
 }
@@ -58,7 +59,7 @@ func Gaps(c Contract, in GapInput) []Gap {
 	for _, r := range in.Requirements {
 		cl, ok := c.Clause(r.Type)
 		if !ok {
-			gaps = append(gaps, newGap(r.Type, "missing", fmt.Sprintf("The contract has no %s clause, which the policy requires.", label(r.Type)), in.Tier1, false))
+			gaps = append(gaps, newGap(r.Type, "missing", domain.Textf("The contract has no %s clause, which the policy requires.", label(r.Type)), in.Tier1, false))
 			continue
 		}
 		for _, d := range weaknesses(cl, r, in.DataLocations) {
@@ -77,12 +78,12 @@ func GapsWithoutContract(in GapInput) []Gap {
 	gaps := make([]Gap, 0, len(in.Requirements))
 	for _, r := range in.Requirements {
 		gaps = append(gaps, newGap(r.Type, ProblemNoContract,
-			fmt.Sprintf("The engagement has no contract, so it has no %s clause, which the policy requires.", label(r.Type)), in.Tier1, false))
+			domain.Textf("The engagement has no contract, so it has no %s clause, which the policy requires.", label(r.Type)), in.Tier1, false))
 	}
 	return gaps
 }
 
-func newGap(t ClauseType, problem, detail string, tier1, weaker bool) Gap {
+func newGap(t ClauseType, problem string, detail domain.Text, tier1, weaker bool) Gap {
 	sev := baseSeverity[t]
 	if weaker {
 		sev = sev.Lower()
@@ -90,15 +91,15 @@ func newGap(t ClauseType, problem, detail string, tier1, weaker bool) Gap {
 	if tier1 {
 		sev = sev.Raise()
 	}
-	return Gap{ClauseType: t, Problem: problem, Detail: detail, Severity: sev, ControlRefs: ControlRefs[t]}
+	return Gap{ClauseType: t, Problem: problem, Detail: detail.String(), Text: detail, Severity: sev, ControlRefs: ControlRefs[t]}
 }
 
 func label(t ClauseType) string { return strings.ReplaceAll(string(t), "_", " ") }
 
 // weaknesses lists, in plain sentences, how a present clause falls short of the requirement.
-func weaknesses(cl Clause, r Requirement, locations []string) []string {
-	var out []string
-	add := func(format string, args ...any) { out = append(out, fmt.Sprintf(format, args...)) }
+func weaknesses(cl Clause, r Requirement, locations []string) []domain.Text {
+	var out []domain.Text
+	add := func(format string, args ...any) { out = append(out, domain.Textf(format, args...)) }
 	switch r.Type {
 	case BreachNotification:
 		if r.MaxNotificationHours > 0 && cl.Hours != nil && *cl.Hours > r.MaxNotificationHours {

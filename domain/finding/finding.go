@@ -62,12 +62,18 @@ const (
 
 // Finding is one weakness of a vendor for one engagement.
 type Finding struct {
-	ID             string
-	EngagementID   string
-	VendorID       string
-	AssessmentID   string // the assessment that last raised or confirmed it ("" for manual)
-	QuestionKey    string // "" for manual findings
-	Title          string
+	ID           string
+	EngagementID string
+	VendorID     string
+	AssessmentID string // the assessment that last raised or confirmed it ("" for manual)
+	QuestionKey  string // "" for manual findings
+	Title        string
+	// TitleJA is the Japanese title of a finding raised from an assessment: the question's Japanese text
+	// at the time ("" for manual findings, whose title is in whatever language it was typed). Both
+	// languages are stored rather than a question key rendered at read time: a template's wording is
+	// versioned and may change, the title must stay what the supplier was shown, and lists would
+	// otherwise look up a template per row.
+	TitleJA        string
 	Answer         string // the answer that failed, as given
 	ScoreBP        int    // the answer's score (internal)
 	EvidenceIDs    []string
@@ -87,10 +93,12 @@ type Finding struct {
 	NextDue *time.Time
 	// CloseReason is why an assessment closed it; "" while open or when closed by hand.
 	CloseReason CloseReason
-	Version     int
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
-	ClosedAt    *time.Time
+	// Plan is the state of the remediation plan the supplier proposed, as procurement judged it.
+	Plan      Plan
+	Version   int
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	ClosedAt  *time.Time
 }
 
 // DueDate is the date the finding's work is next due; nil when nothing is pending or it is closed.
@@ -146,6 +154,14 @@ func (f *Stored) Retier(tier risk.Tier) bool {
 	}
 	f.Severity, f.Priority = sev, prio
 	return true
+}
+
+// TitleIn is the title in a language ("ja" or else English), English where no Japanese exists.
+func (f Finding) TitleIn(lang string) string {
+	if lang == "ja" && f.TitleJA != "" {
+		return f.TitleJA
+	}
+	return f.Title
 }
 
 func (f *Finding) validate() error {

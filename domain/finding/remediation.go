@@ -23,6 +23,11 @@ const (
 	RemInProgress RemediationStatus = "in_progress"
 	RemDone       RemediationStatus = "done" // claimed; awaits verification
 	RemVerified   RemediationStatus = "verified"
+	// RemProposed: a supplier's item waiting for procurement to accept its plan; RemRejected: an item
+	// of a rejected plan. Neither is tracked: no due date, no overdue notice, no say in the finding's
+	// status.
+	RemProposed RemediationStatus = "proposed"
+	RemRejected RemediationStatus = "rejected"
 )
 
 var remTransitions = map[RemediationStatus][]RemediationStatus{
@@ -30,6 +35,8 @@ var remTransitions = map[RemediationStatus][]RemediationStatus{
 	RemInProgress: {RemDone},
 	RemDone:       {RemInProgress}, // taken back before verification
 	RemVerified:   {},
+	RemProposed:   {},
+	RemRejected:   {},
 }
 
 // Remediation is one corrective or preventive action for a finding.
@@ -56,6 +63,10 @@ func (r Remediation) Overdue(now time.Time) bool {
 }
 
 func (r Remediation) pending() bool { return r.Status == RemOpen || r.Status == RemInProgress }
+
+// tracked reports whether the item belongs to the finding's accepted work (not a proposal waiting
+// for procurement, nor a rejected one).
+func (r Remediation) tracked() bool { return r.Status != RemProposed && r.Status != RemRejected }
 
 // nextDue is the earliest due date of the pending items, nil when none is pending.
 func nextDue(items []Remediation) *time.Time {
@@ -124,7 +135,7 @@ func (r *Remediations) Add(ctx context.Context, findingID string, in NewRemediat
 		if f.Status.Closed() {
 			return domain.Errorf(domain.KindConflict, "the finding is %s", f.Status)
 		}
-		rem, err := r.add(ctx, *f, in)
+		rem, err := r.add(ctx, *f, in, RemOpen)
 		if err != nil {
 			return err
 		}
@@ -140,7 +151,7 @@ func (r *Remediations) Add(ctx context.Context, findingID string, in NewRemediat
 	return out, err
 }
 
-func (r *Remediations) add(ctx context.Context, f Stored, in NewRemediation) (Remediation, error) {
+func (r *Remediations) add(ctx context.Context, f Stored, in NewRemediation, status RemediationStatus) (Remediation, error) {
 	now := r.findings.now()
 	due := in.DueDate
 	if due == nil {
@@ -157,7 +168,7 @@ func (r *Remediations) add(ctx context.Context, f Stored, in NewRemediation) (Re
 	}
 	y, m, d := due.UTC().Date()
 	rem := Remediation{ID: domain.NewID(), FindingID: f.ID, VendorID: f.VendorID, Type: in.Type, Owner: in.Owner,
-		Description: in.Description, DueDate: time.Date(y, m, d, 0, 0, 0, 0, time.UTC), Status: RemOpen, Version: 1,
+		Description: in.Description, DueDate: time.Date(y, m, d, 0, 0, 0, 0, time.UTC), Status: status, Version: 1,
 		CreatedAt: now, UpdatedAt: now}
 	if err := r.repo.CreateRemediation(ctx, rem); err != nil {
 		return Remediation{}, fmt.Errorf("create remediation: %w", err)
@@ -229,6 +240,10 @@ func (r *Remediations) Update(ctx context.Context, id string, p RemediationPatch
 	}, func(rem *Remediation, supplier bool) error {
 		if supplier && rem.Owner != "supplier" {
 			return domain.Errorf(domain.KindForbidden, "this item is owned internally")
+		}
+		if !rem.tracked() {
+			return domain.Errorf(domain.KindConflict,
+				"the item is %s: it changes only when procurement accepts or rejects the supplier's remediation plan", rem.Status)
 		}
 		if p.Status != nil {
 			if *p.Status == RemVerified {
@@ -316,10 +331,11 @@ func (r *Remediations) mutate(ctx context.Context, id string, ifMatch *int, typ 
 
 // follow derives the finding's status from its items.
 func (r *Remediations) follow(ctx context.Context, findingID string) error {
-	items, err := r.repo.Remediations(ctx, findingID)
+	all, err := r.repo.Remediations(ctx, findingID)
 	if err != nil {
 		return fmt.Errorf("load remediations of %s: %w", findingID, err)
 	}
+	items := slices.DeleteFunc(all, func(it Remediation) bool { return !it.tracked() })
 	f, err := r.findings.load(ctx, findingID, true)
 	if err != nil {
 		return err
@@ -373,14 +389,16 @@ func (r *Remediations) follow(ctx context.Context, findingID string) error {
 	return r.findings.record(ctx, eventOf(followType(before, f), &before, f).Because(reason))
 }
 
-// SupplierPlan is a supplier's response: text, new plan items, and items it marks done.
+// SupplierPlan is a supplier's response: text, new plan items (a proposal procurement accepts or
+// rejects), and items it marks done.
 type SupplierPlan struct {
 	Response string
 	Plans    []NewRemediation
 	Done     []string
 }
 
-// RespondWithPlan records the supplier's response and plan on its own vendor's finding.
+// RespondWithPlan records the supplier's response on its own vendor's finding; new items are proposed
+// (a proposal while another waits joins it) and count only once procurement accepts the plan.
 func (r *Remediations) RespondWithPlan(ctx context.Context, findingID string, plan SupplierPlan) (Stored, []Remediation, error) {
 	var v domain.Validator
 	for i := range plan.Plans {
@@ -389,7 +407,7 @@ func (r *Remediations) RespondWithPlan(ctx context.Context, findingID string, pl
 			var de *domain.Error
 			if errors.As(err, &de) {
 				for _, fe := range de.Fields {
-					v.Add(fe.Field, fe.Message)
+					v.AddField(fe)
 				}
 			}
 		}
@@ -405,7 +423,7 @@ func (r *Remediations) RespondWithPlan(ctx context.Context, findingID string, pl
 			return err
 		}
 		for _, pl := range plan.Plans {
-			rem, err := r.add(ctx, f, pl)
+			rem, err := r.add(ctx, f, pl, RemProposed)
 			if err != nil {
 				return err
 			}
@@ -424,23 +442,9 @@ func (r *Remediations) RespondWithPlan(ctx context.Context, findingID string, pl
 				return domain.Invalid(fmt.Sprintf("done[%d]", i), "belongs to another finding")
 			}
 		}
-		if len(plan.Plans) > 0 {
-			if err := r.follow(ctx, findingID); err != nil {
+		if len(created) > 0 {
+			if err := r.propose(ctx, findingID, created); err != nil {
 				return err
-			}
-			if f, err = r.findings.load(ctx, findingID, false); err != nil {
-				return err
-			}
-			if f.Status == StatusOpen {
-				before := f
-				f.Status, f.Version, f.UpdatedAt = StatusRemediationPlanned, f.Version+1, r.findings.now()
-				if err := r.findings.repo.Update(ctx, f); err != nil {
-					return fmt.Errorf("update finding %s: %w", f.ID, err)
-				}
-				if err := r.findings.record(ctx, eventOf("finding.remediation_planned", &before, f).
-					Because("the supplier planned remediation items")); err != nil {
-					return err
-				}
 			}
 		}
 		out, err = r.findings.load(ctx, findingID, false)

@@ -72,6 +72,7 @@ func NewService(repo Repository, engagements Engagements, tx domain.TxManager, n
 type Answer struct {
 	QuestionKey    string
 	Title          string
+	TitleJA        string // the question's Japanese text ("" when it has none)
 	Answer         string
 	ScoreBP        int
 	Severity       domain.Severity
@@ -127,7 +128,7 @@ func (s *Service) FromAssessment(ctx context.Context, o Outcome) error {
 			}
 		case !found:
 			f := Stored{Finding: Finding{ID: domain.NewID(), EngagementID: o.EngagementID, VendorID: vendorID,
-				AssessmentID: o.AssessmentID, QuestionKey: a.QuestionKey, Title: a.Title, Answer: a.Answer, ScoreBP: a.ScoreBP,
+				AssessmentID: o.AssessmentID, QuestionKey: a.QuestionKey, Title: a.Title, TitleJA: a.TitleJA, Answer: a.Answer, ScoreBP: a.ScoreBP,
 				EvidenceIDs: a.EvidenceIDs, ControlRefs: a.ControlRefs, ThreatCategory: a.ThreatCategory,
 				QuestionSeverity: a.Severity, Severity: SeverityFor(a.Severity, tier), Status: StatusOpen, Source: SourceAssessment, Version: 1,
 				CreatedAt: now, UpdatedAt: now}}
@@ -143,6 +144,9 @@ func (s *Service) FromAssessment(ctx context.Context, o Outcome) error {
 			f := prev
 			f.AssessmentID, f.Answer, f.ScoreBP, f.EvidenceIDs = o.AssessmentID, a.Answer, a.ScoreBP, a.EvidenceIDs
 			f.QuestionSeverity = a.Severity
+			if f.TitleJA == "" {
+				f.TitleJA = a.TitleJA // raised before titles were kept in Japanese
+			}
 			f.Severity = SeverityFor(a.Severity, tier)
 			f.Priority = Priority(f.Severity, tier)
 			typ, reason := "finding.reassessed", "assessment "+o.AssessmentID+" answered the question again"

@@ -5,7 +5,8 @@ package risk
 import (
 	"fmt"
 	"slices"
-	"strings"
+
+	"github.com/vendorrisk/vendorrisk/domain"
 )
 
 // ModelVersion names the rules below. Any change to weights, bands or thresholds is a new version.
@@ -109,12 +110,20 @@ type Input struct {
 	HomeCountry      string // data kept here raises no location concern
 }
 
-// Contribution is one factor's share of the score, with the facts it used.
+// Contribution is one factor's share of the score, with the facts it used: Basis in English, Parts
+// the same facts as Texts (Basis is their wording joined by "; ") for other languages.
 type Contribution struct {
 	Factor string
 	Points int
 	Max    int
 	Basis  string
+	Parts  []domain.Text
+}
+
+// explain sets the contribution's basis from its parts.
+func (c *Contribution) explain(parts ...domain.Text) {
+	c.Parts = parts
+	c.Basis = domain.JoinTexts(parts, "; ")
 }
 
 // Assessment is the model's result: Score is exactly the sum of the contributions' points.
@@ -125,6 +134,7 @@ type Assessment struct {
 	Tier             Tier // after the floor rules
 	Contributions    []Contribution
 	RulesApplied     []string
+	RuleTexts        []domain.Text // RulesApplied as Texts, for other languages
 	TierThresholds   []Threshold
 	MaxPossibleScore int
 }
@@ -197,28 +207,30 @@ func (a *Assessment) applyFloors(in Input) {
 			harmRecords += h.Records
 		}
 	}
-	raise := func(to Tier, rule string) {
+	raise := func(to Tier, rule domain.Text) {
 		if a.Tier > to {
 			a.Tier = to
-			a.RulesApplied = append(a.RulesApplied, rule)
+			a.RulesApplied = append(a.RulesApplied, rule.String())
+			a.RuleTexts = append(a.RuleTexts, rule)
 		}
 	}
 	if harmRecords >= 1_000_000 {
-		raise(Tier1Critical, fmt.Sprintf("floor: %d records of sensitive personal, payment card or credential data (>= 1,000,000) → at least tier 1", harmRecords))
+		raise(Tier1Critical, domain.Textf("floor: %d records of sensitive personal, payment card or credential data (>= 1,000,000) → at least tier 1", harmRecords))
 	} else if harmRecords >= 100_000 {
-		raise(Tier2High, fmt.Sprintf("floor: %d records of sensitive personal, payment card or credential data (>= 100,000) → at least tier 2", harmRecords))
+		raise(Tier2High, domain.Textf("floor: %d records of sensitive personal, payment card or credential data (>= 100,000) → at least tier 2", harmRecords))
 	}
 	if in.Access == AccessPrivilegedAdm && in.CriticalProcess {
-		raise(Tier2High, "floor: privileged administrative access to systems of a critical process → at least tier 2")
+		raise(Tier2High, domain.Textf("floor: privileged administrative access to systems of a critical process → at least tier 2"))
 	}
 }
 
 func dataSensitivity(hs []Holding) Contribution {
-	c := Contribution{Factor: "data_sensitivity", Max: 20, Basis: "no data handled"}
+	c := Contribution{Factor: "data_sensitivity", Max: 20}
+	c.explain(domain.Textf("no data handled"))
 	for _, h := range hs {
 		if p := sensitivity[h.Category]; p > c.Points || (p == 0 && c.Points == 0) {
 			c.Points = p
-			c.Basis = fmt.Sprintf("most sensitive category held: %s (%d points)", h.Category, p)
+			c.explain(domain.Textf("most sensitive category held: %s (%d points)", string(h.Category), p))
 		}
 	}
 	return c
@@ -231,11 +243,12 @@ func dataVolume(hs []Holding) Contribution {
 			records += h.Records
 		}
 	}
-	c := Contribution{Factor: "data_volume", Max: 15, Basis: fmt.Sprintf("%d non-public records: below 1", records)}
+	c := Contribution{Factor: "data_volume", Max: 15}
+	c.explain(domain.Textf("%d non-public records: below 1", records))
 	for _, b := range volumeBands {
 		if records >= b.min {
 			c.Points = b.points
-			c.Basis = fmt.Sprintf("%d non-public records: band >= %d", records, b.min)
+			c.explain(domain.Textf("%d non-public records: band >= %d", records, b.min))
 			break
 		}
 	}
@@ -245,40 +258,41 @@ func dataVolume(hs []Holding) Contribution {
 func impact(i CIA) Contribution {
 	clamp := func(n int) int { return min(max(n, 1), 5) } // ratings are 1..5; callers validate, the model must not trust them
 	i = CIA{clamp(i.C), clamp(i.I), clamp(i.A)}
-	return Contribution{Factor: "cia_impact", Max: 24, Points: 2 * (i.C - 1 + i.I - 1 + i.A - 1),
-		Basis: fmt.Sprintf("2 × ((C %d − 1) + (I %d − 1) + (A %d − 1))", i.C, i.I, i.A)}
+	c := Contribution{Factor: "cia_impact", Max: 24, Points: 2 * (i.C - 1 + i.I - 1 + i.A - 1)}
+	c.explain(domain.Textf("2 × ((C %d − 1) + (I %d − 1) + (A %d − 1))", i.C, i.I, i.A))
+	return c
 }
 
 func criticality(in Input) Contribution {
 	c := Contribution{Factor: "criticality", Max: 15}
-	var parts []string
+	var parts []domain.Text
 	if in.CriticalProcess {
 		c.Points += 8
-		parts = append(parts, "a critical process stops without the vendor (+8)")
+		parts = append(parts, domain.Textf("a critical process stops without the vendor (+8)"))
 	}
 	switch {
 	case in.RTOHours == nil:
-		parts = append(parts, "no RTO given (+0)")
+		parts = append(parts, domain.Textf("no RTO given (+0)"))
 	case *in.RTOHours <= 4:
 		c.Points += 4
-		parts = append(parts, fmt.Sprintf("RTO %d h <= 4 h (+4)", *in.RTOHours))
+		parts = append(parts, domain.Textf("RTO %d h <= 4 h (+4)", *in.RTOHours))
 	case *in.RTOHours <= 24:
 		c.Points += 2
-		parts = append(parts, fmt.Sprintf("RTO %d h <= 24 h (+2)", *in.RTOHours))
+		parts = append(parts, domain.Textf("RTO %d h <= 24 h (+2)", *in.RTOHours))
 	default:
-		parts = append(parts, fmt.Sprintf("RTO %d h > 24 h (+0)", *in.RTOHours))
+		parts = append(parts, domain.Textf("RTO %d h > 24 h (+0)", *in.RTOHours))
 	}
 	switch in.Substitutability {
 	case SubstituteHard:
 		c.Points += 3
-		parts = append(parts, "hard to substitute (+3)")
+		parts = append(parts, domain.Textf("hard to substitute (+3)"))
 	case SubstituteModerate:
 		c.Points += 2
-		parts = append(parts, "moderately hard to substitute (+2)")
+		parts = append(parts, domain.Textf("moderately hard to substitute (+2)"))
 	default:
-		parts = append(parts, "easy to substitute (+0)")
+		parts = append(parts, domain.Textf("easy to substitute (+0)"))
 	}
-	c.Basis = strings.Join(parts, "; ")
+	c.explain(parts...)
 	return c
 }
 
@@ -286,19 +300,24 @@ func access(t AccessType) Contribution {
 	if t == "" {
 		t = AccessNone
 	}
-	return Contribution{Factor: "access", Max: 12, Points: accessPoints[t], Basis: fmt.Sprintf("access type %s", t)}
+	c := Contribution{Factor: "access", Max: 12, Points: accessPoints[t]}
+	c.explain(domain.Textf("access type %s", string(t)))
+	return c
 }
 
 func internet(facing bool) Contribution {
-	c := Contribution{Factor: "internet_exposure", Max: 5, Basis: "no internet-facing service run for us"}
+	c := Contribution{Factor: "internet_exposure", Max: 5}
+	c.explain(domain.Textf("no internet-facing service run for us"))
 	if facing {
-		c.Points, c.Basis = 5, "runs an internet-facing service for us (tampering can attack our customers)"
+		c.Points = 5
+		c.explain(domain.Textf("runs an internet-facing service for us (tampering can attack our customers)"))
 	}
 	return c
 }
 
 func fourthParties(n int) Contribution {
-	c := Contribution{Factor: "fourth_parties", Max: 4, Basis: fmt.Sprintf("%d fourth parties", n)}
+	c := Contribution{Factor: "fourth_parties", Max: 4}
+	c.explain(domain.Textf("%d fourth parties", n))
 	switch {
 	case n >= 3:
 		c.Points = 4
@@ -310,10 +329,10 @@ func fourthParties(n int) Contribution {
 
 func hosting(in Input) Contribution {
 	c := Contribution{Factor: "hosting_and_location", Max: 5}
-	var parts []string
+	var parts []domain.Text
 	if in.CloudHosted {
 		c.Points += 2
-		parts = append(parts, "cloud-hosted service (+2)")
+		parts = append(parts, domain.Textf("cloud-hosted service (+2)"))
 	}
 	var abroad []string
 	for _, l := range in.DataLocations {
@@ -328,17 +347,17 @@ func hosting(in Input) Contribution {
 	switch {
 	case len(abroad) > 0:
 		c.Points += 3
-		parts = append(parts, fmt.Sprintf("data stored outside %s: %v (+3)", in.HomeCountry, abroad))
+		parts = append(parts, domain.Textf("data stored outside %s: %v (+3)", in.HomeCountry, fmt.Sprint(abroad)))
 	case len(in.DataLocations) == 0 && heldData:
 		c.Points += 3
-		parts = append(parts, "data held but its location is unknown (+3)")
+		parts = append(parts, domain.Textf("data held but its location is unknown (+3)"))
 	case len(in.DataLocations) > 0:
-		parts = append(parts, fmt.Sprintf("data stored in %s only (+0)", in.HomeCountry))
+		parts = append(parts, domain.Textf("data stored in %s only (+0)", in.HomeCountry))
 	}
 	if len(parts) == 0 {
-		parts = append(parts, "not cloud-hosted, no data held (+0)")
+		parts = append(parts, domain.Textf("not cloud-hosted, no data held (+0)"))
 	}
-	c.Basis = strings.Join(parts, "; ")
+	c.explain(parts...)
 	return c
 }
 

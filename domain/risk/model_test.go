@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"github.com/vendorrisk/vendorrisk/domain"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -229,10 +230,33 @@ func TestAssessGolden(t *testing.T) {
 					t.Errorf("%s basis = %q, want %q", f, got, want)
 				}
 			}
+			// Parts are the basis for other languages: the same facts as Basis, which the golden holds.
+			type basis struct {
+				Factor      string
+				Points, Max int
+				Basis       string
+			}
+			cs := make([]basis, len(a.Contributions))
+			for i, c := range a.Contributions {
+				if joined := domain.JoinTexts(c.Parts, "; "); joined != c.Basis {
+					t.Errorf("%s: parts read %q, basis %q", c.Factor, joined, c.Basis)
+				}
+				cs[i] = basis{c.Factor, c.Points, c.Max, c.Basis}
+			}
+			type assessment struct {
+				ModelVersion     string
+				Score            int
+				ScoreTier        Tier
+				Tier             Tier
+				Contributions    []basis
+				RulesApplied     []string
+				TierThresholds   []Threshold
+				MaxPossibleScore int
+			}
 			compareGolden(t, filepath.Join("testdata", tc.name+".golden"), struct {
 				Input      Input
-				Assessment Assessment
-			}{tc.in, a})
+				Assessment assessment
+			}{tc.in, assessment{a.ModelVersion, a.Score, a.ScoreTier, a.Tier, cs, a.RulesApplied, a.TierThresholds, a.MaxPossibleScore}})
 		})
 	}
 }

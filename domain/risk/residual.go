@@ -1,6 +1,6 @@
 package risk
 
-import "fmt"
+import "github.com/vendorrisk/vendorrisk/domain"
 
 // ResidualVersion names the residual-risk rules below.
 const ResidualVersion = "residual-v1"
@@ -31,7 +31,8 @@ type Residual struct {
 	Product         int // likelihood × impact
 	Level           Level
 	Explanation     []string
-	LikelihoodBands []int // lowest residual score of likelihood 2..5
+	Texts           []domain.Text // Explanation as Texts, for other languages (empty in snapshots made before them)
+	LikelihoodBands []int         // lowest residual score of likelihood 2..5
 }
 
 // likelihoodBands: residual 0-19 → 1, 20-39 → 2, 40-59 → 3, 60-79 → 4, 80-100 → 5.
@@ -66,11 +67,15 @@ func ResidualOf(inherentScore, controlScoreBP int, impact CIA) Residual {
 	default:
 		r.Level = LevelLow
 	}
-	r.Explanation = []string{
-		fmt.Sprintf("control reduction = control score %d bp × cap %d bp = %d bp", controlScoreBP, ControlCap, r.ReductionBP),
-		fmt.Sprintf("residual score = inherent %d × (1 − %d bp) = %d.%02d", inherentScore, r.ReductionBP, r.ScoreX100/100, r.ScoreX100%100),
-		fmt.Sprintf("likelihood %d (residual bands from 20, 40, 60, 80); impact %d = highest of C %d, I %d, A %d", r.Likelihood, r.Impact, impact.C, impact.I, impact.A),
-		fmt.Sprintf("level %s: likelihood × impact = %d (15+ critical, 10+ high, 5+ medium, else low)", r.Level, r.Product),
+	r.Texts = []domain.Text{
+		domain.Textf("control reduction = control score %d bp × cap %d bp = %d bp", controlScoreBP, ControlCap, r.ReductionBP),
+		domain.Textf("residual score = inherent %d × (1 − %d bp) = %d.%02d", inherentScore, r.ReductionBP, r.ScoreX100/100, r.ScoreX100%100),
+		domain.Textf("likelihood %d (residual bands from 20, 40, 60, 80); impact %d = highest of C %d, I %d, A %d", r.Likelihood, r.Impact, impact.C, impact.I, impact.A),
+		domain.Textf("level %s: likelihood × impact = %d (15+ critical, 10+ high, 5+ medium, else low)", string(r.Level), r.Product),
+	}
+	r.Explanation = make([]string, len(r.Texts))
+	for i, t := range r.Texts {
+		r.Explanation[i] = t.String()
 	}
 	return r
 }

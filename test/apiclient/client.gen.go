@@ -47,16 +47,16 @@ func (e AccessType) Valid() bool {
 
 // Defines values for AnswerReviewFlag.
 const (
-	Accepted           AnswerReviewFlag = "accepted"
-	NeedsClarification AnswerReviewFlag = "needs_clarification"
+	AnswerReviewFlagAccepted           AnswerReviewFlag = "accepted"
+	AnswerReviewFlagNeedsClarification AnswerReviewFlag = "needs_clarification"
 )
 
 // Valid indicates whether the value is a known member of the AnswerReviewFlag enum.
 func (e AnswerReviewFlag) Valid() bool {
 	switch e {
-	case Accepted:
+	case AnswerReviewFlagAccepted:
 		return true
-	case NeedsClarification:
+	case AnswerReviewFlagNeedsClarification:
 		return true
 	default:
 		return false
@@ -224,22 +224,22 @@ func (e ContractGapDTOProblem) Valid() bool {
 
 // Defines values for DecisionStatus.
 const (
-	Approved    DecisionStatus = "approved"
-	NeedsReview DecisionStatus = "needs_review"
-	Pending     DecisionStatus = "pending"
-	Rejected    DecisionStatus = "rejected"
+	DecisionStatusApproved    DecisionStatus = "approved"
+	DecisionStatusNeedsReview DecisionStatus = "needs_review"
+	DecisionStatusPending     DecisionStatus = "pending"
+	DecisionStatusRejected    DecisionStatus = "rejected"
 )
 
 // Valid indicates whether the value is a known member of the DecisionStatus enum.
 func (e DecisionStatus) Valid() bool {
 	switch e {
-	case Approved:
+	case DecisionStatusApproved:
 		return true
-	case NeedsReview:
+	case DecisionStatusNeedsReview:
 		return true
-	case Pending:
+	case DecisionStatusPending:
 		return true
-	case Rejected:
+	case DecisionStatusRejected:
 		return true
 	default:
 		return false
@@ -504,6 +504,27 @@ func (e QuestionType) Valid() bool {
 	case YesNo:
 		return true
 	case YesNoNa:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RemediationPlanDTOStatus.
+const (
+	RemediationPlanDTOStatusAccepted RemediationPlanDTOStatus = "accepted"
+	RemediationPlanDTOStatusProposed RemediationPlanDTOStatus = "proposed"
+	RemediationPlanDTOStatusRejected RemediationPlanDTOStatus = "rejected"
+)
+
+// Valid indicates whether the value is a known member of the RemediationPlanDTOStatus enum.
+func (e RemediationPlanDTOStatus) Valid() bool {
+	switch e {
+	case RemediationPlanDTOStatusAccepted:
+		return true
+	case RemediationPlanDTOStatusProposed:
+		return true
+	case RemediationPlanDTOStatusRejected:
 		return true
 	default:
 		return false
@@ -921,7 +942,9 @@ type ContractGapDTOProblem string
 
 // ContributionDTO defines model for ContributionDTO.
 type ContributionDTO struct {
-	// Basis Example: 1150000 non-public records: band >= 1000000
+	// Basis Basis is in the request's language (Accept-Language).
+	//
+	// Example: 1150000 non-public records: band >= 1000000
 	Basis string `json:"basis"`
 
 	// Factor Example: data_volume
@@ -1171,8 +1194,12 @@ type FindingResponse struct {
 	Overdue       bool                `json:"overdue"`
 
 	// Priority Example: 12
-	Priority         int                   `json:"priority"`
-	QuestionKey      *string               `json:"question_key,omitempty"`
+	Priority    int     `json:"priority"`
+	QuestionKey *string `json:"question_key,omitempty"`
+
+	// RemediationPlan RemediationPlan is the supplier's proposed plan as procurement judged it; absent when the
+	// supplier proposed nothing.
+	RemediationPlan  *RemediationPlanDTO   `json:"remediation_plan,omitempty"`
 	ScoreBp          int                   `json:"score_bp"`
 	Severity         Severity              `json:"severity"`
 	Source           FindingResponseSource `json:"source"`
@@ -1418,6 +1445,16 @@ type RegistrationIDDTO struct {
 	Value string `json:"value"`
 }
 
+// RemediationPlanDTO defines model for RemediationPlanDTO.
+type RemediationPlanDTO struct {
+	DecidedAt *time.Time               `json:"decided_at,omitempty"`
+	Reason    *string                  `json:"reason,omitempty"`
+	Status    RemediationPlanDTOStatus `json:"status"`
+}
+
+// RemediationPlanDTOStatus defines model for RemediationPlanDTO.Status.
+type RemediationPlanDTOStatus string
+
 // ResidualDTO defines model for ResidualDTO.
 type ResidualDTO struct {
 	AssessmentId *string `json:"assessment_id,omitempty"`
@@ -1458,8 +1495,13 @@ type RiskResponse struct {
 	Contributions  []ContributionDTO `json:"contributions"`
 
 	// EffectiveTier Example: 2
-	EffectiveTier       int            `json:"effective_tier"`
-	EffectiveTierLabel  Severity       `json:"effective_tier_label"`
+	EffectiveTier      int      `json:"effective_tier"`
+	EffectiveTierLabel Severity `json:"effective_tier_label"`
+
+	// EffectiveTierText EffectiveText and RecommendedText name the tiers in the request's language; the labels are codes.
+	//
+	// Example: tier 2 (high)
+	EffectiveTierText   string         `json:"effective_tier_text"`
 	EngagementId        string         `json:"engagement_id"`
 	EngagementUpdatedAt time.Time      `json:"engagement_updated_at"`
 	EngagementVersion   int            `json:"engagement_version"`
@@ -1477,6 +1519,9 @@ type RiskResponse struct {
 	// RecommendedTier Example: 2
 	RecommendedTier      int      `json:"recommended_tier"`
 	RecommendedTierLabel Severity `json:"recommended_tier_label"`
+
+	// RecommendedTierText Example: tier 2 (high)
+	RecommendedTierText string `json:"recommended_tier_text"`
 
 	// ResidualRisk ResidualRisk is this inherent risk reduced by the latest completed assessment's control score.
 	ResidualRisk      *ResidualDTO `json:"residual_risk,omitempty"`
@@ -1496,6 +1541,11 @@ type RiskSummary struct {
 	// EffectiveTier Example: 2
 	EffectiveTier      int      `json:"effective_tier"`
 	EffectiveTierLabel Severity `json:"effective_tier_label"`
+
+	// EffectiveTierText EffectiveText names the effective tier in the request's language (Accept-Language).
+	//
+	// Example: tier 2 (high)
+	EffectiveTierText string `json:"effective_tier_text"`
 
 	// ModelVersion Example: inherent-v1
 	ModelVersion string                `json:"model_version"`
