@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/vendorrisk/vendorrisk/cmd/vendorrisk/wiring"
 	"github.com/vendorrisk/vendorrisk/test/testdb"
 )
 
@@ -141,7 +140,7 @@ func TestADayWithVendorrisk(t *testing.T) {
 
 		// The clause is never added: the day after its due date, the sweep turns the approval to needs_review.
 		e.clock.Advance(16 * 24 * time.Hour)
-		svc := wiring.Wire(e.db, e.clock.Now, e.blobs)
+		svc := e.replica()
 		if _, err := svc.Sweeper(e.db, "e2e", e.clock.Now, testdb.Logger()).RunOnce(t.Context()); err != nil {
 			t.Fatal(err)
 		}

@@ -106,7 +106,7 @@ func newEnvWithBlobs(t *testing.T, db *repository.DB, cfg api.Config, blobs asse
 		// the deadline itself is tested with short explicit values (outage_test.go).
 		cfg.DBTimeout = 30 * time.Second
 	}
-	svc := wiring.Wire(db, clk.Now, blobs)
+	svc := wiring.WireWith(db, clk.Now, blobs, wiring.Options{Observe: produced})
 	e := &env{
 		db: db, clock: clk, keys: svc.Keys, vendors: svc.Vendors, repo: repository.NewVendors(db),
 		engagements: svc.Engagements, contracts: svc.Contracts, policies: svc.Policies, catalog: svc.Catalog,

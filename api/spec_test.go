@@ -58,6 +58,9 @@ func TestMain(m *testing.M) {
 	if n := specExchanges.Load(); n > 0 {
 		fmt.Printf("spec: %d exchanges validated against docs/openapi.yaml (%d to undocumented paths)\n", n, specSkipped.Load())
 	}
+	if code == 0 && !produced.checkCatalog() {
+		code = 1
+	}
 	os.Exit(code)
 }
 

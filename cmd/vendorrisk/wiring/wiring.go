@@ -69,6 +69,9 @@ type Options struct {
 	Webhooks webhook.Guard
 	// NoOutbox records events to the audit trail alone: the benchmark's baseline, never production.
 	NoOutbox bool
+	// Observe, when set, also receives every event, last (the API tests tally which event types the
+	// suite produced).
+	Observe event.Recorder
 }
 
 // DefaultOrphanGrace is OrphanGrace unless configured.
@@ -90,6 +93,9 @@ func WireWith(db *repository.DB, clock domain.Clock, blobs assessment.BlobStore,
 	trail := event.Recorders{audited, webhook.NewOutbox(outbox, clock)}
 	if opt.NoOutbox {
 		trail = event.Recorders{audited}
+	}
+	if opt.Observe != nil {
+		trail = append(trail, opt.Observe)
 	}
 	vendors := register.NewService(repository.NewVendors(db), db, clock, trail)
 	policies := policy.NewService(repository.NewPolicies(db), db, clock, trail)
