@@ -49,6 +49,7 @@ func (s *Server) routes(e *gin.Engine) {
 	read, write := require(auth.PermVendorsRead), require(auth.PermVendorsWrite)
 	v1.POST("/vendors", write, s.idempotent, s.createVendor)
 	v1.GET("/vendors", read, s.listVendors)
+	v1.POST("/vendors/import", write, s.importVendors)
 	v1.GET("/vendors/:id", read, s.getVendor)
 	v1.PATCH("/vendors/:id", write, s.updateVendor)
 	v1.DELETE("/vendors/:id", require(auth.PermVendorsDelete), s.deleteVendor)

@@ -966,6 +966,9 @@ type CreateVendorRequest struct {
 	Country     *string `json:"country,omitempty"`
 	Description *string `json:"description,omitempty"`
 
+	// ExternalRef Example: SAP-100234
+	ExternalRef *string `json:"external_ref,omitempty"`
+
 	// InternalOwner Example: it-infrastructure@example.co.jp
 	InternalOwner *string    `json:"internal_owner,omitempty"`
 	Kind          VendorKind `json:"kind"`
@@ -1736,6 +1739,9 @@ type VendorResponse struct {
 	Country            *string   `json:"country,omitempty"`
 	CreatedAt          time.Time `json:"created_at"`
 	Description        *string   `json:"description,omitempty"`
+
+	// ExternalRef Example: SAP-100234
+	ExternalRef *string `json:"external_ref,omitempty"`
 
 	// Id Example: 0193a7c2-5b1e-7d3a-9f00-1c2d3e4f5a6b
 	Id              string              `json:"id"`
