@@ -112,7 +112,7 @@ func (s *Vendors) Create(ctx context.Context, v register.Vendor) error {
 	return s.db.InTx(ctx, func(ctx context.Context) error {
 		row := toVendorRow(v)
 		if err := s.db.conn(ctx).Create(&row).Error; err != nil {
-			return fmt.Errorf("insert vendor: %w", uniqueRef(dbErr(err), "vendor"))
+			return fmt.Errorf("insert vendor: %w", s.uniqueRef(ctx, dbErr(err), v))
 		}
 		return s.insertTags(ctx, v.ID, v.Tags)
 	})
@@ -291,7 +291,7 @@ func (s *Vendors) Update(ctx context.Context, v register.Vendor) error {
 		res := s.db.conn(ctx).Model(&vendorRow{}).Where("id = ? AND version = ?", v.ID, v.Version-1).
 			Select("*").Omit("id", "created_at").Updates(&row)
 		if res.Error != nil {
-			return fmt.Errorf("update vendor %s: %w", v.ID, uniqueRef(dbErr(res.Error), "vendor"))
+			return fmt.Errorf("update vendor %s: %w", v.ID, s.uniqueRef(ctx, dbErr(res.Error), v))
 		}
 		if res.RowsAffected == 0 {
 			return domain.ErrStaleVersion
@@ -335,16 +335,19 @@ func (s *Vendors) ReferencedBy(ctx context.Context, id string) ([]string, error)
 	return refs, nil
 }
 
-// uniqueRef names external_ref when a duplicate comes from its unique index (both dialects name the
-// column or the index in the message), so that the client learns which value collides.
-func uniqueRef(err error, what string) error {
-	if !errors.Is(err, domain.ErrDuplicate) || !strings.Contains(err.Error(), "external_ref") {
+// uniqueRef names external_ref when a duplicate comes from its unique index, so that the client
+// learns which value collides (the driver's message is not kept by GORM's error translation: ask).
+func (s *Vendors) uniqueRef(ctx context.Context, err error, v register.Vendor) error {
+	if !errors.Is(err, domain.ErrDuplicate) || v.ExternalRef == "" {
 		return err
 	}
-	return &domain.Error{Kind: domain.KindConflict, Message: "another " + what + " has this external_ref",
-		Fields: []domain.FieldError{{Field: "external_ref", Message: "is already used"}}, Err: err}
+	var n int64
+	if s.db.conn(ctx).Model(&vendorRow{}).Where("external_ref = ? AND id <> ?", v.ExternalRef, v.ID).Count(&n).Error != nil || n == 0 {
+		return err
+	}
+	return &domain.Error{Kind: domain.KindConflict, Message: "another vendor has this external_ref",
+		Fields: []domain.FieldError{{Field: "external_ref", Message: "is already used"}}}
 }
-
 // ByKeys returns the vendors whose corporate number or external reference is among the given ones,
 // in one statement (the import's batch lookup).
 func (s *Vendors) ByKeys(ctx context.Context, corporateNumbers, externalRefs []string) ([]register.Vendor, error) {
