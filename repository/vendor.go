@@ -348,6 +348,7 @@ func (s *Vendors) uniqueRef(ctx context.Context, err error, v register.Vendor) e
 	return &domain.Error{Kind: domain.KindConflict, Message: "another vendor has this external_ref",
 		Fields: []domain.FieldError{{Field: "external_ref", Message: "is already used"}}}
 }
+
 // ByKeys returns the vendors whose corporate number or external reference is among the given ones,
 // in one statement (the import's batch lookup).
 func (s *Vendors) ByKeys(ctx context.Context, corporateNumbers, externalRefs []string) ([]register.Vendor, error) {

@@ -52,6 +52,7 @@ type Filter struct {
 	Status      Status
 	Tier        risk.Tier // effective tier
 	ServiceType ServiceType
+	ExternalRef string       // the engagement with this external reference
 	Review      ReviewStatus // review status on Today
 	Today       time.Time    // set by the service from its clock
 	Query       string
@@ -75,6 +76,9 @@ type Repository interface {
 	IDsOfVendors(ctx context.Context, vendorIDs []string) ([]string, error)
 	// IDsAfter lists engagement IDs after the given one, for batch work over all of them.
 	IDsAfter(ctx context.Context, afterID string, limit int) ([]string, error)
+	// ByKeys returns the engagements whose external reference is among refs or whose vendor is among
+	// vendorIDs (an import's batch lookup).
+	ByKeys(ctx context.Context, refs, vendorIDs []string) ([]Engagement, error)
 	// IDsWithoutReviewDate lists engagements assessed and not ended that have no next review date.
 	IDsWithoutReviewDate(ctx context.Context) ([]string, error)
 }
@@ -319,6 +323,8 @@ func (f *Filter) normalize(cursor string) error {
 		"must be one of overdue, due_soon, ok, never_assessed, not_required")
 	f.Query = strings.TrimSpace(f.Query)
 	v.Check(len(f.Query) <= 200, "q", "must be at most 200 characters")
+	f.ExternalRef = strings.TrimSpace(f.ExternalRef)
+	v.Check(validExternalRef(f.ExternalRef), "external_ref", "must be at most 100 printable characters")
 	limit, err := domain.ClampLimit(f.Limit)
 	if err != nil {
 		return err
@@ -342,6 +348,7 @@ func (f *Filter) normalize(cursor string) error {
 
 // Patch holds the fields of a partial update; nil means unchanged.
 type Patch struct {
+	ExternalRef      *string
 	Name             *string
 	Description      *string
 	BusinessOwner    *string
@@ -380,6 +387,7 @@ func (s *Service) Update(ctx context.Context, id string, p Patch, ifMatch *int) 
 func allowed(st Status) string { return domain.NextStates(AllowedNext(st)) }
 
 func (p Patch) apply(e *Engagement) {
+	domain.Set(&e.ExternalRef, p.ExternalRef)
 	domain.Set(&e.Name, p.Name)
 	domain.Set(&e.Description, p.Description)
 	domain.Set(&e.BusinessOwner, p.BusinessOwner)
