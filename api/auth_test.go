@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
@@ -70,6 +71,7 @@ type fixture struct {
 	vendor, contact, cert, link, other, key string
 	// engaged is the vendor of the engagement; the engagement holds the contract.
 	engaged, engagement, contract string
+	engagedRef                    string // the engaged vendor's external_ref (engagement imports name it)
 	// framework is a custom control framework; control is one of its controls ("framework:ref").
 	framework, control string
 	// draft and published are questionnaire templates in those states.
@@ -144,7 +146,8 @@ func (e *env) fixture(t *testing.T) fixture {
 	f.link = e.link(t, f.vendor, sub).ID
 	k, _ := e.keyWith(t, apikey.NewKey{Role: auth.RoleAuditor})
 	f.key = k.ID
-	f.engaged = e.newVendor(t, "Matrix Engaged")
+	f.engagedRef = fmt.Sprintf("MATRIX-%d", importSeq.Add(1))
+	f.engaged = e.createVendor(t, vendorBody("Matrix Engaged", "external_ref", f.engagedRef)).ID
 	f.engagement = e.createEngagement(t, engagementBody(f.engaged)).ID
 	f.contract = e.createContract(t, f.engagement, contractBody()).ID
 	fw := customFramework()
@@ -234,6 +237,8 @@ func TestRoleMatrix(t *testing.T) {
 		{"POST", "/api/v1/engagements", func(fixture) string { return "/api/v1/engagements" },
 			func(f fixture) any { return engagementBody(f.engaged, "name", "Created") }, writers, 201, true},
 		{"GET", "/api/v1/engagements", func(fixture) string { return "/api/v1/engagements" }, nil, internal, 200, true},
+		{"POST", "/api/v1/engagements/import", func(fixture) string { return "/api/v1/engagements/import" },
+			func(f fixture) any { return fileUpload("e.csv", engagementCSV(f.engagedRef)) }, writers, 200, true},
 		{"GET", "/api/v1/engagements/:id", eng, nil, internal, 200, true},
 		{"PATCH", "/api/v1/engagements/:id", eng, func(fixture) any { return map[string]any{"name": "Renamed"} },
 			writers, 200, true},
@@ -764,6 +769,7 @@ var routeEvents = map[string]string{
 	"POST /api/v1/vendors/:id/subcontractors":                              "vendor.subcontractor.linked",
 	"DELETE /api/v1/vendors/:id/subcontractors/:link_id":                   "vendor.subcontractor.unlinked",
 	"POST /api/v1/engagements":                                             "engagement.created",
+	"POST /api/v1/engagements/import":                                      "engagement.created",
 	"PATCH /api/v1/engagements/:id":                                        "engagement.updated",
 	"POST /api/v1/engagements/:id/tier-override":                           "engagement.tier_overridden",
 	"POST /api/v1/engagements/:id/contracts":                               "contract.created",

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"golang.org/x/text/encoding/japanese"
@@ -226,5 +227,78 @@ func TestVendorImport(t *testing.T) {
 			t.Errorf("XLSX read as %s", xl.Format)
 		}
 		sameRows(t, "XLSX", again, xl)
+	})
+}
+
+var importSeq atomic.Int64
+
+// engagementCSV is a one-row engagement import for the vendor with external_ref vendorRef, a new name
+// each time so that every import creates one.
+func engagementCSV(vendorRef string) []byte {
+	return fmt.Appendf(nil, "vendor_external_ref,name,service_type\n%s,Imported %d,saas\n", vendorRef, importSeq.Add(1))
+}
+
+// TestEngagementImport: rows name their vendor by corporate number or external_ref, match stored
+// engagements by external_ref or by vendor and name, and are checked by the API's own rules.
+func TestEngagementImport(t *testing.T) {
+	eachDB(t, func(t *testing.T, e *env) {
+		number := newCorpNumber()
+		v1 := e.createVendor(t, vendorBody("Import One", "corporate_number", number))
+		v2 := e.createVendor(t, vendorBody("Import Two", "external_ref", "SAP-2"))
+		gone := e.createVendor(t, vendorBody("Import Gone", "external_ref", "SAP-GONE"))
+		must(t, e.do(t, "PATCH", "/api/v1/vendors/"+gone.ID, e.admin, map[string]any{"status": "terminated"}), http.StatusOK)
+		records := [][]string{
+			{"外部参照ID", "取引先法人番号", "取引先外部参照ID", "名称", "サービス種別", "データ区分", "データ保存国", "インターネット公開", "目標復旧時間", "年間支出額", "通貨"},
+			{"ENG-1", number, "", "Hosting", "iaas", "personal:1000;payment_card", "JP;US", "はい", "24", "1,000,000", "JPY"},
+			{"", "", "SAP-2", "Payroll", "saas", "", "", "", "", "", ""},
+			{"", newCorpNumber(), "", "Nobody's", "saas", "", "", "", "", "", ""},
+			{"", number, "", "Bad type", "mainframe", "", "", "", "", "", ""},
+			{"", number, "", "Bad flag", "saas", "", "", "maybe", "", "", ""},
+			{"", "", "SAP-GONE", "Too late", "saas", "", "", "", "", "", ""},
+			{"ENG-1", number, "", "Again", "saas", "", "", "", "", "", ""},
+		}
+		bad := map[int]string{4: "vendor_corporate_number", 5: "service_type", 6: "internet_facing", 7: "vendor_external_ref", 8: "external_ref"}
+		const path = "/api/v1/engagements/import"
+		file := sheetBytes(t, sheet.CSV, records)
+		refused := e.importReport(t, path, e.admin, file, http.StatusUnprocessableEntity)
+		wantBadRows(t, refused, bad)
+		got := e.importReport(t, path+"?mode=valid_rows", e.admin, file, http.StatusOK)
+		wantBadRows(t, got, bad)
+		if got.Created != 2 || !got.Applied {
+			t.Fatalf("created %d, applied %v: %+v", got.Created, got.Applied, got.Rows)
+		}
+		var hosting api.EngagementResponse
+		must(t, e.do(t, "GET", "/api/v1/engagements/"+got.Rows[0].ID, e.admin, nil), http.StatusOK).into(t, &hosting)
+		if hosting.Vendor.ID != v1.ID || hosting.ExternalRef != "ENG-1" || !hosting.InternetFacing || hosting.RTOHours == nil ||
+			*hosting.RTOHours != 24 || len(hosting.DataCategories) != 2 || hosting.AnnualSpend == nil || hosting.AnnualSpend.Amount != 1000000 {
+			t.Errorf("imported engagement %+v", hosting)
+		}
+		list := must(t, e.do(t, "GET", "/api/v1/engagements?vendor_id="+v2.ID, e.admin, nil), http.StatusOK).items(t)
+		if len(list) != 1 || list[0]["name"] != "Payroll" {
+			t.Errorf("engagements of vendor two: %v", list)
+		}
+
+		// Again: unchanged, the second row matched by its vendor and name.
+		last := e.lastAuditEvent(t)
+		again := e.importReport(t, path+"?mode=valid_rows", e.admin, file, http.StatusOK)
+		if again.Unchanged != 2 || again.Created+again.Updated != 0 {
+			t.Errorf("re-import: %+v", again)
+		}
+		if now := e.lastAuditEvent(t); now["seq"] != last["seq"] {
+			t.Errorf("re-import recorded %v", now["action"])
+		}
+		// A changed cell updates the engagement matched by external_ref.
+		records[1][3] = "Hosting (renamed)"
+		changed := e.importReport(t, path+"?mode=valid_rows", e.admin, sheetBytes(t, sheet.CSV, records), http.StatusOK)
+		if changed.Updated != 1 || changed.Rows[0].ID != hosting.ID {
+			t.Errorf("changed file: %+v", changed)
+		}
+		if now := e.lastAuditEvent(t); now["action"] != "engagement.updated" {
+			t.Errorf("last event %v, want engagement.updated", now["action"])
+		}
+		byRef := must(t, e.do(t, "GET", "/api/v1/engagements?external_ref=ENG-1", e.admin, nil), http.StatusOK).items(t)
+		if len(byRef) != 1 || byRef[0]["name"] != "Hosting (renamed)" {
+			t.Errorf("list by external_ref: %v", byRef)
+		}
 	})
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/vendorrisk/vendorrisk/api/sheet"
 	"github.com/vendorrisk/vendorrisk/domain"
 	"github.com/vendorrisk/vendorrisk/domain/bulk"
+	"github.com/vendorrisk/vendorrisk/domain/engagement"
 	"github.com/vendorrisk/vendorrisk/domain/register"
 )
 
@@ -206,4 +207,23 @@ func refuse(c *gin.Context, err error, report ImportReport) {
 //	@Router			/api/v1/vendors/import [post]
 func (s *Server) importVendors(c *gin.Context) {
 	s.importFile(c, register.ImportColumns, s.vendors.Import)
+}
+
+// importEngagements godoc
+//
+//	@Summary		Import engagements from CSV or XLSX
+//	@ID				importEngagements
+//	@Description	The file, modes, dry run and report are those of POST /api/v1/vendors/import; columns in English or Japanese (see GET /api/v1/engagements/import/template). A row names its vendor by vendor_corporate_number or vendor_external_ref. It matches an engagement by external_ref, else by its vendor and name, else it creates one; an empty cell keeps the stored value. Lists (data_locations, data_categories) are separated by ; and a data category may carry its records as personal:120000. Every row is checked by the rules of POST and PATCH /engagements (the risk is evaluated as there) and each created or updated engagement records engagement.created or engagement.updated.
+//	@Tags			engagements
+//	@Accept			mpfd
+//	@Produce		json
+//	@Security		BearerAuth
+//	@Param			file	formData	file	true	"the CSV or XLSX file"
+//	@Param			dry_run	query		bool	false	"report what would happen, change nothing"
+//	@Param			mode	query		string	false	"what to do with a file that has errors"	Enums(all_or_nothing, valid_rows)
+//	@Param			charset	query		string	false	"a CSV's character set (default: detected)"	Enums(utf-8, shift_jis)
+//	@Success		200		{object}	ImportReport
+//	@Router			/api/v1/engagements/import [post]
+func (s *Server) importEngagements(c *gin.Context) {
+	s.importFile(c, engagement.ImportColumns, s.engagements.Import)
 }

@@ -73,6 +73,7 @@ func (s *Server) routes(e *gin.Engine) {
 	engRead, engWrite := require(auth.PermEngagementsRead), require(auth.PermEngagementsWrite)
 	v1.POST("/engagements", engWrite, s.idempotent, s.createEngagement)
 	v1.GET("/engagements", engRead, s.listEngagements)
+	v1.POST("/engagements/import", engWrite, s.importEngagements)
 	v1.GET("/engagements/:id", engRead, s.getEngagement)
 	v1.PATCH("/engagements/:id", engWrite, s.updateEngagement)
 	v1.GET("/engagements/:id/risk", engRead, s.getEngagementRisk)

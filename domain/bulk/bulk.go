@@ -202,3 +202,15 @@ func Missing(header []string, cols []Column) []Problem {
 }
 
 func fold(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+// SplitList splits a cell of several values separated by ; or , (or the Japanese 、).
+func SplitList(s string) []string {
+	parts := strings.FieldsFunc(s, func(r rune) bool { return r == ';' || r == ',' || r == '、' })
+	out := make([]string, 0, len(parts))
+	for _, p := range parts {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}

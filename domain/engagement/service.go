@@ -39,6 +39,14 @@ type FourthParty struct {
 type Vendors interface {
 	VendorInfo(ctx context.Context, id string) (VendorInfo, error) // domain.ErrNotFound if absent
 	FourthParties(ctx context.Context, vendorID string) ([]FourthParty, error)
+	// VendorKeys returns the vendors with any of the corporate numbers or external references.
+	VendorKeys(ctx context.Context, corporateNumbers, externalRefs []string) ([]VendorKey, error)
+}
+
+// VendorKey is how an import names a vendor: its keys, and its status (no new engagements of a
+// terminated vendor).
+type VendorKey struct {
+	ID, CorporateNumber, ExternalRef, Status string
 }
 
 // Policies gives the current risk policy.
@@ -184,30 +192,45 @@ func (s *Service) Create(ctx context.Context, e Engagement) (Engagement, Evaluat
 	if _, err := internalOnly(ctx, ""); err != nil {
 		return Engagement{}, Evaluation{}, err
 	}
+	if err := s.prepare(&e); err != nil {
+		return Engagement{}, Evaluation{}, err
+	}
+	var ev Evaluation
+	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+		var err error
+		ev, err = s.insert(ctx, &e)
+		return err
+	})
+	return e, ev, err
+}
+
+// prepare makes e a new engagement: the default status, normalized, validated, with its ID and version.
+func (s *Service) prepare(e *Engagement) error {
 	if e.Status == "" {
 		e.Status = StatusIntake
 	}
 	e.normalize()
 	if err := e.validate(); err != nil {
-		return Engagement{}, Evaluation{}, err
+		return err
 	}
 	now := s.now()
 	e.ID, e.Version, e.CreatedAt, e.UpdatedAt = domain.NewID(), 1, now, now
-	var ev Evaluation
-	err := s.tx.InTx(ctx, func(ctx context.Context) error {
-		var err error
-		if ev, err = s.evaluate(ctx, &e); err != nil {
-			return err
-		}
-		if ev.Vendor.Status == "terminated" {
-			return domain.Errorf(domain.KindConflict, "vendor %s is terminated: no new engagements", e.VendorID)
-		}
-		if err := s.repo.Create(ctx, e); err != nil {
-			return fmt.Errorf("create engagement: %w", err)
-		}
-		return event.Record(ctx, s.events, "engagement.created", subject(e), nil, e)
-	})
-	return e, ev, err
+	return nil
+}
+
+// insert evaluates and stores a prepared engagement and records engagement.created, in ctx's transaction.
+func (s *Service) insert(ctx context.Context, e *Engagement) (Evaluation, error) {
+	ev, err := s.evaluate(ctx, e)
+	if err != nil {
+		return Evaluation{}, err
+	}
+	if ev.Vendor.Status == "terminated" {
+		return Evaluation{}, domain.Errorf(domain.KindConflict, "vendor %s is terminated: no new engagements", e.VendorID)
+	}
+	if err := s.repo.Create(ctx, *e); err != nil {
+		return Evaluation{}, fmt.Errorf("create engagement: %w", err)
+	}
+	return ev, event.Record(ctx, s.events, "engagement.created", subject(*e), nil, *e)
 }
 
 // evaluate runs the model on e and stores the result in e.Risk.
@@ -370,18 +393,22 @@ func (s *Service) Update(ctx context.Context, id string, p Patch, ifMatch *int) 
 	if _, err := internalOnly(ctx, id); err != nil {
 		return Engagement{}, Evaluation{}, err
 	}
-	return s.change(ctx, id, ifMatch, "engagement.updated", func(e *Engagement) error {
-		if p.Status != nil && !slices.Contains(Statuses, *p.Status) {
-			return domain.Invalid("status", "is not an engagement status")
-		}
-		if p.Status != nil && !CanTransition(e.Status, *p.Status) {
-			return domain.Errorf(domain.KindConflict, "engagement status cannot change from %s to %s (allowed: %s)",
-				e.Status, *p.Status, allowed(e.Status))
-		}
-		p.apply(e)
-		e.normalize()
-		return e.validate()
-	})
+	return s.change(ctx, id, ifMatch, "engagement.updated", p.applyTo)
+}
+
+// applyTo changes e by the patch under the rules of an update: the lifecycle, then every field rule.
+func (p Patch) applyTo(e *Engagement) error {
+	if p.Status != nil && !slices.Contains(Statuses, *p.Status) {
+		return domain.Invalid("status", "is not an engagement status")
+	}
+	if p.Status != nil && !CanTransition(e.Status, *p.Status) {
+		msg := fmt.Sprintf("cannot change from %s to %s (allowed: %s)", e.Status, *p.Status, allowed(e.Status))
+		return &domain.Error{Kind: domain.KindConflict, Message: "engagement status " + msg,
+			Fields: []domain.FieldError{{Field: "status", Message: msg}}}
+	}
+	p.apply(e)
+	e.normalize()
+	return e.validate()
 }
 
 func allowed(st Status) string { return domain.NextStates(AllowedNext(st)) }

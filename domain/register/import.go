@@ -57,7 +57,16 @@ func (s *Service) Import(ctx context.Context, rows []bulk.Row, opt bulk.Options)
 	if p.IsSupplier() || !p.Can(auth.PermVendorsWrite) {
 		return bulk.Report{}, domain.Errorf(domain.KindForbidden, "this credential may not import vendors")
 	}
-	byNumber, byRef, err := s.stored(ctx, rows)
+	var numbers, refs []string
+	for _, r := range rows {
+		if n, ok := r.Cell("corporate_number"); ok {
+			numbers = append(numbers, n)
+		}
+		if ref, ok := r.Cell("external_ref"); ok {
+			refs = append(refs, ref)
+		}
+	}
+	byNumber, byRef, err := s.byKeys(ctx, numbers, refs)
 	if err != nil {
 		return bulk.Report{}, err
 	}
@@ -87,17 +96,21 @@ func (s *Service) Import(ctx context.Context, rows []bulk.Row, opt bulk.Options)
 	return rep, nil
 }
 
-// stored loads, in batches, the vendors the rows' keys name.
-func (s *Service) stored(ctx context.Context, rows []bulk.Row) (map[string]Vendor, map[string]Vendor, error) {
-	var numbers, refs []string
-	for _, r := range rows {
-		if n, ok := r.Cell("corporate_number"); ok {
-			numbers = append(numbers, n)
-		}
-		if ref, ok := r.Cell("external_ref"); ok {
-			refs = append(refs, ref)
-		}
+// FindByKeys returns the vendors with any of the corporate numbers or external references, for
+// internal callers (an engagement import naming its vendors).
+func (s *Service) FindByKeys(ctx context.Context, corporateNumbers, externalRefs []string) (byNumber, byRef map[string]Vendor, err error) {
+	p, err := auth.Caller(ctx)
+	if err != nil {
+		return nil, nil, err
 	}
+	if p.IsSupplier() {
+		return nil, nil, domain.Errorf(domain.KindForbidden, "this credential may not look vendors up")
+	}
+	return s.byKeys(ctx, corporateNumbers, externalRefs)
+}
+
+// byKeys loads, in batches, the vendors the keys name, by corporate number and by external reference.
+func (s *Service) byKeys(ctx context.Context, numbers, refs []string) (map[string]Vendor, map[string]Vendor, error) {
 	byNumber, byRef := map[string]Vendor{}, map[string]Vendor{}
 	const batch = 500
 	for len(numbers) > 0 || len(refs) > 0 {
@@ -232,12 +245,12 @@ func vendorPatch(r bulk.Row) (Patch, []bulk.Problem) {
 		p.Status = &st
 	}
 	if s := text("tags"); s != nil {
-		tags := splitList(*s)
+		tags := bulk.SplitList(*s)
 		p.Tags = &tags
 	}
 	if s := text("registration_ids"); s != nil {
 		var ids []RegistrationID
-		for _, item := range splitList(*s) {
+		for _, item := range bulk.SplitList(*s) {
 			scheme, value, ok := strings.Cut(item, ":")
 			if !ok {
 				probs = append(probs, bulk.Problem{Column: "registration_ids", Message: fmt.Sprintf("%q must be scheme:value", item)})
@@ -248,16 +261,4 @@ func vendorPatch(r bulk.Row) (Patch, []bulk.Problem) {
 		p.RegistrationIDs = &ids
 	}
 	return p, probs
-}
-
-// splitList splits a cell of several values separated by ; or , (or the Japanese 、).
-func splitList(s string) []string {
-	parts := strings.FieldsFunc(s, func(r rune) bool { return r == ';' || r == ',' || r == '、' })
-	out := make([]string, 0, len(parts))
-	for _, p := range parts {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
-		}
-	}
-	return out
 }

@@ -161,6 +161,21 @@ func (r vendorReader) VendorInfo(ctx context.Context, id string) (engagement.Ven
 	return engagement.VendorInfo{ID: v.ID, Name: v.Name, Kind: string(v.Kind), Status: string(v.Status)}, nil
 }
 
+func (r vendorReader) VendorKeys(ctx context.Context, numbers, refs []string) ([]engagement.VendorKey, error) {
+	byNumber, byRef, err := r.s.FindByKeys(ctx, numbers, refs)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]engagement.VendorKey, 0, len(byNumber)+len(byRef))
+	for _, m := range []map[string]register.Vendor{byNumber, byRef} {
+		for _, v := range m {
+			out = append(out, engagement.VendorKey{ID: v.ID, CorporateNumber: v.CorporateNumber, ExternalRef: v.ExternalRef,
+				Status: string(v.Status)})
+		}
+	}
+	return out, nil
+}
+
 func (r vendorReader) FourthParties(ctx context.Context, vendorID string) ([]engagement.FourthParty, error) {
 	fps, err := r.s.FourthParties(ctx, vendorID)
 	if err != nil {
