@@ -302,3 +302,55 @@ func TestEngagementImport(t *testing.T) {
 		}
 	})
 }
+
+// TestImportTemplates downloads each template (CSV and XLSX, en and ja headers) and imports a row
+// written under its header: the template is a file the import reads.
+func TestImportTemplates(t *testing.T) {
+	eachDB(t, func(t *testing.T, e *env) {
+		vendorRef := "TPL-VENDOR"
+		e.createVendor(t, vendorBody("Template Vendor", "external_ref", vendorRef))
+		rows := map[string]map[string]string{
+			"vendors":     {"name": "Template %s %s", "kind": "contractor", "country": "JP"},
+			"engagements": {"vendor_external_ref": vendorRef, "name": "Template %s %s", "service_type": "saas"},
+		}
+		for _, what := range []string{"vendors", "engagements"} {
+			for _, f := range []sheet.Format{sheet.CSV, sheet.XLSX} {
+				for _, lang := range []string{"en", "ja"} {
+					t.Run(what+"/"+string(f)+"/"+lang, func(t *testing.T) {
+						r := must(t, e.do(t, "GET", fmt.Sprintf("/api/v1/%s/import/template?format=%s&lang=%s", what, f, lang), e.admin, nil), http.StatusOK)
+						if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, strings.Split(f.ContentType(), ";")[0]) {
+							t.Errorf("Content-Type %q", ct)
+						}
+						tbl, err := sheet.Read(bytes.NewReader(r.Raw), "")
+						if err != nil {
+							t.Fatal(err)
+						}
+						if len(tbl.Rows) != 0 || len(tbl.Header) < 10 {
+							t.Fatalf("template: header %q, %d rows", tbl.Header, len(tbl.Rows))
+						}
+						if lang == "ja" && !slices.Contains(tbl.Header, "名称") || lang == "en" && !slices.Contains(tbl.Header, "name") {
+							t.Errorf("%s header %q", lang, tbl.Header)
+						}
+						canonical := map[string]string{"名称": "name", "種別": "kind", "国": "country", "取引先外部参照ID": "vendor_external_ref", "サービス種別": "service_type"}
+						row := make([]string, len(tbl.Header))
+						for i, h := range tbl.Header {
+							if c, ok := canonical[h]; ok {
+								h = c
+							}
+							row[i] = rows[what][h]
+							if h == "name" {
+								row[i] = fmt.Sprintf(row[i], f, lang)
+							}
+						}
+						rep := e.importReport(t, "/api/v1/"+what+"/import", e.admin, sheetBytes(t, f, [][]string{tbl.Header, row}), http.StatusOK)
+						if rep.Created != 1 {
+							t.Errorf("import under the template's header: %+v", rep)
+						}
+					})
+				}
+			}
+		}
+		wantProblem(t, e.do(t, "GET", "/api/v1/vendors/import/template?format=pdf", e.admin, nil), http.StatusUnprocessableEntity, "format")
+		wantProblem(t, e.do(t, "GET", "/api/v1/vendors/import/template?lang=fr", e.admin, nil), http.StatusUnprocessableEntity, "lang")
+	})
+}

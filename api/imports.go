@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -226,4 +227,68 @@ func (s *Server) importVendors(c *gin.Context) {
 //	@Router			/api/v1/engagements/import [post]
 func (s *Server) importEngagements(c *gin.Context) {
 	s.importFile(c, engagement.ImportColumns, s.engagements.Import)
+}
+
+// writeImportTemplate writes the header row of an import in the requested format and language.
+func (s *Server) writeImportTemplate(c *gin.Context, what string, cols []bulk.Column) {
+	f, err := sheet.ParseFormat(c.Query("format"))
+	if err != nil {
+		respondError(c, invalidQuery("format", "must be csv or xlsx"))
+		return
+	}
+	lang := c.DefaultQuery("lang", "en")
+	if lang != "en" && lang != "ja" {
+		respondError(c, invalidQuery("lang", "must be en or ja"))
+		return
+	}
+	header := make([]string, len(cols))
+	for i, col := range cols {
+		header[i] = col.Header(lang)
+	}
+	var buf bytes.Buffer // one row: small
+	w, err := sheet.NewWriter(&buf, f, what)
+	if err == nil {
+		err = w.WriteRow(header)
+	}
+	if err == nil {
+		err = w.Close()
+	}
+	if err != nil {
+		respondError(c, fmt.Errorf("write the %s import template: %w", what, err))
+		return
+	}
+	c.Header("Content-Disposition", fmt.Sprintf(`attachment; filename="%s-import-%s.%s"`, what, lang, f))
+	c.Data(http.StatusOK, f.ContentType(), buf.Bytes())
+}
+
+// vendorImportTemplate godoc
+//
+//	@Summary		Download the vendor import template
+//	@ID				vendorImportTemplate
+//	@Description	The header row of a vendor import (POST /api/v1/vendors/import) as CSV (UTF-8 with a byte-order mark, for Excel) or XLSX, with the headers in English (the canonical column names) or Japanese. Both languages are accepted on import. See docs/import.md for what each column holds.
+//	@Tags			vendors
+//	@Produce		text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet
+//	@Security		BearerAuth
+//	@Param			format	query	string	false	"file format (default csv)"	Enums(csv, xlsx)
+//	@Param			lang	query	string	false	"header language (default en)"	Enums(en, ja)
+//	@Success		200		{file}	file	"the template"
+//	@Router			/api/v1/vendors/import/template [get]
+func (s *Server) vendorImportTemplate(c *gin.Context) {
+	s.writeImportTemplate(c, "vendors", register.ImportColumns)
+}
+
+// engagementImportTemplate godoc
+//
+//	@Summary		Download the engagement import template
+//	@ID				engagementImportTemplate
+//	@Description	The header row of an engagement import (POST /api/v1/engagements/import) as CSV or XLSX, headers in English or Japanese. See docs/import.md.
+//	@Tags			engagements
+//	@Produce		text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet
+//	@Security		BearerAuth
+//	@Param			format	query	string	false	"file format (default csv)"	Enums(csv, xlsx)
+//	@Param			lang	query	string	false	"header language (default en)"	Enums(en, ja)
+//	@Success		200		{file}	file	"the template"
+//	@Router			/api/v1/engagements/import/template [get]
+func (s *Server) engagementImportTemplate(c *gin.Context) {
+	s.writeImportTemplate(c, "engagements", engagement.ImportColumns)
 }

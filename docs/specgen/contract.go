@@ -391,6 +391,7 @@ var enumNames = map[string]string{
 	"all_or_nothing,valid_rows": "ImportMode",
 	"shift_jis,utf-8":           "Charset",
 	"csv,xlsx":                  "SheetFormat",
+	"en,ja":                     "HeaderLanguage",
 	"breach_notification,business_continuity,confidentiality,data_location,data_protection,exit_assistance,liability,return_and_deletion,right_to_audit,security_requirements,staff_security,subcontracting": "ClauseType",
 }
 

@@ -4,6 +4,7 @@
 package bulk
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -38,6 +39,11 @@ func ParseMode(s string) (Mode, error) {
 type Options struct {
 	Mode   Mode
 	DryRun bool // report what would happen; write nothing
+	// Chunk, when set, commits every Chunk rows (a job, whose progress shows); 0 writes the file in
+	// one transaction.
+	Chunk int
+	// Progress, when set, learns how many rows are done after each chunk.
+	Progress func(ctx context.Context, done int) error
 }
 
 // Row is one data row of a file: its row number in the file (the header is row 1) and its cells by
@@ -190,6 +196,15 @@ type Column struct {
 	Required bool
 }
 
+// Header is the column's header in a language: "ja" gives the Japanese header (the first alias),
+// anything else the canonical name.
+func (c Column) Header(lang string) string {
+	if lang == "ja" && len(c.Aliases) > 0 {
+		return c.Aliases[0]
+	}
+	return c.Name
+}
+
 // Missing lists the required columns a header lacks.
 func Missing(header []string, cols []Column) []Problem {
 	var out []Problem
@@ -213,4 +228,40 @@ func SplitList(s string) []string {
 		}
 	}
 	return out
+}
+
+// errRollback ends a dry run's transaction: the changes were made to learn their outcome, not to keep.
+var errRollback = errors.New("dry run: roll back")
+
+// Write runs apply on rows 0..n-1 in the import's transactions: one for the whole file, or, when
+// opt.Chunk is set (a job), one per chunk of rows, telling opt.Progress after each. A dry run rolls
+// every transaction back. An error ends the import at the row that failed.
+func Write(ctx context.Context, tx domain.TxManager, n int, opt Options, apply func(ctx context.Context, i int) error) error {
+	chunk := opt.Chunk
+	if chunk <= 0 {
+		chunk = max(n, 1)
+	}
+	for start := 0; start < n; start += chunk {
+		end := min(start+chunk, n)
+		err := tx.InTx(ctx, func(ctx context.Context) error {
+			for i := start; i < end; i++ {
+				if err := apply(ctx, i); err != nil {
+					return err
+				}
+			}
+			if opt.DryRun {
+				return errRollback
+			}
+			return nil
+		})
+		if err != nil && !errors.Is(err, errRollback) {
+			return err
+		}
+		if opt.Progress != nil {
+			if err := opt.Progress(ctx, end); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }

@@ -2,7 +2,6 @@ package engagement
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -35,8 +34,6 @@ var ImportColumns = []bulk.Column{
 	{Name: "annual_spend_amount", Aliases: []string{"年間支出額"}},
 	{Name: "annual_spend_currency", Aliases: []string{"通貨"}},
 }
-
-var errRollback = errors.New("dry run: roll back")
 
 // importPlan is what the import will do with one row.
 type importPlan struct {
@@ -75,18 +72,13 @@ func (s *Service) Import(ctx context.Context, rows []bulk.Row, opt bulk.Options)
 	if rep.Bad > 0 && opt.Mode != bulk.ValidRows {
 		return rep, rep.Err()
 	}
-	err = s.tx.InTx(ctx, func(ctx context.Context) error {
-		for i, pl := range plans {
-			if err := s.applyImport(ctx, &plans[i]); err != nil {
-				return fmt.Errorf("row %d: %w", pl.res.Line, err)
-			}
-		}
-		if opt.DryRun {
-			return errRollback
+	err = bulk.Write(ctx, s.tx, len(plans), opt, func(ctx context.Context, i int) error {
+		if err := s.applyImport(ctx, &plans[i]); err != nil {
+			return fmt.Errorf("row %d: %w", plans[i].res.Line, err)
 		}
 		return nil
 	})
-	if err != nil && !errors.Is(err, errRollback) {
+	if err != nil {
 		return bulk.Report{}, err
 	}
 	rep.Applied = !opt.DryRun && rep.Created+rep.Updated > 0

@@ -2,7 +2,6 @@ package register
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -29,9 +28,6 @@ var ImportColumns = []bulk.Column{
 	{Name: "tags", Aliases: []string{"タグ"}},
 	{Name: "registration_ids", Aliases: []string{"登録番号"}},
 }
-
-// errRollback ends a dry run's transaction: the changes were made to learn their outcome, not to keep.
-var errRollback = errors.New("dry run: roll back")
 
 // plan is what the import will do with one row.
 type plan struct {
@@ -78,18 +74,13 @@ func (s *Service) Import(ctx context.Context, rows []bulk.Row, opt bulk.Options)
 	if rep.Bad > 0 && opt.Mode != bulk.ValidRows {
 		return rep, rep.Err()
 	}
-	err = s.tx.InTx(ctx, func(ctx context.Context) error {
-		for i := range plans {
-			if err := s.apply(ctx, &plans[i]); err != nil {
-				return fmt.Errorf("row %d: %w", plans[i].line, err)
-			}
-		}
-		if opt.DryRun {
-			return errRollback
+	err = bulk.Write(ctx, s.tx, len(plans), opt, func(ctx context.Context, i int) error {
+		if err := s.apply(ctx, &plans[i]); err != nil {
+			return fmt.Errorf("row %d: %w", plans[i].line, err)
 		}
 		return nil
 	})
-	if err != nil && !errors.Is(err, errRollback) {
+	if err != nil {
 		return bulk.Report{}, err
 	}
 	rep.Applied = !opt.DryRun && rep.Created+rep.Updated > 0
