@@ -17,6 +17,7 @@ import (
 	"github.com/vendorrisk/vendorrisk/domain"
 	"github.com/vendorrisk/vendorrisk/domain/apikey"
 	"github.com/vendorrisk/vendorrisk/domain/auth"
+	"github.com/vendorrisk/vendorrisk/domain/bulk"
 	"github.com/vendorrisk/vendorrisk/domain/webhook"
 	"github.com/vendorrisk/vendorrisk/repository"
 )
@@ -72,6 +73,7 @@ type fixture struct {
 	// engaged is the vendor of the engagement; the engagement holds the contract.
 	engaged, engagement, contract string
 	engagedRef                    string // the engaged vendor's external_ref (engagement imports name it)
+	job                           string // a queued vendor import job
 	// framework is a custom control framework; control is one of its controls ("framework:ref").
 	framework, control string
 	// draft and published are questionnaire templates in those states.
@@ -150,6 +152,7 @@ func (e *env) fixture(t *testing.T) fixture {
 	f.engaged = e.createVendor(t, vendorBody("Matrix Engaged", "external_ref", f.engagedRef)).ID
 	f.engagement = e.createEngagement(t, engagementBody(f.engaged)).ID
 	f.contract = e.createContract(t, f.engagement, contractBody()).ID
+	f.job = e.startJob(t, "vendors", bulk.Row{Line: 2, Cells: map[string]string{"name": "Matrix Job", "kind": "other"}})
 	fw := customFramework()
 	must(t, e.do(t, "POST", "/api/v1/frameworks", e.admin, fw), http.StatusCreated)
 	f.framework = fw["id"].(string)
@@ -199,6 +202,7 @@ func TestRoleMatrix(t *testing.T) {
 		{"GET", "/api/v1/vendors", func(fixture) string { return "/api/v1/vendors" }, nil, readers, 200, false},
 		{"GET", "/api/v1/vendors/import/template", func(fixture) string { return "/api/v1/vendors/import/template" },
 			nil, writers, 200, false},
+		{"GET", "/api/v1/jobs/:id", func(f fixture) string { return "/api/v1/jobs/" + f.job }, nil, writers, 200, false},
 		{"POST", "/api/v1/vendors/import", func(fixture) string { return "/api/v1/vendors/import" },
 			func(fixture) any { return fileUpload("v.csv", []byte("name,kind\nMatrix Import,contractor\n")) }, writers, 200, false},
 		{"GET", "/api/v1/vendors/:id", v, nil, readers, 200, false},

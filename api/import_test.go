@@ -10,12 +10,16 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"golang.org/x/text/encoding/japanese"
 
 	"github.com/vendorrisk/vendorrisk/api"
 	"github.com/vendorrisk/vendorrisk/api/sheet"
+	"github.com/vendorrisk/vendorrisk/domain/auth"
+	"github.com/vendorrisk/vendorrisk/domain/bulk"
 	"github.com/vendorrisk/vendorrisk/domain/register"
+	"github.com/vendorrisk/vendorrisk/repository"
 )
 
 // vendorFile is a deterministic vendor import of n data rows with Japanese headers and names, and
@@ -29,6 +33,9 @@ func vendorFile(n int) ([][]string, map[int]string) {
 	}
 	bad := map[int]string{}
 	plant := func(i int, column string, change func(r []string)) {
+		if i >= n {
+			return
+		}
 		change(records[i+1])
 		bad[i+2] = column // the header is row 1
 	}
@@ -153,9 +160,10 @@ func sameRows(t *testing.T, what string, a, b api.ImportReport) {
 func TestVendorImport(t *testing.T) {
 	records, bad := vendorFile(3000)
 	utf8CSV := sheetBytes(t, sheet.CSV, records)
+	// 3,000 rows run in the request here (TestImportJob runs a job).
 	sjisCSV := shiftJIS(t, csvBytes(t, records))
 	xlsx := sheetBytes(t, sheet.XLSX, records)
-	eachDB(t, func(t *testing.T, e *env) {
+	eachDBWith(t, api.Config{ImportJobRows: 5000}, func(t *testing.T, e *env) {
 		const path = "/api/v1/vendors/import"
 		before := e.lastAuditEvent(t)
 
@@ -352,5 +360,92 @@ func TestImportTemplates(t *testing.T) {
 		}
 		wantProblem(t, e.do(t, "GET", "/api/v1/vendors/import/template?format=pdf", e.admin, nil), http.StatusUnprocessableEntity, "format")
 		wantProblem(t, e.do(t, "GET", "/api/v1/vendors/import/template?lang=fr", e.admin, nil), http.StatusUnprocessableEntity, "lang")
+	})
+}
+
+// startJob stores an import job as the admin, as a large upload would.
+func (e *env) startJob(t *testing.T, kind string, rows ...bulk.Row) string {
+	t.Helper()
+	p, err := e.keys.Authenticate(t.Context(), e.admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j, err := e.jobs.Start(auth.WithPrincipal(t.Context(), p), kind, rows, bulk.Options{Mode: bulk.AllOrNothing}, bulk.Source{Format: "csv"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return j.ID
+}
+
+func (e *env) job(t *testing.T, id, key string) api.JobResponse {
+	t.Helper()
+	var j api.JobResponse
+	must(t, e.do(t, "GET", "/api/v1/jobs/"+id, key, nil), http.StatusOK).into(t, &j)
+	return j
+}
+
+// TestImportJob: above ImportJobRows an import is a job (202 and Location); it runs under its lease,
+// shows its progress and report, is visible to the roles that may import only, and a job left
+// running by a replica that died is taken up once that replica's lease expired.
+func TestImportJob(t *testing.T) {
+	records, _ := vendorFile(120) // row 102 has a bad corporate number
+	file := sheetBytes(t, sheet.CSV, records)
+	eachDBWith(t, api.Config{ImportJobRows: 50}, func(t *testing.T, e *env) {
+		r := must(t, e.do(t, "POST", "/api/v1/vendors/import?mode=valid_rows", e.admin, fileUpload("v.csv", file)), http.StatusAccepted)
+		var started api.JobResponse
+		r.into(t, &started)
+		if r.Header.Get("Location") != "/api/v1/jobs/"+started.ID || started.State != "queued" || started.RowsTotal != 120 || started.Kind != "vendors" {
+			t.Fatalf("started %+v, Location %q", started, r.Header.Get("Location"))
+		}
+		procurement := e.key(t, auth.RoleProcurement, "")
+		if j := e.job(t, started.ID, procurement); j.State != "queued" || j.Report != nil {
+			t.Errorf("before the run: %+v", j)
+		}
+		wantProblem(t, e.do(t, "GET", "/api/v1/jobs/"+started.ID, e.key(t, auth.RoleAuditor, ""), nil), http.StatusForbidden)
+		wantProblem(t, e.do(t, "GET", "/api/v1/jobs/"+started.ID, e.key(t, auth.RoleSupplier, e.newVendor(t, "Job Supplier")), nil), http.StatusForbidden)
+		wantProblem(t, e.do(t, "GET", "/api/v1/jobs/"+unknownID(), e.admin, nil), http.StatusNotFound)
+
+		ran, err := e.jobs.RunPending(t.Context())
+		if err != nil || ran != 1 {
+			t.Fatalf("ran %d jobs: %v", ran, err)
+		}
+		done := e.job(t, started.ID, e.admin)
+		if done.State != "done" || done.RowsDone != 120 || done.Report == nil || done.Report.Created != 119 || done.Report.Errors != 1 ||
+			done.EndedAt == nil {
+			t.Fatalf("done: %+v", done)
+		}
+		if bad := done.Report.Rows[100]; bad.Row != 102 || bad.Outcome != "error" || bad.Errors[0].Header != "法人番号" {
+			t.Errorf("row 102 in the job's report: %+v", bad)
+		}
+		if n := len(e.storedVendors(t)); n != 119+1 { // and the supplier's vendor
+			t.Errorf("%d vendors stored", n)
+		}
+		if ev := e.lastAuditEvent(t); ev["action"] != "vendor.created" || ev["actor_role"] != "admin" {
+			t.Errorf("the job's events: last %v by %v", ev["action"], ev["actor_role"])
+		}
+
+		// A replica took the job and died: its lease holds it until it expires, then this replica runs it.
+		again := must(t, e.do(t, "POST", "/api/v1/vendors/import?mode=valid_rows", e.admin, fileUpload("v.csv", file)), http.StatusAccepted).str("id")
+		leases := repository.NewLeases(e.db)
+		now := e.clock.Now()
+		if ok, err := leases.Claim(t.Context(), "import_job:"+again, "dead-replica", now, now.Add(time.Minute)); err != nil || !ok {
+			t.Fatalf("claim as the dead replica: %v %v", ok, err)
+		}
+		if err := repository.NewImportJobs(e.db).Progress(t.Context(), again, bulk.JobRunning, 0, now); err != nil {
+			t.Fatal(err)
+		}
+		if ran, err := e.jobs.RunPending(t.Context()); err != nil || ran != 0 {
+			t.Fatalf("ran %d jobs under another replica's lease: %v", ran, err)
+		}
+		if j := e.job(t, again, e.admin); j.State != "running" {
+			t.Errorf("job held by the dead replica: %s", j.State)
+		}
+		e.clock.Advance(2 * time.Minute)
+		if ran, err := e.jobs.RunPending(t.Context()); err != nil || ran != 1 {
+			t.Fatalf("after the lease expired: ran %d: %v", ran, err)
+		}
+		if j := e.job(t, again, e.admin); j.State != "done" || j.Report == nil || j.Report.Unchanged != 119 || j.Report.Created != 0 {
+			t.Errorf("taken-up job: %+v", j)
+		}
 	})
 }

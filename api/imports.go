@@ -65,8 +65,9 @@ const MaxImportRows = 100_000
 // importer runs one kind of import on a file's rows.
 type importer func(ctx context.Context, rows []bulk.Row, opt bulk.Options) (bulk.Report, error)
 
-// importFile reads the uploaded file, resolves its header against cols and runs the import.
-func (s *Server) importFile(c *gin.Context, cols []bulk.Column, run importer) {
+// importFile reads the uploaded file, resolves its header against cols and runs the import: in the
+// request, or as a job when the file has more rows than ImportJobRows.
+func (s *Server) importFile(c *gin.Context, kind string, cols []bulk.Column, run importer) {
 	opt, charset, err := importOptions(c)
 	if err != nil {
 		respondError(c, err)
@@ -93,8 +94,19 @@ func (s *Server) importFile(c *gin.Context, cols []bulk.Column, run importer) {
 		respondError(c, err)
 		return
 	}
+	src := bulk.Source{Format: string(t.Format), Charset: t.Charset, Headers: headers}
+	if s.jobs != nil && s.cfg.ImportJobRows > 0 && len(rows) > s.cfg.ImportJobRows {
+		j, err := s.jobs.Start(c.Request.Context(), kind, rows, opt, src)
+		if err != nil {
+			respondError(c, err)
+			return
+		}
+		c.Header("Location", "/api/v1/jobs/"+j.ID)
+		c.JSON(http.StatusAccepted, jobResponse(j))
+		return
+	}
 	rep, err := run(c.Request.Context(), rows, opt)
-	out := importReport(rep, t, headers)
+	out := importReport(rep, src)
 	if err != nil {
 		if rep.Total > 0 && domain.KindOf(err) == domain.KindInvalid {
 			refuse(c, err, out)
@@ -164,12 +176,12 @@ func importRows(t sheet.Table, cols []bulk.Column) ([]bulk.Row, map[string]strin
 	return rows, headers, nil
 }
 
-func importReport(r bulk.Report, t sheet.Table, headers map[string]string) ImportReport {
-	mode := r.Mode
+func importReport(r bulk.Report, src bulk.Source) ImportReport {
+	mode, headers := r.Mode, src.Headers
 	if mode == "" {
 		mode = bulk.AllOrNothing
 	}
-	out := ImportReport{Mode: string(mode), DryRun: r.DryRun, Applied: r.Applied, Format: string(t.Format), Charset: t.Charset,
+	out := ImportReport{Mode: string(mode), DryRun: r.DryRun, Applied: r.Applied, Format: src.Format, Charset: src.Charset,
 		Total: r.Total, Created: r.Created, Updated: r.Updated, Unchanged: r.Unchanged, Errors: r.Bad,
 		Rows: make([]ImportRowResult, len(r.Rows))}
 	for i, row := range r.Rows {
@@ -205,9 +217,11 @@ func refuse(c *gin.Context, err error, report ImportReport) {
 //	@Param			mode	query		string	false	"what to do with a file that has errors"	Enums(all_or_nothing, valid_rows)
 //	@Param			charset	query		string	false	"a CSV's character set (default: detected)"	Enums(utf-8, shift_jis)
 //	@Success		200		{object}	ImportReport
+//	@Success		202		{object}	JobResponse	"the file has more rows than VENDORRISK_IMPORT_JOB_ROWS (default 2000): it runs as a job; Location names it"
+//	@Header			202		{string}	Location	"/api/v1/jobs/{id}"
 //	@Router			/api/v1/vendors/import [post]
 func (s *Server) importVendors(c *gin.Context) {
-	s.importFile(c, register.ImportColumns, s.vendors.Import)
+	s.importFile(c, "vendors", register.ImportColumns, s.vendors.Import)
 }
 
 // importEngagements godoc
@@ -224,9 +238,11 @@ func (s *Server) importVendors(c *gin.Context) {
 //	@Param			mode	query		string	false	"what to do with a file that has errors"	Enums(all_or_nothing, valid_rows)
 //	@Param			charset	query		string	false	"a CSV's character set (default: detected)"	Enums(utf-8, shift_jis)
 //	@Success		200		{object}	ImportReport
+//	@Success		202		{object}	JobResponse	"the file has more rows than VENDORRISK_IMPORT_JOB_ROWS (default 2000): it runs as a job; Location names it"
+//	@Header			202		{string}	Location	"/api/v1/jobs/{id}"
 //	@Router			/api/v1/engagements/import [post]
 func (s *Server) importEngagements(c *gin.Context) {
-	s.importFile(c, engagement.ImportColumns, s.engagements.Import)
+	s.importFile(c, "engagements", engagement.ImportColumns, s.engagements.Import)
 }
 
 // writeImportTemplate writes the header row of an import in the requested format and language.

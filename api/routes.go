@@ -76,6 +76,8 @@ func (s *Server) routes(e *gin.Engine) {
 	v1.GET("/engagements", engRead, s.listEngagements)
 	v1.POST("/engagements/import", engWrite, s.importEngagements)
 	v1.GET("/engagements/import/template", engWrite, s.engagementImportTemplate)
+	// Import jobs: whoever may run an import (the job checks the permission of its own kind).
+	v1.GET("/jobs/:id", write, s.getJob)
 	v1.GET("/engagements/:id", engRead, s.getEngagement)
 	v1.PATCH("/engagements/:id", engWrite, s.updateEngagement)
 	v1.GET("/engagements/:id/risk", engRead, s.getEngagementRisk)
