@@ -6,6 +6,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/encoding/japanese"
 )
 
@@ -88,5 +89,35 @@ func TestReadRefuses(t *testing.T) {
 	}
 	if cs, err := ParseCharset("CP932"); err != nil || cs != "shift_jis" {
 		t.Errorf("CP932: %q %v", cs, err)
+	}
+}
+
+// TestReadXLSXNumbers: Excel stores a corporate number typed into a cell as a number, and may show it
+// as 7.00001E+12; the reader takes the stored value, all 13 digits.
+func TestReadXLSXNumbers(t *testing.T) {
+	f := excelize.NewFile()
+	defer f.Close()
+	for cell, v := range map[string]any{"A1": "法人番号", "B1": "rto_hours", "A2": int64(7000012050002), "B2": 24} {
+		if err := f.SetCellValue("Sheet1", cell, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	style, err := f.NewStyle(&excelize.Style{NumFmt: 11}) // 0.00E+00
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.SetCellStyle("Sheet1", "A2", "A2", style); err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := f.Write(&buf); err != nil {
+		t.Fatal(err)
+	}
+	got, err := Read(&buf, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Rows) != 1 || !slices.Equal(got.Rows[0].Cells, []string{"7000012050002", "24"}) {
+		t.Errorf("rows %+v", got.Rows)
 	}
 }
