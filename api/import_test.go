@@ -449,3 +449,60 @@ func TestImportJob(t *testing.T) {
 		}
 	})
 }
+
+// TestVendorImportMatching: rows update the vendor their corporate number or external_ref names,
+// keys that name two vendors are errors, and an update follows PATCH's rules (the lifecycle).
+func TestVendorImportMatching(t *testing.T) {
+	eachDB(t, func(t *testing.T, e *env) {
+		numA, numB := newCorpNumber(), newCorpNumber()
+		a := e.createVendor(t, vendorBody("Match A", "corporate_number", numA, "external_ref", "ERP-A"))
+		b := e.createVendor(t, vendorBody("Match B", "external_ref", "ERP-B", "description", "kept"))
+		c := e.createVendor(t, vendorBody("Match C", "corporate_number", numB, "status", "active"))
+		must(t, e.do(t, "PATCH", "/api/v1/vendors/"+c.ID, e.admin, map[string]any{"status": "offboarding"}), http.StatusOK)
+		must(t, e.do(t, "PATCH", "/api/v1/vendors/"+c.ID, e.admin, map[string]any{"status": "terminated"}), http.StatusOK)
+		records := [][]string{
+			{"corporate_number", "external_ref", "name", "country", "status", "description", "kind"},
+			{numA, "", "Match A (renamed)", "JP", "", "", ""},       // by corporate number
+			{"", "ERP-B", "", "US", "", "", ""},                     // by external_ref; empty cells keep
+			{numA, "ERP-B", "Crossed", "", "", "", ""},              // the keys name two vendors
+			{numB, "", "", "", "active", "", ""},                    // terminated is final
+			{"", "ERP-NEW", "New One", "", "", "imported", "other"}, // new
+		}
+		file := sheetBytes(t, sheet.CSV, records)
+		rep := e.importReport(t, "/api/v1/vendors/import?mode=valid_rows", e.admin, file, http.StatusOK)
+		want := []struct {
+			outcome, id, column string
+		}{{"updated", a.ID, ""}, {"updated", b.ID, ""}, {"error", "", "external_ref"}, {"error", "", "status"}, {"created", "", ""}}
+		for i, w := range want {
+			got := rep.Rows[i]
+			if got.Outcome != w.outcome || w.id != "" && got.ID != w.id ||
+				w.column != "" && !slices.ContainsFunc(got.Errors, func(p api.ImportProblem) bool { return p.Column == w.column }) {
+				t.Errorf("row %d: %+v, want %s %s %s", got.Row, got, w.outcome, w.id, w.column)
+			}
+		}
+		var gotA, gotB api.VendorResponse
+		must(t, e.do(t, "GET", "/api/v1/vendors/"+a.ID, e.admin, nil), http.StatusOK).into(t, &gotA)
+		must(t, e.do(t, "GET", "/api/v1/vendors/"+b.ID, e.admin, nil), http.StatusOK).into(t, &gotB)
+		if gotA.Name != "Match A (renamed)" || gotA.Country != "JP" || gotA.Version != 2 || gotA.ExternalRef != "ERP-A" {
+			t.Errorf("vendor A after import: %+v", gotA)
+		}
+		if gotB.Country != "US" || gotB.Name != "Match B" || gotB.Description == nil || *gotB.Description != "kept" {
+			t.Errorf("vendor B after import: %+v", gotB)
+		}
+		trail := must(t, e.do(t, "GET", "/api/v1/audit-events?resource_id="+a.ID, e.admin, nil), http.StatusOK).items(t)
+		if len(trail) == 0 || trail[0]["action"] != "vendor.updated" || trail[0]["path"] != "/api/v1/vendors/import" {
+			t.Errorf("vendor A's newest audit event: %v", trail[0])
+		}
+		items := must(t, e.do(t, "GET", "/api/v1/vendors?external_ref=ERP-NEW", e.admin, nil), http.StatusOK).items(t)
+		if len(items) != 1 || items[0]["name"] != "New One" {
+			t.Errorf("list by external_ref: %v", items)
+		}
+		wantProblem(t, e.do(t, "GET", "/api/v1/vendors?external_ref=ERP-NEW", e.key(t, auth.RoleSupplier, a.ID), nil),
+			http.StatusUnprocessableEntity, "external_ref")
+		// A bad header is refused before any row is read.
+		wantProblem(t, e.do(t, "POST", "/api/v1/vendors/import", e.admin, fileUpload("v.csv", []byte("name,colour\nX,red\n"))),
+			http.StatusUnprocessableEntity, "header")
+		wantProblem(t, e.do(t, "POST", "/api/v1/vendors/import?mode=some", e.admin, fileUpload("v.csv", file)),
+			http.StatusUnprocessableEntity, "mode")
+	})
+}
