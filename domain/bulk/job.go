@@ -176,6 +176,9 @@ func (s *Jobs) RunPending(ctx context.Context) (int, error) {
 
 func leaseName(id string) string { return "import_job:" + id }
 
+// errLeaseLost stops a job whose lease another replica took (this one was too slow to renew it).
+var errLeaseLost = errors.New("the import job's lease was lost")
+
 // claim takes or renews the job's lease.
 func (s *Jobs) claim(ctx context.Context, id string) (bool, error) {
 	now := s.now()
@@ -199,7 +202,10 @@ func (s *Jobs) runOne(ctx context.Context, id string) (bool, error) {
 	if j.State == JobDone || j.State == JobFailed { // finished by another replica meanwhile
 		return false, nil
 	}
-	imp := s.importers[j.Kind]
+	imp, known := s.importers[j.Kind]
+	if !known {
+		return false, fmt.Errorf("no importer for %q", j.Kind)
+	}
 	if err := s.repo.Progress(ctx, id, JobRunning, 0, s.now()); err != nil {
 		return false, err
 	}
@@ -209,11 +215,14 @@ func (s *Jobs) runOne(ctx context.Context, id string) (bool, error) {
 	opt.Chunk = JobChunk
 	opt.Progress = func(ctx context.Context, done int) error {
 		if ok, err := s.claim(ctx, id); err != nil || !ok { // renew, or stop: another replica has it
-			return errors.Join(errors.New("the job's lease was lost"), err)
+			return errors.Join(errLeaseLost, err)
 		}
 		return s.repo.Progress(ctx, id, JobRunning, done, s.now())
 	}
 	rep, runErr := imp.Run(jctx, j.Rows, opt)
+	if errors.Is(runErr, errLeaseLost) {
+		return true, runErr // the replica that took the lease finishes the job
+	}
 	end := s.now()
 	j.EndedAt, j.UpdatedAt, j.RowsDone = &end, end, j.RowsTotal
 	switch {
