@@ -45,7 +45,7 @@ spec-lint: ## lint docs/openapi.yaml with Redocly's recommended rules (needs npx
 migrate: ## apply migrations to the configured database (VENDORRISK_DB_DRIVER / VENDORRISK_DB_DSN)
 	$(GO) run ./cmd/vendorrisk migrate up
 
-bench: ## product/bare throughput of GET one and list 50; list latency at 1k and 1M vendors; list latency over 10,000 vendors; a 627-answer assessment; audited writes and chain verification; the portfolio summary over 1,000 engagements; a write with the webhook outbox (none, 0 and 5 endpoints) and delivery throughput; the streamed export of 100,000 vendors (CSV, XLSX: seconds, peak heap); SQLite and MySQL
+bench: ## product/bare throughput of GET one and list 50; a 10,000-row vendor import; list latency at 1k and 1M vendors; list latency over 10,000 vendors; a 627-answer assessment; audited writes and chain verification; the portfolio summary over 1,000 engagements; a write with the webhook outbox (none, 0 and 5 endpoints) and delivery throughput; the streamed export of 100,000 vendors (CSV, XLSX: seconds, peak heap); SQLite and MySQL
 	$(GO) test -run '^$$' -bench Ratio -benchtime 1x -timeout 30m ./bench/
 	$(GO) test -run '^$$' -bench ListDepth -benchtime 300x -timeout 60m ./bench/
 	$(GO) test -run '^$$' -bench ListVendors -benchtime 2000x ./bench/
@@ -55,6 +55,7 @@ bench: ## product/bare throughput of GET one and list 50; list latency at 1k and
 	$(GO) test -run '^$$' -bench Export100k -benchtime 1x -timeout 30m ./bench/
 	$(GO) test -run '^$$' -bench PortfolioSummary -benchtime 500x ./bench/
 	$(GO) test -run '^$$' -bench WebhookWrite -benchtime 500x ./bench/
+	$(GO) test -run '^$$' -bench Import10k -benchtime 1x -timeout 20m ./bench/
 	$(GO) test -run '^$$' -bench WebhookDelivery -benchtime 1x ./bench/
 
 cluster-test: ## 3 MariaDB Galera nodes, HAProxy, 3 replicas and versitygw on loopback, faults under load (root; about 3 minutes; not in make test)

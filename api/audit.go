@@ -61,6 +61,7 @@ func (s *Server) audited(c *gin.Context) {
 // slowRoutes may run longer than one ordinary request: large imports, uploads, the recomputation of
 // the whole audit chain, and a policy change (it re-rates every engagement in its transaction).
 var slowRoutes = map[string]bool{importRoute: true, templateImportRoute: true, uploadRoute: true, answersImportRoute: true,
+	vendorImportRoute: true, engagementImportRoute: true,
 	"/api/v1/audit-events/verify": true, "/api/v1/risk-policy": true}
 
 // dbTimeout is how long a request may wait for the database in all.

@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
@@ -16,6 +17,7 @@ import (
 	"github.com/vendorrisk/vendorrisk/domain"
 	"github.com/vendorrisk/vendorrisk/domain/apikey"
 	"github.com/vendorrisk/vendorrisk/domain/auth"
+	"github.com/vendorrisk/vendorrisk/domain/bulk"
 	"github.com/vendorrisk/vendorrisk/domain/webhook"
 	"github.com/vendorrisk/vendorrisk/repository"
 )
@@ -70,6 +72,8 @@ type fixture struct {
 	vendor, contact, cert, link, other, key string
 	// engaged is the vendor of the engagement; the engagement holds the contract.
 	engaged, engagement, contract string
+	engagedRef                    string // the engaged vendor's external_ref (engagement imports name it)
+	job                           string // a queued vendor import job
 	// framework is a custom control framework; control is one of its controls ("framework:ref").
 	framework, control string
 	// draft and published are questionnaire templates in those states.
@@ -149,9 +153,11 @@ func (e *env) fixture(t *testing.T) fixture {
 	f.link = e.link(t, f.vendor, sub).ID
 	k, _ := e.keyWith(t, apikey.NewKey{Role: auth.RoleAuditor})
 	f.key = k.ID
-	f.engaged = e.newVendor(t, "Matrix Engaged")
+	f.engagedRef = fmt.Sprintf("MATRIX-%d", importSeq.Add(1))
+	f.engaged = e.createVendor(t, vendorBody("Matrix Engaged", "external_ref", f.engagedRef)).ID
 	f.engagement = e.createEngagement(t, engagementBody(f.engaged)).ID
 	f.contract = e.createContract(t, f.engagement, contractBody()).ID
+	f.job = e.startJob(t, "vendors", bulk.Row{Line: 2, Cells: map[string]string{"name": "Matrix Job", "kind": "other"}})
 	fw := customFramework()
 	must(t, e.do(t, "POST", "/api/v1/frameworks", e.admin, fw), http.StatusCreated)
 	f.framework = fw["id"].(string)
@@ -202,6 +208,11 @@ func TestRoleMatrix(t *testing.T) {
 		{"GET", "/api/v1/vendors/export", func(fixture) string { return "/api/v1/vendors/export" }, nil, readers, 200, false},
 		{"GET", "/api/v1/engagements/export", func(fixture) string { return "/api/v1/engagements/export" }, nil, internal, 200, true},
 		{"GET", "/api/v1/findings/export", func(fixture) string { return "/api/v1/findings/export" }, nil, internal, 200, true},
+		{"GET", "/api/v1/vendors/import/template", func(fixture) string { return "/api/v1/vendors/import/template" },
+			nil, writers, 200, false},
+		{"GET", "/api/v1/jobs/:id", func(f fixture) string { return "/api/v1/jobs/" + f.job }, nil, writers, 200, false},
+		{"POST", "/api/v1/vendors/import", func(fixture) string { return "/api/v1/vendors/import" },
+			func(fixture) any { return fileUpload("v.csv", []byte("name,kind\nMatrix Import,contractor\n")) }, writers, 200, false},
 		{"GET", "/api/v1/vendors/:id", v, nil, readers, 200, false},
 		{"PATCH", "/api/v1/vendors/:id", v, func(fixture) any { return map[string]any{"name": "Renamed"} }, writers, 200, false},
 		{"DELETE", "/api/v1/vendors/:id", v, nil, writers, 204, false},
@@ -240,6 +251,10 @@ func TestRoleMatrix(t *testing.T) {
 		{"POST", "/api/v1/engagements", func(fixture) string { return "/api/v1/engagements" },
 			func(f fixture) any { return engagementBody(f.engaged, "name", "Created") }, writers, 201, true},
 		{"GET", "/api/v1/engagements", func(fixture) string { return "/api/v1/engagements" }, nil, internal, 200, true},
+		{"GET", "/api/v1/engagements/import/template", func(fixture) string { return "/api/v1/engagements/import/template" },
+			nil, writers, 200, true},
+		{"POST", "/api/v1/engagements/import", func(fixture) string { return "/api/v1/engagements/import" },
+			func(f fixture) any { return fileUpload("e.csv", engagementCSV(f.engagedRef)) }, writers, 200, true},
 		{"GET", "/api/v1/engagements/:id", eng, nil, internal, 200, true},
 		{"PATCH", "/api/v1/engagements/:id", eng, func(fixture) any { return map[string]any{"name": "Renamed"} },
 			writers, 200, true},
@@ -786,6 +801,7 @@ var routeEvents = map[string]string{
 	"POST /api/v1/vendors":                                                 "vendor.created",
 	"PATCH /api/v1/vendors/:id":                                            "vendor.updated",
 	"DELETE /api/v1/vendors/:id":                                           "vendor.deleted",
+	"POST /api/v1/vendors/import":                                          "vendor.created",
 	"POST /api/v1/vendors/:id/contacts":                                    "vendor.contact.created",
 	"PATCH /api/v1/vendors/:id/contacts/:contact_id":                       "vendor.contact.updated",
 	"DELETE /api/v1/vendors/:id/contacts/:contact_id":                      "vendor.contact.deleted",
@@ -795,6 +811,7 @@ var routeEvents = map[string]string{
 	"POST /api/v1/vendors/:id/subcontractors":                              "vendor.subcontractor.linked",
 	"DELETE /api/v1/vendors/:id/subcontractors/:link_id":                   "vendor.subcontractor.unlinked",
 	"POST /api/v1/engagements":                                             "engagement.created",
+	"POST /api/v1/engagements/import":                                      "engagement.created",
 	"PATCH /api/v1/engagements/:id":                                        "engagement.updated",
 	"POST /api/v1/engagements/:id/tier-override":                           "engagement.tier_overridden",
 	"POST /api/v1/engagements/:id/contracts":                               "contract.created",

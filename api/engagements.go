@@ -34,6 +34,7 @@ type ImpactDTO struct {
 // CreateEngagementRequest registers a service bought from a vendor.
 type CreateEngagementRequest struct {
 	VendorID         string       `json:"vendor_id" validate:"required" example:"0193a7c2-5b1e-7d3a-9f00-1c2d3e4f5a6b"`
+	ExternalRef      string       `json:"external_ref" validate:"max=100" example:"CTR-2024-0042"`
 	Name             string       `json:"name" validate:"required,max=200" example:"Customer portal hosting"`
 	Description      string       `json:"description" validate:"max=4000"`
 	BusinessOwner    string       `json:"business_owner" validate:"max=200" example:"head of e-commerce"`
@@ -53,6 +54,7 @@ type CreateEngagementRequest struct {
 // UpdateEngagementRequest changes the given fields. To remove an optional value send its clear_ flag
 // (clear_rto_hours, clear_annual_spend, clear_impact: back to the derived impact).
 type UpdateEngagementRequest struct {
+	ExternalRef      *string       `json:"external_ref" validate:"omitnil,max=100"`
 	Name             *string       `json:"name" validate:"omitnil,max=200"`
 	Description      *string       `json:"description" validate:"omitnil,max=4000"`
 	BusinessOwner    *string       `json:"business_owner" validate:"omitnil,max=200"`
@@ -139,6 +141,7 @@ type VendorRef struct {
 type EngagementResponse struct {
 	ID                 string           `json:"id" binding:"required"`
 	Vendor             VendorRef        `json:"vendor" binding:"required"`
+	ExternalRef        string           `json:"external_ref,omitempty" example:"CTR-2024-0042"`
 	Name               string           `json:"name" binding:"required"`
 	Description        string           `json:"description" binding:"required"`
 	BusinessOwner      string           `json:"business_owner" binding:"required"`
@@ -204,7 +207,7 @@ func (i *ImpactDTO) toDomain() *risk.CIA {
 
 func (r CreateEngagementRequest) toDomain() engagement.Engagement {
 	return engagement.Engagement{
-		VendorID: r.VendorID, Name: r.Name, Description: r.Description, BusinessOwner: r.BusinessOwner,
+		VendorID: r.VendorID, ExternalRef: r.ExternalRef, Name: r.Name, Description: r.Description, BusinessOwner: r.BusinessOwner,
 		ServiceType: engagement.ServiceType(r.ServiceType), Holdings: toHoldings(r.DataCategories),
 		Access: risk.AccessType(r.AccessType), InternetFacing: r.InternetFacing, DataLocations: r.DataLocations,
 		CriticalProcess: r.CriticalProcess, RTOHours: r.RTOHours, Substitutability: risk.Substitutability(r.Substitutability),
@@ -221,7 +224,7 @@ func (r UpdateEngagementRequest) toDomain() (engagement.Patch, error) {
 		return engagement.Patch{}, err
 	}
 	p := engagement.Patch{
-		Name: r.Name, Description: r.Description, BusinessOwner: r.BusinessOwner,
+		ExternalRef: r.ExternalRef, Name: r.Name, Description: r.Description, BusinessOwner: r.BusinessOwner,
 		ServiceType: (*engagement.ServiceType)(r.ServiceType), Access: (*risk.AccessType)(r.AccessType),
 		InternetFacing: r.InternetFacing, DataLocations: r.DataLocations, CriticalProcess: r.CriticalProcess,
 		Substitutability: (*risk.Substitutability)(r.Substitutability), Status: (*engagement.Status)(r.Status),
@@ -258,7 +261,7 @@ func exposureDTO(e risk.Exposure) *ExposureDTO {
 
 func engagementResponse(e engagement.Engagement, ev *engagement.Evaluation, now time.Time, lang i18n.Lang) EngagementResponse {
 	out := EngagementResponse{
-		ID: e.ID, Vendor: VendorRef{ID: e.VendorID}, Name: e.Name, Description: e.Description, BusinessOwner: e.BusinessOwner,
+		ID: e.ID, Vendor: VendorRef{ID: e.VendorID}, ExternalRef: e.ExternalRef, Name: e.Name, Description: e.Description, BusinessOwner: e.BusinessOwner,
 		ServiceType: string(e.ServiceType), DataCategories: make([]HoldingDTO, len(e.Holdings)), AccessType: string(e.Access),
 		InternetFacing: e.InternetFacing, DataLocations: e.DataLocations, CriticalProcess: e.CriticalProcess,
 		RTOHours: e.RTOHours, Substitutability: string(e.Substitutability), Status: string(e.Status),
@@ -348,8 +351,9 @@ func engagementFilter(c *gin.Context) (engagement.Filter, error) {
 		return engagement.Filter{}, err
 	}
 	return engagement.Filter{VendorID: c.Query("vendor_id"), Status: engagement.Status(c.Query("status")), Tier: risk.Tier(tier),
-		ServiceType: engagement.ServiceType(c.Query("service_type")), Review: engagement.ReviewStatus(c.Query("review")),
-		Query: c.Query("q"), Sort: c.Query("sort"), Limit: limit}, nil
+		ServiceType: engagement.ServiceType(c.Query("service_type")), ExternalRef: c.Query("external_ref"),
+		Review: engagement.ReviewStatus(c.Query("review")),
+		Query:  c.Query("q"), Sort: c.Query("sort"), Limit: limit}, nil
 }
 
 // listEngagements godoc
@@ -364,6 +368,7 @@ func engagementFilter(c *gin.Context) (engagement.Filter, error) {
 //	@Param			status			query		string	false	"filter by status"			Enums(intake, assessing, decided, active, ended)
 //	@Param			tier			query		int		false	"filter by effective tier"	Enums(1, 2, 3, 4)
 //	@Param			service_type	query		string	false	"filter by service type"	Enums(saas, iaas, paas, outsourced_development, operations_outsourcing, consulting, onsite_maintenance, other)
+//	@Param			external_ref	query		string	false	"the engagement with this external reference (the id in your ERP)"
 //	@Param			review			query		string	false	"filter by review status today: overdue, due_soon (within 30 days), ok, never_assessed (no completed assessment yet), not_required (ended)"	Enums(overdue, due_soon, ok, never_assessed, not_required)
 //	@Param			q				query		string	false	"substring of the name"
 //	@Param			sort			query		string	false	"sort order"	Enums(created_at, -created_at, name, -name, risk_score, -risk_score)

@@ -25,6 +25,7 @@ import (
 	"github.com/vendorrisk/vendorrisk/domain/assessment"
 	"github.com/vendorrisk/vendorrisk/domain/audit"
 	"github.com/vendorrisk/vendorrisk/domain/auth"
+	"github.com/vendorrisk/vendorrisk/domain/bulk"
 	"github.com/vendorrisk/vendorrisk/domain/catalog"
 	"github.com/vendorrisk/vendorrisk/domain/contract"
 	"github.com/vendorrisk/vendorrisk/domain/engagement"
@@ -74,6 +75,7 @@ type env struct {
 	assessments *assessment.Service
 	blobs       assessment.BlobStore
 	checkpoints *audit.Checkpoints // signs with testSigner
+	jobs        *bulk.Jobs         // runs import jobs when a test asks (no background loop in tests)
 }
 
 // testSigner signs the test installations' audit checkpoints (serve makes a random key per install).
@@ -110,7 +112,7 @@ func newEnvWithBlobs(t *testing.T, db *repository.DB, cfg api.Config, blobs asse
 	e := &env{
 		db: db, clock: clk, keys: svc.Keys, vendors: svc.Vendors, repo: repository.NewVendors(db),
 		engagements: svc.Engagements, contracts: svc.Contracts, policies: svc.Policies, catalog: svc.Catalog,
-		templates: svc.Templates, assessments: svc.Assessments, blobs: blobs,
+		templates: svc.Templates, assessments: svc.Assessments, blobs: blobs, jobs: svc.Jobs,
 	}
 	deps := svc.APIDeps(db, testdb.Logger(), clk.Now)
 	trail := repository.NewAuditTrail(db)

@@ -108,7 +108,7 @@ func (s *Server) recovery(c *gin.Context) {
 func (s *Server) limitBody(c *gin.Context) {
 	limit := s.cfg.MaxBodyBytes
 	switch c.FullPath() {
-	case importRoute, templateImportRoute, answersImportRoute:
+	case importRoute, templateImportRoute, answersImportRoute, vendorImportRoute, engagementImportRoute:
 		limit = s.cfg.MaxImportBytes
 	case uploadRoute, portalUploadRoute:
 		limit = s.cfg.MaxUploadBytes + 64<<10 // room for the multipart framing around the file
@@ -128,6 +128,9 @@ const (
 	templateImportRoute = "/api/v1/questionnaire-templates/import"
 	uploadRoute         = "/api/v1/supplier/assessments/:id/evidence"
 	answersImportRoute  = "/api/v1/supplier/assessments/:id/answers/import"
+	// The register imports take spreadsheets of thousands of rows.
+	vendorImportRoute     = "/api/v1/vendors/import"
+	engagementImportRoute = "/api/v1/engagements/import"
 )
 
 // authenticate resolves the bearer secret into a principal carried by the request context.

@@ -18,6 +18,7 @@ import (
 	"github.com/vendorrisk/vendorrisk/domain/apikey"
 	"github.com/vendorrisk/vendorrisk/domain/assessment"
 	"github.com/vendorrisk/vendorrisk/domain/audit"
+	"github.com/vendorrisk/vendorrisk/domain/bulk"
 	"github.com/vendorrisk/vendorrisk/domain/catalog"
 	"github.com/vendorrisk/vendorrisk/domain/contract"
 	"github.com/vendorrisk/vendorrisk/domain/decision"
@@ -63,13 +64,16 @@ type Config struct {
 	// https://vendorrisk.example.com); links such as supplier_url are built from it, never from the
 	// request's Host or X-Forwarded-Host, which a client writes.
 	PublicURL string
+	// ImportJobRows is the most rows an import runs in its request; a larger file becomes a job (202,
+	// GET /api/v1/jobs/{id}). Zero means the default; negative runs every import in its request.
+	ImportJobRows int
 	// MetricsToken, when set, is the bearer token GET /metrics requires (401 without it); empty leaves
 	// /metrics open, for a scraper on a private network.
 	MetricsToken string
 }
 
 // DefaultConfig is used for zero fields.
-var DefaultConfig = Config{MaxBodyBytes: 1 << 20, MaxImportBytes: 20 << 20, MaxUploadBytes: 20 << 20, RateLimit: 50,
+var DefaultConfig = Config{ImportJobRows: 2000, MaxBodyBytes: 1 << 20, MaxImportBytes: 20 << 20, MaxUploadBytes: 20 << 20, RateLimit: 50,
 	RateBurst: 100, DBTimeout: 5 * time.Second, ReadyTimeout: time.Second, AuthFailureRate: 10, AuthFailureBurst: 20,
 	PublicURL: "http://127.0.0.1:8080"}
 
@@ -94,6 +98,8 @@ type Deps struct {
 	Checkpoints *audit.Checkpoints
 	Decisions   *decision.Service
 	Acceptances *acceptance.Service
+	// Jobs runs large imports in the background (nil: every import runs in its request).
+	Jobs *bulk.Jobs
 	// Portal opens the supplier portal's sessions.
 	Portal   *portal.Service
 	Webhooks *webhook.Service
@@ -127,6 +133,7 @@ type Server struct {
 	checkpoints  *audit.Checkpoints
 	decisions    *decision.Service
 	acceptances  *acceptance.Service
+	jobs         *bulk.Jobs
 	portal       *portal.Service
 	pages        *pages
 	webhooks     *webhook.Service
@@ -159,6 +166,9 @@ func NewHandler(cfg Config, d Deps) http.Handler {
 	if cfg.ReadyTimeout <= 0 {
 		cfg.ReadyTimeout = DefaultConfig.ReadyTimeout
 	}
+	if cfg.ImportJobRows == 0 {
+		cfg.ImportJobRows = DefaultConfig.ImportJobRows
+	}
 	if cfg.PublicURL == "" {
 		cfg.PublicURL = DefaultConfig.PublicURL
 	}
@@ -179,6 +189,7 @@ func NewHandler(cfg Config, d Deps) http.Handler {
 	s.portfolio = d.Portfolio
 	s.decisions, s.acceptances = d.Decisions, d.Acceptances
 	s.portal = d.Portal
+	s.jobs = d.Jobs
 
 	s.webhooks, s.notices = d.Webhooks, d.Notices
 	if d.Webhooks != nil {

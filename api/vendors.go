@@ -22,6 +22,7 @@ type CreateVendorRequest struct {
 	Name            string              `json:"name" validate:"required,max=200" example:"Example Cloud"`
 	LegalName       string              `json:"legal_name" validate:"max=200" example:"Example Cloud K.K."`
 	CorporateNumber string              `json:"corporate_number" validate:"omitempty,len=13,numeric" pattern:"^([0-9]{13})?$" example:"7000012050002"`
+	ExternalRef     string              `json:"external_ref" validate:"max=100" example:"SAP-100234"`
 	RegistrationIDs []RegistrationIDDTO `json:"registration_ids" validate:"max=10,dive"`
 	Country         string              `json:"country" validate:"omitempty,len=2" example:"JP"`
 	Website         string              `json:"website" validate:"omitempty,max=2048" example:"https://cloud.example.com"`
@@ -37,6 +38,7 @@ type UpdateVendorRequest struct {
 	Name            *string              `json:"name" validate:"omitnil,max=200"`
 	LegalName       *string              `json:"legal_name" validate:"omitnil,max=200"`
 	CorporateNumber *string              `json:"corporate_number" validate:"omitnil,max=13" pattern:"^([0-9]{13})?$"`
+	ExternalRef     *string              `json:"external_ref" validate:"omitnil,max=100"`
 	RegistrationIDs *[]RegistrationIDDTO `json:"registration_ids" validate:"omitnil,max=10,dive"`
 	Country         *string              `json:"country" validate:"omitnil,max=2"`
 	Website         *string              `json:"website" validate:"omitnil,max=2048"`
@@ -46,7 +48,7 @@ type UpdateVendorRequest struct {
 	Status          *string              `json:"status" validate:"omitnil,oneof=proposed active suspended offboarding terminated"`
 }
 
-// VendorResponse is a vendor. description, internal_owner, tags and allowed_transitions are internal:
+// VendorResponse is a vendor. external_ref, description, internal_owner, tags and allowed_transitions are internal:
 // they are omitted for supplier credentials.
 type VendorResponse struct {
 	ID                 string              `json:"id" binding:"required" example:"0193a7c2-5b1e-7d3a-9f00-1c2d3e4f5a6b"`
@@ -54,6 +56,7 @@ type VendorResponse struct {
 	Name               string              `json:"name" binding:"required"`
 	LegalName          string              `json:"legal_name" binding:"required"`
 	CorporateNumber    string              `json:"corporate_number,omitempty"`
+	ExternalRef        string              `json:"external_ref,omitempty" example:"SAP-100234"`
 	RegistrationIDs    []RegistrationIDDTO `json:"registration_ids" binding:"required"`
 	Country            string              `json:"country,omitempty"`
 	Website            string              `json:"website,omitempty"`
@@ -84,14 +87,14 @@ func toRegistrationIDs(in []RegistrationIDDTO) []register.RegistrationID {
 func (r CreateVendorRequest) toDomain() register.Vendor {
 	return register.Vendor{
 		Kind: register.Kind(r.Kind), Name: r.Name, LegalName: r.LegalName, CorporateNumber: r.CorporateNumber,
-		RegistrationIDs: toRegistrationIDs(r.RegistrationIDs), Country: r.Country, Website: r.Website,
+		ExternalRef: r.ExternalRef, RegistrationIDs: toRegistrationIDs(r.RegistrationIDs), Country: r.Country, Website: r.Website,
 		Description: r.Description, InternalOwner: r.InternalOwner, Tags: r.Tags, Status: register.Status(r.Status),
 	}
 }
 
 func (r UpdateVendorRequest) toDomain() register.Patch {
 	p := register.Patch{
-		Name: r.Name, LegalName: r.LegalName, CorporateNumber: r.CorporateNumber, Country: r.Country,
+		Name: r.Name, LegalName: r.LegalName, CorporateNumber: r.CorporateNumber, ExternalRef: r.ExternalRef, Country: r.Country,
 		Website: r.Website, Description: r.Description, InternalOwner: r.InternalOwner, Tags: r.Tags,
 		Kind: (*register.Kind)(r.Kind), Status: (*register.Status)(r.Status),
 	}
@@ -113,6 +116,7 @@ func vendorResponse(v register.Vendor, p auth.Principal) VendorResponse {
 	}
 	if p.SeesInternalFields() {
 		out.Description, out.InternalOwner, out.Tags = &v.Description, &v.InternalOwner, v.Tags
+		out.ExternalRef = v.ExternalRef
 		out.AllowedTransitions = []string{}
 		for _, st := range register.Statuses {
 			if st != v.Status && register.CanTransition(v.Status, st) {
@@ -165,7 +169,7 @@ func vendorFilter(c *gin.Context) (register.Filter, error) {
 	}
 	return register.Filter{
 		Kind: register.Kind(c.Query("kind")), Status: register.Status(c.Query("status")), Tag: c.Query("tag"),
-		Country: c.Query("country"), Query: c.Query("q"), Sort: c.Query("sort"), Limit: limit,
+		Country: c.Query("country"), ExternalRef: c.Query("external_ref"), Query: c.Query("q"), Sort: c.Query("sort"), Limit: limit,
 	}, nil
 }
 
@@ -181,6 +185,7 @@ func vendorFilter(c *gin.Context) (register.Filter, error) {
 //	@Param			status	query		string	false	"filter by status"	Enums(proposed, active, suspended, offboarding, terminated)
 //	@Param			tag		query		string	false	"filter by tag (internal: 422 for supplier credentials)"
 //	@Param			country	query		string	false	"filter by ISO 3166-1 alpha-2 country"
+//	@Param			external_ref	query	string	false	"the vendor with this external reference (the id in your ERP; internal: 422 for supplier credentials)"
 //	@Param			q		query		string	false	"substring of name or legal name"
 //	@Param			sort	query		string	false	"sort order (created_at is creation order)"	Enums(created_at, -created_at, name, -name)
 //	@Param			limit	query		int		false	"page size (1-200, default 50)"

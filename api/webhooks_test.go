@@ -165,7 +165,7 @@ func newHookEnv(t *testing.T, db *repository.DB, guard webhook.Guard) *hookEnv {
 	svc := wiring.WireWith(db, clk.Now, blobs, wiring.Options{Webhooks: guard, Observe: produced})
 	e := &env{db: db, clock: clk, keys: svc.Keys, vendors: svc.Vendors, repo: repository.NewVendors(db),
 		engagements: svc.Engagements, contracts: svc.Contracts, policies: svc.Policies, catalog: svc.Catalog,
-		templates: svc.Templates, assessments: svc.Assessments, blobs: blobs}
+		templates: svc.Templates, assessments: svc.Assessments, blobs: blobs, jobs: svc.Jobs}
 	e.h = api.NewHandler(api.Config{DBTimeout: 30 * time.Second}, svc.APIDeps(db, testdb.Logger(), clk.Now))
 	e.admin = e.key(t, auth.RoleAdmin, "")
 	return &hookEnv{env: e, svc: svc}

@@ -4,7 +4,8 @@ import "context"
 
 // commitHooks are what must run last in a transaction, just before it commits.
 type commitHooks struct {
-	fns []func(ctx context.Context) error
+	fns     []func(ctx context.Context) error
+	batches map[any]any // Batch's collections by key
 }
 
 type commitHooksKey struct{}
@@ -34,4 +35,29 @@ func BeforeCommit(ctx context.Context, fn func(ctx context.Context) error) bool 
 		h.fns = append(h.fns, fn)
 	}
 	return ok
+}
+
+// batch is the items one Batch key collected in a transaction.
+type batch[T any] struct{ items []T }
+
+// Batch adds items to the transaction's batch under key and reports whether ctx carries a
+// transaction. The first call for a key registers flush to run before the commit, in that call's
+// place among the hooks, with everything the transaction added under the key by then: a use case that
+// records ten thousand events (an import) writes them with one flush, not ten thousand.
+func Batch[T any](ctx context.Context, key any, flush func(ctx context.Context, items []T) error, items ...T) bool {
+	h, ok := ctx.Value(commitHooksKey{}).(*commitHooks)
+	if !ok {
+		return false
+	}
+	if b, ok := h.batches[key].(*batch[T]); ok {
+		b.items = append(b.items, items...)
+		return true
+	}
+	b := &batch[T]{items: items}
+	if h.batches == nil {
+		h.batches = map[any]any{}
+	}
+	h.batches[key] = b
+	h.fns = append(h.fns, func(ctx context.Context) error { return flush(ctx, b.items) })
+	return true
 }

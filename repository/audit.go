@@ -84,6 +84,40 @@ func (s *AuditTrail) Append(ctx context.Context, e audit.Entry, id string, at ti
 	return ev, nil
 }
 
+// AppendAll is Append for many entries: the head is locked and moved once, the events inserted in
+// batches (an import records thousands in one transaction).
+func (s *AuditTrail) AppendAll(ctx context.Context, entries []audit.Entry, ids []string, at time.Time) error {
+	conn := s.db.conn(ctx)
+	if res := conn.Exec("UPDATE audit_head SET seq = seq WHERE id = 1"); res.Error != nil {
+		return fmt.Errorf("lock audit head: %w", dbErr(res.Error))
+	} else if res.RowsAffected != 1 {
+		return fmt.Errorf("lock audit head: head row missing")
+	}
+	var head auditHeadRow
+	if err := conn.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = 1").Take(&head).Error; err != nil {
+		return fmt.Errorf("read audit head: %w", dbErr(err))
+	}
+	rows := make([]auditRow, len(entries))
+	seq, hash := head.Seq, head.Hash
+	for i, e := range entries {
+		ev := audit.Seal(e, ids[i], at, seq, hash)
+		seq, hash = ev.Seq, ev.Hash
+		rows[i] = auditRow{Seq: ev.Seq, ID: ev.ID, OccurredAt: ev.OccurredAt, ActorKeyID: ev.Actor.KeyID, ActorName: ev.Actor.Name,
+			ActorRole: ev.Actor.Role, Action: ev.Action, ResourceType: ev.ResourceType, ResourceID: ev.ResourceID, Path: ev.Path,
+			Status: ev.Status, RequestID: ev.RequestID, Input: string(ev.Input), Result: string(ev.Result), PrevHash: ev.PrevHash,
+			Hash: ev.Hash}
+	}
+	if err := conn.CreateInBatches(&rows, insertBatch).Error; err != nil {
+		return fmt.Errorf("insert %d audit events: %w", len(rows), dbErr(err))
+	}
+	res := conn.Model(&auditHeadRow{}).Where("id = 1 AND seq = ?", head.Seq).Updates(map[string]any{"seq": seq, "hash": hash})
+	return affectedOne(res.Error, res.RowsAffected, "move audit head")
+}
+
+// insertBatch is how many rows one multi-row INSERT carries: well under SQLite's limit of bound
+// variables with every table's columns.
+const insertBatch = 200
+
 // List returns events matching f, newest first.
 func (s *AuditTrail) List(ctx context.Context, f audit.Filter) ([]audit.Event, error) {
 	q := s.db.conn(ctx).Model(&auditRow{})

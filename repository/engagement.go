@@ -3,6 +3,7 @@ package repository
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -27,6 +28,7 @@ var _ engagement.Repository = (*Engagements)(nil)
 type engagementRow struct {
 	ID                      string `gorm:"primaryKey"`
 	VendorID                string
+	ExternalRef             *string
 	Name                    string
 	Description             string
 	BusinessOwner           string
@@ -90,6 +92,9 @@ func toEngagementRow(e engagement.Engagement) engagementRow {
 	if m := e.AnnualSpend; m != nil {
 		r.AnnualSpendAmount, r.AnnualSpendCurrency = &m.Amount, m.Currency
 	}
+	if e.ExternalRef != "" {
+		r.ExternalRef = &e.ExternalRef
+	}
 	if i := e.ImpactOverride; i != nil {
 		r.ImpactC, r.ImpactI, r.ImpactA = &i.C, &i.I, &i.A
 	}
@@ -123,6 +128,7 @@ func (r engagementRow) toDomain() (engagement.Engagement, error) {
 	for i, h := range hs {
 		e.Holdings[i] = risk.Holding{Category: risk.DataCategory(h.Category), Records: h.Records}
 	}
+	e.ExternalRef = deref(r.ExternalRef)
 	if r.AnnualSpendAmount != nil {
 		e.AnnualSpend = &domain.Money{Amount: *r.AnnualSpendAmount, Currency: r.AnnualSpendCurrency}
 	}
@@ -153,7 +159,7 @@ func deref(s *string) string {
 func (s *Engagements) Create(ctx context.Context, e engagement.Engagement) error {
 	row := toEngagementRow(e)
 	if err := s.db.conn(ctx).Create(&row).Error; err != nil {
-		return fmt.Errorf("insert engagement: %w", dbErr(err))
+		return fmt.Errorf("insert engagement: %w", s.uniqueRef(ctx, dbErr(err), e))
 	}
 	return nil
 }
@@ -190,6 +196,9 @@ func (s *Engagements) List(ctx context.Context, f engagement.Filter) ([]engageme
 	}
 	if f.ServiceType != "" {
 		q = q.Where("service_type = ?", string(f.ServiceType))
+	}
+	if f.ExternalRef != "" {
+		q = q.Where("external_ref = ?", f.ExternalRef)
 	}
 	if f.Query != "" {
 		q = q.Where("name LIKE ? ESCAPE '!'", "%"+likeEscaper.Replace(f.Query)+"%")
@@ -247,6 +256,9 @@ func (s *Engagements) Update(ctx context.Context, e engagement.Engagement) error
 	row := toEngagementRow(e)
 	res := s.db.conn(ctx).Model(&engagementRow{}).Where("id = ? AND version = ?", e.ID, e.Version-1).
 		Select("*").Omit("id", "created_at").Updates(&row)
+	if res.Error != nil {
+		return fmt.Errorf("update engagement %s: %w", e.ID, s.uniqueRef(ctx, dbErr(res.Error), e))
+	}
 	return affectedOne(res.Error, res.RowsAffected, "update engagement "+e.ID)
 }
 
@@ -299,4 +311,47 @@ func (s *Engagements) IDsWithoutReviewDate(ctx context.Context) ([]string, error
 		return nil, fmt.Errorf("query engagements without a review date: %w", dbErr(err))
 	}
 	return ids, nil
+}
+
+// uniqueRef names external_ref when a duplicate comes from its unique index.
+func (s *Engagements) uniqueRef(ctx context.Context, err error, e engagement.Engagement) error {
+	if !errors.Is(err, domain.ErrDuplicate) || e.ExternalRef == "" {
+		return err
+	}
+	var n int64
+	if s.db.conn(ctx).Model(&engagementRow{}).Where("external_ref = ? AND id <> ?", e.ExternalRef, e.ID).Count(&n).Error != nil || n == 0 {
+		return err
+	}
+	return &domain.Error{Kind: domain.KindConflict, Message: "another engagement has this external_ref",
+		Fields: []domain.FieldError{{Field: "external_ref", Message: "is already used"}}}
+}
+
+// ByKeys returns the engagements whose external reference is among refs, or whose vendor is among
+// vendorIDs (an import's batch lookup).
+func (s *Engagements) ByKeys(ctx context.Context, refs, vendorIDs []string) ([]engagement.Engagement, error) {
+	if len(refs) == 0 && len(vendorIDs) == 0 {
+		return nil, nil
+	}
+	q := s.db.conn(ctx).Model(&engagementRow{})
+	switch {
+	case len(refs) > 0 && len(vendorIDs) > 0:
+		q = q.Where("external_ref IN ? OR vendor_id IN ?", refs, vendorIDs)
+	case len(refs) > 0:
+		q = q.Where("external_ref IN ?", refs)
+	default:
+		q = q.Where("vendor_id IN ?", vendorIDs)
+	}
+	var rows []engagementRow
+	if err := q.Order("id").Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("query engagements by key: %w", dbErr(err))
+	}
+	out := make([]engagement.Engagement, 0, len(rows))
+	for _, r := range rows {
+		e, err := r.toDomain()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, nil
 }

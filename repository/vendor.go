@@ -3,6 +3,7 @@ package repository
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -30,6 +31,7 @@ type vendorRow struct {
 	Name            string
 	LegalName       string
 	CorporateNumber *string
+	ExternalRef     *string
 	RegistrationIDs string
 	Country         string
 	Website         string
@@ -61,13 +63,16 @@ func toVendorRow(v register.Vendor) vendorRow {
 		ids[i] = registrationIDJSON(r)
 	}
 	regs, _ := json.Marshal(ids) // a slice of string pairs always marshals
-	var corp *string
+	var corp, ref *string
 	if v.CorporateNumber != "" {
 		corp = &v.CorporateNumber
 	}
+	if v.ExternalRef != "" {
+		ref = &v.ExternalRef
+	}
 	return vendorRow{
 		ID: v.ID, Kind: string(v.Kind), Name: v.Name, LegalName: v.LegalName, CorporateNumber: corp,
-		RegistrationIDs: string(regs), Country: v.Country, Website: v.Website, Description: v.Description,
+		ExternalRef: ref, RegistrationIDs: string(regs), Country: v.Country, Website: v.Website, Description: v.Description,
 		InternalOwner: v.InternalOwner, Status: string(v.Status), Version: v.Version,
 		CreatedAt: v.CreatedAt.UTC(), UpdatedAt: v.UpdatedAt.UTC(),
 	}
@@ -96,6 +101,9 @@ func (r vendorRow) toDomain(tags []string) (register.Vendor, error) {
 	if r.CorporateNumber != nil {
 		v.CorporateNumber = *r.CorporateNumber
 	}
+	if r.ExternalRef != nil {
+		v.ExternalRef = *r.ExternalRef
+	}
 	return v, nil
 }
 
@@ -104,7 +112,7 @@ func (s *Vendors) Create(ctx context.Context, v register.Vendor) error {
 	return s.db.InTx(ctx, func(ctx context.Context) error {
 		row := toVendorRow(v)
 		if err := s.db.conn(ctx).Create(&row).Error; err != nil {
-			return fmt.Errorf("insert vendor: %w", dbErr(err))
+			return fmt.Errorf("insert vendor: %w", s.uniqueRef(ctx, dbErr(err), v))
 		}
 		return s.insertTags(ctx, v.ID, v.Tags)
 	})
@@ -156,7 +164,7 @@ func (s *Vendors) get(ctx context.Context, id, lock string) (register.Vendor, er
 // vendorColumns are what a vendor read selects: the row and its tags, joined by commas in tag order
 // (tags are at most 20 of at most 40 characters of a-z0-9_.:-, so no comma inside and well under
 // MySQL's default group_concat_max_len of 1024), so that one statement reads the whole aggregate.
-const vendorColumns = `id, kind, name, legal_name, corporate_number, registration_ids, country, website,
+const vendorColumns = `id, kind, name, legal_name, corporate_number, external_ref, registration_ids, country, website,
 description, internal_owner, status, version, created_at, updated_at,
 (SELECT GROUP_CONCAT(t.tag ORDER BY t.tag) FROM vendor_tags t WHERE t.vendor_id = vendors.id) AS tags`
 
@@ -169,7 +177,7 @@ func scanVendors(rows *sql.Rows, capacity int) ([]register.Vendor, error) {
 			r    vendorRow
 			tags sql.NullString
 		)
-		if err := rows.Scan(&r.ID, &r.Kind, &r.Name, &r.LegalName, &r.CorporateNumber, &r.RegistrationIDs, &r.Country,
+		if err := rows.Scan(&r.ID, &r.Kind, &r.Name, &r.LegalName, &r.CorporateNumber, &r.ExternalRef, &r.RegistrationIDs, &r.Country,
 			&r.Website, &r.Description, &r.InternalOwner, &r.Status, &r.Version, &r.CreatedAt, &r.UpdatedAt, &tags); err != nil {
 			return nil, fmt.Errorf("scan vendor: %w", markUnavailable(err))
 		}
@@ -216,6 +224,9 @@ func (s *Vendors) List(ctx context.Context, f register.Filter) ([]register.Vendo
 	}
 	if f.Country != "" {
 		where, args = append(where, "country = ?"), append(args, f.Country)
+	}
+	if f.ExternalRef != "" {
+		where, args = append(where, "external_ref = ?"), append(args, f.ExternalRef)
 	}
 	if f.Tag != "" {
 		where = append(where, "EXISTS (SELECT 1 FROM vendor_tags t WHERE t.vendor_id = vendors.id AND t.tag = ?)")
@@ -280,7 +291,7 @@ func (s *Vendors) Update(ctx context.Context, v register.Vendor) error {
 		res := s.db.conn(ctx).Model(&vendorRow{}).Where("id = ? AND version = ?", v.ID, v.Version-1).
 			Select("*").Omit("id", "created_at").Updates(&row)
 		if res.Error != nil {
-			return fmt.Errorf("update vendor %s: %w", v.ID, dbErr(res.Error))
+			return fmt.Errorf("update vendor %s: %w", v.ID, s.uniqueRef(ctx, dbErr(res.Error), v))
 		}
 		if res.RowsAffected == 0 {
 			return domain.ErrStaleVersion
@@ -322,4 +333,47 @@ func (s *Vendors) ReferencedBy(ctx context.Context, id string) ([]string, error)
 		}
 	}
 	return refs, nil
+}
+
+// uniqueRef names external_ref when a duplicate comes from its unique index, so that the client
+// learns which value collides (the driver's message is not kept by GORM's error translation: ask).
+func (s *Vendors) uniqueRef(ctx context.Context, err error, v register.Vendor) error {
+	if !errors.Is(err, domain.ErrDuplicate) || v.ExternalRef == "" {
+		return err
+	}
+	var n int64
+	if s.db.conn(ctx).Model(&vendorRow{}).Where("external_ref = ? AND id <> ?", v.ExternalRef, v.ID).Count(&n).Error != nil || n == 0 {
+		return err
+	}
+	return &domain.Error{Kind: domain.KindConflict, Message: "another vendor has this external_ref",
+		Fields: []domain.FieldError{{Field: "external_ref", Message: "is already used"}}}
+}
+
+// ByKeys returns the vendors whose corporate number or external reference is among the given ones,
+// in one statement (the import's batch lookup).
+func (s *Vendors) ByKeys(ctx context.Context, corporateNumbers, externalRefs []string) ([]register.Vendor, error) {
+	var (
+		where []string
+		args  []any
+	)
+	if len(corporateNumbers) > 0 {
+		where = append(where, "corporate_number IN (?"+strings.Repeat(",?", len(corporateNumbers)-1)+")")
+		for _, n := range corporateNumbers {
+			args = append(args, n)
+		}
+	}
+	if len(externalRefs) > 0 {
+		where = append(where, "external_ref IN (?"+strings.Repeat(",?", len(externalRefs)-1)+")")
+		for _, r := range externalRefs {
+			args = append(args, r)
+		}
+	}
+	if len(where) == 0 {
+		return nil, nil
+	}
+	rows, err := s.db.query(ctx, "SELECT "+vendorColumns+" FROM vendors WHERE "+strings.Join(where, " OR "), args...)
+	if err != nil {
+		return nil, fmt.Errorf("query vendors by key: %w", err)
+	}
+	return scanVendors(rows, len(args))
 }

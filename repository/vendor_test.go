@@ -21,11 +21,11 @@ import (
 func assertSameVendor(t *testing.T, got, want register.Vendor) {
 	t.Helper()
 	type plain struct {
-		ID, Kind, Name, LegalName, CorporateNumber, Country, Website, Description, InternalOwner, Status string
-		Version                                                                                          int
+		ID, Kind, Name, LegalName, CorporateNumber, ExternalRef, Country, Website, Description, InternalOwner, Status string
+		Version                                                                                                       int
 	}
 	flat := func(v register.Vendor) plain {
-		return plain{v.ID, string(v.Kind), v.Name, v.LegalName, v.CorporateNumber, v.Country, v.Website, v.Description,
+		return plain{v.ID, string(v.Kind), v.Name, v.LegalName, v.CorporateNumber, v.ExternalRef, v.Country, v.Website, v.Description,
 			v.InternalOwner, string(v.Status), v.Version}
 	}
 	if flat(got) != flat(want) {

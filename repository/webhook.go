@@ -56,7 +56,7 @@ func (s *Outbox) Append(ctx context.Context, msgs []webhook.Message) error {
 			VendorID: m.VendorID, EndpointID: m.EndpointID, Payload: string(m.Payload), RequestID: m.RequestID,
 			OccurredAt: m.OccurredAt.UTC()}
 	}
-	if err := s.db.conn(ctx).Create(&rows).Error; err != nil {
+	if err := s.db.conn(ctx).CreateInBatches(&rows, insertBatch).Error; err != nil {
 		return fmt.Errorf("insert outbox messages: %w", dbErr(err))
 	}
 	return nil

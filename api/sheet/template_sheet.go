@@ -402,12 +402,3 @@ func list(s string) []string {
 	}
 	return out
 }
-
-func blank(row []string) bool {
-	for _, c := range row {
-		if strings.TrimSpace(c) != "" {
-			return false
-		}
-	}
-	return true
-}

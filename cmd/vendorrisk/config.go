@@ -41,6 +41,8 @@ type config struct {
 	// AuthCacheTTL is how long a verified credential is believed without a database read.
 	AuthCacheTTL time.Duration
 	Migrate      bool
+	// ImportJobRows is the most rows a vendor or engagement import runs in its request (more: a job).
+	ImportJobRows int
 	// TrustedProxies are the CIDRs whose X-Forwarded-For is believed; empty believes none.
 	TrustedProxies []string
 	// PublicURL is where clients reach the API; links in answers are built from it.
@@ -99,6 +101,7 @@ func newFlagSet(name string, getenv func(string) string, stderr io.Writer) (*fla
 	cfg.AuditKey = getenv("VENDORRISK_AUDIT_KEY")
 	maxBody := env("VENDORRISK_MAX_BODY_BYTES", "1048576")
 	maxImport := env("VENDORRISK_MAX_IMPORT_BYTES", "20971520")
+	importJobRows := env("VENDORRISK_IMPORT_JOB_ROWS", "2000")
 	maxUpload := env("VENDORRISK_MAX_UPLOAD_BYTES", "20971520")
 	fs.StringVar(&cfg.EvidenceDir, "evidence-dir", env("VENDORRISK_EVIDENCE_DIR", "./data/evidence"), "where evidence files are stored (VENDORRISK_EVIDENCE_DIR)")
 	fs.StringVar(&cfg.EvidenceStore, "evidence-store", getenv("VENDORRISK_EVIDENCE_STORE"),
@@ -149,6 +152,7 @@ func newFlagSet(name string, getenv func(string) string, stderr io.Writer) (*fla
 	fs.StringVar(&maxBody, "max-body-bytes", maxBody, "request body limit in bytes (VENDORRISK_MAX_BODY_BYTES)")
 	fs.StringVar(&maxUpload, "max-upload-bytes", maxUpload, "evidence upload limit in bytes (VENDORRISK_MAX_UPLOAD_BYTES)")
 	fs.StringVar(&maxImport, "max-import-bytes", maxImport, "catalog import body limit in bytes (VENDORRISK_MAX_IMPORT_BYTES)")
+	fs.StringVar(&importJobRows, "import-job-rows", importJobRows, "rows above which a vendor or engagement import runs as a job (VENDORRISK_IMPORT_JOB_ROWS)")
 	fs.StringVar(&rate, "rate-limit", rate, "requests per second per credential, 0 disables (VENDORRISK_RATE_LIMIT)")
 	fs.StringVar(&shutdown, "shutdown-timeout", shutdown, "grace period for in-flight requests (VENDORRISK_SHUTDOWN_TIMEOUT)")
 	finish := func() error {
@@ -164,6 +168,9 @@ func newFlagSet(name string, getenv func(string) string, stderr io.Writer) (*fla
 		}
 		if cfg.MaxImportBytes, err = strconv.ParseInt(maxImport, 10, 64); err != nil || cfg.MaxImportBytes < 1024 {
 			return usageErr("max import bytes %q: must be an integer of at least 1024", maxImport)
+		}
+		if cfg.ImportJobRows, err = strconv.Atoi(importJobRows); err != nil || cfg.ImportJobRows < 1 {
+			return usageErr("import job rows %q: must be an integer of at least 1", importJobRows)
 		}
 		if cfg.RateLimit, err = strconv.ParseFloat(rate, 64); err != nil || cfg.RateLimit < 0 {
 			return usageErr("rate limit %q: must be a number of at least 0", rate)

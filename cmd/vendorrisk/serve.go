@@ -103,7 +103,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 		cfg.Webhook, log)
 	deps.WebhookWorker = worker
 	handler := api.NewHandler(replicaShare(api.Config{MaxBodyBytes: cfg.MaxBodyBytes, MaxImportBytes: cfg.MaxImportBytes,
-		MaxUploadBytes: cfg.MaxUploadBytes, RateLimit: cfg.RateLimit, DBTimeout: cfg.DBTimeout,
+		MaxUploadBytes: cfg.MaxUploadBytes, ImportJobRows: cfg.ImportJobRows, RateLimit: cfg.RateLimit, DBTimeout: cfg.DBTimeout,
 		MaxInFlightPerKey: cfg.MaxInFlight, TrustedProxies: cfg.TrustedProxies, PublicURL: cfg.PublicURL,
 		MetricsToken: cfg.MetricsToken}, cfg.Replicas), deps)
 	ln, err := net.Listen("tcp", cfg.Addr)
@@ -118,6 +118,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	background.Go(func() { expireIdempotencyKeys(bg, deps.Idempotency, log) })
 	sweeper := svc.Sweeper(db, fmt.Sprintf("%s/%d/%s", host, os.Getpid(), domain.NewID()), domain.SystemClock, log, extra...)
 	background.Go(func() { sweeper.Loop(bg, cfg.SweepInterval) })
+	// Import jobs start when an import is accepted; every interval the loop also takes up jobs that a
+	// replica which died left behind (once their lease expired) or that another replica accepted.
+	background.Go(func() { svc.Jobs.Loop(bg, importJobPoll) })
 	background.Go(func() {
 		worker.Loop(bg)
 		sender.CloseIdle()
@@ -251,3 +254,6 @@ func expireIdempotencyKeys(ctx context.Context, store idempotency.Store, log *sl
 		}
 	}
 }
+
+// importJobPoll is how often a replica looks for import jobs it did not accept itself.
+const importJobPoll = 30 * time.Second

@@ -407,7 +407,10 @@ var enumNames = map[string]string{
 	"created_at,priority":                                                        "FindingSort",
 	"csv,xlsx":                                                                   "SheetFormat",
 	"csa_star,ismap,iso_27001,iso_27017,iso_27018,other,privacymark,soc2_type2":  "CertificationScheme",
-	"consulting,iaas,onsite_maintenance,operations_outsourcing,other,paas,saas,outsourced_development":                                                                                                       "ServiceType",
+	"consulting,iaas,onsite_maintenance,operations_outsourcing,other,paas,saas,outsourced_development": "ServiceType",
+	"all_or_nothing,valid_rows": "ImportMode",
+	"shift_jis,utf-8":           "Charset",
+	"en,ja":                     "HeaderLanguage",
 	"breach_notification,business_continuity,confidentiality,data_location,data_protection,exit_assistance,liability,return_and_deletion,right_to_audit,security_requirements,staff_security,subcontracting": "ClauseType",
 }
 

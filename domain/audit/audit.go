@@ -175,6 +175,8 @@ type Repository interface {
 	// Append seals e after the current head and stores it, in ctx's transaction, holding the head's
 	// row lock until that transaction ends so concurrent appends never fork the chain.
 	Append(ctx context.Context, e Entry, id string, at time.Time) (Event, error)
+	// AppendAll seals and stores the entries after the head, in order, under one lock of the head.
+	AppendAll(ctx context.Context, entries []Entry, ids []string, at time.Time) error
 	List(ctx context.Context, f Filter) ([]Event, error)
 	// Scan returns up to limit events with seq above afterSeq, in seq order.
 	Scan(ctx context.Context, afterSeq int64, limit int) ([]Event, error)
@@ -207,19 +209,30 @@ func (s *Service) Record(ctx context.Context, events ...event.Event) error {
 		entries[i] = Entry{Actor: actor, Action: ev.Type, ResourceType: ev.Subject.Type, ResourceID: ev.Subject.ID,
 			Path: path, RequestID: reqID, Input: ev.Input(), Result: ev.Result()}
 	}
-	appendAll := func(ctx context.Context) error {
-		for _, e := range entries {
-			if _, err := s.Append(ctx, e); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
 	event.Count(ctx, len(events))
-	if domain.BeforeCommit(ctx, appendAll) {
+	if domain.Batch(ctx, batchKey{s}, s.appendAll, entries...) {
+		return nil // every event of the transaction is appended by one appendAll
+	}
+	return s.appendAll(ctx, entries) // outside a transaction: its own
+}
+
+// batchKey names a service's batch of entries in a transaction.
+type batchKey struct{ s *Service }
+
+// appendAll appends entries in order, in one transaction, under one lock of the head.
+func (s *Service) appendAll(ctx context.Context, entries []Entry) error {
+	if len(entries) == 0 {
 		return nil
 	}
-	return appendAll(ctx) // outside a transaction: each append is its own
+	ids := make([]string, len(entries))
+	for i := range ids {
+		ids[i] = domain.NewID()
+	}
+	err := s.tx.InTx(ctx, func(ctx context.Context) error { return s.repo.AppendAll(ctx, entries, ids, s.now()) })
+	if err != nil {
+		return fmt.Errorf("record %d audit events (first %s): %w", len(entries), entries[0].Action, err)
+	}
+	return nil
 }
 
 // Append appends e; called inside the transaction of the change it describes.

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/vendorrisk/vendorrisk/domain"
@@ -85,8 +86,10 @@ type RiskSnapshot struct {
 
 // Engagement is a service bought from a vendor.
 type Engagement struct {
-	ID               string
-	VendorID         string
+	ID       string
+	VendorID string
+	// ExternalRef is the engagement's id in the customer's ERP ("" when none); unique when set.
+	ExternalRef      string
 	Name             string
 	Description      string
 	BusinessOwner    string
@@ -133,6 +136,7 @@ const MaxRecords = 10_000_000_000
 
 func (e *Engagement) normalize() {
 	e.Name = strings.TrimSpace(e.Name)
+	e.ExternalRef = strings.TrimSpace(e.ExternalRef)
 	e.BusinessOwner = strings.TrimSpace(e.BusinessOwner)
 	if e.Access == "" {
 		e.Access = risk.AccessNone
@@ -149,6 +153,7 @@ func (e *Engagement) validate() error {
 	var v domain.Validator
 	v.Check(domain.ValidID(e.VendorID), "vendor_id", "must be a vendor id")
 	v.Check(e.Name != "" && utf8.RuneCountInString(e.Name) <= 200, "name", "is required and at most 200 characters")
+	v.Check(validExternalRef(e.ExternalRef), "external_ref", "must be at most 100 printable characters")
 	v.Check(utf8.RuneCountInString(e.Description) <= 4000, "description", "must be at most 4000 characters")
 	v.Check(utf8.RuneCountInString(e.BusinessOwner) <= 200, "business_owner", "must be at most 200 characters")
 	v.Check(slices.Contains(ServiceTypes, e.ServiceType), "service_type", "is not a service type")
@@ -178,4 +183,17 @@ func (e *Engagement) validate() error {
 		v.Check(i.A >= 1 && i.A <= 5, "impact.a", "must be between 1 and 5")
 	}
 	return v.Err()
+}
+
+// validExternalRef: at most 100 characters, no control or invisible ones (it is matched exactly).
+func validExternalRef(s string) bool {
+	if utf8.RuneCountInString(s) > 100 {
+		return false
+	}
+	for _, r := range s {
+		if !unicode.IsPrint(r) && r != ' ' {
+			return false
+		}
+	}
+	return true
 }

@@ -39,6 +39,14 @@ type FourthParty struct {
 type Vendors interface {
 	VendorInfo(ctx context.Context, id string) (VendorInfo, error) // domain.ErrNotFound if absent
 	FourthParties(ctx context.Context, vendorID string) ([]FourthParty, error)
+	// VendorKeys returns the vendors with any of the corporate numbers or external references.
+	VendorKeys(ctx context.Context, corporateNumbers, externalRefs []string) ([]VendorKey, error)
+}
+
+// VendorKey is how an import names a vendor: its keys, and its status (no new engagements of a
+// terminated vendor).
+type VendorKey struct {
+	ID, CorporateNumber, ExternalRef, Status string
 }
 
 // Policies gives the current risk policy.
@@ -52,6 +60,7 @@ type Filter struct {
 	Status      Status
 	Tier        risk.Tier // effective tier
 	ServiceType ServiceType
+	ExternalRef string       // the engagement with this external reference
 	Review      ReviewStatus // review status on Today
 	Today       time.Time    // set by the service from its clock
 	Query       string
@@ -75,6 +84,9 @@ type Repository interface {
 	IDsOfVendors(ctx context.Context, vendorIDs []string) ([]string, error)
 	// IDsAfter lists engagement IDs after the given one, for batch work over all of them.
 	IDsAfter(ctx context.Context, afterID string, limit int) ([]string, error)
+	// ByKeys returns the engagements whose external reference is among refs or whose vendor is among
+	// vendorIDs (an import's batch lookup).
+	ByKeys(ctx context.Context, refs, vendorIDs []string) ([]Engagement, error)
 	// IDsWithoutReviewDate lists engagements assessed and not ended that have no next review date.
 	IDsWithoutReviewDate(ctx context.Context) ([]string, error)
 }
@@ -180,30 +192,45 @@ func (s *Service) Create(ctx context.Context, e Engagement) (Engagement, Evaluat
 	if _, err := internalOnly(ctx, ""); err != nil {
 		return Engagement{}, Evaluation{}, err
 	}
+	if err := s.prepare(&e); err != nil {
+		return Engagement{}, Evaluation{}, err
+	}
+	var ev Evaluation
+	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+		var err error
+		ev, err = s.insert(ctx, &e)
+		return err
+	})
+	return e, ev, err
+}
+
+// prepare makes e a new engagement: the default status, normalized, validated, with its ID and version.
+func (s *Service) prepare(e *Engagement) error {
 	if e.Status == "" {
 		e.Status = StatusIntake
 	}
 	e.normalize()
 	if err := e.validate(); err != nil {
-		return Engagement{}, Evaluation{}, err
+		return err
 	}
 	now := s.now()
 	e.ID, e.Version, e.CreatedAt, e.UpdatedAt = domain.NewID(), 1, now, now
-	var ev Evaluation
-	err := s.tx.InTx(ctx, func(ctx context.Context) error {
-		var err error
-		if ev, err = s.evaluate(ctx, &e); err != nil {
-			return err
-		}
-		if ev.Vendor.Status == "terminated" {
-			return domain.Errorf(domain.KindConflict, "vendor %s is terminated: no new engagements", e.VendorID)
-		}
-		if err := s.repo.Create(ctx, e); err != nil {
-			return fmt.Errorf("create engagement: %w", err)
-		}
-		return event.Record(ctx, s.events, "engagement.created", subject(e), nil, e)
-	})
-	return e, ev, err
+	return nil
+}
+
+// insert evaluates and stores a prepared engagement and records engagement.created, in ctx's transaction.
+func (s *Service) insert(ctx context.Context, e *Engagement) (Evaluation, error) {
+	ev, err := s.evaluate(ctx, e)
+	if err != nil {
+		return Evaluation{}, err
+	}
+	if ev.Vendor.Status == "terminated" {
+		return Evaluation{}, domain.Errorf(domain.KindConflict, "vendor %s is terminated: no new engagements", e.VendorID)
+	}
+	if err := s.repo.Create(ctx, *e); err != nil {
+		return Evaluation{}, fmt.Errorf("create engagement: %w", err)
+	}
+	return ev, event.Record(ctx, s.events, "engagement.created", subject(*e), nil, *e)
 }
 
 // evaluate runs the model on e and stores the result in e.Risk.
@@ -319,6 +346,8 @@ func (f *Filter) normalize(cursor string) error {
 		"must be one of overdue, due_soon, ok, never_assessed, not_required")
 	f.Query = strings.TrimSpace(f.Query)
 	v.Check(len(f.Query) <= 200, "q", "must be at most 200 characters")
+	f.ExternalRef = strings.TrimSpace(f.ExternalRef)
+	v.Check(validExternalRef(f.ExternalRef), "external_ref", "must be at most 100 printable characters")
 	limit, err := domain.ClampLimit(f.Limit)
 	if err != nil {
 		return err
@@ -342,6 +371,7 @@ func (f *Filter) normalize(cursor string) error {
 
 // Patch holds the fields of a partial update; nil means unchanged.
 type Patch struct {
+	ExternalRef      *string
 	Name             *string
 	Description      *string
 	BusinessOwner    *string
@@ -363,23 +393,28 @@ func (s *Service) Update(ctx context.Context, id string, p Patch, ifMatch *int) 
 	if _, err := internalOnly(ctx, id); err != nil {
 		return Engagement{}, Evaluation{}, err
 	}
-	return s.change(ctx, id, ifMatch, "engagement.updated", func(e *Engagement) error {
-		if p.Status != nil && !slices.Contains(Statuses, *p.Status) {
-			return domain.Invalid("status", "is not an engagement status")
-		}
-		if p.Status != nil && !CanTransition(e.Status, *p.Status) {
-			return domain.Errorf(domain.KindConflict, "engagement status cannot change from %s to %s (allowed: %s)",
-				e.Status, *p.Status, allowed(e.Status))
-		}
-		p.apply(e)
-		e.normalize()
-		return e.validate()
-	})
+	return s.change(ctx, id, ifMatch, "engagement.updated", p.applyTo)
+}
+
+// applyTo changes e by the patch under the rules of an update: the lifecycle, then every field rule.
+func (p Patch) applyTo(e *Engagement) error {
+	if p.Status != nil && !slices.Contains(Statuses, *p.Status) {
+		return domain.Invalid("status", "is not an engagement status")
+	}
+	if p.Status != nil && !CanTransition(e.Status, *p.Status) {
+		msg := fmt.Sprintf("cannot change from %s to %s (allowed: %s)", e.Status, *p.Status, allowed(e.Status))
+		return &domain.Error{Kind: domain.KindConflict, Message: "engagement status " + msg,
+			Fields: []domain.FieldError{{Field: "status", Message: msg}}}
+	}
+	p.apply(e)
+	e.normalize()
+	return e.validate()
 }
 
 func allowed(st Status) string { return domain.NextStates(AllowedNext(st)) }
 
 func (p Patch) apply(e *Engagement) {
+	domain.Set(&e.ExternalRef, p.ExternalRef)
 	domain.Set(&e.Name, p.Name)
 	domain.Set(&e.Description, p.Description)
 	domain.Set(&e.BusinessOwner, p.BusinessOwner)

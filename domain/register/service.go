@@ -20,10 +20,12 @@ type Filter struct {
 	Status  Status
 	Tag     string
 	Country string
-	Query   string // substring of name or legal name
-	Sort    string // one of Sorts
-	After   *domain.Cursor
-	Limit   int
+	// ExternalRef, when set, selects the vendor with this external reference.
+	ExternalRef string
+	Query       string // substring of name or legal name
+	Sort        string // one of Sorts
+	After       *domain.Cursor
+	Limit       int
 }
 
 // Sorts lists the sort orders a vendor list accepts; created_at orders by ID, which is time-ordered.
@@ -39,6 +41,9 @@ type Repository interface {
 	// Update writes v if the stored version is still v.Version-1, else returns domain.ErrStaleVersion.
 	Update(ctx context.Context, v Vendor) error
 	Delete(ctx context.Context, id string) error
+	// ByKeys returns the vendors whose corporate number or external reference is among the given ones
+	// (an import's batch lookup).
+	ByKeys(ctx context.Context, corporateNumbers, externalRefs []string) ([]Vendor, error)
 	// ReferencedBy names what refers to the vendor (e.g. "subcontractor links"), empty if nothing.
 	ReferencedBy(ctx context.Context, id string) ([]string, error)
 
@@ -106,6 +111,7 @@ type Patch struct {
 	Name            *string
 	LegalName       *string
 	CorporateNumber *string
+	ExternalRef     *string
 	RegistrationIDs *[]RegistrationID
 	Country         *string
 	Website         *string
@@ -120,25 +126,35 @@ func (s *Service) Create(ctx context.Context, v Vendor) (Vendor, error) {
 	if _, err := auth.Caller(ctx); err != nil {
 		return Vendor{}, err
 	}
+	if err := s.prepare(&v); err != nil {
+		return Vendor{}, err
+	}
+	if err := s.tx.InTx(ctx, func(ctx context.Context) error { return s.insert(ctx, v) }); err != nil {
+		return Vendor{}, err
+	}
+	return v, nil
+}
+
+// prepare makes v a new vendor: the default status, normalized, validated, with its ID and version.
+func (s *Service) prepare(v *Vendor) error {
 	if v.Status == "" {
 		v.Status = StatusProposed
 	}
 	v.normalize()
 	if err := v.validate(); err != nil {
-		return Vendor{}, err
+		return err
 	}
 	now := s.now()
 	v.ID, v.Version, v.CreatedAt, v.UpdatedAt = domain.NewID(), 1, now, now
-	err := s.tx.InTx(ctx, func(ctx context.Context) error {
-		if err := s.repo.Create(ctx, v); err != nil {
-			return duplicateCorporateNumber(translate(err, "create vendor"), v.CorporateNumber)
-		}
-		return event.Record(ctx, s.events, "vendor.created", subject(v), nil, v)
-	})
-	if err != nil {
-		return Vendor{}, err
+	return nil
+}
+
+// insert stores a prepared vendor and records vendor.created, in ctx's transaction.
+func (s *Service) insert(ctx context.Context, v Vendor) error {
+	if err := s.repo.Create(ctx, v); err != nil {
+		return duplicateCorporateNumber(translate(err, "create vendor"), v.CorporateNumber)
 	}
-	return v, nil
+	return event.Record(ctx, s.events, "vendor.created", subject(v), nil, v)
 }
 
 // Get returns one vendor the caller may see.
@@ -179,6 +195,9 @@ func (s *Service) List(ctx context.Context, f Filter, cursor string) (domain.Pag
 	if f.Tag != "" && !p.SeesInternalFields() {
 		return domain.Page[Vendor]{}, domain.Invalid("tag", "filters on internal tags, which this credential does not see")
 	}
+	if f.ExternalRef != "" && !p.SeesInternalFields() {
+		return domain.Page[Vendor]{}, domain.Invalid("external_ref", "filters on an internal field, which this credential does not see")
+	}
 	if p.IsSupplier() {
 		f.IDs = []string{p.VendorID}
 	}
@@ -213,6 +232,8 @@ func (f *Filter) normalize(cursor string) error {
 	f.Tag = strings.ToLower(strings.TrimSpace(f.Tag))
 	f.Query = strings.TrimSpace(f.Query)
 	v.Check(len(f.Query) <= 200, "q", "must be at most 200 characters")
+	f.ExternalRef = strings.TrimSpace(f.ExternalRef)
+	v.Check(ValidExternalRef(f.ExternalRef), "external_ref", "must be at most 100 printable characters")
 	limit, err := domain.ClampLimit(f.Limit)
 	if err != nil {
 		return err
@@ -254,19 +275,27 @@ func (s *Service) Update(ctx context.Context, id string, patch Patch, ifMatch *i
 		}}
 	number := "" // the corporate number stored, to name the field when it collides
 	v, err := change.Apply(ctx, s.tx, id, ifMatch, func(_ context.Context, v *Vendor) error {
-		if patch.Status != nil && !slices.Contains(Statuses, *patch.Status) {
-			return domain.Invalid("status", "is not a vendor status")
-		}
-		if patch.Status != nil && !CanTransition(v.Status, *patch.Status) {
-			return domain.Errorf(domain.KindConflict, "vendor status cannot change from %s to %s (allowed: %s)",
-				v.Status, *patch.Status, allowedNext(v.Status))
-		}
-		patch.apply(v)
-		v.normalize()
+		err := patch.applyTo(v)
 		number = v.CorporateNumber
-		return v.validate()
+		return err
 	})
 	return v, duplicateCorporateNumber(translate(err, "update vendor"), number)
+}
+
+// applyTo changes v by the patch under the rules of an update: the lifecycle, then every field rule.
+func (p Patch) applyTo(v *Vendor) error {
+	if p.Status != nil && !slices.Contains(Statuses, *p.Status) {
+		return domain.Invalid("status", "is not a vendor status")
+	}
+	if p.Status != nil && !CanTransition(v.Status, *p.Status) {
+		return &domain.Error{Kind: domain.KindConflict, Message: fmt.Sprintf(
+			"vendor status cannot change from %s to %s (allowed: %s)", v.Status, *p.Status, allowedNext(v.Status)),
+			Fields: []domain.FieldError{{Field: "status", Message: fmt.Sprintf("cannot change from %s to %s (allowed: %s)",
+				v.Status, *p.Status, allowedNext(v.Status))}}}
+	}
+	p.apply(v)
+	v.normalize()
+	return v.validate()
 }
 
 func allowedNext(st Status) string { return domain.NextStates(transitions[st]) }
@@ -276,6 +305,7 @@ func (p Patch) apply(v *Vendor) {
 	domain.Set(&v.Name, p.Name)
 	domain.Set(&v.LegalName, p.LegalName)
 	domain.Set(&v.CorporateNumber, p.CorporateNumber)
+	domain.Set(&v.ExternalRef, p.ExternalRef)
 	domain.Set(&v.RegistrationIDs, p.RegistrationIDs)
 	domain.Set(&v.Country, p.Country)
 	domain.Set(&v.Website, p.Website)
@@ -358,8 +388,8 @@ func notFoundOr(err error, resource, id string) error {
 // duplicateCorporateNumber names the field when a conflict comes from the unique corporate number.
 func duplicateCorporateNumber(err error, number string) error {
 	var de *domain.Error
-	if number == "" || !errors.As(err, &de) || de.Kind != domain.KindConflict {
-		return err
+	if number == "" || !errors.As(err, &de) || de.Kind != domain.KindConflict || len(de.Fields) > 0 {
+		return err // not a collision, or one the repository named already (external_ref)
 	}
 	return &domain.Error{Kind: domain.KindConflict, Message: "another vendor has this corporate number",
 		Fields: []domain.FieldError{{Field: "corporate_number", Message: "is already registered"}}, Err: de.Err}

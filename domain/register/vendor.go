@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/vendorrisk/vendorrisk/domain"
@@ -69,6 +70,9 @@ type Vendor struct {
 	Name            string
 	LegalName       string
 	CorporateNumber string
+	// ExternalRef is the vendor's id in the customer's ERP ("" when none); unique when set, so that an
+	// import matches rows to vendors that have no corporate number.
+	ExternalRef     string
 	RegistrationIDs []RegistrationID
 	Country         string
 	Website         string
@@ -99,6 +103,7 @@ func (v *Vendor) normalize() {
 	v.Name = strings.TrimSpace(v.Name)
 	v.LegalName = strings.TrimSpace(v.LegalName)
 	v.CorporateNumber = strings.TrimSpace(v.CorporateNumber)
+	v.ExternalRef = strings.TrimSpace(v.ExternalRef)
 	v.Country = country.Normalize(v.Country)
 	v.Website = strings.TrimSpace(v.Website)
 	v.InternalOwner = strings.TrimSpace(v.InternalOwner)
@@ -122,6 +127,7 @@ func (v *Vendor) validate() error {
 	c.Check(utf8.RuneCountInString(v.LegalName) <= maxName, "legal_name", "must be at most 200 characters")
 	c.Check(v.CorporateNumber == "" || ValidCorporateNumber(v.CorporateNumber), "corporate_number",
 		"must be a 13-digit Japanese corporate number with a valid check digit")
+	c.Check(ValidExternalRef(v.ExternalRef), "external_ref", "must be at most 100 printable characters")
 	c.Check(v.Country == "" || country.Valid(v.Country), "country", "must be an ISO 3166-1 alpha-2 code")
 	c.Check(v.Website == "" || validWebsite(v.Website), "website", "must be an absolute http or https URL")
 	c.Check(utf8.RuneCountInString(v.Description) <= maxDescription, "description", "must be at most 4000 characters")
@@ -145,6 +151,20 @@ func (v *Vendor) validate() error {
 		seen[r.Scheme] = true
 	}
 	return c.Err()
+}
+
+// ValidExternalRef reports whether s may be an external reference: at most 100 characters, none of
+// them a control character (it is matched exactly, so invisible characters would only confuse).
+func ValidExternalRef(s string) bool {
+	if utf8.RuneCountInString(s) > 100 {
+		return false
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) || !unicode.IsPrint(r) && r != ' ' {
+			return false
+		}
+	}
+	return true
 }
 
 func validWebsite(s string) bool {

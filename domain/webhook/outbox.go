@@ -50,19 +50,23 @@ func (o *Outbox) Record(ctx context.Context, events ...event.Event) error {
 		}
 		msgs[i] = m
 	}
-	write := func(ctx context.Context) error {
+	write := func(ctx context.Context, msgs []Message) error {
 		if err := o.repo.Append(ctx, msgs); err != nil {
 			return fmt.Errorf("write %d events to the webhook outbox: %w", len(msgs), err)
 		}
 		return nil
 	}
 	// Last in the transaction, like the audit trail: the outbox lock row is then taken after every row
-	// lock of the use case, in the same order in every writer (no deadlock).
-	if domain.BeforeCommit(ctx, write) {
+	// lock of the use case, in the same order in every writer (no deadlock). One write per transaction
+	// takes every message the transaction recorded.
+	if domain.Batch(ctx, outboxKey{o}, write, msgs...) {
 		return nil
 	}
-	return write(ctx)
+	return write(ctx, msgs)
 }
+
+// outboxKey names an outbox's batch of messages in a transaction.
+type outboxKey struct{ o *Outbox }
 
 // message renders an event as the body its subscribers receive.
 func message(ev event.Event, id, reqID string, at time.Time) (Message, error) {

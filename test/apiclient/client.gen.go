@@ -968,8 +968,11 @@ type CreateEngagementRequest struct {
 	DataCategories  *[]HoldingDTO `json:"data_categories,omitempty"`
 
 	// DataLocations Example: ["JP"]
-	DataLocations  *[]string  `json:"data_locations,omitempty"`
-	Description    *string    `json:"description,omitempty"`
+	DataLocations *[]string `json:"data_locations,omitempty"`
+	Description   *string   `json:"description,omitempty"`
+
+	// ExternalRef Example: CTR-2024-0042
+	ExternalRef    *string    `json:"external_ref,omitempty"`
 	Impact         *ImpactDTO `json:"impact,omitempty"`
 	InternetFacing *bool      `json:"internet_facing,omitempty"`
 
@@ -994,6 +997,9 @@ type CreateVendorRequest struct {
 	// Country Example: JP
 	Country     *string `json:"country,omitempty"`
 	Description *string `json:"description,omitempty"`
+
+	// ExternalRef Example: SAP-100234
+	ExternalRef *string `json:"external_ref,omitempty"`
 
 	// InternalOwner Example: it-infrastructure@example.co.jp
 	InternalOwner *string    `json:"internal_owner,omitempty"`
@@ -1075,20 +1081,23 @@ type DecisionStatus string
 
 // EngagementResponse defines model for EngagementResponse.
 type EngagementResponse struct {
-	AccessType         string            `json:"access_type"`
-	AllowedTransitions []string          `json:"allowed_transitions"`
-	AnnualSpend        *MoneyDTO         `json:"annual_spend,omitempty"`
-	BreachExposure     *ExposureDTO      `json:"breach_exposure,omitempty"`
-	BusinessOwner      string            `json:"business_owner"`
-	CreatedAt          time.Time         `json:"created_at"`
-	CriticalProcess    bool              `json:"critical_process"`
-	DataCategories     []HoldingDTO      `json:"data_categories"`
-	DataLocations      []string          `json:"data_locations"`
-	Description        string            `json:"description"`
-	FourthParties      *[]FourthPartyDTO `json:"fourth_parties,omitempty"`
-	Id                 string            `json:"id"`
-	Impact             ImpactResponse    `json:"impact"`
-	InternetFacing     bool              `json:"internet_facing"`
+	AccessType         string       `json:"access_type"`
+	AllowedTransitions []string     `json:"allowed_transitions"`
+	AnnualSpend        *MoneyDTO    `json:"annual_spend,omitempty"`
+	BreachExposure     *ExposureDTO `json:"breach_exposure,omitempty"`
+	BusinessOwner      string       `json:"business_owner"`
+	CreatedAt          time.Time    `json:"created_at"`
+	CriticalProcess    bool         `json:"critical_process"`
+	DataCategories     []HoldingDTO `json:"data_categories"`
+	DataLocations      []string     `json:"data_locations"`
+	Description        string       `json:"description"`
+
+	// ExternalRef Example: CTR-2024-0042
+	ExternalRef    *string           `json:"external_ref,omitempty"`
+	FourthParties  *[]FourthPartyDTO `json:"fourth_parties,omitempty"`
+	Id             string            `json:"id"`
+	Impact         ImpactResponse    `json:"impact"`
+	InternetFacing bool              `json:"internet_facing"`
 
 	// LastAssessedAt LastAssessedAt is when the latest assessment was completed; null when never assessed.
 	LastAssessedAt *time.Time `json:"last_assessed_at,omitempty"`
@@ -1796,6 +1805,9 @@ type VendorResponse struct {
 	Country            *string   `json:"country,omitempty"`
 	CreatedAt          time.Time `json:"created_at"`
 	Description        *string   `json:"description,omitempty"`
+
+	// ExternalRef Example: SAP-100234
+	ExternalRef *string `json:"external_ref,omitempty"`
 
 	// Id Example: 0193a7c2-5b1e-7d3a-9f00-1c2d3e4f5a6b
 	Id              string              `json:"id"`

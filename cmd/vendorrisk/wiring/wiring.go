@@ -16,6 +16,7 @@ import (
 	"github.com/vendorrisk/vendorrisk/domain/assessment"
 	"github.com/vendorrisk/vendorrisk/domain/audit"
 	"github.com/vendorrisk/vendorrisk/domain/auth"
+	"github.com/vendorrisk/vendorrisk/domain/bulk"
 	"github.com/vendorrisk/vendorrisk/domain/catalog"
 	"github.com/vendorrisk/vendorrisk/domain/contract"
 	"github.com/vendorrisk/vendorrisk/domain/decision"
@@ -58,6 +59,8 @@ type Services struct {
 	Webhooks    *webhook.Service
 	// Notices raises the date-driven events (the sweep) and lists a supplier's pending work.
 	Notices *notice.Service
+	// Jobs runs imports too large for one request, under a lease per job.
+	Jobs *bulk.Jobs
 	// Events is the one recorder every use case records its domain events through: the audit trail
 	// and the webhook outbox, both in the use case's own transaction.
 	Events event.Recorder
@@ -154,8 +157,17 @@ func WireWith(db *repository.DB, clock domain.Clock, blobs assessment.BlobStore,
 		Portal: portal.NewService(repository.NewPortalTokens(db),
 			portal.Credentials{Authenticate: keys.Authenticate, Principal: keys.PrincipalOf}, db, clock, 0),
 		OrphanGrace: DefaultOrphanGrace,
+		Jobs: bulk.NewJobs(repository.NewImportJobs(db), repository.NewLeases(db), domain.NewID(), JobLease, clock,
+			slog.Default(), map[string]bulk.Importer{
+				"vendors":     {Permission: auth.PermVendorsWrite, Run: vendors.Import},
+				"engagements": {Permission: auth.PermEngagementsWrite, Run: engagements.Import},
+			}),
 	}
 }
+
+// JobLease is how long an import job's lease lasts between renewals (after each chunk of rows): a
+// replica that dies lets its job go to another after this long.
+const JobLease = 2 * time.Minute
 
 // vendorReader gives engagements what they need of the vendor register.
 type vendorReader struct{ s *register.Service }
@@ -166,6 +178,21 @@ func (r vendorReader) VendorInfo(ctx context.Context, id string) (engagement.Ven
 		return engagement.VendorInfo{}, err
 	}
 	return engagement.VendorInfo{ID: v.ID, Name: v.Name, Kind: string(v.Kind), Status: string(v.Status)}, nil
+}
+
+func (r vendorReader) VendorKeys(ctx context.Context, numbers, refs []string) ([]engagement.VendorKey, error) {
+	byNumber, byRef, err := r.s.FindByKeys(ctx, numbers, refs)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]engagement.VendorKey, 0, len(byNumber)+len(byRef))
+	for _, m := range []map[string]register.Vendor{byNumber, byRef} {
+		for _, v := range m {
+			out = append(out, engagement.VendorKey{ID: v.ID, CorporateNumber: v.CorporateNumber, ExternalRef: v.ExternalRef,
+				Status: string(v.Status)})
+		}
+	}
+	return out, nil
 }
 
 func (r vendorReader) FourthParties(ctx context.Context, vendorID string) ([]engagement.FourthParty, error) {
@@ -267,6 +294,6 @@ func (s Services) APIDeps(db *repository.DB, log *slog.Logger, clock domain.Cloc
 		Remediations: s.Remediations,
 		Idempotency:  repository.NewIdempotency(db), Ready: db.Ping, DB: db.SQL(),
 		Audit: s.Audit, Decisions: s.Decisions, Acceptances: s.Acceptances,
-		Portfolio: s.Portfolio, Portal: s.Portal, Webhooks: s.Webhooks, Notices: s.Notices,
+		Portfolio: s.Portfolio, Portal: s.Portal, Webhooks: s.Webhooks, Notices: s.Notices, Jobs: s.Jobs,
 	}
 }
