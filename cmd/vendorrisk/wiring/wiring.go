@@ -72,6 +72,8 @@ type Options struct {
 	Webhooks webhook.Guard
 	// NoOutbox records events to the audit trail alone: the benchmark's baseline, never production.
 	NoOutbox bool
+	// Log is where background work (import jobs) reports; nil discards.
+	Log *slog.Logger
 	// Observe, when set, also receives every event, last (the API tests tally which event types the
 	// suite produced).
 	Observe event.Recorder
@@ -158,11 +160,18 @@ func WireWith(db *repository.DB, clock domain.Clock, blobs assessment.BlobStore,
 			portal.Credentials{Authenticate: keys.Authenticate, Principal: keys.PrincipalOf}, db, clock, 0),
 		OrphanGrace: DefaultOrphanGrace,
 		Jobs: bulk.NewJobs(repository.NewImportJobs(db), repository.NewLeases(db), domain.NewID(), JobLease, clock,
-			slog.Default(), map[string]bulk.Importer{
+			logger(opt.Log), map[string]bulk.Importer{
 				"vendors":     {Permission: auth.PermVendorsWrite, Run: vendors.Import},
 				"engagements": {Permission: auth.PermEngagementsWrite, Run: engagements.Import},
 			}),
 	}
+}
+
+func logger(l *slog.Logger) *slog.Logger {
+	if l == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return l
 }
 
 // JobLease is how long an import job's lease lasts between renewals (after each chunk of rows): a
