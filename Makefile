@@ -47,7 +47,7 @@ migrate: ## apply migrations to the configured database (VENDORRISK_DB_DRIVER / 
 
 bench: ## product/bare throughput of GET one and list 50; a 10,000-row vendor import; list latency at 1k and 1M vendors; list latency over 10,000 vendors; a 627-answer assessment; audited writes and chain verification; the portfolio summary over 1,000 engagements; a write with the webhook outbox (none, 0 and 5 endpoints) and delivery throughput; the streamed export of 100,000 vendors (CSV, XLSX: seconds, peak heap); SQLite and MySQL
 	$(GO) test -run '^$$' -bench Ratio -benchtime 1x -timeout 30m ./bench/
-	$(GO) test -run '^$$' -bench ListDepth -benchtime 300x -timeout 60m ./bench/
+	$(GO) test -run '^$$' -bench ListDepth -benchtime 2000x -timeout 60m ./bench/
 	$(GO) test -run '^$$' -bench ListVendors -benchtime 2000x ./bench/
 	$(GO) test -run '^$$' -bench Answers -benchtime 50x ./bench/
 	$(GO) test -run '^$$' -bench AuditedWrite -benchtime 500x ./bench/
