@@ -6,7 +6,6 @@ package wiring
 import (
 	"context"
 	"log/slog"
-	"strings"
 	"time"
 
 	"github.com/vendorrisk/vendorrisk/api"
@@ -29,8 +28,8 @@ import (
 	"github.com/vendorrisk/vendorrisk/domain/questionnaire"
 	"github.com/vendorrisk/vendorrisk/domain/register"
 	"github.com/vendorrisk/vendorrisk/domain/risk"
-	"github.com/vendorrisk/vendorrisk/domain/scoring"
 	"github.com/vendorrisk/vendorrisk/domain/webhook"
+	"github.com/vendorrisk/vendorrisk/domain/workflow"
 	"github.com/vendorrisk/vendorrisk/repository"
 )
 
@@ -87,34 +86,30 @@ func WireWith(db *repository.DB, clock domain.Clock, blobs assessment.BlobStore,
 	// the use case's own transaction.
 	audited := audit.NewService(repository.NewAuditTrail(db), db, clock)
 	outbox := repository.NewOutbox(db)
-	trail := event.Recorders{audited, webhook.NewOutbox(outbox, clock)}
+	// The cross-aggregate rules follow the events last, in the same transaction: the trail reads the
+	// cause, then what followed. They are bound to the services below, once.
+	rules := workflow.New()
+	trail := event.Recorders{audited, webhook.NewOutbox(outbox, clock), rules}
 	if opt.NoOutbox {
-		trail = event.Recorders{audited}
+		trail = event.Recorders{audited, rules}
 	}
 	vendors := register.NewService(repository.NewVendors(db), db, clock, trail)
 	policies := policy.NewService(repository.NewPolicies(db), db, clock, trail)
-	engagements := engagement.NewService(repository.NewEngagements(db), vendorReader{vendors}, policies, db, clock, trail)
+	assessmentRepo := repository.NewAssessments(db)
+	engagements := engagement.NewService(repository.NewEngagements(db), vendorReader{vendors}, policies,
+		assessment.ControlScores{Store: assessmentRepo}.Latest, db, clock, trail)
 	catalogs := catalog.NewService(repository.NewCatalogs(db), db, clock, trail)
 	templates := questionnaire.NewService(repository.NewTemplates(db), catalogs.Resolve, db, clock, trail)
 	keys := apikey.NewService(keyRepo, keyRepo.VendorExists, clock, db, trail)
-	vendors.ObserveGraph(engagements.Refresh)
-	policies.OnChange(engagements.RefreshAll)
 	findings := finding.NewService(repository.NewFindings(db), func(ctx context.Context, id string) (string, risk.Tier, error) {
 		i, err := engagements.Lookup(ctx, id) // findings check their own scope
 		return i.VendorID, i.EffectiveTier, err
 	}, db, clock, trail)
-	// Findings are rated on their engagement's tier: they move with it, in the transaction that moves it.
-	engagements.OnTierChange(findings.Retier)
-	deps := assessmentDeps(engagements, templates, policies, keys, blobs)
-	deps.OnComplete = func(ctx context.Context, a assessment.Assessment, ev []assessment.Evidence) error {
-		if err := findings.FromAssessment(ctx, findingOutcome(a, ev)); err != nil {
-			return err
-		}
-		// The engagement's last assessment and next review date move in the same transaction.
-		return engagements.Assessed(ctx, a.EngagementID, *a.CompletedAt)
+	assessments := assessment.NewService(assessmentRepo, assessmentDeps(engagements, templates, policies, keys, blobs), db, clock, trail)
+	if err := rules.Bind(workflow.Deps{Vendors: vendors, Engagements: engagements, Findings: findings,
+		Assessments: assessments}); err != nil {
+		panic(err) // a wiring mistake: fail at start-up, not on the first change
 	}
-	assessments := assessment.NewService(repository.NewAssessments(db), deps, db, clock, trail)
-	engagements.UseControlScores(assessments.LatestControlScore)
 	contracts := contract.NewService(repository.NewContracts(db), engagementReader{engagements}, policies, db, clock, trail)
 	remediations := finding.NewRemediations(findings, repository.NewFindings(db),
 		func(ctx context.Context, tier risk.Tier, sev domain.Severity) (int, error) {
@@ -219,38 +214,6 @@ func assessmentDeps(e *engagement.Service, t *questionnaire.Service, p *policy.S
 		},
 		Blobs: blobs,
 	}
-}
-
-// findingOutcome lists a completed assessment's scored answers for finding generation.
-func findingOutcome(a assessment.Assessment, ev []assessment.Evidence) finding.Outcome {
-	evidenceOf := map[string][]string{}
-	for _, e := range ev {
-		for _, k := range e.QuestionKeys {
-			evidenceOf[k] = append(evidenceOf[k], e.ID)
-		}
-	}
-	questions := map[string]questionnaire.Question{}
-	for _, q := range a.Template.Questions() {
-		questions[q.Key] = q
-	}
-	out := finding.Outcome{AssessmentID: a.ID, EngagementID: a.EngagementID}
-	for _, qs := range a.Scored().Questions {
-		q, ans := questions[qs.Key], a.Answers[qs.Key]
-		if qs.Outcome == scoring.OutcomeHidden || qs.Outcome == scoring.OutcomeNA {
-			out.Answers = append(out.Answers, finding.Answer{QuestionKey: q.Key, Title: q.Text.EN, Severity: q.Severity, NotApplicable: true})
-			continue
-		}
-		if qs.Outcome != scoring.OutcomeScored {
-			continue
-		}
-		given := ans.Value
-		if len(ans.Values) > 0 {
-			given = strings.Join(ans.Values, ", ")
-		}
-		out.Answers = append(out.Answers, finding.Answer{QuestionKey: q.Key, Title: q.Text.EN, Answer: given, ScoreBP: qs.ScoreBP,
-			Severity: q.Severity, ThreatCategory: string(q.ThreatCategory), ControlRefs: q.ControlRefs, EvidenceIDs: evidenceOf[q.Key]})
-	}
-	return out
 }
 
 // APIDeps are the handler's dependencies for these services.
