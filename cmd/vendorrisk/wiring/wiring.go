@@ -119,8 +119,8 @@ func WireWith(db *repository.DB, clock domain.Clock, blobs assessment.BlobStore,
 			}
 			return pol.ForTier(tier).RemediationDays[sev], nil
 		})
-	decisions, acceptances := wireDecisions(db, clock, facts{engagements: engagements, policies: policies,
-		contracts: contracts, vendors: vendors, findings: findings, remediations: remediations, now: clock}, trail)
+	decisions, acceptances := wireDecisions(db, clock, workflow.Sources{Engagements: engagements, Policies: policies,
+		Contracts: contracts, Certifications: vendors, Findings: findings, Remediations: remediations}, trail)
 	return Services{
 		Audit:  audited,
 		Events: trail,
