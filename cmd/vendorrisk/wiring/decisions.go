@@ -20,10 +20,7 @@ import (
 
 // wireDecisions builds decisions and risk acceptances on what they rest on (domain/workflow.Facts).
 func wireDecisions(db *repository.DB, clock domain.Clock, src workflow.Sources, trail event.Recorder) (*decision.Service, *acceptance.Service) {
-	f, err := workflow.NewFacts(src, clock)
-	if err != nil {
-		panic(err) // a wiring mistake: fail at start-up, not on the first decision
-	}
+	f := must(workflow.NewFacts(src, clock))
 	decisions := decision.NewService(repository.NewDecisions(db), f.Decisions(), db, clock, trail)
 	acceptances := acceptance.NewService(repository.NewAcceptances(db), f.Acceptances(), trail, db, clock)
 	return decisions, acceptances

@@ -14,7 +14,6 @@ import (
 	"github.com/vendorrisk/vendorrisk/domain/apikey"
 	"github.com/vendorrisk/vendorrisk/domain/assessment"
 	"github.com/vendorrisk/vendorrisk/domain/audit"
-	"github.com/vendorrisk/vendorrisk/domain/auth"
 	"github.com/vendorrisk/vendorrisk/domain/catalog"
 	"github.com/vendorrisk/vendorrisk/domain/contract"
 	"github.com/vendorrisk/vendorrisk/domain/decision"
@@ -96,7 +95,7 @@ func WireWith(db *repository.DB, clock domain.Clock, blobs assessment.BlobStore,
 	vendors := register.NewService(repository.NewVendors(db), db, clock, trail)
 	policies := policy.NewService(repository.NewPolicies(db), db, clock, trail)
 	assessmentRepo := repository.NewAssessments(db)
-	engagements := engagement.NewService(repository.NewEngagements(db), vendorReader{vendors}, policies,
+	engagements := engagement.NewService(repository.NewEngagements(db), workflow.EngagementVendors{Register: vendors}, policies,
 		assessment.ControlScores{Store: assessmentRepo}.Latest, db, clock, trail)
 	catalogs := catalog.NewService(repository.NewCatalogs(db), db, clock, trail)
 	templates := questionnaire.NewService(repository.NewTemplates(db), catalogs.Resolve, db, clock, trail)
@@ -105,12 +104,14 @@ func WireWith(db *repository.DB, clock domain.Clock, blobs assessment.BlobStore,
 		i, err := engagements.Lookup(ctx, id) // findings check their own scope
 		return i.VendorID, i.EffectiveTier, err
 	}, db, clock, trail)
-	assessments := assessment.NewService(assessmentRepo, assessmentDeps(engagements, templates, policies, keys, blobs), db, clock, trail)
+	deps := must(workflow.AssessmentDeps(workflow.AssessmentSources{Engagements: engagements, Templates: templates,
+		Policies: policies, Keys: keys, Blobs: blobs}))
+	assessments := assessment.NewService(assessmentRepo, deps, db, clock, trail)
 	if err := rules.Bind(workflow.Deps{Vendors: vendors, Engagements: engagements, Findings: findings,
 		Assessments: assessments}); err != nil {
 		panic(err) // a wiring mistake: fail at start-up, not on the first change
 	}
-	contracts := contract.NewService(repository.NewContracts(db), engagementReader{engagements}, policies, db, clock, trail)
+	contracts := contract.NewService(repository.NewContracts(db), workflow.ContractEngagements{Engagements: engagements}, policies, db, clock, trail)
 	remediations := finding.NewRemediations(findings, repository.NewFindings(db),
 		func(ctx context.Context, tier risk.Tier, sev domain.Severity) (int, error) {
 			pol, err := policies.Current(ctx)
@@ -146,74 +147,13 @@ func WireWith(db *repository.DB, clock domain.Clock, blobs assessment.BlobStore,
 	}
 }
 
-// vendorReader gives engagements what they need of the vendor register.
-type vendorReader struct{ s *register.Service }
-
-func (r vendorReader) VendorInfo(ctx context.Context, id string) (engagement.VendorInfo, error) {
-	v, err := r.s.Info(ctx, id)
+// must stops start-up on a wiring mistake (a dependency not given) rather than failing the first
+// change that needs it.
+func must[T any](v T, err error) T {
 	if err != nil {
-		return engagement.VendorInfo{}, err
+		panic(err)
 	}
-	return engagement.VendorInfo{ID: v.ID, Name: v.Name, Kind: string(v.Kind), Status: string(v.Status)}, nil
-}
-
-func (r vendorReader) FourthParties(ctx context.Context, vendorID string) ([]engagement.FourthParty, error) {
-	fps, err := r.s.FourthParties(ctx, vendorID)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]engagement.FourthParty, len(fps))
-	for i, f := range fps {
-		out[i] = engagement.FourthParty{VendorID: f.Link.SubcontractorID, Name: f.Link.SubcontractorName, Service: f.Link.Service,
-			HandlesOurData: f.Link.HandlesOurData, Depth: f.Depth, ViaVendorID: f.Link.VendorID}
-	}
-	return out, nil
-}
-
-// engagementReader gives contracts what they need of an engagement.
-type engagementReader struct{ s *engagement.Service }
-
-func (r engagementReader) EngagementInfo(ctx context.Context, id string) (contract.EngagementInfo, error) {
-	i, err := r.s.Info(ctx, id)
-	if err != nil {
-		return contract.EngagementInfo{}, err
-	}
-	return contract.EngagementInfo{ID: i.ID, VendorID: i.VendorID, EffectiveTier: i.EffectiveTier, DataLocations: i.DataLocations}, nil
-}
-
-// assessmentDeps adapts the other services to what assessments need.
-func assessmentDeps(e *engagement.Service, t *questionnaire.Service, p *policy.Service, k *apikey.Service, blobs assessment.BlobStore) assessment.Deps {
-	return assessment.Deps{
-		Risk: func(ctx context.Context, id string) (assessment.RiskRef, error) {
-			_, ev, err := e.Get(ctx, id)
-			if err != nil {
-				return assessment.RiskRef{}, err
-			}
-			return assessment.RiskRef{InherentScore: ev.Assessment.Score, Impact: ev.Impact, Exposure: ev.Exposure.Totals}, nil
-		},
-		Engagement: func(ctx context.Context, id string) (assessment.EngagementRef, error) {
-			i, err := e.Info(ctx, id)
-			return assessment.EngagementRef{ID: i.ID, VendorID: i.VendorID, EffectiveTier: i.EffectiveTier}, err
-		},
-		Template: t.Get,
-		Depth: func(ctx context.Context, tier risk.Tier) (questionnaire.Coverage, error) {
-			pol, err := p.Current(ctx)
-			if err != nil {
-				return "", err
-			}
-			return questionnaire.Coverage(pol.ForTier(tier).QuestionnaireDepth), nil
-		},
-		NewSupplierKey: func(ctx context.Context, vendorID, name string, expires time.Time) (string, string, error) {
-			key, secret, err := k.Create(ctx, apikey.NewKey{Name: name, Role: auth.RoleSupplier, VendorID: vendorID,
-				ExpiresAt: &expires, CreatedBy: "assessment"})
-			return key.ID, secret, err
-		},
-		RevokeKey: func(ctx context.Context, id string) error {
-			_, err := k.Revoke(ctx, id)
-			return err
-		},
-		Blobs: blobs,
-	}
+	return v
 }
 
 // APIDeps are the handler's dependencies for these services.
