@@ -10,6 +10,7 @@ import (
 	"github.com/vendorrisk/vendorrisk/domain"
 	"github.com/vendorrisk/vendorrisk/domain/audit"
 	"github.com/vendorrisk/vendorrisk/domain/contract"
+	"github.com/vendorrisk/vendorrisk/domain/event"
 	"github.com/vendorrisk/vendorrisk/domain/policy"
 	"github.com/vendorrisk/vendorrisk/domain/risk"
 	"github.com/vendorrisk/vendorrisk/repository"
@@ -94,26 +95,27 @@ func TestPolicyRepository(t *testing.T) {
 func TestPolicyServiceOverRepository(t *testing.T) {
 	testdb.ForEach(t, func(t *testing.T, db *repository.DB) {
 		c := newClock()
-		svc := policy.NewService(repository.NewPolicies(db), db, c.Now, audit.NewService(repository.NewAuditTrail(db), db, c.Now))
+		// follow stands for what follows risk_policy.updated in its transaction (domain/workflow).
+		follow := &followUp{}
+		svc := policy.NewService(repository.NewPolicies(db), db, c.Now,
+			event.Recorders{audit.NewService(repository.NewAuditTrail(db), db, c.Now), follow})
 		ctx := t.Context()
 		cur, err := svc.Current(ctx)
 		if err != nil || cur.Version != 1 || cur.UpdatedBy != "built-in" {
 			t.Fatalf("Current = %+v, %v", cur, err)
 		}
-		changed := 0
-		svc.OnChange(func(ctx context.Context) error { changed++; return nil })
 		p := policy.Default()
 		p.HomeCountry = "us"
 		saved, err := svc.Update(ctx, p, "key-1", ptr(1))
-		if err != nil || saved.Version != 2 || saved.HomeCountry != "US" || changed != 1 {
-			t.Fatalf("Update = v%d %s, %v (changed %d)", saved.Version, saved.HomeCountry, err, changed)
+		if err != nil || saved.Version != 2 || saved.HomeCountry != "US" || follow.seen["risk_policy.updated"] != 1 {
+			t.Fatalf("Update = v%d %s, %v (followed %v)", saved.Version, saved.HomeCountry, err, follow.seen)
 		}
 		cur, _ = svc.Current(ctx)
 		assertSamePolicy(t, cur, saved)
 		_, err = svc.Update(ctx, policy.Default(), "key-2", ptr(1))
 		assertKind(t, err, domain.KindPreconditionFailed)
 		// A failing follow-up rolls the new version back.
-		svc.OnChange(func(ctx context.Context) error { return errors.New("refresh failed") })
+		follow.err = errors.New("refresh failed")
 		if _, err := svc.Update(ctx, policy.Default(), "key-3", nil); err == nil {
 			t.Fatal("Update succeeded although its follow-up failed")
 		}
@@ -121,4 +123,20 @@ func TestPolicyServiceOverRepository(t *testing.T) {
 			t.Errorf("a failed Update left version %d", cur.Version)
 		}
 	})
+}
+
+// followUp is a recorder after the audit trail that counts the events it follows and fails with err.
+type followUp struct {
+	seen map[string]int
+	err  error
+}
+
+func (f *followUp) Record(_ context.Context, events ...event.Event) error {
+	if f.seen == nil {
+		f.seen = map[string]int{}
+	}
+	for _, e := range events {
+		f.seen[e.Type]++
+	}
+	return f.err
 }

@@ -105,10 +105,19 @@ func (s *Service) Simulate(ctx context.Context, id string, in []AnswerInput) (As
 	return a, sc, err
 }
 
-// LatestControlScore is the final score of the engagement's most recently completed assessment, for
-// the engagement's residual risk. found is false when no assessment is completed yet.
-func (s *Service) LatestControlScore(ctx context.Context, engagementID string) (assessmentID string, overallBP int, found bool, err error) {
-	a, err := s.repo.LatestCompleted(ctx, engagementID)
+// CompletedStore finds an engagement's most recently completed assessment (domain.ErrNotFound if none).
+type CompletedStore interface {
+	LatestCompleted(ctx context.Context, engagementID string) (Assessment, error)
+}
+
+// ControlScores reads, from the store, the final score of an engagement's most recently completed
+// assessment, for the engagement's residual risk; found is false when none is completed yet. It needs
+// only the store, so engagements take it at construction although assessments need engagements.
+type ControlScores struct{ Store CompletedStore }
+
+// Latest implements engagement.ControlScores.
+func (c ControlScores) Latest(ctx context.Context, engagementID string) (assessmentID string, overallBP int, found bool, err error) {
+	a, err := c.Store.LatestCompleted(ctx, engagementID)
 	if errors.Is(err, domain.ErrNotFound) {
 		return "", 0, false, nil
 	}

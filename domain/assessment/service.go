@@ -49,8 +49,6 @@ type Deps struct {
 	NewSupplierKey func(ctx context.Context, vendorID, name string, expires time.Time) (string, string, error)
 	RevokeKey      func(ctx context.Context, keyID string) error
 	Blobs          BlobStore
-	// OnComplete runs in the completing transaction (findings are raised from the final answers).
-	OnComplete func(ctx context.Context, a Assessment, ev []Evidence) error
 }
 
 // Filter selects assessments for a list.
@@ -276,7 +274,7 @@ func (s *Service) Send(ctx context.Context, id string, ifMatch *int) (Assessment
 		now := s.now()
 		a.SupplierKeyID, a.SentAt = key.ID, &now
 		return nil
-	}, nil)
+	})
 	return a, key, err
 }
 
@@ -295,7 +293,7 @@ func (s *Service) Cancel(ctx context.Context, id string, ifMatch *int) (Assessme
 			}
 		}
 		return nil
-	}, nil)
+	})
 }
 
 func transition(a *Assessment, to Status) error {
@@ -308,10 +306,8 @@ func transition(a *Assessment, to Status) error {
 }
 
 // change runs one read-modify-write of an assessment in a transaction with the row locked, and records
-// it as an event of type typ; after, when set, runs next in the same transaction (what follows from the
-// change, recorded after it).
-func (s *Service) change(ctx context.Context, id string, ifMatch *int, typ string, mutate func(ctx context.Context, a *Assessment) error,
-	after func(ctx context.Context, a Assessment) error) (Assessment, error) {
+// it as an event of type typ.
+func (s *Service) change(ctx context.Context, id string, ifMatch *int, typ string, mutate func(ctx context.Context, a *Assessment) error) (Assessment, error) {
 	var out Assessment
 	err := s.tx.InTx(ctx, func(ctx context.Context) error {
 		a, err := s.load(ctx, id, true)
@@ -335,13 +331,7 @@ func (s *Service) change(ctx context.Context, id string, ifMatch *int, typ strin
 			return fmt.Errorf("update assessment %s: %w", id, err)
 		}
 		out = a
-		if err := s.record(ctx, changed(typ, before, a)); err != nil {
-			return err
-		}
-		if after != nil {
-			return after(ctx, a)
-		}
-		return nil
+		return s.record(ctx, changed(typ, before, a))
 	})
 	return out, err
 }
@@ -386,7 +376,7 @@ func (s *Service) ReviewAnswers(ctx context.Context, id string, reviews []Answer
 			}
 		}
 		return v.Err()
-	}, nil)
+	})
 }
 
 // Decision is the reviewer's outcome.
@@ -404,9 +394,11 @@ func (s *Service) Decide(ctx context.Context, id string, d Decision, comment str
 		return Assessment{}, err
 	}
 	comment = strings.TrimSpace(comment)
-	typ, after := "assessment.returned", (func(context.Context, Assessment) error)(nil)
+	// What completing sets off (findings raised from the final answers, the engagement's review date)
+	// follows assessment.completed in this transaction (domain/workflow).
+	typ := "assessment.returned"
 	if d == DecisionComplete {
-		typ, after = "assessment.completed", s.completed
+		typ = "assessment.completed"
 	}
 	return s.change(ctx, id, ifMatch, typ, func(ctx context.Context, a *Assessment) error {
 		switch d {
@@ -433,23 +425,24 @@ func (s *Service) Decide(ctx context.Context, id string, d Decision, comment str
 			return domain.Invalid("decision", "must be return or complete")
 		}
 		return nil
-	}, after)
+	})
 }
 
-// completed raises the findings of a completed assessment, in the completing transaction and after
-// its event, so that the trail reads "completed", then each finding it raised.
-func (s *Service) completed(ctx context.Context, a Assessment) error {
-	if s.deps.OnComplete == nil {
-		return nil
-	}
-	ev, err := s.repo.Evidence(ctx, a.ID)
+// Final returns a completed assessment with its evidence, without a caller check, for the rules that
+// follow its completion in the completing transaction (domain/workflow).
+func (s *Service) Final(ctx context.Context, id string) (Assessment, []Evidence, error) {
+	a, err := s.load(ctx, id, false)
 	if err != nil {
-		return fmt.Errorf("load evidence of %s: %w", a.ID, err)
+		return Assessment{}, nil, err
 	}
-	if err := s.deps.OnComplete(ctx, a, ev); err != nil {
-		return fmt.Errorf("raise findings of %s: %w", a.ID, err)
+	if a.Status != StatusCompleted {
+		return Assessment{}, nil, fmt.Errorf("assessment %s is %s, not completed", id, a.Status)
 	}
-	return nil
+	ev, err := s.repo.Evidence(ctx, id)
+	if err != nil {
+		return Assessment{}, nil, fmt.Errorf("load evidence of %s: %w", id, err)
+	}
+	return a, ev, nil
 }
 
 func hasClarification(a *Assessment) bool {

@@ -102,7 +102,6 @@ type Service struct {
 	tx       domain.TxManager
 	now      domain.Clock
 	scores   ControlScores
-	onTier   []TierObserver
 	events   event.Recorder
 }
 
@@ -120,16 +119,10 @@ type TierChange struct {
 	Overridden   bool
 }
 
-// TierObserver learns that an engagement's effective tier moved, in the transaction that moved it,
-// so that what is rated on the tier (findings' severity and priority) moves with it.
-type TierObserver func(ctx context.Context, engagementID string, tier risk.Tier) error
-
-// OnTierChange registers fn to run whenever an engagement's stored effective tier changes, whatever
-// the cause: an override, a changed engagement, a policy change or a changed subcontractor graph.
-func (s *Service) OnTierChange(fn TierObserver) { s.onTier = append(s.onTier, fn) }
-
-// tierMoved records engagement.tier_changed and tells the observers when the stored tier changed from
-// before to e's.
+// tierMoved records engagement.tier_changed when the stored tier changed from before to e's, whatever
+// the cause: an override, a changed engagement, a policy change or a changed subcontractor graph. What
+// is rated on the tier (findings' severity and priority) follows that event in this transaction
+// (domain/workflow).
 func (s *Service) tierMoved(ctx context.Context, e Engagement, before risk.Tier, why string) error {
 	if e.Risk.EffectiveTier == before {
 		return nil
@@ -139,22 +132,14 @@ func (s *Service) tierMoved(ctx context.Context, e Engagement, before risk.Tier,
 	if err := s.events.Record(ctx, event.New("engagement.tier_changed", subject(e), nil, change).Because(why)); err != nil {
 		return fmt.Errorf("record the tier change of engagement %s: %w", e.ID, err)
 	}
-	for _, fn := range s.onTier {
-		if err := fn(ctx, e.ID, e.Risk.EffectiveTier); err != nil {
-			return fmt.Errorf("follow the tier of engagement %s from %d to %d: %w", e.ID, before, e.Risk.EffectiveTier, err)
-		}
-	}
 	return nil
 }
 
-// UseControlScores registers where residual risk finds control scores (wired at start-up: assessments
-// are built after engagements).
-func (s *Service) UseControlScores(fn ControlScores) { s.scores = fn }
-
-// NewService wires the engagement use cases; events records what each change did.
-func NewService(repo Repository, vendors Vendors, policies Policies, tx domain.TxManager, now domain.Clock,
-	events event.Recorder) *Service {
-	return &Service{repo: repo, vendors: vendors, policies: policies, tx: tx, now: now, events: events}
+// NewService wires the engagement use cases; scores is where residual risk finds control scores;
+// events records what each change did.
+func NewService(repo Repository, vendors Vendors, policies Policies, scores ControlScores, tx domain.TxManager,
+	now domain.Clock, events event.Recorder) *Service {
+	return &Service{repo: repo, vendors: vendors, policies: policies, scores: scores, tx: tx, now: now, events: events}
 }
 
 // Evaluation is an engagement's inherent risk, explained, with its breach exposure.
@@ -271,7 +256,7 @@ func (s *Service) evaluate(ctx context.Context, e *Engagement) (Evaluation, erro
 		ImpactOverride: e.ImpactOverride != nil, RecommendedTier: a.Tier, EffectiveTier: effective,
 		Override: e.Override, PolicyVersion: pol.Version, Vendor: v,
 	}
-	if s.scores != nil && e.ID != "" {
+	if e.ID != "" {
 		id, bp, found, err := s.scores(ctx, e.ID)
 		if err != nil {
 			return Evaluation{}, err

@@ -269,21 +269,16 @@ type Repository interface {
 
 // Service reads and changes the policy.
 type Service struct {
-	repo     Repository
-	tx       domain.TxManager
-	now      domain.Clock
-	events   event.Recorder
-	onChange func(ctx context.Context) error
+	repo   Repository
+	tx     domain.TxManager
+	now    domain.Clock
+	events event.Recorder
 }
 
 // NewService wires the policy use cases; events records each new version.
 func NewService(repo Repository, tx domain.TxManager, now domain.Clock, events event.Recorder) *Service {
 	return &Service{repo: repo, tx: tx, now: now, events: events}
 }
-
-// OnChange registers what must follow a policy change in the same transaction (re-evaluating the
-// engagements, whose scores depend on the home country).
-func (s *Service) OnChange(fn func(ctx context.Context) error) { s.onChange = fn }
 
 // Current returns the latest stored policy, or the built-in default.
 func (s *Service) Current(ctx context.Context) (Policy, error) {
@@ -320,13 +315,9 @@ func (s *Service) Update(ctx context.Context, p Policy, by string, ifMatch *int)
 			return fmt.Errorf("store risk policy: %w", err)
 		}
 		subj := event.Subject{Type: "risk_policy", ID: strconv.Itoa(p.Version)}
-		if err := event.Record(ctx, s.events, "risk_policy.updated", subj, cur, p); err != nil {
-			return err
-		}
-		if s.onChange != nil {
-			return s.onChange(ctx)
-		}
-		return nil
+		// What follows a new policy (re-evaluating the engagements) runs in this transaction, on this
+		// event (domain/workflow).
+		return event.Record(ctx, s.events, "risk_policy.updated", subj, cur, p)
 	})
 	if err != nil {
 		return Policy{}, err

@@ -54,8 +54,9 @@ func (s *Service) Info(ctx context.Context, id string) (Vendor, error) {
 	return v, err
 }
 
-// upstream returns vendorID and every vendor relying on it, directly or further up.
-func (s *Service) upstream(ctx context.Context, vendorID string) ([]string, error) {
+// Upstream returns vendorID and every vendor relying on it, directly or further up: the vendors whose
+// fourth parties change with vendorID's links (domain/workflow re-evaluates their engagements).
+func (s *Service) Upstream(ctx context.Context, vendorID string) ([]string, error) {
 	seen := map[string]bool{vendorID: true}
 	all := []string{vendorID}
 	frontier := []string{vendorID}
@@ -74,16 +75,4 @@ func (s *Service) upstream(ctx context.Context, vendorID string) ([]string, erro
 		}
 	}
 	return all, nil
-}
-
-// graphChanged tells the observer which vendors' fourth parties changed with vendorID's links.
-func (s *Service) graphChanged(ctx context.Context, vendorID string) error {
-	if s.observer == nil {
-		return nil
-	}
-	ids, err := s.upstream(ctx, vendorID)
-	if err != nil {
-		return err
-	}
-	return s.observer(ctx, ids)
 }

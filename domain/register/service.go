@@ -75,18 +75,12 @@ type Repository interface {
 	LockSubcontractorGraph(ctx context.Context) error
 }
 
-// GraphObserver is told, inside the changing transaction, which vendors changed in a way that the
-// engagement risk model reads: their fourth parties (the vendor whose links changed and every vendor
-// that relies on it, directly or further up) or their kind.
-type GraphObserver func(ctx context.Context, vendorIDs []string) error
-
 // Service holds the vendor register's use cases.
 type Service struct {
-	repo     Repository
-	tx       domain.TxManager
-	now      domain.Clock
-	events   event.Recorder
-	observer GraphObserver
+	repo   Repository
+	tx     domain.TxManager
+	now    domain.Clock
+	events event.Recorder
 }
 
 // NewService wires the vendor use cases; events records what each change did.
@@ -101,9 +95,6 @@ func subject(v Vendor) event.Subject { return event.Subject{Type: "vendor", ID: 
 func part(typ, id, vendorID string) event.Subject {
 	return event.Subject{Type: typ, ID: id, VendorID: vendorID}
 }
-
-// ObserveGraph registers the one observer of subcontractor graph changes (wired at start-up).
-func (s *Service) ObserveGraph(o GraphObserver) { s.observer = o }
 
 // Patch holds the fields of a partial update; nil means unchanged, "" clears a text field.
 type Patch struct {
@@ -263,15 +254,7 @@ func (s *Service) Update(ctx context.Context, id string, patch Patch, ifMatch *i
 			return v
 		},
 		Record: func(ctx context.Context, before, after Vendor) error {
-			if err := event.Record(ctx, s.events, "vendor.updated", subject(after), before, after); err != nil {
-				return err
-			}
-			if after.Kind != before.Kind && s.observer != nil {
-				// The engagement risk model reads the vendor's kind (cloud hosting); only this vendor's
-				// engagements depend on it.
-				return s.observer(ctx, []string{after.ID})
-			}
-			return nil
+			return event.Record(ctx, s.events, "vendor.updated", subject(after), before, after)
 		}}
 	number := "" // the corporate number stored, to name the field when it collides
 	v, err := change.Apply(ctx, s.tx, id, ifMatch, func(_ context.Context, v *Vendor) error {

@@ -69,10 +69,7 @@ func (s *Service) AddSubcontractor(ctx context.Context, vendorID string, sc Subc
 			}
 			return fmt.Errorf("create subcontractor link: %w", err)
 		}
-		if err := event.Record(ctx, s.events, "vendor.subcontractor.linked", part("subcontractor_link", sc.ID, vendorID), nil, sc); err != nil {
-			return err
-		}
-		return s.graphChanged(ctx, vendorID)
+		return event.Record(ctx, s.events, "vendor.subcontractor.linked", part("subcontractor_link", sc.ID, vendorID), nil, sc)
 	})
 	return sc, err
 }
@@ -138,9 +135,6 @@ func (s *Service) RemoveSubcontractor(ctx context.Context, vendorID, id string) 
 			return notFoundOr(err, "subcontractor link", id)
 		}
 		gone := struct{ ID, VendorID string }{id, vendorID}
-		if err := event.Record(ctx, s.events, "vendor.subcontractor.unlinked", part("subcontractor_link", id, vendorID), gone, nil); err != nil {
-			return err
-		}
-		return s.graphChanged(ctx, vendorID)
+		return event.Record(ctx, s.events, "vendor.subcontractor.unlinked", part("subcontractor_link", id, vendorID), gone, nil)
 	})
 }

@@ -142,3 +142,70 @@ func TestTransportOpensNoTransaction(t *testing.T) {
 		t.Fatalf("found only %d api files: is the path right?", len(files))
 	}
 }
+
+// TestServicesHaveNoSetterWiring: a service takes what it needs in its constructor. Hooks registered
+// after construction (OnChange, ObserveGraph, UseControlScores, a Deps.OnComplete callback) fail
+// silently when a wire is forgotten; what follows a change across aggregates is a rule in
+// domain/workflow, run on the change's domain event.
+func TestServicesHaveNoSetterWiring(t *testing.T) {
+	setter := func(name string) bool {
+		for _, p := range []string{"On", "Use", "Observe", "Subscribe", "Register", "Wire", "Bind", "Attach"} {
+			if rest, ok := strings.CutPrefix(name, p); ok && rest != "" && rest[0] >= 'A' && rest[0] <= 'Z' {
+				return true
+			}
+		}
+		return false
+	}
+	files, err := filepath.Glob("../../domain/*/*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fset := token.NewFileSet()
+	for _, path := range files {
+		if strings.HasSuffix(path, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, path, nil, parser.SkipObjectResolution)
+		if err != nil {
+			t.Fatalf("parse %s: %v", path, err)
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.FuncDecl:
+				if n.Recv != nil && n.Name.IsExported() && setter(n.Name.Name) && isService(n.Recv.List[0].Type) {
+					t.Errorf("%s: %s.%s wires a service after construction: take it in the constructor, or make it a rule in domain/workflow",
+						fset.Position(n.Pos()), receiverName(n.Recv.List[0].Type), n.Name.Name)
+				}
+			case *ast.Field:
+				if _, ok := n.Type.(*ast.FuncType); !ok {
+					return true
+				}
+				for _, name := range n.Names {
+					if name.IsExported() && strings.HasPrefix(name.Name, "On") && len(name.Name) > 2 {
+						t.Errorf("%s: hook field %s: a rule that follows a change belongs in domain/workflow", fset.Position(name.Pos()), name.Name)
+					}
+				}
+			}
+			return true
+		})
+	}
+	if len(files) < 20 {
+		t.Fatalf("found only %d domain files: is the path right?", len(files))
+	}
+}
+
+// isService reports whether a receiver type is Service or Remediations (or a pointer to one).
+func isService(x ast.Expr) bool {
+	name := receiverName(x)
+	return name == "Service" || name == "Remediations"
+}
+
+func receiverName(x ast.Expr) string {
+	if star, ok := x.(*ast.StarExpr); ok {
+		x = star.X
+	}
+	if id, ok := x.(*ast.Ident); ok {
+		return id.Name
+	}
+	return ""
+}

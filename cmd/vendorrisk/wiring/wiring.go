@@ -6,7 +6,6 @@ package wiring
 import (
 	"context"
 	"log/slog"
-	"strings"
 	"time"
 
 	"github.com/vendorrisk/vendorrisk/api"
@@ -30,8 +29,8 @@ import (
 	"github.com/vendorrisk/vendorrisk/domain/questionnaire"
 	"github.com/vendorrisk/vendorrisk/domain/register"
 	"github.com/vendorrisk/vendorrisk/domain/risk"
-	"github.com/vendorrisk/vendorrisk/domain/scoring"
 	"github.com/vendorrisk/vendorrisk/domain/webhook"
+	"github.com/vendorrisk/vendorrisk/domain/workflow"
 	"github.com/vendorrisk/vendorrisk/repository"
 )
 
@@ -95,38 +94,36 @@ func WireWith(db *repository.DB, clock domain.Clock, blobs assessment.BlobStore,
 	// the use case's own transaction.
 	audited := audit.NewService(repository.NewAuditTrail(db), db, clock)
 	outbox := repository.NewOutbox(db)
-	trail := event.Recorders{audited, webhook.NewOutbox(outbox, clock)}
+	// The cross-aggregate rules follow the events last, in the same transaction: the trail reads the
+	// cause, then what followed. They are bound to the services below, once.
+	rules := workflow.New()
+	trail := event.Recorders{audited, webhook.NewOutbox(outbox, clock), rules}
 	if opt.NoOutbox {
-		trail = event.Recorders{audited}
+		trail = event.Recorders{audited, rules}
 	}
 	if opt.Observe != nil {
 		trail = append(trail, opt.Observe)
 	}
 	vendors := register.NewService(repository.NewVendors(db), db, clock, trail)
 	policies := policy.NewService(repository.NewPolicies(db), db, clock, trail)
-	engagements := engagement.NewService(repository.NewEngagements(db), vendorReader{vendors}, policies, db, clock, trail)
+	assessmentRepo := repository.NewAssessments(db)
+	engagements := engagement.NewService(repository.NewEngagements(db), workflow.EngagementVendors{Register: vendors}, policies,
+		assessment.ControlScores{Store: assessmentRepo}.Latest, db, clock, trail)
 	catalogs := catalog.NewService(repository.NewCatalogs(db), db, clock, trail)
 	templates := questionnaire.NewService(repository.NewTemplates(db), catalogs.Resolve, db, clock, trail)
 	keys := apikey.NewService(keyRepo, keyRepo.VendorExists, clock, db, trail)
-	vendors.ObserveGraph(engagements.Refresh)
-	policies.OnChange(engagements.RefreshAll)
 	findings := finding.NewService(repository.NewFindings(db), func(ctx context.Context, id string) (string, risk.Tier, error) {
 		i, err := engagements.Lookup(ctx, id) // findings check their own scope
 		return i.VendorID, i.EffectiveTier, err
 	}, db, clock, trail)
-	// Findings are rated on their engagement's tier: they move with it, in the transaction that moves it.
-	engagements.OnTierChange(findings.Retier)
-	deps := assessmentDeps(engagements, templates, policies, keys, blobs)
-	deps.OnComplete = func(ctx context.Context, a assessment.Assessment, ev []assessment.Evidence) error {
-		if err := findings.FromAssessment(ctx, findingOutcome(a, ev)); err != nil {
-			return err
-		}
-		// The engagement's last assessment and next review date move in the same transaction.
-		return engagements.Assessed(ctx, a.EngagementID, *a.CompletedAt)
+	deps := must(workflow.AssessmentDeps(workflow.AssessmentSources{Engagements: engagements, Templates: templates,
+		Policies: policies, Keys: keys, Blobs: blobs}))
+	assessments := assessment.NewService(assessmentRepo, deps, db, clock, trail)
+	if err := rules.Bind(workflow.Deps{Vendors: vendors, Engagements: engagements, Findings: findings,
+		Assessments: assessments}); err != nil {
+		panic(err) // a wiring mistake: fail at start-up, not on the first change
 	}
-	assessments := assessment.NewService(repository.NewAssessments(db), deps, db, clock, trail)
-	engagements.UseControlScores(assessments.LatestControlScore)
-	contracts := contract.NewService(repository.NewContracts(db), engagementReader{engagements}, policies, db, clock, trail)
+	contracts := contract.NewService(repository.NewContracts(db), workflow.ContractEngagements{Engagements: engagements}, policies, db, clock, trail)
 	remediations := finding.NewRemediations(findings, repository.NewFindings(db),
 		func(ctx context.Context, tier risk.Tier, sev domain.Severity) (int, error) {
 			pol, err := policies.Current(ctx)
@@ -135,8 +132,8 @@ func WireWith(db *repository.DB, clock domain.Clock, blobs assessment.BlobStore,
 			}
 			return pol.ForTier(tier).RemediationDays[sev], nil
 		})
-	decisions, acceptances := wireDecisions(db, clock, facts{engagements: engagements, policies: policies,
-		contracts: contracts, vendors: vendors, findings: findings, remediations: remediations, now: clock}, trail)
+	decisions, acceptances := wireDecisions(db, clock, workflow.Sources{Engagements: engagements, Policies: policies,
+		Contracts: contracts, Certifications: vendors, Findings: findings, Remediations: remediations}, trail)
 	return Services{
 		Audit:  audited,
 		Events: trail,
@@ -178,121 +175,13 @@ func logger(l *slog.Logger) *slog.Logger {
 // replica that dies lets its job go to another after this long.
 const JobLease = 2 * time.Minute
 
-// vendorReader gives engagements what they need of the vendor register.
-type vendorReader struct{ s *register.Service }
-
-func (r vendorReader) VendorInfo(ctx context.Context, id string) (engagement.VendorInfo, error) {
-	v, err := r.s.Info(ctx, id)
+// must stops start-up on a wiring mistake (a dependency not given) rather than failing the first
+// change that needs it.
+func must[T any](v T, err error) T {
 	if err != nil {
-		return engagement.VendorInfo{}, err
+		panic(err)
 	}
-	return engagement.VendorInfo{ID: v.ID, Name: v.Name, Kind: string(v.Kind), Status: string(v.Status)}, nil
-}
-
-func (r vendorReader) VendorKeys(ctx context.Context, numbers, refs []string) ([]engagement.VendorKey, error) {
-	byNumber, byRef, err := r.s.FindByKeys(ctx, numbers, refs)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]engagement.VendorKey, 0, len(byNumber)+len(byRef))
-	for _, m := range []map[string]register.Vendor{byNumber, byRef} {
-		for _, v := range m {
-			out = append(out, engagement.VendorKey{ID: v.ID, CorporateNumber: v.CorporateNumber, ExternalRef: v.ExternalRef,
-				Status: string(v.Status)})
-		}
-	}
-	return out, nil
-}
-
-func (r vendorReader) FourthParties(ctx context.Context, vendorID string) ([]engagement.FourthParty, error) {
-	fps, err := r.s.FourthParties(ctx, vendorID)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]engagement.FourthParty, len(fps))
-	for i, f := range fps {
-		out[i] = engagement.FourthParty{VendorID: f.Link.SubcontractorID, Name: f.Link.SubcontractorName, Service: f.Link.Service,
-			HandlesOurData: f.Link.HandlesOurData, Depth: f.Depth, ViaVendorID: f.Link.VendorID}
-	}
-	return out, nil
-}
-
-// engagementReader gives contracts what they need of an engagement.
-type engagementReader struct{ s *engagement.Service }
-
-func (r engagementReader) EngagementInfo(ctx context.Context, id string) (contract.EngagementInfo, error) {
-	i, err := r.s.Info(ctx, id)
-	if err != nil {
-		return contract.EngagementInfo{}, err
-	}
-	return contract.EngagementInfo{ID: i.ID, VendorID: i.VendorID, EffectiveTier: i.EffectiveTier, DataLocations: i.DataLocations}, nil
-}
-
-// assessmentDeps adapts the other services to what assessments need.
-func assessmentDeps(e *engagement.Service, t *questionnaire.Service, p *policy.Service, k *apikey.Service, blobs assessment.BlobStore) assessment.Deps {
-	return assessment.Deps{
-		Risk: func(ctx context.Context, id string) (assessment.RiskRef, error) {
-			_, ev, err := e.Get(ctx, id)
-			if err != nil {
-				return assessment.RiskRef{}, err
-			}
-			return assessment.RiskRef{InherentScore: ev.Assessment.Score, Impact: ev.Impact, Exposure: ev.Exposure.Totals}, nil
-		},
-		Engagement: func(ctx context.Context, id string) (assessment.EngagementRef, error) {
-			i, err := e.Info(ctx, id)
-			return assessment.EngagementRef{ID: i.ID, VendorID: i.VendorID, EffectiveTier: i.EffectiveTier}, err
-		},
-		Template: t.Get,
-		Depth: func(ctx context.Context, tier risk.Tier) (questionnaire.Coverage, error) {
-			pol, err := p.Current(ctx)
-			if err != nil {
-				return "", err
-			}
-			return questionnaire.Coverage(pol.ForTier(tier).QuestionnaireDepth), nil
-		},
-		NewSupplierKey: func(ctx context.Context, vendorID, name string, expires time.Time) (string, string, error) {
-			key, secret, err := k.Create(ctx, apikey.NewKey{Name: name, Role: auth.RoleSupplier, VendorID: vendorID,
-				ExpiresAt: &expires, CreatedBy: "assessment"})
-			return key.ID, secret, err
-		},
-		RevokeKey: func(ctx context.Context, id string) error {
-			_, err := k.Revoke(ctx, id)
-			return err
-		},
-		Blobs: blobs,
-	}
-}
-
-// findingOutcome lists a completed assessment's scored answers for finding generation.
-func findingOutcome(a assessment.Assessment, ev []assessment.Evidence) finding.Outcome {
-	evidenceOf := map[string][]string{}
-	for _, e := range ev {
-		for _, k := range e.QuestionKeys {
-			evidenceOf[k] = append(evidenceOf[k], e.ID)
-		}
-	}
-	questions := map[string]questionnaire.Question{}
-	for _, q := range a.Template.Questions() {
-		questions[q.Key] = q
-	}
-	out := finding.Outcome{AssessmentID: a.ID, EngagementID: a.EngagementID}
-	for _, qs := range a.Scored().Questions {
-		q, ans := questions[qs.Key], a.Answers[qs.Key]
-		if qs.Outcome == scoring.OutcomeHidden || qs.Outcome == scoring.OutcomeNA {
-			out.Answers = append(out.Answers, finding.Answer{QuestionKey: q.Key, Title: q.Text.EN, TitleJA: q.Text.JA, Severity: q.Severity, NotApplicable: true})
-			continue
-		}
-		if qs.Outcome != scoring.OutcomeScored {
-			continue
-		}
-		given := ans.Value
-		if len(ans.Values) > 0 {
-			given = strings.Join(ans.Values, ", ")
-		}
-		out.Answers = append(out.Answers, finding.Answer{QuestionKey: q.Key, Title: q.Text.EN, TitleJA: q.Text.JA, Answer: given, ScoreBP: qs.ScoreBP,
-			Severity: q.Severity, ThreatCategory: string(q.ThreatCategory), ControlRefs: q.ControlRefs, EvidenceIDs: evidenceOf[q.Key]})
-	}
-	return out
+	return v
 }
 
 // APIDeps are the handler's dependencies for these services.
