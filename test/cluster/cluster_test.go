@@ -288,6 +288,7 @@ func TestCluster(t *testing.T) {
 		}
 	}
 	dir := t.TempDir()
+	keepLogs(t, dir)
 	// The nodes run as the mysql user, as the Debian package runs MariaDB (the rsync state transfer's
 	// daemon would otherwise drop to nobody): it must reach and own the folder.
 	mysqlUser, err := user.Lookup("mysql")
@@ -367,6 +368,8 @@ backend replicas
 		"VENDORRISK_S3_PATH_STYLE=true", "AWS_ACCESS_KEY_ID=" + s3gw.AccessKey, "AWS_SECRET_ACCESS_KEY=" + s3gw.SecretKey,
 		"AWS_REGION=us-east-1", "VENDORRISK_SWEEP_INTERVAL=2s", "VENDORRISK_REPLICAS=3", "VENDORRISK_RATE_LIMIT=0",
 		"VENDORRISK_DRAIN_DELAY=1s", "VENDORRISK_MAX_INFLIGHT_PER_KEY=0",
+		// One signing key for the deployment, as an operator would give every replica.
+		"VENDORRISK_AUDIT_KEY_FILE=" + filepath.Join(dir, "audit-signing.key"),
 		"VENDORRISK_PUBLIC_URL=http://127.0.0.1:" + fmt.Sprint(httpPort)}
 	run := func(args ...string) string {
 		cmd := exec.Command(bin, args...)
@@ -608,7 +611,15 @@ backend replicas
 		t.Errorf("audit chain: %v", verify)
 	}
 	t.Logf("cluster test took %v", time.Since(began).Round(time.Second))
-	if t.Failed() { // keep the logs of a failed run
+}
+
+// keepLogs copies the nodes' and replicas' logs out of dir when the test failed, even by Fatal
+// (registered before the temporary directory's own cleanup, so it runs first).
+func keepLogs(t *testing.T, dir string) {
+	t.Cleanup(func() {
+		if !t.Failed() {
+			return
+		}
 		keep := filepath.Join(os.TempDir(), "vendorrisk-cluster-logs")
 		_ = os.MkdirAll(keep, 0o755)
 		for _, pat := range []string{"*.err", "*.log"} {
@@ -620,7 +631,7 @@ backend replicas
 			}
 		}
 		t.Logf("logs kept in %s", keep)
-	}
+	})
 }
 
 func firstQuestionKey(sa map[string]any) string {
