@@ -203,7 +203,7 @@ func outcome(a assessment.Assessment, ev []assessment.Evidence) finding.Outcome 
 	for _, qs := range a.Scored().Questions {
 		q, ans := questions[qs.Key], a.Answers[qs.Key]
 		if qs.Outcome == scoring.OutcomeHidden || qs.Outcome == scoring.OutcomeNA {
-			out.Answers = append(out.Answers, finding.Answer{QuestionKey: q.Key, Title: q.Text.EN, Severity: q.Severity, NotApplicable: true})
+			out.Answers = append(out.Answers, finding.Answer{QuestionKey: q.Key, Title: q.Text.EN, TitleJA: q.Text.JA, Severity: q.Severity, NotApplicable: true})
 			continue
 		}
 		if qs.Outcome != scoring.OutcomeScored {
@@ -213,7 +213,7 @@ func outcome(a assessment.Assessment, ev []assessment.Evidence) finding.Outcome 
 		if len(ans.Values) > 0 {
 			given = strings.Join(ans.Values, ", ")
 		}
-		out.Answers = append(out.Answers, finding.Answer{QuestionKey: q.Key, Title: q.Text.EN, Answer: given, ScoreBP: qs.ScoreBP,
+		out.Answers = append(out.Answers, finding.Answer{QuestionKey: q.Key, Title: q.Text.EN, TitleJA: q.Text.JA, Answer: given, ScoreBP: qs.ScoreBP,
 			Severity: q.Severity, ThreatCategory: string(q.ThreatCategory), ControlRefs: q.ControlRefs, EvidenceIDs: evidenceOf[q.Key]})
 	}
 	return out
