@@ -436,9 +436,17 @@ func browserFlow(t *testing.T, js bool) {
 	if !strings.Contains(b.text("#flash"), "回答を記録しました") {
 		t.Fatalf("finding response: %s", b.location())
 	}
+	// A proposed plan is not tracked until procurement accepts it: nothing to mark done yet.
+	if done := b.attrs(`input[name="done"]`); len(done) != 0 {
+		t.Fatalf("items of a plan not yet accepted can be marked done: %v", done)
+	}
+	must(t, e.do(t, "POST", "/api/v1/findings/"+fid+"/remediation-plan/accept", e.admin, nil), http.StatusOK)
+	if st := b.navigate("/portal/findings"); st != http.StatusOK {
+		t.Fatalf("findings page: %d", st)
+	}
 	done := b.attrs(`input[name="done"]`)
 	if len(done) != 1 {
-		t.Fatalf("proposed items: %v", done)
+		t.Fatalf("accepted plan items: %v", done)
 	}
 	b.do(chromedp.Click(chromedp.ID(done[0]["id"])))
 	b.click("send-" + fid)
