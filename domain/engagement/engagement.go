@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/vendorrisk/vendorrisk/domain"
@@ -153,7 +152,7 @@ func (e *Engagement) validate() error {
 	var v domain.Validator
 	v.Check(domain.ValidID(e.VendorID), "vendor_id", "must be a vendor id")
 	v.Check(e.Name != "" && utf8.RuneCountInString(e.Name) <= 200, "name", "is required and at most 200 characters")
-	v.Check(validExternalRef(e.ExternalRef), "external_ref", "must be at most 100 printable characters")
+	v.Check(domain.ValidExternalRef(e.ExternalRef), "external_ref", "must be at most 100 printable characters")
 	v.Check(utf8.RuneCountInString(e.Description) <= 4000, "description", "must be at most 4000 characters")
 	v.Check(utf8.RuneCountInString(e.BusinessOwner) <= 200, "business_owner", "must be at most 200 characters")
 	v.Check(slices.Contains(ServiceTypes, e.ServiceType), "service_type", "is not a service type")
@@ -185,15 +184,3 @@ func (e *Engagement) validate() error {
 	return v.Err()
 }
 
-// validExternalRef: at most 100 characters, no control or invisible ones (it is matched exactly).
-func validExternalRef(s string) bool {
-	if utf8.RuneCountInString(s) > 100 {
-		return false
-	}
-	for _, r := range s {
-		if !unicode.IsPrint(r) && r != ' ' {
-			return false
-		}
-	}
-	return true
-}

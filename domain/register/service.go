@@ -224,7 +224,7 @@ func (f *Filter) normalize(cursor string) error {
 	f.Query = strings.TrimSpace(f.Query)
 	v.Check(len(f.Query) <= 200, "q", "must be at most 200 characters")
 	f.ExternalRef = strings.TrimSpace(f.ExternalRef)
-	v.Check(ValidExternalRef(f.ExternalRef), "external_ref", "must be at most 100 printable characters")
+	v.Check(domain.ValidExternalRef(f.ExternalRef), "external_ref", "must be at most 100 printable characters")
 	limit, err := domain.ClampLimit(f.Limit)
 	if err != nil {
 		return err

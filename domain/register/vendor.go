@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/vendorrisk/vendorrisk/domain"
@@ -127,7 +126,7 @@ func (v *Vendor) validate() error {
 	c.Check(utf8.RuneCountInString(v.LegalName) <= maxName, "legal_name", "must be at most 200 characters")
 	c.Check(v.CorporateNumber == "" || ValidCorporateNumber(v.CorporateNumber), "corporate_number",
 		"must be a 13-digit Japanese corporate number with a valid check digit")
-	c.Check(ValidExternalRef(v.ExternalRef), "external_ref", "must be at most 100 printable characters")
+	c.Check(domain.ValidExternalRef(v.ExternalRef), "external_ref", "must be at most 100 printable characters")
 	c.Check(v.Country == "" || country.Valid(v.Country), "country", "must be an ISO 3166-1 alpha-2 code")
 	c.Check(v.Website == "" || validWebsite(v.Website), "website", "must be an absolute http or https URL")
 	c.Check(utf8.RuneCountInString(v.Description) <= maxDescription, "description", "must be at most 4000 characters")
@@ -153,19 +152,6 @@ func (v *Vendor) validate() error {
 	return c.Err()
 }
 
-// ValidExternalRef reports whether s may be an external reference: at most 100 characters, none of
-// them a control character (it is matched exactly, so invisible characters would only confuse).
-func ValidExternalRef(s string) bool {
-	if utf8.RuneCountInString(s) > 100 {
-		return false
-	}
-	for _, r := range s {
-		if unicode.IsControl(r) || !unicode.IsPrint(r) && r != ' ' {
-			return false
-		}
-	}
-	return true
-}
 
 func validWebsite(s string) bool {
 	u, err := url.Parse(s)
