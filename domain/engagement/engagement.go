@@ -183,4 +183,3 @@ func (e *Engagement) validate() error {
 	}
 	return v.Err()
 }
-

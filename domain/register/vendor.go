@@ -152,7 +152,6 @@ func (v *Vendor) validate() error {
 	return c.Err()
 }
 
-
 func validWebsite(s string) bool {
 	u, err := url.Parse(s)
 	return err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != "" && len(s) <= 2048
