@@ -2,14 +2,17 @@ package api_test
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"net/http"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/vendorrisk/vendorrisk/api"
 	"github.com/vendorrisk/vendorrisk/domain/auth"
+	"github.com/vendorrisk/vendorrisk/repository"
 )
 
 func TestOptimisticConcurrency(t *testing.T) {
@@ -221,4 +224,58 @@ func TestIdempotencyKeyConcurrentRetries(t *testing.T) {
 			t.Errorf("%d vendors after concurrent retries, want 1", got)
 		}
 	})
+}
+
+// TestIdempotencyKeyAfterDeathBetweenCommitAndResponse: a replica that commits a create and dies
+// before storing its response (here: storing the response fails) leaves the key marked by the create's
+// own transaction; the retry, now and after the reservation would count as abandoned, gets the
+// resource back as the creation it was, and nothing is created twice.
+func TestIdempotencyKeyAfterDeathBetweenCommitAndResponse(t *testing.T) {
+	eachDB(t, func(t *testing.T, e *env) {
+		e.failStoredResponses(t)
+		body := vendorBody("Committed Then Died")
+		first := must(t, e.do(t, "POST", "/api/v1/vendors", e.admin, body, "Idempotency-Key", "died-1"), http.StatusCreated)
+		for _, wait := range []time.Duration{0, 3 * time.Minute} {
+			e.clock.Advance(wait)
+			again := must(t, e.do(t, "POST", "/api/v1/vendors", e.admin, body, "Idempotency-Key", "died-1"), http.StatusCreated)
+			if again.Header.Get("Idempotent-Replayed") != "true" || again.str("id") != first.str("id") ||
+				again.Header.Get("Location") != first.Header.Get("Location") || again.Header.Get("ETag") != first.Header.Get("ETag") {
+				t.Errorf("after %v the retry answered %s\nwant a replay of %s", wait, again, first)
+			}
+			if !bytes.Equal(again.Raw, first.Raw) {
+				t.Errorf("after %v the replayed body differs:\n%s\n%s", wait, again.Raw, first.Raw)
+			}
+			if n := e.countVendors(t); n != 1 {
+				t.Fatalf("%d vendors after a retry of a create that died after its commit, want 1", n)
+			}
+		}
+		// Another credential cannot use the key's replay to read what it may not: keys are per credential.
+		supplier := e.key(t, auth.RoleSupplier, first.str("id"))
+		r := e.do(t, "POST", "/api/v1/vendors", supplier, body, "Idempotency-Key", "died-1")
+		if r.Status == http.StatusCreated {
+			t.Errorf("a supplier's key created or replayed a vendor: %s", r)
+		}
+
+		// A create that failed before committing left no mark: the key is free for the corrected retry.
+		wantProblem(t, e.do(t, "POST", "/api/v1/vendors", e.admin, vendorBody("Bad", "country", "XX"), "Idempotency-Key", "died-2"),
+			http.StatusUnprocessableEntity, "country")
+		r = must(t, e.do(t, "POST", "/api/v1/vendors", e.admin, vendorBody("Good"), "Idempotency-Key", "died-2"), http.StatusCreated)
+		if r.Header.Get("Idempotent-Replayed") != "" {
+			t.Errorf("a request that failed before its commit was replayed: %s", r)
+		}
+	})
+}
+
+// failStoredResponses makes storing an idempotent response fail, as a process that dies after its
+// commit would leave it: the row keeps status 0.
+func (e *env) failStoredResponses(t *testing.T) {
+	t.Helper()
+	if e.db.Dialect() == repository.DialectMySQL {
+		e.sqlExec(t, `CREATE TRIGGER idem_dies BEFORE UPDATE ON idempotency_keys FOR EACH ROW
+			BEGIN IF NEW.status <> 0 THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'died'; END IF; END`)
+		t.Cleanup(func() { _, _ = e.db.SQL().ExecContext(context.Background(), "DROP TRIGGER IF EXISTS idem_dies") })
+		return
+	}
+	e.sqlExec(t, `CREATE TRIGGER idem_dies BEFORE UPDATE ON idempotency_keys FOR EACH ROW
+		WHEN NEW.status <> 0 BEGIN SELECT RAISE(ABORT, 'died'); END`)
 }

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"time"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/vendorrisk/vendorrisk/domain"
 	"github.com/vendorrisk/vendorrisk/domain/auth"
+	"github.com/vendorrisk/vendorrisk/domain/event"
 	"github.com/vendorrisk/vendorrisk/domain/idempotency"
 )
 
@@ -69,6 +71,10 @@ func (s *Server) idempotent(c *gin.Context) {
 		s.replay(c, rec)
 		return
 	}
+	if at, ok := createdAt[c.FullPath()]; ok {
+		c.Request = c.Request.WithContext(idempotency.WithClaim(ctx,
+			&idempotency.Claim{KeyID: rec.KeyID, Key: rec.Key, Type: at.subject, Locate: at.locate}))
+	}
 	w := &captureWriter{ResponseWriter: c.Writer}
 	c.Writer = w
 	c.Next()
@@ -98,7 +104,9 @@ func (s *Server) reserve(ctx context.Context, rec idempotency.Record) (bool, err
 	if err != nil {
 		return false, err
 	}
-	if prev.Status == 0 && prev.RequestHash == rec.RequestHash && rec.CreatedAt.Sub(prev.CreatedAt) > abandonedAfter {
+	// A reservation whose change committed is never taken over: the retry replays the resource.
+	if prev.Status == 0 && prev.Location == "" && prev.RequestHash == rec.RequestHash &&
+		rec.CreatedAt.Sub(prev.CreatedAt) > abandonedAfter {
 		if err := s.idem.Release(ctx, rec.KeyID, rec.Key); err != nil {
 			return false, err
 		}
@@ -117,6 +125,8 @@ func (s *Server) replay(c *gin.Context, rec idempotency.Record) {
 		respondError(c, err)
 	case prev.RequestHash != rec.RequestHash:
 		respondError(c, domain.Invalid("Idempotency-Key", "was already used with a different request; use a new key"))
+	case prev.Status == 0 && prev.Location != "":
+		s.replayCommitted(c, prev)
 	case prev.Status == 0:
 		c.Header("Retry-After", "1")
 		problemStatus(c, http.StatusConflict, "idempotency-in-progress", "Request in progress",
@@ -131,5 +141,89 @@ func (s *Server) replay(c *gin.Context, rec idempotency.Record) {
 		c.Header("Idempotent-Replayed", "true")
 		c.Data(prev.Status, "application/json; charset=utf-8", prev.Body)
 		c.Abort()
+	}
+}
+
+// created says, for a create route that takes an Idempotency-Key, which event subject it creates and
+// where that resource is read: the path its handler answers in Location.
+type created struct {
+	subject string
+	locate  func(event.Subject) string
+}
+
+// createdAt lists the idempotent create routes whose change marks its key in the use case's
+// transaction. Linking a subcontractor is not here: it has no resource of its own to read back, and a
+// second link of the same pair is refused as a duplicate (409) rather than created twice.
+var createdAt = map[string]created{
+	"/api/v1/vendors":                       {"vendor", at("/api/v1/vendors/")},
+	"/api/v1/vendors/:id/contacts":          {"contact", vendorPart("contacts")},
+	"/api/v1/vendors/:id/certifications":    {"certification", vendorPart("certifications")},
+	"/api/v1/engagements":                   {"engagement", at("/api/v1/engagements/")},
+	"/api/v1/engagements/:id/contracts":     {"contract", at("/api/v1/contracts/")},
+	"/api/v1/questionnaire-templates":       {"questionnaire_template", at("/api/v1/questionnaire-templates/")},
+	"/api/v1/assessments":                   {"assessment", at("/api/v1/assessments/")},
+	"/api/v1/decisions":                     {"decision", at("/api/v1/decisions/")},
+	"/api/v1/findings/:id/risk-acceptances": {"risk_acceptance", at("/api/v1/risk-acceptances/")},
+}
+
+func at(prefix string) func(event.Subject) string {
+	return func(s event.Subject) string { return prefix + s.ID }
+}
+
+func vendorPart(part string) func(event.Subject) string {
+	return func(s event.Subject) string { return "/api/v1/vendors/" + s.VendorID + "/" + part + "/" + s.ID }
+}
+
+// replayCommitted answers a retry whose first request committed but died before its response was
+// stored: the resource is read back through the router, as the same credential, and answered as the
+// creation it was. What the resource looks like now may differ from the first response if it was
+// changed since; it is the same resource, never a second one.
+func (s *Server) replayCommitted(c *gin.Context, prev idempotency.Record) {
+	req, err := http.NewRequestWithContext(c.Request.Context(), http.MethodGet, prev.Location, nil)
+	if err != nil {
+		respondError(c, fmt.Errorf("replay %s: %w", prev.Location, err))
+		return
+	}
+	for _, h := range []string{"Authorization", "Accept-Language", "X-Request-ID"} {
+		if v := c.GetHeader(h); v != "" {
+			req.Header.Set(h, v)
+		}
+	}
+	req.RemoteAddr = c.Request.RemoteAddr
+	w := &bufferedResponse{header: http.Header{}}
+	s.router.ServeHTTP(w, req)
+	status := w.status
+	if status == http.StatusOK {
+		status = http.StatusCreated
+		c.Header("Location", prev.Location)
+	}
+	for _, h := range []string{"ETag", "Content-Type", "Content-Language"} {
+		if v := w.header.Get(h); v != "" {
+			c.Header(h, v)
+		}
+	}
+	c.Header("Idempotent-Replayed", "true")
+	c.Status(status)
+	_, _ = c.Writer.Write(w.body.Bytes())
+	c.Abort()
+}
+
+// bufferedResponse keeps an internal request's response.
+type bufferedResponse struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (w *bufferedResponse) Header() http.Header { return w.header }
+func (w *bufferedResponse) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.body.Write(b)
+}
+func (w *bufferedResponse) WriteHeader(status int) {
+	if w.status == 0 {
+		w.status = status
 	}
 }

@@ -129,6 +129,7 @@ type Server struct {
 	remediations *finding.Remediations
 	portfolio    *portfolio.Service
 	idem         idempotency.Store
+	router       http.Handler // for a replay that reads the created resource back
 	audit        *audit.Service
 	checkpoints  *audit.Checkpoints
 	decisions    *decision.Service
@@ -227,6 +228,7 @@ func NewHandler(cfg Config, d Deps) http.Handler {
 	})
 	e.GET("/metrics", s.metricsAuth, gin.WrapH(promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{})))
 	s.routes(e)
+	s.router = e
 	return e
 }
 

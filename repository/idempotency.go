@@ -64,9 +64,20 @@ func (s *Idempotency) Complete(ctx context.Context, r idempotency.Record) error 
 	return nil
 }
 
-// Release forgets a reservation whose request failed, so that the client may retry.
+// MarkCommitted records where the created resource is read, in the use case's transaction (ctx).
+func (s *Idempotency) MarkCommitted(ctx context.Context, keyID, key, location string) error {
+	err := s.db.conn(ctx).Model(&idempotencyRow{}).Where("key_id = ? AND idem_key = ?", keyID, key).
+		Update("location", location).Error
+	if err != nil {
+		return fmt.Errorf("mark idempotency key committed: %w", dbErr(err))
+	}
+	return nil
+}
+
+// Release forgets a reservation whose request failed, so that the client may retry; a reservation
+// whose change committed (a failure after the commit) is kept, so the retry replays the resource.
 func (s *Idempotency) Release(ctx context.Context, keyID, key string) error {
-	err := s.db.conn(ctx).Where("key_id = ? AND idem_key = ?", keyID, key).Delete(&idempotencyRow{}).Error
+	err := s.db.conn(ctx).Where("key_id = ? AND idem_key = ? AND location = ''", keyID, key).Delete(&idempotencyRow{}).Error
 	if err != nil {
 		return fmt.Errorf("release idempotency key: %w", dbErr(err))
 	}

@@ -2,6 +2,7 @@ package repository_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"testing"
 	"time"
@@ -70,13 +71,20 @@ func TestIdempotencyStore(t *testing.T) {
 			{"other credential's record untouched", get(keyB, "order-1", &idempotency.Record{KeyID: keyB, Key: "order-1",
 				RequestHash: hashOf("other"), CreatedAt: start})},
 			{"reserve after complete loses", reserve(rec, false)},
-			{"release", func(t *testing.T) {
-				if err := store.Release(ctx, keyA, "order-1"); err != nil {
+			{"release of a pending record", func(t *testing.T) {
+				if err := store.Release(ctx, keyB, "order-1"); err != nil {
 					t.Fatal(err)
 				}
 			}},
-			{"released record is gone", get(keyA, "order-1", nil)},
-			{"reserve after release wins", reserve(rec, true)},
+			{"released record is gone", get(keyB, "order-1", nil)},
+			{"reserve after release wins", reserve(idempotency.Record{KeyID: keyB, Key: "order-1",
+				RequestHash: hashOf("other"), CreatedAt: start}, true)},
+			{"release of a completed record keeps it", func(t *testing.T) {
+				if err := store.Release(ctx, keyA, "order-1"); err != nil {
+					t.Fatal(err)
+				}
+				get(keyA, "order-1", &completed)(t)
+			}},
 			{"release of an unknown key is harmless", func(t *testing.T) {
 				if err := store.Release(ctx, keyA, "never-reserved"); err != nil {
 					t.Fatal(err)
@@ -139,6 +147,47 @@ func TestIdempotencyDeleteBefore(t *testing.T) {
 					t.Errorf("DeleteBefore(%s) removed %q: %v", tt.cutoff, key, err)
 				}
 			}
+		}
+	})
+}
+
+// TestIdempotencyMarkCommitsWithTheUseCase: the mark is part of the use case's transaction (gone with
+// its rollback, kept with its commit), and a marked reservation survives Release.
+func TestIdempotencyMarkCommitsWithTheUseCase(t *testing.T) {
+	testdb.ForEach(t, func(t *testing.T, db *repository.DB) {
+		ctx := t.Context()
+		store := repository.NewIdempotency(db)
+		rec := idempotency.Record{KeyID: domain.NewID(), Key: "mark-1", RequestHash: hashOf("POST /v1/vendors {}"), CreatedAt: start}
+		if ok, err := store.Reserve(ctx, rec); !ok || err != nil {
+			t.Fatalf("Reserve = %v, %v", ok, err)
+		}
+		location := func() string {
+			got, err := store.Get(ctx, rec.KeyID, rec.Key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return got.Location
+		}
+		rollback := errors.New("use case failed")
+		err := db.InTx(ctx, func(ctx context.Context) error {
+			if err := store.MarkCommitted(ctx, rec.KeyID, rec.Key, "/v1/vendors/rolled-back"); err != nil {
+				return err
+			}
+			return rollback
+		})
+		if !errors.Is(err, rollback) || location() != "" {
+			t.Fatalf("after a rollback: %v, location %q; want no mark", err, location())
+		}
+		if err := db.InTx(ctx, func(ctx context.Context) error {
+			return store.MarkCommitted(ctx, rec.KeyID, rec.Key, "/v1/vendors/x")
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if err := store.Release(ctx, rec.KeyID, rec.Key); err != nil {
+			t.Fatal(err)
+		}
+		if got := location(); got != "/v1/vendors/x" {
+			t.Errorf("after Release of a committed reservation: location %q, want it kept", got)
 		}
 	})
 }

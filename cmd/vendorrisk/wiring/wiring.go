@@ -22,6 +22,7 @@ import (
 	"github.com/vendorrisk/vendorrisk/domain/engagement"
 	"github.com/vendorrisk/vendorrisk/domain/event"
 	"github.com/vendorrisk/vendorrisk/domain/finding"
+	"github.com/vendorrisk/vendorrisk/domain/idempotency"
 	"github.com/vendorrisk/vendorrisk/domain/notice"
 	"github.com/vendorrisk/vendorrisk/domain/policy"
 	"github.com/vendorrisk/vendorrisk/domain/portal"
@@ -97,9 +98,11 @@ func WireWith(db *repository.DB, clock domain.Clock, blobs assessment.BlobStore,
 	// The cross-aggregate rules follow the events last, in the same transaction: the trail reads the
 	// cause, then what followed. They are bound to the services below, once.
 	rules := workflow.New()
-	trail := event.Recorders{audited, webhook.NewOutbox(outbox, clock), rules}
+	// The idempotency marker is first: see idempotency.Marker.
+	marker := idempotency.Marker{Store: repository.NewIdempotency(db)}
+	trail := event.Recorders{marker, audited, webhook.NewOutbox(outbox, clock), rules}
 	if opt.NoOutbox {
-		trail = event.Recorders{audited, rules}
+		trail = event.Recorders{marker, audited, rules}
 	}
 	if opt.Observe != nil {
 		trail = append(trail, opt.Observe)
