@@ -416,6 +416,53 @@ func TestSweepRunnerHonoursTheLease(t *testing.T) {
 	})
 }
 
+// TestSweepRunsOncePerIntervalAcrossReplicas: three replicas ticking every interval (each at its own
+// offset) run the sweep once per interval between them; the one that ran keeps it while it ticks, and
+// another takes over within an interval of it stopping.
+func TestSweepRunsOncePerIntervalAcrossReplicas(t *testing.T) {
+	testdb.ForEach(t, func(t *testing.T, db *repository.DB) {
+		const interval = time.Minute
+		now := time.Date(2025, 4, 1, 9, 0, 0, 0, time.UTC)
+		clock := func() time.Time { return now }
+		runs := map[string]int{}
+		runner := func(holder string) *sweep.Runner {
+			return sweep.NewRunner(repository.NewLeases(db), holder, 10*time.Minute, clock, slog.New(slog.NewTextHandler(io.Discard, nil)),
+				sweep.Task{Name: "count", Run: func(context.Context) (int, error) { runs[holder]++; return 0, nil }})
+		}
+		replicas := []*sweep.Runner{runner("a"), runner("b"), runner("c")}
+		offsets := []time.Duration{0, 20 * time.Second, 40 * time.Second} // where in the interval each ticks
+		start := now
+		var perInterval []int
+		for k := range 10 {
+			if k == 5 {
+				// a (the holder) stops ticking: b and c go on
+				replicas, offsets = replicas[1:], offsets[1:]
+			}
+			ran := 0
+			for i, r := range replicas {
+				now = start.Add(time.Duration(k)*interval + offsets[i])
+				res, err := r.RunDue(t.Context(), interval)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if res.Ran {
+					ran++
+				}
+			}
+			perInterval = append(perInterval, ran)
+		}
+		// Interval 5 is the one a stopped in: its lease, kept until 1 interval after its last run,
+		// is free again within interval 5 and the next replica to tick runs.
+		want := []int{1, 1, 1, 1, 1, 1, 1, 1, 1, 1}
+		if !slices.Equal(perInterval, want) {
+			t.Errorf("runs per interval %v, want %v (runs by replica %v)", perInterval, want, runs)
+		}
+		if runs["a"] != 5 || runs["b"]+runs["c"] != 5 {
+			t.Errorf("runs by replica %v: want a 5 times, then b or c", runs)
+		}
+	})
+}
+
 // TestSweepEachPagesThroughEveryRecord: the sweep's paging loop visits each of 230 approved decisions
 // once over pages of 100 (others are skipped by the filter), and a record that fails does not stop it.
 func TestSweepEachPagesThroughEveryRecord(t *testing.T) {

@@ -50,25 +50,33 @@ func NewRunner(lease Lease, holder string, ttl time.Duration, now domain.Clock, 
 // Result says what one run did.
 type Result struct {
 	Ran     bool // false: another replica holds the lease
+	Started time.Time
 	Changed map[string]int
 }
 
-// RunOnce runs every task if this replica gets the lease.
-func (r *Runner) RunOnce(ctx context.Context) (Result, error) {
-	now := r.now()
-	ok, err := r.lease.Claim(ctx, LeaseName, r.holder, now, now.Add(r.ttl))
+// RunOnce runs every task if this replica gets the lease, and frees the lease after: a one-off run
+// (the command line, a test).
+func (r *Runner) RunOnce(ctx context.Context) (Result, error) { return r.run(ctx, 0) }
+
+// RunDue is one tick of Loop: it runs every task if this replica gets the lease, and keeps the lease
+// until interval after the run started.
+func (r *Runner) RunDue(ctx context.Context, interval time.Duration) (Result, error) {
+	return r.run(ctx, interval)
+}
+
+// run runs every task under the lease. With keep 0 the lease is freed after; otherwise it is kept
+// until keep after the run started, so that no replica runs again within that interval.
+func (r *Runner) run(ctx context.Context, keep time.Duration) (Result, error) {
+	started := r.now()
+	ok, err := r.lease.Claim(ctx, LeaseName, r.holder, started, started.Add(r.ttl))
 	if err != nil {
-		return Result{}, fmt.Errorf("claim the %s lease: %w", LeaseName, err)
+		return Result{Started: started}, fmt.Errorf("claim the %s lease: %w", LeaseName, err)
 	}
 	if !ok {
-		return Result{}, nil
+		return Result{Started: started}, nil
 	}
-	defer func() {
-		if err := r.lease.Release(context.WithoutCancel(ctx), LeaseName, r.holder); err != nil {
-			r.log.WarnContext(ctx, "release the sweep lease", "err", err)
-		}
-	}()
-	res := Result{Ran: true, Changed: map[string]int{}}
+	defer r.finish(ctx, started, keep)
+	res := Result{Ran: true, Started: started, Changed: map[string]int{}}
 	var errs []error // a failing task does not keep the others from running
 	for i, t := range r.tasks {
 		if i > 0 { // renew before each further task, so a long run keeps the lease it started with
@@ -91,25 +99,47 @@ func (r *Runner) RunOnce(ctx context.Context) (Result, error) {
 	return res, errors.Join(errs...)
 }
 
-// Loop runs RunOnce every interval until ctx ends, logging what changed.
+// finish frees the lease, or keeps it until keep after started (a run that took longer than keep
+// leaves it already expired: the next tick of any replica runs).
+func (r *Runner) finish(ctx context.Context, started time.Time, keep time.Duration) {
+	ctx = context.WithoutCancel(ctx)
+	var err error
+	if keep == 0 {
+		err = r.lease.Release(ctx, LeaseName, r.holder)
+	} else {
+		_, err = r.lease.Claim(ctx, LeaseName, r.holder, r.now(), started.Add(keep))
+	}
+	if err != nil {
+		r.log.WarnContext(ctx, "end the sweep lease", "err", err)
+	}
+}
+
+// Loop runs the tasks every interval until ctx ends, once per interval across the replicas: the
+// replica that ran keeps the lease for the rest of the interval (and takes it again on its next tick,
+// before the others see it free), so the others only run when it stopped ticking. Each run is logged
+// with when it started, the record an operator (and the cluster test) checks the schedule against.
 func (r *Runner) Loop(ctx context.Context, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
 		// A run may not outlive its lease: past it, another replica may start the same work.
 		runCtx, cancel := context.WithTimeout(ctx, r.ttl)
-		res, err := r.RunOnce(runCtx)
+		res, err := r.RunDue(runCtx, interval)
 		cancel()
 		switch {
 		case err != nil:
-			r.log.ErrorContext(ctx, "sweep failed", "err", err)
-		case res.Ran && changedAny(res.Changed):
-			r.log.InfoContext(ctx, "sweep changed records", "changed", res.Changed)
+			r.log.ErrorContext(ctx, "sweep failed", "err", err, "started", res.Started, "ran", res.Ran, "holder", r.holder)
 		case res.Ran:
-			r.log.DebugContext(ctx, "sweep found nothing to change")
+			r.log.InfoContext(ctx, "sweep ran", "started", res.Started, "changed", changedOnly(res.Changed), "holder", r.holder,
+				"took_ms", r.now().Sub(res.Started).Milliseconds())
 		}
 		select {
 		case <-ctx.Done():
+			// Stopping (SIGTERM): free the lease (if this replica has it) so another replica need not
+			// wait out the interval.
+			if err := r.lease.Release(context.WithoutCancel(ctx), LeaseName, r.holder); err != nil {
+				r.log.WarnContext(ctx, "release the sweep lease", "err", err)
+			}
 			return
 		case <-t.C:
 		}
@@ -148,11 +178,13 @@ func Each[T any](ctx context.Context, list func(ctx context.Context, after *doma
 	}
 }
 
-func changedAny(m map[string]int) bool {
-	for _, n := range m {
+// changedOnly is what a run changed, without the tasks that changed nothing.
+func changedOnly(m map[string]int) map[string]int {
+	out := map[string]int{}
+	for k, n := range m {
 		if n > 0 {
-			return true
+			out[k] = n
 		}
 	}
-	return false
+	return out
 }
