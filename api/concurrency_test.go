@@ -279,3 +279,54 @@ func (e *env) failStoredResponses(t *testing.T) {
 	e.sqlExec(t, `CREATE TRIGGER idem_dies BEFORE UPDATE ON idempotency_keys FOR EACH ROW
 		WHEN NEW.status <> 0 BEGIN SELECT RAISE(ABORT, 'died'); END`)
 }
+
+// TestIdempotencyKeyTakenOverAfterADeathBeforeCommit: a replica that died before its commit (here:
+// the insert fails, then so does forgetting the key) leaves a reservation without a mark. Its retry
+// is told to wait, then, 10 seconds on, takes the key over and creates the vendor once.
+func TestIdempotencyKeyTakenOverAfterADeathBeforeCommit(t *testing.T) {
+	eachDB(t, func(t *testing.T, e *env) {
+		drop := e.failWrites(t, "vendors", "INSERT")
+		dropRelease := e.failWrites(t, "idempotency_keys", "DELETE")
+		body := vendorBody("Died Before Commit")
+		wantProblem(t, e.do(t, "POST", "/api/v1/vendors", e.admin, body, "Idempotency-Key", "dead-1"), http.StatusInternalServerError)
+		drop()
+		dropRelease()
+		r := e.do(t, "POST", "/api/v1/vendors", e.admin, body, "Idempotency-Key", "dead-1")
+		if r.Status != http.StatusConflict || r.Header.Get("Retry-After") == "" {
+			t.Fatalf("a retry right after: %s, want 409 with Retry-After", r)
+		}
+		e.clock.Advance(11 * time.Second)
+		r = must(t, e.do(t, "POST", "/api/v1/vendors", e.admin, body, "Idempotency-Key", "dead-1"), http.StatusCreated)
+		if r.Header.Get("Idempotent-Replayed") != "" {
+			t.Errorf("the takeover was answered as a replay: %s", r)
+		}
+		again := must(t, e.do(t, "POST", "/api/v1/vendors", e.admin, body, "Idempotency-Key", "dead-1"), http.StatusCreated)
+		if again.str("id") != r.str("id") || again.Header.Get("Idempotent-Replayed") != "true" {
+			t.Errorf("the retry after the takeover: %s", again)
+		}
+		if n := e.countVendors(t); n != 1 {
+			t.Errorf("%d vendors, want 1", n)
+		}
+	})
+}
+
+// failWrites makes every op (INSERT, DELETE) on table fail until the returned function is called.
+func (e *env) failWrites(t *testing.T, table, op string) func() {
+	t.Helper()
+	name := "fail_" + strings.ToLower(op) + "_" + table
+	if e.db.Dialect() == repository.DialectMySQL {
+		e.sqlExec(t, fmt.Sprintf(`CREATE TRIGGER %s BEFORE %s ON %s FOR EACH ROW
+			SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'died'`, name, op, table))
+	} else {
+		e.sqlExec(t, fmt.Sprintf(`CREATE TRIGGER %s BEFORE %s ON %s BEGIN SELECT RAISE(ABORT, 'died'); END`, name, op, table))
+	}
+	dropped := false
+	drop := func() {
+		if !dropped {
+			dropped = true
+			_, _ = e.db.SQL().ExecContext(context.Background(), "DROP TRIGGER IF EXISTS "+name)
+		}
+	}
+	t.Cleanup(drop)
+	return drop
+}

@@ -20,7 +20,12 @@ import (
 )
 
 // abandonedAfter is when a reservation whose request never completed (a crash) may be taken over.
-const abandonedAfter = 2 * time.Minute
+// A create whose transaction marks its key (createdAt) is fenced by the reservation's token: taking
+// over a request that was only slow rolls that request back, so its retry may take over sooner.
+const (
+	abandonedAfter       = 2 * time.Minute
+	fencedAbandonedAfter = 10 * time.Second
+)
 
 // captureWriter keeps a copy of the response body for replay.
 type captureWriter struct {
@@ -59,10 +64,12 @@ func (s *Server) idempotent(c *gin.Context) {
 	c.Request.Body = io.NopCloser(bytes.NewReader(body))
 	p, _ := auth.FromContext(c.Request.Context())
 	sum := sha256.Sum256(append([]byte(c.Request.Method+" "+c.Request.URL.Path+"\n"), body...))
-	rec := idempotency.Record{KeyID: p.KeyID, Key: key, RequestHash: hex.EncodeToString(sum[:]), CreatedAt: s.now()}
+	rec := idempotency.Record{KeyID: p.KeyID, Key: key, RequestHash: hex.EncodeToString(sum[:]), CreatedAt: s.now(),
+		Token: domain.NewID()}
+	at, fenced := createdAt[c.FullPath()]
 
 	ctx := c.Request.Context()
-	reserved, err := s.reserve(ctx, rec)
+	reserved, err := s.reserve(ctx, rec, fenced)
 	if err != nil {
 		respondError(c, err)
 		return
@@ -71,9 +78,9 @@ func (s *Server) idempotent(c *gin.Context) {
 		s.replay(c, rec)
 		return
 	}
-	if at, ok := createdAt[c.FullPath()]; ok {
+	if fenced {
 		c.Request = c.Request.WithContext(idempotency.WithClaim(ctx,
-			&idempotency.Claim{KeyID: rec.KeyID, Key: rec.Key, Type: at.subject, Locate: at.locate}))
+			&idempotency.Claim{Reservation: rec, Type: at.subject, Locate: at.locate}))
 	}
 	w := &captureWriter{ResponseWriter: c.Writer}
 	c.Writer = w
@@ -84,7 +91,7 @@ func (s *Server) idempotent(c *gin.Context) {
 		rec.Status, rec.Location, rec.ETag, rec.Body = st, w.Header().Get("Location"), w.Header().Get("ETag"), w.body.Bytes()
 		err = s.idem.Complete(bg, rec)
 	} else {
-		err = s.idem.Release(bg, rec.KeyID, rec.Key) // failures may be retried with the same key
+		err = s.idem.Release(bg, rec) // failures may be retried with the same key
 	}
 	if err != nil {
 		loggerFrom(c).ErrorContext(ctx, "store idempotency outcome", "err", err)
@@ -92,7 +99,7 @@ func (s *Server) idempotent(c *gin.Context) {
 }
 
 // reserve claims the key, taking over a reservation abandoned by a crashed request.
-func (s *Server) reserve(ctx context.Context, rec idempotency.Record) (bool, error) {
+func (s *Server) reserve(ctx context.Context, rec idempotency.Record, fenced bool) (bool, error) {
 	ok, err := s.idem.Reserve(ctx, rec)
 	if err != nil || ok {
 		return ok, err
@@ -105,9 +112,13 @@ func (s *Server) reserve(ctx context.Context, rec idempotency.Record) (bool, err
 		return false, err
 	}
 	// A reservation whose change committed is never taken over: the retry replays the resource.
+	abandoned := abandonedAfter
+	if fenced {
+		abandoned = fencedAbandonedAfter
+	}
 	if prev.Status == 0 && prev.Location == "" && prev.RequestHash == rec.RequestHash &&
-		rec.CreatedAt.Sub(prev.CreatedAt) > abandonedAfter {
-		if err := s.idem.Release(ctx, rec.KeyID, rec.Key); err != nil {
+		rec.CreatedAt.Sub(prev.CreatedAt) > abandoned {
+		if err := s.idem.Release(ctx, prev); err != nil {
 			return false, err
 		}
 		return s.idem.Reserve(ctx, rec)

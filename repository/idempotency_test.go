@@ -72,7 +72,7 @@ func TestIdempotencyStore(t *testing.T) {
 				RequestHash: hashOf("other"), CreatedAt: start})},
 			{"reserve after complete loses", reserve(rec, false)},
 			{"release of a pending record", func(t *testing.T) {
-				if err := store.Release(ctx, keyB, "order-1"); err != nil {
+				if err := store.Release(ctx, idempotency.Record{KeyID: keyB, Key: "order-1"}); err != nil {
 					t.Fatal(err)
 				}
 			}},
@@ -80,13 +80,13 @@ func TestIdempotencyStore(t *testing.T) {
 			{"reserve after release wins", reserve(idempotency.Record{KeyID: keyB, Key: "order-1",
 				RequestHash: hashOf("other"), CreatedAt: start}, true)},
 			{"release of a completed record keeps it", func(t *testing.T) {
-				if err := store.Release(ctx, keyA, "order-1"); err != nil {
+				if err := store.Release(ctx, completed); err != nil {
 					t.Fatal(err)
 				}
 				get(keyA, "order-1", &completed)(t)
 			}},
 			{"release of an unknown key is harmless", func(t *testing.T) {
-				if err := store.Release(ctx, keyA, "never-reserved"); err != nil {
+				if err := store.Release(ctx, idempotency.Record{KeyID: keyA, Key: "never-reserved"}); err != nil {
 					t.Fatal(err)
 				}
 			}},
@@ -157,7 +157,8 @@ func TestIdempotencyMarkCommitsWithTheUseCase(t *testing.T) {
 	testdb.ForEach(t, func(t *testing.T, db *repository.DB) {
 		ctx := t.Context()
 		store := repository.NewIdempotency(db)
-		rec := idempotency.Record{KeyID: domain.NewID(), Key: "mark-1", RequestHash: hashOf("POST /v1/vendors {}"), CreatedAt: start}
+		rec := idempotency.Record{KeyID: domain.NewID(), Key: "mark-1", RequestHash: hashOf("POST /v1/vendors {}"), CreatedAt: start,
+			Token: "first"}
 		if ok, err := store.Reserve(ctx, rec); !ok || err != nil {
 			t.Fatalf("Reserve = %v, %v", ok, err)
 		}
@@ -170,7 +171,7 @@ func TestIdempotencyMarkCommitsWithTheUseCase(t *testing.T) {
 		}
 		rollback := errors.New("use case failed")
 		err := db.InTx(ctx, func(ctx context.Context) error {
-			if err := store.MarkCommitted(ctx, rec.KeyID, rec.Key, "/v1/vendors/rolled-back"); err != nil {
+			if err := store.MarkCommitted(ctx, rec, "/v1/vendors/rolled-back"); err != nil {
 				return err
 			}
 			return rollback
@@ -179,15 +180,63 @@ func TestIdempotencyMarkCommitsWithTheUseCase(t *testing.T) {
 			t.Fatalf("after a rollback: %v, location %q; want no mark", err, location())
 		}
 		if err := db.InTx(ctx, func(ctx context.Context) error {
-			return store.MarkCommitted(ctx, rec.KeyID, rec.Key, "/v1/vendors/x")
+			return store.MarkCommitted(ctx, rec, "/v1/vendors/x")
 		}); err != nil {
 			t.Fatal(err)
 		}
-		if err := store.Release(ctx, rec.KeyID, rec.Key); err != nil {
+		if err := store.Release(ctx, rec); err != nil {
 			t.Fatal(err)
 		}
 		if got := location(); got != "/v1/vendors/x" {
 			t.Errorf("after Release of a committed reservation: location %q, want it kept", got)
+		}
+	})
+}
+
+// TestIdempotencyTokenFencesATakenOverReservation: once a retry took a reservation over, the first
+// request (only slow, not dead) can neither mark it in its transaction (which then rolls back), nor
+// complete or release it.
+func TestIdempotencyTokenFencesATakenOverReservation(t *testing.T) {
+	testdb.ForEach(t, func(t *testing.T, db *repository.DB) {
+		ctx := t.Context()
+		store := repository.NewIdempotency(db)
+		slow := idempotency.Record{KeyID: domain.NewID(), Key: "fence-1", RequestHash: hashOf("POST /v1/vendors {}"),
+			CreatedAt: start, Token: "slow"}
+		retry := slow
+		retry.CreatedAt, retry.Token = start.Add(time.Minute), "retry"
+		if ok, err := store.Reserve(ctx, slow); !ok || err != nil {
+			t.Fatalf("Reserve = %v, %v", ok, err)
+		}
+		if err := store.Release(ctx, slow); err != nil { // the takeover
+			t.Fatal(err)
+		}
+		if ok, err := store.Reserve(ctx, retry); !ok || err != nil {
+			t.Fatalf("Reserve by the retry = %v, %v", ok, err)
+		}
+		inserted := false
+		err := db.InTx(ctx, func(ctx context.Context) error {
+			inserted = true
+			return store.MarkCommitted(ctx, slow, "/v1/vendors/slow")
+		})
+		if !inserted || !errors.Is(err, idempotency.ErrTakenOver) {
+			t.Fatalf("the slow request's mark: %v, want ErrTakenOver", err)
+		}
+		done := slow
+		done.Status, done.Location, done.Body = 201, "/v1/vendors/slow", []byte("{}")
+		if err := store.Complete(ctx, done); err != nil {
+			t.Fatal(err)
+		}
+		if err := store.Release(ctx, slow); err != nil {
+			t.Fatal(err)
+		}
+		got, err := store.Get(ctx, retry.KeyID, retry.Key)
+		if err != nil || got.Token != "retry" || got.Status != 0 || got.Location != "" {
+			t.Fatalf("the retry's reservation after the slow request's writes: %+v, %v", got, err)
+		}
+		if err := db.InTx(ctx, func(ctx context.Context) error {
+			return store.MarkCommitted(ctx, retry, "/v1/vendors/retry")
+		}); err != nil {
+			t.Fatalf("the retry's own mark: %v", err)
 		}
 	})
 }

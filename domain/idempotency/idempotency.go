@@ -24,17 +24,26 @@ type Record struct {
 	ETag        string
 	Body        []byte
 	CreatedAt   time.Time
+	// Token fences the reservation: a retry that takes over an abandoned one gets a new token, and
+	// the first request, if it was only slow, can then neither mark, complete nor release the key.
+	Token string
 }
 
+// ErrTakenOver is a request whose reservation a retry took over: its change is rolled back.
+var ErrTakenOver = domain.Errorf(domain.KindConflict,
+	"a retry with this Idempotency-Key took the request over; nothing of this attempt was saved")
+
 // Store keeps records. Reserve inserts a pending record and reports false when one exists already.
+// Complete, Release and MarkCommitted act only on the reservation r's token names.
 type Store interface {
 	Reserve(ctx context.Context, r Record) (bool, error)
 	Get(ctx context.Context, keyID, key string) (Record, error)
 	Complete(ctx context.Context, r Record) error
 	// Release forgets a reservation whose request failed, unless its change committed.
-	Release(ctx context.Context, keyID, key string) error
-	// MarkCommitted records, inside the use case's transaction, where the created resource is read.
-	MarkCommitted(ctx context.Context, keyID, key, location string) error
+	Release(ctx context.Context, r Record) error
+	// MarkCommitted records, inside the use case's transaction, where the created resource is read;
+	// ErrTakenOver when the reservation is no longer r's.
+	MarkCommitted(ctx context.Context, r Record, location string) error
 	DeleteBefore(ctx context.Context, t time.Time) (int64, error)
 }
 
@@ -43,7 +52,7 @@ type Store interface {
 // dies between the commit and storing the response leaves a marked key, and the retry is answered
 // from the resource instead of creating it a second time.
 type Claim struct {
-	KeyID, Key string
+	Reservation Record
 	// Type is the event subject type of the resource the request creates ("vendor").
 	Type string
 	// Locate names the path the created resource is read at.
@@ -74,7 +83,7 @@ func (m Marker) Record(ctx context.Context, events ...event.Event) error {
 		}
 		// Batched per transaction attempt: the first created subject of the claim's type is the one.
 		domain.Batch(ctx, c, func(ctx context.Context, at []string) error {
-			return m.Store.MarkCommitted(ctx, c.KeyID, c.Key, at[0])
+			return m.Store.MarkCommitted(ctx, c.Reservation, at[0])
 		}, c.Locate(e.Subject))
 		return nil
 	}

@@ -115,24 +115,13 @@ func (r *Runner) finish(ctx context.Context, started time.Time, keep time.Durati
 }
 
 // Loop runs the tasks every interval until ctx ends, once per interval across the replicas: the
-// replica that ran keeps the lease for the rest of the interval (and takes it again on its next tick,
-// before the others see it free), so the others only run when it stopped ticking. Each run is logged
+// replica that ran keeps the lease for the rest of the interval and, its next tick falling just before
+// the lease ends, takes it again: the others run when it stopped ticking. Each run is logged
 // with when it started, the record an operator (and the cluster test) checks the schedule against.
 func (r *Runner) Loop(ctx context.Context, interval time.Duration) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
+	wait := time.NewTimer(0)
+	defer wait.Stop()
 	for {
-		// A run may not outlive its lease: past it, another replica may start the same work.
-		runCtx, cancel := context.WithTimeout(ctx, r.ttl)
-		res, err := r.RunDue(runCtx, interval)
-		cancel()
-		switch {
-		case err != nil:
-			r.log.ErrorContext(ctx, "sweep failed", "err", err, "started", res.Started, "ran", res.Ran, "holder", r.holder)
-		case res.Ran:
-			r.log.InfoContext(ctx, "sweep ran", "started", res.Started, "changed", changedOnly(res.Changed), "holder", r.holder,
-				"took_ms", r.now().Sub(res.Started).Milliseconds())
-		}
 		select {
 		case <-ctx.Done():
 			// Stopping (SIGTERM): free the lease (if this replica has it) so another replica need not
@@ -141,8 +130,28 @@ func (r *Runner) Loop(ctx context.Context, interval time.Duration) {
 				r.log.WarnContext(ctx, "release the sweep lease", "err", err)
 			}
 			return
-		case <-t.C:
+		case <-wait.C:
 		}
+		// The next tick is an interval after this one starts, never sooner: a ticker would fire at
+		// once after a run that outlasted the interval, a second run within one interval.
+		next := time.Now().Add(interval)
+		r.tick(ctx, interval)
+		wait.Reset(max(time.Until(next), 0))
+	}
+}
+
+// tick is one run of Loop, logged.
+func (r *Runner) tick(ctx context.Context, interval time.Duration) {
+	// A run may not outlive its lease: past it, another replica may start the same work.
+	runCtx, cancel := context.WithTimeout(ctx, r.ttl)
+	defer cancel()
+	res, err := r.RunDue(runCtx, interval)
+	switch {
+	case err != nil:
+		r.log.ErrorContext(ctx, "sweep failed", "err", err, "started", res.Started, "ran", res.Ran, "holder", r.holder)
+	case res.Ran:
+		r.log.InfoContext(ctx, "sweep ran", "started", res.Started, "changed", changedOnly(res.Changed), "holder", r.holder,
+			"took_ms", r.now().Sub(res.Started).Milliseconds())
 	}
 }
 

@@ -215,6 +215,11 @@ type client struct {
 }
 
 func (c client) do(method, path, key string, body any, ctype string, headers ...string) (int, []byte, error) {
+	st, _, raw, err := c.doHeader(method, path, key, body, ctype, headers...)
+	return st, raw, err
+}
+
+func (c client) doHeader(method, path, key string, body any, ctype string, headers ...string) (int, http.Header, []byte, error) {
 	var rd io.Reader
 	switch b := body.(type) {
 	case nil:
@@ -227,7 +232,7 @@ func (c client) do(method, path, key string, body any, ctype string, headers ...
 	}
 	req, err := http.NewRequest(method, c.base+path, rd)
 	if err != nil {
-		return 0, nil, err
+		return 0, nil, nil, err
 	}
 	req.Header.Set("Authorization", "Bearer "+key)
 	if ctype != "" {
@@ -238,11 +243,11 @@ func (c client) do(method, path, key string, body any, ctype string, headers ...
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return 0, nil, err
+		return 0, nil, nil, err
 	}
 	defer resp.Body.Close()
 	out, err := io.ReadAll(resp.Body)
-	return resp.StatusCode, out, err
+	return resp.StatusCode, resp.Header, out, err
 }
 
 func (c client) must(t *testing.T, method, path, key string, body any, want int) map[string]any {
@@ -277,6 +282,9 @@ type window struct {
 	lastOK           time.Time
 	errorsByKind     map[string]int
 }
+
+// sweepInterval is the replicas' sweep interval: short, so the load sees about 30 runs.
+const sweepInterval = 2 * time.Second
 
 func TestCluster(t *testing.T) {
 	if os.Geteuid() != 0 {
@@ -366,7 +374,7 @@ backend replicas
 	common := []string{"VENDORRISK_DB_DRIVER=mysql", "VENDORRISK_DB_DSN=" + dsn, "VENDORRISK_LOG_FORMAT=json",
 		"VENDORRISK_EVIDENCE_STORE=s3://" + bucket.Bucket + "/evidence", "VENDORRISK_S3_ENDPOINT=" + gw.Endpoint,
 		"VENDORRISK_S3_PATH_STYLE=true", "AWS_ACCESS_KEY_ID=" + s3gw.AccessKey, "AWS_SECRET_ACCESS_KEY=" + s3gw.SecretKey,
-		"AWS_REGION=us-east-1", "VENDORRISK_SWEEP_INTERVAL=2s", "VENDORRISK_REPLICAS=3", "VENDORRISK_RATE_LIMIT=0",
+		"AWS_REGION=us-east-1", "VENDORRISK_SWEEP_INTERVAL=" + sweepInterval.String(), "VENDORRISK_REPLICAS=3", "VENDORRISK_RATE_LIMIT=0",
 		"VENDORRISK_DRAIN_DELAY=1s", "VENDORRISK_MAX_INFLIGHT_PER_KEY=0",
 		// One signing key for the deployment, as an operator would give every replica.
 		"VENDORRISK_AUDIT_KEY_FILE=" + filepath.Join(dir, "audit-signing.key"),
@@ -489,8 +497,10 @@ backend replicas
 			for i := 0; !stop.Load(); i++ {
 				name, key := fmt.Sprintf("Load vendor %d-%d", w, i), fmt.Sprintf("load-%d-%d", w, i)
 				body := map[string]any{"kind": "contractor", "name": name, "country": "JP"}
-				for try := 0; try < 20 && !stop.Load(); try++ {
-					st, raw, err := lb.do("POST", "/api/v1/vendors", proc, body, "", "Idempotency-Key", key)
+				// A client that keeps trying for 30 s, waiting as Retry-After says (a 409 while the
+				// key's first request runs, or until a dead replica's reservation is taken over).
+				for giveUp := time.Now().Add(30 * time.Second); time.Now().Before(giveUp); {
+					st, hdr, raw, err := lb.doHeader("POST", "/api/v1/vendors", proc, body, "", "Idempotency-Key", key)
 					record(err == nil && st == 201, outcome(st, err))
 					if err == nil && st == 201 {
 						var m map[string]any
@@ -501,7 +511,11 @@ backend replicas
 						mu.Unlock()
 						break
 					}
-					time.Sleep(200 * time.Millisecond)
+					wait := 200 * time.Millisecond
+					if secs, err := strconv.Atoi(hdr.Get("Retry-After")); err == nil {
+						wait = time.Duration(secs) * time.Second
+					}
+					time.Sleep(wait)
 				}
 			}
 		})
@@ -546,9 +560,24 @@ backend replicas
 	at(phases[4].from)
 	gw.Restart()
 	t.Logf("t=%v S3 gateway restarted", time.Since(loadStart).Round(time.Millisecond))
+	// The rest of the story runs once the faults are over, beside the load.
+	at(phases[5].from)
+	var storySteps int
+	var storyErr error
+	storyDone := make(chan struct{})
+	go func() {
+		defer close(storyDone)
+		storySteps, storyErr = story(lb, admin, proc, eng)
+	}()
 	at(loadFor)
 	stop.Store(true)
 	wg.Wait()
+	<-storyDone
+	if storyErr != nil {
+		t.Errorf("e2e story: %v", storyErr)
+	} else {
+		t.Logf("e2e story: %d requests through HAProxy, the decision approved", storySteps)
+	}
 
 	// Checks.
 	total, errs := 0, 0
@@ -603,6 +632,12 @@ backend replicas
 			}
 		}
 	}
+	logs := make([]string, len(replicas))
+	for i, r := range replicas {
+		logs[i] = r.log
+	}
+	checkSweepSchedule(t, sweepRuns(t, logs, loadStart, loadStart.Add(loadFor)), sweepInterval, loadFor)
+
 	auditor := lb.must(t, "POST", "/api/v1/api-keys", admin, map[string]any{"role": "auditor", "name": "auditor"}, 201)["secret"].(string)
 	verify := lb.must(t, "GET", "/api/v1/audit-events/verify", auditor, nil, 200)
 	t.Logf("checks: lost writes %d (of %d × %d replicas), evidence failures %d (of %d × %d replicas), audit chain %v",
@@ -613,13 +648,10 @@ backend replicas
 	t.Logf("cluster test took %v", time.Since(began).Round(time.Second))
 }
 
-// keepLogs copies the nodes' and replicas' logs out of dir when the test failed, even by Fatal
+// keepLogs copies the nodes' and replicas' logs out of dir, even when the test failed by Fatal
 // (registered before the temporary directory's own cleanup, so it runs first).
 func keepLogs(t *testing.T, dir string) {
 	t.Cleanup(func() {
-		if !t.Failed() {
-			return
-		}
 		keep := filepath.Join(os.TempDir(), "vendorrisk-cluster-logs")
 		_ = os.MkdirAll(keep, 0o755)
 		for _, pat := range []string{"*.err", "*.log"} {
