@@ -447,16 +447,25 @@ backend replicas
 
 	// The load: writers create vendors (retried after an error with the same Idempotency-Key),
 	// readers list them, and the supplier uploads evidence, all through HAProxy, for the whole run.
+	// Each fault window begins when its fault is made (a Galera node's resync takes as long as it
+	// takes); the load runs at least loadFor, and 10 s past the last fault.
 	const loadFor = 60 * time.Second
-	phases := []*window{{name: "steady", from: 0}, {name: "replica 2 SIGKILLed", from: 8 * time.Second},
-		{name: "galera node 1 SIGKILLed", from: 20 * time.Second}, {name: "galera node 1 restarted", from: 30 * time.Second},
-		{name: "S3 gateway restarted", from: 42 * time.Second}, {name: "after the faults", from: 50 * time.Second}}
+	const notYet = time.Duration(1 << 62)
+	phases := []*window{{name: "steady"}, {name: "replica 2 SIGKILLed", from: notYet},
+		{name: "galera node 1 SIGKILLed", from: notYet}, {name: "galera node 1 restarted", from: notYet},
+		{name: "S3 gateway restarted", from: notYet}, {name: "after the faults", from: notYet}}
 	var mu sync.Mutex
 	loadStart := time.Now()
 	t.Logf("load starts at %s", loadStart.UTC().Format("15:04:05.000"))
 	for _, w := range phases {
-		w.lastOK = loadStart.Add(w.from)
+		w.lastOK = loadStart
 		w.errorsByKind = map[string]int{}
+	}
+	begin := func(k int) {
+		mu.Lock()
+		defer mu.Unlock()
+		phases[k].from, phases[k].lastOK = time.Since(loadStart), time.Now()
+		t.Logf("t=%v %s", phases[k].from.Round(time.Millisecond), phases[k].name)
 	}
 	record := func(ok bool, kind string) {
 		mu.Lock()
@@ -544,24 +553,26 @@ backend replicas
 		}
 	})
 	at := func(d time.Duration) { time.Sleep(time.Until(loadStart.Add(d))) }
-	at(phases[1].from)
+	at(8 * time.Second)
 	replicas[1].kill()
-	t.Logf("t=%v replica 2 SIGKILLed", time.Since(loadStart).Round(time.Millisecond))
-	at(phases[1].from + 4*time.Second)
+	begin(1)
+	at(12 * time.Second)
 	replicas[1].start()
 	t.Logf("t=%v replica 2 restarted", time.Since(loadStart).Round(time.Millisecond))
-	at(phases[2].from)
+	at(20 * time.Second)
 	nodes[0].kill()
-	t.Logf("t=%v galera node 1 SIGKILLed", time.Since(loadStart).Round(time.Millisecond))
-	at(phases[3].from)
+	begin(2)
+	at(30 * time.Second)
 	nodes[0].start()
+	begin(3)
 	waitSynced(t, nodes[0], 90*time.Second)
-	t.Logf("t=%v galera node 1 restarted and synced", time.Since(loadStart).Round(time.Millisecond))
-	at(phases[4].from)
+	t.Logf("t=%v galera node 1 synced", time.Since(loadStart).Round(time.Millisecond))
+	at(42 * time.Second)
 	gw.Restart()
-	t.Logf("t=%v S3 gateway restarted", time.Since(loadStart).Round(time.Millisecond))
+	begin(4)
+	time.Sleep(8 * time.Second)
+	begin(5)
 	// The rest of the story runs once the faults are over, beside the load.
-	at(phases[5].from)
 	var storySteps int
 	var storyErr error
 	storyDone := make(chan struct{})
@@ -569,8 +580,9 @@ backend replicas
 		defer close(storyDone)
 		storySteps, storyErr = story(lb, admin, proc, eng)
 	}()
-	at(loadFor)
+	at(max(loadFor, time.Since(loadStart)+10*time.Second))
 	stop.Store(true)
+	loadEnd := time.Now()
 	wg.Wait()
 	<-storyDone
 	if storyErr != nil {
@@ -636,7 +648,7 @@ backend replicas
 	for i, r := range replicas {
 		logs[i] = r.log
 	}
-	checkSweepSchedule(t, sweepRuns(t, logs, loadStart, loadStart.Add(loadFor)), sweepInterval, loadFor)
+	checkSweepSchedule(t, sweepRuns(t, logs, loadStart, loadEnd), sweepInterval, loadEnd.Sub(loadStart))
 
 	auditor := lb.must(t, "POST", "/api/v1/api-keys", admin, map[string]any{"role": "auditor", "name": "auditor"}, 201)["secret"].(string)
 	verify := lb.must(t, "GET", "/api/v1/audit-events/verify", auditor, nil, 200)
