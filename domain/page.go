@@ -21,6 +21,14 @@ type Cursor struct {
 	ID    string `json:"id"`
 }
 
+// CursorID is the row ID of after, or "" for the first page.
+func CursorID(after *Cursor) string {
+	if after == nil {
+		return ""
+	}
+	return after.ID
+}
+
 // Encode returns the opaque form handed to clients.
 func (c Cursor) Encode() string {
 	b, _ := json.Marshal(c) // a struct of strings always marshals
@@ -89,16 +97,38 @@ func PageOf[T any](rows []T, limit int, cursor func(last T) Cursor) Page[T] {
 	return Page[T]{Items: rows[:limit], NextCursor: cursor(rows[limit-1]).Encode()}
 }
 
+// Fetch reads up to limit rows of a list that come after the cursor's row (all from the start when
+// after is nil).
+type Fetch[T any] func(ctx context.Context, after *Cursor, limit int) ([]T, error)
+
 // ListPage runs one keyset page, the prologue and epilogue every list shares: it checks limit (0 is
 // the default page), decodes cursor for sort, asks fetch for one row more than the page (so whether a
 // next page exists is known without counting), and cuts the page with the cursor of its last row.
+// checks, when given, run between the limit and the cursor: they validate the filter, and its sort
+// must be valid before a cursor can be decoded against it.
 func ListPage[T any](ctx context.Context, what string, limit int, cursor, sort string,
-	fetch func(ctx context.Context, after *Cursor, limit int) ([]T, error), next func(last T) Cursor) (Page[T], error) {
+	fetch Fetch[T], next func(last T) Cursor, checks ...func() error) (Page[T], error) {
+	return listPage(ctx, what, limit, cursor, sort, DecodeCursor, fetch, next, checks)
+}
+
+// ListPageLoose is ListPage for a cursor whose position is a value, not a row ID (DecodeCursorLoose).
+func ListPageLoose[T any](ctx context.Context, what string, limit int, cursor, sort string,
+	fetch Fetch[T], next func(last T) Cursor) (Page[T], error) {
+	return listPage(ctx, what, limit, cursor, sort, DecodeCursorLoose, fetch, next, nil)
+}
+
+func listPage[T any](ctx context.Context, what string, limit int, cursor, sort string,
+	decode func(s, sort string) (*Cursor, error), fetch Fetch[T], next func(last T) Cursor, checks []func() error) (Page[T], error) {
 	limit, err := ClampLimit(limit)
 	if err != nil {
 		return Page[T]{}, err
 	}
-	after, err := DecodeCursor(cursor, sort)
+	for _, check := range checks {
+		if err := check(); err != nil {
+			return Page[T]{}, err
+		}
+	}
+	after, err := decode(cursor, sort)
 	if err != nil {
 		return Page[T]{}, err
 	}

@@ -167,11 +167,7 @@ func (s *Service) Get(ctx context.Context, id string) (Key, error) {
 func (s *Service) List(ctx context.Context, limit int, cursor string) (domain.Page[Key], error) {
 	return domain.ListPage(ctx, "api keys", limit, cursor, "created_at",
 		func(ctx context.Context, after *domain.Cursor, limit int) ([]Key, error) {
-			id := ""
-			if after != nil {
-				id = after.ID
-			}
-			return s.repo.List(ctx, id, limit)
+			return s.repo.List(ctx, domain.CursorID(after), limit)
 		}, func(k Key) domain.Cursor { return domain.Cursor{Sort: "created_at", ID: k.ID} })
 }
 

@@ -228,23 +228,11 @@ func (s *Service) List(ctx context.Context, f Filter, cursor string) (domain.Pag
 			return domain.Page[Assessment]{Items: []Assessment{}}, nil
 		}
 	}
-	limit, err := domain.ClampLimit(f.Limit)
-	if err != nil {
-		return domain.Page[Assessment]{}, err
-	}
-	c, err := domain.DecodeCursor(cursor, "created_at")
-	if err != nil {
-		return domain.Page[Assessment]{}, err
-	}
-	if c != nil {
-		f.AfterID = c.ID
-	}
-	f.Limit, f.Today = limit+1, day(s.now())
-	rows, err := s.repo.List(ctx, f)
-	if err != nil {
-		return domain.Page[Assessment]{}, fmt.Errorf("list assessments: %w", err)
-	}
-	return domain.PageOf(rows, limit, func(a Assessment) domain.Cursor { return domain.Cursor{Sort: "created_at", ID: a.ID} }), nil
+	return domain.ListPage(ctx, "assessments", f.Limit, cursor, "created_at",
+		func(ctx context.Context, after *domain.Cursor, limit int) ([]Assessment, error) {
+			f.AfterID, f.Limit, f.Today = domain.CursorID(after), limit, day(s.now())
+			return s.repo.List(ctx, f)
+		}, func(a Assessment) domain.Cursor { return domain.Cursor{Sort: "created_at", ID: a.ID} })
 }
 
 // SupplierKey is the credential handed to the supplier when an assessment is sent; shown once.

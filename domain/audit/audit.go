@@ -251,37 +251,39 @@ func (s *Service) Append(ctx context.Context, e Entry) (Event, error) {
 
 // List returns one page of events, newest first.
 func (s *Service) List(ctx context.Context, f Filter, cursor string) (domain.Page[Event], error) {
-	limit, err := domain.ClampLimit(f.Limit)
-	if err != nil {
-		return domain.Page[Event]{}, err
-	}
-	if cursor != "" {
-		c, err := domain.DecodeCursor(cursor, "seq")
-		if err != nil {
-			return domain.Page[Event]{}, err
+	return domain.ListPage(ctx, "audit events", f.Limit, cursor, "seq",
+		func(ctx context.Context, after *domain.Cursor, limit int) ([]Event, error) {
+			if err := f.prepare(after); err != nil {
+				return nil, err
+			}
+			f.Limit = limit
+			return s.repo.List(ctx, f)
+		}, func(e Event) domain.Cursor {
+			return domain.Cursor{Sort: "seq", Value: strconv.FormatInt(e.Seq, 10), ID: e.ID}
+		})
+}
+
+// prepare reads where the page starts from after and checks the filter. It runs once the limit and
+// the cursor are checked, so a request wrong in several ways names the limit, then the cursor.
+func (f *Filter) prepare(after *domain.Cursor) error {
+	if after != nil {
+		seq, err := strconv.ParseInt(after.Value, 10, 64)
+		if err != nil || seq < 1 {
+			return domain.Invalid("cursor", "is not a cursor returned by this API")
 		}
-		if f.BeforeSeq, err = strconv.ParseInt(c.Value, 10, 64); err != nil || f.BeforeSeq < 1 {
-			return domain.Page[Event]{}, domain.Invalid("cursor", "is not a cursor returned by this API")
-		}
+		f.BeforeSeq = seq
 	}
 	var v domain.Validator
 	v.CheckDate(f.From, "from")
 	v.CheckDate(f.To, "to")
 	if err := v.Err(); err != nil {
-		return domain.Page[Event]{}, err
+		return err
 	}
 	if f.From != nil && f.To != nil && f.To.Before(*f.From) {
-		return domain.Page[Event]{}, domain.Invalid("to", "must not be before from")
+		return domain.Invalid("to", "must not be before from")
 	}
 	f.Action = strings.TrimSpace(f.Action)
-	f.Limit = limit + 1
-	rows, err := s.repo.List(ctx, f)
-	if err != nil {
-		return domain.Page[Event]{}, fmt.Errorf("list audit events: %w", err)
-	}
-	return domain.PageOf(rows, limit, func(e Event) domain.Cursor {
-		return domain.Cursor{Sort: "seq", Value: strconv.FormatInt(e.Seq, 10), ID: e.ID}
-	}), nil
+	return nil
 }
 
 // Verification is the outcome of recomputing the chain.

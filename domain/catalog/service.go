@@ -207,29 +207,24 @@ func (s *Service) List(ctx context.Context, limit int, cursor string) (domain.Pa
 	if err := internalOnly(ctx); err != nil {
 		return domain.Page[Summary]{}, err
 	}
-	limit, err := domain.ClampLimit(limit)
+	fws, err := domain.ListPageLoose(ctx, "frameworks", limit, cursor, "id",
+		func(ctx context.Context, after *domain.Cursor, limit int) ([]Framework, error) {
+			id := ""
+			if after != nil {
+				id = after.Value
+			}
+			return s.repo.List(ctx, id, limit)
+		}, func(f Framework) domain.Cursor { return domain.Cursor{Sort: "id", Value: f.ID} })
 	if err != nil {
 		return domain.Page[Summary]{}, err
 	}
-	c, err := domain.DecodeCursorLoose(cursor, "id")
-	if err != nil {
-		return domain.Page[Summary]{}, err
-	}
-	after := ""
-	if c != nil {
-		after = c.Value
-	}
-	fws, err := s.repo.List(ctx, after, limit+1)
-	if err != nil {
-		return domain.Page[Summary]{}, fmt.Errorf("list frameworks: %w", err)
-	}
-	page := domain.Page[Summary]{}
-	if len(fws) > limit {
-		fws = fws[:limit]
-		page.NextCursor = domain.Cursor{Sort: "id", Value: fws[limit-1].ID}.Encode()
-	}
-	ids := make([]string, len(fws))
-	for i, f := range fws {
+	return s.summaries(ctx, fws)
+}
+
+// summaries adds each framework's size to a page of frameworks.
+func (s *Service) summaries(ctx context.Context, fws domain.Page[Framework]) (domain.Page[Summary], error) {
+	ids := make([]string, len(fws.Items))
+	for i, f := range fws.Items {
 		ids[i] = f.ID
 	}
 	counts, err := s.repo.CountControls(ctx, ids)
@@ -240,7 +235,8 @@ func (s *Service) List(ctx context.Context, limit int, cursor string) (domain.Pa
 	if err != nil {
 		return domain.Page[Summary]{}, fmt.Errorf("count groups: %w", err)
 	}
-	for _, f := range fws {
+	page := domain.Page[Summary]{NextCursor: fws.NextCursor}
+	for _, f := range fws.Items {
 		page.Items = append(page.Items, Summary{Framework: f, ControlCount: counts[f.ID], GroupCounts: groups[f.ID]})
 	}
 	return page, nil
@@ -297,30 +293,28 @@ func (s *Service) Controls(ctx context.Context, frameworkID string, f ControlFil
 	if _, err := s.Get(ctx, frameworkID); err != nil {
 		return domain.Page[Control]{}, err
 	}
-	limit, err := domain.ClampLimit(limit)
+	return controls(domain.ListPageLoose(ctx, "controls of "+frameworkID, limit, cursor, "position",
+		func(ctx context.Context, c *domain.Cursor, limit int) ([]PositionedControl, error) {
+			after := -1
+			if c != nil {
+				var err error
+				if after, err = strconv.Atoi(c.Value); err != nil {
+					return nil, domain.Invalid("cursor", "is not a cursor returned by this API")
+				}
+			}
+			return s.repo.Controls(ctx, frameworkID, f, after, limit)
+		}, func(last PositionedControl) domain.Cursor {
+			return domain.Cursor{Sort: "position", Value: strconv.Itoa(last.Position)}
+		}))
+}
+
+// controls is a page of positioned controls without their positions, which only the cursor carries.
+func controls(rows domain.Page[PositionedControl], err error) (domain.Page[Control], error) {
 	if err != nil {
 		return domain.Page[Control]{}, err
 	}
-	c, err := domain.DecodeCursorLoose(cursor, "position")
-	if err != nil {
-		return domain.Page[Control]{}, err
-	}
-	after := -1
-	if c != nil {
-		if after, err = strconv.Atoi(c.Value); err != nil {
-			return domain.Page[Control]{}, domain.Invalid("cursor", "is not a cursor returned by this API")
-		}
-	}
-	rows, err := s.repo.Controls(ctx, frameworkID, f, after, limit+1)
-	if err != nil {
-		return domain.Page[Control]{}, fmt.Errorf("list controls of %s: %w", frameworkID, err)
-	}
-	page := domain.Page[Control]{Items: []Control{}}
-	if len(rows) > limit {
-		rows = rows[:limit]
-		page.NextCursor = domain.Cursor{Sort: "position", Value: strconv.Itoa(rows[limit-1].Position)}.Encode()
-	}
-	for _, r := range rows {
+	page := domain.Page[Control]{Items: []Control{}, NextCursor: rows.NextCursor}
+	for _, r := range rows.Items {
 		page.Items = append(page.Items, r.Control)
 	}
 	return page, nil
@@ -335,35 +329,20 @@ func (s *Service) AllControls(ctx context.Context, f ControlFilter, limit int, c
 	if err := f.normalize(); err != nil {
 		return domain.Page[Control]{}, err
 	}
-	limit, err := domain.ClampLimit(limit)
-	if err != nil {
-		return domain.Page[Control]{}, err
-	}
-	c, err := domain.DecodeCursorLoose(cursor, allControlsSort)
-	if err != nil {
-		return domain.Page[Control]{}, err
-	}
-	var after ControlKey
-	if c != nil {
-		if after.Position, err = strconv.Atoi(c.Value); err != nil || c.ID == "" {
-			return domain.Page[Control]{}, domain.Invalid("cursor", "is not a cursor returned by this API")
-		}
-		after.FrameworkID = c.ID
-	}
-	rows, err := s.repo.AllControls(ctx, f, after, limit+1)
-	if err != nil {
-		return domain.Page[Control]{}, fmt.Errorf("list controls: %w", err)
-	}
-	page := domain.Page[Control]{Items: []Control{}}
-	if len(rows) > limit {
-		rows = rows[:limit]
-		last := rows[limit-1]
-		page.NextCursor = domain.Cursor{Sort: allControlsSort, Value: strconv.Itoa(last.Position), ID: last.FrameworkID}.Encode()
-	}
-	for _, r := range rows {
-		page.Items = append(page.Items, r.Control)
-	}
-	return page, nil
+	return controls(domain.ListPageLoose(ctx, "controls", limit, cursor, allControlsSort,
+		func(ctx context.Context, c *domain.Cursor, limit int) ([]PositionedControl, error) {
+			var after ControlKey
+			if c != nil {
+				var err error
+				if after.Position, err = strconv.Atoi(c.Value); err != nil || c.ID == "" {
+					return nil, domain.Invalid("cursor", "is not a cursor returned by this API")
+				}
+				after.FrameworkID = c.ID
+			}
+			return s.repo.AllControls(ctx, f, after, limit)
+		}, func(last PositionedControl) domain.Cursor {
+			return domain.Cursor{Sort: allControlsSort, Value: strconv.Itoa(last.Position), ID: last.FrameworkID}
+		}))
 }
 
 // ControlDetail is a control with its mappings to other frameworks, both directions.

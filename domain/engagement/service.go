@@ -291,34 +291,34 @@ func (s *Service) List(ctx context.Context, f Filter, cursor string) (domain.Pag
 	if _, err := internalOnly(ctx, ""); err != nil {
 		return domain.Page[Engagement]{}, err
 	}
-	if err := f.normalize(cursor); err != nil {
-		return domain.Page[Engagement]{}, err
-	}
-	f.Today = Day(s.now())
-	limit := f.Limit
-	f.Limit++
-	rows, err := s.repo.List(ctx, f)
-	if err != nil {
-		return domain.Page[Engagement]{}, fmt.Errorf("list engagements: %w", err)
-	}
-	page := domain.Page[Engagement]{Items: rows}
-	if len(rows) > limit {
-		page.Items = rows[:limit]
-		last := page.Items[limit-1]
-		c := domain.Cursor{Sort: f.Sort, ID: last.ID}
-		switch strings.TrimPrefix(f.Sort, "-") {
-		case "name":
-			c.Value = last.Name
-		case "risk_score":
-			c.Value = strconv.Itoa(last.Risk.Score)
-		}
-		page.NextCursor = c.Encode()
-	}
-	return page, nil
+	v := f.normalize()
+	return domain.ListPage(ctx, "engagements", f.Limit, cursor, f.Sort,
+		func(ctx context.Context, after *domain.Cursor, limit int) ([]Engagement, error) {
+			if after != nil && strings.TrimPrefix(f.Sort, "-") == "risk_score" {
+				if _, err := strconv.Atoi(after.Value); err != nil {
+					return nil, domain.Invalid("cursor", "is not a cursor returned by this API")
+				}
+			}
+			f.After, f.Limit, f.Today = after, limit, Day(s.now())
+			return s.repo.List(ctx, f)
+		}, f.cursorOf, v.Err)
 }
 
-func (f *Filter) normalize(cursor string) error {
-	var v domain.Validator
+// cursorOf is the cursor of the page that ends with last.
+func (f *Filter) cursorOf(last Engagement) domain.Cursor {
+	c := domain.Cursor{Sort: f.Sort, ID: last.ID}
+	switch strings.TrimPrefix(f.Sort, "-") {
+	case "name":
+		c.Value = last.Name
+	case "risk_score":
+		c.Value = strconv.Itoa(last.Risk.Score)
+	}
+	return c
+}
+
+// normalize trims f and fills in its defaults. What it finds wrong is reported after the limit and
+// before the cursor, which is decoded against the sort.
+func (f *Filter) normalize() (v domain.Validator) {
 	if f.Sort == "" {
 		f.Sort = "created_at"
 	}
@@ -333,25 +333,7 @@ func (f *Filter) normalize(cursor string) error {
 	v.Check(len(f.Query) <= 200, "q", "must be at most 200 characters")
 	f.ExternalRef = strings.TrimSpace(f.ExternalRef)
 	v.Check(domain.ValidExternalRef(f.ExternalRef), "external_ref", "must be at most 100 printable characters")
-	limit, err := domain.ClampLimit(f.Limit)
-	if err != nil {
-		return err
-	}
-	f.Limit = limit
-	if err := v.Err(); err != nil {
-		return err
-	}
-	c, err := domain.DecodeCursor(cursor, f.Sort)
-	if err != nil {
-		return err
-	}
-	if c != nil && strings.TrimPrefix(f.Sort, "-") == "risk_score" {
-		if _, err := strconv.Atoi(c.Value); err != nil {
-			return domain.Invalid("cursor", "is not a cursor returned by this API")
-		}
-	}
-	f.After = c
-	return nil
+	return v
 }
 
 // Patch holds the fields of a partial update; nil means unchanged.

@@ -243,31 +243,22 @@ func (s *Service) List(ctx context.Context, f Filter, cursor string) (domain.Pag
 		}
 		f.VendorID = p.VendorID
 	}
-	limit, err := domain.ClampLimit(f.Limit)
-	if err != nil {
-		return domain.Page[Stored]{}, err
-	}
-	if f.After, err = domain.DecodeCursor(cursor, f.Sort); err != nil {
-		return domain.Page[Stored]{}, err
-	}
-	if f.After != nil && f.Sort == "priority" {
-		if _, _, err := PriorityCursor(f.After.Value); err != nil {
-			return domain.Page[Stored]{}, domain.Invalid("cursor", "is not a cursor returned by this API")
-		}
-	}
-	f.Today = day(s.now())
-	f.Limit = limit + 1
-	rows, err := s.repo.List(ctx, f)
-	if err != nil {
-		return domain.Page[Stored]{}, fmt.Errorf("list findings: %w", err)
-	}
-	return domain.PageOf(rows, limit, func(last Stored) domain.Cursor {
-		c := domain.Cursor{Sort: f.Sort, ID: last.ID}
-		if f.Sort == "priority" {
-			c.Value = PriorityKey(last)
-		}
-		return c
-	}), nil
+	return domain.ListPage(ctx, "findings", f.Limit, cursor, f.Sort,
+		func(ctx context.Context, after *domain.Cursor, limit int) ([]Stored, error) {
+			if after != nil && f.Sort == "priority" {
+				if _, _, err := PriorityCursor(after.Value); err != nil {
+					return nil, domain.Invalid("cursor", "is not a cursor returned by this API")
+				}
+			}
+			f.After, f.Limit, f.Today = after, limit, day(s.now())
+			return s.repo.List(ctx, f)
+		}, func(last Stored) domain.Cursor {
+			c := domain.Cursor{Sort: f.Sort, ID: last.ID}
+			if f.Sort == "priority" {
+				c.Value = PriorityKey(last)
+			}
+			return c
+		})
 }
 
 // NewFinding is a finding recorded by hand.

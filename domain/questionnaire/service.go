@@ -118,23 +118,11 @@ func (s *Service) List(ctx context.Context, f Filter, cursor string) (domain.Pag
 	if err := v.Err(); err != nil {
 		return domain.Page[Template]{}, err
 	}
-	limit, err := domain.ClampLimit(f.Limit)
-	if err != nil {
-		return domain.Page[Template]{}, err
-	}
-	c, err := domain.DecodeCursor(cursor, "created_at")
-	if err != nil {
-		return domain.Page[Template]{}, err
-	}
-	if c != nil {
-		f.AfterID = c.ID
-	}
-	f.Limit = limit + 1
-	rows, err := s.repo.List(ctx, f)
-	if err != nil {
-		return domain.Page[Template]{}, fmt.Errorf("list templates: %w", err)
-	}
-	return domain.PageOf(rows, limit, func(t Template) domain.Cursor { return domain.Cursor{Sort: "created_at", ID: t.ID} }), nil
+	return domain.ListPage(ctx, "templates", f.Limit, cursor, "created_at",
+		func(ctx context.Context, after *domain.Cursor, limit int) ([]Template, error) {
+			f.AfterID, f.Limit = domain.CursorID(after), limit
+			return s.repo.List(ctx, f)
+		}, func(t Template) domain.Cursor { return domain.Cursor{Sort: "created_at", ID: t.ID} })
 }
 
 // Content is what a draft's edit replaces.

@@ -179,40 +179,26 @@ func (s *Service) List(ctx context.Context, f Filter, cursor string) (domain.Pag
 	if err != nil {
 		return domain.Page[Vendor]{}, err
 	}
-	if err := f.normalize(cursor); err != nil {
-		return domain.Page[Vendor]{}, err
-	}
-	// Tags are internal: filtering on them would let a credential that may not see them probe them.
-	if f.Tag != "" && !p.SeesInternalFields() {
-		return domain.Page[Vendor]{}, domain.Invalid("tag", "filters on internal tags, which this credential does not see")
-	}
-	if f.ExternalRef != "" && !p.SeesInternalFields() {
-		return domain.Page[Vendor]{}, domain.Invalid("external_ref", "filters on an internal field, which this credential does not see")
-	}
-	if p.IsSupplier() {
-		f.IDs = []string{p.VendorID}
-	}
-	limit := f.Limit
-	f.Limit = limit + 1 // one more tells whether a next page exists
-	rows, err := s.repo.List(ctx, f)
-	if err != nil {
-		return domain.Page[Vendor]{}, fmt.Errorf("list vendors: %w", err)
-	}
-	page := domain.Page[Vendor]{Items: rows}
-	if len(rows) > limit {
-		page.Items = rows[:limit]
-		last := page.Items[limit-1]
-		c := domain.Cursor{Sort: f.Sort, ID: last.ID}
-		if strings.TrimPrefix(f.Sort, "-") == "name" {
-			c.Value = last.Name
-		}
-		page.NextCursor = c.Encode()
-	}
-	return page, nil
+	v := f.normalize()
+	return domain.ListPage(ctx, "vendors", f.Limit, cursor, f.Sort,
+		func(ctx context.Context, after *domain.Cursor, limit int) ([]Vendor, error) {
+			if err := f.scope(p); err != nil {
+				return nil, err
+			}
+			f.After, f.Limit = after, limit
+			return s.repo.List(ctx, f)
+		}, func(last Vendor) domain.Cursor {
+			c := domain.Cursor{Sort: f.Sort, ID: last.ID}
+			if strings.TrimPrefix(f.Sort, "-") == "name" {
+				c.Value = last.Name
+			}
+			return c
+		}, v.Err)
 }
 
-func (f *Filter) normalize(cursor string) error {
-	var v domain.Validator
+// normalize trims f and fills in its defaults. What it finds wrong is reported after the limit and
+// before the cursor, which is decoded against the sort.
+func (f *Filter) normalize() (v domain.Validator) {
 	if f.Sort == "" {
 		f.Sort = "created_at"
 	}
@@ -225,19 +211,21 @@ func (f *Filter) normalize(cursor string) error {
 	v.Check(len(f.Query) <= 200, "q", "must be at most 200 characters")
 	f.ExternalRef = strings.TrimSpace(f.ExternalRef)
 	v.Check(domain.ValidExternalRef(f.ExternalRef), "external_ref", "must be at most 100 printable characters")
-	limit, err := domain.ClampLimit(f.Limit)
-	if err != nil {
-		return err
+	return v
+}
+
+// scope narrows f to what p may see, once the cursor is checked.
+func (f *Filter) scope(p auth.Principal) error {
+	// Tags are internal: filtering on them would let a credential that may not see them probe them.
+	if f.Tag != "" && !p.SeesInternalFields() {
+		return domain.Invalid("tag", "filters on internal tags, which this credential does not see")
 	}
-	f.Limit = limit
-	if err := v.Err(); err != nil {
-		return err
+	if f.ExternalRef != "" && !p.SeesInternalFields() {
+		return domain.Invalid("external_ref", "filters on an internal field, which this credential does not see")
 	}
-	c, err := domain.DecodeCursor(cursor, f.Sort)
-	if err != nil {
-		return err
+	if p.IsSupplier() {
+		f.IDs = []string{p.VendorID}
 	}
-	f.After = c
 	return nil
 }
 

@@ -181,11 +181,7 @@ func (s *Service) Get(ctx context.Context, id string) (Endpoint, error) {
 func (s *Service) List(ctx context.Context, limit int, cursor string) (domain.Page[Endpoint], error) {
 	return domain.ListPage(ctx, "webhook endpoints", limit, cursor, "created_at",
 		func(ctx context.Context, after *domain.Cursor, limit int) ([]Endpoint, error) {
-			id := ""
-			if after != nil {
-				id = after.ID
-			}
-			return s.repo.ListEndpoints(ctx, id, limit)
+			return s.repo.ListEndpoints(ctx, domain.CursorID(after), limit)
 		}, func(e Endpoint) domain.Cursor { return domain.Cursor{Sort: "created_at", ID: e.ID} })
 }
 
@@ -324,23 +320,13 @@ func (s *Service) Deliveries(ctx context.Context, endpointID string, limit int, 
 	if _, err := s.Get(ctx, endpointID); err != nil {
 		return domain.Page[Delivery]{}, err
 	}
-	limit, err := domain.ClampLimit(limit)
+	page, err := domain.ListPage(ctx, "deliveries of "+endpointID, limit, cursor, "-created_at",
+		func(ctx context.Context, before *domain.Cursor, limit int) ([]Delivery, error) {
+			return s.repo.ListDeliveries(ctx, endpointID, domain.CursorID(before), limit)
+		}, func(d Delivery) domain.Cursor { return domain.Cursor{Sort: "-created_at", ID: d.ID} })
 	if err != nil {
 		return domain.Page[Delivery]{}, err
 	}
-	c, err := domain.DecodeCursor(cursor, "-created_at")
-	if err != nil {
-		return domain.Page[Delivery]{}, err
-	}
-	before := ""
-	if c != nil {
-		before = c.ID
-	}
-	ds, err := s.repo.ListDeliveries(ctx, endpointID, before, limit+1)
-	if err != nil {
-		return domain.Page[Delivery]{}, fmt.Errorf("list deliveries of %s: %w", endpointID, err)
-	}
-	page := domain.PageOf(ds, limit, func(d Delivery) domain.Cursor { return domain.Cursor{Sort: "-created_at", ID: d.ID} })
 	ids := make([]string, len(page.Items))
 	for i, d := range page.Items {
 		ids[i] = d.ID
