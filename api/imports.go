@@ -3,8 +3,11 @@ package api
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -84,7 +87,8 @@ func (s *Server) importFile(c *gin.Context, kind string, cols []bulk.Column, run
 		return
 	}
 	defer f.Close()
-	t, err := sheet.Read(f, charset)
+	sum := sha256.New()
+	t, err := sheet.Read(io.TeeReader(f, sum), charset)
 	if err != nil {
 		respondError(c, unreadable(err))
 		return
@@ -94,7 +98,7 @@ func (s *Server) importFile(c *gin.Context, kind string, cols []bulk.Column, run
 		respondError(c, err)
 		return
 	}
-	src := bulk.Source{Format: string(t.Format), Charset: t.Charset, Headers: headers}
+	src := bulk.Source{Format: string(t.Format), Charset: t.Charset, Headers: headers, SHA256: hex.EncodeToString(sum.Sum(nil))}
 	if s.jobs != nil && s.cfg.ImportJobRows > 0 && len(rows) > s.cfg.ImportJobRows {
 		j, err := s.jobs.Start(c.Request.Context(), kind, rows, opt, src)
 		if err != nil {
@@ -105,6 +109,7 @@ func (s *Server) importFile(c *gin.Context, kind string, cols []bulk.Column, run
 		c.JSON(http.StatusAccepted, jobResponse(j))
 		return
 	}
+	opt.Source = src
 	rep, err := run(c.Request.Context(), rows, opt)
 	out := importReport(rep, src)
 	if err != nil {
