@@ -105,11 +105,12 @@ func (e *env) importReport(t *testing.T, path, key string, data []byte, want int
 	r := must(t, e.do(t, "POST", path, key, fileUpload("file", data)), want)
 	var rep api.ImportReport
 	if want == http.StatusUnprocessableEntity {
-		raw, _ := json.Marshal(r.JSON["report"])
-		if err := json.Unmarshal(raw, &rep); err != nil {
-			t.Fatalf("422 without a report: %s", r)
+		var refusal api.ImportRefusal // the 422's declared body (docs/openapi.yaml checks it too)
+		r.into(t, &refusal)
+		if _, ok := r.JSON["report"]; !ok || refusal.Report.Rows == nil || refusal.Status != want || len(refusal.Errors) == 0 {
+			t.Fatalf("422 without a report or its errors: %s", r)
 		}
-		return rep
+		return refusal.Report
 	}
 	r.into(t, &rep)
 	return rep
