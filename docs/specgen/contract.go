@@ -476,6 +476,7 @@ var enumNames = map[string]string{
 	"all_or_nothing,valid_rows": "ImportMode",
 	"shift_jis,utf-8":           "Charset",
 	"en,ja":                     "HeaderLanguage",
+	"closed,deviation-approved,deviation-requested,investigating,open,remediating": "OSCALRiskStatus",
 	"breach_notification,business_continuity,confidentiality,data_location,data_protection,exit_assistance,liability,return_and_deletion,right_to_audit,security_requirements,staff_security,subcontracting": "ClauseType",
 }
 
