@@ -237,8 +237,13 @@ func TestVendorImport(t *testing.T) {
 		if fields := problemFields(r); !slices.Contains(fields, "rows[102].corporate_number") || len(fields) < 12 {
 			t.Errorf("problem fields %v, want rows[102].corporate_number among at least 12", fields)
 		}
-		// Dry run of valid_rows: the same rows, 200, still nothing written.
+		// Dry run of valid_rows: the same rows, 200, still nothing written (and, on purpose, no event:
+		// the audit middleware does not take it for a write that forgot its event).
+		const noEvent = "a successful write recorded no domain event"
 		dryValid := e.importReport(t, path+"?dry_run=true&mode=valid_rows", e.admin, utf8CSV, http.StatusOK)
+		if e.warnings.count(noEvent) != 0 {
+			t.Errorf("a dry run was logged as a write without a domain event")
+		}
 		wantBadRows(t, dryValid, bad)
 		if dryValid.Created != 2988 || dryValid.Applied {
 			t.Errorf("valid_rows dry run: created %d applied %v", dryValid.Created, dryValid.Applied)
@@ -281,7 +286,6 @@ func TestVendorImport(t *testing.T) {
 
 		// The same file again: every good row unchanged, no row event; the import itself is recorded
 		// once, so the audit middleware has no write without an event to warn about.
-		const noEvent = "a successful write recorded no domain event"
 		warned := e.warnings.count(noEvent)
 		again := e.importReport(t, path+"?mode=valid_rows", e.admin, utf8CSV, http.StatusOK)
 		if again.Unchanged != 2988 || again.Created+again.Updated != 0 || again.Applied {

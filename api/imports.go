@@ -80,6 +80,7 @@ func (s *Server) importFile(c *gin.Context, kind string, cols []bulk.Column, run
 		respondError(c, err)
 		return
 	}
+	c.Set(ctxDryRun, opt.DryRun)
 	fh, err := c.FormFile("file")
 	if err != nil {
 		respondError(c, decodeUploadError(err))

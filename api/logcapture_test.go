@@ -3,7 +3,6 @@ package api_test
 import (
 	"context"
 	"log/slog"
-	"slices"
 	"sync"
 )
 
@@ -56,11 +55,4 @@ func (w warnings) count(msg string) int {
 		}
 	}
 	return n
-}
-
-// has reports whether msg was logged.
-func (w warnings) has(msg string) bool {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return slices.Contains(*w.msgs, msg)
 }
