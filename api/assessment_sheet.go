@@ -170,6 +170,7 @@ func (s *Server) supplierImportAnswers(c *gin.Context) {
 		respondError(c, err)
 		return
 	}
+	c.Set(ctxDryRun, dryRun)
 	filled, err := readUploadedWorkbook(c, sheet.ReadQuestionnaire)
 	if err != nil {
 		respondError(c, err)

@@ -28,7 +28,8 @@ var readOnlyPosts = map[string]bool{"/api/v1/assessments/:id/score/simulate": tr
 // its domain events in it (the audit trail is written from them, see domain/event). The middleware
 // holds no transaction: the response is written after the use case committed, so a client reading
 // slowly holds nothing either. A successful write whose use case recorded no event is logged (it
-// changed nothing, or forgot its event: the role matrix test makes the latter a failure).
+// changed nothing, or forgot its event: the role matrix test makes the latter a failure), unless the
+// handler ran it as a dry run (ctxDryRun).
 func (s *Server) audited(c *gin.Context) {
 	outer, route := c.Request.Context(), c.FullPath()
 	if exportRoutes[route] { // reads only, each page under its own deadline (streamExport)
@@ -53,7 +54,8 @@ func (s *Server) audited(c *gin.Context) {
 	tally := &event.Tally{}
 	c.Request = c.Request.WithContext(event.WithTally(event.WithRequest(ctx, requestIDFrom(c), c.Request.URL.Path), tally))
 	c.Next()
-	if st := c.Writer.Status(); st < 300 && tally.N() == 0 && c.Writer.Header().Get("Idempotent-Replayed") != "true" {
+	if st := c.Writer.Status(); st < 300 && tally.N() == 0 && c.Writer.Header().Get("Idempotent-Replayed") != "true" &&
+		!c.GetBool(ctxDryRun) {
 		loggerFrom(c).WarnContext(outer, "a successful write recorded no domain event", "method", c.Request.Method, "route", route)
 	}
 }

@@ -792,7 +792,7 @@ func (e *env) lastAuditEvent(t *testing.T) map[string]any {
 	return items[0]
 }
 
-// routeEvents names the domain event each write route records (the first one its use case records;
+// routeEvents names a domain event each write route records (one its use case records on every success;
 // alternatives separated by |). Every write route must be listed: a use case that records nothing is
 // a change the audit trail would miss.
 var routeEvents = map[string]string{
@@ -801,7 +801,7 @@ var routeEvents = map[string]string{
 	"POST /api/v1/vendors":                                                 "vendor.created",
 	"PATCH /api/v1/vendors/:id":                                            "vendor.updated",
 	"DELETE /api/v1/vendors/:id":                                           "vendor.deleted",
-	"POST /api/v1/vendors/import":                                          "vendor.created",
+	"POST /api/v1/vendors/import":                                          "import.completed",
 	"POST /api/v1/vendors/:id/contacts":                                    "vendor.contact.created",
 	"PATCH /api/v1/vendors/:id/contacts/:contact_id":                       "vendor.contact.updated",
 	"DELETE /api/v1/vendors/:id/contacts/:contact_id":                      "vendor.contact.deleted",
@@ -811,7 +811,7 @@ var routeEvents = map[string]string{
 	"POST /api/v1/vendors/:id/subcontractors":                              "vendor.subcontractor.linked",
 	"DELETE /api/v1/vendors/:id/subcontractors/:link_id":                   "vendor.subcontractor.unlinked",
 	"POST /api/v1/engagements":                                             "engagement.created",
-	"POST /api/v1/engagements/import":                                      "engagement.created",
+	"POST /api/v1/engagements/import":                                      "import.completed",
 	"PATCH /api/v1/engagements/:id":                                        "engagement.updated",
 	"POST /api/v1/engagements/:id/tier-override":                           "engagement.tier_overridden",
 	"POST /api/v1/engagements/:id/contracts":                               "contract.created",

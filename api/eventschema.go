@@ -3,6 +3,7 @@ package api
 import (
 	"github.com/vendorrisk/vendorrisk/domain/acceptance"
 	"github.com/vendorrisk/vendorrisk/domain/apikey"
+	"github.com/vendorrisk/vendorrisk/domain/bulk"
 	"github.com/vendorrisk/vendorrisk/domain/contract"
 	"github.com/vendorrisk/vendorrisk/domain/decision"
 	"github.com/vendorrisk/vendorrisk/domain/engagement"
@@ -19,6 +20,7 @@ import (
 var (
 	eventDataByType = map[string]any{
 		"engagement.tier_changed":         engagement.TierChange{},
+		bulk.CompletedType:                bulk.Completion{},
 		"remediation_plan.proposed":       finding.PlanDecision{},
 		"remediation_plan.accepted":       finding.PlanDecision{},
 		"remediation_plan.rejected":       finding.PlanDecision{},

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"github.com/vendorrisk/vendorrisk/cmd/vendorrisk/wiring"
 	"io"
+	"log/slog"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -76,6 +77,7 @@ type env struct {
 	blobs       assessment.BlobStore
 	checkpoints *audit.Checkpoints // signs with testSigner
 	jobs        *bulk.Jobs         // runs import jobs when a test asks (no background loop in tests)
+	warnings    warnings           // what the handler logged at warning level
 }
 
 // testSigner signs the test installations' audit checkpoints (serve makes a random key per install).
@@ -114,7 +116,8 @@ func newEnvWithBlobs(t *testing.T, db *repository.DB, cfg api.Config, blobs asse
 		engagements: svc.Engagements, contracts: svc.Contracts, policies: svc.Policies, catalog: svc.Catalog,
 		templates: svc.Templates, assessments: svc.Assessments, blobs: blobs, jobs: svc.Jobs,
 	}
-	deps := svc.APIDeps(db, testdb.Logger(), clk.Now)
+	e.warnings = newWarnings(testdb.Logger().Handler())
+	deps := svc.APIDeps(db, slog.New(e.warnings), clk.Now)
 	trail := repository.NewAuditTrail(db)
 	e.checkpoints = audit.NewCheckpoints(trail, trail, testSigner(t), clk.Now)
 	deps.Checkpoints = e.checkpoints

@@ -105,11 +105,12 @@ func (e *env) importReport(t *testing.T, path, key string, data []byte, want int
 	r := must(t, e.do(t, "POST", path, key, fileUpload("file", data)), want)
 	var rep api.ImportReport
 	if want == http.StatusUnprocessableEntity {
-		raw, _ := json.Marshal(r.JSON["report"])
-		if err := json.Unmarshal(raw, &rep); err != nil {
-			t.Fatalf("422 without a report: %s", r)
+		var refusal api.ImportRefusal // the 422's declared body (docs/openapi.yaml checks it too)
+		r.into(t, &refusal)
+		if _, ok := r.JSON["report"]; !ok || refusal.Report.Rows == nil || refusal.Status != want || len(refusal.Errors) == 0 {
+			t.Fatalf("422 without a report or its errors: %s", r)
 		}
-		return rep
+		return refusal.Report
 	}
 	r.into(t, &rep)
 	return rep
@@ -122,6 +123,65 @@ func (e *env) storedVendors(t *testing.T) []register.Vendor {
 		t.Fatal(err)
 	}
 	return vs
+}
+
+// auditSince lists the audit events recorded after prev (the newest 200 at most), newest first.
+func (e *env) auditSince(t *testing.T, prev map[string]any) []map[string]any {
+	t.Helper()
+	items := must(t, e.do(t, "GET", "/api/v1/audit-events?limit=200", e.admin, nil), http.StatusOK).items(t)
+	var out []map[string]any
+	for _, ev := range items {
+		if prev != nil && ev["seq"].(float64) <= prev["seq"].(float64) {
+			break
+		}
+		out = append(out, ev)
+	}
+	return out
+}
+
+// completion is the data of an import.completed audit event.
+type completion struct {
+	Kind, JobID, Mode, Format, Charset, FileSHA256 string
+	Total, Created, Updated, Unchanged, Failed     int
+}
+
+// wantCompleted checks that ev is an import.completed of the import whose counts are want (and
+// kind, mode, format, job id and file hash, where want sets them).
+func wantCompleted(t *testing.T, ev map[string]any, want completion) {
+	t.Helper()
+	if ev["action"] != bulk.CompletedType || ev["resource_type"] != bulk.SubjectType || ev["resource_id"] == "" {
+		t.Fatalf("event %v on %v %v, want %s", ev["action"], ev["resource_type"], ev["resource_id"], bulk.CompletedType)
+	}
+	raw, _ := json.Marshal(ev["result"].(map[string]any)["data"])
+	var got struct {
+		Kind       string `json:"kind"`
+		JobID      string `json:"job_id"`
+		Mode       string `json:"mode"`
+		Format     string `json:"format"`
+		Charset    string `json:"charset"`
+		FileSHA256 string `json:"file_sha256"`
+		Total      int    `json:"total"`
+		Created    int    `json:"created"`
+		Updated    int    `json:"updated"`
+		Unchanged  int    `json:"unchanged"`
+		Failed     int    `json:"failed"`
+	}
+	if err := json.Unmarshal(raw, &got); err != nil {
+		t.Fatal(err)
+	}
+	c := completion(got)
+	if want.Charset == "" {
+		c.Charset = ""
+	}
+	if want.FileSHA256 == "" && c.FileSHA256 != "" {
+		c.FileSHA256 = ""
+	}
+	if want.JobID != "" && ev["resource_id"] != want.JobID {
+		t.Errorf("import.completed about %v, want the job %s", ev["resource_id"], want.JobID)
+	}
+	if c != want {
+		t.Errorf("import.completed data %+v, want %+v", c, want)
+	}
 }
 
 // wantBadRows checks that the report names exactly the planted rows, each with its column.
@@ -177,8 +237,13 @@ func TestVendorImport(t *testing.T) {
 		if fields := problemFields(r); !slices.Contains(fields, "rows[102].corporate_number") || len(fields) < 12 {
 			t.Errorf("problem fields %v, want rows[102].corporate_number among at least 12", fields)
 		}
-		// Dry run of valid_rows: the same rows, 200, still nothing written.
+		// Dry run of valid_rows: the same rows, 200, still nothing written (and, on purpose, no event:
+		// the audit middleware does not take it for a write that forgot its event).
+		const noEvent = "a successful write recorded no domain event"
 		dryValid := e.importReport(t, path+"?dry_run=true&mode=valid_rows", e.admin, utf8CSV, http.StatusOK)
+		if e.warnings.count(noEvent) != 0 {
+			t.Errorf("a dry run was logged as a write without a domain event")
+		}
 		wantBadRows(t, dryValid, bad)
 		if dryValid.Created != 2988 || dryValid.Applied {
 			t.Errorf("valid_rows dry run: created %d applied %v", dryValid.Created, dryValid.Applied)
@@ -210,19 +275,31 @@ func TestVendorImport(t *testing.T) {
 			v.Status != register.StatusActive || !slices.Equal(v.Tags, []string{"imported", "tier-3"}) {
 			t.Errorf("ERP-00007 stored as %+v", v)
 		}
-		audited := e.lastAuditEvent(t)
-		if audited["action"] != "vendor.created" {
-			t.Errorf("last audit event %v, want vendor.created", audited["action"])
+		// The rows' events, then the import's own, with the counts (the 12 bad rows as failed).
+		recent := e.auditSince(t, before)
+		wantCompleted(t, recent[0], completion{Kind: "vendors", Mode: "valid_rows", Format: "csv", Charset: "utf-8",
+			FileSHA256: sha256Hex(utf8CSV), Total: 3000, Created: 2988, Failed: 12})
+		if recent[1]["action"] != "vendor.created" {
+			t.Errorf("audit event before import.completed: %v, want vendor.created", recent[1]["action"])
 		}
+		audited := recent[0]
 
-		// The same file again: every good row unchanged, no event.
+		// The same file again: every good row unchanged, no row event; the import itself is recorded
+		// once, so the audit middleware has no write without an event to warn about.
+		warned := e.warnings.count(noEvent)
 		again := e.importReport(t, path+"?mode=valid_rows", e.admin, utf8CSV, http.StatusOK)
 		if again.Unchanged != 2988 || again.Created+again.Updated != 0 || again.Applied {
 			t.Errorf("re-import: unchanged %d created %d updated %d", again.Unchanged, again.Created, again.Updated)
 		}
 		wantBadRows(t, again, bad)
-		if now := e.lastAuditEvent(t); now["seq"] != audited["seq"] {
-			t.Errorf("re-import recorded %v", now["action"])
+		if recorded := e.auditSince(t, audited); len(recorded) != 1 {
+			t.Errorf("re-import recorded %d events, want one import.completed", len(recorded))
+		} else {
+			wantCompleted(t, recorded[0], completion{Kind: "vendors", Mode: "valid_rows", Format: "csv", Charset: "utf-8",
+				FileSHA256: sha256Hex(utf8CSV), Total: 3000, Unchanged: 2988, Failed: 12})
+		}
+		if n := e.warnings.count(noEvent); n != warned {
+			t.Errorf("the re-import was logged as a write without a domain event")
 		}
 		// The same file as Shift_JIS and as XLSX gives the same report.
 		sj := e.importReport(t, path+"?mode=valid_rows", e.admin, sjisCSV, http.StatusOK)
@@ -286,14 +363,20 @@ func TestEngagementImport(t *testing.T) {
 			t.Errorf("engagements of vendor two: %v", list)
 		}
 
-		// Again: unchanged, the second row matched by its vendor and name.
+		wantCompleted(t, e.lastAuditEvent(t), completion{Kind: "engagements", Mode: "valid_rows", Format: "csv",
+			FileSHA256: sha256Hex(file), Total: 7, Created: 2, Failed: 5})
+
+		// Again: unchanged, the second row matched by its vendor and name; only the import is recorded.
 		last := e.lastAuditEvent(t)
 		again := e.importReport(t, path+"?mode=valid_rows", e.admin, file, http.StatusOK)
 		if again.Unchanged != 2 || again.Created+again.Updated != 0 {
 			t.Errorf("re-import: %+v", again)
 		}
-		if now := e.lastAuditEvent(t); now["seq"] != last["seq"] {
-			t.Errorf("re-import recorded %v", now["action"])
+		if recorded := e.auditSince(t, last); len(recorded) != 1 {
+			t.Errorf("re-import recorded %d events, want one import.completed", len(recorded))
+		} else {
+			wantCompleted(t, recorded[0], completion{Kind: "engagements", Mode: "valid_rows", Format: "csv",
+				FileSHA256: sha256Hex(file), Total: 7, Unchanged: 2, Failed: 5})
 		}
 		// A changed cell updates the engagement matched by external_ref.
 		records[1][3] = "Hosting (renamed)"
@@ -301,8 +384,8 @@ func TestEngagementImport(t *testing.T) {
 		if changed.Updated != 1 || changed.Rows[0].ID != hosting.ID {
 			t.Errorf("changed file: %+v", changed)
 		}
-		if now := e.lastAuditEvent(t); now["action"] != "engagement.updated" {
-			t.Errorf("last event %v, want engagement.updated", now["action"])
+		if recent := e.auditSince(t, last); len(recent) < 3 || recent[1]["action"] != "engagement.updated" {
+			t.Errorf("events of the changed file %v, want engagement.updated then import.completed", recent)
 		}
 		byRef := must(t, e.do(t, "GET", "/api/v1/engagements?external_ref=ENG-1", e.admin, nil), http.StatusOK).items(t)
 		if len(byRef) != 1 || byRef[0]["name"] != "Hosting (renamed)" {
@@ -420,8 +503,11 @@ func TestImportJob(t *testing.T) {
 		if n := len(e.storedVendors(t)); n != 119+1 { // and the supplier's vendor
 			t.Errorf("%d vendors stored", n)
 		}
-		if ev := e.lastAuditEvent(t); ev["action"] != "vendor.created" || ev["actor_role"] != "admin" {
+		if ev := e.lastAuditEvent(t); ev["actor_role"] != "admin" {
 			t.Errorf("the job's events: last %v by %v", ev["action"], ev["actor_role"])
+		} else {
+			wantCompleted(t, ev, completion{Kind: "vendors", JobID: started.ID, Mode: "valid_rows", Format: "csv",
+				FileSHA256: sha256Hex(file), Total: 120, Created: 119, Failed: 1})
 		}
 
 		// A replica took the job and died: its lease holds it until it expires, then this replica runs it.
@@ -447,6 +533,8 @@ func TestImportJob(t *testing.T) {
 		if j := e.job(t, again, e.admin); j.State != "done" || j.Report == nil || j.Report.Unchanged != 119 || j.Report.Created != 0 {
 			t.Errorf("taken-up job: %+v", j)
 		}
+		wantCompleted(t, e.lastAuditEvent(t), completion{Kind: "vendors", JobID: again, Mode: "valid_rows", Format: "csv",
+			FileSHA256: sha256Hex(file), Total: 120, Unchanged: 119, Failed: 1})
 	})
 }
 

@@ -3,8 +3,11 @@ package api
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -52,10 +55,14 @@ type ImportReport struct {
 	Rows      []ImportRowResult `json:"rows" binding:"required"`
 }
 
-// importRefusal is the 422 of an all-or-nothing import with errors: the problem, whose errors name
-// rows[row].column, and the whole report as an extension member.
-type importRefusal struct {
+// ImportRefusal is the 422 of an all-or-nothing import with errors: the problem, whose errors name
+// rows[row].column, and the whole report as an extension member (RFC 9457 §3.2). The import
+// annotations name it as their 422 (docs/specgen keeps an error response that extends Problem), so
+// that the spec declares the report the handler sends.
+type ImportRefusal struct {
 	Problem
+	// Report is the import's report: every row with its outcome and errors; applied is false. Present
+	// when the rows were read and some have errors (not for a bad header, mode or unreadable file).
 	Report ImportReport `json:"report"`
 }
 
@@ -73,6 +80,7 @@ func (s *Server) importFile(c *gin.Context, kind string, cols []bulk.Column, run
 		respondError(c, err)
 		return
 	}
+	c.Set(ctxDryRun, opt.DryRun)
 	fh, err := c.FormFile("file")
 	if err != nil {
 		respondError(c, decodeUploadError(err))
@@ -84,7 +92,8 @@ func (s *Server) importFile(c *gin.Context, kind string, cols []bulk.Column, run
 		return
 	}
 	defer f.Close()
-	t, err := sheet.Read(f, charset)
+	sum := sha256.New()
+	t, err := sheet.Read(io.TeeReader(f, sum), charset)
 	if err != nil {
 		respondError(c, unreadable(err))
 		return
@@ -94,7 +103,7 @@ func (s *Server) importFile(c *gin.Context, kind string, cols []bulk.Column, run
 		respondError(c, err)
 		return
 	}
-	src := bulk.Source{Format: string(t.Format), Charset: t.Charset, Headers: headers}
+	src := bulk.Source{Format: string(t.Format), Charset: t.Charset, Headers: headers, SHA256: hex.EncodeToString(sum.Sum(nil))}
 	if s.jobs != nil && s.cfg.ImportJobRows > 0 && len(rows) > s.cfg.ImportJobRows {
 		j, err := s.jobs.Start(c.Request.Context(), kind, rows, opt, src)
 		if err != nil {
@@ -105,6 +114,7 @@ func (s *Server) importFile(c *gin.Context, kind string, cols []bulk.Column, run
 		c.JSON(http.StatusAccepted, jobResponse(j))
 		return
 	}
+	opt.Source = src
 	rep, err := run(c.Request.Context(), rows, opt)
 	out := importReport(rep, src)
 	if err != nil {
@@ -200,7 +210,7 @@ func refuse(c *gin.Context, err error, report ImportReport) {
 	p.Instance, p.RequestID = c.Request.URL.Path, requestIDFrom(c)
 	c.Header("Content-Type", "application/problem+json")
 	c.Header("Cache-Control", "no-store")
-	c.AbortWithStatusJSON(p.Status, importRefusal{Problem: p, Report: report})
+	c.AbortWithStatusJSON(p.Status, ImportRefusal{Problem: p, Report: report})
 }
 
 // importVendors godoc
@@ -219,6 +229,7 @@ func refuse(c *gin.Context, err error, report ImportReport) {
 //	@Success		200		{object}	ImportReport
 //	@Success		202		{object}	JobResponse	"the file has more rows than VENDORRISK_IMPORT_JOB_ROWS (default 2000): it runs as a job; Location names it"
 //	@Header			202		{string}	Location	"/api/v1/jobs/{id}"
+//	@Failure		422		{object}	ImportRefusal	"mode=all_or_nothing and rows have errors: nothing was written; errors names rows[row].column and report lists every row. Other 422s (a bad header, mode or charset, an unreadable file) carry no report."
 //	@Router			/api/v1/vendors/import [post]
 func (s *Server) importVendors(c *gin.Context) {
 	s.importFile(c, "vendors", register.ImportColumns, s.vendors.Import)
@@ -240,6 +251,7 @@ func (s *Server) importVendors(c *gin.Context) {
 //	@Success		200		{object}	ImportReport
 //	@Success		202		{object}	JobResponse	"the file has more rows than VENDORRISK_IMPORT_JOB_ROWS (default 2000): it runs as a job; Location names it"
 //	@Header			202		{string}	Location	"/api/v1/jobs/{id}"
+//	@Failure		422		{object}	ImportRefusal	"mode=all_or_nothing and rows have errors: nothing was written; errors names rows[row].column and report lists every row. Other 422s (a bad header, mode or charset, an unreadable file) carry no report."
 //	@Router			/api/v1/engagements/import [post]
 func (s *Server) importEngagements(c *gin.Context) {
 	s.importFile(c, "engagements", engagement.ImportColumns, s.engagements.Import)

@@ -24,6 +24,9 @@ const (
 	ctxLogger    = "vendorrisk.logger"
 	ctxBaseLog   = "vendorrisk.base_logger"
 	ctxPrincipal = "vendorrisk.principal"
+	// ctxDryRun marks a write the handler ran as a dry run (dry_run=true): it changed nothing on
+	// purpose, so recording no domain event is what it should do.
+	ctxDryRun = "vendorrisk.dry_run"
 )
 
 var requestIDPattern = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,128}$`)

@@ -64,7 +64,7 @@ func (s *Server) exportAssessmentResults(c *gin.Context) {
 //
 //	@Summary		Plan of action and milestones in OSCAL
 //	@ID				exportPOAMOSCAL
-//	@Description	The engagement's open findings as an OSCAL 1.1.3 plan of action and milestones: one poam-item per finding that still needs work, each with an OSCAL finding (its target control) and an OSCAL risk (status: open, remediating; severity as a characterization; deadline the earliest pending due date) whose remediations are the finding's remediation items (lifecycle planned or completed, due date as a milestone). Stable UUIDs and last-modified as for assessment results. 422 (field id) when nothing is open: OSCAL requires at least one poam-item. Sent as application/oscal+json when Accept asks for it. Internal roles only.
+//	@Description	The engagement's open findings and accepted risks as an OSCAL 1.1.3 plan of action and milestones: one poam-item per finding that still needs work or whose risk is accepted, each with an OSCAL finding (its target control) and an OSCAL risk (status: open, remediating, or deviation-approved for a finding with an active risk acceptance; severity as a characterization; deadline the earliest pending due date, or the acceptance's expiry) whose remediations are the finding's remediation items (lifecycle planned or completed, due date as a milestone); an accepted risk carries its acceptance (id, expiry, justification, approval time) in its risk log. Stable UUIDs and last-modified as for assessment results. An engagement with no open finding and no accepted risk answers 422 (field id): OSCAL 1.1.3 requires a POA&M to hold at least one poam-item (poam-items is required, minItems 1), so no valid document exists for it. Sent as application/oscal+json when Accept asks for it. Internal roles only.
 //	@Tags			findings
 //	@Produce		json,application/oscal+json
 //	@Security		BearerAuth
@@ -88,27 +88,43 @@ func (s *Server) exportPOAM(c *gin.Context) {
 		respondError(c, err)
 		return
 	}
-	var open []finding.Stored
+	var listed []finding.Stored
+	var accepted []string
 	around := oscalout.LastOf(v.UpdatedAt, eng.UpdatedAt)
 	for _, f := range all {
 		around = oscalout.LastOf(around, f.UpdatedAt)
-		if !f.Status.Closed() {
-			open = append(open, f)
+		if oscalout.InPOAM(f.Status) {
+			listed = append(listed, f)
+		}
+		if f.Status == finding.StatusRiskAccepted {
+			accepted = append(accepted, f.ID)
 		}
 	}
-	if len(open) == 0 {
-		respondError(c, domain.Invalid("id", "the engagement has no open findings, and an OSCAL POA&M needs at least one poam-item"))
+	if len(listed) == 0 {
+		respondError(c, errEmptyPOAM)
 		return
 	}
-	rems, err := s.remediations.Of(ctx, open)
+	rems, err := s.remediations.Of(ctx, listed)
+	if err != nil {
+		respondError(c, err)
+		return
+	}
+	acceptances, err := s.acceptances.Active(ctx, accepted)
 	if err != nil {
 		respondError(c, err)
 		return
 	}
 	c.Header("Vary", "Accept")
 	respondOSCAL(c, oscalout.BuildPOAM(oscalout.POAMInput{EngagementID: eng.ID, EngagementName: eng.Name,
-		VendorID: v.ID, VendorName: v.Name, Findings: open, Remediations: rems, Around: around}))
+		VendorID: v.ID, VendorName: v.Name, Findings: listed, Remediations: rems, Acceptances: acceptances, Around: around}))
 }
+
+// errEmptyPOAM refuses the POA&M of an engagement with nothing to plan. OSCAL 1.1.3 requires
+// poam-items with at least one item (required, minItems 1), and an item stands for a finding; a
+// document without one would not be a valid POA&M, so none is sent.
+var errEmptyPOAM = &domain.Error{Kind: domain.KindInvalid,
+	Message: "there is no POA&M to export: the engagement has no open finding and no accepted risk",
+	Fields:  []domain.FieldError{{Field: "id", Message: "has no open finding and no accepted risk, and OSCAL 1.1.3 requires at least one poam-item in a POA&M"}}}
 
 // oscalMediaType is OSCAL's own JSON media type, sent to clients that ask for it in Accept.
 const oscalMediaType = "application/oscal+json"

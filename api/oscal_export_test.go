@@ -236,7 +236,7 @@ func TestOSCALPOAM(t *testing.T) {
 	eachDB(t, func(t *testing.T, e *env) {
 		f := newFindingEnv(t, e)
 		path := "/api/v1/engagements/" + f.eng + "/oscal/poam"
-		wantProblem(t, e.do(t, "GET", path, e.admin, nil), http.StatusUnprocessableEntity, "id")
+		wantEmptyPOAM(t, e.do(t, "GET", path, e.admin, nil))
 
 		// A manual finding maps to no control: its target is the finding itself.
 		manual := must(t, e.do(t, "POST", "/api/v1/findings", e.admin, map[string]any{"engagement_id": f.eng,
@@ -340,5 +340,101 @@ func TestOSCALPOAM(t *testing.T) {
 		}
 
 		wantProblem(t, e.do(t, "GET", path, e.key(t, auth.RoleSupplier, f.vendorID), nil), http.StatusNotFound)
+	})
+}
+
+// wantEmptyPOAM checks the refusal of a POA&M with nothing to plan says why: OSCAL needs a poam-item.
+func wantEmptyPOAM(t *testing.T, r resp) {
+	t.Helper()
+	wantProblem(t, r, http.StatusUnprocessableEntity, "id")
+	if d := r.str("detail"); !strings.Contains(d, "no open finding and no accepted risk") {
+		t.Errorf("detail %q does not say the engagement has nothing to plan", d)
+	}
+	if !strings.Contains(r.String(), "requires at least one poam-item") {
+		t.Errorf("the problem does not say OSCAL requires a poam-item: %s", r)
+	}
+}
+
+// TestOSCALPOAMAcceptedRisk: a finding whose risk is accepted stays in the POA&M as a risk that is
+// deviation-approved until the acceptance's expiry, with the approval in its risk log (valid against
+// the OSCAL schema); an engagement whose only finding is accepted still has a plan, and once the
+// acceptance is revoked the finding is open again in it.
+func TestOSCALPOAMAcceptedRisk(t *testing.T) {
+	sch := oscalSchema(t, "poam")
+	eachDB(t, func(t *testing.T, e *env) {
+		f := newFindingEnv(t, e)
+		path := "/api/v1/engagements/" + f.eng + "/oscal/poam"
+		wantEmptyPOAM(t, e.do(t, "GET", path, e.admin, nil))
+		if r := e.do(t, "GET", path, e.admin, nil, "Accept-Language", "ja"); !strings.Contains(r.str("detail"), "POA&M がありません") {
+			t.Errorf("Japanese detail %q", r.str("detail"))
+		}
+
+		fid := must(t, e.do(t, "POST", "/api/v1/findings", e.admin, map[string]any{"engagement_id": f.eng,
+			"title": "No yearly penetration test", "severity": "medium"}), http.StatusCreated).str("id")
+		roA, roB := e.person(t, auth.RoleRiskOwner, "RO Asker"), e.person(t, auth.RoleRiskOwner, "RO Approver")
+		a := e.askAcceptance(t, roA.secret, fid, "2025-05-01")
+		e.clock.Advance(time.Hour)
+		approved := e.acceptanceDo(t, roB.secret, a.ID, "approve", nil, http.StatusOK)
+		if e.findingStatus(t, fid) != "risk_accepted" {
+			t.Fatalf("finding %s after the approval", e.findingStatus(t, fid))
+		}
+
+		r := must(t, e.do(t, "GET", path, e.admin, nil), http.StatusOK)
+		validateOSCAL(t, sch, r.Raw)
+		type prop struct{ Name, Value string }
+		var doc struct {
+			P struct {
+				Metadata struct {
+					LastModified string `json:"last-modified"`
+				} `json:"metadata"`
+				Items []struct {
+					Props []prop `json:"props"`
+				} `json:"poam-items"`
+				Risks []struct {
+					Status   string `json:"status"`
+					Deadline string `json:"deadline"`
+					Props    []prop `json:"props"`
+					Log      struct {
+						Entries []struct {
+							Start, Description string
+							Status             string `json:"status-change"`
+							Props              []prop `json:"props"`
+						} `json:"entries"`
+					} `json:"risk-log"`
+				} `json:"risks"`
+			} `json:"plan-of-action-and-milestones"`
+		}
+		r.into(t, &doc)
+		if len(doc.P.Items) != 1 || len(doc.P.Risks) != 1 {
+			t.Fatalf("poam = %s, want the accepted finding's item and risk", r.Raw)
+		}
+		risk, item := doc.P.Risks[0], doc.P.Items[0]
+		if risk.Status != "deviation-approved" || risk.Deadline != "2025-05-01T00:00:00Z" ||
+			!slices.Contains(risk.Props, prop{"risk-acceptance-id", a.ID}) || !slices.Contains(risk.Props, prop{"accepted-until", "2025-05-01"}) {
+			t.Errorf("accepted risk = %+v, want deviation-approved until 2025-05-01 naming acceptance %s", risk, a.ID)
+		}
+		if len(risk.Log.Entries) != 1 || risk.Log.Entries[0].Status != "deviation-approved" ||
+			risk.Log.Entries[0].Start != e.clock.Now().UTC().Format(time.RFC3339Nano) ||
+			!strings.Contains(risk.Log.Entries[0].Description, "Compensating control") ||
+			!slices.Contains(risk.Log.Entries[0].Props, prop{"approved-by", "RO Approver"}) {
+			t.Errorf("risk log = %+v, want the approval by RO Approver at %s", risk.Log, approved.ApprovedAt)
+		}
+		if !slices.Contains(item.Props, prop{"status", "risk_accepted"}) || !slices.Contains(item.Props, prop{"accepted-until", "2025-05-01"}) {
+			t.Errorf("poam-item props %+v", item.Props)
+		}
+		if again := must(t, e.do(t, "GET", path, e.admin, nil), http.StatusOK); !bytes.Equal(again.Raw, r.Raw) {
+			t.Errorf("the same export twice differs")
+		}
+
+		// Revoked, the acceptance leaves the plan and the finding is an open risk again.
+		e.clock.Advance(time.Hour)
+		e.acceptanceDo(t, roA.secret, a.ID, "revoke", map[string]any{"reason": "The pen test is booked"}, http.StatusOK)
+		after := must(t, e.do(t, "GET", path, e.admin, nil), http.StatusOK)
+		validateOSCAL(t, sch, after.Raw)
+		after.into(t, &doc)
+		if len(doc.P.Risks) != 1 || doc.P.Risks[0].Status != "open" || doc.P.Risks[0].Log.Entries != nil ||
+			doc.P.Metadata.LastModified != e.clock.Now().UTC().Format(time.RFC3339Nano) {
+			t.Errorf("after the revocation: %s", after.Raw)
+		}
 	})
 }

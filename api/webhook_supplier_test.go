@@ -39,6 +39,9 @@ func TestSupplierScopedWebhook(t *testing.T) {
 		h.assessmentFixture(t, &f)
 		must(t, h.do(t, "POST", "/api/v1/findings", h.admin, map[string]any{"engagement_id": eng, "title": "No MFA",
 			"severity": "high", "internal_notes": "CISO worried"}), http.StatusCreated)
+		// An import's completion belongs to no vendor and is internal (it names the file and the counts).
+		must(t, h.do(t, "POST", "/api/v1/vendors/import", h.admin, fileUpload("v.csv", []byte("name,kind\nHook Import,contractor\n"))),
+			http.StatusOK)
 		w := h.worker("replica-1", open)
 		for range 3 {
 			pass(t, w)
@@ -66,7 +69,7 @@ func TestSupplierScopedWebhook(t *testing.T) {
 				t.Errorf("the scoped endpoint got no %s (got %v)", want, got)
 			}
 		}
-		for _, internalOnly := range []string{"engagement.created", "engagement.tier_overridden", "vendor.created"} {
+		for _, internalOnly := range []string{"engagement.created", "engagement.tier_overridden", "vendor.created", "import.completed"} {
 			if got[internalOnly] {
 				t.Errorf("the scoped endpoint got %s", internalOnly)
 			}
@@ -94,7 +97,7 @@ func TestSupplierScopedWebhook(t *testing.T) {
 			all[g.event(t).Type] = true
 			tagged = tagged || strings.Contains(string(g.body), "payroll-critical")
 		}
-		if !all["engagement.tier_overridden"] || !tagged {
+		if !all["engagement.tier_overridden"] || !all["import.completed"] || !tagged {
 			t.Errorf("the internal endpoint misses internal events or fields: %v", all)
 		}
 	})

@@ -760,6 +760,8 @@ func TestWebhookPayloadsMatchSchemas(t *testing.T) {
 				"plans": []map[string]any{{"type": "corrective", "description": "Enable MFA"}}}), http.StatusOK)
 			must(t, h.do(t, "POST", "/api/v1/findings/"+fid+"/remediation-plan/"+judge, h.admin, map[string]any{"reason": "too late"}), http.StatusOK)
 		}
+		must(t, h.do(t, "POST", "/api/v1/vendors/import", h.admin, fileUpload("v.csv", []byte("name,kind\nSchema Import,contractor\n"))),
+			http.StatusOK)
 		must(t, h.do(t, "POST", "/api/v1/api-keys", h.admin, map[string]any{"role": "auditor"}), http.StatusCreated)
 		must(t, h.do(t, "PATCH", "/api/v1/webhook-endpoints/"+ep.ID, h.admin, map[string]any{"description": "all"}), http.StatusOK)
 		must(t, h.do(t, "POST", "/api/v1/webhook-endpoints/"+ep.ID+"/test", h.admin, nil), http.StatusAccepted)
@@ -798,7 +800,7 @@ func TestWebhookPayloadsMatchSchemas(t *testing.T) {
 		for _, want := range []string{"vendor.created", "vendor.updated", "vendor.contact.created", "vendor.certification.created",
 			"vendor.subcontractor.linked", "engagement.created", "engagement.tier_overridden", "engagement.tier_changed",
 			"contract.created", "api_key.created", "webhook_endpoint.updated", "webhook_endpoint.tested", "webhook.ping",
-			"remediation_plan.proposed", "remediation_plan.rejected", "remediation_plan.accepted"} {
+			"remediation_plan.proposed", "remediation_plan.rejected", "remediation_plan.accepted", "import.completed"} {
 			if !seen[want] {
 				t.Errorf("no %s delivered (got %v)", want, seen)
 			}

@@ -318,6 +318,14 @@ var messages = map[string]Message{
 	"must hold exactly one JSON document":                                                {"must hold exactly one JSON document", "JSON ドキュメントを一つだけ含めてください"},
 	"names no control of a known framework (use framework:ref, e.g. iso27001-2022:5.19)": {"names no control of a known framework (use framework:ref, e.g. iso27001-2022:5.19)", "既知のフレームワークの管理策を指していません（framework:ref の形式、例: iso27001-2022:5.19）"},
 
+	// The OSCAL POA&M of an engagement with nothing to plan (api/oscal_export.go).
+	"there is no POA&M to export: the engagement has no open finding and no accepted risk": {
+		"there is no POA&M to export: the engagement has no open finding and no accepted risk",
+		"出力できる POA&M がありません。この委託業務には未対応の指摘事項もリスク受容もありません"},
+	"has no open finding and no accepted risk, and OSCAL 1.1.3 requires at least one poam-item in a POA&M": {
+		"has no open finding and no accepted risk, and OSCAL 1.1.3 requires at least one poam-item in a POA&M",
+		"未対応の指摘事項もリスク受容もありません。OSCAL 1.1.3 の POA&M には poam-item が一つ以上必要です"},
+
 	// Contract gaps (domain/contract/gaps.go).
 	"The contract has no %s clause, which the policy requires.": {"The contract has no %s clause, which the policy requires.",
 		"契約に、ポリシーが求める%[1]s条項がありません。"},

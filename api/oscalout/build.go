@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/vendorrisk/vendorrisk/domain/acceptance"
 	"github.com/vendorrisk/vendorrisk/domain/assessment"
 	"github.com/vendorrisk/vendorrisk/domain/finding"
 )
@@ -232,7 +233,8 @@ func findingOf(f finding.Stored) Finding {
 		Target: target}
 }
 
-// POAMInput is what a POA&M is made of: the engagement's open findings and their remediation items.
+// POAMInput is what a POA&M is made of: the engagement's findings that are open or risk accepted,
+// their remediation items, and the active acceptances of the accepted ones.
 type POAMInput struct {
 	EngagementID   string
 	EngagementName string
@@ -240,14 +242,17 @@ type POAMInput struct {
 	VendorName     string
 	Findings       []finding.Stored
 	Remediations   map[string][]finding.Remediation // by finding id
+	Acceptances    map[string]acceptance.Acceptance // the active acceptance, by finding id
 	// Around is the latest change of the records that decide the plan besides its items: the vendor, the
 	// engagement, and every finding of it, open or not (closing one drops its item).
 	Around time.Time
 }
 
-// BuildPOAM builds the plan of action and milestones of an engagement: one poam-item per open finding,
-// each with an OSCAL risk (status, severity, deadline) whose responses are the remediation items.
-// OSCAL requires at least one poam-item; the caller refuses an engagement without open findings.
+// BuildPOAM builds the plan of action and milestones of an engagement: one poam-item per finding that
+// is open or risk accepted, each with an OSCAL risk (status, severity, deadline) whose responses are
+// the remediation items; an accepted risk is deviation-approved, its deadline the acceptance's expiry
+// and its approval in the risk log. OSCAL requires at least one poam-item; the caller refuses an
+// engagement with neither.
 func BuildPOAM(in POAMInput) POAMDocument {
 	party := id("party", in.VendorID)
 	last := []time.Time{in.Around}
@@ -265,11 +270,19 @@ func BuildPOAM(in POAMInput) POAMDocument {
 		of := findingOf(f)
 		of.RelatedRisks = []RelatedRisk{{RiskUUID: id("risk", f.ID)}} // the POA&M carries the risks
 		doc.Findings = append(doc.Findings, of)
-		doc.Risks = append(doc.Risks, riskOf(f, rems, party))
+		r := riskOf(f, rems, party)
+		itemProps := slices.Concat(prop("finding-id", f.ID), prop("severity", string(f.Severity)),
+			prop("status", string(f.Status)), dueProp(f))
+		if a, ok := in.Acceptances[f.ID]; ok && f.Status == finding.StatusRiskAccepted {
+			last = append(last, a.UpdatedAt)
+			accepted(&r, a)
+			itemProps = append(itemProps, slices.Concat(prop("risk-acceptance-id", a.ID),
+				prop("accepted-until", a.ExpiresOn.Format(time.DateOnly)))...)
+		}
+		doc.Risks = append(doc.Risks, r)
 		doc.POAMItems = append(doc.POAMItems, POAMItem{UUID: id("poam-item", f.ID), Title: line(cmp.Or(f.Title, f.ID)),
-			Description: cmp.Or(strings.TrimSpace(f.SupplierResponse), f.Title, f.ID),
-			Props: slices.Concat(prop("finding-id", f.ID), prop("severity", string(f.Severity)),
-				prop("status", string(f.Status)), dueProp(f)),
+			Description:     cmp.Or(strings.TrimSpace(f.SupplierResponse), f.Title, f.ID),
+			Props:           itemProps,
 			RelatedFindings: []RelatedFinding{{FindingUUID: id("finding", f.ID)}},
 			RelatedRisks:    []RelatedRisk{{RiskUUID: id("risk", f.ID)}}})
 	}
@@ -278,6 +291,30 @@ func BuildPOAM(in POAMInput) POAMDocument {
 		LastModified: ts(modified), Version: ts(modified), OSCALVersion: Version,
 		Parties: []Party{{UUID: party, Type: "organization", Name: line(in.VendorName), Props: prop("vendor-id", in.VendorID)}}}
 	return POAMDocument{POAM: doc}
+}
+
+// InPOAM reports whether a finding of this status is a poam-item: it still needs work, or its risk is
+// accepted for a while (a deviation the plan keeps until the acceptance ends).
+func InPOAM(s finding.Status) bool { return !s.Closed() || s == finding.StatusRiskAccepted }
+
+// accepted marks r as the risk an active acceptance approved: deviation-approved until the acceptance's
+// last day (the deadline, midnight UTC like every due date here), with the approval in the risk log.
+func accepted(r *Risk, a acceptance.Acceptance) {
+	r.Status = "deviation-approved"
+	r.Deadline = ts(a.ExpiresOn)
+	r.Props = append(r.Props, slices.Concat(prop("risk-acceptance-id", a.ID),
+		prop("accepted-until", a.ExpiresOn.Format(time.DateOnly)))...)
+	at := a.CreatedAt
+	if a.ApprovedAt != nil {
+		at = *a.ApprovedAt
+	}
+	entry := RiskLogEntry{UUID: id("risk-log", a.ID), Title: line("Risk accepted until " + a.ExpiresOn.Format(time.DateOnly)),
+		Description: strings.TrimSpace(a.Justification), Start: ts(at), StatusChange: "deviation-approved",
+		Props: slices.Concat(prop("risk-acceptance-id", a.ID), prop("requested-by", a.RequestedBy.Name))}
+	if a.ApprovedBy != nil {
+		entry.Props = append(entry.Props, prop("approved-by", a.ApprovedBy.Name)...)
+	}
+	r.RiskLog = &RiskLog{Entries: []RiskLogEntry{entry}}
 }
 
 func dueProp(f finding.Stored) []Prop {

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vendorrisk/vendorrisk/domain/acceptance"
 	"github.com/vendorrisk/vendorrisk/domain/finding"
 )
 
@@ -55,6 +56,39 @@ func TestRiskStatusAndLifecycle(t *testing.T) {
 		r := responseOf(finding.Remediation{ID: "r1", Status: s, DueDate: due, Description: " fix\n it "})
 		if r.Lifecycle != want || r.Tasks[0].Timing.OnDate.Date != "2025-09-30T00:00:00Z" {
 			t.Errorf("remediation %s: lifecycle %s, due %s; want %s", s, r.Lifecycle, r.Tasks[0].Timing.OnDate.Date, want)
+		}
+	}
+}
+
+// TestAcceptedRisk: an active acceptance makes the risk deviation-approved until its last day, with
+// the approval in the risk log; a finding of another status keeps its own risk status.
+func TestAcceptedRisk(t *testing.T) {
+	approved := time.Date(2025, 4, 2, 10, 0, 0, 0, time.UTC)
+	a := acceptance.Acceptance{ID: "acc1", FindingID: "f1", Status: acceptance.StatusActive, Justification: " VPN only ",
+		ExpiresOn: time.Date(2025, 5, 1, 0, 0, 0, 0, time.UTC), RequestedBy: acceptance.Person{Name: "Asker"},
+		ApprovedBy: &acceptance.Person{Name: "Approver"}, ApprovedAt: &approved, UpdatedAt: approved}
+	doc := BuildPOAM(POAMInput{EngagementID: "e1", VendorID: "v1", Findings: []finding.Stored{
+		{Finding: finding.Finding{ID: "f1", Title: "Accepted", Status: finding.StatusRiskAccepted}},
+		{Finding: finding.Finding{ID: "f2", Title: "Open", Status: finding.StatusOpen}},
+	}, Acceptances: map[string]acceptance.Acceptance{"f1": a, "f2": a}})
+	r := doc.POAM.Risks
+	if len(r) != 2 || r[0].Status != "deviation-approved" || r[0].Deadline != "2025-05-01T00:00:00Z" || r[0].RiskLog == nil {
+		t.Fatalf("accepted risk %+v", r)
+	}
+	e := r[0].RiskLog.Entries[0]
+	if e.StatusChange != "deviation-approved" || e.Start != "2025-04-02T10:00:00Z" || e.Description != "VPN only" {
+		t.Errorf("risk log entry %+v", e)
+	}
+	if r[1].Status != "open" || r[1].RiskLog != nil {
+		t.Errorf("an open finding's risk took the acceptance: %+v", r[1])
+	}
+	if doc.POAM.Metadata.LastModified != "2025-04-02T10:00:00Z" {
+		t.Errorf("last-modified %s, want the approval", doc.POAM.Metadata.LastModified)
+	}
+	for s, want := range map[finding.Status]bool{finding.StatusOpen: true, finding.StatusResolved: true,
+		finding.StatusRiskAccepted: true, finding.StatusClosed: false} {
+		if InPOAM(s) != want {
+			t.Errorf("InPOAM(%s) = %v", s, !want)
 		}
 	}
 }

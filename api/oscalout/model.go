@@ -1,6 +1,6 @@
 // Package oscalout writes vendorrisk's assessments and findings as OSCAL 1.1.3 JSON documents:
 // assessment results (an assessment, its answers as observations, its findings) and a plan of action and
-// milestones (an engagement's open findings with their remediation items). The types below are the parts
+// milestones (an engagement's open and risk-accepted findings with their remediation items). The types below are the parts
 // of the OSCAL model we fill; members left empty are omitted, since OSCAL arrays must not be empty.
 // (api/oscal.go reads OSCAL catalogs; this package only writes.)
 package oscalout
@@ -191,7 +191,8 @@ type RelatedFinding struct {
 	FindingUUID string `json:"finding-uuid" binding:"required" format:"uuid"`
 }
 
-// Risk is the risk an open finding carries, with its remediation items as responses.
+// Risk is the risk an open or risk-accepted finding carries, with its remediation items as responses
+// and, for an accepted one, the acceptance in its log.
 type Risk struct {
 	UUID               string             `json:"uuid" binding:"required" format:"uuid"`
 	Title              string             `json:"title" binding:"required"`
@@ -202,7 +203,23 @@ type Risk struct {
 	Characterizations  []Characterization `json:"characterizations,omitempty"`
 	Deadline           string             `json:"deadline,omitempty" format:"date-time"`
 	Remediations       []Response         `json:"remediations,omitempty"`
+	RiskLog            *RiskLog           `json:"risk-log,omitempty"`
 	RelatedObservation []RelatedObs       `json:"related-observations,omitempty"`
+}
+
+// RiskLog is what was done about a risk: here, the approval of its acceptance.
+type RiskLog struct {
+	Entries []RiskLogEntry `json:"entries" binding:"required"`
+}
+
+// RiskLogEntry is one thing done about a risk, and the status it moved the risk to.
+type RiskLogEntry struct {
+	UUID         string `json:"uuid" binding:"required" format:"uuid"`
+	Title        string `json:"title,omitempty"`
+	Description  string `json:"description,omitempty"`
+	Start        string `json:"start" binding:"required" format:"date-time"`
+	Props        []Prop `json:"props,omitempty"`
+	StatusChange string `json:"status-change,omitempty" enums:"open,investigating,remediating,deviation-requested,deviation-approved,closed"`
 }
 
 // Characterization rates a risk (facet "severity" in vendorrisk's namespace).
@@ -246,7 +263,7 @@ type OnDate struct {
 	Date string `json:"date" binding:"required" format:"date-time"`
 }
 
-// POAMItem is one open finding in the plan.
+// POAMItem is one open or risk-accepted finding in the plan.
 type POAMItem struct {
 	UUID            string           `json:"uuid" binding:"required" format:"uuid"`
 	Title           string           `json:"title" binding:"required"`

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"slices"
@@ -152,11 +153,33 @@ func applyOperation(doc *openapi2.T, path, method string, op *openapi2.Operation
 			p.Minimum, p.Maximum, p.Default = &lo, &hi, 50
 		}
 	}
+	statuses := errorStatuses(path, method, op)
 	// Successes: swag's, with the headers they carry.
 	for code, r := range op.Responses.Map() {
 		status, err := strconv.Atoi(code)
-		if err != nil || status >= 400 {
-			op.Responses.Delete(code) // errors come from the contract only
+		if err != nil {
+			op.Responses.Delete(code)
+			continue
+		}
+		if status >= 400 {
+			// Errors come from the contract, except an annotated body that extends Problem (it
+			// carries members of its own, e.g. an import's report): that one stays, as the operation's.
+			ext, err := problemExtension(doc, r.Schema)
+			switch {
+			case r.Ref != "": // a shared response, from an earlier run of the contract
+				op.Responses.Delete(code)
+			case err != nil:
+				return fmt.Errorf("@Failure %s: %w", code, err)
+			case !ext:
+				op.Responses.Delete(code)
+			case !slices.Contains(statuses, status):
+				return fmt.Errorf("@Failure %s: not a status the contract gives this operation %v", code, statuses)
+			default:
+				r.Headers = map[string]*openapi2.Header{"X-Request-ID": header("X-Request-ID")}
+				for _, h := range problems[status].headers {
+					r.Headers[h] = header(h)
+				}
+			}
 			continue
 		}
 		if r.Headers == nil {
@@ -173,10 +196,52 @@ func applyOperation(doc *openapi2.T, path, method string, op *openapi2.Operation
 			r.Headers["Idempotent-Replayed"] = header("Idempotent-Replayed")
 		}
 	}
-	for _, status := range errorStatuses(path, method, op) {
-		op.Responses.Set(strconv.Itoa(status), &openapi2.Response{Ref: "#/responses/" + problems[status].name})
+	for _, status := range statuses {
+		if op.Responses.Value(strconv.Itoa(status)) == nil {
+			op.Responses.Set(strconv.Itoa(status), &openapi2.Response{Ref: "#/responses/" + problems[status].name})
+		}
 	}
 	return nil
+}
+
+// problemExtension reports whether an annotated error body is a definition that extends Problem: it
+// has every member of Problem, of the same schema, requires what Problem requires, and has members of
+// its own. Problem itself is not an extension (the shared response declares it); a body that is
+// neither is an error, since an error answer is always a problem.
+func problemExtension(doc *openapi2.T, s *openapi2.SchemaRef) (bool, error) {
+	const prefix = "#/definitions/"
+	if s == nil || !strings.HasPrefix(s.Ref, prefix) {
+		return false, fmt.Errorf("an error body must be Problem or a definition that extends it")
+	}
+	name := strings.TrimPrefix(s.Ref, prefix)
+	if name == "Problem" {
+		return false, nil
+	}
+	base, def := doc.Definitions["Problem"].Value, doc.Definitions[name]
+	if def == nil || def.Value == nil {
+		return false, fmt.Errorf("no definition %s", name)
+	}
+	for prop, ps := range base.Properties {
+		got := def.Value.Properties[prop]
+		if got == nil || !sameSchema(got, ps) {
+			return false, fmt.Errorf("%s does not extend Problem: member %s is missing or differs", name, prop)
+		}
+	}
+	for _, req := range base.Required {
+		if !slices.Contains(def.Value.Required, req) {
+			return false, fmt.Errorf("%s does not extend Problem: %s is not required", name, req)
+		}
+	}
+	if len(def.Value.Properties) == len(base.Properties) {
+		return false, fmt.Errorf("%s adds nothing to Problem: annotate Problem (or nothing)", name)
+	}
+	return true, nil
+}
+
+func sameSchema(a, b *openapi2.SchemaRef) bool {
+	x, errA := json.Marshal(a)
+	y, errB := json.Marshal(b)
+	return errA == nil && errB == nil && string(x) == string(y)
 }
 
 // versioned reports whether a response body is a versioned resource (a definition with a version).
@@ -411,6 +476,7 @@ var enumNames = map[string]string{
 	"all_or_nothing,valid_rows": "ImportMode",
 	"shift_jis,utf-8":           "Charset",
 	"en,ja":                     "HeaderLanguage",
+	"closed,deviation-approved,deviation-requested,investigating,open,remediating": "OSCALRiskStatus",
 	"breach_notification,business_continuity,confidentiality,data_location,data_protection,exit_assistance,liability,return_and_deletion,right_to_audit,security_requirements,staff_security,subcontracting": "ClauseType",
 }
 

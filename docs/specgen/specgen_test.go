@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/getkin/kin-openapi/openapi2"
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/oapi-codegen/oapi-codegen/v2/pkg/codegen"
 )
@@ -138,6 +139,69 @@ func TestGenerateCurrent(t *testing.T) {
 		}
 		if !slices.Equal(files[name], committed) {
 			t.Errorf("regenerating docs/%s from docs/swagger.json changes it: the contract is not idempotent", name)
+		}
+	}
+}
+
+// TestProblemExtension: an annotated error body stays only when it extends Problem (every member of
+// Problem, its required ones required, and members of its own); Problem itself gives way to the
+// shared response, and anything else is refused.
+func TestProblemExtension(t *testing.T) {
+	str := &openapi2.SchemaRef{Value: &openapi2.Schema{Type: &openapi3.Types{openapi3.TypeString}}}
+	num := &openapi2.SchemaRef{Value: &openapi2.Schema{Type: &openapi3.Types{openapi3.TypeInteger}}}
+	def := func(required []string, props map[string]*openapi2.SchemaRef) *openapi2.SchemaRef {
+		return &openapi2.SchemaRef{Value: &openapi2.Schema{Type: &openapi3.Types{openapi3.TypeObject}, Properties: props, Required: required}}
+	}
+	doc := &openapi2.T{Definitions: map[string]*openapi2.SchemaRef{
+		"Problem":       def([]string{"title"}, map[string]*openapi2.SchemaRef{"title": str, "detail": str}),
+		"WithReport":    def([]string{"title"}, map[string]*openapi2.SchemaRef{"title": str, "detail": str, "report": str}),
+		"Lacks":         def([]string{"title"}, map[string]*openapi2.SchemaRef{"title": str, "report": str}),
+		"Retyped":       def([]string{"title"}, map[string]*openapi2.SchemaRef{"title": num, "detail": str, "report": str}),
+		"Optional":      def(nil, map[string]*openapi2.SchemaRef{"title": str, "detail": str, "report": str}),
+		"SameAsProblem": def([]string{"title"}, map[string]*openapi2.SchemaRef{"title": str, "detail": str}),
+	}}
+	for _, tt := range []struct {
+		ref     string
+		want    bool
+		wantErr bool
+	}{
+		{"#/definitions/WithReport", true, false},
+		{"#/definitions/Problem", false, false},
+		{"#/definitions/Lacks", false, true},
+		{"#/definitions/Retyped", false, true},
+		{"#/definitions/Optional", false, true},
+		{"#/definitions/SameAsProblem", false, true},
+		{"#/definitions/Missing", false, true},
+		{"", false, true},
+	} {
+		got, err := problemExtension(doc, &openapi2.SchemaRef{Ref: tt.ref})
+		if got != tt.want || (err != nil) != tt.wantErr {
+			t.Errorf("%q: %v, %v; want %v, error %v", tt.ref, got, err, tt.want, tt.wantErr)
+		}
+	}
+}
+
+// TestImportRefusalDeclared: the imports' 422 is declared with the refusal's own schema, the problem
+// and the report of every row (what api.ImportRefusal sends), not the shared ValidationFailed.
+func TestImportRefusalDeclared(t *testing.T) {
+	doc := loadPublished(t)
+	for _, path := range []string{"/api/v1/vendors/import", "/api/v1/engagements/import"} {
+		r := doc.Paths.Value(path).Post.Responses.Status(http.StatusUnprocessableEntity)
+		if r == nil || r.Ref != "" || r.Value.Content[problemMedia] == nil {
+			t.Fatalf("%s: 422 is not declared inline as %s", path, problemMedia)
+		}
+		s := r.Value.Content[problemMedia].Schema
+		if s.Ref != "#/components/schemas/ImportRefusal" {
+			t.Fatalf("%s: 422 schema %q, want ImportRefusal", path, s.Ref)
+		}
+		report := s.Value.Properties["report"]
+		if report == nil || len(report.Value.AllOf) != 1 || report.Value.AllOf[0].Ref != "#/components/schemas/ImportReport" {
+			t.Errorf("%s: the 422's report is not an ImportReport", path)
+		}
+		for name := range doc.Components.Schemas["Problem"].Value.Properties {
+			if s.Value.Properties[name] == nil {
+				t.Errorf("%s: the 422 lacks the problem member %s", path, name)
+			}
 		}
 	}
 }

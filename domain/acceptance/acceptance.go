@@ -270,6 +270,26 @@ func (s *Service) List(ctx context.Context, f Filter, cursor string) (domain.Pag
 		}, func(a Acceptance) domain.Cursor { return domain.Cursor{Sort: "id", ID: a.ID} })
 }
 
+// Active returns the active acceptance of each of the findings that has one, by finding id (an
+// export lists accepted risks with their expiry). One indexed read per finding: callers pass the few
+// risk-accepted findings of one engagement.
+func (s *Service) Active(ctx context.Context, findingIDs []string) (map[string]Acceptance, error) {
+	if _, err := auth.Caller(ctx); err != nil {
+		return nil, err
+	}
+	out := make(map[string]Acceptance, len(findingIDs))
+	for _, id := range findingIDs {
+		as, err := s.repo.List(ctx, Filter{FindingID: id, Status: StatusActive, Limit: 1})
+		if err != nil {
+			return nil, fmt.Errorf("read the active acceptance of finding %s: %w", id, err)
+		}
+		if len(as) > 0 {
+			out[id] = as[0]
+		}
+	}
+	return out, nil
+}
+
 // change runs one read-modify-write of an acceptance and records it as an event of type typ.
 func (s *Service) change(ctx context.Context, id string, ifMatch *int, typ string,
 	mutate func(ctx context.Context, a *Acceptance) error) (Acceptance, error) {

@@ -44,6 +44,9 @@ type Options struct {
 	Chunk int
 	// Progress, when set, learns how many rows are done after each chunk.
 	Progress func(ctx context.Context, done int) error
+	// Source and JobID describe the import in its import.completed event.
+	Source Source
+	JobID  string
 }
 
 // Row is one data row of a file: its row number in the file (the header is row 1) and its cells by
@@ -235,14 +238,18 @@ var errRollback = errors.New("dry run: roll back")
 
 // Write runs apply on rows 0..n-1 in the import's transactions: one for the whole file, or, when
 // opt.Chunk is set (a job), one per chunk of rows, telling opt.Progress after each. A dry run rolls
-// every transaction back. An error ends the import at the row that failed.
-func Write(ctx context.Context, tx domain.TxManager, n int, opt Options, apply func(ctx context.Context, i int) error) error {
+// every transaction back. An error ends the import at the row that failed. done, when set, runs in
+// the last transaction after the last row (a file without rows still has that one transaction), so
+// that the import's completion commits with its last rows; a dry run does not call it.
+func Write(ctx context.Context, tx domain.TxManager, n int, opt Options, apply func(ctx context.Context, i int) error,
+	done func(ctx context.Context) error) error {
 	chunk := opt.Chunk
 	if chunk <= 0 {
 		chunk = max(n, 1)
 	}
-	for start := 0; start < n; start += chunk {
+	for start := 0; ; start += chunk {
 		end := min(start+chunk, n)
+		last := end == n
 		err := tx.InTx(ctx, func(ctx context.Context) error {
 			for i := start; i < end; i++ {
 				if err := apply(ctx, i); err != nil {
@@ -251,6 +258,9 @@ func Write(ctx context.Context, tx domain.TxManager, n int, opt Options, apply f
 			}
 			if opt.DryRun {
 				return errRollback
+			}
+			if last && done != nil {
+				return done(ctx)
 			}
 			return nil
 		})
@@ -262,6 +272,8 @@ func Write(ctx context.Context, tx domain.TxManager, n int, opt Options, apply f
 				return err
 			}
 		}
+		if last {
+			return nil
+		}
 	}
-	return nil
 }

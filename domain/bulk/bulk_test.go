@@ -74,16 +74,21 @@ func (f *fakeTx) InTx(ctx context.Context, fn func(ctx context.Context) error) e
 	return fn(ctx)
 }
 
+// TestWrite: rows are written in one transaction or in chunks, the import's completion runs once in
+// the last transaction after every row (also for a file without rows), and a dry run skips it.
 func TestWrite(t *testing.T) {
 	tests := []struct {
 		name         string
+		rows         int
 		opt          Options
 		wantTx       int
 		wantProgress []int
+		wantDone     bool
 	}{
-		{"one transaction", Options{}, 1, nil},
-		{"chunks with progress", Options{Chunk: 4}, 3, []int{4, 8, 10}},
-		{"dry run rolls back", Options{DryRun: true, Chunk: 5}, 2, []int{5, 10}},
+		{"one transaction", 10, Options{}, 1, nil, true},
+		{"chunks with progress", 10, Options{Chunk: 4}, 3, []int{4, 8, 10}, true},
+		{"dry run rolls back", 10, Options{DryRun: true, Chunk: 5}, 2, []int{5, 10}, false},
+		{"no rows", 0, Options{Chunk: 4}, 1, []int{0}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -91,23 +96,29 @@ func TestWrite(t *testing.T) {
 				tx       fakeTx
 				applied  int
 				progress []int
+				doneAt   []int // rows applied, transactions opened when done ran
 			)
 			if tt.wantProgress != nil {
 				tt.opt.Progress = func(_ context.Context, done int) error { progress = append(progress, done); return nil }
 			}
-			err := Write(t.Context(), &tx, 10, tt.opt, func(context.Context, int) error { applied++; return nil })
-			if err != nil || applied != 10 || tx.n != tt.wantTx || !slices.Equal(progress, tt.wantProgress) {
+			err := Write(t.Context(), &tx, tt.rows, tt.opt, func(context.Context, int) error { applied++; return nil },
+				func(context.Context) error { doneAt = append(doneAt, applied, tx.n); return nil })
+			if err != nil || applied != tt.rows || tx.n != tt.wantTx || !slices.Equal(progress, tt.wantProgress) {
 				t.Errorf("err %v applied %d tx %d progress %v", err, applied, tx.n, progress)
+			}
+			if want := []int{tt.rows, tt.wantTx}; tt.wantDone && !slices.Equal(doneAt, want) || !tt.wantDone && doneAt != nil {
+				t.Errorf("done ran at (rows, tx) %v, want %v: %v", doneAt, want, tt.wantDone)
 			}
 		})
 	}
 	boom := errors.New("boom")
+	done := false
 	if err := Write(t.Context(), &fakeTx{}, 3, Options{}, func(_ context.Context, i int) error {
 		if i == 1 {
 			return boom
 		}
 		return nil
-	}); !errors.Is(err, boom) {
-		t.Errorf("err = %v, want boom", err)
+	}, func(context.Context) error { done = true; return nil }); !errors.Is(err, boom) || done {
+		t.Errorf("err = %v, done %v: want boom and no completion", err, done)
 	}
 }

@@ -52,6 +52,7 @@ type Source struct {
 	Format  string
 	Charset string
 	Headers map[string]string // canonical column → the header as the file wrote it
+	SHA256  string            // hex SHA-256 of the file as uploaded
 }
 
 // JobRepository stores jobs.
@@ -212,7 +213,7 @@ func (s *Jobs) runOne(ctx context.Context, id string) (bool, error) {
 	// The job runs as whoever started it, and its events carry the request that started it.
 	jctx := event.WithRequest(auth.WithPrincipal(ctx, j.Starter), j.RequestID, j.Path)
 	opt := j.Options
-	opt.Chunk = JobChunk
+	opt.Chunk, opt.Source, opt.JobID = JobChunk, j.Source, j.ID
 	opt.Progress = func(ctx context.Context, done int) error {
 		if ok, err := s.claim(ctx, id); err != nil || !ok { // renew, or stop: another replica has it
 			return errors.Join(errLeaseLost, err)

@@ -77,7 +77,7 @@ func (s *Service) Import(ctx context.Context, rows []bulk.Row, opt bulk.Options)
 			return fmt.Errorf("row %d: %w", plans[i].res.Line, err)
 		}
 		return nil
-	})
+	}, bulk.Completed(s.events, "engagements", rep, opt))
 	if err != nil {
 		return bulk.Report{}, err
 	}

@@ -79,7 +79,7 @@ func (s *Service) Import(ctx context.Context, rows []bulk.Row, opt bulk.Options)
 			return fmt.Errorf("row %d: %w", plans[i].line, err)
 		}
 		return nil
-	})
+	}, bulk.Completed(s.events, "vendors", rep, opt))
 	if err != nil {
 		return bulk.Report{}, err
 	}

@@ -50,6 +50,7 @@ func TestSupplierSees(t *testing.T) {
 		{"decision.approved", "decision", false},
 		{"vendor.certification.expiring", "certification", true},
 		{"vendor.deleted", "vendor", false},
+		{"import.completed", "import", false},
 	} {
 		if got := SupplierSees(tt.typ, tt.subject); got != tt.want {
 			t.Errorf("SupplierSees(%s, %s) = %v", tt.typ, tt.subject, got)
