@@ -49,8 +49,15 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	if err != nil {
 		return err
 	}
+	secrets, createdKey, err := secretsBox(cfg, log)
+	if err != nil {
+		return err
+	}
 	guard := webhook.Guard{AllowHTTP: cfg.WebhookAllowHTTP, AllowPrivate: cfg.WebhookAllowPrivate}
-	svc := wiring.WireWith(db, domain.SystemClock, blobs, wiring.Options{Webhooks: guard, Log: log})
+	svc := wiring.WireWith(db, domain.SystemClock, blobs, wiring.Options{Webhooks: guard, Log: log, Secrets: secrets})
+	if err := sealWebhookSecrets(ctx, svc, createdKey, log); err != nil {
+		return err
+	}
 	svc.Keys.CacheFor(cfg.AuthCacheTTL)
 	svc.OrphanGrace = cfg.OrphanGrace
 	changed, err := svc.Catalog.EnsureBuiltIn(ctx)
@@ -181,6 +188,23 @@ func prepareSchema(ctx context.Context, cfg *config, db *repository.DB, log *slo
 		return err
 	}
 	log.Info("migrations applied", "count", n)
+	return nil
+}
+
+// sealWebhookSecrets checks the stored webhook secrets against the secrets key, and seals those an
+// older version stored in clear, before anything signs with them.
+func sealWebhookSecrets(ctx context.Context, svc wiring.Services, createdKey bool, log *slog.Logger) error {
+	rep, err := svc.SealWebhookSecrets(ctx)
+	if errors.Is(err, repository.ErrSecretKey) && createdKey {
+		return fmt.Errorf("%w; the key file was only created now: restore the one the secrets were sealed with "+
+			"(or copy it from another replica)", err)
+	}
+	if err != nil {
+		return fmt.Errorf("webhook secrets: %w", err)
+	}
+	if rep.Sealed > 0 {
+		log.Info("webhook secrets stored in clear are sealed now", "sealed", rep.Sealed)
+	}
 	return nil
 }
 
