@@ -129,7 +129,10 @@ func TestSealedSecretOpensOnlyWhereItWasStored(t *testing.T) {
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				saved, savedPrev := storedSecrets(t, db, tc.id)
-				t.Cleanup(func() { setStored(t, db, tc.id, "secret", saved); setStored(t, db, tc.id, "previous_secret", savedPrev) })
+				t.Cleanup(func() {
+					setStored(t, db, tc.id, "secret", saved)
+					setStored(t, db, tc.id, "previous_secret", savedPrev)
+				})
 				setStored(t, db, tc.id, tc.col, sealedA)
 				_, err := repo.GetEndpoint(t.Context(), tc.id)
 				if !errors.Is(err, repository.ErrSecretKey) || !strings.Contains(err.Error(), tc.id) ||
