@@ -19,7 +19,7 @@ const sealedPrefix = "enc:v1:"
 
 // ErrSecretKey is a sealed secret that does not open with the configured key: another key sealed it,
 // or the stored value was altered or moved to another row.
-var ErrSecretKey = errors.New("a stored secret does not open with the secrets key")
+var ErrSecretKey = errors.New("secrets key mismatch")
 
 // SecretBox seals the secrets the server must read back in clear (webhook signing secrets, which
 // sign every delivery, so they cannot be hashed) with AES-256-GCM under a key kept outside the

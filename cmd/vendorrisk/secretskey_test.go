@@ -167,7 +167,10 @@ func TestServeRefusesAnotherSecretsKey(t *testing.T) {
 	if err := os.Remove(keyFile); err != nil {
 		t.Fatal(err)
 	}
-	refused("the key file gone", "only created now")
+	refused("the key file gone", "removed again")
+	if _, err := os.Stat(keyFile); !os.IsNotExist(err) {
+		t.Errorf("the key made by the refused start is still there: %v", err)
+	}
 	if err := os.WriteFile(keyFile, right, 0o600); err != nil {
 		t.Fatal(err)
 	}

@@ -55,7 +55,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	}
 	guard := webhook.Guard{AllowHTTP: cfg.WebhookAllowHTTP, AllowPrivate: cfg.WebhookAllowPrivate}
 	svc := wiring.WireWith(db, domain.SystemClock, blobs, wiring.Options{Webhooks: guard, Log: log, Secrets: secrets})
-	if err := sealWebhookSecrets(ctx, svc, createdKey, log); err != nil {
+	if err := sealWebhookSecrets(ctx, svc, cfg, createdKey, log); err != nil {
 		return err
 	}
 	svc.Keys.CacheFor(cfg.AuthCacheTTL)
@@ -192,12 +192,17 @@ func prepareSchema(ctx context.Context, cfg *config, db *repository.DB, log *slo
 }
 
 // sealWebhookSecrets checks the stored webhook secrets against the secrets key, and seals those an
-// older version stored in clear, before anything signs with them.
-func sealWebhookSecrets(ctx context.Context, svc wiring.Services, createdKey bool, log *slog.Logger) error {
+// older version stored in clear, before anything signs with them. A key file made by this start that
+// does not fit is removed again (nothing was sealed with it), so that the next start does not take
+// it for the deployment's key.
+func sealWebhookSecrets(ctx context.Context, svc wiring.Services, cfg *config, createdKey bool, log *slog.Logger) error {
 	rep, err := svc.SealWebhookSecrets(ctx)
 	if errors.Is(err, repository.ErrSecretKey) && createdKey {
-		return fmt.Errorf("%w; the key file was only created now: restore the one the secrets were sealed with "+
-			"(or copy it from another replica)", err)
+		if rmErr := os.Remove(cfg.SecretsKeyFile); rmErr != nil {
+			log.Warn("remove the secrets key file made by this start", "file", cfg.SecretsKeyFile, "err", rmErr)
+		}
+		err = fmt.Errorf("%w; no key file was there, so this start made one (removed again): put the one the "+
+			"secrets were sealed with at %s (copy it from another replica or the secret store)", err, cfg.SecretsKeyFile)
 	}
 	if err != nil {
 		return fmt.Errorf("webhook secrets: %w", err)
