@@ -862,7 +862,7 @@ func (e *env) hookFixture(t *testing.T) (string, string) {
 	t.Helper()
 	id := must(t, e.do(t, "POST", "/api/v1/webhook-endpoints", e.admin, map[string]any{"url": "https://hooks.example.com/matrix",
 		"event_types": []string{"vendor.*"}}), http.StatusCreated).str("id")
-	repo := repository.NewWebhooks(e.db)
+	repo := repository.NewWebhooks(e.db, nil)
 	cursor, err := repo.Cursor(t.Context(), id)
 	if err != nil {
 		t.Fatal(err)

@@ -26,7 +26,7 @@ const decisionsPath = "/api/v1/decisions"
 // replica wires another copy of the services on the env's database and clock, as a second replica
 // of the service would run them (the services keep no state of their own).
 func (e *env) replica() wiring.Services {
-	return wiring.WireWith(e.db, e.clock.Now, e.blobs, wiring.Options{Observe: produced})
+	return wiring.WireWith(e.db, e.clock.Now, e.blobs, wiring.Options{Observe: produced, Secrets: testSecrets()})
 }
 
 // runSweep runs the background job once as holder, on its own replica, and fails on error.

@@ -87,7 +87,7 @@ func TestEvidenceOrphanSweep(t *testing.T) {
 			}
 			sweepOrphans := func() int {
 				t.Helper()
-				svc := wiring.WireWith(e.db, e.clock.Now, blobs, wiring.Options{Observe: produced})
+				svc := wiring.WireWith(e.db, e.clock.Now, blobs, wiring.Options{Observe: produced, Secrets: testSecrets()})
 				svc.OrphanGrace = time.Hour
 				res, err := svc.Sweeper(e.db, "orphans", e.clock.Now, testdb.Logger()).RunOnce(t.Context())
 				if err != nil || !res.Ran {

@@ -91,6 +91,17 @@ func testSigner(t *testing.T) *audit.Signer {
 	return s
 }
 
+// testSecrets is the secrets key of the tests: one for every wiring, as the replicas of a deployment
+// share theirs.
+func testSecrets() *repository.SecretBox {
+	key := sha256.Sum256([]byte("vendorrisk test secrets key"))
+	b, err := repository.NewSecretBox(key[:], "test secrets key")
+	if err != nil {
+		panic(err) // a constant key of the right size
+	}
+	return b
+}
+
 // newEnv wires the handler with cmd/vendorrisk's own wiring, on the test clock.
 func newEnv(t *testing.T, db *repository.DB, cfg api.Config) *env {
 	t.Helper()
@@ -110,7 +121,7 @@ func newEnvWithBlobs(t *testing.T, db *repository.DB, cfg api.Config, blobs asse
 		// the deadline itself is tested with short explicit values (outage_test.go).
 		cfg.DBTimeout = 30 * time.Second
 	}
-	svc := wiring.WireWith(db, clk.Now, blobs, wiring.Options{Observe: produced})
+	svc := wiring.WireWith(db, clk.Now, blobs, wiring.Options{Observe: produced, Secrets: testSecrets()})
 	e := &env{
 		db: db, clock: clk, keys: svc.Keys, vendors: svc.Vendors, repo: repository.NewVendors(db),
 		engagements: svc.Engagements, contracts: svc.Contracts, policies: svc.Policies, catalog: svc.Catalog,

@@ -162,7 +162,7 @@ func newHookEnv(t *testing.T, db *repository.DB, guard webhook.Guard) *hookEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := wiring.WireWith(db, clk.Now, blobs, wiring.Options{Webhooks: guard, Observe: produced})
+	svc := wiring.WireWith(db, clk.Now, blobs, wiring.Options{Webhooks: guard, Observe: produced, Secrets: testSecrets()})
 	e := &env{db: db, clock: clk, keys: svc.Keys, vendors: svc.Vendors, repo: repository.NewVendors(db),
 		engagements: svc.Engagements, contracts: svc.Contracts, policies: svc.Policies, catalog: svc.Catalog,
 		templates: svc.Templates, assessments: svc.Assessments, blobs: blobs, jobs: svc.Jobs}

@@ -42,6 +42,16 @@ func receiverCount(b *testing.B) (*httptest.Server, *atomic.Int64) {
 // BenchmarkWebhookWrite measures PATCH /api/v1/vendors/{id} (the change, its audit event and its
 // outbox row, one transaction) with no outbox (the baseline), with the outbox and no endpoint, and
 // with 5 subscribed endpoints while a delivery worker sends to them (on loopback) meanwhile.
+// benchSecrets seals the endpoints' secrets as production does.
+func benchSecrets(b *testing.B) *repository.SecretBox {
+	b.Helper()
+	box, err := repository.NewSecretBox(make([]byte, repository.SecretKeySize), "bench secrets key")
+	if err != nil {
+		b.Fatal(err)
+	}
+	return box
+}
+
 func BenchmarkWebhookWrite(b *testing.B) {
 	for _, dialect := range testdb.Dialects {
 		for _, tc := range []struct {
@@ -51,7 +61,7 @@ func BenchmarkWebhookWrite(b *testing.B) {
 		}{{"no-outbox", true, 0}, {"endpoints=0", false, 0}, {"endpoints=5", false, 5}} {
 			b.Run(dialect+"/"+tc.name, func(b *testing.B) {
 				db := testdb.Open(b, dialect)
-				svc := wiring.WireWith(db, domain.SystemClock, nil, wiring.Options{Webhooks: loopback, NoOutbox: tc.noOutbox})
+				svc := wiring.WireWith(db, domain.SystemClock, nil, wiring.Options{Webhooks: loopback, NoOutbox: tc.noOutbox, Secrets: benchSecrets(b)})
 				_, secret, err := svc.Keys.Create(context.Background(), apikey.NewKey{Role: auth.RoleAdmin, CreatedBy: "bench"})
 				if err != nil {
 					b.Fatal(err)
@@ -120,7 +130,7 @@ func BenchmarkWebhookDelivery(b *testing.B) {
 			for b.Loop() {
 				b.StopTimer()
 				db := testdb.Open(b, dialect)
-				svc := wiring.WireWith(db, domain.SystemClock, nil, wiring.Options{Webhooks: loopback})
+				svc := wiring.WireWith(db, domain.SystemClock, nil, wiring.Options{Webhooks: loopback, Secrets: benchSecrets(b)})
 				srv, got := receiverCount(b)
 				ctx := context.Background()
 				if _, err := svc.Webhooks.Create(ctx, webhook.NewEndpoint{URL: srv.URL, EventTypes: []string{"*"}}); err != nil {

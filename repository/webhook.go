@@ -87,11 +87,15 @@ func (s *Outbox) LastSeq(ctx context.Context) (int64, error) {
 	return *n, nil
 }
 
-// Webhooks stores endpoints, deliveries and attempts.
-type Webhooks struct{ db *DB }
+// Webhooks stores endpoints, deliveries and attempts. Endpoint signing secrets are stored sealed
+// by box.
+type Webhooks struct {
+	db  *DB
+	box *SecretBox
+}
 
-// NewWebhooks returns the webhook repository.
-func NewWebhooks(db *DB) *Webhooks { return &Webhooks{db: db} }
+// NewWebhooks returns the webhook repository; box seals the endpoints' signing secrets.
+func NewWebhooks(db *DB, box *SecretBox) *Webhooks { return &Webhooks{db: db, box: box} }
 
 var _ webhook.Repository = (*Webhooks)(nil)
 
@@ -115,29 +119,51 @@ type endpointRow struct {
 
 func (endpointRow) TableName() string { return "webhook_endpoints" }
 
-func toEndpointRow(e webhook.Endpoint) (endpointRow, error) {
+// secretPlace is the additional data a secret is sealed with: the row and the column, so that a
+// sealed value copied to another endpoint (or to the other column) does not open there.
+func secretPlace(endpointID, column string) string {
+	return "webhook_endpoints/" + endpointID + "/" + column
+}
+
+func (s *Webhooks) toEndpointRow(e webhook.Endpoint) (endpointRow, error) {
 	types, err := json.Marshal(e.EventTypes)
 	if err != nil {
 		return endpointRow{}, fmt.Errorf("encode event types: %w", err)
 	}
+	secret, err := s.box.Seal(e.Secret, secretPlace(e.ID, "secret"))
+	if err != nil {
+		return endpointRow{}, fmt.Errorf("seal the secret of endpoint %s: %w", e.ID, err)
+	}
+	previous, err := s.box.Seal(e.PreviousSecret, secretPlace(e.ID, "previous_secret"))
+	if err != nil {
+		return endpointRow{}, fmt.Errorf("seal the previous secret of endpoint %s: %w", e.ID, err)
+	}
 	return endpointRow{ID: e.ID, URL: e.URL, Description: e.Description, EventTypes: string(types), VendorID: e.VendorID, Enabled: e.Enabled,
-		DisabledReason: e.DisabledReason, Secret: e.Secret, PreviousSecret: e.PreviousSecret, PreviousSecretUntil: utcPtr(e.PreviousSecretUntil),
+		DisabledReason: e.DisabledReason, Secret: secret, PreviousSecret: previous, PreviousSecretUntil: utcPtr(e.PreviousSecretUntil),
 		ConsecutiveFailures: e.ConsecutiveFailures, Version: e.Version, CreatedAt: e.CreatedAt.UTC(), UpdatedAt: e.UpdatedAt.UTC()}, nil
 }
 
-func (r endpointRow) toDomain() (webhook.Endpoint, error) {
+func (s *Webhooks) toDomain(r endpointRow) (webhook.Endpoint, error) {
 	var types []string
 	if err := json.Unmarshal([]byte(r.EventTypes), &types); err != nil {
 		return webhook.Endpoint{}, fmt.Errorf("decode event types of endpoint %s: %w", r.ID, err)
 	}
+	secret, err := s.box.Open(r.Secret, secretPlace(r.ID, "secret"))
+	if err != nil {
+		return webhook.Endpoint{}, fmt.Errorf("read the secret of webhook endpoint %s: %w", r.ID, err)
+	}
+	previous, err := s.box.Open(r.PreviousSecret, secretPlace(r.ID, "previous_secret"))
+	if err != nil {
+		return webhook.Endpoint{}, fmt.Errorf("read the previous secret of webhook endpoint %s: %w", r.ID, err)
+	}
 	return webhook.Endpoint{ID: r.ID, URL: r.URL, Description: r.Description, EventTypes: types, VendorID: r.VendorID, Enabled: r.Enabled,
-		DisabledReason: r.DisabledReason, Secret: r.Secret, PreviousSecret: r.PreviousSecret, PreviousSecretUntil: utcPtr(r.PreviousSecretUntil),
+		DisabledReason: r.DisabledReason, Secret: secret, PreviousSecret: previous, PreviousSecretUntil: utcPtr(r.PreviousSecretUntil),
 		ConsecutiveFailures: r.ConsecutiveFailures, Version: r.Version, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}, nil
 }
 
 // CreateEndpoint stores a new endpoint whose deliveries start after the outbox seq cursor.
 func (s *Webhooks) CreateEndpoint(ctx context.Context, e webhook.Endpoint, cursor int64) error {
-	row, err := toEndpointRow(e)
+	row, err := s.toEndpointRow(e)
 	if err != nil {
 		return err
 	}
@@ -154,7 +180,7 @@ func (s *Webhooks) GetEndpoint(ctx context.Context, id string) (webhook.Endpoint
 	if err := s.db.conn(ctx).Where("id = ?", id).Take(&row).Error; err != nil {
 		return webhook.Endpoint{}, dbErr(err)
 	}
-	return row.toDomain()
+	return s.toDomain(row)
 }
 
 // ListEndpoints returns endpoints by id.
@@ -173,7 +199,7 @@ func (s *Webhooks) ListEndpoints(ctx context.Context, afterID string, limit int)
 	out := make([]webhook.Endpoint, len(rows))
 	for i, r := range rows {
 		var err error
-		if out[i], err = r.toDomain(); err != nil {
+		if out[i], err = s.toDomain(r); err != nil {
 			return nil, err
 		}
 	}
@@ -182,7 +208,7 @@ func (s *Webhooks) ListEndpoints(ctx context.Context, afterID string, limit int)
 
 // UpdateEndpoint stores what an update may change, if the version is the one read.
 func (s *Webhooks) UpdateEndpoint(ctx context.Context, e webhook.Endpoint) error {
-	row, err := toEndpointRow(e)
+	row, err := s.toEndpointRow(e)
 	if err != nil {
 		return err
 	}

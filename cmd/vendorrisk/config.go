@@ -27,8 +27,12 @@ type config struct {
 	AdminKeyFile string
 	// AuditKeyFile holds the Ed25519 seed that signs audit checkpoints ("off": no checkpoints);
 	// AuditKey, base64, takes its place when set.
-	AuditKeyFile    string
-	AuditKey        string
+	AuditKeyFile string
+	AuditKey     string
+	// SecretsKeyFile holds the AES-256 key that seals webhook signing secrets in the database;
+	// SecretsKey, base64, takes its place when set.
+	SecretsKeyFile  string
+	SecretsKey      string
 	MaxBodyBytes    int64
 	MaxImportBytes  int64
 	MaxUploadBytes  int64
@@ -99,6 +103,9 @@ func newFlagSet(name string, getenv func(string) string, stderr io.Writer) (*fla
 	fs.StringVar(&cfg.AuditKeyFile, "audit-key-file", env("VENDORRISK_AUDIT_KEY_FILE", "./data/audit-signing.key"),
 		"Ed25519 seed that signs audit checkpoints, made on first start; off disables (VENDORRISK_AUDIT_KEY_FILE)")
 	cfg.AuditKey = getenv("VENDORRISK_AUDIT_KEY")
+	fs.StringVar(&cfg.SecretsKeyFile, "secrets-key-file", env("VENDORRISK_SECRETS_KEY_FILE", "./data/secrets.key"),
+		"AES-256 key that seals webhook secrets in the database, made on first start; every replica needs the same (VENDORRISK_SECRETS_KEY_FILE)")
+	cfg.SecretsKey = getenv("VENDORRISK_SECRETS_KEY")
 	maxBody := env("VENDORRISK_MAX_BODY_BYTES", "1048576")
 	maxImport := env("VENDORRISK_MAX_IMPORT_BYTES", "20971520")
 	importJobRows := env("VENDORRISK_IMPORT_JOB_ROWS", "2000")
@@ -370,11 +377,20 @@ func (c *config) logger(w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, opts))
 }
 
+// secretsKeySource names where the secrets key comes from, never the key.
+func (c *config) secretsKeySource() string {
+	if c.SecretsKey != "" {
+		return "VENDORRISK_SECRETS_KEY"
+	}
+	return c.SecretsKeyFile
+}
+
 // logAttrs is the effective configuration for the start-up log, secrets masked.
 func (c *config) logAttrs() []any {
 	return append([]any{
 		"addr", c.Addr, "db_driver", c.DBDriver, "db_dsn", repository.MaskDSN(c.DBDriver, c.DBDSN),
 		"log_format", c.LogFormat, "log_level", strings.ToLower(c.LogLevel), "admin_key_file", c.AdminKeyFile,
+		"secrets_key_file", c.secretsKeySource(),
 		"max_body_bytes", c.MaxBodyBytes, "max_import_bytes", c.MaxImportBytes, "max_upload_bytes", c.MaxUploadBytes, "rate_limit", c.RateLimit, "shutdown_timeout", c.ShutdownTimeout.String(), "sweep_interval", c.SweepInterval.String(),
 		"db_timeout", c.DBTimeout.String(), "max_inflight_per_key", c.MaxInFlight,
 		"trusted_proxies", strings.Join(c.TrustedProxies, ","), "public_url", c.PublicURL,

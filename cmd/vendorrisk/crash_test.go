@@ -132,6 +132,7 @@ func crashAndRestart(t *testing.T, dialect string) {
 		"VENDORRISK_DB_DRIVER": dialect, "VENDORRISK_DB_DSN": testdb.DSN(t, dialect), "VENDORRISK_ADDR": "127.0.0.1:0",
 		"VENDORRISK_ADMIN_KEY_FILE": keyFile, "VENDORRISK_LOG_FORMAT": "json", "VENDORRISK_EVIDENCE_DIR": filepath.Join(dir, "evidence"),
 		"VENDORRISK_AUDIT_KEY_FILE": filepath.Join(dir, "audit.key"), "VENDORRISK_RATE_LIMIT": "0",
+		"VENDORRISK_SECRETS_KEY_FILE":   filepath.Join(dir, "secrets.key"),
 		"VENDORRISK_WEBHOOK_ALLOW_HTTP": "true", "VENDORRISK_WEBHOOK_ALLOW_PRIVATE": "true",
 		"VENDORRISK_WEBHOOK_POLL_INTERVAL": "20ms", "VENDORRISK_WEBHOOK_RETRY_BASE": "50ms",
 		// The killed process held the endpoint's delivery lease: the next one takes it over once the lease

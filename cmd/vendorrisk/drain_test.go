@@ -21,6 +21,7 @@ func TestReadinessFailsWhileDraining(t *testing.T) {
 		"VENDORRISK_DB_DSN": filepath.Join(dir, "vr.db"), "VENDORRISK_ADDR": "127.0.0.1:0",
 		"VENDORRISK_ADMIN_KEY_FILE": filepath.Join(dir, "key"), "VENDORRISK_LOG_FORMAT": "json",
 		"VENDORRISK_EVIDENCE_DIR": filepath.Join(dir, "evidence"), "VENDORRISK_DRAIN_DELAY": "1500ms",
+		"VENDORRISK_SECRETS_KEY_FILE": filepath.Join(dir, "secrets.key"),
 	}
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()

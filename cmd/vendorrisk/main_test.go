@@ -149,6 +149,7 @@ func TestServeBootstrapsAdminKeyFileAndStops(t *testing.T) {
 	env := map[string]string{
 		"VENDORRISK_DB_DSN": filepath.Join(dir, "vr.db"), "VENDORRISK_ADDR": "127.0.0.1:0",
 		"VENDORRISK_ADMIN_KEY_FILE": keyFile, "VENDORRISK_LOG_FORMAT": "json", "VENDORRISK_DRAIN_DELAY": "0s",
+		"VENDORRISK_SECRETS_KEY_FILE": filepath.Join(dir, "secrets.key"),
 	}
 	ctx, cancel := context.WithCancel(t.Context())
 	logs := &syncBuffer{}

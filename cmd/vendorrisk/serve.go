@@ -49,8 +49,15 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	if err != nil {
 		return err
 	}
+	secrets, createdKey, err := secretsBox(cfg, log)
+	if err != nil {
+		return err
+	}
 	guard := webhook.Guard{AllowHTTP: cfg.WebhookAllowHTTP, AllowPrivate: cfg.WebhookAllowPrivate}
-	svc := wiring.WireWith(db, domain.SystemClock, blobs, wiring.Options{Webhooks: guard, Log: log})
+	svc := wiring.WireWith(db, domain.SystemClock, blobs, wiring.Options{Webhooks: guard, Log: log, Secrets: secrets})
+	if err := sealWebhookSecrets(ctx, svc, cfg, createdKey, log); err != nil {
+		return err
+	}
 	svc.Keys.CacheFor(cfg.AuthCacheTTL)
 	svc.OrphanGrace = cfg.OrphanGrace
 	changed, err := svc.Catalog.EnsureBuiltIn(ctx)
@@ -181,6 +188,28 @@ func prepareSchema(ctx context.Context, cfg *config, db *repository.DB, log *slo
 		return err
 	}
 	log.Info("migrations applied", "count", n)
+	return nil
+}
+
+// sealWebhookSecrets checks the stored webhook secrets against the secrets key, and seals those an
+// older version stored in clear, before anything signs with them. A key file made by this start that
+// does not fit is removed again (nothing was sealed with it), so that the next start does not take
+// it for the deployment's key.
+func sealWebhookSecrets(ctx context.Context, svc wiring.Services, cfg *config, createdKey bool, log *slog.Logger) error {
+	rep, err := svc.SealWebhookSecrets(ctx)
+	if errors.Is(err, repository.ErrSecretKey) && createdKey {
+		if rmErr := os.Remove(cfg.SecretsKeyFile); rmErr != nil {
+			log.Warn("remove the secrets key file made by this start", "file", cfg.SecretsKeyFile, "err", rmErr)
+		}
+		err = fmt.Errorf("%w; no key file was there, so this start made one (removed again): put the one the "+
+			"secrets were sealed with at %s (copy it from another replica or the secret store)", err, cfg.SecretsKeyFile)
+	}
+	if err != nil {
+		return fmt.Errorf("webhook secrets: %w", err)
+	}
+	if rep.Sealed > 0 {
+		log.Info("webhook secrets stored in clear are sealed now", "sealed", rep.Sealed)
+	}
 	return nil
 }
 

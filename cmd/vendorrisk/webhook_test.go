@@ -91,7 +91,7 @@ func TestServeDeliversWebhooksAcrossARestart(t *testing.T) {
 	env := map[string]string{
 		"VENDORRISK_DB_DSN": filepath.Join(dir, "vr.db"), "VENDORRISK_ADDR": "127.0.0.1:0", "VENDORRISK_ADMIN_KEY_FILE": keyFile,
 		"VENDORRISK_LOG_FORMAT": "json", "VENDORRISK_WEBHOOK_ALLOW_HTTP": "true", "VENDORRISK_WEBHOOK_ALLOW_PRIVATE": "true",
-		"VENDORRISK_WEBHOOK_POLL_INTERVAL": "1h",
+		"VENDORRISK_WEBHOOK_POLL_INTERVAL": "1h", "VENDORRISK_SECRETS_KEY_FILE": filepath.Join(dir, "secrets.key"),
 	}
 	base, stop := startServe(t, env)
 	raw, err := os.ReadFile(keyFile)

@@ -378,6 +378,8 @@ backend replicas
 		"VENDORRISK_DRAIN_DELAY=1s", "VENDORRISK_MAX_INFLIGHT_PER_KEY=0",
 		// One signing key for the deployment, as an operator would give every replica.
 		"VENDORRISK_AUDIT_KEY_FILE=" + filepath.Join(dir, "audit-signing.key"),
+		// And one secrets key: a replica with another could not read the webhook secrets the others sealed.
+		"VENDORRISK_SECRETS_KEY_FILE=" + filepath.Join(dir, "secrets.key"),
 		"VENDORRISK_PUBLIC_URL=http://127.0.0.1:" + fmt.Sprint(httpPort)}
 	run := func(args ...string) string {
 		cmd := exec.Command(bin, args...)

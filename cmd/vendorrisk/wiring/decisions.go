@@ -57,6 +57,6 @@ func (s Services) Sweeper(db *repository.DB, holder string, clock domain.Clock, 
 // WebhookWorker delivers the outbox to the webhook endpoints; holder names this replica.
 func (s Services) WebhookWorker(db *repository.DB, holder string, clock domain.Clock, sender webhook.Sender,
 	cfg webhook.Config, log *slog.Logger) *webhook.Worker {
-	return webhook.NewWorker(repository.NewWebhooks(db), repository.NewOutbox(db), repository.NewLeases(db), sender, db, clock,
+	return webhook.NewWorker(s.webhookStore, repository.NewOutbox(db), repository.NewLeases(db), sender, db, clock,
 		s.Events, holder, cfg, log)
 }

@@ -64,6 +64,9 @@ type Services struct {
 	// Events is the one recorder every use case records its domain events through: the audit trail
 	// and the webhook outbox, both in the use case's own transaction.
 	Events event.Recorder
+	// webhookStore is the endpoint store, sealing secrets with Options.Secrets; the delivery worker
+	// shares it.
+	webhookStore *repository.Webhooks
 }
 
 // Options are what the services need beyond the database and the clock.
@@ -77,6 +80,9 @@ type Options struct {
 	// Observe, when set, also receives every event, last (the API tests tally which event types the
 	// suite produced).
 	Observe event.Recorder
+	// Secrets seals the webhook signing secrets stored in the database; without it, creating or
+	// reading an endpoint with a secret fails (the CLI, which touches no webhook, needs none).
+	Secrets *repository.SecretBox
 }
 
 // DefaultOrphanGrace is OrphanGrace unless configured.
@@ -135,12 +141,14 @@ func WireWith(db *repository.DB, clock domain.Clock, blobs assessment.BlobStore,
 			}
 			return pol.ForTier(tier).RemediationDays[sev], nil
 		})
+	hooks := repository.NewWebhooks(db, opt.Secrets)
 	decisions, acceptances := wireDecisions(db, clock, workflow.Sources{Engagements: engagements, Policies: policies,
 		Contracts: contracts, Certifications: vendors, Findings: findings, Remediations: remediations}, trail)
 	return Services{
-		Audit:  audited,
-		Events: trail,
-		Webhooks: webhook.NewService(repository.NewWebhooks(db), outbox, db, clock, trail, opt.Webhooks,
+		Audit:        audited,
+		Events:       trail,
+		webhookStore: hooks,
+		Webhooks: webhook.NewService(hooks, outbox, db, clock, trail, opt.Webhooks,
 			func(ctx context.Context, id string) error { _, err := vendors.Info(ctx, id); return err }),
 		Notices:      notice.NewService(repository.NewNotices(db), db, clock, trail, policies),
 		Decisions:    decisions,
@@ -185,6 +193,12 @@ func must[T any](v T, err error) T {
 		panic(err)
 	}
 	return v
+}
+
+// SealWebhookSecrets checks the stored webhook secrets against the secrets key and seals those
+// still stored in clear (see repository.Webhooks.SealSecrets); serve runs it before serving.
+func (s Services) SealWebhookSecrets(ctx context.Context) (repository.SecretsReport, error) {
+	return s.webhookStore.SealSecrets(ctx)
 }
 
 // APIDeps are the handler's dependencies for these services.
