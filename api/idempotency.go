@@ -190,7 +190,8 @@ func vendorPart(part string) func(event.Subject) string {
 // creation it was. What the resource looks like now may differ from the first response if it was
 // changed since; it is the same resource, never a second one.
 func (s *Server) replayCommitted(c *gin.Context, prev idempotency.Record) {
-	req, err := http.NewRequestWithContext(c.Request.Context(), http.MethodGet, prev.Location, nil)
+	ctx := context.WithValue(c.Request.Context(), replayRead{}, true)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, prev.Location, nil)
 	if err != nil {
 		respondError(c, fmt.Errorf("replay %s: %w", prev.Location, err))
 		return
@@ -218,6 +219,10 @@ func (s *Server) replayCommitted(c *gin.Context, prev idempotency.Record) {
 	_, _ = c.Writer.Write(w.body.Bytes())
 	c.Abort()
 }
+
+// replayRead marks the context of replayCommitted's read: it is part of the client's request, which
+// took its rate-limit token and in-flight slot already.
+type replayRead struct{}
 
 // bufferedResponse keeps an internal request's response.
 type bufferedResponse struct {

@@ -166,6 +166,10 @@ func (s *Server) authenticate(c *gin.Context) {
 		c.Set(ctxLogger, l.(*slog.Logger).With("key_id", p.KeyID))
 	}
 	c.Request = c.Request.WithContext(auth.WithPrincipal(c.Request.Context(), p))
+	if c.Request.Context().Value(replayRead{}) != nil { // part of a request that was counted already
+		c.Next()
+		return
+	}
 	if !s.limiter.allow(p.KeyID) {
 		c.Header("Retry-After", strconv.Itoa(s.limiter.retryAfterSeconds()))
 		problemStatus(c, http.StatusTooManyRequests, "rate-limited", "Too many requests",
