@@ -226,3 +226,13 @@ func IsSealed(stored string) bool {
 func (b *SecretBox) IsCurrent(stored string) bool {
 	return strings.HasPrefix(stored, sealedPrefixV2+b.current.id+":")
 }
+
+// SealedKeyID is the id of the key a stored value names (v2), or "" (clear, v1: no name).
+func SealedKeyID(stored string) string {
+	rest, ok := strings.CutPrefix(stored, sealedPrefixV2)
+	if !ok {
+		return ""
+	}
+	id, _, _ := strings.Cut(rest, ":")
+	return id
+}
