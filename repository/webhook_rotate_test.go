@@ -86,7 +86,12 @@ func TestRotateSecretsToANewKey(t *testing.T) {
 		clear, values := rotationFixture(t, db, 130) // more than one batch
 		requireReads(t, repository.NewWebhooks(db, rotatedBox(t, "b", "a")), clear)
 
-		rep, err := repository.NewWebhooks(db, rotatedBox(t, "b", "a")).RotateSecrets(t.Context())
+		before := allStored(t, db)
+		rep, err := repository.NewWebhooks(db, rotatedBox(t, "b", "a")).CheckRotation(t.Context())
+		if err != nil || rep.Sealed != values || rep.Current != 0 || allStored(t, db) != before {
+			t.Fatalf("check %+v, %v; want %d to re-seal and nothing written", rep, err, values)
+		}
+		rep, err = repository.NewWebhooks(db, rotatedBox(t, "b", "a")).RotateSecrets(t.Context())
 		if err != nil || rep.Sealed != values || rep.Current != 0 || rep.Failed != 0 {
 			t.Fatalf("rotation %+v, %v; want %d sealed", rep, err, values)
 		}
@@ -134,6 +139,10 @@ func TestRotateRefusesUnreadableSecrets(t *testing.T) {
 		if !errors.Is(err, repository.ErrSecretsUnreadable) || !strings.Contains(err.Error(), stranger.ID) ||
 			!strings.Contains(err.Error(), odd.ID) || !strings.Contains(err.Error(), "nothing was re-sealed") {
 			t.Fatalf("rotation with an unreadable value: %v", err)
+		}
+		if _, err := repository.NewWebhooks(db, rotatedBox(t, "b", "a")).CheckRotation(t.Context()); !errors.Is(err, repository.ErrSecretsUnreadable) ||
+			!strings.Contains(err.Error(), stranger.ID) {
+			t.Errorf("check with an unreadable value: %v", err)
 		}
 		if after := allStored(t, db); after != before {
 			t.Errorf("the refused rotation wrote:\nbefore %s\nafter  %s", before, after)

@@ -169,13 +169,8 @@ const rotateAttempts = 3
 // overwritten.
 func (s *Webhooks) RotateSecrets(ctx context.Context) (RotateReport, error) {
 	var rep RotateReport
-	bad, err := s.unreadableSecrets(ctx)
-	if err != nil {
+	if _, err := s.CheckRotation(ctx); err != nil {
 		return rep, err
-	}
-	if len(bad) > 0 {
-		return rep, fmt.Errorf("%w: %d value(s), endpoints %s; nothing was re-sealed: add the key they were "+
-			"sealed with as a previous key (keys now: %s)", ErrSecretsUnreadable, len(bad), strings.Join(bad, ", "), s.box.Source())
 	}
 	n, err := s.eachSecret(ctx, s.rotateOne)
 	rep = RotateReport{Sealed: n.sealed, Current: n.current, Failed: n.failed, FailedAt: n.failedAt}
@@ -185,17 +180,35 @@ func (s *Webhooks) RotateSecrets(ctx context.Context) (RotateReport, error) {
 	return rep, err
 }
 
-// unreadableSecrets returns the ids of the endpoints with a value that opens with none of the keys.
-func (s *Webhooks) unreadableSecrets(ctx context.Context) ([]string, error) {
+// CheckRotation is RotateSecrets without writing: Sealed counts the values a rotation would re-seal,
+// Current those already sealed under the current key. It fails, naming the endpoints, when some
+// values open with none of the keys (a restore drill runs it to prove the keys kept are enough).
+func (s *Webhooks) CheckRotation(ctx context.Context) (RotateReport, error) {
 	bad := map[string]bool{} // a set: a batch may run twice
-	_, err := s.eachSecret(ctx, func(ctx context.Context, _ *secretTally, id, col, stored string) error {
+	n, err := s.eachSecret(ctx, func(ctx context.Context, n *secretTally, id, col, stored string) error {
+		if stored == "" {
+			return nil
+		}
 		// Any error: a wrong key, an altered row, a format this version does not know.
 		if _, err := s.box.Open(stored, secretPlace(id, col)); err != nil {
 			bad[id] = true
+		} else if s.box.IsCurrent(stored) {
+			n.current++
+		} else {
+			n.sealed++
 		}
 		return nil
 	})
-	return slices.Sorted(maps.Keys(bad)), err
+	rep := RotateReport{Sealed: n.sealed, Current: n.current}
+	if err != nil {
+		return rep, err
+	}
+	if len(bad) > 0 {
+		ids := slices.Sorted(maps.Keys(bad))
+		return rep, fmt.Errorf("%w: endpoints %s; nothing was re-sealed: add the key they were sealed with as a "+
+			"previous key (keys now: %s)", ErrSecretsUnreadable, strings.Join(ids, ", "), s.box.Source())
+	}
+	return rep, nil
 }
 
 // rotateOne re-seals one stored value under the current key, only if it is still what was read; when

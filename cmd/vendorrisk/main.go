@@ -4,7 +4,7 @@
 //	vendorrisk migrate up|down|status        manage the database schema
 //	vendorrisk apikey create|list|revoke     manage credentials without a running server
 //	vendorrisk evidence migrate              copy local evidence into the S3 store, every hash checked
-//	vendorrisk secrets rotate                re-seal every webhook secret under the current secrets key
+//	vendorrisk secrets rotate [--check]      re-seal every webhook secret under the current secrets key
 //	vendorrisk version                       print the version
 //
 // Configuration comes from VENDORRISK_* environment variables; flags override them.
@@ -40,8 +40,9 @@ commands:
   apikey list                       list credentials
   apikey revoke ID                  revoke a credential
   evidence migrate                  copy local evidence into the S3 store, every hash checked
-  secrets rotate                    re-seal every webhook secret under the current secrets key
-                                    (VENDORRISK_SECRETS_PREVIOUS_KEY_FILES: the keys to read with)
+  secrets rotate [--check]          re-seal every webhook secret under the current secrets key
+                                    (VENDORRISK_SECRETS_PREVIOUS_KEY_FILES: the keys to read with);
+                                    --check only checks and counts
   version                           print the version
 
 Run "vendorrisk <command> -h" for the flags; every flag has a VENDORRISK_* environment variable.

@@ -16,6 +16,7 @@ import (
 // that the previous keys can be retired (docs/deploy.md, "Rotating the secrets key").
 func secretsCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs, cfg, finish := newFlagSet("secrets", getenv, stderr)
+	check := fs.Bool("check", false, "only check that every secret opens with the keys and count what would be re-sealed; write nothing")
 	if err := parseFlags(fs, finish, args); err != nil {
 		return err
 	}
@@ -39,6 +40,15 @@ func secretsCmd(ctx context.Context, args []string, getenv func(string) string, 
 		return err
 	}
 	svc := wiring.WireWith(db, domain.SystemClock, nil, wiring.Options{Log: log, Secrets: box})
+	if *check {
+		rep, err := svc.CheckWebhookSecretsRotation(ctx)
+		if err != nil {
+			return fmt.Errorf("webhook secrets: %w", err)
+		}
+		fmt.Fprintf(stdout, "webhook secrets: %d to re-seal under key %s, %d already current; checked, nothing written\n",
+			rep.Sealed, box.CurrentKeyID(), rep.Current)
+		return nil
+	}
 	log.Info("re-sealing webhook secrets", "keys", box.Source())
 	rep, err := svc.RotateWebhookSecrets(ctx)
 	if err != nil && rep.Sealed+rep.Current+rep.Failed == 0 {

@@ -25,7 +25,7 @@ func TestSecretsRotateCommand(t *testing.T) {
 		}
 		return path, repository.KeyID(key)
 	}
-	keyA, _ := keyFile("a", 1)
+	keyA, kidA := keyFile("a", 1)
 	keyB, kidB := keyFile("b", 2)
 	keyC, _ := keyFile("c", 3)
 	adminFile := filepath.Join(dir, "admin-key.txt")
@@ -61,12 +61,17 @@ func TestSecretsRotateCommand(t *testing.T) {
 		code         int
 		stdout, errs string
 	}{
+		{"check before", []string{"secrets", "rotate", "--check"}, with(keyB, keyA), 0,
+			"webhook secrets: 1 to re-seal under key " + kidB + ", 0 already current; checked, nothing written\n", ""},
+		{"check with only a, before the rotation", []string{"secrets", "rotate", "--check"}, with(keyA), 0,
+			"webhook secrets: 0 to re-seal under key " + kidA + ", 1 already current; checked, nothing written\n", ""},
 		{"to b, a previous", []string{"secrets", "rotate"}, with(keyB, keyA), 0,
 			"webhook secrets: 1 re-sealed under key " + kidB + ", 0 already current, 0 failed\n", ""},
 		{"again", []string{"secrets", "rotate"}, with(keyB, keyA), 0,
 			"webhook secrets: 0 re-sealed under key " + kidB + ", 1 already current, 0 failed\n", ""},
 		{"serve with only a", []string{"serve"}, with(keyA), 1, "", kidB},
 		{"to a key that opens nothing", []string{"secrets", "rotate"}, with(keyC, keyA), 1, "", id},
+		{"check with a key that opens nothing", []string{"secrets", "rotate", "--check"}, with(keyC), 1, "", id},
 		{"to a key file that does not exist", []string{"secrets", "rotate"}, with(filepath.Join(dir, "none.key"), keyB), 2, "", "none.key"},
 		{"no subcommand", []string{"secrets"}, with(keyB), 2, "", "secrets needs rotate"},
 	} {

@@ -207,6 +207,11 @@ func (s Services) RotateWebhookSecrets(ctx context.Context) (repository.RotateRe
 	return s.webhookStore.RotateSecrets(ctx)
 }
 
+// CheckWebhookSecretsRotation is RotateWebhookSecrets without writing ("secrets rotate --check").
+func (s Services) CheckWebhookSecretsRotation(ctx context.Context) (repository.RotateReport, error) {
+	return s.webhookStore.CheckRotation(ctx)
+}
+
 // APIDeps are the handler's dependencies for these services.
 func (s Services) APIDeps(db *repository.DB, log *slog.Logger, clock domain.Clock) api.Deps {
 	return api.Deps{
