@@ -39,8 +39,10 @@ type SecretBox struct {
 
 type secretKey struct {
 	aead cipher.AEAD
-	// id names the key in stored values without revealing it: KeyID.
-	id string
+	// id names the key in stored values without revealing it: KeyID. sum is the whole hash, to
+	// tell two keys that share an id apart.
+	id  string
+	sum [sha256.Size]byte
 	// source names where the key came from (its file), for the errors an operator has to act on.
 	source string
 }
@@ -66,7 +68,7 @@ func newSecretKey(key []byte, source string) (secretKey, error) {
 	if err != nil {
 		return secretKey{}, fmt.Errorf("secrets key %s: %w", source, err)
 	}
-	return secretKey{aead: aead, id: KeyID(key), source: source}, nil
+	return secretKey{aead: aead, id: KeyID(key), sum: sha256.Sum256(key), source: source}, nil
 }
 
 func (k secretKey) String() string { return k.source + " (id " + k.id + ")" }
@@ -83,13 +85,17 @@ func NewSecretBox(key []byte, source string) (*SecretBox, error) {
 
 // WithPrevious returns a box that also opens what key sealed: a previous key, kept for reading
 // while a rotation is under way. A key equal to the current one or one already added is ignored, so
-// that a configuration left listing the current key as previous does no harm.
+// that a configuration left listing the current key as previous does no harm; another key with the
+// same id (one chance in 2^32) is refused, as values could not say which of the two sealed them.
 func (b *SecretBox) WithPrevious(key []byte, source string) (*SecretBox, error) {
 	k, err := newSecretKey(key, source)
 	if err != nil {
 		return nil, err
 	}
-	if _, ok := b.key(k.id); ok {
+	if have, ok := b.key(k.id); ok {
+		if have.sum != k.sum {
+			return nil, fmt.Errorf("secrets key %s has the same key id %s as %s: make another key", source, k.id, have.source)
+		}
 		return b, nil
 	}
 	return &SecretBox{current: b.current, previous: append(b.previous[:len(b.previous):len(b.previous)], k)}, nil
