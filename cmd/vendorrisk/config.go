@@ -338,7 +338,6 @@ func (c *config) evidenceAttrs() []any {
 		"s3_static_credentials", c.S3.AccessKey != ""}
 }
 
-// parseCIDRs reads a comma-separated list of CIDRs (a bare address counts as a single host).
 // splitList splits a comma-separated list, dropping blanks.
 func splitList(list string) []string {
 	var out []string
@@ -350,6 +349,7 @@ func splitList(list string) []string {
 	return out
 }
 
+// parseCIDRs reads a comma-separated list of CIDRs (a bare address counts as a single host).
 func parseCIDRs(list string) ([]string, error) {
 	var out []string
 	for _, raw := range strings.Split(list, ",") {
