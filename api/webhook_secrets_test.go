@@ -127,3 +127,68 @@ func TestWebhookWrongSecretsKey(t *testing.T) {
 		}
 	})
 }
+
+// TestWebhookSecretsKeyRotation: "secrets rotate" on a replica with a new key, the old one as
+// previous, re-seals both secrets of an endpoint under the new key; a replica with only the new key
+// delivers and its deliveries verify with the secrets the API returned, while one left with only the
+// old key refuses at start-up and delivers nothing, naming the new key's id.
+func TestWebhookSecretsKeyRotation(t *testing.T) {
+	eachHookDB(t, open, func(t *testing.T, h *hookEnv) {
+		rcv := newReceiver(t, nil)
+		ep := h.subscribe(t, rcv.url(), "vendor.*")
+		var rot api.WebhookEndpointWithSecret
+		must(t, h.do(t, "POST", "/api/v1/webhook-endpoints/"+ep.ID+"/rotate-secret", h.admin, nil), http.StatusOK).into(t, &rot)
+
+		oldKey := sha256.Sum256([]byte("vendorrisk test secrets key")) // testSecrets' key
+		newKey := sha256.Sum256([]byte("the rotated secrets key"))
+		onlyNew, err := repository.NewSecretBox(newKey[:], "/etc/vendorrisk/new-secrets.key")
+		if err != nil {
+			t.Fatal(err)
+		}
+		both, err := onlyNew.WithPrevious(oldKey[:], "/etc/vendorrisk/old-secrets.key")
+		if err != nil {
+			t.Fatal(err)
+		}
+		wire := func(box *repository.SecretBox) wiring.Services {
+			return wiring.WireWith(h.db, h.clock.Now, h.blobs, wiring.Options{Webhooks: open, Observe: produced, Secrets: box})
+		}
+		rep, err := wire(both).RotateWebhookSecrets(t.Context())
+		if err != nil || rep.Sealed != 2 || rep.Current != 0 || rep.Failed != 0 {
+			t.Fatalf("rotation %+v, %v; want 2 re-sealed", rep, err)
+		}
+		kid := repository.KeyID(newKey[:])
+		stored := storedHookSecrets(t, h.db, ep.ID)
+		for _, s := range stored {
+			if repository.SealedKeyID(s) != kid {
+				t.Errorf("stored %q, want sealed under key id %s", s, kid)
+			}
+		}
+		requireNoClearSecret(t, "after the key rotation", stored, ep.Secret, rot.Secret)
+
+		h.newVendor(t, "After The Key Rotation")
+		if _, err := h.svc.SealWebhookSecrets(t.Context()); !errors.Is(err, repository.ErrSecretKey) || !strings.Contains(err.Error(), kid) {
+			t.Errorf("start-up with only the old key: %v", err)
+		}
+		if _, err := h.worker("old-key", open).RunOnce(t.Context()); !errors.Is(err, repository.ErrSecretKey) || !strings.Contains(err.Error(), kid) {
+			t.Errorf("delivery pass with only the old key: %v", err)
+		}
+		if n := len(rcv.hits()); n != 0 {
+			t.Fatalf("the old key delivered %d requests", n)
+		}
+
+		newOnly := wire(onlyNew)
+		if _, err := newOnly.SealWebhookSecrets(t.Context()); err != nil {
+			t.Errorf("start-up with only the new key: %v", err)
+		}
+		w := newOnly.WebhookWorker(h.db, "new-key", h.clock.Now, outbound.New(open, hookConfig.Timeout), hookConfig, testdb.Logger())
+		if st := pass(t, w); st.Succeeded != 1 {
+			t.Fatalf("pass with the new key %+v, want 1 delivered", st)
+		}
+		got := rcv.ok()[0]
+		for _, secret := range []string{ep.Secret, rot.Secret} {
+			if err := verifyWebhook(secret, got.header, got.body, h.clock.Now()); err != nil {
+				t.Errorf("delivery after the key rotation does not verify with a secret the API returned: %v", err)
+			}
+		}
+	})
+}

@@ -30,3 +30,9 @@ func CountStatements(d *DB) *atomic.Int64 {
 
 // TakeLock exposes takeLock to the tests.
 var TakeLock = takeLock
+
+// SealV1 seals plain in the first stored form, which names no key, with b's current key: what a
+// version before key rotation stored. Test-only.
+func SealV1(b *SecretBox, plain, where string) (string, error) {
+	return b.current.seal(plain, where, sealedPrefixV1)
+}

@@ -4,7 +4,9 @@ import (
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -13,53 +15,130 @@ import (
 // SecretKeySize is the length of the secrets key: AES-256.
 const SecretKeySize = 32
 
-// sealedPrefix marks a sealed value and its format, so that a later format can be told apart and
-// a value stored in clear before sealing existed is recognised as such.
-const sealedPrefix = "enc:v1:"
+// Stored forms of a sealed value. v1 does not say which key sealed it (it is tried with every
+// configured key); v2 names the key by its id, so that a rotation can tell what is left to re-seal
+// and an error can say which key is missing. A value stored in clear before sealing existed has
+// neither prefix.
+const (
+	sealedPrefixV1 = "enc:v1:"
+	sealedPrefixV2 = "enc:v2:"
+)
 
-// ErrSecretKey is a sealed secret that does not open with the configured key: another key sealed it,
+// ErrSecretKey is a sealed secret that does not open with the configured keys: another key sealed it,
 // or the stored value was altered or moved to another row.
 var ErrSecretKey = errors.New("secrets key mismatch")
 
 // SecretBox seals the secrets the server must read back in clear (webhook signing secrets, which
 // sign every delivery, so they cannot be hashed) with AES-256-GCM under a key kept outside the
-// database: a copy of the database alone does not give them away.
+// database: a copy of the database alone does not give them away. It seals with its current key and
+// opens with the current key or any previous one, so that the key can be rotated without downtime.
 type SecretBox struct {
+	current  secretKey
+	previous []secretKey
+}
+
+type secretKey struct {
 	aead cipher.AEAD
+	// id names the key in stored values without revealing it: KeyID. sum is the whole hash, to
+	// tell two keys that share an id apart.
+	id  string
+	sum [sha256.Size]byte
 	// source names where the key came from (its file), for the errors an operator has to act on.
 	source string
 }
 
-// NewSecretBox returns a box sealing with key (SecretKeySize bytes); source names where the key
-// came from, for errors.
-func NewSecretBox(key []byte, source string) (*SecretBox, error) {
+// KeyID is the id a key is named by in stored values and messages: the first 8 hex digits of the
+// SHA-256 of the raw key, which an operator can compute from a key file
+// (base64 -d < secrets.key | sha256sum | cut -c1-8). 32 bits of a hash of a random 256-bit key give
+// nothing of it away.
+func KeyID(key []byte) string {
+	sum := sha256.Sum256(key)
+	return hex.EncodeToString(sum[:4])
+}
+
+func newSecretKey(key []byte, source string) (secretKey, error) {
 	if len(key) != SecretKeySize {
-		return nil, fmt.Errorf("secrets key %s: %d bytes, want %d", source, len(key), SecretKeySize)
+		return secretKey{}, fmt.Errorf("secrets key %s: %d bytes, want %d", source, len(key), SecretKeySize)
 	}
 	block, err := aes.NewCipher(key)
 	if err != nil {
-		return nil, fmt.Errorf("secrets key %s: %w", source, err)
+		return secretKey{}, fmt.Errorf("secrets key %s: %w", source, err)
 	}
 	aead, err := cipher.NewGCM(block)
 	if err != nil {
-		return nil, fmt.Errorf("secrets key %s: %w", source, err)
+		return secretKey{}, fmt.Errorf("secrets key %s: %w", source, err)
 	}
-	return &SecretBox{aead: aead, source: source}, nil
+	return secretKey{aead: aead, id: KeyID(key), sum: sha256.Sum256(key), source: source}, nil
 }
 
-// Source names where the key came from.
+func (k secretKey) String() string { return k.source + " (id " + k.id + ")" }
+
+// NewSecretBox returns a box sealing with key (SecretKeySize bytes); source names where the key
+// came from, for errors.
+func NewSecretBox(key []byte, source string) (*SecretBox, error) {
+	k, err := newSecretKey(key, source)
+	if err != nil {
+		return nil, err
+	}
+	return &SecretBox{current: k}, nil
+}
+
+// WithPrevious returns a box that also opens what key sealed: a previous key, kept for reading
+// while a rotation is under way. A key equal to the current one or one already added is ignored, so
+// that a configuration left listing the current key as previous does no harm; another key with the
+// same id (one chance in 2^32) is refused, as values could not say which of the two sealed them.
+func (b *SecretBox) WithPrevious(key []byte, source string) (*SecretBox, error) {
+	k, err := newSecretKey(key, source)
+	if err != nil {
+		return nil, err
+	}
+	if have, ok := b.key(k.id); ok {
+		if have.sum != k.sum {
+			return nil, fmt.Errorf("secrets key %s has the same key id %s as %s: make another key", source, k.id, have.source)
+		}
+		return b, nil
+	}
+	return &SecretBox{current: b.current, previous: append(b.previous[:len(b.previous):len(b.previous)], k)}, nil
+}
+
+// key returns the configured key with id.
+func (b *SecretBox) key(id string) (secretKey, bool) {
+	if b.current.id == id {
+		return b.current, true
+	}
+	for _, k := range b.previous {
+		if k.id == id {
+			return k, true
+		}
+	}
+	return secretKey{}, false
+}
+
+// Source names where the current key came from, with its id and the previous keys'.
 func (b *SecretBox) Source() string {
 	if b == nil {
 		return "(none configured)"
 	}
-	return b.source
+	s := b.current.String()
+	if len(b.previous) > 0 {
+		prev := make([]string, len(b.previous))
+		for i, k := range b.previous {
+			prev[i] = k.String()
+		}
+		s += ", previous " + strings.Join(prev, ", ")
+	}
+	return s
 }
+
+// CurrentKeyID is the id of the key the box seals with.
+func (b *SecretBox) CurrentKeyID() string { return b.current.id }
 
 // errNoSecretBox is a wiring mistake: a repository that stores secrets was built without a key.
 var errNoSecretBox = errors.New("no secrets key configured: secrets cannot be stored or read")
 
-// Seal returns plain sealed for the place it is stored at (where: table, row id and column), so that
-// the stored value opens there only. The empty string stays empty: there is nothing to hide.
+// Seal returns plain sealed with the current key for the place it is stored at (where: table, row id
+// and column), so that the stored value opens there only. The empty string stays empty: there is
+// nothing to hide.
 func (b *SecretBox) Seal(plain, where string) (string, error) {
 	if plain == "" {
 		return "", nil
@@ -67,12 +146,16 @@ func (b *SecretBox) Seal(plain, where string) (string, error) {
 	if b == nil {
 		return "", errNoSecretBox
 	}
-	nonce := make([]byte, b.aead.NonceSize())
+	return b.current.seal(plain, where, sealedPrefixV2+b.current.id+":")
+}
+
+func (k secretKey) seal(plain, where, prefix string) (string, error) {
+	nonce := make([]byte, k.aead.NonceSize())
 	if _, err := rand.Read(nonce); err != nil {
 		return "", fmt.Errorf("seal a secret: %w", err)
 	}
-	out := b.aead.Seal(nonce, nonce, []byte(plain), []byte(where))
-	return sealedPrefix + base64.StdEncoding.EncodeToString(out), nil
+	out := k.aead.Seal(nonce, nonce, []byte(plain), []byte(where))
+	return prefix + base64.StdEncoding.EncodeToString(out), nil
 }
 
 // Open returns the secret stored at where. A value without the sealed prefix was stored in clear
@@ -84,21 +167,78 @@ func (b *SecretBox) Open(stored, where string) (string, error) {
 	if b == nil {
 		return "", errNoSecretBox
 	}
-	if !IsSealed(stored) {
-		return "", fmt.Errorf("%s: sealed in an unknown format %q", where, strings.SplitN(stored, ":", 3)[1])
+	switch {
+	case strings.HasPrefix(stored, sealedPrefixV2):
+		id, body, ok := strings.Cut(stored[len(sealedPrefixV2):], ":")
+		if !ok {
+			return "", fmt.Errorf("%w: %s is damaged (no key id)", ErrSecretKey, where)
+		}
+		k, ok := b.key(id)
+		if !ok {
+			return "", fmt.Errorf("%w: %s was sealed with the key id %s, which is none of the configured secrets "+
+				"keys (%s): give this replica that key, as current or previous key", ErrSecretKey, where, id, b.Source())
+		}
+		plain, err := k.open(body)
+		if err != nil {
+			return "", fmt.Errorf("%w: %s is damaged (key %s)", ErrSecretKey, where, k)
+		}
+		s, err := plain(where)
+		if err != nil {
+			return "", fmt.Errorf("%w: %s does not open with the key %s it names: the row was altered, or the value "+
+				"was moved from another row", ErrSecretKey, where, k)
+		}
+		return s, nil
+	case strings.HasPrefix(stored, sealedPrefixV1):
+		// v1 does not name its key: the current one first (what a fleet that never rotated uses).
+		for _, k := range append([]secretKey{b.current}, b.previous...) {
+			plain, err := k.open(stored[len(sealedPrefixV1):])
+			if err != nil {
+				return "", fmt.Errorf("%w: %s is damaged (keys %s)", ErrSecretKey, where, b.Source())
+			}
+			if s, err := plain(where); err == nil {
+				return s, nil
+			}
+		}
+		return "", fmt.Errorf("%w: %s does not open with the keys %s; it was sealed with another key "+
+			"(every replica must use the same key) or the row was altered", ErrSecretKey, where, b.Source())
 	}
-	raw, err := base64.StdEncoding.DecodeString(stored[len(sealedPrefix):])
-	n := b.aead.NonceSize()
-	if err != nil || len(raw) < n+b.aead.Overhead() {
-		return "", fmt.Errorf("%w: %s is damaged (key %s)", ErrSecretKey, where, b.source)
-	}
-	plain, err := b.aead.Open(nil, raw[:n], raw[n:], []byte(where))
-	if err != nil {
-		return "", fmt.Errorf("%w: %s does not open with the key %s; it was sealed with another key "+
-			"(every replica must use the same key) or the row was altered", ErrSecretKey, where, b.source)
-	}
-	return string(plain), nil
+	return "", fmt.Errorf("%s: sealed in an unknown format %q", where, strings.SplitN(stored, ":", 3)[1])
 }
 
-// IsSealed reports whether a stored value is sealed (in the current format).
-func IsSealed(stored string) bool { return strings.HasPrefix(stored, sealedPrefix) }
+// open decodes a sealed body; the returned function decrypts it for a place (an error there is the
+// wrong key or an altered row; an error from open itself is a damaged value, whatever the key).
+func (k secretKey) open(body string) (func(where string) (string, error), error) {
+	raw, err := base64.StdEncoding.DecodeString(body)
+	n := k.aead.NonceSize()
+	if err != nil || len(raw) < n+k.aead.Overhead() {
+		return nil, errors.New("damaged")
+	}
+	return func(where string) (string, error) {
+		plain, err := k.aead.Open(nil, raw[:n], raw[n:], []byte(where))
+		if err != nil {
+			return "", fmt.Errorf("%w: %s does not open with the key %s", ErrSecretKey, where, k)
+		}
+		return string(plain), nil
+	}, nil
+}
+
+// IsSealed reports whether a stored value is sealed (in a known format).
+func IsSealed(stored string) bool {
+	return strings.HasPrefix(stored, sealedPrefixV1) || strings.HasPrefix(stored, sealedPrefixV2)
+}
+
+// IsCurrent reports whether stored is sealed with the box's current key, in the current format:
+// what a rotation leaves as it is.
+func (b *SecretBox) IsCurrent(stored string) bool {
+	return strings.HasPrefix(stored, sealedPrefixV2+b.current.id+":")
+}
+
+// SealedKeyID is the id of the key a stored value names (v2), or "" (clear, v1: no name).
+func SealedKeyID(stored string) string {
+	rest, ok := strings.CutPrefix(stored, sealedPrefixV2)
+	if !ok {
+		return ""
+	}
+	id, _, _ := strings.Cut(rest, ":")
+	return id
+}

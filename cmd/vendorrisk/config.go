@@ -31,17 +31,21 @@ type config struct {
 	AuditKey     string
 	// SecretsKeyFile holds the AES-256 key that seals webhook signing secrets in the database;
 	// SecretsKey, base64, takes its place when set.
-	SecretsKeyFile  string
-	SecretsKey      string
-	MaxBodyBytes    int64
-	MaxImportBytes  int64
-	MaxUploadBytes  int64
-	EvidenceDir     string
-	RateLimit       float64
-	ShutdownTimeout time.Duration
-	SweepInterval   time.Duration
-	DBTimeout       time.Duration
-	MaxInFlight     int
+	SecretsKeyFile string
+	SecretsKey     string
+	// SecretsPreviousKeyFiles and SecretsPreviousKeys (base64; environment only) are keys the secrets
+	// were sealed with before a rotation: read with, never written with.
+	SecretsPreviousKeyFiles []string
+	SecretsPreviousKeys     []string
+	MaxBodyBytes            int64
+	MaxImportBytes          int64
+	MaxUploadBytes          int64
+	EvidenceDir             string
+	RateLimit               float64
+	ShutdownTimeout         time.Duration
+	SweepInterval           time.Duration
+	DBTimeout               time.Duration
+	MaxInFlight             int
 	// AuthCacheTTL is how long a verified credential is believed without a database read.
 	AuthCacheTTL time.Duration
 	Migrate      bool
@@ -106,6 +110,10 @@ func newFlagSet(name string, getenv func(string) string, stderr io.Writer) (*fla
 	fs.StringVar(&cfg.SecretsKeyFile, "secrets-key-file", env("VENDORRISK_SECRETS_KEY_FILE", "./data/secrets.key"),
 		"AES-256 key that seals webhook secrets in the database, made on first start; every replica needs the same (VENDORRISK_SECRETS_KEY_FILE)")
 	cfg.SecretsKey = getenv("VENDORRISK_SECRETS_KEY")
+	previousKeyFiles := getenv("VENDORRISK_SECRETS_PREVIOUS_KEY_FILES")
+	fs.StringVar(&previousKeyFiles, "secrets-previous-key-files", previousKeyFiles,
+		"comma-separated key files the webhook secrets may still be sealed with during a key rotation: read, never written with (VENDORRISK_SECRETS_PREVIOUS_KEY_FILES)")
+	cfg.SecretsPreviousKeys = splitList(getenv("VENDORRISK_SECRETS_PREVIOUS_KEYS"))
 	maxBody := env("VENDORRISK_MAX_BODY_BYTES", "1048576")
 	maxImport := env("VENDORRISK_MAX_IMPORT_BYTES", "20971520")
 	importJobRows := env("VENDORRISK_IMPORT_JOB_ROWS", "2000")
@@ -215,6 +223,7 @@ func newFlagSet(name string, getenv func(string) string, stderr io.Writer) (*fla
 		if cfg.DrainDelay, err = time.ParseDuration(drainDelay); err != nil || cfg.DrainDelay < 0 {
 			return usageErr("drain delay %q: must be a duration of at least 0 such as 5s", drainDelay)
 		}
+		cfg.SecretsPreviousKeyFiles = splitList(previousKeyFiles)
 		if err := cfg.parseEvidenceStore(); err != nil {
 			return err
 		}
@@ -329,6 +338,17 @@ func (c *config) evidenceAttrs() []any {
 		"s3_static_credentials", c.S3.AccessKey != ""}
 }
 
+// splitList splits a comma-separated list, dropping blanks.
+func splitList(list string) []string {
+	var out []string
+	for _, v := range strings.Split(list, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
 // parseCIDRs reads a comma-separated list of CIDRs (a bare address counts as a single host).
 func parseCIDRs(list string) ([]string, error) {
 	var out []string
@@ -390,7 +410,8 @@ func (c *config) logAttrs() []any {
 	return append([]any{
 		"addr", c.Addr, "db_driver", c.DBDriver, "db_dsn", repository.MaskDSN(c.DBDriver, c.DBDSN),
 		"log_format", c.LogFormat, "log_level", strings.ToLower(c.LogLevel), "admin_key_file", c.AdminKeyFile,
-		"secrets_key_file", c.secretsKeySource(),
+		"secrets_key_file", c.secretsKeySource(), "secrets_previous_key_files", strings.Join(c.SecretsPreviousKeyFiles, ","),
+		"secrets_previous_keys", len(c.SecretsPreviousKeys), // how many, never the keys
 		"max_body_bytes", c.MaxBodyBytes, "max_import_bytes", c.MaxImportBytes, "max_upload_bytes", c.MaxUploadBytes, "rate_limit", c.RateLimit, "shutdown_timeout", c.ShutdownTimeout.String(), "sweep_interval", c.SweepInterval.String(),
 		"db_timeout", c.DBTimeout.String(), "max_inflight_per_key", c.MaxInFlight,
 		"trusted_proxies", strings.Join(c.TrustedProxies, ","), "public_url", c.PublicURL,

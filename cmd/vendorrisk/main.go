@@ -4,6 +4,7 @@
 //	vendorrisk migrate up|down|status        manage the database schema
 //	vendorrisk apikey create|list|revoke     manage credentials without a running server
 //	vendorrisk evidence migrate              copy local evidence into the S3 store, every hash checked
+//	vendorrisk secrets rotate [--check]      re-seal every webhook secret under the current secrets key
 //	vendorrisk version                       print the version
 //
 // Configuration comes from VENDORRISK_* environment variables; flags override them.
@@ -38,6 +39,10 @@ commands:
                                     create a credential; the secret is the last line of output
   apikey list                       list credentials
   apikey revoke ID                  revoke a credential
+  evidence migrate                  copy local evidence into the S3 store, every hash checked
+  secrets rotate [--check]          re-seal every webhook secret under the current secrets key
+                                    (VENDORRISK_SECRETS_PREVIOUS_KEY_FILES: the keys to read with);
+                                    --check only checks and counts
   version                           print the version
 
 Run "vendorrisk <command> -h" for the flags; every flag has a VENDORRISK_* environment variable.
@@ -59,6 +64,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		err = apikeyCmd(ctx, args[1:], getenv, stdout, stderr)
 	case "evidence":
 		err = evidenceCmd(ctx, args[1:], getenv, stdout, stderr)
+	case "secrets":
+		err = secretsCmd(ctx, args[1:], getenv, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "vendorrisk", version)
 	case "help", "-h", "--help":

@@ -19,7 +19,17 @@ import (
 // (mode 0600) when it does not exist. Like the audit key it lives outside the database on purpose:
 // a copy of the database alone does not give the secrets away. created tells that the file was made
 // now, so that a database already holding sealed secrets can be explained.
+// The previous keys (a rotation under way) are added for reading; their files are never made.
 func secretsBox(cfg *config, log *slog.Logger) (box *repository.SecretBox, created bool, err error) {
+	box, created, err = currentSecretsBox(cfg, log)
+	if err != nil {
+		return nil, false, err
+	}
+	box, err = withPreviousKeys(box, cfg)
+	return box, created, err
+}
+
+func currentSecretsBox(cfg *config, log *slog.Logger) (*repository.SecretBox, bool, error) {
 	if cfg.SecretsKey != "" {
 		key, err := base64.StdEncoding.DecodeString(strings.TrimSpace(cfg.SecretsKey))
 		if err != nil {
@@ -28,21 +38,55 @@ func secretsBox(cfg *config, log *slog.Logger) (box *repository.SecretBox, creat
 		box, err := repository.NewSecretBox(key, "VENDORRISK_SECRETS_KEY")
 		return box, false, err
 	}
-	box, created, err = readSecretsKeyFile(cfg.SecretsKeyFile)
+	box, created, err := readSecretsKeyFile(cfg.SecretsKeyFile)
 	if errors.Is(err, fs.ErrNotExist) {
 		return newSecretsKeyFile(cfg.SecretsKeyFile, log)
 	}
 	return box, created, err
 }
 
-func readSecretsKeyFile(path string) (*repository.SecretBox, bool, error) {
+// withPreviousKeys adds the previous keys, from files and then from VENDORRISK_SECRETS_PREVIOUS_KEYS
+// (named by position: never the key).
+func withPreviousKeys(box *repository.SecretBox, cfg *config) (*repository.SecretBox, error) {
+	for _, path := range cfg.SecretsPreviousKeyFiles {
+		key, err := readKey(path)
+		if err != nil {
+			return nil, fmt.Errorf("previous secrets key: %w", err)
+		}
+		if box, err = box.WithPrevious(key, path); err != nil {
+			return nil, err
+		}
+	}
+	for i, b64 := range cfg.SecretsPreviousKeys {
+		source := fmt.Sprintf("VENDORRISK_SECRETS_PREVIOUS_KEYS[%d]", i)
+		key, err := base64.StdEncoding.DecodeString(b64)
+		if err != nil {
+			return nil, fmt.Errorf("%s: not base64: %w", source, err)
+		}
+		if box, err = box.WithPrevious(key, source); err != nil {
+			return nil, err
+		}
+	}
+	return box, nil
+}
+
+// readKey reads a base64 key file.
+func readKey(path string) ([]byte, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, false, fmt.Errorf("read secrets key: %w", err)
+		return nil, fmt.Errorf("read secrets key: %w", err)
 	}
 	key, err := base64.StdEncoding.DecodeString(strings.TrimSpace(string(b)))
 	if err != nil {
-		return nil, false, fmt.Errorf("secrets key %s: not base64: %w", path, err)
+		return nil, fmt.Errorf("secrets key %s: not base64: %w", path, err)
+	}
+	return key, nil
+}
+
+func readSecretsKeyFile(path string) (*repository.SecretBox, bool, error) {
+	key, err := readKey(path)
+	if err != nil {
+		return nil, false, err
 	}
 	box, err := repository.NewSecretBox(key, path)
 	return box, false, err

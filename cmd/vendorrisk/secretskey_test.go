@@ -19,6 +19,7 @@ func TestSecretsKeySources(t *testing.T) {
 	dir := t.TempDir()
 	log := slog.New(slog.DiscardHandler)
 	key := base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{7}, 32))
+	prevKey := base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{8}, 32))
 	write := func(name, content string) string {
 		p := filepath.Join(dir, name)
 		if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
@@ -37,6 +38,11 @@ func TestSecretsKeySources(t *testing.T) {
 		{"not base64", config{SecretsKeyFile: write("junk.key", "not a key!")}, "not base64", "junk.key"},
 		{"too short", config{SecretsKeyFile: write("short.key", base64.StdEncoding.EncodeToString([]byte("short")))}, "5 bytes", "short.key"},
 		{"environment not base64", config{SecretsKey: "???"}, "not base64", "VENDORRISK_SECRETS_KEY"},
+		{"previous key file", config{SecretsKey: key, SecretsPreviousKeyFiles: []string{write("old.key", prevKey)}}, "", "old.key"},
+		{"previous key in the environment", config{SecretsKey: key, SecretsPreviousKeys: []string{prevKey}}, "", "VENDORRISK_SECRETS_PREVIOUS_KEYS[0]"},
+		{"previous key file missing", config{SecretsKey: key, SecretsPreviousKeyFiles: []string{filepath.Join(dir, "gone.key")}}, "previous secrets key", "gone.key"},
+		{"previous key too short", config{SecretsKey: key, SecretsPreviousKeyFiles: []string{write("old-short.key", base64.StdEncoding.EncodeToString([]byte("short")))}}, "5 bytes", "old-short.key"},
+		{"previous key in the environment not base64", config{SecretsKey: key, SecretsPreviousKeys: []string{"???"}}, "not base64", "VENDORRISK_SECRETS_PREVIOUS_KEYS[0]"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			box, created, err := secretsBox(&tc.cfg, log)
@@ -51,6 +57,16 @@ func TestSecretsKeySources(t *testing.T) {
 			}
 		})
 	}
+
+	t.Run("previous key files are never made", func(t *testing.T) {
+		gone := filepath.Join(dir, "never.key")
+		if _, _, err := secretsBox(&config{SecretsKey: key, SecretsPreviousKeyFiles: []string{gone}}, log); err == nil {
+			t.Fatal("a missing previous key file was accepted")
+		}
+		if _, err := os.Stat(gone); !os.IsNotExist(err) {
+			t.Errorf("the previous key file was made: %v", err)
+		}
+	})
 
 	t.Run("made on first start", func(t *testing.T) {
 		path := filepath.Join(dir, "new", "secrets.key")

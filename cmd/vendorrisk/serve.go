@@ -53,6 +53,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	if err != nil {
 		return err
 	}
+	log.Info("secrets keys", "keys", secrets.Source()) // ids only: which replica has which, during a rotation
 	guard := webhook.Guard{AllowHTTP: cfg.WebhookAllowHTTP, AllowPrivate: cfg.WebhookAllowPrivate}
 	svc := wiring.WireWith(db, domain.SystemClock, blobs, wiring.Options{Webhooks: guard, Log: log, Secrets: secrets})
 	if err := sealWebhookSecrets(ctx, svc, cfg, createdKey, log); err != nil {

@@ -201,6 +201,17 @@ func (s Services) SealWebhookSecrets(ctx context.Context) (repository.SecretsRep
 	return s.webhookStore.SealSecrets(ctx)
 }
 
+// RotateWebhookSecrets re-seals every stored webhook secret under the current secrets key (see
+// repository.Webhooks.RotateSecrets); "vendorrisk secrets rotate" runs it.
+func (s Services) RotateWebhookSecrets(ctx context.Context) (repository.RotateReport, error) {
+	return s.webhookStore.RotateSecrets(ctx)
+}
+
+// CheckWebhookSecretsRotation is RotateWebhookSecrets without writing ("secrets rotate --check").
+func (s Services) CheckWebhookSecretsRotation(ctx context.Context) (repository.RotateReport, error) {
+	return s.webhookStore.CheckRotation(ctx)
+}
+
 // APIDeps are the handler's dependencies for these services.
 func (s Services) APIDeps(db *repository.DB, log *slog.Logger, clock domain.Clock) api.Deps {
 	return api.Deps{
