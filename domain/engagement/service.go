@@ -296,7 +296,7 @@ func (s *Service) List(ctx context.Context, f Filter, cursor string) (domain.Pag
 		func(ctx context.Context, after *domain.Cursor, limit int) ([]Engagement, error) {
 			if after != nil && strings.TrimPrefix(f.Sort, "-") == "risk_score" {
 				if _, err := strconv.Atoi(after.Value); err != nil {
-					return nil, domain.Invalid("cursor", "is not a cursor returned by this API")
+					return nil, domain.ErrBadCursor()
 				}
 			}
 			f.After, f.Limit, f.Today = after, limit, Day(s.now())
