@@ -156,11 +156,11 @@ func unreadable(err error) error {
 func importRows(t sheet.Table, cols []bulk.Column) ([]bulk.Row, map[string]string, error) {
 	var v domain.Validator
 	v.Check(t.Header != nil, "file", "is empty: the first row must be the header")
-	v.Check(len(t.Rows) <= MaxImportRows, "file", fmt.Sprintf("has %d rows; at most %d are imported at once", len(t.Rows), MaxImportRows))
+	v.Checkf(len(t.Rows) <= MaxImportRows, "file", "has %d rows; at most %d are imported at once", len(t.Rows), MaxImportRows)
 	names, probs := bulk.Columns(t.Header, cols)
 	probs = append(probs, bulk.Missing(names, cols)...)
 	for _, p := range probs {
-		v.Add("header", fmt.Sprintf("%q %s", p.Column, p.Message))
+		v.Addf("header", "%q %s", domain.Literal(p.Column), domain.Textf(p.Message))
 	}
 	if err := v.Err(); err != nil {
 		return nil, nil, err
