@@ -331,7 +331,7 @@ var messages = map[string]Message{
 		"テンプレートは「%[1]s」の状態です。評価に使えるのは公開済みのテンプレートのみです"},
 	"question %q is unknown or not shown in this assessment": {"question %q is unknown or not shown in this assessment",
 		"質問 %[1]q は存在しないか、この評価では表示されていません"},
-	"is required for a %s clause": {"is required for a %s clause", "%[1]s 条項では必須です"},
+	"is required for a %s clause": {"is required for a %s clause", "%[1]s条項では必須です"},
 	"the breach exposure is too large to compute: %s": {"the breach exposure is too large to compute: %s",
 		"漏えい時の想定損失額が大きすぎて計算できません: %[1]s"},
 	"holds more than %d controls": {"holds more than %d controls", "管理策が %[1]d 件を超えています"},
@@ -586,7 +586,10 @@ var terms = map[string]string{
 	"subcontracting": "再委託", "data location": "データ保管場所", "return and deletion": "データの返却・削除",
 	"business continuity": "事業継続", "security requirements": "セキュリティ要件", "staff security": "従業員のセキュリティ",
 	"liability": "責任", "exit assistance": "契約終了時の移行支援",
-	"prohibited": "禁止", "prior approval": "事前承認", "notify": "通知", "unrestricted": "制限なし", "not stated": "記載なし",
+	// clause types as codes (the field rules name them so)
+	"right_to_audit": "監査権", "breach_notification": "侵害通知", "return_and_deletion": "データの返却・削除",
+	"exit_assistance": "契約終了時の移行支援",
+	"prohibited":      "禁止", "prior approval": "事前承認", "notify": "通知", "unrestricted": "制限なし", "not stated": "記載なし",
 	// JSON kinds
 	"string": "文字列", "boolean": "真偽値", "number": "数値", "array": "配列", "object": "オブジェクト",
 }
