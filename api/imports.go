@@ -12,6 +12,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/vendorrisk/vendorrisk/api/i18n"
 	"github.com/vendorrisk/vendorrisk/api/sheet"
 	"github.com/vendorrisk/vendorrisk/domain"
 	"github.com/vendorrisk/vendorrisk/domain/bulk"
@@ -207,6 +208,11 @@ func importReport(r bulk.Report, src bulk.Source) ImportReport {
 // refuse answers 422 with the problem and the report.
 func refuse(c *gin.Context, err error, report ImportReport) {
 	p := toProblem(err)
+	lang := requestLang(c)
+	if lang != i18n.EN {
+		p.localize(lang)
+	}
+	c.Header("Content-Language", string(lang))
 	p.Instance, p.RequestID = c.Request.URL.Path, requestIDFrom(c)
 	c.Header("Content-Type", "application/problem+json")
 	c.Header("Cache-Control", "no-store")

@@ -130,6 +130,9 @@ func TestJapaneseEverywhere(t *testing.T) {
 				"yes, no のいずれかを指定してください"},
 			{"an OSCAL value of the wrong type", "POST", "/api/v1/frameworks/import", e.admin, map[string]any{"catalog": "x"}, nil,
 				http.StatusUnprocessableEntity, field("catalog"), "JSON のオブジェクトで指定してください"},
+			{"an import refused", "POST", "/api/v1/vendors/import", e.admin, fileUpload("file", []byte("name,kind\nAcme,bogus\n")), nil,
+				http.StatusUnprocessableEntity, func(r resp) string { return r.str("title") + " / " + r.str("detail") },
+				"入力内容に誤りがあります / 1 行中 1 行に誤りがあるため、何も取り込んでいません"},
 			// Messages that were never in the catalog.
 			{"a stale template", "PATCH", "/api/v1/questionnaire-templates/" + draft, e.admin, scoreTemplate(), []string{"If-Match", `"99"`},
 				http.StatusPreconditionFailed, detail,
