@@ -112,12 +112,12 @@ func (s *Server) importFile(c *gin.Context, kind string, cols []bulk.Column, run
 			return
 		}
 		c.Header("Location", "/api/v1/jobs/"+j.ID)
-		c.JSON(http.StatusAccepted, jobResponse(j))
+		c.JSON(http.StatusAccepted, jobResponse(j, localized(c)))
 		return
 	}
 	opt.Source = src
 	rep, err := run(c.Request.Context(), rows, opt)
-	out := importReport(rep, src)
+	out := importReport(rep, src, localized(c))
 	if err != nil {
 		if rep.Total > 0 && domain.KindOf(err) == domain.KindInvalid {
 			refuse(c, err, out)
@@ -161,7 +161,7 @@ func importRows(t sheet.Table, cols []bulk.Column) ([]bulk.Row, map[string]strin
 	names, probs := bulk.Columns(t.Header, cols)
 	probs = append(probs, bulk.Missing(names, cols)...)
 	for _, p := range probs {
-		v.Addf("header", "%q %s", domain.Literal(p.Column), domain.Textf(p.Message))
+		v.Addf("header", "%q %s", domain.Literal(p.Column), p.Text())
 	}
 	if err := v.Err(); err != nil {
 		return nil, nil, err
@@ -187,7 +187,7 @@ func importRows(t sheet.Table, cols []bulk.Column) ([]bulk.Row, map[string]strin
 	return rows, headers, nil
 }
 
-func importReport(r bulk.Report, src bulk.Source) ImportReport {
+func importReport(r bulk.Report, src bulk.Source, lang i18n.Lang) ImportReport {
 	mode, headers := r.Mode, src.Headers
 	if mode == "" {
 		mode = bulk.AllOrNothing
@@ -198,7 +198,7 @@ func importReport(r bulk.Report, src bulk.Source) ImportReport {
 	for i, row := range r.Rows {
 		res := ImportRowResult{Row: row.Line, Outcome: string(row.Outcome), ID: row.ID}
 		for _, p := range row.Problems {
-			res.Errors = append(res.Errors, ImportProblem{Column: p.Column, Header: headers[p.Column], Message: p.Message})
+			res.Errors = append(res.Errors, ImportProblem{Column: p.Column, Header: headers[p.Column], Message: lang.Text(p.Text())})
 		}
 		out.Rows[i] = res
 	}

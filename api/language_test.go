@@ -133,6 +133,16 @@ func TestJapaneseEverywhere(t *testing.T) {
 			{"an import refused", "POST", "/api/v1/vendors/import", e.admin, fileUpload("file", []byte("name,kind\nAcme,bogus\n")), nil,
 				http.StatusUnprocessableEntity, func(r resp) string { return r.str("title") + " / " + r.str("detail") },
 				"入力内容に誤りがあります / 1 行中 1 行に誤りがあるため、何も取り込んでいません"},
+			{"an import report", "POST", "/api/v1/vendors/import?mode=valid_rows&dry_run=true", e.admin,
+				fileUpload("file", []byte("name,kind,registration_ids,tags\nAcme,bogus,zz,\"ok,Bad Tag\"\n")), nil, http.StatusOK,
+				func(r resp) string {
+					var ms []string
+					for _, p := range r.JSON["rows"].([]any)[0].(map[string]any)["errors"].([]any) {
+						ms = append(ms, str(p.(map[string]any)["message"]))
+					}
+					return strings.Join(ms, " | ")
+				}, `"zz" は scheme:value の形式で指定してください | contractor、cloud_provider、other のいずれかを指定してください | ` +
+					"tags[1]: a-z、0-9、_ . : - による 1〜40 文字で、英字か数字で始めてください"},
 			// Messages that were never in the catalog.
 			{"a stale template", "PATCH", "/api/v1/questionnaire-templates/" + draft, e.admin, scoreTemplate(), []string{"If-Match", `"99"`},
 				http.StatusPreconditionFailed, detail,

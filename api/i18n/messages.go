@@ -460,6 +460,35 @@ var messages = map[string]Message{
 	"must not carry credentials":                                                 {"must not carry credentials", "認証情報を含めることはできません"},
 	"must not have a fragment":                                                   {"must not have a fragment", "フラグメント（#）を含めることはできません"},
 
+	// Import row problems (domain/register/import.go, domain/engagement/import.go, domain/bulk).
+	"%s %s": {"%s %s", "%[1]s: %[2]s"},
+	"belongs to another vendor than the one with this corporate number": {"belongs to another vendor than the one with this corporate number",
+		"この法人番号の委託先とは別の委託先のものです"},
+	"changes the same vendor as row %d":     {"changes the same vendor as row %d", "%[1]d 行目と同じ委託先を変更しています"},
+	"changes the same engagement as row %d": {"changes the same engagement as row %d", "%[1]d 行目と同じ委託業務を変更しています"},
+	"repeats the value of row %d":           {"repeats the value of row %d", "%[1]d 行目と同じ値です"},
+	"%q must be scheme:value":               {"%q must be scheme:value", "%[1]q は scheme:value の形式で指定してください"},
+	"several engagements of this vendor have this name: give external_ref": {"several engagements of this vendor have this name: give external_ref",
+		"この委託先には同じ名称の委託業務が複数あります。external_ref を指定してください"},
+	"the engagement with this external_ref belongs to another vendor": {"the engagement with this external_ref belongs to another vendor",
+		"この external_ref の委託業務は別の委託先のものです"},
+	"is required for a new engagement: name its vendor by vendor_corporate_number or vendor_external_ref": {
+		"is required for a new engagement: name its vendor by vendor_corporate_number or vendor_external_ref",
+		"新しい委託業務には必須です。委託先を vendor_corporate_number か vendor_external_ref で指定してください"},
+	"names a terminated vendor: no new engagements": {"names a terminated vendor: no new engagements",
+		"取引終了の委託先を指定しています。新しい委託業務は登録できません"},
+	"no vendor has this corporate number":               {"no vendor has this corporate number", "この法人番号の委託先はありません"},
+	"no vendor has this external_ref":                   {"no vendor has this external_ref", "この external_ref の委託先はありません"},
+	"names another vendor than vendor_corporate_number": {"names another vendor than vendor_corporate_number", "vendor_corporate_number とは別の委託先を指定しています"},
+	"must be true or false (yes/no, %d/%d, はい/いいえ)": {"must be true or false (yes/no, %d/%d, はい/いいえ)",
+		"true または false（yes/no、%[1]d/%[2]d、はい/いいえ）を指定してください"},
+	"must be a whole number of hours": {"must be a whole number of hours", "時間数を整数で指定してください"},
+	"%q: the records after : must be a whole number": {"%q: the records after : must be a whole number",
+		"%[1]q: 「:」の後のレコード件数は整数で指定してください"},
+	"is required with annual_spend_amount":   {"is required with annual_spend_amount", "annual_spend_amount を指定する場合は必須です"},
+	"is required with annual_spend_currency": {"is required with annual_spend_currency", "annual_spend_currency を指定する場合は必須です"},
+	"must be a whole number of minor units":  {"must be a whole number of minor units", "補助通貨単位の整数で指定してください"},
+
 	// The OSCAL POA&M of an engagement with nothing to plan (api/oscal_export.go).
 	"there is no POA&M to export: the engagement has no open finding and no accepted risk": {
 		"there is no POA&M to export: the engagement has no open finding and no accepted risk",
