@@ -49,6 +49,10 @@ func TestProblems(t *testing.T) {
 	if err != nil || !slices.EqualFunc(got, want, sameWords) {
 		t.Errorf("Problems = %v %v", got, err)
 	}
+	// The part of a column keeps the rule as a sentence of its own, for a transport to word.
+	if tx := got[0].Text(); tx.Format != "%s %s" || len(tx.Args) != 2 || tx.Args[1].(domain.Text).Format != "must be a tag" {
+		t.Errorf("Problems[0].Text() = %#v", tx)
+	}
 	other := errors.New("disk on fire")
 	if _, err := Problems(other); err != other {
 		t.Errorf("a non-validation error came back as %v", err)
