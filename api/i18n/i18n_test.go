@@ -103,6 +103,8 @@ func TestText(t *testing.T) {
 			"q1: must be at most 500 characters"},
 		{"an import header", i18n.JA, domain.Textf("%q %s", domain.Literal("colour"), domain.Textf("is not a known column")),
 			`"colour": 既知の列ではありません`},
+		{"an unreadable spreadsheet", i18n.JA, domain.Textf("unreadable spreadsheet: the file is not valid UTF-8"),
+			"スプレッドシートを読み取れません。ファイルが正しい UTF-8 ではありません"},
 		{"a date inside a sentence", i18n.JA, domain.Textf("must be an RFC 3339 date-time such as 2026-11-25T09:00:00Z"),
 			"RFC 3339 形式の日時を指定してください（例: 2026-11-25T09:00:00Z）"},
 	} {

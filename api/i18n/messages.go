@@ -489,6 +489,16 @@ var messages = map[string]Message{
 	"is required with annual_spend_currency": {"is required with annual_spend_currency", "annual_spend_currency を指定する場合は必須です"},
 	"must be a whole number of minor units":  {"must be a whole number of minor units", "補助通貨単位の整数で指定してください"},
 
+	// A spreadsheet that cannot be read (api/sheet/reader.go, wrapped as sheet.ErrUnreadable).
+	"unreadable spreadsheet: the file is neither UTF-8 nor Shift_JIS": {"unreadable spreadsheet: the file is neither UTF-8 nor Shift_JIS",
+		"スプレッドシートを読み取れません。ファイルが UTF-8 でも Shift_JIS でもありません"},
+	"unreadable spreadsheet: the file is not valid UTF-8": {"unreadable spreadsheet: the file is not valid UTF-8",
+		"スプレッドシートを読み取れません。ファイルが正しい UTF-8 ではありません"},
+	"unreadable spreadsheet: not a readable XLSX file": {"unreadable spreadsheet: not a readable XLSX file",
+		"スプレッドシートを読み取れません。読み取れる XLSX ファイルではありません"},
+	"unreadable spreadsheet: the workbook has no sheet": {"unreadable spreadsheet: the workbook has no sheet",
+		"スプレッドシートを読み取れません。ブックにシートがありません"},
+
 	// The OSCAL POA&M of an engagement with nothing to plan (api/oscal_export.go).
 	"there is no POA&M to export: the engagement has no open finding and no accepted risk": {
 		"there is no POA&M to export: the engagement has no open finding and no accepted risk",
