@@ -143,6 +143,8 @@ func TestJapaneseEverywhere(t *testing.T) {
 					return strings.Join(ms, " | ")
 				}, `"zz" は scheme:value の形式で指定してください | contractor、cloud_provider、other のいずれかを指定してください | ` +
 					"tags[1]: a-z、0-9、_ . : - による 1〜40 文字で、英字か数字で始めてください"},
+			{"an unreadable file", "POST", "/api/v1/vendors/import?charset=utf-8", e.admin, fileUpload("file", []byte("name\n\xff\xfe\n")), nil,
+				http.StatusUnprocessableEntity, field("file"), "スプレッドシートを読み取れません。ファイルが正しい UTF-8 ではありません"},
 			// Messages that were never in the catalog.
 			{"a stale template", "PATCH", "/api/v1/questionnaire-templates/" + draft, e.admin, scoreTemplate(), []string{"If-Match", `"99"`},
 				http.StatusPreconditionFailed, detail,
