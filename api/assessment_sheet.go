@@ -224,8 +224,8 @@ func readUploadedWorkbook[T any](c *gin.Context, read func(io.Reader) (T, error)
 // assessment's (missing, extra, renamed or repeated), listing every differing key.
 func matchQuestionnaire(a assessment.Assessment, f sheet.Filled) error {
 	if f.AssessmentID != a.ID || f.TemplateID != a.Template.ID || f.TemplateNumber != a.Template.Number {
-		return domain.Invalid("file", "was exported for assessment "+f.AssessmentID+" (template "+f.TemplateID+" version "+
-			strconv.Itoa(f.TemplateNumber)+"), not this one: download this assessment's questionnaire and fill in that")
+		return domain.Invalidf("file", "was exported for assessment %s (template %s version %d), not this one: download this assessment's questionnaire and fill in that",
+			f.AssessmentID, f.TemplateID, f.TemplateNumber)
 	}
 	want := map[string]bool{}
 	var order []string
@@ -240,14 +240,14 @@ func matchQuestionnaire(a assessment.Assessment, f sheet.Filled) error {
 	for _, r := range f.Rows {
 		switch {
 		case !want[r.Key]:
-			v.Add(r.KeyCell(), r.Key+": is not a question of this assessment's questionnaire")
+			v.Addf(r.KeyCell(), "%s: is not a question of this assessment's questionnaire", domain.Literal(r.Key))
 		case seen[r.Key]:
-			v.Add(r.KeyCell(), r.Key+": appears twice in the file")
+			v.Addf(r.KeyCell(), "%s: appears twice in the file", domain.Literal(r.Key))
 		}
 		seen[r.Key] = true
 	}
 	for _, k := range order {
-		v.Check(seen[k], "questions."+k, k+": is in the assessment's questionnaire but not in the file")
+		v.Checkf(seen[k], "questions."+k, "%s: is in the assessment's questionnaire but not in the file", domain.Literal(k))
 	}
 	if err := v.Err(); err != nil {
 		var de *domain.Error

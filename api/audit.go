@@ -331,7 +331,7 @@ func (s *Server) verifyCheckpoint(c *gin.Context) {
 	v.Check(errPub == nil, "public_key", "must be base64")
 	v.Check(errSig == nil, "signature", "must be base64")
 	v.Check(req.Seq >= 1, "seq", "must be at least 1")
-	v.Check(req.Version == audit.CheckpointVersion, "version", "must be "+audit.CheckpointVersion)
+	v.Checkf(req.Version == audit.CheckpointVersion, "version", "must be %s", audit.CheckpointVersion)
 	if err := v.Err(); err != nil {
 		respondError(c, err)
 		return

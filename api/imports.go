@@ -12,6 +12,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/vendorrisk/vendorrisk/api/i18n"
 	"github.com/vendorrisk/vendorrisk/api/sheet"
 	"github.com/vendorrisk/vendorrisk/domain"
 	"github.com/vendorrisk/vendorrisk/domain/bulk"
@@ -111,12 +112,12 @@ func (s *Server) importFile(c *gin.Context, kind string, cols []bulk.Column, run
 			return
 		}
 		c.Header("Location", "/api/v1/jobs/"+j.ID)
-		c.JSON(http.StatusAccepted, jobResponse(j))
+		c.JSON(http.StatusAccepted, jobResponse(j, localized(c)))
 		return
 	}
 	opt.Source = src
 	rep, err := run(c.Request.Context(), rows, opt)
-	out := importReport(rep, src)
+	out := importReport(rep, src, localized(c))
 	if err != nil {
 		if rep.Total > 0 && domain.KindOf(err) == domain.KindInvalid {
 			refuse(c, err, out)
@@ -156,11 +157,11 @@ func unreadable(err error) error {
 func importRows(t sheet.Table, cols []bulk.Column) ([]bulk.Row, map[string]string, error) {
 	var v domain.Validator
 	v.Check(t.Header != nil, "file", "is empty: the first row must be the header")
-	v.Check(len(t.Rows) <= MaxImportRows, "file", fmt.Sprintf("has %d rows; at most %d are imported at once", len(t.Rows), MaxImportRows))
+	v.Checkf(len(t.Rows) <= MaxImportRows, "file", "has %d rows; at most %d are imported at once", len(t.Rows), MaxImportRows)
 	names, probs := bulk.Columns(t.Header, cols)
 	probs = append(probs, bulk.Missing(names, cols)...)
 	for _, p := range probs {
-		v.Add("header", fmt.Sprintf("%q %s", p.Column, p.Message))
+		v.Addf("header", "%q %s", domain.Literal(p.Column), p.Text())
 	}
 	if err := v.Err(); err != nil {
 		return nil, nil, err
@@ -186,7 +187,7 @@ func importRows(t sheet.Table, cols []bulk.Column) ([]bulk.Row, map[string]strin
 	return rows, headers, nil
 }
 
-func importReport(r bulk.Report, src bulk.Source) ImportReport {
+func importReport(r bulk.Report, src bulk.Source, lang i18n.Lang) ImportReport {
 	mode, headers := r.Mode, src.Headers
 	if mode == "" {
 		mode = bulk.AllOrNothing
@@ -197,7 +198,7 @@ func importReport(r bulk.Report, src bulk.Source) ImportReport {
 	for i, row := range r.Rows {
 		res := ImportRowResult{Row: row.Line, Outcome: string(row.Outcome), ID: row.ID}
 		for _, p := range row.Problems {
-			res.Errors = append(res.Errors, ImportProblem{Column: p.Column, Header: headers[p.Column], Message: p.Message})
+			res.Errors = append(res.Errors, ImportProblem{Column: p.Column, Header: headers[p.Column], Message: lang.Text(p.Text())})
 		}
 		out.Rows[i] = res
 	}
@@ -207,6 +208,11 @@ func importReport(r bulk.Report, src bulk.Source) ImportReport {
 // refuse answers 422 with the problem and the report.
 func refuse(c *gin.Context, err error, report ImportReport) {
 	p := toProblem(err)
+	lang := requestLang(c)
+	if lang != i18n.EN {
+		p.localize(lang)
+	}
+	c.Header("Content-Language", string(lang))
 	p.Instance, p.RequestID = c.Request.URL.Path, requestIDFrom(c)
 	c.Header("Content-Type", "application/problem+json")
 	c.Header("Cache-Control", "no-store")

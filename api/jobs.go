@@ -6,6 +6,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/vendorrisk/vendorrisk/api/i18n"
 	"github.com/vendorrisk/vendorrisk/domain/bulk"
 )
 
@@ -27,11 +28,11 @@ type JobResponse struct {
 	EndedAt   *time.Time `json:"ended_at,omitempty" format:"date-time"`
 }
 
-func jobResponse(j bulk.Job) JobResponse {
+func jobResponse(j bulk.Job, lang i18n.Lang) JobResponse {
 	out := JobResponse{ID: j.ID, Kind: j.Kind, State: string(j.State), RowsDone: j.RowsDone, RowsTotal: j.RowsTotal,
 		Error: j.Error, CreatedAt: j.CreatedAt, UpdatedAt: j.UpdatedAt, EndedAt: j.EndedAt}
 	if j.Report != nil {
-		r := importReport(*j.Report, j.Source)
+		r := importReport(*j.Report, j.Source, lang)
 		out.Report = &r
 	}
 	return out
@@ -58,7 +59,7 @@ func (s *Server) getJob(c *gin.Context) {
 		respondError(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, jobResponse(j))
+	c.JSON(http.StatusOK, jobResponse(j, localized(c)))
 }
 
 var errNoJobs = &httpError{status: http.StatusNotFound, slug: "not-found", title: "Not found", detail: "this server runs no import jobs"}

@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -34,6 +35,12 @@ func TestJapaneseEverywhere(t *testing.T) {
 		must(t, e.do(t, "POST", "/api/v1/supplier/assessments/"+id+"/submit", sup, nil), http.StatusOK)
 		must(t, e.do(t, "POST", "/api/v1/assessments/"+id+"/review", e.admin, map[string]any{"decision": "complete"}), http.StatusOK)
 		fid := must(t, e.do(t, "GET", "/api/v1/findings?engagement_id="+eng, e.admin, nil), http.StatusOK).items(t)[0]["id"].(string)
+		// A draft template, and a second assessment of the engagement that the supplier is answering.
+		draft := must(t, e.do(t, "POST", "/api/v1/questionnaire-templates", e.admin, scoreTemplate()), http.StatusCreated).str("id")
+		id2 := must(t, e.do(t, "POST", "/api/v1/assessments", e.admin, map[string]any{"engagement_id": eng, "template_id": tpl,
+			"due_date": "2025-06-30"}), http.StatusCreated).str("id")
+		sup2 := must(t, e.do(t, "POST", "/api/v1/assessments/"+id2+"/send", e.admin, nil), http.StatusOK).
+			JSON["supplier_key"].(map[string]any)["secret"].(string)
 
 		str := func(v any) string { s, _ := v.(string); return s }
 		first := func(v any, key string) string {
@@ -47,6 +54,20 @@ func TestJapaneseEverywhere(t *testing.T) {
 			m, _ := l[0].(map[string]any)
 			return str(m[key])
 		}
+		// field is the message of one field of a 422.
+		field := func(name string) func(r resp) string {
+			return func(r resp) string {
+				errs, _ := r.JSON["errors"].([]any)
+				for _, f := range errs {
+					if m, _ := f.(map[string]any); str(m["field"]) == name {
+						return str(m["message"])
+					}
+				}
+				return ""
+			}
+		}
+		detail := func(r resp) string { return r.str("detail") }
+		answers := func(a map[string]any) map[string]any { return map[string]any{"answers": []map[string]any{a}} }
 		for _, tc := range []struct {
 			name, method, path, key string
 			body                    any
@@ -83,6 +104,53 @@ func TestJapaneseEverywhere(t *testing.T) {
 				func(r resp) string { return r.str("title") }, "多要素認証を必須にしていますか？"},
 			{"the supplier's finding title", "GET", "/api/v1/supplier/findings", sup, nil, nil, http.StatusOK,
 				func(r resp) string { return first(r.JSON["items"], "title") }, "多要素認証を必須にしていますか？"},
+			// Messages once built by concatenation, now formats with arguments.
+			{"a method not allowed", "DELETE", "/api/v1/findings", e.admin, nil, nil, http.StatusMethodNotAllowed, detail,
+				"このエンドポイントは DELETE を受け付けません"},
+			{"a draft template issued", "POST", "/api/v1/assessments", e.admin, map[string]any{"engagement_id": eng, "template_id": draft,
+				"due_date": "2025-06-30"}, nil, http.StatusUnprocessableEntity, field("template_id"),
+				"テンプレートは「下書き」の状態です。評価に使えるのは公開済みのテンプレートのみです"},
+			{"a sort of engagements", "GET", "/api/v1/engagements?sort=bogus", e.admin, nil, nil, http.StatusUnprocessableEntity, field("sort"),
+				"created_at, -created_at, name, -name, risk_score, -risk_score のいずれかを指定してください"},
+			{"a clause without its figure", "POST", "/api/v1/engagements/" + eng + "/contracts", e.admin,
+				contractBody("clauses", []map[string]any{{"type": "breach_notification"}}), nil, http.StatusUnprocessableEntity,
+				field("clauses[0].hours"), "侵害通知条項では必須です"},
+			{"an acceptance past the policy's limit", "POST", "/api/v1/findings/" + fid + "/risk-acceptances", e.admin,
+				map[string]any{"justification": "x", "expires_on": "2099-01-01"}, nil, http.StatusUnprocessableEntity,
+				func(r resp) string { return isoDate.ReplaceAllString(field("expires_on")(r), "YYYY-MM-DD") },
+				"YYYY-MM-DD 以前の日付を指定してください（リスクポリシーがこのティアに定める max_acceptance_days を今日から数えた期限です）"},
+			{"an unknown question", "PUT", "/api/v1/supplier/assessments/" + id2 + "/answers", sup2,
+				answers(map[string]any{"key": "nope", "value": "yes"}), nil, http.StatusUnprocessableEntity, field("answers[0].key"),
+				`質問 "nope" は存在しないか、この評価では表示されていません`},
+			{"an unknown question in English", "PUT", "/api/v1/supplier/assessments/" + id2 + "/answers", sup2,
+				answers(map[string]any{"key": "nope", "value": "yes"}), []string{"Accept-Language", "en"}, http.StatusUnprocessableEntity,
+				field("answers[0].key"), `question "nope" is unknown or not shown in this assessment`},
+			{"an answer not among the options", "PUT", "/api/v1/supplier/assessments/" + id2 + "/answers", sup2,
+				answers(map[string]any{"key": "q1", "value": "maybe"}), nil, http.StatusUnprocessableEntity, field("answers[0].value"),
+				"yes, no のいずれかを指定してください"},
+			{"an OSCAL value of the wrong type", "POST", "/api/v1/frameworks/import", e.admin, map[string]any{"catalog": "x"}, nil,
+				http.StatusUnprocessableEntity, field("catalog"), "JSON のオブジェクトで指定してください"},
+			{"an import refused", "POST", "/api/v1/vendors/import", e.admin, fileUpload("file", []byte("name,kind\nAcme,bogus\n")), nil,
+				http.StatusUnprocessableEntity, func(r resp) string { return r.str("title") + " / " + r.str("detail") },
+				"入力内容に誤りがあります / 1 行中 1 行に誤りがあるため、何も取り込んでいません"},
+			{"an import report", "POST", "/api/v1/vendors/import?mode=valid_rows&dry_run=true", e.admin,
+				fileUpload("file", []byte("name,kind,registration_ids,tags\nAcme,bogus,zz,\"ok,Bad Tag\"\n")), nil, http.StatusOK,
+				func(r resp) string {
+					var ms []string
+					for _, p := range r.JSON["rows"].([]any)[0].(map[string]any)["errors"].([]any) {
+						ms = append(ms, str(p.(map[string]any)["message"]))
+					}
+					return strings.Join(ms, " | ")
+				}, `"zz" は scheme:value の形式で指定してください | contractor、cloud_provider、other のいずれかを指定してください | ` +
+					"tags[1]: a-z、0-9、_ . : - による 1〜40 文字で、英字か数字で始めてください"},
+			{"an unreadable file", "POST", "/api/v1/vendors/import?charset=utf-8", e.admin, fileUpload("file", []byte("name\n\xff\xfe\n")), nil,
+				http.StatusUnprocessableEntity, field("file"), "スプレッドシートを読み取れません。ファイルが正しい UTF-8 ではありません"},
+			// Messages that were never in the catalog.
+			{"a stale template", "PATCH", "/api/v1/questionnaire-templates/" + draft, e.admin, scoreTemplate(), []string{"If-Match", `"99"`},
+				http.StatusPreconditionFailed, detail,
+				"テンプレートは更新されています。If-Match はバージョン 99 を指定していますが、現在のバージョンは 1 です"},
+			{"a vendor kind", "GET", "/api/v1/vendors?kind=bogus", e.admin, nil, nil, http.StatusUnprocessableEntity, field("kind"),
+				"contractor、cloud_provider、other のいずれかを指定してください"},
 			{"english by default", "GET", "/api/v1/findings/" + fid, e.admin, nil, []string{"Accept-Language", "fr"}, http.StatusOK,
 				func(r resp) string { return r.str("title") + " / " + r.Header.Get("Content-Language") }, "Is MFA enforced? / en"},
 			{"english ranked higher", "GET", "/api/v1/findings/" + domain.NewID(), e.admin, nil, []string{"Accept-Language", "ja;q=0.2, en"},
@@ -111,3 +179,5 @@ func TestJapaneseEverywhere(t *testing.T) {
 		}
 	})
 }
+
+var isoDate = regexp.MustCompile(`\d{4}-\d{2}-\d{2}`)

@@ -3,7 +3,6 @@ package api
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"regexp"
@@ -80,7 +79,7 @@ func parseOSCAL(r io.Reader, id string) (catalog.Framework, error) {
 	if err := dec.Decode(&doc); err != nil {
 		var typ *json.UnmarshalTypeError
 		if errors.As(err, &typ) {
-			return catalog.Framework{}, domain.Invalid(oscalPath(typ.Field), "must be a JSON "+jsonKind(typ.Type))
+			return catalog.Framework{}, domain.Invalidf(oscalPath(typ.Field), "must be a JSON %s", jsonKind(typ.Type))
 		}
 		return catalog.Framework{}, decodeError(err)
 	}
@@ -115,7 +114,7 @@ func parseOSCAL(r io.Reader, id string) (catalog.Framework, error) {
 		w.control(ctl, "", "", "catalog.controls["+strconv.Itoa(i)+"]")
 	}
 	v.Check(len(f.Controls) > 0, "catalog", "holds no controls")
-	v.Check(len(f.Controls) <= catalog.MaxControls, "catalog", fmt.Sprintf("holds more than %d controls", catalog.MaxControls))
+	v.Checkf(len(f.Controls) <= catalog.MaxControls, "catalog", "holds more than %d controls", catalog.MaxControls)
 	return f, v.Err()
 }
 
@@ -131,7 +130,7 @@ func (w *oscalWalker) token(id, path string) bool {
 		return false
 	}
 	if prev, dup := w.seen[id]; dup {
-		w.v.Add(path+".id", "repeats the id of "+prev)
+		w.v.Addf(path+".id", "repeats the id of %s", prev)
 		return false
 	}
 	w.seen[id] = path

@@ -224,7 +224,8 @@ func NewHandler(cfg Config, d Deps) http.Handler {
 		problemStatus(c, http.StatusNotFound, "not-found", "Not found", "no such endpoint")
 	})
 	e.NoMethod(func(c *gin.Context) {
-		problemStatus(c, http.StatusMethodNotAllowed, "method-not-allowed", "Method not allowed", "this endpoint does not accept "+c.Request.Method)
+		writeProblem(c, Problem{Type: problemBase + "method-not-allowed", Title: "Method not allowed", Status: http.StatusMethodNotAllowed,
+			Detail: "this endpoint does not accept " + c.Request.Method, detail: domain.Textf("this endpoint does not accept %s", c.Request.Method)})
 	})
 	e.GET("/metrics", s.metricsAuth, gin.WrapH(promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{})))
 	s.routes(e)

@@ -111,6 +111,12 @@ func Invalid(field, message string) *Error {
 	return &Error{Kind: KindInvalid, Message: "the request has invalid fields", Fields: []FieldError{{Field: field, Message: message}}}
 }
 
+// Invalidf builds a validation error naming one field, its message a format and arguments (so that a
+// transport can word it in another language).
+func Invalidf(field, format string, args ...any) *Error {
+	return &Error{Kind: KindInvalid, Message: "the request has invalid fields", Fields: []FieldError{Fieldf(field, format, args...)}}
+}
+
 // MapFields returns an invalid-request err with each field error passed through fn and message as
 // its message (where the fields came from a file, say, and are renamed to its cells); any other
 // error is returned unchanged.
@@ -178,6 +184,18 @@ func (v *Validator) Check(ok bool, field, message string) {
 // Add records a field error.
 func (v *Validator) Add(field, message string) {
 	v.fields = append(v.fields, FieldError{Field: field, Message: message})
+}
+
+// Checkf records a message built from format and args for field when ok is false.
+func (v *Validator) Checkf(ok bool, field, format string, args ...any) {
+	if !ok {
+		v.fields = append(v.fields, Fieldf(field, format, args...))
+	}
+}
+
+// Addf records a field error built from format and args.
+func (v *Validator) Addf(field, format string, args ...any) {
+	v.fields = append(v.fields, Fieldf(field, format, args...))
 }
 
 // AddField records a field error built elsewhere (with its Format and Args).

@@ -35,6 +35,10 @@ func (c Cursor) Encode() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
+// ErrBadCursor is the answer to a cursor the API did not issue (or issued for another list): a new
+// error each time, since callers may rename or reword its fields.
+func ErrBadCursor() *Error { return Invalid("cursor", "is not a cursor returned by this API") }
+
 // DecodeCursor parses an opaque cursor; sort must match the sort it was issued for.
 func DecodeCursor(s, sort string) (*Cursor, error) {
 	if s == "" {
@@ -42,11 +46,11 @@ func DecodeCursor(s, sort string) (*Cursor, error) {
 	}
 	raw, err := base64.RawURLEncoding.DecodeString(s)
 	if err != nil {
-		return nil, Invalid("cursor", "is not a cursor returned by this API")
+		return nil, ErrBadCursor()
 	}
 	var c Cursor
 	if err := json.Unmarshal(raw, &c); err != nil || !ValidID(c.ID) {
-		return nil, Invalid("cursor", "is not a cursor returned by this API")
+		return nil, ErrBadCursor()
 	}
 	if c.Sort != sort {
 		return nil, Invalid("cursor", "was issued for another sort order")
@@ -79,11 +83,11 @@ func DecodeCursorLoose(s, sort string) (*Cursor, error) {
 	}
 	raw, err := base64.RawURLEncoding.DecodeString(s)
 	if err != nil {
-		return nil, Invalid("cursor", "is not a cursor returned by this API")
+		return nil, ErrBadCursor()
 	}
 	var c Cursor
 	if err := json.Unmarshal(raw, &c); err != nil || c.Sort != sort || c.Value == "" {
-		return nil, Invalid("cursor", "is not a cursor returned by this API")
+		return nil, ErrBadCursor()
 	}
 	return &c, nil
 }

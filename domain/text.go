@@ -32,3 +32,8 @@ func JoinTexts(ts []Text, sep string) string {
 	}
 	return strings.Join(parts, sep)
 }
+
+// Literal is an argument shown as it is in every language (a question key, a cell, a column): a
+// transport words the string arguments that name known terms (statuses, resources) in its language,
+// and a key may happen to spell one ("internal", "open").
+type Literal string

@@ -93,8 +93,11 @@ func (l Lang) format(m Message, args []any) string {
 		wording = m.JA
 		local := make([]any, len(args))
 		for i, a := range args {
-			if s, ok := a.(string); ok {
-				a = l.Term(s)
+			switch v := a.(type) {
+			case string:
+				a = l.Term(v)
+			case domain.Text: // a sentence inside a sentence ("q1: must be true or false")
+				a = l.Text(v)
 			}
 			local[i] = a
 		}

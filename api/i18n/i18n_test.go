@@ -95,6 +95,18 @@ func TestText(t *testing.T) {
 			1200000), "下限規則: 要配慮個人情報・クレジットカード情報・認証情報が 1200000 件（100 万件以上）→ ティア 1 以上"},
 		{"a conflict with a state term", i18n.JA, domain.Textf("the item is %s and cannot become %s", "proposed", "done"),
 			"項目は「提案中」の状態で、「完了（確認待ち）」にはできません"},
+		{"a literal key is never a term", i18n.JA, domain.Textf("%s: must be true or false", domain.Literal("open")),
+			"open: true または false を指定してください"},
+		{"a sentence inside a sentence", i18n.JA, domain.Textf("%s: %s", domain.Literal("q1"), domain.Textf("must be at most 500 characters")),
+			"q1: 500 文字以下にしてください"},
+		{"a sentence inside a sentence in english", i18n.EN, domain.Textf("%s: %s", domain.Literal("q1"), domain.Textf("must be at most 500 characters")),
+			"q1: must be at most 500 characters"},
+		{"an import header", i18n.JA, domain.Textf("%q %s", domain.Literal("colour"), domain.Textf("is not a known column")),
+			`"colour": 既知の列ではありません`},
+		{"an unreadable spreadsheet", i18n.JA, domain.Textf("unreadable spreadsheet: the file is not valid UTF-8"),
+			"スプレッドシートを読み取れません。ファイルが正しい UTF-8 ではありません"},
+		{"a date inside a sentence", i18n.JA, domain.Textf("must be an RFC 3339 date-time such as 2026-11-25T09:00:00Z"),
+			"RFC 3339 形式の日時を指定してください（例: 2026-11-25T09:00:00Z）"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := tc.lang.Text(tc.text); got != tc.want {

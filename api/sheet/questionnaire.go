@@ -380,7 +380,7 @@ func ReadQuestionnaire(r io.Reader) (Filled, error) {
 		}
 		rows, err := f.GetRows(name)
 		if err != nil {
-			return Filled{}, domain.Invalid("file", "sheet "+name+" cannot be read")
+			return Filled{}, domain.Invalidf("file", "sheet %s cannot be read", name)
 		}
 		for i, row := range rows {
 			if i == 0 {

@@ -131,11 +131,12 @@ func (tc TemplateCells) Locate(err error) error {
 		func(fe domain.FieldError) domain.FieldError {
 			for path := fe.Field; path != ""; path = lastStep.ReplaceAllString(path, "") {
 				if p, ok := tc.cells[path]; ok {
-					msg := fe.Message
-					if p.label != "" {
-						msg = p.label + ": " + msg
+					if p.label == "" {
+						out := fe
+						out.Field = p.cell
+						return out
 					}
-					return domain.FieldError{Field: p.cell, Message: msg}
+					return domain.Fieldf(p.cell, "%s: %s", domain.Literal(p.label), fe.Text())
 				}
 				if !lastStep.MatchString(path) {
 					break
@@ -196,7 +197,7 @@ func (sr sheetRows) cell(r int, name string) string {
 func (rd *templateReader) sheet(name string, want []string) (sheetRows, bool) {
 	rows, err := rd.f.GetRows(name)
 	if err != nil {
-		rd.v.Add(name, "the workbook needs a sheet named "+name)
+		rd.v.Addf(name, "the workbook needs a sheet named %s", name)
 		return sheetRows{}, false
 	}
 	sr := sheetRows{name: name, col: map[string]int{}}
@@ -209,7 +210,7 @@ func (rd *templateReader) sheet(name string, want []string) (sheetRows, bool) {
 	ok := true
 	for _, w := range want {
 		if _, has := sr.col[w]; !has {
-			rd.v.Add(name+"!1", "needs a column headed "+w)
+			rd.v.Addf(name+"!1", "needs a column headed %s", w)
 			ok = false
 		}
 	}
@@ -255,7 +256,7 @@ func (rd *templateReader) read() questionnaire.Template {
 		}
 		sec, ok := index[qs.get(row, "section")]
 		if !ok {
-			rd.v.Add(qs.cell(r, "section"), qs.get(row, "key")+": names no section of the Sections sheet")
+			rd.v.Addf(qs.cell(r, "section"), "%s: names no section of the Sections sheet", domain.Literal(qs.get(row, "key")))
 			continue
 		}
 		q := rd.question(qs, r, row)
@@ -276,7 +277,7 @@ func (rd *templateReader) read() questionnaire.Template {
 func (rd *templateReader) readHead(t *questionnaire.Template) {
 	rows, err := rd.f.GetRows(tplSheet)
 	if err != nil {
-		rd.v.Add(tplSheet, "the workbook needs a sheet named "+tplSheet)
+		rd.v.Addf(tplSheet, "the workbook needs a sheet named %s", tplSheet)
 		return
 	}
 	got := map[string]string{}
@@ -297,11 +298,11 @@ func (rd *templateReader) readHead(t *questionnaire.Template) {
 	}
 	for _, name := range templateFields {
 		if _, ok := got[name]; !ok {
-			rd.v.Add(tplSheet+"!A", "needs a row named "+name)
+			rd.v.Addf(tplSheet+"!A", "needs a row named %s", name)
 		}
 	}
 	if f := got["format"]; f != "" && f != questionnaire.FormatID {
-		rd.v.Add(rd.tc.cells["format"].cell, "must be "+questionnaire.FormatID)
+		rd.v.Addf(rd.tc.cells["format"].cell, "must be %s", questionnaire.FormatID)
 	}
 	t.Key = got["key"]
 	t.Name = questionnaire.Text{EN: got["name_en"], JA: got["name_ja"]}
@@ -341,12 +342,12 @@ func (rd *templateReader) question(qs sheetRows, r int, row []string) questionna
 		q.Required = true
 	case "false", "no", "0", "":
 	default:
-		rd.v.Add(qs.cell(r, "required"), q.Key+": must be true or false")
+		rd.v.Addf(qs.cell(r, "required"), "%s: must be true or false", domain.Literal(q.Key))
 	}
 	if cq := qs.get(row, "condition_question"); cq != "" {
 		q.Condition = &questionnaire.Condition{Question: cq, AnyOf: list(qs.get(row, "condition_any_of"))}
 	} else if qs.get(row, "condition_any_of") != "" {
-		rd.v.Add(qs.cell(r, "condition_question"), q.Key+": names no question, but condition_any_of lists answers")
+		rd.v.Addf(qs.cell(r, "condition_question"), "%s: names no question, but condition_any_of lists answers", domain.Literal(q.Key))
 	}
 	return q
 }
@@ -358,7 +359,7 @@ func (rd *templateReader) integer(sr sheetRows, r int, row []string, col, key st
 	}
 	n, err := strconv.Atoi(s)
 	if err != nil {
-		rd.v.Add(sr.cell(r, col), key+": must be a whole number")
+		rd.v.Addf(sr.cell(r, col), "%s: must be a whole number", domain.Literal(key))
 	}
 	return n
 }
@@ -380,7 +381,7 @@ func (rd *templateReader) readOptions(t *questionnaire.Template, opts sheetRows,
 		key := opts.get(row, "question")
 		q, ok := qOf[key]
 		if !ok {
-			rd.v.Add(opts.cell(r, "question"), key+": names no question of the Questions sheet")
+			rd.v.Addf(opts.cell(r, "question"), "%s: names no question of the Questions sheet", domain.Literal(key))
 			continue
 		}
 		p := fmt.Sprintf("%s.options[%d]", where[key], len(q.Options))

@@ -162,8 +162,8 @@ func (s *Service) Request(ctx context.Context, findingID, justification string, 
 		v.Check(!expiresOn.IsZero(), "expires_on", "is required")
 		if !expiresOn.IsZero() {
 			v.Check(expiresOn.After(today), "expires_on", "must be after today")
-			v.Check(!expiresOn.After(limit), "expires_on", "must be no later than "+limit.Format(time.DateOnly)+
-				" (the risk policy's max_acceptance_days for this tier from today)")
+			v.Checkf(!expiresOn.After(limit), "expires_on",
+				"must be no later than %s (the risk policy's max_acceptance_days for this tier from today)", limit.Format(time.DateOnly))
 		}
 		if err := v.Err(); err != nil {
 			return err

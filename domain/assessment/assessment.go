@@ -178,13 +178,13 @@ func checkAnswer(v *domain.Validator, field string, q questionnaire.Question, a 
 	switch q.Type {
 	case questionnaire.TypeYesNo, questionnaire.TypeYesNoNA, questionnaire.TypeSingleChoice:
 		v.Check(len(a.Values) == 0, field+".values", "this question takes one value")
-		v.Check(slices.Contains(values, a.Value), field+".value", "must be one of "+strings.Join(values, ", "))
+		v.Checkf(slices.Contains(values, a.Value), field+".value", "must be one of %s", strings.Join(values, ", "))
 	case questionnaire.TypeMultiChoice:
 		v.Check(a.Value == "", field+".value", "this question takes values (a list)")
 		v.Check(len(a.Values) > 0, field+".values", "must list at least one option")
 		seen := map[string]bool{}
 		for i, x := range a.Values {
-			v.Check(slices.Contains(values, x) && !seen[x], field+".values["+strconv.Itoa(i)+"]", "must be a distinct one of "+strings.Join(values, ", "))
+			v.Checkf(slices.Contains(values, x) && !seen[x], field+".values["+strconv.Itoa(i)+"]", "must be a distinct one of %s", strings.Join(values, ", "))
 			seen[x] = true
 		}
 	case questionnaire.TypeText:

@@ -138,7 +138,7 @@ func (s *Service) Issue(ctx context.Context, in NewAssessment) (Assessment, erro
 		return Assessment{}, err
 	}
 	if tpl.Status != questionnaire.StatusPublished {
-		return Assessment{}, domain.Invalid("template_id", "the template is "+string(tpl.Status)+"; only a published template can be issued")
+		return Assessment{}, domain.Invalidf("template_id", "the template is %s; only a published template can be issued", string(tpl.Status))
 	}
 	depth := in.Depth
 	if depth == "" {
@@ -573,7 +573,7 @@ func (s *Service) applyAnswers(a *Assessment, in []AnswerInput, by string) error
 		f := fmt.Sprintf("answers[%d]", i)
 		q, ok := visible[x.Key]
 		if !ok {
-			v.Add(f+".key", fmt.Sprintf("question %q is unknown or not shown in this assessment", x.Key))
+			v.Addf(f+".key", "question %q is unknown or not shown in this assessment", domain.Literal(x.Key))
 			continue
 		}
 		if !x.Clear {
@@ -619,7 +619,7 @@ func (s *Service) UploadEvidence(ctx context.Context, id string, up Upload) (Evi
 			visible[q.Key] = true
 		}
 		for i, k := range up.QuestionKeys {
-			v.Check(visible[k], fmt.Sprintf("question_keys[%d]", i), fmt.Sprintf("question %q is unknown or not shown in this assessment", k))
+			v.Checkf(visible[k], fmt.Sprintf("question_keys[%d]", i), "question %q is unknown or not shown in this assessment", domain.Literal(k))
 		}
 		if err := v.Err(); err != nil {
 			return err

@@ -269,7 +269,7 @@ func (f *Filter) prepare(after *domain.Cursor) error {
 	if after != nil {
 		seq, err := strconv.ParseInt(after.Value, 10, 64)
 		if err != nil || seq < 1 {
-			return domain.Invalid("cursor", "is not a cursor returned by this API")
+			return domain.ErrBadCursor()
 		}
 		f.BeforeSeq = seq
 	}

@@ -76,6 +76,23 @@ const (
 type Problem struct {
 	Column  string
 	Message string
+	// Format and Args are Message before formatting (the key a transport words it by in another
+	// language), when it was built from parts. A job's stored report keeps Message only.
+	Format string `json:"-"`
+	Args   []any  `json:"-"`
+}
+
+// Problemf builds a Problem from a format and its arguments.
+func Problemf(column, format string, args ...any) Problem {
+	return Problem{Column: column, Message: fmt.Sprintf(format, args...), Format: format, Args: args}
+}
+
+// Text is the message as a Text (the key and its arguments).
+func (p Problem) Text() domain.Text {
+	if p.Format == "" {
+		return domain.Text{Format: p.Message}
+	}
+	return domain.Text{Format: p.Format, Args: p.Args}
 }
 
 // RowResult is one row's line in the report.
@@ -121,13 +138,15 @@ func (r Report) Err() error {
 			if p.Column != "" {
 				field += "." + p.Column
 			}
-			v.Add(field, p.Message)
+			t := p.Text()
+			v.AddField(domain.FieldError{Field: field, Message: p.Message, Format: t.Format, Args: t.Args})
 		}
 	}
 	if err := v.Err(); err != nil {
 		var de *domain.Error
 		if errors.As(err, &de) {
-			de.Message = fmt.Sprintf("%d of %d rows have errors: nothing was imported", r.Bad, r.Total)
+			de.Format, de.Args = "%d of %d rows have errors: nothing was imported", []any{r.Bad, r.Total}
+			de.Message = fmt.Sprintf(de.Format, de.Args...)
 		}
 		return err
 	}
@@ -143,7 +162,8 @@ func Problems(err error) ([]Problem, error) {
 		return nil, err
 	}
 	if len(de.Fields) == 0 {
-		return []Problem{{Message: de.Message}}, nil
+		t := de.Text()
+		return []Problem{{Message: de.Message, Format: t.Format, Args: t.Args}}, nil
 	}
 	out := make([]Problem, 0, len(de.Fields))
 	for _, f := range de.Fields {
@@ -151,11 +171,12 @@ func Problems(err error) ([]Problem, error) {
 		if i := strings.IndexAny(col, "[."); i >= 0 {
 			col = col[:i]
 		}
-		msg := f.Message
-		if col != f.Field {
-			msg = f.Field + " " + msg
+		if col != f.Field { // the column's part: tags[2], registration_ids[0].scheme
+			out = append(out, Problemf(col, "%s %s", domain.Literal(f.Field), f.Text()))
+			continue
 		}
-		out = append(out, Problem{Column: col, Message: msg})
+		t := f.Text()
+		out = append(out, Problem{Column: col, Message: f.Message, Format: t.Format, Args: t.Args})
 	}
 	return out, nil
 }

@@ -299,7 +299,7 @@ func (s *Service) Controls(ctx context.Context, frameworkID string, f ControlFil
 			if c != nil {
 				var err error
 				if after, err = strconv.Atoi(c.Value); err != nil {
-					return nil, domain.Invalid("cursor", "is not a cursor returned by this API")
+					return nil, domain.ErrBadCursor()
 				}
 			}
 			return s.repo.Controls(ctx, frameworkID, f, after, limit)
@@ -335,7 +335,7 @@ func (s *Service) AllControls(ctx context.Context, f ControlFilter, limit int, c
 			if c != nil {
 				var err error
 				if after.Position, err = strconv.Atoi(c.Value); err != nil || c.ID == "" {
-					return nil, domain.Invalid("cursor", "is not a cursor returned by this API")
+					return nil, domain.ErrBadCursor()
 				}
 				after.FrameworkID = c.ID
 			}

@@ -194,8 +194,8 @@ func (c *Contract) validate() error {
 func validateClause(v *domain.Validator, f string, cl Clause) {
 	v.Check(utf8.RuneCountInString(cl.Reference) <= 100, f+".reference", "must be at most 100 characters")
 	positive := func(p *int, name string, maxv int) {
-		v.Check(p != nil, f+"."+name, "is required for a "+string(cl.Type)+" clause")
-		v.Check(p == nil || (*p >= 0 && *p <= maxv), f+"."+name, "must be between 0 and "+strconv.Itoa(maxv))
+		v.Checkf(p != nil, f+"."+name, "is required for a %s clause", string(cl.Type))
+		v.Checkf(p == nil || (*p >= 0 && *p <= maxv), f+"."+name, "must be between %d and %d", 0, maxv)
 	}
 	switch cl.Type {
 	case RightToAudit:

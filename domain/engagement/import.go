@@ -347,7 +347,7 @@ func engagementPatch(r bulk.Row) (Patch, []bulk.Problem) {
 			if hasRecords {
 				n, err := strconv.ParseInt(strings.TrimSpace(records), 10, 64)
 				if err != nil {
-					probs = append(probs, bulk.Problem{Column: "data_categories", Message: fmt.Sprintf("%q: the records after : must be a whole number", item)})
+					probs = append(probs, bulk.Problemf("data_categories", "%q: the records after : must be a whole number", domain.Literal(item)))
 					continue
 				}
 				h.Records = n

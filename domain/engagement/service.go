@@ -243,7 +243,7 @@ func (s *Service) evaluate(ctx context.Context, e *Engagement) (Evaluation, erro
 	})
 	exp, err := risk.BreachExposure(e.Holdings, pol.BreachCosts)
 	if err != nil {
-		return Evaluation{}, domain.Invalid("data_categories", "the breach exposure is too large to compute: "+err.Error())
+		return Evaluation{}, domain.Invalidf("data_categories", "the breach exposure is too large to compute: %s", err.Error())
 	}
 	effective := a.Tier
 	if e.Override != nil {
@@ -296,7 +296,7 @@ func (s *Service) List(ctx context.Context, f Filter, cursor string) (domain.Pag
 		func(ctx context.Context, after *domain.Cursor, limit int) ([]Engagement, error) {
 			if after != nil && strings.TrimPrefix(f.Sort, "-") == "risk_score" {
 				if _, err := strconv.Atoi(after.Value); err != nil {
-					return nil, domain.Invalid("cursor", "is not a cursor returned by this API")
+					return nil, domain.ErrBadCursor()
 				}
 			}
 			f.After, f.Limit, f.Today = after, limit, Day(s.now())
@@ -322,7 +322,7 @@ func (f *Filter) normalize() (v domain.Validator) {
 	if f.Sort == "" {
 		f.Sort = "created_at"
 	}
-	v.Check(slices.Contains(Sorts, f.Sort), "sort", "must be one of "+strings.Join(Sorts, ", "))
+	v.Checkf(slices.Contains(Sorts, f.Sort), "sort", "must be one of %s", strings.Join(Sorts, ", "))
 	v.Check(f.VendorID == "" || domain.ValidID(f.VendorID), "vendor_id", "must be a vendor id")
 	v.Check(f.Status == "" || slices.Contains(Statuses, f.Status), "status", "is not an engagement status")
 	v.Check(f.Tier == 0 || f.Tier.Valid(), "tier", "must be 1, 2, 3 or 4")

@@ -60,7 +60,7 @@ func (r *Remediations) AcceptPlan(ctx context.Context, findingID string, ifMatch
 func (r *Remediations) RejectPlan(ctx context.Context, findingID, reason string, ifMatch *int) (Stored, error) {
 	reason = strings.TrimSpace(reason)
 	if reason == "" || utf8.RuneCountInString(reason) > maxPlanReason {
-		return Stored{}, domain.Invalid("reason", fmt.Sprintf("is required and at most %d characters", maxPlanReason))
+		return Stored{}, domain.Invalidf("reason", "is required and at most %d characters", maxPlanReason)
 	}
 	return r.decidePlan(ctx, findingID, ifMatch, PlanRejected, reason)
 }

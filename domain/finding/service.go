@@ -247,7 +247,7 @@ func (s *Service) List(ctx context.Context, f Filter, cursor string) (domain.Pag
 		func(ctx context.Context, after *domain.Cursor, limit int) ([]Stored, error) {
 			if after != nil && f.Sort == "priority" {
 				if _, _, err := PriorityCursor(after.Value); err != nil {
-					return nil, domain.Invalid("cursor", "is not a cursor returned by this API")
+					return nil, domain.ErrBadCursor()
 				}
 			}
 			f.After, f.Limit, f.Today = after, limit, day(s.now())

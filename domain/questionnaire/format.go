@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
+
 	"io"
 	"strings"
 
@@ -118,7 +118,7 @@ func Decode(r io.Reader) (Template, error) {
 		return Template{}, domain.Invalid("body", "must hold exactly one JSON document")
 	}
 	if d.Format != FormatID {
-		return Template{}, domain.Invalid("format", "must be "+FormatID)
+		return Template{}, domain.Invalidf("format", "must be %s", FormatID)
 	}
 	t := Template{Key: d.Key, Name: Text(d.Name), Description: Text(d.Description), VendorKinds: d.VendorKinds}
 	for _, ds := range d.Sections {
@@ -148,7 +148,7 @@ func decodeErr(err error) error {
 	case errors.As(err, &typ):
 		return domain.Invalid(typ.Field, "has the wrong JSON type")
 	case errors.As(err, &syn):
-		return domain.Invalid("body", fmt.Sprintf("is not valid JSON (at byte %d)", syn.Offset))
+		return domain.Invalidf("body", "is not valid JSON (at byte %d)", syn.Offset)
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return domain.Invalid("body", "is empty or cut short")
 	}

@@ -226,8 +226,8 @@ func (t *Template) validate(ctx context.Context, resolve Resolver, strict bool) 
 
 func text(v *domain.Validator, path string, t Text, required bool, max int) {
 	v.Check(!required || strings.TrimSpace(t.EN) != "", path+".en", "is required")
-	v.Check(utf8.RuneCountInString(t.EN) <= max, path+".en", "must be at most "+strconv.Itoa(max)+" characters")
-	v.Check(utf8.RuneCountInString(t.JA) <= max, path+".ja", "must be at most "+strconv.Itoa(max)+" characters")
+	v.Checkf(utf8.RuneCountInString(t.EN) <= max, path+".en", "must be at most %d characters", max)
+	v.Checkf(utf8.RuneCountInString(t.JA) <= max, path+".ja", "must be at most %d characters", max)
 }
 
 func validateQuestion(ctx context.Context, v *domain.Validator, qp string, q Question, earlier map[string]Question, resolve Resolver, strict bool) {
@@ -278,7 +278,7 @@ func validateQuestion(ctx context.Context, v *domain.Validator, qp string, q Que
 			v.Check(len(c.AnyOf) > 0, cp+".any_of", "must list at least one answer")
 			tv := optionValues(target)
 			for k, a := range c.AnyOf {
-				v.Check(slices.Contains(tv, a), cp+".any_of["+strconv.Itoa(k)+"]", "is not an option of "+c.Question)
+				v.Checkf(slices.Contains(tv, a), cp+".any_of["+strconv.Itoa(k)+"]", "is not an option of %s", domain.Literal(c.Question))
 			}
 		}
 	}
@@ -291,8 +291,8 @@ func validateOptions(v *domain.Validator, qp string, q Question) {
 		if q.Type == TypeYesNoNA {
 			want = append(want, "na")
 		}
-		v.Check(len(q.Options) == 0 || slices.Equal(optionValues(q), want), qp+".options",
-			"must be exactly "+strings.Join(want, ", ")+" (or omitted for the defaults)")
+		v.Checkf(len(q.Options) == 0 || slices.Equal(optionValues(q), want), qp+".options",
+			"must be exactly %s (or omitted for the defaults)", strings.Join(want, ", "))
 	case TypeSingleChoice, TypeMultiChoice:
 		v.Check(len(q.Options) >= 2 && len(q.Options) <= 20, qp+".options", "must have 2 to 20 options")
 	default:

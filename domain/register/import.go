@@ -244,7 +244,7 @@ func vendorPatch(r bulk.Row) (Patch, []bulk.Problem) {
 		for _, item := range bulk.SplitList(*s) {
 			scheme, value, ok := strings.Cut(item, ":")
 			if !ok {
-				probs = append(probs, bulk.Problem{Column: "registration_ids", Message: fmt.Sprintf("%q must be scheme:value", item)})
+				probs = append(probs, bulk.Problemf("registration_ids", "%q must be scheme:value", domain.Literal(item)))
 				continue
 			}
 			ids = append(ids, RegistrationID{Scheme: scheme, Value: value})
