@@ -124,7 +124,7 @@ func TestSecretsKeyMadeOnceByRacingReplicas(t *testing.T) {
 			t.Errorf("replica %d has another key: %v", i, err)
 		}
 	}
-	if left, _ := filepath.Glob(filepath.Join(filepath.Dir(path), ".secrets-key-*")); len(left) != 0 {
+	if left, _ := filepath.Glob(filepath.Join(filepath.Dir(path), ".key-*")); len(left) != 0 {
 		t.Errorf("temporary files left: %v", left)
 	}
 }
