@@ -210,6 +210,9 @@ func (s *Acceptances) List(ctx context.Context, f acceptance.Filter) ([]acceptan
 	if f.FindingID != "" {
 		q = q.Where("finding_id = ?", f.FindingID)
 	}
+	if len(f.FindingIDs) > 0 {
+		q = q.Where("finding_id IN ?", f.FindingIDs)
+	}
 	if f.Status != "" {
 		q = q.Where("status = ?", string(f.Status))
 	}

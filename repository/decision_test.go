@@ -351,6 +351,16 @@ func TestAcceptanceRepository(t *testing.T) {
 		if o, err := repo.Open(ctx, fid); err != nil || o.ID != a.ID {
 			t.Errorf("Open = %v, %v", o.ID, err)
 		}
+		other := manualFinding(t, db, vID, engID)
+		for _, tc := range []struct {
+			ids  []string
+			want int
+		}{{[]string{fid}, 1}, {[]string{other, fid}, 1}, {[]string{other}, 0}} {
+			as, err := repo.List(ctx, acceptance.Filter{FindingIDs: tc.ids, Status: acceptance.StatusActive, Limit: 10})
+			if err != nil || len(as) != tc.want {
+				t.Errorf("List(findings %v) = %d, %v; want %d", tc.ids, len(as), err, tc.want)
+			}
+		}
 		ended := a
 		ended.Version, ended.Status, ended.EndReason = 3, acceptance.StatusExpired, "expired on 2025-09-30"
 		if err := repo.Update(ctx, ended); err != nil {
