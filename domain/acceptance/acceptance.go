@@ -104,8 +104,8 @@ type Filter struct {
 	FindingID  string
 	FindingIDs []string // any of these findings
 	Status     Status
-	After     *domain.Cursor
-	Limit     int
+	After      *domain.Cursor
+	Limit      int
 }
 
 // Repository stores acceptances.
