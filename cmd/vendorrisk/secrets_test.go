@@ -44,14 +44,7 @@ func TestSecretsRotateCommand(t *testing.T) {
 		e["VENDORRISK_SECRETS_PREVIOUS_KEY_FILES"] = strings.Join(previous, ",")
 		return e
 	}
-	base, stop := startServe(t, env)
-	raw, err := os.ReadFile(adminFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ep := call(t, "POST", base+"/api/v1/webhook-endpoints", strings.TrimSpace(string(raw)),
-		`{"url":"http://127.0.0.1:9/hook","event_types":["vendor.created"]}`)
-	stop()
+	ep := createEndpoint(t, env, adminFile)
 	id, _ := ep["id"].(string)
 
 	for _, tc := range []struct {
@@ -87,6 +80,6 @@ func TestSecretsRotateCommand(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "none.key")); !os.IsNotExist(err) {
 		t.Errorf("the rotation made a key file: %v", err)
 	}
-	_, stop = startServe(t, with(keyB))
+	_, stop := startServe(t, with(keyB))
 	stop()
 }

@@ -141,14 +141,7 @@ func TestServeRefusesAnotherSecretsKey(t *testing.T) {
 		"VENDORRISK_EVIDENCE_DIR": filepath.Join(dir, "evidence"), "VENDORRISK_LOG_FORMAT": "json", "VENDORRISK_DRAIN_DELAY": "0s",
 		"VENDORRISK_WEBHOOK_ALLOW_HTTP": "true", "VENDORRISK_WEBHOOK_ALLOW_PRIVATE": "true", "VENDORRISK_WEBHOOK_POLL_INTERVAL": "1h",
 	}
-	base, stop := startServe(t, env)
-	raw, err := os.ReadFile(adminFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ep := call(t, "POST", base+"/api/v1/webhook-endpoints", strings.TrimSpace(string(raw)),
-		`{"url":"http://127.0.0.1:9/hook","event_types":["vendor.created"]}`)
-	stop()
+	ep := createEndpoint(t, env, adminFile)
 	secret, _ := ep["secret"].(string)
 	if !strings.HasPrefix(secret, "whsec_") {
 		t.Fatalf("created %v", ep)
@@ -190,6 +183,20 @@ func TestServeRefusesAnotherSecretsKey(t *testing.T) {
 	if err := os.WriteFile(keyFile, right, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	_, stop = startServe(t, env)
+	_, stop := startServe(t, env)
 	stop()
+}
+
+// createEndpoint starts serve with env, creates a webhook endpoint as the admin whose key serve wrote
+// to adminFile, and stops it again.
+func createEndpoint(t *testing.T, env map[string]string, adminFile string) map[string]any {
+	t.Helper()
+	base, stop := startServe(t, env)
+	defer stop()
+	raw, err := os.ReadFile(adminFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return call(t, "POST", base+"/api/v1/webhook-endpoints", strings.TrimSpace(string(raw)),
+		`{"url":"http://127.0.0.1:9/hook","event_types":["vendor.created"]}`)
 }
