@@ -101,6 +101,7 @@ var Catalog = []Type{
 	{"webhook_endpoint.secret_rotated", "webhook_endpoint", "an endpoint's signing secret was rotated (never the secret)"},
 	{"webhook_endpoint.tested", "webhook_endpoint", "a test ping was queued for an endpoint"},
 	{"webhook_endpoint.disabled", "webhook_endpoint", "the service disabled an endpoint (410 Gone, or too many failures); reason says which"},
+	{"webhook_secrets.rotated", "secrets_key", "secrets rotate re-sealed the webhook signing secrets under a new secrets key: counts, key ids (never keys)"},
 	{"webhook_delivery.redelivery_requested", "webhook_delivery", "a delivery was queued again"},
 	{"webhook.ping", "webhook_endpoint", "the test message of POST /webhook-endpoints/{id}/test, sent to that endpoint only"},
 }
