@@ -28,6 +28,7 @@ var Catalog = []Type{
 	{"vendor.subcontractor.linked", "subcontractor_link", "a subcontractor (fourth party) was linked"},
 	{"vendor.subcontractor.unlinked", "subcontractor_link", "a subcontractor link was removed"},
 	{"import.completed", "import", "a vendor or engagement import (file or job) committed, even one whose rows were all unchanged: counts, mode, format, file SHA-256, job id"},
+	{"import.failed", "import", "an import job ended in failure: rows committed so far, the error, job id"},
 	{"engagement.created", "engagement", "an engagement was opened"},
 	{"engagement.updated", "engagement", "an engagement or its risk inputs changed"},
 	{"engagement.tier_overridden", "engagement", "a tier override was set or cleared, with its reason"},

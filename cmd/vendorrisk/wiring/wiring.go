@@ -173,7 +173,7 @@ func WireWith(db *repository.DB, clock domain.Clock, blobs assessment.BlobStore,
 			logger(opt.Log), map[string]bulk.Importer{
 				"vendors":     {Permission: auth.PermVendorsWrite, Run: vendors.Import},
 				"engagements": {Permission: auth.PermEngagementsWrite, Run: engagements.Import},
-			}),
+			}, db, trail),
 	}
 }
 
