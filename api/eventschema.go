@@ -21,6 +21,8 @@ var (
 	eventDataByType = map[string]any{
 		"engagement.tier_changed":         engagement.TierChange{},
 		bulk.CompletedType:                bulk.Completion{},
+		webhook.SecretsRotatedType:        webhook.SecretsRotation{},
+		bulk.FailedType:                   bulk.Failure{},
 		"remediation_plan.proposed":       finding.PlanDecision{},
 		"remediation_plan.accepted":       finding.PlanDecision{},
 		"remediation_plan.rejected":       finding.PlanDecision{},

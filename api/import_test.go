@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -592,5 +593,55 @@ func TestVendorImportMatching(t *testing.T) {
 			http.StatusUnprocessableEntity, "header")
 		wantProblem(t, e.do(t, "POST", "/api/v1/vendors/import?mode=some", e.admin, fileUpload("v.csv", file)),
 			http.StatusUnprocessableEntity, "mode")
+	})
+}
+
+// TestImportJobFailed: a job whose second chunk fails (a trigger refuses the 551st vendor) keeps its
+// first chunk's rows and their events, and records import.failed with the rows committed and the error.
+func TestImportJobFailed(t *testing.T) {
+	records, _ := vendorFile(bulk.JobChunk + 100)
+	file := sheetBytes(t, sheet.CSV, records)
+	eachDBWith(t, api.Config{ImportJobRows: 50}, func(t *testing.T, e *env) {
+		if e.db.Dialect() == repository.DialectMySQL {
+			e.sqlExec(t, `CREATE TRIGGER fail_late_vendors BEFORE INSERT ON vendors FOR EACH ROW
+				BEGIN IF (SELECT COUNT(*) FROM vendors) >= 550 THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'died'; END IF; END`)
+		} else {
+			e.sqlExec(t, `CREATE TRIGGER fail_late_vendors BEFORE INSERT ON vendors
+				WHEN (SELECT COUNT(*) FROM vendors) >= 550 BEGIN SELECT RAISE(ABORT, 'died'); END`)
+		}
+		t.Cleanup(func() {
+			_, _ = e.db.SQL().ExecContext(context.Background(), "DROP TRIGGER IF EXISTS fail_late_vendors")
+		})
+		id := must(t, e.do(t, "POST", "/api/v1/vendors/import?mode=valid_rows", e.admin, fileUpload("v.csv", file)), http.StatusAccepted).str("id")
+		if _, err := e.jobs.RunPending(t.Context()); err != nil {
+			t.Fatalf("run: %v", err)
+		}
+		if j := e.job(t, id, e.admin); j.State != "failed" || j.Error == "" {
+			t.Fatalf("job %+v, want failed", j)
+		}
+		if n := len(e.storedVendors(t)); n == 0 || n > bulk.JobChunk { // the first chunk, without its bad rows
+			t.Errorf("%d vendors stored, want the first chunk's", n)
+		}
+		ev := e.lastAuditEvent(t)
+		if ev["action"] != bulk.FailedType || ev["resource_type"] != bulk.SubjectType || ev["resource_id"] != id || ev["actor_role"] != "admin" {
+			t.Fatalf("last event %v on %v %v by %v, want %s", ev["action"], ev["resource_type"], ev["resource_id"], ev["actor_role"], bulk.FailedType)
+		}
+		raw, _ := json.Marshal(ev["result"].(map[string]any)["data"])
+		var got struct {
+			Kind       string `json:"kind"`
+			JobID      string `json:"job_id"`
+			Mode       string `json:"mode"`
+			FileSHA256 string `json:"file_sha256"`
+			Total      int    `json:"total"`
+			Committed  int    `json:"committed"`
+			Error      string `json:"error"`
+		}
+		if err := json.Unmarshal(raw, &got); err != nil {
+			t.Fatal(err)
+		}
+		if got.Kind != "vendors" || got.JobID != id || got.Mode != "valid_rows" || got.FileSHA256 != sha256Hex(file) ||
+			got.Total != bulk.JobChunk+100 || got.Committed != bulk.JobChunk || got.Error == "" {
+			t.Errorf("data %s", raw)
+		}
 	})
 }

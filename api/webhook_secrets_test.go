@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"crypto/sha256"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"strings"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/vendorrisk/vendorrisk/api"
 	"github.com/vendorrisk/vendorrisk/cmd/vendorrisk/wiring"
+	"github.com/vendorrisk/vendorrisk/domain/webhook"
 	"github.com/vendorrisk/vendorrisk/outbound"
 	"github.com/vendorrisk/vendorrisk/repository"
 	"github.com/vendorrisk/vendorrisk/test/testdb"
@@ -164,6 +166,15 @@ func TestWebhookSecretsKeyRotation(t *testing.T) {
 			}
 		}
 		requireNoClearSecret(t, "after the key rotation", stored, ep.Secret, rot.Secret)
+		rotated := h.lastAuditEvent(t)
+		wantSecretsRotated(t, rotated, kid, repository.KeyID(oldKey[:]))
+		// A rotation with nothing to re-seal records nothing.
+		if rep, err := wire(both).RotateWebhookSecrets(t.Context()); err != nil || rep.Sealed != 0 || rep.Current != 2 {
+			t.Fatalf("second rotation %+v, %v; want 2 current", rep, err)
+		}
+		if ev := h.lastAuditEvent(t); ev["id"] != rotated["id"] {
+			t.Errorf("a rotation that re-sealed nothing recorded %v", ev["action"])
+		}
 
 		h.newVendor(t, "After The Key Rotation")
 		if _, err := h.svc.SealWebhookSecrets(t.Context()); !errors.Is(err, repository.ErrSecretKey) || !strings.Contains(err.Error(), kid) {
@@ -191,4 +202,29 @@ func TestWebhookSecretsKeyRotation(t *testing.T) {
 			}
 		}
 	})
+}
+
+// wantSecretsRotated checks ev is webhook_secrets.rotated by the system, naming the keys by id only.
+func wantSecretsRotated(t *testing.T, ev map[string]any, kid, prev string) {
+	t.Helper()
+	if ev["action"] != webhook.SecretsRotatedType || ev["resource_type"] != webhook.SecretsKeySubject || ev["resource_id"] != kid ||
+		ev["actor_role"] != "system" {
+		t.Fatalf("event %v on %v %v by %v, want %s on the new key", ev["action"], ev["resource_type"], ev["resource_id"],
+			ev["actor_role"], webhook.SecretsRotatedType)
+	}
+	raw, _ := json.Marshal(ev["result"].(map[string]any)["data"])
+	var got struct {
+		KeyID          string   `json:"key_id"`
+		PreviousKeyIDs []string `json:"previous_key_ids"`
+		Resealed       int      `json:"resealed"`
+		Current        int      `json:"current"`
+		Failed         int      `json:"failed"`
+	}
+	if err := json.Unmarshal(raw, &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.KeyID != kid || len(got.PreviousKeyIDs) != 1 || got.PreviousKeyIDs[0] != prev || got.Resealed != 2 || got.Current != 0 ||
+		got.Failed != 0 {
+		t.Errorf("data %s", raw)
+	}
 }

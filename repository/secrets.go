@@ -133,6 +133,15 @@ func (b *SecretBox) Source() string {
 // CurrentKeyID is the id of the key the box seals with.
 func (b *SecretBox) CurrentKeyID() string { return b.current.id }
 
+// PreviousKeyIDs are the ids of the previous keys the box still opens with.
+func (b *SecretBox) PreviousKeyIDs() []string {
+	ids := make([]string, len(b.previous))
+	for i, k := range b.previous {
+		ids[i] = k.id
+	}
+	return ids
+}
+
 // errNoSecretBox is a wiring mistake: a repository that stores secrets was built without a key.
 var errNoSecretBox = errors.New("no secrets key configured: secrets cannot be stored or read")
 

@@ -7,6 +7,8 @@ import (
 	"maps"
 	"slices"
 	"strings"
+
+	"github.com/vendorrisk/vendorrisk/domain/webhook"
 )
 
 // SecretsReport is what SealSecrets did.
@@ -143,15 +145,13 @@ func (s *Webhooks) keyMismatch(rep SecretsReport, bad, kids []string) error {
 		ErrSecretKey, len(bad), len(bad)+rep.Opened, s.box.Source(), strings.Join(shown, ", "))
 }
 
-// RotateReport is what RotateSecrets did, counted in stored values (an endpoint has up to two).
-type RotateReport struct {
-	// Sealed counts the values re-sealed under the current key (or sealed, if stored in clear).
-	Sealed int
-	// Current counts the values already sealed under the current key.
-	Current int
-	// Failed counts the values that could not be re-sealed (FailedAt names them).
-	Failed   int
-	FailedAt []string
+// RotateReport is what RotateSecrets did (webhook.RotateReport).
+type RotateReport = webhook.RotateReport
+
+// KeyIDs are the ids of the secrets key values are sealed under and of the previous keys still
+// configured (webhook.SecretsStore).
+func (s *Webhooks) KeyIDs() (current string, previous []string) {
+	return s.box.CurrentKeyID(), s.box.PreviousKeyIDs()
 }
 
 // ErrSecretsUnreadable is a rotation refused before writing anything: some values open with none of

@@ -53,3 +53,20 @@ func Completed(rec event.Recorder, kind string, rep Report, opt Options) func(ct
 		return nil
 	}
 }
+
+// FailedType is the event a job's import records when it ends in failure: its committed chunks kept
+// their rows' events, and without it the trail would not say the import stopped halfway.
+const FailedType = "import.failed"
+
+// Failure is the data of import.failed.
+type Failure struct {
+	Kind       string
+	JobID      string
+	Mode       Mode
+	Format     string
+	Charset    string
+	FileSHA256 string
+	Total      int
+	Committed  int    // rows whose chunk committed before the failure (their events are in the trail)
+	Error      string // why the job failed, as the job shows it
+}

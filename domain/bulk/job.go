@@ -91,6 +91,8 @@ type Jobs struct {
 	now       domain.Clock
 	log       *slog.Logger
 	importers map[string]Importer
+	tx        domain.TxManager
+	events    event.Recorder
 	kick      chan struct{}
 }
 
@@ -99,10 +101,11 @@ const JobChunk = 500
 
 // NewJobs wires the job service; holder names this replica, ttl is how long a job's lease lasts
 // between renewals (a replica that died lets it go after ttl).
+// A failed job's import.failed is recorded through events in a transaction of tx.
 func NewJobs(repo JobRepository, lease Lease, holder string, ttl time.Duration, now domain.Clock, log *slog.Logger,
-	importers map[string]Importer) *Jobs {
+	importers map[string]Importer, tx domain.TxManager, events event.Recorder) *Jobs {
 	return &Jobs{repo: repo, lease: lease, holder: holder, ttl: ttl, now: now, log: log, importers: importers,
-		kick: make(chan struct{}, 1)}
+		tx: tx, events: events, kick: make(chan struct{}, 1)}
 }
 
 // Start stores a job for rows, as the caller, and wakes the runner.
@@ -214,7 +217,9 @@ func (s *Jobs) runOne(ctx context.Context, id string) (bool, error) {
 	jctx := event.WithRequest(auth.WithPrincipal(ctx, j.Starter), j.RequestID, j.Path)
 	opt := j.Options
 	opt.Chunk, opt.Source, opt.JobID = JobChunk, j.Source, j.ID
+	committed := 0 // rows whose chunk committed
 	opt.Progress = func(ctx context.Context, done int) error {
+		committed = done
 		if ok, err := s.claim(ctx, id); err != nil || !ok { // renew, or stop: another replica has it
 			return errors.Join(errLeaseLost, err)
 		}
@@ -238,7 +243,30 @@ func (s *Jobs) runOne(ctx context.Context, id string) (bool, error) {
 	if err := s.repo.Finish(context.WithoutCancel(ctx), j); err != nil {
 		return true, fmt.Errorf("store the outcome: %w", err)
 	}
+	if j.State == JobFailed && !j.Options.DryRun {
+		if err := s.recordFailed(context.WithoutCancel(jctx), j, committed); err != nil {
+			return true, err
+		}
+	}
 	return true, nil
+}
+
+// recordFailed records import.failed for j, after its outcome is stored: the event's own transaction
+// cannot undo the job's end, and a job left running would be run again over its committed rows.
+func (s *Jobs) recordFailed(ctx context.Context, j Job, committed int) error {
+	mode := j.Options.Mode
+	if mode == "" {
+		mode = AllOrNothing
+	}
+	f := Failure{Kind: j.Kind, JobID: j.ID, Mode: mode, Format: j.Source.Format, Charset: j.Source.Charset,
+		FileSHA256: j.Source.SHA256, Total: j.RowsTotal, Committed: committed, Error: j.Error}
+	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+		return s.events.Record(ctx, event.New(FailedType, event.Subject{Type: SubjectType, ID: j.ID}, nil, f))
+	})
+	if err != nil {
+		return fmt.Errorf("record %s: %w", FailedType, err)
+	}
+	return nil
 }
 
 // Loop runs pending jobs when woken by Start and every interval (to take up jobs of replicas that

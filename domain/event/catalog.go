@@ -28,6 +28,7 @@ var Catalog = []Type{
 	{"vendor.subcontractor.linked", "subcontractor_link", "a subcontractor (fourth party) was linked"},
 	{"vendor.subcontractor.unlinked", "subcontractor_link", "a subcontractor link was removed"},
 	{"import.completed", "import", "a vendor or engagement import (file or job) committed, even one whose rows were all unchanged: counts, mode, format, file SHA-256, job id"},
+	{"import.failed", "import", "an import job ended in failure: rows committed so far, the error, job id"},
 	{"engagement.created", "engagement", "an engagement was opened"},
 	{"engagement.updated", "engagement", "an engagement or its risk inputs changed"},
 	{"engagement.tier_overridden", "engagement", "a tier override was set or cleared, with its reason"},
@@ -101,6 +102,7 @@ var Catalog = []Type{
 	{"webhook_endpoint.secret_rotated", "webhook_endpoint", "an endpoint's signing secret was rotated (never the secret)"},
 	{"webhook_endpoint.tested", "webhook_endpoint", "a test ping was queued for an endpoint"},
 	{"webhook_endpoint.disabled", "webhook_endpoint", "the service disabled an endpoint (410 Gone, or too many failures); reason says which"},
+	{"webhook_secrets.rotated", "secrets_key", "secrets rotate re-sealed the webhook signing secrets under a new secrets key: counts, key ids (never keys)"},
 	{"webhook_delivery.redelivery_requested", "webhook_delivery", "a delivery was queued again"},
 	{"webhook.ping", "webhook_endpoint", "the test message of POST /webhook-endpoints/{id}/test, sent to that endpoint only"},
 }

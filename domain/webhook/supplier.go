@@ -13,7 +13,8 @@ import (
 // withheld until someone decides otherwise.
 
 // supplierFields are, per subject type, the data fields a supplier-scoped endpoint receives. Subjects
-// not listed (engagements, contracts, decisions, acceptances, imports, the policy, keys, endpoints) are internal.
+// not listed (engagements, contracts, decisions, acceptances, imports, the policy, keys, endpoints,
+// the secrets key) are internal.
 var supplierFields = map[string][]string{
 	"vendor": {"id", "name", "legal_name", "kind", "status", "country", "corporate_number", "registration_ids", "website",
 		"description", "version", "created_at", "updated_at"},

@@ -51,6 +51,8 @@ func TestSupplierSees(t *testing.T) {
 		{"vendor.certification.expiring", "certification", true},
 		{"vendor.deleted", "vendor", false},
 		{"import.completed", "import", false},
+		{"import.failed", "import", false},
+		{SecretsRotatedType, SecretsKeySubject, false},
 	} {
 		if got := SupplierSees(tt.typ, tt.subject); got != tt.want {
 			t.Errorf("SupplierSees(%s, %s) = %v", tt.typ, tt.subject, got)

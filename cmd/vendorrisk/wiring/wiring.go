@@ -67,6 +67,7 @@ type Services struct {
 	// webhookStore is the endpoint store, sealing secrets with Options.Secrets; the delivery worker
 	// shares it.
 	webhookStore *repository.Webhooks
+	secrets      *webhook.Secrets
 }
 
 // Options are what the services need beyond the database and the clock.
@@ -148,6 +149,7 @@ func WireWith(db *repository.DB, clock domain.Clock, blobs assessment.BlobStore,
 		Audit:        audited,
 		Events:       trail,
 		webhookStore: hooks,
+		secrets:      webhook.NewSecrets(hooks, db, trail),
 		Webhooks: webhook.NewService(hooks, outbox, db, clock, trail, opt.Webhooks,
 			func(ctx context.Context, id string) error { _, err := vendors.Info(ctx, id); return err }),
 		Notices:      notice.NewService(repository.NewNotices(db), db, clock, trail, policies),
@@ -171,7 +173,7 @@ func WireWith(db *repository.DB, clock domain.Clock, blobs assessment.BlobStore,
 			logger(opt.Log), map[string]bulk.Importer{
 				"vendors":     {Permission: auth.PermVendorsWrite, Run: vendors.Import},
 				"engagements": {Permission: auth.PermEngagementsWrite, Run: engagements.Import},
-			}),
+			}, db, trail),
 	}
 }
 
@@ -203,8 +205,9 @@ func (s Services) SealWebhookSecrets(ctx context.Context) (repository.SecretsRep
 
 // RotateWebhookSecrets re-seals every stored webhook secret under the current secrets key (see
 // repository.Webhooks.RotateSecrets); "vendorrisk secrets rotate" runs it.
+// The rotation acts as the system: no one's credential runs it, and the audit trail says so.
 func (s Services) RotateWebhookSecrets(ctx context.Context) (repository.RotateReport, error) {
-	return s.webhookStore.RotateSecrets(ctx)
+	return s.secrets.Rotate(auth.WithPrincipal(ctx, systemPrincipal))
 }
 
 // CheckWebhookSecretsRotation is RotateWebhookSecrets without writing ("secrets rotate --check").
