@@ -199,13 +199,8 @@ func (s *Server) approveRiskAcceptance(c *gin.Context) {
 //	@Router			/api/v1/risk-acceptances/{id}/revoke [post]
 func (s *Server) revokeRiskAcceptance(c *gin.Context) {
 	var req RevokeRiskAcceptanceRequest
-	if err := s.decodeJSON(c, &req); err != nil {
-		respondError(c, err)
-		return
-	}
-	version, err := ifMatch(c)
-	if err != nil {
-		respondError(c, err)
+	version, ok := s.decodeWithVersion(c, &req)
+	if !ok {
 		return
 	}
 	a, err := s.acceptances.Revoke(c.Request.Context(), c.Param("id"), req.Reason, version)

@@ -376,13 +376,8 @@ func (s *Server) cancelAssessment(c *gin.Context) {
 //	@Router			/api/v1/assessments/{id}/answer-reviews [post]
 func (s *Server) reviewAnswers(c *gin.Context) {
 	var req ReviewRequest
-	if err := s.decodeJSON(c, &req); err != nil {
-		respondError(c, err)
-		return
-	}
-	version, err := ifMatch(c)
-	if err != nil {
-		respondError(c, err)
+	version, ok := s.decodeWithVersion(c, &req)
+	if !ok {
 		return
 	}
 	reviews := make([]assessment.AnswerReview, len(req.Reviews))
@@ -413,13 +408,8 @@ func (s *Server) reviewAnswers(c *gin.Context) {
 //	@Router			/api/v1/assessments/{id}/review [post]
 func (s *Server) decideAssessment(c *gin.Context) {
 	var req AssessmentReviewRequest
-	if err := s.decodeJSON(c, &req); err != nil {
-		respondError(c, err)
-		return
-	}
-	version, err := ifMatch(c)
-	if err != nil {
-		respondError(c, err)
+	version, ok := s.decodeWithVersion(c, &req)
+	if !ok {
 		return
 	}
 	a, err := s.assessments.Decide(c.Request.Context(), c.Param("id"), assessment.Decision(req.Decision), req.Comment, version)

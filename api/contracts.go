@@ -235,13 +235,8 @@ func (s *Server) getContract(c *gin.Context) {
 //	@Router		/api/v1/contracts/{id} [patch]
 func (s *Server) updateContract(c *gin.Context) {
 	var req UpdateContractRequest
-	if err := s.decodeJSON(c, &req); err != nil {
-		respondError(c, err)
-		return
-	}
-	version, err := ifMatch(c)
-	if err != nil {
-		respondError(c, err)
+	version, ok := s.decodeWithVersion(c, &req)
+	if !ok {
 		return
 	}
 	p := contract.Patch{Title: req.Title, DocumentReference: req.DocumentReference, AutoRenew: req.AutoRenew, NoticeDays: req.NoticeDays}

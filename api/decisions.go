@@ -278,13 +278,8 @@ func (s *Server) getDecision(c *gin.Context) {
 //	@Router			/api/v1/decisions/{id}/approve [post]
 func (s *Server) approveDecision(c *gin.Context) {
 	var req ApproveDecisionRequest
-	if err := s.decodeJSON(c, &req); err != nil {
-		respondError(c, err)
-		return
-	}
-	version, err := ifMatch(c)
-	if err != nil {
-		respondError(c, err)
+	version, ok := s.decodeWithVersion(c, &req)
+	if !ok {
 		return
 	}
 	conds := make([]decision.NewCondition, 0, len(req.Conditions))
@@ -318,13 +313,8 @@ func (s *Server) approveDecision(c *gin.Context) {
 //	@Router			/api/v1/decisions/{id}/reject [post]
 func (s *Server) rejectDecision(c *gin.Context) {
 	var req RejectDecisionRequest
-	if err := s.decodeJSON(c, &req); err != nil {
-		respondError(c, err)
-		return
-	}
-	version, err := ifMatch(c)
-	if err != nil {
-		respondError(c, err)
+	version, ok := s.decodeWithVersion(c, &req)
+	if !ok {
 		return
 	}
 	d, err := s.decisions.Reject(c.Request.Context(), c.Param("id"), req.Reason, version)

@@ -431,13 +431,8 @@ func (s *Server) getEngagement(c *gin.Context) {
 //	@Router			/api/v1/engagements/{id} [patch]
 func (s *Server) updateEngagement(c *gin.Context) {
 	var req UpdateEngagementRequest
-	if err := s.decodeJSON(c, &req); err != nil {
-		respondError(c, err)
-		return
-	}
-	version, err := ifMatch(c)
-	if err != nil {
-		respondError(c, err)
+	version, ok := s.decodeWithVersion(c, &req)
+	if !ok {
 		return
 	}
 	patch, err := req.toDomain()

@@ -28,3 +28,18 @@ func ifMatch(c *gin.Context) (*int, error) {
 	}
 	return &v, nil
 }
+
+// decodeWithVersion reads a write's JSON body into req, then its If-Match version; false means the
+// problem was answered already.
+func (s *Server) decodeWithVersion(c *gin.Context, req any) (*int, bool) {
+	if err := s.decodeJSON(c, req); err != nil {
+		respondError(c, err)
+		return nil, false
+	}
+	version, err := ifMatch(c)
+	if err != nil {
+		respondError(c, err)
+		return nil, false
+	}
+	return version, true
+}

@@ -245,13 +245,8 @@ func (s *Server) getFinding(c *gin.Context) {
 //	@Router		/api/v1/findings/{id} [patch]
 func (s *Server) updateFinding(c *gin.Context) {
 	var req UpdateFindingRequest
-	if err := s.decodeJSON(c, &req); err != nil {
-		respondError(c, err)
-		return
-	}
-	version, err := ifMatch(c)
-	if err != nil {
-		respondError(c, err)
+	version, ok := s.decodeWithVersion(c, &req)
+	if !ok {
 		return
 	}
 	f, err := s.findings.Update(c.Request.Context(), c.Param("id"), finding.Patch{Status: (*finding.Status)(req.Status),

@@ -178,13 +178,8 @@ func (s *Server) getRiskPolicy(c *gin.Context) {
 //	@Router			/api/v1/risk-policy [put]
 func (s *Server) putRiskPolicy(c *gin.Context) {
 	var req RiskPolicyRequest
-	if err := s.decodeJSON(c, &req); err != nil {
-		respondError(c, err)
-		return
-	}
-	version, err := ifMatch(c)
-	if err != nil {
-		respondError(c, err)
+	version, ok := s.decodeWithVersion(c, &req)
+	if !ok {
 		return
 	}
 	p, err := s.policies.Update(c.Request.Context(), req.toDomain(), principalOf(c).KeyID, version)

@@ -132,13 +132,8 @@ func (s *Server) listRemediations(c *gin.Context) {
 //	@Router			/api/v1/remediations/{id} [patch]
 func (s *Server) updateRemediation(c *gin.Context) {
 	var req UpdateRemediationRequest
-	if err := s.decodeJSON(c, &req); err != nil {
-		respondError(c, err)
-		return
-	}
-	version, err := ifMatch(c)
-	if err != nil {
-		respondError(c, err)
+	version, ok := s.decodeWithVersion(c, &req)
+	if !ok {
 		return
 	}
 	r, err := s.remediations.Update(c.Request.Context(), c.Param("id"), finding.RemediationPatch{Description: req.Description,
@@ -261,13 +256,8 @@ func (s *Server) acceptRemediationPlan(c *gin.Context) {
 //	@Router			/api/v1/findings/{id}/remediation-plan/reject [post]
 func (s *Server) rejectRemediationPlan(c *gin.Context) {
 	var req RejectPlanRequest
-	if err := s.decodeJSON(c, &req); err != nil {
-		respondError(c, err)
-		return
-	}
-	version, err := ifMatch(c)
-	if err != nil {
-		respondError(c, err)
+	version, ok := s.decodeWithVersion(c, &req)
+	if !ok {
 		return
 	}
 	f, err := s.remediations.RejectPlan(c.Request.Context(), c.Param("id"), req.Reason, version)

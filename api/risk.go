@@ -155,13 +155,8 @@ func (s *Server) getEngagementRisk(c *gin.Context) {
 //	@Router			/api/v1/engagements/{id}/tier-override [post]
 func (s *Server) overrideTier(c *gin.Context) {
 	var req TierOverrideRequest
-	if err := s.decodeJSON(c, &req); err != nil {
-		respondError(c, err)
-		return
-	}
-	version, err := ifMatch(c)
-	if err != nil {
-		respondError(c, err)
+	version, ok := s.decodeWithVersion(c, &req)
+	if !ok {
 		return
 	}
 	tier := risk.Tier(0)

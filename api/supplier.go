@@ -206,13 +206,8 @@ func (s *Server) supplierGetAssessment(c *gin.Context) {
 //	@Router			/api/v1/supplier/assessments/{id}/answers [put]
 func (s *Server) supplierSaveAnswers(c *gin.Context) {
 	var req SaveAnswersRequest
-	if err := s.decodeJSON(c, &req); err != nil {
-		respondError(c, err)
-		return
-	}
-	version, err := ifMatch(c)
-	if err != nil {
-		respondError(c, err)
+	version, ok := s.decodeWithVersion(c, &req)
+	if !ok {
 		return
 	}
 	in := make([]assessment.AnswerInput, len(req.Answers))

@@ -334,13 +334,8 @@ func (s *Server) getTemplate(c *gin.Context) {
 //	@Router			/api/v1/questionnaire-templates/{id} [patch]
 func (s *Server) updateTemplate(c *gin.Context) {
 	var req TemplateRequest
-	if err := s.decodeJSON(c, &req); err != nil {
-		respondError(c, err)
-		return
-	}
-	version, err := ifMatch(c)
-	if err != nil {
-		respondError(c, err)
+	version, ok := s.decodeWithVersion(c, &req)
+	if !ok {
 		return
 	}
 	t, err := s.templates.Update(c.Request.Context(), c.Param("id"), req.toDomain(), version)

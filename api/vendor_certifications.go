@@ -156,13 +156,8 @@ func (s *Server) getCertification(c *gin.Context) {
 //	@Router		/api/v1/vendors/{id}/certifications/{certification_id} [patch]
 func (s *Server) updateCertification(c *gin.Context) {
 	var req UpdateCertificationRequest
-	if err := s.decodeJSON(c, &req); err != nil {
-		respondError(c, err)
-		return
-	}
-	version, err := ifMatch(c)
-	if err != nil {
-		respondError(c, err)
+	version, ok := s.decodeWithVersion(c, &req)
+	if !ok {
 		return
 	}
 	ct, err := s.vendors.UpdateCertification(c.Request.Context(), c.Param("id"), c.Param("certification_id"), register.CertificationPatch{

@@ -142,13 +142,8 @@ func (s *Server) getContact(c *gin.Context) {
 //	@Router		/api/v1/vendors/{id}/contacts/{contact_id} [patch]
 func (s *Server) updateContact(c *gin.Context) {
 	var req UpdateContactRequest
-	if err := s.decodeJSON(c, &req); err != nil {
-		respondError(c, err)
-		return
-	}
-	version, err := ifMatch(c)
-	if err != nil {
-		respondError(c, err)
+	version, ok := s.decodeWithVersion(c, &req)
+	if !ok {
 		return
 	}
 	ct, err := s.vendors.UpdateContact(c.Request.Context(), c.Param("id"), c.Param("contact_id"), register.ContactPatch{

@@ -247,13 +247,8 @@ func (s *Server) getVendor(c *gin.Context) {
 //	@Router			/api/v1/vendors/{id} [patch]
 func (s *Server) updateVendor(c *gin.Context) {
 	var req UpdateVendorRequest
-	if err := s.decodeJSON(c, &req); err != nil {
-		respondError(c, err)
-		return
-	}
-	version, err := ifMatch(c)
-	if err != nil {
-		respondError(c, err)
+	version, ok := s.decodeWithVersion(c, &req)
+	if !ok {
 		return
 	}
 	v, err := s.vendors.Update(c.Request.Context(), c.Param("id"), req.toDomain(), version)

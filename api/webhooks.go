@@ -233,13 +233,8 @@ func (s *Server) getWebhookEndpoint(c *gin.Context) {
 //	@Router			/api/v1/webhook-endpoints/{id} [patch]
 func (s *Server) updateWebhookEndpoint(c *gin.Context) {
 	var req UpdateWebhookEndpointRequest
-	if err := s.decodeJSON(c, &req); err != nil {
-		respondError(c, err)
-		return
-	}
-	version, err := ifMatch(c)
-	if err != nil {
-		respondError(c, err)
+	version, ok := s.decodeWithVersion(c, &req)
+	if !ok {
 		return
 	}
 	e, err := s.webhooks.Update(c.Request.Context(), c.Param("id"), webhook.Patch{URL: req.URL, Description: req.Description,

@@ -68,19 +68,8 @@ func TestAPIImportsNoStorage(t *testing.T) {
 func TestDomainPackagesDoNotUseEachOthersServices(t *testing.T) {
 	const module = "github.com/vendorrisk/vendorrisk/domain/"
 	services := map[string]bool{"Service": true, "Remediations": true}
-	files, err := filepath.Glob("../../domain/*/*.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	fset := token.NewFileSet()
-	for _, path := range files {
-		if strings.HasSuffix(path, "_test.go") {
-			continue
-		}
-		f, err := parser.ParseFile(fset, path, nil, parser.SkipObjectResolution)
-		if err != nil {
-			t.Fatalf("parse %s: %v", path, err)
-		}
+	fset, files := domainPackageFiles(t)
+	for path, f := range files {
 		own := filepath.Base(filepath.Dir(path))
 		domainImports := map[string]bool{}
 		for _, imp := range f.Imports {
@@ -156,19 +145,8 @@ func TestServicesHaveNoSetterWiring(t *testing.T) {
 		}
 		return false
 	}
-	files, err := filepath.Glob("../../domain/*/*.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	fset := token.NewFileSet()
-	for _, path := range files {
-		if strings.HasSuffix(path, "_test.go") {
-			continue
-		}
-		f, err := parser.ParseFile(fset, path, nil, parser.SkipObjectResolution)
-		if err != nil {
-			t.Fatalf("parse %s: %v", path, err)
-		}
+	fset, files := domainPackageFiles(t)
+	for _, f := range files {
 		ast.Inspect(f, func(n ast.Node) bool {
 			switch n := n.(type) {
 			case *ast.FuncDecl:
@@ -208,4 +186,26 @@ func receiverName(x ast.Expr) string {
 		return id.Name
 	}
 	return ""
+}
+
+// domainPackageFiles parses the non-test files of the domain's packages, by path.
+func domainPackageFiles(t *testing.T) (*token.FileSet, map[string]*ast.File) {
+	t.Helper()
+	files, err := filepath.Glob("../../domain/*/*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fset := token.NewFileSet()
+	out := map[string]*ast.File{}
+	for _, path := range files {
+		if strings.HasSuffix(path, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, path, nil, parser.SkipObjectResolution)
+		if err != nil {
+			t.Fatalf("parse %s: %v", path, err)
+		}
+		out[path] = f
+	}
+	return fset, out
 }
