@@ -86,7 +86,8 @@ func (s *Server) idempotent(c *gin.Context) {
 	c.Writer = w
 	c.Next()
 	// The outcome is stored even if the client has gone: that is when it will retry.
-	bg := context.WithoutCancel(ctx)
+	bg, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.DBTimeout)
+	defer cancel()
 	if st := w.Status(); st >= 200 && st < 300 {
 		rec.Status, rec.Location, rec.ETag, rec.Body = st, w.Header().Get("Location"), w.Header().Get("ETag"), w.body.Bytes()
 		err = s.idem.Complete(bg, rec)

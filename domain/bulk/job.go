@@ -195,7 +195,9 @@ func (s *Jobs) runOne(ctx context.Context, id string) (bool, error) {
 		return false, err
 	}
 	defer func() {
-		if err := s.lease.Release(context.WithoutCancel(ctx), leaseName(id), s.holder); err != nil {
+		dctx, cancel := domain.Detach(ctx)
+		defer cancel()
+		if err := s.lease.Release(dctx, leaseName(id), s.holder); err != nil {
 			s.log.WarnContext(ctx, "release an import job's lease", "job", id, "err", err)
 		}
 	}()
@@ -240,11 +242,15 @@ func (s *Jobs) runOne(ctx context.Context, id string) (bool, error) {
 	default:
 		j.State, j.Error = JobFailed, runErr.Error()
 	}
-	if err := s.repo.Finish(context.WithoutCancel(ctx), j); err != nil {
+	dctx, cancel := domain.Detach(ctx)
+	defer cancel()
+	if err := s.repo.Finish(dctx, j); err != nil {
 		return true, fmt.Errorf("store the outcome: %w", err)
 	}
 	if j.State == JobFailed && !j.Options.DryRun {
-		if err := s.recordFailed(context.WithoutCancel(jctx), j, committed); err != nil {
+		jdctx, cancel := domain.Detach(jctx)
+		defer cancel()
+		if err := s.recordFailed(jdctx, j, committed); err != nil {
 			return true, err
 		}
 	}

@@ -102,7 +102,8 @@ func (r *Runner) run(ctx context.Context, keep time.Duration) (Result, error) {
 // finish frees the lease, or keeps it until keep after started (a run that took longer than keep
 // leaves it already expired: the next tick of any replica runs).
 func (r *Runner) finish(ctx context.Context, started time.Time, keep time.Duration) {
-	ctx = context.WithoutCancel(ctx)
+	ctx, cancel := domain.Detach(ctx)
+	defer cancel()
 	var err error
 	if keep == 0 {
 		err = r.lease.Release(ctx, LeaseName, r.holder)
@@ -126,9 +127,7 @@ func (r *Runner) Loop(ctx context.Context, interval time.Duration) {
 		case <-ctx.Done():
 			// Stopping (SIGTERM): free the lease (if this replica has it) so another replica need not
 			// wait out the interval.
-			if err := r.lease.Release(context.WithoutCancel(ctx), LeaseName, r.holder); err != nil {
-				r.log.WarnContext(ctx, "release the sweep lease", "err", err)
-			}
+			r.release(ctx)
 			return
 		case <-wait.C:
 		}
@@ -137,6 +136,15 @@ func (r *Runner) Loop(ctx context.Context, interval time.Duration) {
 		next := time.Now().Add(interval)
 		r.tick(ctx, interval)
 		wait.Reset(max(time.Until(next), 0))
+	}
+}
+
+// release frees the lease if this replica has it.
+func (r *Runner) release(ctx context.Context) {
+	dctx, cancel := domain.Detach(ctx)
+	defer cancel()
+	if err := r.lease.Release(dctx, LeaseName, r.holder); err != nil {
+		r.log.WarnContext(ctx, "release the sweep lease", "err", err)
 	}
 }
 

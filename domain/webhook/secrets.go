@@ -68,7 +68,9 @@ func (s *Secrets) Rotate(ctx context.Context) (RotateReport, error) {
 	if data.PreviousKeyIDs == nil {
 		data.PreviousKeyIDs = []string{}
 	}
-	recErr := s.tx.InTx(context.WithoutCancel(ctx), func(ctx context.Context) error {
+	dctx, cancel := domain.Detach(ctx)
+	defer cancel()
+	recErr := s.tx.InTx(dctx, func(ctx context.Context) error {
 		return s.events.Record(ctx, event.New(SecretsRotatedType, event.Subject{Type: SecretsKeySubject, ID: cur}, nil, data))
 	})
 	if recErr != nil {

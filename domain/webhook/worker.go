@@ -197,7 +197,9 @@ func (w *Worker) endpoint(ctx context.Context, id string, st *Stats) error {
 	}
 	claimed := w.now()
 	defer func() {
-		if err := w.lease.Release(context.WithoutCancel(ctx), leaseName(id), w.holder); err != nil {
+		dctx, cancel := domain.Detach(ctx)
+		defer cancel()
+		if err := w.lease.Release(dctx, leaseName(id), w.holder); err != nil {
 			w.log.WarnContext(ctx, "release a webhook lease", "endpoint", id, "err", err)
 		}
 	}()
